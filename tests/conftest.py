@@ -1,0 +1,25 @@
+"""Shared fixtures. Data made for this project is copied under tests/data; data from other projects
+(speech_real, duckling_zh) is read from ../shared when it exists, and tests that need it skip saying so."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).parent
+DATA = TESTS / "data"
+SHARED = Path(os.environ.get("SALESBOT_SHARED", TESTS.parent.parent / "shared"))
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared/data, or a skip that says plainly what is missing."""
+    path = SHARED.joinpath("data", *parts)
+    if not path.exists():
+        pytest.skip(f"skipped: {path} not found (shared data from other projects is not in the repository)")
+    return path
+
+
+@pytest.fixture
+def shared_data():
+    return shared_path
