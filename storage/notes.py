@@ -1,0 +1,433 @@
+"""Note ingest in two phases, so nothing a rep says is lost.
+
+1. record_inbound(): the raw note (text or audio reference, channel message id, time) is committed
+   before any parsing. The same (channel, channel_message_id) is stored once.
+2. apply_extraction(): one transaction links the note to customer / contact / deal and writes its
+   items, commitments, mentions and money facts. A crash in between leaves the note received (or
+   transcribed) with none of its rows; unfinished_notes() lists it for processing again.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from storage.deals import open_deal, refresh_amount
+from storage.models import (UNFINISHED_STATES, Commitment, CompetitorMention, Contact, Customer, Deal,
+                            Item, Member, MoneyFact, Note, ObjectionMention, StageChange, Team, as_utc,
+                            utcnow)
+from storage.stages import Stage
+
+# Longest first: 总经理 before 经理, 护士长 before 长.
+TITLES = sorted(["总", "老总", "总经理", "董事长", "董", "老板", "厂长", "院长", "局长", "校长", "书记",
+                 "处长", "处", "经理", "主任", "主管", "总监", "科长", "部长", "总工", "采购", "工",
+                 "师傅", "护士长", "老师", "医生", "姐", "哥", "秘书", "助理", "会计"], key=len, reverse=True)
+DECISION_MAKER_TITLES = {"总", "老总", "总经理", "董事长", "董", "老板", "厂长", "院长", "局长", "校长",
+                         "书记", "处长", "处"}
+INFLUENCER_TITLES = {"经理", "主任", "主管", "总监", "科长", "部长", "总工", "采购"}
+USER_TITLES = {"工", "师傅", "护士长", "老师", "医生"}
+COMMITMENT_KINDS = {"delivery", "followup", "meeting", "payment", "trial", "deadline", "other"}
+
+
+def name_key(text: str) -> str:
+    """Matching form of a name: NFKC, lower case, no whitespace."""
+    return "".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def split_title(name: str) -> str:
+    """The title part of a contact name as said (张总 -> 总, 范处长 -> 处长); '' for a plain name."""
+    for title in TITLES:
+        if name.endswith(title) and len(name) > len(title):
+            return title
+    return ""
+
+
+def guess_role(title: str) -> str:
+    """A first guess at the decision-chain role from the title; the chat can correct it."""
+    if title in DECISION_MAKER_TITLES:
+        return "decision_maker"
+    if title in INFLUENCER_TITLES:
+        return "influencer"
+    if title in USER_TITLES:
+        return "user"
+    return "unknown"
+
+
+# --- phase 1: record ---------------------------------------------------------------------------
+
+class Inbound(NamedTuple):
+    note: Note
+    duplicate: bool  # True: this delivery was seen before; `note` is the stored one
+
+
+def record_inbound(*, session: Session, author_id: int, channel: str, channel_message_id: str | None,
+                   received_at: datetime | None = None, text: str | None = None,
+                   audio_ref: str | None = None) -> Inbound:
+    """Stores the raw note durably (committed) before any parsing; a repeated delivery is not stored."""
+    if channel_message_id is not None:
+        channel_message_id = str(channel_message_id)
+        existing = _find_delivery(session, channel, channel_message_id)
+        if existing is not None:
+            return Inbound(existing, True)
+    note = Note(author_id=author_id, channel=channel, channel_message_id=channel_message_id,
+                received_at=as_utc(received_at) if received_at else utcnow(), raw_text=text,
+                audio_ref=audio_ref, state="received")
+    session.add(note)
+    try:
+        session.commit()
+    except IntegrityError:  # the same delivery raced in from another worker
+        session.rollback()
+        existing = _find_delivery(session, channel, channel_message_id)
+        if existing is None:
+            raise
+        return Inbound(existing, True)
+    return Inbound(note, False)
+
+
+def _find_delivery(session: Session, channel: str, message_id: str | None) -> Note | None:
+    if message_id is None:
+        return None
+    return session.exec(select(Note).where(Note.channel == channel,
+                                           Note.channel_message_id == message_id)).first()
+
+
+def mark_transcribed(*, session: Session, note: Note, transcript: str) -> Note:
+    note.transcript = transcript
+    note.state = "transcribed"
+    note.error = None
+    session.add(note)
+    session.commit()
+    return note
+
+
+def mark_failed(*, session: Session, note: Note, error: str) -> Note:
+    """Keeps the note (and its raw text or audio) with the reason; it is not retried automatically."""
+    note.state = "failed"
+    note.error = (error or "")[:2000]
+    session.add(note)
+    session.commit()
+    return note
+
+
+def unfinished_notes(*, session: Session, limit: int | None = None) -> list[Note]:
+    """Notes recorded but not yet parsed (received or transcribed), oldest first."""
+    query = select(Note).where(Note.state.in_(UNFINISHED_STATES)).order_by(Note.received_at, Note.id)
+    if limit:
+        query = query.limit(limit)
+    return list(session.exec(query).all())
+
+
+def note_text(note: Note) -> str:
+    """What was said: the transcript of a voice note, else the typed text."""
+    return note.transcript or note.raw_text or ""
+
+
+# --- phase 2: apply ----------------------------------------------------------------------------
+
+@dataclass
+class Candidate:
+    """One customer the note could be about (for the "which 张总?" question)."""
+    customer_id: int
+    customer_name: str
+    contact_id: int | None
+    contact_name: str | None
+
+
+@dataclass
+class Applied:
+    note: Note
+    customer: Customer | None = None
+    contact: Contact | None = None
+    deal: Deal | None = None
+    new_customer: bool = False
+    new_deal: bool = False
+    commitments: list[Commitment] = field(default_factory=list)
+    # Non-empty: the customer is ambiguous; the note waits in state "ambiguous" with nothing linked.
+    # Call apply_extraction again with customer_id= one of them (or new_customer=True).
+    candidates: list[Candidate] = field(default_factory=list)
+
+    @property
+    def ambiguous(self) -> bool:
+        return bool(self.candidates)
+
+
+def apply_extraction(*, session: Session, note: Note, extraction: dict[str, Any], stages: list[Stage],
+                     customer_id: int | None = None, new_customer: bool = False) -> Applied:
+    """Links the note and writes its facts in one transaction (commit at the end, rollback on error).
+
+    Applying again to a parsed note (a correction) replaces what the note produced before.
+    """
+    if not isinstance(extraction, dict):
+        raise ValueError("extraction must be a JSON object")
+    if not stages:
+        raise ValueError("no stages configured")
+    try:
+        result = _apply(session, note, extraction, stages, customer_id, new_customer)
+        session.commit()
+        return result
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _apply(session, note, extraction, stages, customer_id, new_customer) -> Applied:
+    author = session.get(Member, note.author_id)
+    team = session.get(Team, author.team_id)
+    old_deal_id, old_customer_id = note.deal_id, note.customer_id
+    _clear_facts(session, note)
+
+    said = extraction.get("customer") if isinstance(extraction.get("customer"), dict) else {}
+    company = _text(said.get("company"))
+    contact_name = _text(said.get("name"))
+    if customer_id is not None:
+        customer = session.get(Customer, customer_id)
+        if customer is None or customer.team_id != team.id:
+            raise ValueError(f"customer {customer_id} is not in team {team.name!r}")
+        contact = _contact_in(session, customer, contact_name)
+        created = False
+    elif new_customer:
+        customer, contact = _new_customer(session, team, author, company, contact_name), None
+        contact = _contact_in(session, customer, contact_name)
+        created = True
+    else:
+        match = _match_customer(session, team, author, company, contact_name)
+        if match.candidates:
+            note.extraction = extraction
+            note.state = "ambiguous"
+            note.customer_id = note.contact_id = note.deal_id = None
+            session.add(note)
+            _drop_if_orphan(session, old_deal_id, old_customer_id, note)
+            return Applied(note, candidates=match.candidates)
+        customer, contact, created = match.customer, match.contact, match.created
+
+    when = note.received_at
+    deal, new_deal = (None, False)
+    if customer is not None:
+        deal, new_deal = _deal_for(session, team, author, customer, stages, when)
+
+    ids = dict(note_id=note.id, deal_id=deal.id if deal else None,
+               customer_id=customer.id if customer else None)
+    _add_facts(session, extraction, ids)
+    local_day = when.astimezone(ZoneInfo(team.timezone)).date()
+    commitments = _add_commitments(session, extraction, ids, author, local_day, note_text(note))
+
+    note.customer_id = ids["customer_id"]
+    note.contact_id = contact.id if contact else None
+    note.deal_id = ids["deal_id"]
+    note.extraction = extraction
+    note.state = "parsed"
+    note.error = None
+    note.parsed_at = utcnow()
+    session.add(note)
+    session.flush()
+    if deal is not None:
+        deal.last_activity_at = max(deal.last_activity_at, when)
+        close = _expected_close(extraction, local_day)
+        if close:
+            deal.expected_close = close
+        refresh_amount(session=session, deal=deal, commit=False)
+        session.add(deal)
+    _drop_if_orphan(session, old_deal_id, old_customer_id, note)
+    return Applied(note, customer, contact, deal, created, new_deal, commitments)
+
+
+@dataclass
+class _Match:
+    customer: Customer | None = None
+    contact: Contact | None = None
+    created: bool = False
+    candidates: list[Candidate] = field(default_factory=list)
+
+
+def _match_customer(session, team, author, company, contact_name) -> _Match:
+    """Company: the team's customer of that name. No company: the rep's customer with that contact."""
+    if company:
+        found = list(session.exec(select(Customer).where(
+            Customer.team_id == team.id, Customer.key == name_key(company),
+            Customer.is_person == False)).all())  # noqa: E712
+        if len(found) > 1:
+            return _Match(candidates=[_candidate(session, c, contact_name) for c in found])
+        if found:
+            return _Match(found[0], _contact_in(session, found[0], contact_name))
+        customer = _new_customer(session, team, author, company, contact_name)
+        return _Match(customer, _contact_in(session, customer, contact_name), created=True)
+    if not contact_name:
+        return _Match()
+    mine = or_(Customer.owner_id == author.id,
+               Customer.id.in_(select(Deal.customer_id).where(Deal.owner_id == author.id)))
+    rows = session.exec(select(Customer, Contact).join(Contact, Contact.customer_id == Customer.id).where(
+        Customer.team_id == team.id, Contact.key == name_key(contact_name), mine)
+        .order_by(Customer.id)).all()
+    if len(rows) > 1:
+        return _Match(candidates=[Candidate(c.id, c.name, k.id, k.name) for c, k in rows])
+    if rows:
+        return _Match(rows[0][0], rows[0][1])
+    customer = _new_customer(session, team, author, None, contact_name)
+    return _Match(customer, _contact_in(session, customer, contact_name), created=True)
+
+
+def _candidate(session, customer: Customer, contact_name: str | None) -> Candidate:
+    contact = None
+    if contact_name:
+        contact = session.exec(select(Contact).where(Contact.customer_id == customer.id,
+                                                     Contact.key == name_key(contact_name))).first()
+    return Candidate(customer.id, customer.name, contact.id if contact else None,
+                     contact.name if contact else contact_name)
+
+
+def _new_customer(session, team, author, company, contact_name) -> Customer:
+    """A customer named after the organisation, or after the contact while none is known."""
+    name = company or contact_name or "未知客户"
+    customer = Customer(team_id=team.id, name=name, key=name_key(name), is_person=not company,
+                        owner_id=author.id)
+    session.add(customer)
+    session.flush()
+    return customer
+
+
+def _contact_in(session, customer: Customer, name: str | None) -> Contact | None:
+    """The customer's contact of that name, created on first mention."""
+    if not name:
+        return None
+    key = name_key(name)
+    contact = session.exec(select(Contact).where(Contact.customer_id == customer.id,
+                                                 Contact.key == key)).first()
+    if contact is None:
+        title = split_title(name)
+        contact = Contact(customer_id=customer.id, name=name, key=key, title=title, role=guess_role(title))
+        session.add(contact)
+        session.flush()
+    return contact
+
+
+def _deal_for(session, team, author, customer, stages, when) -> tuple[Deal, bool]:
+    """The rep's open deal with this customer (the most recently active), else a new one."""
+    deal = open_deal(session=session, owner_id=author.id, customer_id=customer.id)
+    if deal is not None:
+        return deal, False
+    first = stages[0].name
+    deal = Deal(team_id=team.id, customer_id=customer.id, owner_id=author.id, stage=first,
+                stage_entered_at=when, last_activity_at=when, created_at=when)
+    session.add(deal)
+    session.flush()
+    session.add(StageChange(deal_id=deal.id, from_stage=None, to_stage=first, changed_by_id=author.id,
+                            changed_at=when))
+    return deal, True
+
+
+def _add_facts(session, extraction, ids) -> None:
+    for item in _dicts(extraction.get("items")):
+        quantity = _number(item.get("quantity"))
+        if quantity is not None:
+            session.add(Item(**ids, product=_text(item.get("product")), quantity=quantity,
+                             unit=_text(item.get("unit"))))
+    for money in _dicts(extraction.get("money")):
+        amount = _number(money.get("amount"))
+        if amount is not None:
+            session.add(MoneyFact(**ids, amount=amount, kind=_text(money.get("kind")) or "other"))
+    for category in {c for c in extraction.get("objections") or [] if isinstance(c, str) and c}:
+        session.add(ObjectionMention(**ids, category=category[:24]))
+    for name in dict.fromkeys(c for c in extraction.get("competitors") or [] if isinstance(c, str) and c):
+        session.add(CompetitorMention(**ids, name=name[:100]))
+
+
+def is_planned(entry: dict, local_day: date) -> bool:
+    """The parser's status decides; without one, only a day after the note's day is a plan."""
+    status = entry.get("status")
+    if status in ("planned", "reported"):
+        return status == "planned"
+    day = _day(entry.get("date"))
+    return day is not None and day > local_day
+
+
+def _add_commitments(session, extraction, ids, author, local_day, text) -> list[Commitment]:
+    """Each planned date becomes a commitment owned by the rep; reported events only count as activity."""
+    made, seen = [], set()
+    for entry in _dicts(extraction.get("dates")):
+        day = _day(entry.get("date"))
+        kind = entry.get("kind") if entry.get("kind") in COMMITMENT_KINDS else "other"
+        if day is None or (day, kind) in seen or not is_planned(entry, local_day):
+            continue
+        seen.add((day, kind))
+        commitment = Commitment(owner_id=author.id, deal_id=ids["deal_id"], customer_id=ids["customer_id"],
+                                note_id=ids["note_id"], kind=kind, due_date=day, text=text[:500])
+        session.add(commitment)
+        made.append(commitment)
+    session.flush()
+    return made
+
+
+def _expected_close(extraction, local_day) -> date | None:
+    days = [_day(e.get("date")) for e in _dicts(extraction.get("dates"))
+            if e.get("kind") == "deadline" and is_planned(e, local_day)]
+    days = [d for d in days if d is not None]
+    return max(days) if days else None
+
+
+def _clear_facts(session, note: Note) -> None:
+    """Before applying again: remove what this note produced (done commitments stay)."""
+    if note.id is None:
+        return
+    for table in (Item, MoneyFact, ObjectionMention, CompetitorMention):
+        session.execute(delete(table).where(table.note_id == note.id))
+    session.execute(delete(Commitment).where(Commitment.note_id == note.id, Commitment.state == "open"))
+
+
+def _drop_if_orphan(session, deal_id, customer_id, note: Note) -> None:
+    """After a correction moved a note elsewhere: drop the deal and customer it alone had created."""
+    session.flush()
+    note_id = note.id
+    if deal_id is not None and deal_id != note.deal_id:
+        deal = session.get(Deal, deal_id)
+        others = session.exec(select(func.count()).select_from(Note).where(
+            Note.deal_id == deal_id, Note.id != note_id)).one()
+        moves = session.exec(select(func.count()).select_from(StageChange).where(
+            StageChange.deal_id == deal_id)).one()
+        kept = session.exec(select(func.count()).select_from(Commitment).where(
+            Commitment.deal_id == deal_id)).one()
+        if deal is not None and not others and moves <= 1 and not kept:
+            session.execute(delete(StageChange).where(StageChange.deal_id == deal_id))
+            session.delete(deal)
+        elif deal is not None:
+            refresh_amount(session=session, deal=deal, commit=False)
+    if customer_id is not None and customer_id != note.customer_id:
+        session.flush()
+        used = (session.exec(select(func.count()).select_from(Note).where(
+                    Note.customer_id == customer_id, Note.id != note_id)).one()
+                + session.exec(select(func.count()).select_from(Deal).where(
+                    Deal.customer_id == customer_id)).one()
+                + session.exec(select(func.count()).select_from(Commitment).where(
+                    Commitment.customer_id == customer_id)).one())
+        if not used:
+            session.execute(delete(Contact).where(Contact.customer_id == customer_id))
+            customer = session.get(Customer, customer_id)
+            if customer is not None:
+                session.delete(customer)
+
+
+def _dicts(value) -> list[dict]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _text(value) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
