@@ -23,3 +23,7 @@ def shared_path(*parts: str) -> Path:
 @pytest.fixture
 def shared_data():
     return shared_path
+
+
+# Database fixtures (SQLite and, with SALESBOT_TEST_PG_URL, PostgreSQL): db_engine, db_session, db_sessions.
+from tests.storage_db import db_engine, db_session, db_sessions  # noqa: E402,F401
