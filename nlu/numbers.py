@@ -1,0 +1,781 @@
+"""Chinese and Arabic numerals, quantities with measure words, and money amounts in yuan.
+
+Four readers, all pure functions over one string:
+
+- ``to_number("十二万五") == 125000``: one numeral string to its value (ints stay ints).
+- ``find_quantities(text, units)``: numbers followed by a measure word (三千套, 八十个账号 -> unit 账号);
+  package sizes (每袋五十公斤) come back with ``kind="package"`` so the parser can drop them; specs
+  (七十克装, 1L, 六平方 before 三万米) are never quantities: ``find_specs`` lists them.
+- ``find_money(text)``: amounts in yuan (六块五 = 6.5, 九毛五 = 0.95, 1.2万元, ¥3650, bare 五十万, and a
+  bare number after a price cue: 报价六十五). ``money_after(text, pos)`` answers "is there a bare
+  number right after this cue". Differences and discounts (便宜两块五, 打八折, 低6个点) are not money.
+- ``find_numbers(text)``: every numeral span with its value, for the parser's leftovers.
+
+Spans are offsets into the text as given. The readers fold Traditional / full-width numeral, unit and
+currency characters one for one, so they also work before ``normalize()``; callers should still
+normalise first. Nothing here raises on any string.
+
+cn2an reads the colloquial tails too (一千二, 十二万五) but costs ~17 us a call, errors on 半 / 千一 /
+万九 / 卅三, and knows nothing of money words, so numbers are read by the small parser below
+(cn2an is the oracle of the property tests).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable
+
+__all__ = [
+    "Span", "Quantity", "Money", "UNITS", "COUNTING_NOUNS", "MONEY_CUES",
+    "to_number", "find_numbers", "find_quantities", "find_specs", "find_money", "money_after",
+]
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Quantity(Span):
+    value: int | float
+    unit: str | None
+    # "count": an amount of goods; "package": the size of one package or load (每袋五十公斤,
+    # 十二瓶一箱, 每车三十吨) which is not an item; "spec": a product spec (only from find_specs).
+    kind: str = "count"
+
+
+@dataclass(frozen=True)
+class Money(Span):
+    amount: int | float  # yuan
+    # "max" for ceilings (最多, 以内, 以下, the upper end of a range), "min" for floors (至少, 以上).
+    bound: str | None = None
+    # the measure word of a unit price (3650元/吨, 十四万八一吨, 每米二十二块五), else None
+    per: str | None = None
+
+
+# The measure words of NOTES_SCHEMA.md, plus a few common ones. Industry packs pass more.
+UNITS: tuple[str, ...] = (
+    "台", "箱", "件", "套", "吨", "米", "个", "瓶", "盒", "桶", "卷", "平方", "托", "公斤", "支", "只", "颗",
+    "张", "片", "块", "条", "把", "双", "袋", "包", "本", "斤", "床", "捆", "樘", "间", "期", "人", "车", "盘",
+    "份", "兆瓦",
+    "平方米", "平米", "千克", "立方", "立方米", "千瓦", "辆", "根", "罐", "组", "枚", "粒", "副", "对", "提",
+    "株", "棵", "头", "匹", "扇", "座", "架", "听", "卡", "名",
+)
+# N个 + one of these: the noun is the unit (八十个账号 -> 账号). Packs' units count too.
+COUNTING_NOUNS: tuple[str, ...] = (
+    "账号", "账户", "子账号", "用户", "授权", "许可", "门店", "托位", "席位", "坐席", "工位", "床位", "车位",
+    "库位", "点位", "站点", "网点", "终端", "节点", "学员", "名额", "人",
+)
+# Words after which a bare number is a price: 单价三千六百五, 报价 六十五, 预算大概二十万.
+MONEY_CUES: tuple[str, ...] = (
+    "单价", "报价", "预算", "总价", "价格", "价钱", "价位", "售价", "定价", "进价", "出厂价", "批发价", "零售价",
+    "成交价", "合同额", "合同价", "合同金额", "金额", "总额", "总金额", "一口价", "开价", "出价", "要价", "标价",
+    "限价", "底价", "报了", "报的", "报", "年费", "月费", "服务费", "培训费", "费用", "运费", "定金", "订金",
+    "保证金", "押金", "首付", "首款", "尾款", "货款", "全款", "人均", "才卖", "才", "只要", "只卖", "卖",
+    "降到", "压到", "砍到", "谈到", "给到", "做到", "控制在", "花了", "付了", "收了",
+)
+
+# --- character classes ------------------------------------------------------------------------------
+
+_D = "零一二两三四五六七八九壹贰叁肆伍陆柒捌玖幺"  # Chinese digits
+_M = "十拾百佰千仟万亿廿卅卌"  # Chinese magnitudes
+_DIGIT_VALUE = {
+    "零": 0, "一": 1, "壹": 1, "幺": 1, "二": 2, "贰": 2, "两": 2, "三": 3, "叁": 3, "四": 4, "肆": 4,
+    "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8, "捌": 8, "九": 9, "玖": 9,
+}
+_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_BIG = {"万": 10**4, "亿": 10**8}
+_TENS = {"廿": 20, "卅": 30, "卌": 40}
+
+# One-for-one folding (offsets stay valid): Traditional numerals, units, currency, full-width forms.
+_FOLD = str.maketrans({
+    "〇": "零", "萬": "万", "億": "亿", "貳": "贰", "參": "叁", "叄": "叁", "陸": "陆", "兩": "两", "點": "点",
+    "個": "个", "對": "对", "雙": "双", "塊": "块", "錢": "钱", "幣": "币", "圓": "元", "負": "负", "臺": "台",
+    "張": "张", "條": "条", "隻": "只", "顆": "颗", "盤": "盘", "噸": "吨", "間": "间", "車": "车", "號": "号",
+    "價": "价", "報": "报", "預": "预", "總": "总", "單": "单", "費": "费", "額": "额", "貨": "货", "週": "周",
+    "組": "组", "輛": "辆", "罐": "罐", "億": "亿", "們": "们", "樣": "样", "裝": "装", "頭": "头", "門": "门",
+    "戶": "户", "權": "权", "帳": "账", "賬": "账", "號": "号", "釐": "厘", "碼": "码", "於": "于", "內": "内",
+    "％": "%", "．": ".", "，": ",", "￥": "¥", "～": "~", "－": "-", "／": "/", "：": ":", "　": " ",
+    **{chr(0xFF10 + i): str(i) for i in range(10)},
+})
+
+_NUM_RE = re.compile(
+    rf"\d+(?:,\d{{3}}(?!\d))*(?:\.\d+)?(?:[{_M}]+(?:(?:\d+|[{_D}])[{_M}]*)*)?"
+    rf"|[{_D}{_M}](?:[{_D}{_M}]|点(?=[{_D}]))*(?:点\d+)?"
+)
+_ARABIC_RE = re.compile(r"(?:\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)")
+_SI_RE = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)([kKMG])")
+_DECIMAL_RE = re.compile(rf"([{_D}{_M}\d]*)[点.]([{_D}\d]+)([{_M}]*)")
+_FRACTION_RE = re.compile(rf"(?:(.+?)又)?(.+?)(?:分之|份|分)(.+)")
+_HALF_RE = re.compile(r"[一1]?半+")
+_ITEM_RE = re.compile(r"\d+|.")
+
+# Characters that make a following numeral a measure, time, ratio or currency rather than a bare number.
+_MEASURE_CHARS = frozenset(
+    "台箱件套吨米个瓶盒桶卷平托公支只颗张片块条把双袋包本斤床捆樘间期人车盘份兆千立辆根罐组枚粒副对提株棵头"
+    "匹扇座架听卡名天年月日号点分秒周次家位成折倍%岁度层楼轮种批趟项级元毛角厘小星礼季寸克升瓦伏毫英样款笔单"
+    "回遍场届方课班节多余来几"
+)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_CODE_NEIGHBOUR = re.compile(r"[A-Za-z_]")
+_PHONE_RE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
+
+# --- to_number -----------------------------------------------------------------------------------------
+
+
+def to_number(s: str) -> int | float | None:
+    """One numeral string -> its value (五十=50, 一千二=1200, 1.5万=15000, 半=0.5), else None."""
+    if not isinstance(s, str):
+        return None
+    t = s.translate(_FOLD).strip()
+    if not t or len(t) > 40:
+        return None
+    negative = False
+    if t[0] in "负-−":
+        negative, t = True, t[1:].lstrip()
+    if len(t) > 1 and t.endswith("个"):  # Duckling reads 一个 as the numeral 1
+        t = t[:-1]
+    value = _value(t)
+    if value is None:
+        return None
+    return -value if negative else value
+
+
+def _clean(v: float | int) -> int | float:
+    """Whole values as int, others rounded to kill float noise (1.5*10000 -> 15000)."""
+    if isinstance(v, float):
+        r = round(v, 6)
+        return int(r) if r == int(r) else r
+    return v
+
+
+def _value(t: str) -> int | float | None:
+    if not t:
+        return None
+    if _HALF_RE.fullmatch(t):
+        return 0.5
+    m = _ARABIC_RE.fullmatch(t)
+    if m:
+        n = t.replace(",", "")
+        return _clean(float(n)) if "." in n else int(n)
+    m = _SI_RE.fullmatch(t)
+    if m:
+        scale = {"k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9}[m.group(2)]
+        return _clean(float(m.group(1).replace(",", "")) * scale)
+    if "分" in t or "份" in t:
+        return _fraction(t)
+    m = _DECIMAL_RE.fullmatch(t)
+    if m:
+        whole = _int_part(m.group(1)) if m.group(1) else 0
+        if whole is None:
+            return None
+        frac = "".join(str(_DIGIT_VALUE[c]) if c in _DIGIT_VALUE else c for c in m.group(2))
+        if not frac.isdigit():
+            return None
+        v = whole + float("0." + frac)
+        for c in m.group(3):
+            v *= _SMALL.get(c) or _BIG.get(c) or 1
+        return _clean(v)
+    return _int_part(t)
+
+
+def _fraction(t: str) -> int | float | None:
+    """二分之一 = 0.5, 十份十一 = 1.1, 一又十分一 = 1.1 (Duckling's fraction readings)."""
+    m = _FRACTION_RE.fullmatch(t)
+    if not m:
+        return None
+    whole = _value(m.group(1)) if m.group(1) else 0
+    den, num = _value(m.group(2)), _value(m.group(3))
+    if whole is None or not den or num is None:
+        return None
+    return _clean(whole + num / den)
+
+
+def _int_part(t: str) -> int | None:
+    """Chinese / mixed integer with colloquial tails: 一千二=1200, 两万八=28000, 千一=1100, 万九=19000."""
+    items = _ITEM_RE.findall(t)
+    if len(items) >= 3 and all(c in _DIGIT_VALUE for c in items) and "两" not in items:
+        return int("".join(str(_DIGIT_VALUE[c]) for c in items))  # read digit by digit: 二零二六
+    total = section = 0
+    digit: int | None = None
+    last_mag: int | None = None  # the last magnitude seen; a bare digit after it is a tail (一千二)
+    last_big: int | None = None
+    zero = False
+    for it in items:
+        if it[0].isdigit():
+            if digit is not None:
+                return None
+            digit, zero = int(it), False if it != "0" else zero
+        elif it in _DIGIT_VALUE:
+            d = _DIGIT_VALUE[it]
+            if digit is not None:
+                return None
+            if d == 0:
+                zero = True
+                continue
+            digit = d
+        elif it in _TENS:
+            if digit is not None:
+                return None
+            section += _TENS[it]
+            last_mag, zero = 10, False
+        elif it in _SMALL:
+            mag = _SMALL[it]
+            if last_mag is not None and mag >= last_mag and last_mag < 10**4:
+                return None
+            section += (1 if digit is None else digit) * mag
+            digit, last_mag, zero = None, mag, False
+        elif it in _BIG:
+            big = _BIG[it]
+            if last_big is not None and big >= last_big:
+                return None
+            section = _add_tail(section, digit, last_mag, zero)
+            total += (section or 1) * big
+            section, digit, last_mag, last_big, zero = 0, None, big, big, False
+        else:
+            return None
+    if last_mag is None and digit is None and not zero:
+        return None
+    return total + _add_tail(section, digit, last_mag, zero)
+
+
+def _add_tail(section: int, digit: int | None, last_mag: int | None, zero: bool) -> int:
+    if digit is None:
+        return section
+    if last_mag is not None and not zero and last_mag >= 10:
+        return section + digit * last_mag // 10  # 一千二 -> 1000 + 2*100
+    return section + digit
+
+
+# --- scanning ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Tok:
+    start: int
+    end: int
+    value: int | float
+    lone: bool  # a single ambiguous character (一 in 一起, 十 in 十字, 万 in 万盛)
+
+
+@lru_cache(maxsize=512)
+def _scan(folded: str) -> tuple[_Tok, ...]:
+    """Numeral tokens of a folded text, with codes (X3-200, DN25, 500ml) and phone numbers left out."""
+    toks: list[_Tok] = []
+    for m in _NUM_RE.finditer(folded):
+        start, end = m.start(), m.end()
+        s = m.group()
+        if s[0] in "万亿千仟百佰":  # 千万别, 万一, 百货: leading magnitudes only count in to_number
+            continue
+        if _is_code(folded, start, end) or _PHONE_RE.fullmatch(s):
+            continue
+        value = _int_part(s) if not s[0].isdigit() and "点" not in s else _value(s)
+        if value is None and len(s) > 1 and s[-1] == "一" and _unit_at(folded, end):
+            end, s = end - 1, s[:-1]  # 一百六一桶 / 十四万八一吨: the 一 belongs to the unit price
+            value = _value(s)
+        if value is None:
+            continue
+        if len(s) > 2 and s[-1] == "一" and s[-2] in "百千万亿" and _unit_at(folded, end):
+            end, value = end - 1, _value(s[:-1])  # 八百一吨 said of a price: 800 per ton
+            if value is None:
+                continue
+        toks.append(_Tok(start, end, value, end - start == 1 and not s.isdigit()))
+    return tuple(toks)
+
+
+def _is_code(t: str, start: int, end: int) -> bool:
+    """Digits glued to Latin letters or joined by '-' to a code: X3, DN25, HRB400, X3-200, 500ml, 1L."""
+    if not t[start].isdigit() and not t[end - 1].isdigit():
+        return False
+    before = t[start - 1] if start else ""
+    after = t[end] if end < len(t) else ""
+    if _CODE_NEIGHBOUR.match(before) or (t[end - 1].isdigit() and _CODE_NEIGHBOUR.match(after)):
+        if _CODE_NEIGHBOUR.match(after) and after in "kKMG" and not _CODE_NEIGHBOUR.match(t[end + 1: end + 2]) \
+                and not _CODE_NEIGHBOUR.match(before):
+            return False  # 100K, 3M
+        return True
+    if before == "-" and start >= 2 and t[start - 2].isalnum() and t[start - 2].isascii():
+        return True
+    return after == "-" and t[end + 1: end + 2].isalnum() and t[end + 1: end + 2].isascii()
+
+
+def _unit_at(t: str, pos: int) -> bool:
+    return _UNIT_RE_DEFAULT.match(t, pos) is not None
+
+
+# --- find_numbers ----------------------------------------------------------------------------------------
+
+_FRACTION_SPAN_RE = re.compile(
+    rf"(?:([{_D}{_M}\d.]+)又)?([{_D}{_M}\d.]+)分之([{_D}{_M}\d.点]+)"
+)
+
+
+def find_numbers(text: str) -> list[tuple[Span, int | float]]:
+    """Every numeral span with its value, in text order. Lone 一/十/两 count only before a measure word;
+    codes and phone numbers are not numerals; 百分之八 is 0.08 and 二分之一 0.5."""
+    if not isinstance(text, str) or not text:
+        return []
+    folded = text.translate(_FOLD)
+    out: list[tuple[Span, int | float]] = []
+    taken_until = -1
+    fractions = {m.start(): m for m in _FRACTION_SPAN_RE.finditer(folded)} if "分之" in folded else {}
+    for tok in _scan(folded):
+        if tok.start < taken_until:
+            continue
+        fm = next((m for s, m in fractions.items() if s <= tok.start < m.end()), None)
+        if fm is not None:
+            v = to_number(fm.group())
+            if v is not None:
+                out.append((Span(fm.start(), fm.end(), text[fm.start():fm.end()]), v))
+                taken_until = fm.end()
+                continue
+        if tok.lone and folded[tok.end: tok.end + 1] not in _MEASURE_CHARS:
+            continue
+        start, value = tok.start, tok.value
+        j = start - 1
+        while j >= 0 and folded[j] == " ":
+            j -= 1
+        if j >= 0 and (folded[j] == "负" or (folded[j] == "-" and (j == 0 or not folded[j - 1].isalnum()))):
+            start, value = j, -value
+        out.append((Span(start, tok.end, text[start:tok.end]), value))
+    return out
+
+
+# --- units -------------------------------------------------------------------------------------------
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+_UNIT_RE_DEFAULT = re.compile(_alternation(UNITS))
+
+# A unit character that begins another word is not a unit: 个月, 只要, 条件, 包装, 车间, 人民币.
+_NOT_UNIT_WORDS = (
+    "个月", "个小时", "个钟", "个星期", "个礼拜", "个工作日", "个学期", "个季度", "个点", "个百分点", "个年",
+    "个周", "个半月", "个方面", "个多月", "车间", "车型", "车次", "人民", "包装", "包邮", "包括", "包含",
+    "条件", "条款", "片区", "份额", "本地", "本周", "本月", "本年", "只要", "只有", "只能", "只是", "只好", "只需",
+    "把握", "把手", "双面", "双方", "双向", "盘点", "托运", "支付", "支持", "支票", "吨位", "台湾", "期间", "期限",
+    "件事", "间隔", "名单", "名称", "头部", "组织", "对方", "对接", "对比", "对于", "卡车", "提供", "提前", "提到",
+    "提高", "架构", "块钱", "张总", "方面", "方案", "方式", "方向", "方法", "座谈",
+)
+_NOT_UNIT_RE = re.compile(_alternation(_NOT_UNIT_WORDS))
+_TIME_AFTER_GE = re.compile(r"个(?:月|小时|钟|星期|礼拜|工作日|学期|季度|点|百分点|年|周|半月|多月|方面)")
+
+
+@lru_cache(maxsize=64)
+def _unit_res(extra: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
+    units = [u for u in (*UNITS, *extra) if u and not u.isascii()]
+    nouns = [n for n in (*COUNTING_NOUNS, *extra) if len(n) >= 1 and n != "个" and not n.isascii()]
+    return re.compile(_alternation(units)), re.compile(_alternation(nouns))
+
+
+# --- find_quantities --------------------------------------------------------------------------------------
+
+_SPEC_UNIT_RE = re.compile(
+    r"(?:毫升|升|千克|公斤|克|斤|毫米|厘米|米|寸|英寸|千瓦|瓦|伏|安|平方|兆瓦|度|号)(?=装)"
+    r"|(?:ml|mL|ML|L|l|kg|KG|Kg|g|G|kW|KW|kw|W|w|mm|cm|m|V|A|Ah|mAh|MW|mw|T|t|P|寸)(?![A-Za-z])"
+)
+_PACKAGE_BEFORE_RE = re.compile(r"每(?:个|一)?([\u4e00-\u9fff]{1,2}?)(?:是|装|有|约|大概|大约|差不多)?\s?$")
+_VERB_AFTER_YIGE = frozenset("过给试先就吧啊了呢送发用要卖才只都也还的,，。;；!！?？ ")
+_PHASE_VERBS = frozenset("订要买做办开报签搞上培训期共分第")
+
+
+def find_quantities(text: str, units: Iterable[str] = ()) -> list[Quantity]:
+    """Numbers followed by a measure word, in text order: 三千套, 50台, 1.5万件, 八十个账号 (unit 账号).
+
+    Never percentages, money, dates, clock times, codes (X3-200, 500ml), phone numbers, ordinals (第一批),
+    time spans (三个月), or specs (七十克装, 六平方 in 六平方三万米: see find_specs). Package sizes
+    (每袋五十公斤, 十二瓶一箱, 每车三十吨) come back with kind="package"."""
+    if not isinstance(text, str) or not text:
+        return []
+    folded = text.translate(_FOLD)
+    toks = _scan(folded)
+    if not toks:
+        return []
+    extra = tuple(units) if not isinstance(units, str) else (units,)
+    unit_re, noun_re = _unit_res(extra) if extra else (_UNIT_RE_DEFAULT, _NOUN_RE_DEFAULT)
+    money = _money(folded)
+    found: list[Quantity] = []
+    for tok in toks:
+        if any(m.start <= tok.start < m.end for m in money) or _excluded_before(folded, tok.start):
+            continue
+        q = _quantity_at(text, folded, tok, unit_re, noun_re)
+        if q is not None:
+            found.append(q)
+    return _package_and_specs(text, folded, found, money)
+
+
+def _quantity_at(text, folded, tok, unit_re, noun_re) -> Quantity | None:
+    pos = tok.end
+    if folded[pos: pos + 1] in ("多", "余"):  # 三百多箱: the stated round number
+        pos += 1
+    m = unit_re.match(folded, pos)
+    if not m or tok.value == 0 and folded[tok.start] == "零":
+        return None
+    unit, end = m.group(), m.end()
+    if _NOT_UNIT_RE.match(folded, pos) or _TIME_AFTER_GE.match(folded, pos) or folded[end: end + 1] == "装":
+        return None
+    if unit == "个":
+        n = noun_re.match(folded, end)
+        if n:
+            unit, end = n.group(), n.end()
+        elif folded[tok.start] == "一" and tok.end - tok.start == 1 and _HAN.match(folded[end: end + 1] or "a") \
+                and folded[end] not in _VERB_AFTER_YIGE:
+            return None  # 一个小项目: an article, not a count
+    if unit == "期" and tok.start and _HAN.match(folded[tok.start - 1]) and folded[tok.start - 1] not in _PHASE_VERBS:
+        return None  # 龙湖天街二期: a project phase
+    if unit == "块" and (folded[end: end + 1] == "钱" or _per_unit_follows(folded, end)
+                         or _DIFF_RE.search(folded[max(0, tok.start - 6): tok.start])):
+        return None  # 便宜五十块一吨: money, not pieces
+    value = tok.value
+    if folded[end: end + 1] == "半":
+        value, end = _clean(value + 0.5), end + 1
+    return Quantity(tok.start, end, text[tok.start:end], value, unit)
+
+
+def _excluded_before(t: str, start: int) -> bool:
+    """第一批 (ordinal), 月15 / 3月15号 contexts are never quantities."""
+    return start > 0 and t[start - 1] in "第"
+
+
+def _package_and_specs(text, folded, found: list[Quantity], money: list[Money]) -> list[Quantity]:
+    out: list[Quantity] = []
+    i = 0
+    while i < len(found):
+        q = found[i]
+        nxt = found[i + 1] if i + 1 < len(found) else None
+        glued = nxt is not None and nxt.start == q.end
+        if glued and q.value == 1:  # 一袋五十公斤: the container, then its size
+            out.append(_with_kind(nxt, "package"))
+            i += 2
+            continue
+        if glued and nxt.value == 1:  # 十二瓶一箱: the size of one container
+            out.append(_with_kind(q, "package"))
+            i += 2
+            continue
+        if glued:  # 六平方三万米: the first is the product's spec
+            i += 1
+            continue
+        if _is_per_unit(folded, q, money):
+            i += 1
+            continue
+        if _PACKAGE_BEFORE_RE.search(folded, max(0, q.start - 6), q.start) and _package_word(folded, q.start):
+            q = _with_kind(q, "package")
+        elif re.match(r"(?:/|每|一)(?:个)?[\u4e00-\u9fff]", folded[q.end: q.end + 3]) and _unit_at(
+                folded, q.end + 1 + (folded[q.end] == "一" and folded[q.end + 1: q.end + 2] == "个")):
+            q = _with_kind(q, "package")  # 十二瓶一箱, 12瓶/箱
+        out.append(q)
+        i += 1
+    return out
+
+
+def _package_word(t: str, start: int) -> bool:
+    m = _PACKAGE_BEFORE_RE.search(t, max(0, start - 6), start)
+    return bool(m) and (_unit_at(t, m.start() + 1) or m.group(1) in ("趟", "批", "柜", "车"))
+
+
+def _is_per_unit(t: str, q: Quantity, money: list[Money]) -> bool:
+    """一吨 after a price (十四万八一吨, 五十块 一吨) or 一个 before one (一个 才 九十): a unit price."""
+    if q.value != 1:
+        return False
+    j = q.start - 1
+    while j >= 0 and t[j] == " ":
+        j -= 1
+    if any(m.end == j + 1 for m in money) or (j >= 0 and j < q.start - 1 and t[j] in "块元钱"):
+        return True  # 十四万八一吨, 五十块 一吨
+    k = q.end
+    while k < len(t) and k - q.end < 5 and (t[k] == " " or t[k] in "才只要就卖是报价格单每"):
+        k += 1
+    return any(m.start == k for m in money)
+
+
+def _with_kind(q: Quantity, kind: str) -> Quantity:
+    return Quantity(q.start, q.end, q.text, q.value, q.unit, kind)
+
+
+def find_specs(text: str) -> list[Quantity]:
+    """Spec numbers inside product names, never items: 七十克装, 1L装, 500ml, 1.5kW, 六平方 in 六平方三万米."""
+    if not isinstance(text, str) or not text:
+        return []
+    folded = text.translate(_FOLD)
+    out: list[Quantity] = []
+    for m in _NUM_RE.finditer(folded):
+        s = m.group()
+        v = _value(s) if s[0].isdigit() else _int_part(s) if "点" not in s else _value(s)
+        if v is None:
+            continue
+        u = _SPEC_UNIT_RE.match(folded, m.end())
+        if u and not _CODE_NEIGHBOUR.match(folded[m.start() - 1: m.start()] or " "):
+            end = u.end() + (folded[u.end(): u.end() + 1] == "装")
+            out.append(Quantity(m.start(), end, text[m.start():end], v, u.group(), "spec"))
+    quantities = find_quantities(text)
+    counted = {(q.start, q.end) for q in quantities}
+    unit_re = _UNIT_RE_DEFAULT
+    for tok in _scan(folded):
+        u = unit_re.match(folded, tok.end)
+        if not u or (tok.start, u.end()) in counted or tok.value == 1:
+            continue
+        if any(q.start == u.end() and q.value != 1 for q in quantities) and not any(o.start == tok.start for o in out):
+            out.append(Quantity(tok.start, u.end(), text[tok.start:u.end()], tok.value, u.group(), "spec"))
+    return sorted(out, key=lambda q: q.start)
+
+
+_NOUN_RE_DEFAULT = re.compile(_alternation(COUNTING_NOUNS))
+
+# --- money -------------------------------------------------------------------------------------------------
+
+_DG = "一二两三四五六七八九0-9"
+_YUAN_RE = re.compile(
+    rf"(?P<u>块钱|块|元钱|元|蚊)"
+    rf"(?:(?P<fx>[{_DG}])(?:分|仙)|零(?P<f0>[{_DG}])(?:分|仙)?|(?P<j>[{_DG}])(?P<ju>毛|角|毫)?(?:(?P<f>[{_DG}])(?P<fu>分|仙)?)?|(?P<half>半))?"
+    rf"(?P<rmb>人民币)?"
+)
+_JIAO_RE = re.compile(rf"(?P<ju>毛|角|毫)(?![米升克秒安瓦利重巾衣病])(?:(?P<f>[{_DG}])(?P<fu>分|仙)?)?")
+_FEN_RE = re.compile(r"(?:分|仙)(?![钟之半])")
+_LI_RE = re.compile(r"厘(?!米)")
+_PER_RE = re.compile(r"\s?(?:/|每|一)")
+_PREFIX_RE = re.compile(r"(?:¥|人民币|RMB|rmb|CNY)\s?$")
+_FOREIGN_RE = re.compile(r"(?:\$|港币|美元|美金|欧元|日元|HKD|USD|EUR|US\$)\s?$")
+_FOREIGN_AFTER = ("港币", "美元", "美金", "欧元", "日元", "HKD", "USD", "EUR", "刀")
+_RMB_AFTER = ("人民币", "RMB", "rmb", "CNY")
+_DIFF_RE = re.compile(r"(?:便宜|(?<!最)低|(?<![最提])高|贵|差|降|(?<![至最多])少|省|让|优惠|减|砍|涨|(?<![最至])多|加|补|返|退|相差|差价|价差)(?:了|个|都|就|也|还|才)?\s?$")
+_RATIO_AFTER = re.compile(r"\s?(?:%|成|折|个点|个百分点|点(?![0-9一二两三四五六七八九]))")
+_MAX_BEFORE = re.compile(r"(?:最多|最高|不超过|不超|顶多|至多|封顶)\s?$")
+_MIN_BEFORE = re.compile(r"(?:至少|最少|起码|最低|不低于)\s?$")
+_MAX_AFTER = re.compile(r"\s?(?:以下|以内|之内|内|封顶)")
+_MIN_AFTER = re.compile(r"\s?(?:以上|起步|起)")
+_CUE_RE = re.compile(
+    rf"(?:{_alternation(MONEY_CUES)}|[\u4e00-\u9fff]费|每[\u4e00-\u9fff])"
+    r"(?:\s?(?:每[\u4e00-\u9fff]|分别是|分别|都是|差不多|大概|大约|估计|一共|总共|左右|是|为|在|按|约|就|才|只|也|了|的|要|给|报|:|,))*\s?$"
+)
+_JOIN_RE = re.compile(r"\s?(?:和|、|跟|与|或|及|/)\s?$")
+_RANGE_RE = re.compile(r"\s?(?:到|至|-|~)\s?")
+
+
+def find_money(text: str) -> list[Money]:
+    """Amounts of money in yuan, in text order (see the module docstring)."""
+    if not isinstance(text, str) or not text:
+        return []
+    folded = text.translate(_FOLD)
+    return [Money(m.start, m.end, text[m.start:m.end], m.amount, m.bound, m.per) for m in _money(folded)]
+
+
+def money_after(text: str, pos: int, max_gap: int = 8) -> Money | None:
+    """The bare number right after a money cue ending at pos (报价|六十五, 单价分别是|六十五), else None.
+    Only fillers (是, 大概, 每车, 按, spaces) may stand between; a number followed by a measure word,
+    a time word or a ratio (二十天, 三成) is not money."""
+    if not isinstance(text, str) or not 0 <= pos <= len(text):
+        return None
+    folded = text.translate(_FOLD)
+    gap = re.match(r"(?:\s?(?:每[\u4e00-\u9fff]|分别是|分别|都是|差不多|大概|大约|估计|一共|总共|是|为|在|按|约|就|才|只|也|了|的|要|:|,))*\s?",
+                   folded[pos: pos + max_gap])
+    start = pos + (gap.end() if gap else 0)
+    for tok in _scan(folded):
+        if tok.start == start:
+            m = _bare_money(folded, tok, cued=True)
+            if m is not None:
+                return Money(m.start, m.end, text[m.start:m.end], m.amount, m.bound, m.per)
+        if tok.start > start:
+            break
+    return None
+
+
+@lru_cache(maxsize=512)
+def _money_cached(folded: str) -> tuple[Money, ...]:
+    out: list[Money] = []
+    toks = _scan(folded)
+    taken = -1
+    for i, tok in enumerate(toks):
+        if tok.start < taken:
+            continue
+        m = _money_at(folded, tok, out)
+        if m is None:
+            continue
+        out.append(m)
+        taken = m.end
+    return tuple(_ranges(folded, toks, out))
+
+
+def _money(folded: str) -> list[Money]:
+    return list(_money_cached(folded)) if _scan(folded) else []
+
+
+def _money_at(t: str, tok: _Tok, before: list[Money]) -> Money | None:
+    """The money expression that starts at this numeral, or None."""
+    pre = t[max(0, tok.start - 8): tok.start]
+    if _DIFF_RE.search(pre) or _FOREIGN_RE.search(pre):
+        return None
+    if _RATIO_AFTER.match(t, tok.end) or t[tok.end: tok.end + 2] == "分之":
+        return None
+    prefixed = bool(_PREFIX_RE.search(pre))
+    v, end = tok.value, tok.end
+    m = _YUAN_RE.match(t, end)
+    if m and not (tok.lone and m.group("u") == "元" and _HAN.match(t[m.end(): m.end() + 1] or "a")
+                  and t[m.end()] not in "一每钱的左以到至和、或也就是了"):
+        amount, end = _yuan(v, m)
+        if end is not None:
+            if m.group("u") == "块" and end == m.end("u") and not _block_is_money(t, tok, end, before):
+                return None
+            return _finish(t, tok.start, end, amount)
+    if isinstance(v, int) and 0 < v < 100 and not t[tok.start: tok.end].count("点"):
+        m = _JIAO_RE.match(t, end)
+        if m:
+            amount, end = v / 10, m.end()
+            if m.group("f"):
+                amount, end = _tail_digit(t, m, amount, "f", "fu", 0.01)
+            return _finish(t, tok.start, end, amount)
+        m = _FEN_RE.match(t, end)
+        if m and _fen_ok(t, tok, m.end()):
+            return _finish(t, tok.start, m.end(), v / 100)
+        m = _LI_RE.match(t, end)
+        if m and v < 10:
+            return _finish(t, tok.start, m.end(), v / 1000)
+    after = t[end: end + 3]
+    if any(after.startswith(w) for w in _FOREIGN_AFTER):
+        return None
+    if any(after.startswith(w) for w in _RMB_AFTER):
+        w = next(w for w in _RMB_AFTER if after.startswith(w))
+        return _finish(t, tok.start, end + len(w), v)
+    if prefixed and not _measure_follows(t, end):
+        start = tok.start - len(_PREFIX_RE.search(pre).group())
+        return _finish(t, start, end, v, keep_start=tok.start)
+    return _bare_money(t, tok, before)
+
+
+def _bare_money(t: str, tok: _Tok, before: list[Money] = (), cued: bool = False) -> Money | None:
+    """A number with no currency word: money when it has 万/亿 (五十万, 200万, 十二万五), when a price
+    cue or a listed price stands before it, or when a unit price follows (一百六一桶)."""
+    if tok.lone and t[tok.start] in "一两":
+        return None
+    if _measure_follows(t, tok.end) and not _per_unit_follows(t, tok.end):
+        return None
+    pre = t[max(0, tok.start - 12): tok.start]
+    if _DIFF_RE.search(pre[-6:]) or t[tok.start - 1: tok.start] == "第":
+        return None
+    s = t[tok.start: tok.end]
+    if _RATIO_AFTER.match(t, tok.end) or s.isdigit() and len(s) >= 7:
+        return None
+    has_big = "万" in s or "亿" in s
+    cued = cued or bool(_CUE_RE.search(pre))
+    listed = bool(before) and _JOIN_RE.search(t[before[-1].end: tok.start] or "x") is not None \
+        and before[-1].end >= tok.start - 3
+    per = _per_unit_follows(t, tok.end)
+    if not (has_big or cued or listed or per):
+        return None
+    return _finish(t, tok.start, tok.end, tok.value)
+
+
+def _measure_follows(t: str, pos: int) -> bool:
+    nxt = t[pos: pos + 1]
+    return bool(nxt) and (nxt in _MEASURE_CHARS or _CODE_NEIGHBOUR.match(nxt) is not None)
+
+
+def _per_unit_follows(t: str, pos: int) -> str | None:
+    m = _PER_RE.match(t, pos)
+    if not m:
+        return None
+    u = _UNIT_RE_DEFAULT.match(t, m.end())
+    if u and not _NOT_UNIT_RE.match(t, m.end()) and not _TIME_AFTER_GE.match(t, m.end()):
+        return u.group()
+    if m.group().strip() == "每" and _HAN.match(t[m.end(): m.end() + 1] or "a"):
+        return t[m.end()]  # 每趟, 每米
+    return None
+
+
+def _yuan(v: int | float, m: re.Match) -> tuple[int | float, int | None]:
+    """Value and end of NUM块五 / NUM元六角 / NUM块零八 / NUM块四分 / NUM块半."""
+    amount, end = v, m.end()
+    t = m.string
+    if m.group("fx"):
+        amount = v + _digit(m.group("fx")) / 100
+    elif m.group("f0"):
+        amount = v + _digit(m.group("f0")) / 100
+    elif m.group("j"):
+        if not isinstance(v, int):
+            return v, m.start("j")
+        if not m.group("ju") and not m.group("f") and _UNIT_RE_DEFAULT.match(t, m.end("j")):
+            return v, m.start("j")  # 三块六一斤 is read as 三块六 + 一斤 elsewhere; 五十块两箱 keeps 五十块
+        amount = v + _digit(m.group("j")) / 10
+        if m.group("f"):
+            if not m.group("fu") and _UNIT_RE_DEFAULT.match(t, m.end("f")):
+                end = m.end("j") + (1 if m.group("ju") else 0)
+                return _clean(amount), end
+            amount += _digit(m.group("f")) / 100
+    elif m.group("half"):
+        amount = v + 0.5
+    return _clean(amount), end
+
+
+def _tail_digit(t: str, m: re.Match, amount: float, g: str, gu: str, scale: float) -> tuple[float, int]:
+    if not m.group(gu) and _UNIT_RE_DEFAULT.match(t, m.end(g)):
+        return amount, m.start(g)
+    return amount + _digit(m.group(g)) * scale, m.end()
+
+
+def _digit(c: str) -> int:
+    return int(c) if c.isdigit() else _DIGIT_VALUE[c]
+
+
+def _fen_ok(t: str, tok: _Tok, end: int) -> bool:
+    """五分 / 二十五分 as cents, but not 十点五分 (clock), 打八十分 (a score) or 十分重要 (very)."""
+    before = t[tok.start - 1: tok.start]
+    if before and before in "点:时第打得考评满":
+        return False
+    nxt = t[end: end + 1]
+    return not nxt or not _HAN.match(nxt) or nxt in "钱的一每以左"
+
+
+def _block_is_money(t: str, tok: _Tok, end: int, before: list[Money]) -> bool:
+    """Bare N块: money after a price cue, before a unit price, at the start or after a pause;
+    a quantity right after a product noun (地砖两千块)."""
+    if t[end: end + 1] == "钱" or _per_unit_follows(t, end):
+        return True
+    pre = t[max(0, tok.start - 12): tok.start]
+    if _CUE_RE.search(pre) or _MIN_BEFORE.search(pre) or _MAX_BEFORE.search(pre):
+        return True
+    prev = t[tok.start - 1: tok.start]
+    return not prev or not _HAN.match(prev)
+
+
+def _finish(t: str, start: int, end: int, amount: float, keep_start: int | None = None) -> Money:
+    """Attach a unit price's measure word (元/吨, 一桶) and a bound (最多, 以上)."""
+    per = None
+    m = _PER_RE.match(t, end)
+    if m:
+        u = _UNIT_RE_DEFAULT.match(t, m.end())
+        if u and not _NOT_UNIT_RE.match(t, m.end()) and not _TIME_AFTER_GE.match(t, m.end()):
+            per, end = u.group(), u.end()
+        elif m.group().strip() in ("/", "每") and _HAN.match(t[m.end(): m.end() + 1] or "a"):
+            per, end = t[m.end()], m.end() + 1
+    pre = t[max(0, (keep_start or start) - 4): keep_start or start]
+    bound = "max" if _MAX_BEFORE.search(pre) or _MAX_AFTER.match(t, end) else \
+        "min" if _MIN_BEFORE.search(pre) or _MIN_AFTER.match(t, end) else None
+    return Money(start, end, "", _clean(amount), bound, per)
+
+
+def _ranges(t: str, toks: tuple[_Tok, ...], found: list[Money]) -> list[Money]:
+    """5.6到5.78元: the bare lower end of a money range is money too; ends get min / max bounds."""
+    out = list(found)
+    for tok in toks:
+        if any(m.start <= tok.start < m.end for m in out):
+            continue
+        r = _RANGE_RE.match(t, tok.end)
+        if not r or _DIFF_RE.search(t[max(0, tok.start - 6): tok.start]) or _measure_follows(t, tok.end):
+            continue
+        hi = next((m for m in out if m.start == r.end()), None)
+        if hi is not None:
+            out.append(Money(tok.start, tok.end, "", tok.value, "min", hi.per))
+            out[out.index(hi)] = Money(hi.start, hi.end, "", hi.amount, "max", hi.per)
+    for i, m in enumerate(out):
+        r = _RANGE_RE.match(t, m.end)
+        hi = next((h for h in out if r and h.start == r.end()), None)
+        if hi is not None and m.bound is None:
+            out[i] = Money(m.start, m.end, "", m.amount, "min", m.per)
+            j = out.index(hi)
+            out[j] = Money(hi.start, hi.end, "", hi.amount, "max", hi.per)
+    return sorted(out, key=lambda m: m.start)
