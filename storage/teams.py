@@ -98,7 +98,7 @@ def add_member(*, session: Session, team: Team, name: str, role: str = "rep",
 
 def set_manager(*, session: Session, member: Member, manager: Member | None) -> Member:
     _check_manager(session.get(Team, member.team_id), manager)
-    if manager is not None and manager.id in _chain_above(session, manager) | {member.id}:
+    if manager is not None and (manager.id == member.id or member.id in _chain_above(session, manager)):
         raise ValueError("a manager chain cannot loop")
     member.manager_id = manager.id if manager else None
     session.add(member)
