@@ -215,7 +215,7 @@ def _apply(session, note, extraction, stages, customer_id, new_customer) -> Appl
                customer_id=customer.id if customer else None)
     _add_facts(session, extraction, ids)
     local_day = when.astimezone(ZoneInfo(team.timezone)).date()
-    commitments = _add_commitments(session, extraction, ids, author, local_day, note_text(note))
+    commitments = _add_commitments(session, extraction, ids, author, when, local_day, note_text(note))
 
     note.customer_id = ids["customer_id"]
     note.contact_id = contact.id if contact else None
@@ -346,8 +346,9 @@ def is_planned(entry: dict, local_day: date) -> bool:
     return day is not None and day > local_day
 
 
-def _add_commitments(session, extraction, ids, author, local_day, text) -> list[Commitment]:
-    """Each planned date becomes a commitment owned by the rep; reported events only count as activity."""
+def _add_commitments(session, extraction, ids, author, when, local_day, text) -> list[Commitment]:
+    """Each planned date becomes a commitment owned by the rep; reported events only count as activity.
+    created_at is the note's time: the promise was made then, even if the note is processed later."""
     made, seen = [], set()
     for entry in _dicts(extraction.get("dates")):
         day = _day(entry.get("date"))
@@ -356,7 +357,8 @@ def _add_commitments(session, extraction, ids, author, local_day, text) -> list[
             continue
         seen.add((day, kind))
         commitment = Commitment(owner_id=author.id, deal_id=ids["deal_id"], customer_id=ids["customer_id"],
-                                note_id=ids["note_id"], kind=kind, due_date=day, text=text[:500])
+                                note_id=ids["note_id"], kind=kind, due_date=day, text=text[:500],
+                                created_at=when)
         session.add(commitment)
         made.append(commitment)
     session.flush()

@@ -86,7 +86,7 @@ def stalled_deals(*, session: Session, stages: list[Stage], now: datetime,
     late = or_(*[and_(Deal.stage == s.name, Deal.stage_entered_at < now - timedelta(days=s.stall_days))
                  for s in stages])
     rows = session.exec(_deal_view_query().where(Deal.status == "open", late, _owned(Deal.owner_id, member_ids))
-                        .order_by(Deal.stage_entered_at)).all()
+                        .order_by(Deal.stage_entered_at, Deal.id)).all()
     return [DealView(d, c, o, (now - d.stage_entered_at).days, limits[d.stage]) for d, c, o in rows]
 
 
@@ -99,7 +99,7 @@ def idle_deals(*, session: Session, now: datetime, idle_days: int, stages: list[
     late = or_(idle, *[and_(Deal.stage == name, Deal.last_activity_at < now - timedelta(days=days))
                        for name, days in special.items()])
     rows = session.exec(_deal_view_query().where(Deal.status == "open", late, _owned(Deal.owner_id, member_ids))
-                        .order_by(Deal.last_activity_at)).all()
+                        .order_by(Deal.last_activity_at, Deal.id)).all()
     return [DealView(d, c, o, (now - d.last_activity_at).days, special.get(d.stage, idle_days))
             for d, c, o in rows]
 
