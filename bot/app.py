@@ -1,0 +1,221 @@
+"""Builds the running product from config: database, speech, parser, conversation, channels, web
+server; wires `send()` so the conversation (and, with the reminders issue, the scheduler) can reach
+a person on whichever channel they use. Factories only: nothing is built at import time."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.conversation import Conversation
+from bot.messages import Outbound
+from bot.web import build_web_app, is_loopback, make_server
+
+log = logging.getLogger(__name__)
+
+DEMO_TEAM = "演示团队"
+DEMO_MEMBERS = [  # (account, name, role, manager account)
+    ("demo-lead", "演示主管", "lead", None),
+    ("demo-manager", "演示经理", "manager", "demo-lead"),
+    ("demo-rep", "演示销售", "rep", "demo-manager"),
+]
+DEMO_LABELS = {"demo-rep": "演示销售（销售）", "demo-manager": "演示经理（经理）", "demo-lead": "演示主管（主管）"}
+
+
+def default_audio_dir(config: dict) -> Path:
+    """Where voice notes are kept: [storage] audio_dir, else <user data dir>/salesbot/audio."""
+    configured = (config.get("storage") or {}).get("audio_dir")
+    if configured:
+        return Path(configured).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("salesbot", appauthor=False)) / "audio"
+
+
+def other_channels_configured(config: dict) -> bool:
+    return bool((config.get("telegram") or {}).get("token") or (config.get("wecom") or {}).get("corp_id"))
+
+
+@dataclass
+class App:
+    config: dict
+    engine: object
+    sessions: object
+    conversation: Conversation
+    transcriber: object = None
+    channels: dict = field(default_factory=dict)
+    web: object = None
+    server: object = None
+    # The reminders issue plugs its scheduler in here: a factory taking this App (it uses
+    # app.send_to_member and app.sessions) and returning an object with async start() / stop().
+    scheduler_factory: object = None
+    scheduler: object = None
+
+    async def send(self, outbound: Outbound) -> str | None:
+        """Delivers through the channel named in the Outbound."""
+        channel = self.channels.get(outbound.channel)
+        if channel is None:
+            log.warning("no channel %r to send through", outbound.channel)
+            return None
+        return await channel.send(outbound)
+
+    async def send_to_member(self, member_id: int, text: str, buttons=()) -> list[str]:
+        """Sends a text to every chat account the member has on a running channel; the sent keys."""
+        from sqlmodel import select
+
+        from storage.models import ChannelAccount
+
+        accounts = await self.conversation.db(lambda s: [(a.channel, a.external_id) for a in s.exec(
+            select(ChannelAccount).where(ChannelAccount.member_id == member_id)).all()])
+        sent = []
+        for channel, chat in accounts:
+            if channel in self.channels:
+                message_id = await self.send(Outbound(channel, chat, text=text, buttons=buttons))
+                if message_id is not None:
+                    sent.append(f"{channel}:{chat}:{message_id}")
+        return sent
+
+    async def health(self) -> dict:
+        return {"ok": True, "busy": self.conversation.busy, "handled": self.conversation.handled,
+                "channels": sorted(self.channels)}
+
+
+def ensure_demo_team(session, timezone: str, industry: str) -> None:
+    """The demo team with a lead, a manager and a rep bound to local demo accounts (idempotent)."""
+    from storage import teams
+
+    try:
+        team = teams.find_team(session=session, name=DEMO_TEAM)
+    except teams.NotFound:
+        team = teams.add_team(session=session, name=DEMO_TEAM, timezone=timezone, industry=industry)
+    by_account = {}
+    for account, name, role, manager in DEMO_MEMBERS:
+        try:
+            member = teams.find_member(session=session, name=name, team=team)
+        except teams.NotFound:
+            member = teams.add_member(session=session, team=team, name=name, role=role,
+                                      manager=by_account.get(manager))
+        by_account[account] = member
+        if teams.member_for_account(session=session, channel="local", external_id=account) is None:
+            teams.bind_account(session=session, member=member, channel="local", external_id=account,
+                               display_name=name)
+
+
+def build_app(config: dict, *, transcriber=None, parse=None, find_times=None, audio_dir=None,
+              with_channels: bool = True) -> App:
+    """Everything `salesbot run` needs, built from the config dict."""
+    from storage.db import database_url, open_database
+    from storage.stages import stages_from_config
+
+    engine, sessions = open_database(database_url(config))
+    if parse is None:
+        from nlu.parser import parse
+    if find_times is None:
+        try:
+            from nlu.dates import find_times
+        except ImportError:
+            log.warning("nlu.dates is missing: date corrections are off")
+    if transcriber is None and with_channels:
+        from nlu.asr import Transcriber
+
+        transcriber = Transcriber.from_config(config)
+    app_ref: dict = {}
+
+    async def send(outbound: Outbound):
+        return await app_ref["app"].send(outbound)
+
+    team_defaults = config.get("team") or {}
+    conversation = Conversation(sessions=sessions, stages=stages_from_config(config), parse=parse, send=send,
+                                transcriber=transcriber, find_times=find_times,
+                                audio_dir=audio_dir or default_audio_dir(config),
+                                default_industry=team_defaults.get("industry", ""))
+    app = App(config=config, engine=engine, sessions=sessions, conversation=conversation, transcriber=transcriber)
+    app_ref["app"] = app
+    if with_channels:
+        _add_channels(app)
+    return app
+
+
+def _add_channels(app: App) -> None:
+    from bot.channels.local import LocalChannel
+
+    config = app.config
+    web = config.get("web") or {}
+    telegram = None
+    if (config.get("telegram") or {}).get("token"):
+        from bot.channels.telegram import TelegramChannel
+
+        telegram = TelegramChannel(config["telegram"], app.conversation.receive)
+        app.channels["telegram"] = telegram
+    demo = not other_channels_configured(config) and is_loopback(str(web.get("host", "127.0.0.1")))
+    if demo:
+        team = config.get("team") or {}
+        with app.sessions() as session:
+            ensure_demo_team(session, team.get("timezone") or "Asia/Shanghai", team.get("industry") or "")
+    local = LocalChannel(app.conversation.receive, app.conversation.member_info,
+                         demo_accounts=DEMO_LABELS if demo else None)
+    app.channels["local"] = local
+    app.web = build_web_app(local=local, telegram=telegram, health=app.health)
+
+
+async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio.Event | None = None) -> None:
+    """Runs until SIGINT/SIGTERM (or `stop` is set): web server, channels, unfinished work."""
+    web = app.config.get("web") or {}
+    host, port = str(web.get("host", "127.0.0.1")), int(web.get("port", 8321))
+    app.server = make_server(app.web, host, port)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+    server_task = asyncio.create_task(app.server.serve(), name="web")
+    while not app.server.started:
+        if server_task.done():
+            await server_task  # raises why it could not start (e.g. the port is taken)
+            raise RuntimeError(f"the web server could not listen on {host}:{port}")
+        await asyncio.sleep(0.02)
+    started_channels = []
+    try:
+        if app.transcriber is not None:
+            asyncio.get_running_loop().run_in_executor(None, _warm_up, app)
+        await app.conversation.resume()
+        for name, channel in app.channels.items():
+            if hasattr(channel, "start"):
+                await channel.start()
+                started_channels.append(channel)
+        if app.scheduler_factory is not None:
+            app.scheduler = app.scheduler_factory(app)
+            await app.scheduler.start()
+        log.info("salesbot: web chat on http://%s:%d/ ; channels: %s", host, port, ", ".join(app.channels))
+        if started is not None:
+            started.set()
+        await stop.wait()
+    finally:
+        log.info("salesbot: stopping")
+        if app.scheduler is not None:
+            await app.scheduler.stop()
+        for channel in reversed(started_channels):
+            try:
+                await channel.stop()
+            except Exception:
+                log.exception("stopping a channel failed")
+        await app.conversation.close()
+        app.server.should_exit = True
+        await server_task
+        if app.transcriber is not None:
+            app.transcriber.close()
+
+
+def _warm_up(app: App) -> None:
+    """Loads the speech model and the parser's dictionaries before the first note needs them."""
+    try:
+        from datetime import datetime, timezone
+
+        app.conversation.parse("张总，A型号订50台，明天发货", datetime.now(timezone.utc), None)
+        _ = app.transcriber.model
+    except Exception:
+        log.warning("warm-up failed; the first note will load what it needs", exc_info=True)

@@ -1,0 +1,191 @@
+"""The embedded default channel: a chat page served by our own web server.
+
+The browser posts what the person sends (text, a recorded WebM/Opus voice note, an uploaded file,
+a button press) to /chat/send and long-polls /chat/updates for what the bot shows. Each browser
+keeps a session cookie. In demo mode the session picks one of the demo team's accounts with a
+member switcher; otherwise the session itself is the chat account, a stranger until the person
+joins with an invite code (加入 CODE), so nobody reaches records they may not see.
+Like every channel, this one never touches the database or the parser.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import secrets
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.messages import Attachment, Inbound, Outbound, Voice, audio_format
+
+CHANNEL = "local"
+COOKIE = "salesbot_session"
+MAX_UPLOAD = 25_000_000
+KEEP_MESSAGES = 300     # per chat, in memory: the page's history since the server started
+POLL_SECONDS = 25
+
+Receive = Callable[[Inbound], Awaitable[None]]
+WhoIs = Callable[[str, str], Awaitable[dict | None]]   # (channel, account) -> {"name", "role", "team"}
+
+
+class ChatLog:
+    """What one chat shows: messages with increasing sequence numbers, and waiters for new ones."""
+
+    def __init__(self):
+        self.messages: list[dict] = []
+        self.changed = asyncio.Event()
+
+    def add(self, message: dict) -> None:
+        self.messages.append(message)
+        del self.messages[:-KEEP_MESSAGES]
+        self.changed.set()
+        self.changed = asyncio.Event()
+
+
+class LocalChannel:
+    """The web chat. `demo_accounts` (account id -> label) turns on the member switcher."""
+
+    name = CHANNEL
+
+    def __init__(self, receive: Receive, who: WhoIs, *, demo_accounts: dict[str, str] | None = None):
+        self.receive = receive
+        self.who = who
+        self.demo_accounts = dict(demo_accounts or {})
+        self.sessions: dict[str, str] = {}        # session token -> chat account
+        self.chats: dict[str, ChatLog] = {}
+        self.blobs: dict[str, Attachment] = {}
+        self._seq = itertools.count(1)
+
+    @property
+    def demo(self) -> bool:
+        return bool(self.demo_accounts)
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/chat/me", self.me, methods=["GET"]),
+            Route("/chat/switch", self.switch, methods=["POST"]),
+            Route("/chat/send", self.send_from_browser, methods=["POST"]),
+            Route("/chat/updates", self.updates, methods=["GET"]),
+            Route("/chat/blob/{blob_id}", self.blob, methods=["GET"]),
+        ]
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    def _account(self, request: Request) -> tuple[str, str | None]:
+        """(session token, chat account); a new session starts on the first demo account."""
+        token = request.cookies.get(COOKIE, "")
+        if token not in self.sessions:
+            token = secrets.token_urlsafe(24)
+            self.sessions[token] = next(iter(self.demo_accounts), None) or f"web-{secrets.token_hex(12)}"
+        return token, self.sessions[token]
+
+    @staticmethod
+    def _with_cookie(response: Response, token: str) -> Response:
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=30 * 24 * 3600)
+        return response
+
+    def _chat(self, account: str) -> ChatLog:
+        return self.chats.setdefault(account, ChatLog())
+
+    async def me(self, request: Request) -> Response:
+        """Who this browser is: the member (or null for a stranger) and the demo accounts."""
+        token, account = self._account(request)
+        member = await self.who(CHANNEL, account)
+        body = {"demo": self.demo, "account": account if self.demo else None, "member": member,
+                "accounts": [{"id": k, "label": v} for k, v in self.demo_accounts.items()]}
+        return self._with_cookie(JSONResponse(body), token)
+
+    async def switch(self, request: Request) -> Response:
+        """Demo mode only: the member switcher picks which demo account this browser speaks as."""
+        token, _ = self._account(request)
+        account = (await request.json()).get("account") if self.demo else None
+        if account not in self.demo_accounts:
+            return JSONResponse({"error": "没有这个演示账号"}, status_code=400)
+        self.sessions[token] = account
+        return self._with_cookie(JSONResponse({"ok": True, "account": account}), token)
+
+    # --- browser -> Inbound -------------------------------------------------------------------
+
+    async def send_from_browser(self, request: Request) -> Response:
+        """Turns a browser post into an Inbound; answers only after the conversation recorded it."""
+        token, account = self._account(request)
+        if int(request.headers.get("content-length") or 0) > MAX_UPLOAD:
+            return JSONResponse({"error": "文件太大（上限 25MB）"}, status_code=413)
+        form = await request.form(max_part_size=MAX_UPLOAD)
+        text = str(form.get("text") or "").strip()
+        action = str(form.get("action") or "") or None
+        reply_to = str(form.get("reply_to") or "") or None
+        message_id = str(form.get("client_id") or "")[:64] or uuid.uuid4().hex
+        voice = file = None
+        upload = form.get("voice") or form.get("file")
+        if upload is not None and hasattr(upload, "read"):
+            data = await upload.read()
+            fmt = audio_format(upload.content_type, upload.filename)
+            if fmt:
+                voice = Voice(data=data, format=fmt)
+            else:
+                file = Attachment(data, upload.filename or "file", upload.content_type or "application/octet-stream")
+        if not (text or voice or file or action):
+            return JSONResponse({"error": "空消息"}, status_code=400)
+        inbound = Inbound(channel=CHANNEL, user_id=account, chat_id=account, message_id=message_id,
+                          received_at=datetime.now(timezone.utc), text=text, voice=voice, file=file,
+                          action=action, reply_to=reply_to)
+        if not action:
+            self._echo(account, message_id, text, voice, file)
+        await self.receive(inbound)
+        return self._with_cookie(JSONResponse({"ok": True, "id": message_id}), token)
+
+    def _echo(self, account: str, message_id: str, text: str, voice, file) -> None:
+        """What the person sent, kept in the chat's history so a reload shows both sides."""
+        label = text or ("🎤 语音" if voice else f"📎 {file.filename}" if file else "")
+        self._chat(account).add({"seq": next(self._seq), "id": message_id, "from": "me", "text": label,
+                                 "at": time.time()})
+
+    # --- Outbound -> browser ------------------------------------------------------------------
+
+    async def send(self, outbound: Outbound) -> str:
+        """Queues an Outbound for the browser; returns its message id."""
+        seq = next(self._seq)
+        message_id = outbound.edit or f"b{seq}"
+        message = {"seq": seq, "id": message_id, "from": "bot", "text": outbound.text,
+                   "buttons": [[{"text": b.text, "data": b.data} for b in row] for row in outbound.buttons],
+                   "reply_to": outbound.reply_to, "edit": bool(outbound.edit), "at": time.time()}
+        for kind, attachment in (("image", outbound.image), ("file", outbound.file)):
+            if attachment:
+                blob_id = uuid.uuid4().hex
+                self.blobs[blob_id] = attachment
+                message[kind] = {"url": f"/chat/blob/{blob_id}", "name": attachment.filename}
+        self._chat(outbound.chat_id).add(message)
+        return message_id
+
+    async def updates(self, request: Request) -> Response:
+        """Long poll: the messages after `after`, waiting up to 25 s for one to arrive."""
+        token, account = self._account(request)
+        try:
+            after = int(request.query_params.get("after", "0"))
+            wait = min(float(request.query_params.get("wait", POLL_SECONDS)), POLL_SECONDS)
+        except ValueError:
+            return JSONResponse({"error": "bad parameters"}, status_code=400)
+        chat = self._chat(account)
+        deadline = time.monotonic() + wait
+        while True:
+            fresh = [m for m in chat.messages if m["seq"] > after]
+            remaining = deadline - time.monotonic()
+            if fresh or remaining <= 0:
+                return self._with_cookie(JSONResponse({"messages": fresh}), token)
+            try:
+                await asyncio.wait_for(chat.changed.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+            chat = self._chat(account)
+
+    async def blob(self, request: Request) -> Response:
+        attachment = self.blobs.get(request.path_params["blob_id"])
+        if attachment is None:
+            return Response(status_code=404)
+        return Response(attachment.data, media_type=attachment.mime)

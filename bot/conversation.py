@@ -1,0 +1,692 @@
+"""The conversation: Inbound -> replies, the same for every channel.
+
+`receive()` returns as soon as the message is recorded durably (a Note for notes, a delivery claim
+for commands and answers), so a channel may acknowledge it then; everything slow (transcription,
+parsing, storing, replying) runs afterwards in a background task, one member's messages in order.
+A delivery seen before is ignored. `resume()` at start-up finishes what a previous run left undone:
+unfinished notes are processed again and parsed notes that never got their card get it.
+
+Database work runs in one worker thread (SQLite allows one writer; it also keeps the event loop
+free), transcription in the transcriber's bounded pool, parsing in the default thread pool.
+"""
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import uuid
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Awaitable, Callable
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+
+from bot import intents, render
+from bot.messages import Inbound, Outbound, button_rows
+from storage import conversation_queries as cq
+from storage import deals as deal_ops
+from storage import notes as note_ops
+from storage import teams as team_ops
+from storage.models import Commitment, Customer, Deal, Member, Note, Team, utcnow
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[Outbound], Awaitable[str | None]]
+CONTEXT = timedelta(minutes=10)       # a reply this soon after a card or nudge may correct it
+RESEND_CARDS_WITHIN = timedelta(days=2)
+SORRY = "抱歉，处理这条消息时出了点问题，已记下，请稍后再试。"
+
+
+@dataclass(frozen=True)
+class Who:
+    """The member behind a message, with what the conversation needs about their team."""
+
+    member_id: int
+    name: str
+    role: str
+    team_id: int
+    timezone: str
+    industry: str
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone or "Asia/Shanghai")
+
+
+@dataclass
+class Question:
+    """Something the bot asked and is waiting for: which day a vague date means."""
+
+    kind: str
+    note_id: int
+    word: str
+    asked_at: datetime
+
+
+def _who(session, member: Member | None) -> Who | None:
+    if member is None:
+        return None
+    team = session.get(Team, member.team_id)
+    return Who(member.id, member.name, member.role, team.id, team.timezone, team.industry or "")
+
+
+def reply_target(note: Note) -> tuple[str, str | None]:
+    """(chat id, message id) a note came from; channel_message_id is "chat:message"."""
+    chat, _, message = (note.channel_message_id or "").partition(":")
+    return chat, message or None
+
+
+class Conversation:
+    """One per process. `send` delivers an Outbound through the right channel and returns its id."""
+
+    def __init__(self, *, sessions, stages, parse, send: Send, transcriber=None, find_times=None,
+                 audio_dir: str | Path, default_industry: str = "", clock=None):
+        self.sessions = sessions
+        self.stages = stages
+        self.parse = parse
+        self.send = send
+        self.transcriber = transcriber
+        self.find_times = find_times
+        self.audio_dir = Path(audio_dir)
+        self.default_industry = default_industry or ""
+        self.clock = clock or utcnow
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
+        self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._questions: dict[int, Question] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self.handled = 0
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    async def db(self, fn, *args, **kwargs):
+        """Runs fn(session, …) in the database thread."""
+        def work():
+            with self.sessions() as session:
+                return fn(session, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._db, work)
+
+    def _spawn(self, coro) -> asyncio.Task:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        self.handled += 1
+        if not task.cancelled() and task.exception() is not None:
+            log.error("conversation: a message failed", exc_info=task.exception())
+
+    async def idle(self, timeout: float = 60.0) -> None:
+        """Waits until every background task is done (tests, the CLI, shutdown)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._tasks and asyncio.get_running_loop().time() < deadline:
+            await asyncio.wait(set(self._tasks), timeout=max(0.01, deadline - asyncio.get_running_loop().time()))
+
+    @property
+    def busy(self) -> int:
+        return len(self._tasks)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._db.shutdown(wait=True)
+
+    async def _deliver(self, outbound: Outbound) -> str | None:
+        """Sends, logging rather than raising: one failed reply never stops the others."""
+        try:
+            return await self.send(outbound)
+        except Exception:
+            log.exception("conversation: could not send to %s:%s", outbound.channel, outbound.chat_id)
+            return None
+
+    async def _reply(self, inbound: Inbound, text: str, **extra) -> str | None:
+        return await self._deliver(Outbound(inbound.channel, inbound.chat_id, text=text,
+                                            reply_to=None if inbound.action else inbound.message_id, **extra))
+
+    # --- entry points ---------------------------------------------------------------------------
+
+    async def member_info(self, channel: str, account: str) -> dict | None:
+        """For the web page: who an account is, or None for a stranger."""
+        def look(session):
+            member = team_ops.member_for_account(session=session, channel=channel, external_id=account)
+            if member is None:
+                return None
+            team = session.get(Team, member.team_id)
+            return {"name": member.name, "role": member.role, "role_label": render.ROLES.get(member.role, member.role),
+                    "team": team.name}
+        return await self.db(look)
+
+    async def receive(self, inbound: Inbound) -> None:
+        """Records the message durably (or sees it is a repeat), then handles it in the background."""
+        who = await self.db(lambda s: _who(s, team_ops.member_for_account(
+            session=s, channel=inbound.channel, external_id=inbound.user_id)))
+        code = intents.join_code(inbound.text) if not inbound.action and not inbound.voice else None
+        if code is not None:
+            await self._join(inbound, who, code)
+        elif who is None:
+            await self._reply(inbound, render.REFUSAL)
+        else:
+            await self.accept(who, inbound)
+
+    async def accept(self, who: Who, inbound: Inbound) -> int | None:
+        """A known member's message: record, then handle in the background. Returns a new note's id."""
+        text = (inbound.text or "").strip()
+        if inbound.voice is not None:
+            note_id = await self._record(who, inbound, audio=inbound.voice)
+            if note_id:
+                self._spawn(self._note(who, note_id, announce=True))
+            return note_id
+        if inbound.action or inbound.file is not None or not text:
+            if await self._claim(who, inbound):
+                self._spawn(self._locked(who, self._other(who, inbound)))
+            return None
+        cmd = intents.command(text)
+        fix = None if cmd else intents.correction(text)
+        answer = None if cmd or fix else self._open_question(who, text)
+        if cmd or fix or answer:
+            if await self._claim(who, inbound):
+                self._spawn(self._locked(who, self._short(who, inbound, cmd, fix, answer)))
+            return None
+        note_id = await self._record(who, inbound)
+        if note_id:
+            self._spawn(self._note(who, note_id, announce=False))
+        return note_id
+
+    async def resume(self) -> int:
+        """Start-up: processes unfinished notes again and sends cards a crash left unsent."""
+        unfinished = await self.db(lambda s: [(n.id, n.author_id) for n in note_ops.unfinished_notes(session=s)])
+        since = self.clock() - RESEND_CARDS_WITHIN
+        uncarded = await self.db(lambda s: [(n.id, n.author_id) for n in cq.notes_without_card(session=s, since=since)])
+        for note_id, author_id in unfinished:
+            who = await self.db(lambda s: _who(s, s.get(Member, author_id)))
+            if who:
+                self._spawn(self._note(who, note_id, announce=False))
+        for note_id, author_id in uncarded:
+            who = await self.db(lambda s: _who(s, s.get(Member, author_id)))
+            if who:
+                self._spawn(self._locked(who, self._show_card(who, note_id)))
+        if unfinished or uncarded:
+            log.info("conversation: resuming %d unfinished notes, %d unsent cards", len(unfinished), len(uncarded))
+        return len(unfinished) + len(uncarded)
+
+    async def _locked(self, who: Who, coro):
+        async with self._locks[who.member_id]:
+            try:
+                return await coro
+            except Exception:
+                log.exception("conversation: handling a message of member %s failed", who.member_id)
+
+    # --- recording --------------------------------------------------------------------------------
+
+    async def _record(self, who: Who, inbound: Inbound, audio=None) -> int | None:
+        """Stores the note (audio to a file first); None when this delivery was stored before."""
+        audio_ref = None
+        if audio is not None:
+            self.audio_dir.mkdir(parents=True, exist_ok=True)
+            path = self.audio_dir / f"{uuid.uuid4().hex}.{audio.format or 'bin'}"
+            await asyncio.to_thread(path.write_bytes, audio.data)
+            audio_ref = str(path)
+        stored = await self.db(lambda s: note_ops.record_inbound(
+            session=s, author_id=who.member_id, channel=inbound.channel,
+            channel_message_id=f"{inbound.chat_id}:{inbound.message_id}", received_at=inbound.received_at,
+            text=inbound.text or None, audio_ref=audio_ref))
+        if stored.duplicate:
+            if audio_ref:
+                Path(audio_ref).unlink(missing_ok=True)
+            log.info("conversation: %s delivered again; ignored", inbound.key)
+            return None
+        return stored.note.id
+
+    async def _claim(self, who: Who, inbound: Inbound) -> bool:
+        claimed = await self.db(lambda s: cq.claim_delivery(session=s, member_id=who.member_id, key=inbound.key,
+                                                            text=inbound.text or inbound.action or "",
+                                                            at=inbound.received_at))
+        if not claimed:
+            log.info("conversation: %s delivered again; ignored", inbound.key)
+        return claimed
+
+    async def _join(self, inbound: Inbound, who: Who | None, code: str) -> None:
+        """/start CODE or 加入 CODE: binds this chat account to the code's member."""
+        if who is not None:
+            await self._reply(inbound, f"你已经是团队成员了（{who.name}）。发送“帮助”查看用法。")
+            return
+        if not code:
+            await self._reply(inbound, "请发送：/start 邀请码（或：加入 邀请码）。邀请码由管理员提供。")
+            return
+
+        def redeem(session):
+            try:
+                done = team_ops.redeem_invite(session=session, code=code, channel=inbound.channel,
+                                              external_id=inbound.user_id, display_name=inbound.user_name)
+                return done.member.name, done.team.name, done.member.role, None
+            except team_ops.InviteError as exc:
+                return None, None, None, exc.reason
+            except team_ops.Conflict:
+                return None, None, None, "conflict"
+
+        name, team, role, error = await self.db(redeem)
+        if error:
+            reasons = {"unknown": "邀请码不对", "expired": "邀请码已过期", "used_up": "邀请码已被使用"}
+            await self._reply(inbound, f"{reasons.get(error, '无法加入')}，请向管理员索取新的邀请码。")
+            return
+        await self._reply(inbound, f"欢迎加入「{team}」，{name}（{render.ROLES.get(role, role)}）！\n\n{render.HELP}")
+
+    # --- notes ------------------------------------------------------------------------------------
+
+    async def _note(self, who: Who, note_id: int, *, announce: bool) -> None:
+        """A recorded note: (transcribe) -> parse -> store -> card."""
+        note = await self.db(lambda s: s.get(Note, note_id))
+        chat, message = reply_target(note)
+        if announce and note.audio_ref:
+            await self._deliver(Outbound(note.channel, chat, text=render.RECEIVED_VOICE, reply_to=message))
+        async with self._locks[who.member_id]:
+            try:
+                await self._process(who, note_id)
+            except Exception as exc:
+                log.exception("conversation: note %s failed", note_id)
+                await self.db(lambda s: note_ops.mark_failed(session=s, note=s.get(Note, note_id), error=repr(exc)))
+                await self._deliver(Outbound(note.channel, chat, text=SORRY, reply_to=message))
+
+    async def _process(self, who: Who, note_id: int) -> None:
+        note = await self.db(lambda s: s.get(Note, note_id))
+        if note.state not in ("received", "transcribed"):
+            return
+        chat, message = reply_target(note)
+        if note.audio_ref and note.state == "received":
+            text = await self._transcribe(who, note)
+            if text is None:
+                return
+        text = note_ops.note_text(await self.db(lambda s: s.get(Note, note_id)))
+        ref = note.received_at.astimezone(who.tz)
+        extraction = await asyncio.to_thread(self.parse, text, ref, who.industry or self.default_industry or None)
+        if "error" in extraction:
+            await self.db(lambda s: note_ops.mark_failed(session=s, note=s.get(Note, note_id), error=extraction["error"]))
+            await self._deliver(Outbound(note.channel, chat, text="这条笔记太长了，请分成几条发送。", reply_to=message))
+            return
+        await self.db(lambda s: note_ops.apply_extraction(session=s, note=s.get(Note, note_id),
+                                                          extraction=extraction, stages=self.stages))
+        await self._show_card(who, note_id)
+        word = intents.vague_word(text)
+        if word and not extraction.get("dates"):
+            self._questions[who.member_id] = Question("date", note_id, word, self.clock())
+            await self._deliver(Outbound(note.channel, chat,
+                                         text=f"你说的“{word}”是哪一天？直接回复日期即可，例如：3月18日 或 下周三。"))
+
+    async def _transcribe(self, who: Who, note: Note) -> str | None:
+        """Speech -> text, stored; None (after telling the rep) when there is nothing to parse."""
+        from nlu.audio import AudioError
+
+        chat, message = reply_target(note)
+        fmt = Path(note.audio_ref).suffix.lstrip(".") or None
+        catalogue = await self.db(lambda s: self._catalogue(s, who))
+        try:
+            heard = await self.transcriber.transcribe_async(note.audio_ref, fmt, catalogue=catalogue)
+        except AudioError as exc:
+            await self.db(lambda s: note_ops.mark_failed(session=s, note=s.get(Note, note.id), error=str(exc)))
+            await self._deliver(Outbound(note.channel, chat, text=f"这段语音无法识别：{exc}", reply_to=message))
+            return None
+        if not heard.text.strip():
+            await self.db(lambda s: note_ops.mark_failed(session=s, note=s.get(Note, note.id), error="no speech"))
+            await self._deliver(Outbound(note.channel, chat, text=render.NOT_HEARD, reply_to=message))
+            return None
+        await self.db(lambda s: note_ops.mark_transcribed(session=s, note=s.get(Note, note.id), transcript=heard.text))
+        return heard.text
+
+    def _catalogue(self, session, who: Who) -> list[str]:
+        names = cq.team_catalogue(session=session, team_id=who.team_id)
+        try:
+            from nlu.lexicon import find_pack
+
+            pack = find_pack(who.industry or self.default_industry or None)
+            if pack is not None:
+                names += sorted(set(pack.products.values()))[:200]
+        except Exception:  # the catalogue only helps; never let it stop a note
+            log.debug("no industry catalogue", exc_info=True)
+        return names
+
+    async def _show_card(self, who: Who, note_id: int, *, title: str = "已记录", edit: str | None = None) -> None:
+        """Sends the card of a stored note (or the customer question) and remembers it was sent."""
+        view = await self.db(self._card_view, note_id)
+        chat, message = reply_target(view["note"])
+        note = view["note"]
+        if note.state == "ambiguous":
+            text, buttons = self._ambiguous_card(view)
+        elif note.state == "failed":
+            return
+        else:
+            transcript = note.transcript if note.audio_ref else None
+            text = render.card(note_id=note_id, extraction=note.extraction or {}, commitments=view["commitments"],
+                               transcript=transcript, customer_label=view["customer"], deal=view["deal"], title=title)
+            buttons = button_rows([("✅ 确认", f"ok:{note_id}"), ("✏️ 修改", f"fix:{note_id}"),
+                                   ("↩️ 撤回", f"undo:{note_id}")])
+        sent = await self._deliver(Outbound(note.channel, chat, text=text, buttons=buttons,
+                                            reply_to=None if edit else message, edit=edit))
+        if sent is not None:
+            await self.db(lambda s: cq.record_card(session=s, member_id=who.member_id, note_id=note_id,
+                                                   sent_key=f"{note.channel}:{chat}:{sent}", text=text,
+                                                   at=self.clock()))
+
+    def _card_view(self, session, note_id: int) -> dict:
+        note = session.get(Note, note_id)
+        commitments = session.exec(select(Commitment).where(
+            Commitment.note_id == note_id, Commitment.state == "open").order_by(Commitment.due_date)).all()
+        customer = session.get(Customer, note.customer_id) if note.customer_id else None
+        deal = session.get(Deal, note.deal_id) if note.deal_id else None
+        label = None
+        if customer is not None:
+            said = (note.extraction or {}).get("customer") or {}
+            contact = said.get("name") if isinstance(said, dict) else None
+            label = f"{contact}（{customer.name}）" if contact and contact != customer.name else customer.name
+        view = {"note": note, "customer": label,
+                "commitments": [{"id": c.id, "due_date": c.due_date, "kind": c.kind} for c in commitments],
+                "deal": {"id": deal.id, "stage": deal.stage, "new": deal.created_at >= note.received_at} if deal else None,
+                "candidates": []}
+        if note.state == "ambiguous":
+            said = (note.extraction or {}).get("customer") or {}
+            matched = note_ops._match_customer(session, session.get(Team, session.get(Member, note.author_id).team_id),
+                                               session.get(Member, note.author_id), said.get("company"), said.get("name"))
+            session.rollback()  # the match may have flushed nothing; never keep anything from it
+            view["candidates"] = [(c.customer_id, c.customer_name, c.contact_name) for c in matched.candidates]
+        return view
+
+    @staticmethod
+    def _ambiguous_card(view: dict) -> tuple[str, tuple]:
+        note = view["note"]
+        said = (note.extraction or {}).get("customer") or {}
+        name = said.get("name") or said.get("company") or "这位客户"
+        text = f"📝 已收到 #{note.id}\n你有不止一位“{name}”，这条笔记说的是哪一位？"
+        rows = [[(f"{contact or name}（{customer}）", f"pick:{note.id}:{cid}")] for cid, customer, contact in view["candidates"]]
+        rows.append([("新客户", f"pick:{note.id}:new")])
+        return text, button_rows(*rows)
+
+    # --- commands, corrections, answers, buttons --------------------------------------------------
+
+    def _open_question(self, who: Who, text: str) -> Question | None:
+        """A pending "which day?" question this message answers with a date only."""
+        question = self._questions.get(who.member_id)
+        if question is None or self.clock() - question.asked_at > CONTEXT or self.find_times is None:
+            return None
+        day = self._day(text, datetime.now(who.tz))
+        return question if day is not None and len(intents.clean(text).strip(intents.PUNCT)) <= 12 else None
+
+    def _day(self, text: str, ref: datetime) -> date | None:
+        """The one calendar day a short expression names (3月18日, 下周三), or None."""
+        if self.find_times is None:
+            return None
+        for found in self.find_times(text, ref):
+            value = found.to_json() if hasattr(found, "to_json") else dict(found)
+            if value.get("grain") in ("day", "hour", "minute", "second") and value.get("start"):
+                return date.fromisoformat(str(value["start"])[:10])
+        return None
+
+    async def _short(self, who: Who, inbound: Inbound, cmd, fix, answer) -> None:
+        """A command, a correction (when it refers to something), or the answer to a question."""
+        if cmd is not None:
+            text = await self.db(self._command, who, cmd)
+            await self._reply(inbound, text)
+            return
+        if answer is not None:
+            await self._answer_date(who, inbound, answer)
+            return
+        context = await self.db(self._context, who, inbound)
+        if context is None or (fix.kind == "quantity" and fix.target and not await self._has_item(context, fix.target)):
+            note_id = await self._record(who, inbound)     # not about a card after all: a new note
+            if note_id:
+                await self._process_new(who, note_id)
+            return
+        await self._correct(who, inbound, fix, context)
+
+    async def _process_new(self, who: Who, note_id: int) -> None:
+        try:
+            await self._process(who, note_id)
+        except Exception as exc:
+            log.exception("conversation: note %s failed", note_id)
+            await self.db(lambda s: note_ops.mark_failed(session=s, note=s.get(Note, note_id), error=repr(exc)))
+
+    async def _has_item(self, context: tuple[str, int], target: str) -> bool:
+        if context[0] != "note":
+            return False
+        extraction = await self.db(lambda s: (s.get(Note, context[1]).extraction or {}))
+        return any(target in (i.get("product") or "") or (i.get("product") or "-") in target
+                   for i in extraction.get("items") or [])
+
+    def _context(self, session, who: Who, inbound: Inbound) -> tuple[str, int] | None:
+        """What a short reply refers to: the card or nudge replied to, else the last one within 10 min."""
+        found = None
+        if inbound.reply_to:
+            found = cq.card_for_message(session=session,
+                                        sent_key=f"{inbound.channel}:{inbound.chat_id}:{inbound.reply_to}")
+        if found is None:
+            found = cq.latest_context(session=session, member_id=who.member_id, since=self.clock() - CONTEXT)
+        if found is None or found.recipient_id != who.member_id:
+            return None
+        kind, _, ident = found.subject.partition(":")
+        return (kind, int(ident)) if ident.isdigit() else None
+
+    async def _correct(self, who: Who, inbound: Inbound, fix, context: tuple[str, int]) -> None:
+        kind, ident = context
+        if kind == "commitment" or fix.kind in ("done", "postpone", "cancel"):
+            text = await self.db(self._commitment_answer, who, fix, kind, ident)
+            await self._reply(inbound, text)
+            return
+        note_id = ident
+        if fix.kind == "retract":
+            await self.db(lambda s: cq.retract_note(session=s, note=s.get(Note, note_id)))
+            await self._reply(inbound, f"↩️ 已撤回笔记 #{note_id}，相关待办已删除。")
+            return
+        if fix.kind == "confirm":
+            await self._reply(inbound, f"✅ 笔记 #{note_id} 已确认。")
+            return
+        note = await self.db(lambda s: s.get(Note, note_id))
+        extraction, problem = self._patched(who, note, fix)
+        if problem:
+            await self._reply(inbound, problem)
+            return
+        await self.db(lambda s: note_ops.apply_extraction(session=s, note=s.get(Note, note_id),
+                                                          extraction=extraction, stages=self.stages))
+        await self._show_card(who, note_id, title="已更新")
+
+    def _patched(self, who: Who, note: Note, fix) -> tuple[dict, str | None]:
+        """The note's extraction with only the corrected part changed; or a question back."""
+        extraction = copy.deepcopy(note.extraction or {})
+        if fix.kind == "quantity":
+            number, unit = intents.number_and_unit(fix.value)
+            items = extraction.get("items") or []
+            if number is None:
+                return extraction, "没看懂数量，请这样说：数量改成60"
+            if not items:
+                return extraction, "这条笔记没有产品数量。可以补一句，例如：A型号60台"
+            target = next((i for i in items if fix.target and (fix.target in (i.get("product") or "")
+                                                                or (i.get("product") or "-") in fix.target)), items[0])
+            target["quantity"] = int(number) if float(number).is_integer() else number
+            if unit:
+                target["unit"] = unit
+        elif fix.kind == "customer":
+            company, _, name = fix.value.rpartition("的")
+            extraction["customer"] = {"name": name.strip() or None, "company": company.strip() or None}
+            if company and not name:
+                extraction["customer"] = {"name": None, "company": company.strip()}
+        elif fix.kind == "date":
+            ref = note.received_at.astimezone(who.tz)
+            day = self._day(fix.value, ref)
+            if day is None:
+                return extraction, "请说具体哪一天，例如：日期不对，是3月18日"
+            status = "planned" if day >= ref.date() else "reported"
+            dates = extraction.setdefault("dates", [])
+            if dates:
+                dates[0].update(date=day.isoformat(), status=status)
+            else:
+                dates.append({"date": day.isoformat(), "kind": "followup", "status": status})
+        return extraction, None
+
+    def _commitment_answer(self, session, who: Who, fix, kind: str, ident: int) -> str:
+        """完成 / 推迟到… / 取消 for a nudge's commitment or a card's commitments."""
+        if kind == "commitment":
+            targets = [session.get(Commitment, ident)]
+        else:
+            targets = list(session.exec(select(Commitment).where(
+                Commitment.note_id == ident, Commitment.state == "open")).all())
+        targets = [t for t in targets if t is not None and t.owner_id == who.member_id]
+        if not targets:
+            return "这条记录没有待办可以处理。"
+        if fix.kind == "done":
+            for c in targets:
+                deal_ops.complete_commitment(session=session, commitment=c, at=self.clock())
+            return "✅ 已完成：" + "、".join(f"#{c.id}" for c in targets)
+        if fix.kind == "cancel":
+            for c in targets:
+                deal_ops.cancel_commitment(session=session, commitment=c)
+            return "已取消：" + "、".join(f"#{c.id}" for c in targets)
+        day = self._day(fix.value, datetime.now(who.tz))
+        if day is None:
+            return "请说具体哪一天，例如：推迟到3月18日"
+        for c in targets:
+            deal_ops.postpone_commitment(session=session, commitment=c, day=day)
+        return f"已推迟到 {render.day_text(day)}：" + "、".join(f"#{c.id}" for c in targets)
+
+    async def _answer_date(self, who: Who, inbound: Inbound, question: Question) -> None:
+        """The day a vague date meant: the note gets that date, its kind read from the note."""
+        self._questions.pop(who.member_id, None)
+        note = await self.db(lambda s: s.get(Note, question.note_id))
+        ref = note.received_at.astimezone(who.tz)
+        day = self._day(inbound.text, datetime.now(who.tz))
+        said = note_ops.note_text(note).replace(question.word, intents.clean(inbound.text).strip(intents.PUNCT), 1)
+        reread = await asyncio.to_thread(self.parse, said, ref, who.industry or None)
+        kind = next((d.get("kind") for d in reread.get("dates") or [] if d.get("date") == day.isoformat()), "followup")
+        extraction = copy.deepcopy(note.extraction or {})
+        extraction.setdefault("dates", []).append({"date": day.isoformat(), "kind": kind, "status": "planned"})
+        await self.db(lambda s: note_ops.apply_extraction(session=s, note=s.get(Note, note.id),
+                                                          extraction=extraction, stages=self.stages))
+        await self._show_card(who, note.id, title="已更新")
+
+    async def _other(self, who: Who, inbound: Inbound) -> None:
+        """Button presses, files, empty messages."""
+        if inbound.file is not None:
+            await self._reply(inbound, "暂时只能处理文字和语音笔记。图片和文件请附一句文字说明。")
+            return
+        if not inbound.action:
+            await self._reply(inbound, "发一条语音或文字笔记给我，或者发送“帮助”查看用法。")
+            return
+        verb, _, rest = inbound.action.partition(":")
+        note_id_text, _, choice = rest.partition(":")
+        if not note_id_text.isdigit():
+            return
+        note_id = int(note_id_text)
+        note = await self.db(lambda s: s.get(Note, note_id))
+        if note is None or note.author_id != who.member_id:
+            await self._reply(inbound, "这条记录不是你的，不能修改。")
+            return
+        card_text = await self.db(lambda s: getattr(cq.card_for_message(
+            session=s, sent_key=f"{inbound.channel}:{inbound.chat_id}:{inbound.reply_to}"), "text", None))
+        if verb == "ok":
+            await self._deliver(Outbound(inbound.channel, inbound.chat_id, text=f"{card_text or f'笔记 #{note_id}'}\n\n✅ 已确认",
+                                         edit=inbound.reply_to))
+        elif verb == "fix":
+            await self._reply(inbound, render.FIX_HELP)
+        elif verb == "undo":
+            await self.db(lambda s: cq.retract_note(session=s, note=s.get(Note, note_id)))
+            await self._deliver(Outbound(inbound.channel, inbound.chat_id, text=f"↩️ 笔记 #{note_id} 已撤回。",
+                                         edit=inbound.reply_to))
+        elif verb == "pick" and note.state == "ambiguous":
+            options = {"customer_id": int(choice)} if choice.isdigit() else {"new_customer": True}
+            await self.db(lambda s: note_ops.apply_extraction(session=s, note=s.get(Note, note_id),
+                                                              extraction=note.extraction or {}, stages=self.stages,
+                                                              **options))
+            await self._show_card(who, note_id, edit=inbound.reply_to)
+
+    # --- commands (plain text; richer reports come with the reports issue) -------------------------
+
+    def _command(self, session, who: Who, cmd: intents.Command) -> str:
+        member = session.get(Member, who.member_id)
+        handler = getattr(self, f"_cmd_{cmd.name}", None)
+        if handler is None:
+            return f"不认识的命令 {cmd.arg}。\n\n{render.HELP}"
+        return handler(session, who, member, cmd.arg)
+
+    def _cmd_help(self, session, who, member, arg) -> str:
+        return render.HELP
+
+    def _cmd_start(self, session, who, member, arg) -> str:
+        return f"你已经是团队成员了（{who.name}）。\n\n{render.HELP}"
+
+    def _cmd_today(self, session, who, member, arg) -> str:
+        today = datetime.now(who.tz).date()
+        rows = cq.commitment_rows(session=session, owner_ids={who.member_id}, until=today)
+        return render.today(rows, today)
+
+    def _cmd_customer(self, session, who, member, arg) -> str:
+        if not arg:
+            return "请说客户名，例如：客户 张总"
+        visible = cq.visible_member_ids(session=session, member=member)
+        teams = {who.team_id} if member.role != "admin" else set(session.exec(select(Team.id)).all())
+        found = cq.find_customers(session=session, team_ids=teams or {who.team_id}, name=arg)
+        profiles = []
+        for customer in found:
+            deals, contacts, notes, commitments = cq.customer_timeline(session=session, customer_id=customer.id,
+                                                                       author_ids=visible)
+            if deals or notes or commitments:
+                profiles.append(render.customer_profile(customer, deals, contacts, notes, commitments))
+        return "\n\n".join(profiles) if profiles else f"没有找到你能查看的客户“{arg}”。"
+
+    def _cmd_done(self, session, who, member, arg) -> str:
+        if not arg.isdigit():
+            return "请这样说：完成 12（12 是待办编号，见“今天”）"
+        commitment = session.get(Commitment, int(arg))
+        if commitment is None or commitment.owner_id not in cq.visible_member_ids(session=session, member=member):
+            return f"没有找到待办 #{arg}。"
+        if commitment.state == "done":
+            return f"待办 #{arg} 之前已经完成了。"
+        deal_ops.complete_commitment(session=session, commitment=commitment, at=self.clock())
+        return f"✅ 已完成 #{arg}：{render.day_text(commitment.due_date)} {render.DATE_KINDS.get(commitment.kind, '')}"
+
+    def _cmd_stage(self, session, who, member, arg) -> str:
+        parts = arg.split()
+        names = "、".join(s.name for s in self.stages)
+        if len(parts) != 2 or not parts[0].isdigit():
+            return f"请这样说：阶段 12 商务谈判\n可选阶段：{names}、赢单、丢单"
+        deal = session.get(Deal, int(parts[0]))
+        if deal is None or deal.owner_id not in cq.visible_member_ids(session=session, member=member):
+            return f"没有找到商机 #{parts[0]}。"
+        wanted = parts[1]
+        try:
+            if wanted in ("赢单", "丢单"):
+                deal_ops.close_deal(session=session, deal=deal, status="won" if wanted == "赢单" else "lost",
+                                    by_id=member.id, at=self.clock())
+            else:
+                deal_ops.change_stage(session=session, deal=deal, stage=wanted, stages=self.stages,
+                                      by_id=member.id, at=self.clock())
+        except deal_ops.MissingFacts as exc:
+            labels = {"budget": "预算", "quote": "报价", "deal_amount": "成交金额", "meeting_date": "会面/演示",
+                      "decision_maker": "决策人"}
+            return f"进入“{exc.stage}”之前需要先记录：{'、'.join(labels.get(m, m) for m in exc.missing)}。"
+        except ValueError:
+            return f"不能改成“{wanted}”。可选阶段：{names}、赢单、丢单"
+        return f"商机 #{deal.id} 已改为：{wanted}"
+
+    def _cmd_pipeline(self, session, who, member, arg) -> str:
+        visible = cq.visible_member_ids(session=session, member=member)
+        return render.pipeline(cq.open_deals(session=session, owner_ids=visible), self.stages)
+
+    def _cmd_stalled(self, session, who, member, arg) -> str:
+        visible = cq.visible_member_ids(session=session, member=member)
+        now = self.clock()
+        limits = {s.name: s.stall_days for s in self.stages}
+        rows = []
+        for deal, customer, owner in cq.open_deals(session=session, owner_ids=visible):
+            days = (now - deal.stage_entered_at).days
+            if days > limits.get(deal.stage, 30):
+                rows.append((deal, customer, owner, days, limits.get(deal.stage, 30)))
+        return render.stalled(rows)
+
+    def _cmd_week(self, session, who, member, arg) -> str:
+        today = datetime.now(who.tz).date()
+        monday = today - timedelta(days=today.weekday())
+        since = datetime.combine(monday, datetime.min.time(), tzinfo=who.tz)
+        visible = cq.visible_member_ids(session=session, member=member)
+        return render.week(cq.week_activity(session=session, member_ids=visible, since=since), monday)

@@ -1,0 +1,204 @@
+"""What the conversation needs from the database beyond storage's notes/teams/deals/outbox modules:
+delivery claims for messages that are not notes, the record of cards sent, visibility by role, and the
+plain lists the chat commands show. Keyword-only functions that take a session; storage's models only.
+
+Cards and claims live in the Notification table with `sent_at` already set, so the scheduler's
+due query never picks them up:
+- kind "card": a card shown to the author; subject "note:<id>", dedupe key "sent:<channel>:<chat>:<msg>".
+- kind "inbound": a command or correction received; dedupe key "in:<channel>:<chat>:<msg>".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import String, cast, delete, exists, func, literal
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from storage.deals import refresh_amount
+from storage.models import (Commitment, CompetitorMention, Contact, Customer, Deal, Item, Member, MoneyFact,
+                            Note, Notification, ObjectionMention, Team, as_utc, utcnow)
+
+CONTEXT_KINDS = ("card", "nudge")
+
+
+def claim_delivery(*, session: Session, member_id: int, key: str, text: str = "",
+                   at: datetime | None = None) -> bool:
+    """Records a non-note message once; False when this delivery was claimed before."""
+    at = as_utc(at) if at else utcnow()
+    dedupe = f"in:{key}"[:200]
+    if session.exec(select(Notification.id).where(Notification.dedupe_key == dedupe)).first():
+        return False
+    session.add(Notification(kind="inbound", recipient_id=member_id, subject="", text=text[:500],
+                             send_at=at, sent_at=at, dedupe_key=dedupe))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
+
+
+def record_card(*, session: Session, member_id: int, note_id: int, sent_key: str, text: str,
+                kind: str = "card", at: datetime | None = None) -> None:
+    """Remembers that a card about a note was shown, and as which channel message."""
+    at = as_utc(at) if at else utcnow()
+    dedupe = f"sent:{sent_key}"[:200]
+    if session.exec(select(Notification.id).where(Notification.dedupe_key == dedupe)).first():
+        return
+    session.add(Notification(kind=kind, recipient_id=member_id, subject=f"note:{note_id}", text=text[:2000],
+                             send_at=at, sent_at=at, dedupe_key=dedupe))
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+
+
+def card_for_message(*, session: Session, sent_key: str) -> Notification | None:
+    """The card or nudge that a channel message (the reply-to target) was."""
+    return session.exec(select(Notification).where(Notification.dedupe_key == f"sent:{sent_key}"[:200])).first()
+
+
+def latest_context(*, session: Session, member_id: int, since: datetime) -> Notification | None:
+    """The last card or nudge sent to the member since `since`: what a short reply refers to."""
+    return session.exec(select(Notification).where(
+        Notification.recipient_id == member_id, Notification.kind.in_(CONTEXT_KINDS),
+        Notification.sent_at.is_not(None), Notification.sent_at >= as_utc(since))
+        .order_by(Notification.sent_at.desc(), Notification.id.desc())).first()
+
+
+def notes_without_card(*, session: Session, since: datetime) -> list[Note]:
+    """Parsed (or ambiguous) notes since `since` that no card was recorded for: answer them now."""
+    card = exists().where(Notification.kind == "card",
+                          Notification.subject == literal("note:") + cast(Note.id, String))
+    return list(session.exec(select(Note).where(
+        Note.state.in_(("parsed", "ambiguous")), Note.received_at >= as_utc(since), ~card)
+        .order_by(Note.received_at, Note.id)).all())
+
+
+def retract_note(*, session: Session, note: Note) -> Note:
+    """撤回: the note's facts and open commitments go; the raw note stays, marked as retracted."""
+    for table in (Item, MoneyFact, ObjectionMention, CompetitorMention):
+        session.execute(delete(table).where(table.note_id == note.id))
+    session.execute(delete(Commitment).where(Commitment.note_id == note.id, Commitment.state == "open"))
+    note.state, note.error = "failed", "retracted"
+    session.add(note)
+    if note.deal_id:
+        deal = session.get(Deal, note.deal_id)
+        if deal is not None:
+            refresh_amount(session=session, deal=deal, commit=False)
+    session.commit()
+    return note
+
+
+# --- visibility --------------------------------------------------------------------------------
+
+def visible_member_ids(*, session: Session, member: Member) -> set[int]:
+    """A rep sees their own; a manager everyone below them in the chain; a lead the whole team;
+    an admin every team."""
+    if member.role == "admin":
+        return set(session.exec(select(Member.id)).all())
+    if member.role == "lead":
+        return set(session.exec(select(Member.id).where(Member.team_id == member.team_id)).all())
+    seen = {member.id}
+    if member.role == "manager":
+        frontier = {member.id}
+        while frontier:
+            below = set(session.exec(select(Member.id).where(Member.manager_id.in_(frontier))).all()) - seen
+            seen |= below
+            frontier = below
+    return seen
+
+
+# --- what the commands show ---------------------------------------------------------------------
+
+@dataclass
+class CommitmentRow:
+    id: int
+    due_date: date
+    kind: str
+    state: str
+    owner: str
+    customer: str | None
+    text: str
+
+
+def commitment_rows(*, session: Session, owner_ids: set[int], until: date | None = None,
+                    states: tuple[str, ...] = ("open",), limit: int = 30) -> list[CommitmentRow]:
+    query = (select(Commitment, Member.name, Customer.name)
+             .join(Member, Member.id == Commitment.owner_id)
+             .join(Customer, Customer.id == Commitment.customer_id, isouter=True)
+             .where(Commitment.owner_id.in_(owner_ids), Commitment.state.in_(states)))
+    if until is not None:
+        query = query.where(Commitment.due_date <= until)
+    rows = session.exec(query.order_by(Commitment.due_date, Commitment.id).limit(limit)).all()
+    return [CommitmentRow(c.id, c.due_date, c.kind, c.state, owner, customer, c.text) for c, owner, customer in rows]
+
+
+def find_customers(*, session: Session, team_ids: set[int], name: str, limit: int = 5) -> list[Customer]:
+    """Customers whose name, or a contact's name, contains `name`."""
+    pattern = f"%{name.strip()}%"
+    by_contact = select(Contact.customer_id).where(Contact.name.like(pattern))
+    return list(session.exec(select(Customer).where(
+        Customer.team_id.in_(team_ids), (Customer.name.like(pattern)) | (Customer.id.in_(by_contact)))
+        .order_by(Customer.id).limit(limit)).all())
+
+
+def customer_timeline(*, session: Session, customer_id: int, author_ids: set[int], limit: int = 5):
+    """(deals, contacts, latest notes, open commitments) of one customer, within what the viewer sees."""
+    deals = list(session.exec(select(Deal).where(Deal.customer_id == customer_id,
+                                                 Deal.owner_id.in_(author_ids)).order_by(Deal.id)).all())
+    contacts = list(session.exec(select(Contact).where(Contact.customer_id == customer_id)).all())
+    notes = list(session.exec(select(Note).where(
+        Note.customer_id == customer_id, Note.author_id.in_(author_ids), Note.state == "parsed")
+        .order_by(Note.received_at.desc()).limit(limit)).all())
+    commitments = list(session.exec(select(Commitment).where(
+        Commitment.customer_id == customer_id, Commitment.owner_id.in_(author_ids),
+        Commitment.state == "open").order_by(Commitment.due_date)).all())
+    return deals, contacts, notes, commitments
+
+
+def open_deals(*, session: Session, owner_ids: set[int]) -> list[tuple[Deal, str, str]]:
+    """Open deals with their customer and owner names."""
+    return list(session.exec(select(Deal, Customer.name, Member.name)
+                             .join(Customer, Customer.id == Deal.customer_id)
+                             .join(Member, Member.id == Deal.owner_id)
+                             .where(Deal.owner_id.in_(owner_ids), Deal.status == "open")
+                             .order_by(Deal.id)).all())
+
+
+def week_activity(*, session: Session, member_ids: set[int], since: datetime) -> list[tuple[str, int, int, int]]:
+    """Per member since `since`: (name, notes, commitments created, commitments done)."""
+    rows = []
+    for member in session.exec(select(Member).where(Member.id.in_(member_ids)).order_by(Member.id)).all():
+        notes = session.exec(select(func.count()).select_from(Note).where(
+            Note.author_id == member.id, Note.state == "parsed", Note.received_at >= as_utc(since))).one()
+        made = session.exec(select(func.count()).select_from(Commitment).where(
+            Commitment.owner_id == member.id, Commitment.created_at >= as_utc(since))).one()
+        done = session.exec(select(func.count()).select_from(Commitment).where(
+            Commitment.owner_id == member.id, Commitment.state == "done",
+            Commitment.done_at >= as_utc(since))).one()
+        rows.append((member.name, notes, made, done))
+    return rows
+
+
+def team_catalogue(*, session: Session, team_id: int, limit: int = 300) -> list[str]:
+    """Names the team has used (customers, contacts, products, competitors): speech hotwords."""
+    names: list[str] = []
+    names += session.exec(select(Customer.name).where(Customer.team_id == team_id).limit(limit)).all()
+    names += session.exec(select(Contact.name).join(Customer, Customer.id == Contact.customer_id)
+                          .where(Customer.team_id == team_id).limit(limit)).all()
+    names += session.exec(select(Item.product).join(Customer, Customer.id == Item.customer_id)
+                          .where(Customer.team_id == team_id, Item.product.is_not(None)).distinct().limit(limit)).all()
+    names += session.exec(select(CompetitorMention.name).join(Customer, Customer.id == CompetitorMention.customer_id)
+                          .where(Customer.team_id == team_id).distinct().limit(limit)).all()
+    return list(dict.fromkeys(n for n in names if n))[:limit]
+
+
+def stale_since(days: int, now: datetime | None = None) -> datetime:
+    return (as_utc(now) if now else utcnow()) - timedelta(days=days)
+
+
+def team_of(*, session: Session, member: Member) -> Team:
+    return session.get(Team, member.team_id)
