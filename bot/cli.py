@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import sys
+from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -117,6 +118,218 @@ def cmd_eval(args, config) -> int:
     return 0
 
 
+# --- the bot: run, note --------------------------------------------------------------------
+
+def cmd_run(args, config) -> int:
+    """The main job: every configured channel and the web server until SIGINT/SIGTERM."""
+    import asyncio
+
+    from bot.app import build_app, serve
+
+    if args.host:
+        config.setdefault("web", {})["host"] = args.host
+    if args.port:
+        config.setdefault("web", {})["port"] = args.port
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    asyncio.run(serve(build_app(config)))
+    return 0
+
+
+def cmd_note(args, config) -> int:
+    """Stores a note as a member exactly as if it came through chat; prints the bot's replies."""
+    import asyncio
+
+    from bot.app import build_app
+    from storage import teams
+
+    app = build_app(config, with_channels=False)
+    with app.sessions() as session:
+        try:
+            team = teams.find_team(session=session, name=args.team) if args.team else None
+            member = teams.find_member(session=session, name=args.user, team=team)
+        except teams.Ambiguous as exc:
+            raise UsageError(f"{exc}; add --team") from exc
+        except teams.NotFound as exc:
+            raise UsageError(str(exc)) from exc
+        tz = ZoneInfo(session.get(teams.Team, member.team_id).timezone)
+    at = parse_ref(args.at) if args.at else datetime.now(tz)
+    if args.at and datetime.fromisoformat(args.at).tzinfo is None:
+        at = datetime.fromisoformat(args.at).replace(tzinfo=tz)
+    replies = asyncio.run(_note_as(app, member.id, at, args.text))
+    if args.json:
+        emit(replies)
+    else:
+        for text in replies["replies"]:
+            print(text, flush=True)
+    return 0
+
+
+async def _note_as(app, member_id: int, at: datetime, text: str) -> dict:
+    import uuid
+
+    from bot.conversation import _who
+    from bot.messages import Inbound
+    from storage.models import Member, Note
+
+    replies: list[str] = []
+
+    class Printer:
+        async def send(self, outbound):
+            replies.append(outbound.text)
+            return str(len(replies))
+
+    app.channels["cli"] = Printer()
+    conversation = app.conversation
+    who = await conversation.db(lambda s: _who(s, s.get(Member, member_id)))
+    inbound = Inbound(channel="cli", user_id=f"member-{member_id}", chat_id=f"member-{member_id}",
+                      message_id=uuid.uuid4().hex, received_at=at, text=text)
+    note_id = await conversation.accept(who, inbound)
+    await conversation.idle()
+    note = await conversation.db(lambda s: s.get(Note, note_id)) if note_id else None
+    await conversation.close()
+    return {"note_id": note_id, "state": note.state if note else None,
+            "extraction": note.extraction if note else None, "replies": replies}
+
+
+# --- storage: db, team, invite, member ------------------------------------------------------
+
+@contextmanager
+def open_store(config):
+    """A session on the configured database, migrated first (as at every start-up)."""
+    from storage.db import database_url, open_database
+
+    engine, make_session = open_database(database_url(config))
+    try:
+        with make_session() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def find_team_arg(session, name: str):
+    from storage.teams import NotFound, find_team
+
+    try:
+        return find_team(session=session, name=name)
+    except NotFound:
+        raise LookupError(f"没有名为「{name}」的团队") from None
+
+
+def resolve_member(session, name: str, team_name: str | None = None):
+    """A member by name; --team is required (UsageError, exit 2) when the name is in several teams."""
+    from storage.teams import Ambiguous, NotFound, find_member
+
+    team = find_team_arg(session, team_name) if team_name else None
+    try:
+        return find_member(session=session, name=name, team=team)
+    except Ambiguous as exc:
+        teams = "、".join(sorted({find_team_name(session, m.team_id) for m in exc.candidates}))
+        raise UsageError(f"成员「{name}」在多个团队中都有（{teams}），请用 --team 指定团队") from None
+    except NotFound:
+        where = f"团队「{team_name}」中" if team_name else ""
+        raise LookupError(f"{where}没有名为「{name}」的成员") from None
+
+
+def find_team_name(session, team_id: int) -> str:
+    from storage.models import Team
+
+    return session.get(Team, team_id).name
+
+
+def cmd_db_upgrade(args, config) -> int:
+    from sqlalchemy.engine import make_url
+
+    from storage.db import database_url, upgrade_database
+
+    url = database_url(config)
+    revision = upgrade_database(url)
+    print(f"数据库已是最新版本 {revision}：{make_url(url).render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_team_create(args, config) -> int:
+    from storage.teams import Conflict, add_team, check_timezone
+
+    defaults = config.get("team", {})
+    timezone = args.timezone or defaults.get("timezone") or "Asia/Shanghai"
+    try:
+        check_timezone(timezone)
+    except ValueError:
+        raise UsageError(f"未知的时区：{timezone}（例如 Asia/Shanghai）") from None
+    with open_store(config) as session:
+        try:
+            team = add_team(session=session, name=args.name, timezone=timezone,
+                            industry=args.industry or defaults.get("industry") or "")
+        except Conflict:
+            raise LookupError(f"团队「{args.name.strip()}」已存在") from None
+        print(f"已创建团队「{team.name}」（时区 {team.timezone}，行业 {team.industry or '自动识别'}）")
+    return 0
+
+
+def cmd_member_add(args, config) -> int:
+    from storage.teams import Conflict, add_member
+
+    with open_store(config) as session:
+        team = find_team_arg(session, args.team)
+        manager = resolve_member(session, args.manager, args.team) if args.manager else None
+        try:
+            member = add_member(session=session, team=team, name=args.name, role=args.role, manager=manager)
+        except Conflict:
+            raise LookupError(f"团队「{team.name}」已有成员「{args.name.strip()}」") from None
+        boss = f"，上级 {manager.name}" if manager else ""
+        print(f"已添加成员「{member.name}」（团队 {team.name}，角色 {member.role}{boss}）")
+    return 0
+
+
+def cmd_member_show(args, config) -> int:
+    from sqlmodel import select
+
+    from storage.models import ChannelAccount, Member
+
+    with open_store(config) as session:
+        if args.name:
+            members = [resolve_member(session, args.name, args.team)]
+        else:
+            query = select(Member).order_by(Member.team_id, Member.id)
+            if args.team:
+                query = query.where(Member.team_id == find_team_arg(session, args.team).id)
+            members = list(session.exec(query).all())
+        for member in members:
+            manager = session.get(Member, member.manager_id) if member.manager_id else None
+            accounts = session.exec(select(ChannelAccount).where(ChannelAccount.member_id == member.id)).all()
+            emit({"name": member.name, "team": find_team_name(session, member.team_id), "role": member.role,
+                  "manager": manager.name if manager else None, "active": member.active,
+                  "accounts": [f"{a.channel}:{a.external_id}" for a in accounts]})
+    return 0
+
+
+def cmd_invite(args, config) -> int:
+    from datetime import timedelta
+
+    from storage.teams import create_invite
+
+    if args.days <= 0 or args.uses <= 0:
+        raise UsageError("--days 和 --uses 必须是正数")
+    with open_store(config) as session:
+        team = find_team_arg(session, args.team)
+        manager = resolve_member(session, args.manager, args.team) if args.manager else None
+        member = resolve_member(session, args.member, args.team) if args.member else None
+        if member is not None:  # the admin describes the person the code is for
+            member.role = args.role
+            if manager is not None:
+                member.manager_id = manager.id
+            session.add(member)
+            session.commit()
+        invite = create_invite(session=session, team=team, role=args.role, manager=manager, member=member,
+                               expires_in=timedelta(days=args.days), max_uses=args.uses)
+        until = invite.expires_at.astimezone(ZoneInfo(team.timezone)).strftime("%Y-%m-%d %H:%M")
+        who = f"绑定成员 {member.name}" if member else f"角色 {invite.role}"
+        print(f"团队「{team.name}」邀请码（{who}，可用 {invite.max_uses} 次，有效期至 {until}）。")
+        print("在聊天中发送 /start 邀请码（或「加入 邀请码」）即可加入：")
+        print(invite.code)
+    return 0
+
+
 # --- argument parsing ---------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -143,6 +356,53 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("file")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("db", help="database maintenance")
+    db_sub = s.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    d = db_sub.add_parser("upgrade", help="apply the database migrations")
+    d.set_defaults(func=cmd_db_upgrade)
+
+    s = sub.add_parser("team", help="teams")
+    team_sub = s.add_subparsers(dest="team_command", metavar="ACTION", required=True)
+    t = team_sub.add_parser("create", help="create a team")
+    t.add_argument("name")
+    t.add_argument("--industry", help="industry pack (default: [team] industry)")
+    t.add_argument("--timezone", help="IANA timezone (default: [team] timezone)")
+    t.set_defaults(func=cmd_team_create)
+
+    s = sub.add_parser("member", help="team members")
+    member_sub = s.add_subparsers(dest="member_command", metavar="ACTION", required=True)
+    m = member_sub.add_parser("add", help="add a member without a chat account")
+    m.add_argument("name")
+    m.add_argument("--team", required=True)
+    m.add_argument("--role", choices=["rep", "manager", "lead", "admin"], default="rep")
+    m.add_argument("--manager", help="the member's manager (a member of the same team)")
+    m.set_defaults(func=cmd_member_add)
+    m = member_sub.add_parser("show", help="members as JSON lines (one NAME, or a team, or all)")
+    m.add_argument("name", nargs="?")
+    m.add_argument("--team")
+    m.set_defaults(func=cmd_member_show)
+
+    s = sub.add_parser("invite", help="create an invite code (printed as the last line)")
+    s.add_argument("--team", required=True)
+    s.add_argument("--role", choices=["rep", "manager", "lead", "admin"], required=True)
+    s.add_argument("--manager", help="manager of whoever joins with the code")
+    s.add_argument("--member", help="bind the code to this existing member")
+    s.add_argument("--days", type=int, default=7, help="valid for N days (default 7)")
+    s.add_argument("--uses", type=int, default=1, help="how many people may use it (default 1)")
+    s.set_defaults(func=cmd_invite)
+    s = sub.add_parser("run", help="start the bot: channels and the web chat (default http://127.0.0.1:8321)")
+    s.add_argument("--host", help="override [web] host")
+    s.add_argument("--port", type=int, help="override [web] port")
+    s.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("note", help="store a note as a member, as if sent in chat")
+    s.add_argument("text")
+    s.add_argument("--user", required=True, help="member name")
+    s.add_argument("--team", help="team name (required when the member name is ambiguous)")
+    s.add_argument("--at", help="ISO time the note was made (default now; no offset = the team's timezone)")
+    s.add_argument("--json", action="store_true", help="print note id, state, extraction and replies as JSON")
+    s.set_defaults(func=cmd_note)
     return p
 
 
