@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 __all__ = [
     "Span", "Quantity", "Money", "UNITS", "COUNTING_NOUNS", "MONEY_CUES",
@@ -99,9 +99,16 @@ _FOLD = str.maketrans({
     "價": "价", "報": "报", "預": "预", "總": "总", "單": "单", "費": "费", "額": "额", "貨": "货", "週": "周",
     "組": "组", "輛": "辆", "罐": "罐", "億": "亿", "們": "们", "樣": "样", "裝": "装", "頭": "头", "門": "门",
     "戶": "户", "權": "权", "帳": "账", "賬": "账", "號": "号", "釐": "厘", "碼": "码", "於": "于", "內": "内",
-    "％": "%", "．": ".", "，": ",", "￥": "¥", "～": "~", "－": "-", "／": "/", "：": ":", "　": " ",
+    "％": "%", "．": ".", "￥": "¥", "～": "~", "－": "-", "／": "/",
     **{chr(0xFF10 + i): str(i) for i in range(10)},
 })
+
+_FOLD_NEEDED = re.compile("[" + re.escape("".join(chr(k) for k in _FOLD)) + "]")
+
+
+def _fold(text: str) -> str:
+    return text.translate(_FOLD) if _FOLD_NEEDED.search(text) else text
+
 
 _NUM_RE = re.compile(
     rf"\d+(?:,\d{{3}}(?!\d))*(?:\.\d+)?(?:[{_M}]+(?:(?:\d+|[{_D}])[{_M}]*)*)?"
@@ -153,6 +160,7 @@ def _clean(v: float | int) -> int | float:
     return v
 
 
+@lru_cache(maxsize=4096)
 def _value(t: str) -> int | float | None:
     if not t:
         return None
@@ -195,9 +203,12 @@ def _fraction(t: str) -> int | float | None:
     return _clean(whole + num / den)
 
 
+@lru_cache(maxsize=4096)
 def _int_part(t: str) -> int | None:
     """Chinese / mixed integer with colloquial tails: 一千二=1200, 两万八=28000, 千一=1100, 万九=19000."""
-    items = _ITEM_RE.findall(t)
+    if t.isdigit():
+        return int(t) if t.isascii() else None
+    items = _ITEM_RE.findall(t) if any(c.isdigit() for c in t) else t
     if len(items) >= 3 and all(c in _DIGIT_VALUE for c in items) and "两" not in items:
         return int("".join(str(_DIGIT_VALUE[c]) for c in items))  # read digit by digit: 二零二六
     total = section = 0
@@ -206,7 +217,7 @@ def _int_part(t: str) -> int | None:
     last_big: int | None = None
     zero = False
     for it in items:
-        if it[0].isdigit():
+        if it.isdigit():
             if digit is not None:
                 return None
             digit, zero = int(it), False if it != "0" else zero
@@ -254,8 +265,7 @@ def _add_tail(section: int, digit: int | None, last_mag: int | None, zero: bool)
 # --- scanning ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Tok:
+class _Tok(NamedTuple):
     start: int
     end: int
     value: int | float
@@ -271,7 +281,7 @@ def _scan(folded: str) -> tuple[_Tok, ...]:
         s = m.group()
         if s[0] in "万亿千仟百佰":  # 千万别, 万一, 百货: leading magnitudes only count in to_number
             continue
-        if _is_code(folded, start, end) or _PHONE_RE.fullmatch(s):
+        if _is_code(folded, start, end) or (len(s) >= 10 and _PHONE_RE.fullmatch(s)):
             continue
         value = _int_part(s) if not s[0].isdigit() and "点" not in s else _value(s)
         if value is None and len(s) > 1 and s[-1] == "一" and _unit_at(folded, end):
@@ -319,7 +329,7 @@ def find_numbers(text: str) -> list[tuple[Span, int | float]]:
     codes and phone numbers are not numerals; 百分之八 is 0.08 and 二分之一 0.5."""
     if not isinstance(text, str) or not text:
         return []
-    folded = text.translate(_FOLD)
+    folded = _fold(text)
     out: list[tuple[Span, int | float]] = []
     taken_until = -1
     fractions = {m.start(): m for m in _FRACTION_SPAN_RE.finditer(folded)} if "分之" in folded else {}
@@ -393,7 +403,7 @@ def find_quantities(text: str, units: Iterable[str] = ()) -> list[Quantity]:
     (每袋五十公斤, 十二瓶一箱, 每车三十吨) come back with kind="package"."""
     if not isinstance(text, str) or not text:
         return []
-    folded = text.translate(_FOLD)
+    folded = _fold(text)
     toks = _scan(folded)
     if not toks:
         return []
@@ -502,7 +512,7 @@ def find_specs(text: str) -> list[Quantity]:
     """Spec numbers inside product names, never items: 七十克装, 1L装, 500ml, 1.5kW, 六平方 in 六平方三万米."""
     if not isinstance(text, str) or not text:
         return []
-    folded = text.translate(_FOLD)
+    folded = _fold(text)
     out: list[Quantity] = []
     for m in _NUM_RE.finditer(folded):
         s = m.group()
@@ -541,8 +551,8 @@ _LI_RE = re.compile(r"厘(?!米)")
 _PER_RE = re.compile(r"\s?(?:/|每|一)")
 _PREFIX_RE = re.compile(r"(?:¥|人民币|RMB|rmb|CNY)\s?$")
 _FOREIGN_RE = re.compile(r"(?:\$|港币|美元|美金|欧元|日元|HKD|USD|EUR|US\$)\s?$")
-_FOREIGN_AFTER = ("港币", "美元", "美金", "欧元", "日元", "HKD", "USD", "EUR", "刀")
-_RMB_AFTER = ("人民币", "RMB", "rmb", "CNY")
+_CURRENCY_AFTER_RE = re.compile(r"\s?(?:(人民币|RMB|rmb|CNY)|港币|美元|美金|欧元|日元|HKD|USD|EUR|刀)")
+_CURRENCY_NEXT = frozenset("块元蚊毛角毫分仙厘人RrC港美欧日HUE刀 ")
 _DIFF_RE = re.compile(r"(?:便宜|(?<!最)低|(?<![最提])高|贵|差|降|(?<![至最多])少|省|让|优惠|减|砍|涨|(?<![最至])多|加|补|返|退|相差|差价|价差)(?:了|个|都|就|也|还|才)?\s?$")
 _RATIO_AFTER = re.compile(r"\s?(?:%|成|折|个点|个百分点|点(?![0-9一二两三四五六七八九]))")
 _MAX_BEFORE = re.compile(r"(?:最多|最高|不超过|不超|顶多|至多|封顶)\s?$")
@@ -551,17 +561,18 @@ _MAX_AFTER = re.compile(r"\s?(?:以下|以内|之内|内|封顶)")
 _MIN_AFTER = re.compile(r"\s?(?:以上|起步|起)")
 _CUE_RE = re.compile(
     rf"(?:{_alternation(MONEY_CUES)}|[\u4e00-\u9fff]费|每[\u4e00-\u9fff])"
-    r"(?:\s?(?:每[\u4e00-\u9fff]|分别是|分别|都是|差不多|大概|大约|估计|一共|总共|左右|是|为|在|按|约|就|才|只|也|了|的|要|给|报|:|,))*\s?$"
+    r"(?:\s?(?:每[\u4e00-\u9fff]|分别是|分别|都是|差不多|大概|大约|估计|一共|总共|左右|是|为|在|按|约|就|才|只|也|了|的|要|给|报|:|,|：|，))*\s?$"
 )
 _JOIN_RE = re.compile(r"\s?(?:和|、|跟|与|或|及|/)\s?$")
 _RANGE_RE = re.compile(r"\s?(?:到|至|-|~)\s?")
+_RANGE_CHARS = frozenset("到至-~ ")
 
 
 def find_money(text: str) -> list[Money]:
     """Amounts of money in yuan, in text order (see the module docstring)."""
     if not isinstance(text, str) or not text:
         return []
-    folded = text.translate(_FOLD)
+    folded = _fold(text)
     return [Money(m.start, m.end, text[m.start:m.end], m.amount, m.bound, m.per) for m in _money(folded)]
 
 
@@ -571,8 +582,8 @@ def money_after(text: str, pos: int, max_gap: int = 8) -> Money | None:
     a time word or a ratio (二十天, 三成) is not money."""
     if not isinstance(text, str) or not 0 <= pos <= len(text):
         return None
-    folded = text.translate(_FOLD)
-    gap = re.match(r"(?:\s?(?:每[\u4e00-\u9fff]|分别是|分别|都是|差不多|大概|大约|估计|一共|总共|是|为|在|按|约|就|才|只|也|了|的|要|:|,))*\s?",
+    folded = _fold(text)
+    gap = re.match(r"(?:\s?(?:每[\u4e00-\u9fff]|分别是|分别|都是|差不多|大概|大约|估计|一共|总共|是|为|在|按|约|就|才|只|也|了|的|要|:|,|：|，))*\s?",
                    folded[pos: pos + max_gap])
     start = pos + (gap.end() if gap else 0)
     for tok in _scan(folded):
@@ -607,12 +618,15 @@ def _money(folded: str) -> list[Money]:
 
 def _money_at(t: str, tok: _Tok, before: list[Money]) -> Money | None:
     """The money expression that starts at this numeral, or None."""
+    nxt = t[tok.end: tok.end + 1]
     pre = t[max(0, tok.start - 8): tok.start]
+    prefixed = bool(pre) and pre[-1] in "¥BbY币 " and bool(_PREFIX_RE.search(pre))
+    if nxt in _MEASURE_CHARS and nxt not in _CURRENCY_NEXT and not prefixed:
+        return None  # fast path: 三千套, 5月
     if _DIFF_RE.search(pre) or _FOREIGN_RE.search(pre):
         return None
     if _RATIO_AFTER.match(t, tok.end) or t[tok.end: tok.end + 2] == "分之":
         return None
-    prefixed = bool(_PREFIX_RE.search(pre))
     v, end = tok.value, tok.end
     m = _YUAN_RE.match(t, end)
     if m and not (tok.lone and m.group("u") == "元" and _HAN.match(t[m.end(): m.end() + 1] or "a")
@@ -635,12 +649,9 @@ def _money_at(t: str, tok: _Tok, before: list[Money]) -> Money | None:
         m = _LI_RE.match(t, end)
         if m and v < 10:
             return _finish(t, tok.start, m.end(), v / 1000)
-    after = t[end: end + 3]
-    if any(after.startswith(w) for w in _FOREIGN_AFTER):
-        return None
-    if any(after.startswith(w) for w in _RMB_AFTER):
-        w = next(w for w in _RMB_AFTER if after.startswith(w))
-        return _finish(t, tok.start, end + len(w), v)
+    m = _CURRENCY_AFTER_RE.match(t, end)
+    if m:
+        return _finish(t, tok.start, m.end(), v) if m.group(1) else None
     if prefixed and not _measure_follows(t, end):
         start = tok.start - len(_PREFIX_RE.search(pre).group())
         return _finish(t, start, end, v, keep_start=tok.start)
@@ -762,7 +773,7 @@ def _ranges(t: str, toks: tuple[_Tok, ...], found: list[Money]) -> list[Money]:
     """5.6到5.78元: the bare lower end of a money range is money too; ends get min / max bounds."""
     out = list(found)
     for tok in toks:
-        if any(m.start <= tok.start < m.end for m in out):
+        if t[tok.end: tok.end + 1] not in _RANGE_CHARS or any(m.start <= tok.start < m.end for m in out):
             continue
         r = _RANGE_RE.match(t, tok.end)
         if not r or _DIFF_RE.search(t[max(0, tok.start - 6): tok.start]) or _measure_follows(t, tok.end):
@@ -772,6 +783,8 @@ def _ranges(t: str, toks: tuple[_Tok, ...], found: list[Money]) -> list[Money]:
             out.append(Money(tok.start, tok.end, "", tok.value, "min", hi.per))
             out[out.index(hi)] = Money(hi.start, hi.end, "", hi.amount, "max", hi.per)
     for i, m in enumerate(out):
+        if t[m.end: m.end + 1] not in _RANGE_CHARS:
+            continue
         r = _RANGE_RE.match(t, m.end)
         hi = next((h for h in out if r and h.start == r.end()), None)
         if hi is not None and m.bound is None:
