@@ -1,0 +1,1133 @@
+"""Chinese time expressions -> values with a grain, Duckling-style.
+
+`find_times(text, ref)` finds every time expression (明天, 下周三, 3月15日, 下午三点半, 国庆节后,
+两周后, 从3月1日到3月5日 …) and resolves it against `ref` in ref's own UTC offset (Asia/Shanghai when
+ref has none). `find_days(text, ref)` keeps the day-level dates a sales note mentions, by the
+resolution table of NOTES_SCHEMA.md (which differs from Duckling in a few places: holidays are their
+first official day, 周末 is Saturday, vague expressions and durations give nothing).
+
+How it works: one precompiled regex finds atoms (a date, a weekday, a part of day, a clock time, a
+holiday …); small rules then merge neighbours (weekday + date, day + part of day + clock time,
+X + 之前, holiday + 前/后, A 到 B) the way Duckling's rules compose tokens. Pure: no I/O, no network.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from nlu import holidays
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+GRAINS = ("second", "minute", "hour", "day", "week", "month", "quarter", "year")
+
+
+@dataclass(frozen=True)
+class TimeValue:
+    text: str             # the matched span as in the input
+    start_index: int      # span offsets in the input text
+    end_index: int
+    start: datetime       # tz-aware, in ref's offset
+    end: datetime | None  # exclusive end, for intervals only
+    grain: str            # second minute hour day week month quarter year
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "start": self.start.isoformat(),
+                "end": self.end.isoformat() if self.end else None, "grain": self.grain}
+
+
+@dataclass(frozen=True)
+class DayMention:
+    text: str
+    start_index: int
+    end_index: int
+    date: date
+
+
+# --- text preparation ---------------------------------------------------------------------
+
+# Traditional -> Simplified for the characters time expressions use; one character each, so
+# offsets stay valid. Full-width ASCII becomes half-width.
+_TRAD = ("週周 號号 禮礼 個个 點点 鐘钟 鍾钟 後后 兩两 這这 時时 晝昼 慶庆 節节 勞劳 動动 兒儿 婦妇 軍军 "
+         "聖圣 誕诞 曆历 歷历 農农 陽阳 費费 權权 際际 內内 過过 聽听 尋寻 當当 現现 從从 國国 團团 紀纪 "
+         "黨党 師师 樹树 親亲 幾几 臘腊 陰阴 間间 裡里 裏里 頭头 開开 來来 還还 經经 為为 雙双 長长 黃黄 "
+         "對对 說说 訂订 報报 價价 錢钱 塊块 萬万 億亿 噸吨 臺台 燈灯 會会 簽签 見见 訪访 結结 給给 準准 "
+         "備备 閏闰 闆板 陸陆 〇零 歲岁 號号 線线 樓楼 倉仓 機机 門门 庫库 車车 區区 內内 麼么 剛刚 就就 "
+         "實实 際际 數数 學学 試试 驗验 樣样 貨货 發发 寄寄 單单 種种 輕轻 齡龄 級级 風风 節节 齋斋 們们 "
+         "禮礼 拜拜 鬧闹 碼码 隔隔 號号 稱称 廳厅 館馆 場场 講讲 談谈 聊聊 議议 約约 邊边 員员 點点 鐘钟")
+_TABLE = {ord(pair[0]): pair[1] for pair in _TRAD.split()}
+_TABLE.update({c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)})
+_TABLE.update({0x3000: " ", ord("～"): "~", ord("—"): "-", ord("–"): "-", ord("―"): "-"})
+
+
+def _prepare(text: str) -> tuple[str, list[int] | None]:
+    """Simplified, half-width text without whitespace, and each character's original offset."""
+    norm = text.translate(_TABLE)
+    if not _SPACE.search(norm):
+        return norm, None
+    keep = [i for i, ch in enumerate(norm) if not ch.isspace()]
+    return "".join(norm[i] for i in keep), keep
+
+
+_SPACE = re.compile(r"\s")
+
+# --- numerals -----------------------------------------------------------------------------
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+           "八": 8, "九": 9}
+_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def _int(s: str) -> int | None:
+    """Arabic or Chinese numeral (十五, 二十三, 廿五, 一百二, 二零一五) -> int."""
+    if not s:
+        return None
+    if s.isascii():
+        return int(s) if s.isdigit() else None
+    if not any(c in "十百千廿卅" for c in s):  # digit by digit: 二零一五
+        value = 0
+        for c in s:
+            if c not in _DIGITS:
+                return None
+            value = value * 10 + _DIGITS[c]
+        return value
+    total, digit, last_unit, after_unit = 0, 0, 1, False
+    for c in s:
+        if c in _DIGITS:
+            digit, after_unit = _DIGITS[c], after_unit and c != "零"
+            if c == "零":
+                after_unit = False
+        elif c in _UNITS:
+            total += (digit or 1) * _UNITS[c]
+            digit, last_unit, after_unit = 0, _UNITS[c], True
+        elif c == "廿":
+            total, digit, last_unit, after_unit = total + 20, 0, 10, True
+        elif c == "卅":
+            total, digit, last_unit, after_unit = total + 30, 0, 10, True
+        else:
+            return None
+    if digit and after_unit and last_unit >= 100:  # 一百二 = 120
+        return total + digit * last_unit // 10
+    return total + digit
+
+
+# --- the atom regex -----------------------------------------------------------------------
+
+_CN = "一二三四五六七八九"
+_MON = rf"(?:(?:1[0-2]|0?[1-9])(?!\d)|十[一二]?|[{_CN}])"
+_DAY = rf"(?:(?:3[01]|[12]\d|0?[1-9])(?!\d)|[二三]十[{_CN}]?|十[{_CN}]?|廿[{_CN}]?|卅一?|[{_CN}])"
+_YEAR = (r"(?:\d{4}|[零〇一二三四五六七八九]{4}"
+         rf"|\d{{2}}(?=年(?:1[0-2]|0?[1-9]|十|[{_CN}])月)|[今明去前后本上下])")
+_YP = rf"(?:(?P<@y>{_YEAR})年的?)?"
+_NUMR = r"(?:\d{1,4}|[零一二两三四五六七八九十百千廿]{1,6})"
+_UNIT = r"(?:秒钟?|分钟|小时|钟头|钟|天|日|周|星期|礼拜|月|年)"
+_POD = "早上|早晨|清晨|清早|上午|中午|下午|傍晚|晚上|晚间|夜里|夜间|半夜|午夜|凌晨|晏昼|白天"
+_NOT_NUM_BEFORE = r"(?<![\d零一二两三四五六七八九十百千万第.])"
+_NOT_NUM_AFTER = r"(?![\d零一二两三四五六七八九十百千万号日月点个元块%.])"
+_REL = "下下个|下下|下个|下|上上个|上上|上个|上|这个|这一|这|本|今个|今|当"
+
+# canonical holiday name -> pattern (longest forms first inside each)
+_HOLIDAY_PATTERNS = {
+    "元旦": "元旦节?|阳历新年|公历新年",
+    "春节": "春节|农历新年|新春|大年初一|正月初一|年初一|正月正时|正月朔日",
+    "除夕": "除夕夜?|大年三十|年三十",
+    "元宵": "元宵节?",
+    "清明": "清明节?",
+    "劳动节": f"(?:五一)?(?:国际)?劳动节|{_NOT_NUM_BEFORE}五一节?{_NOT_NUM_AFTER}",
+    "端午": "端午节?|端阳节?",
+    "七夕": "七夕节?",
+    "中秋": "中秋节?",
+    "重阳": "重阳节?",
+    "腊八": "腊八节?",
+    "国庆": (f"国庆节?|{_NOT_NUM_BEFORE}十一"
+             "(?=之?前|之?后|以[前后]|期间|假期|长假|黄金周|放假)"),
+    "情人节": "情人节|圣瓦伦丁节",
+    "妇女节": "三八(?:国际)?妇女节|(?:国际)?妇女节|三八节|女神节",
+    "植树节": "植树节",
+    "消费者权益日": f"(?:国际)?消费者权益日|{_NOT_NUM_BEFORE}三一五{_NOT_NUM_AFTER}",
+    "青年节": "五四青年节|青年节",
+    "儿童节": f"(?:六一)?(?:国际)?儿童节|{_NOT_NUM_BEFORE}六一节?{_NOT_NUM_AFTER}",
+    "建党节": "(?:七一)?建党节",
+    "建军节": "(?:八一)?建军节",
+    "教师节": "教师节",
+    "双十一": "双十一|双11",
+    "双十二": "双十二|双12",
+    "平安夜": "平安夜",
+    "圣诞节": "圣诞节?",
+    "母亲节": "母亲节",
+    "父亲节": "父亲节",
+}
+_HOLIDAY_NAMES = list(_HOLIDAY_PATTERNS)
+
+_ALTERNATIVES = [
+    ("ymd", r"(?<![\d.])(?P<@y>\d{4})(?P<@sep>[-/.])(?P<@m>1[0-2]|0?[1-9])(?P=@sep)"
+            r"(?P<@d>3[01]|[12]\d|0?[1-9])(?![\d.])(?:日|号)?"),
+    ("mdy", r"(?<![\d/.])(?P<@m>1[0-2]|0?[1-9])/(?P<@d>3[01]|[12]\d|0?[1-9])/(?P<@y>\d{4}|\d{2})(?![\d/])"),
+    *((f"hol{i}", _HOLIDAY_PATTERNS[name]) for i, name in enumerate(_HOLIDAY_NAMES)),
+    ("cdate", _YP + rf"(?<![\d.])(?P<@m>{_MON})月份?的?(?P<@d>{_DAY})"
+              r"(?:(?P<@s>日|号)|(?![\d天个周年月点时分半万千百亿元块吨台件箱套米斤%.期]))"),
+    ("mpart", _YP + rf"(?<![\d.])(?P<@m>{_MON})月份?的?"
+              r"(?P<@x>底|末|初|上旬|中旬|下旬|中(?![国心华文方标间层东西南北]))"),
+    ("quarter", r"(?:(?P<@y>\d{4}|[今明去本])年的?)?"
+                r"(?:第(?P<@n>[一二三四1-4])|(?<![\d一二三四五六七八九十])(?P<@k>[一二三四1-4]))个?季度"),
+    ("qrel", rf"(?P<@p>{_REL})个?季度"),
+    ("qcode", r"(?:(?P<@y>\d{4})年?)?(?<![A-Za-z])[Qq](?P<@n>[1-4])(?![\dA-Za-z])"),
+    ("halfyear", r"(?:(?P<@y>\d{4}|[今明去本])年的?)?(?P<@h>上|下)半年"),
+    ("ypart", r"(?:(?P<@y>\d{4}|[今明去本])年年?|(?<![\d一二三四五六七八九十百千几多两半每])年)(?P<@x>底|末|初)"),
+    ("mnth", _YP + r"(?<![\d.第每])(?P<@m>" + _MON + r")月份?(?![\d个内])"),
+    ("year", r"(?:(?<![\d.])(?P<@y>\d{4}|[零〇一二三四五六七八九]{4})年(?![代级])"
+             r"|(?P<@r>今|明|去|本|这一|(?<![以之然最])后|(?<![提之以目眼当从])前|上|下)年(?![纪轻龄级代]))"),
+    ("mdom", rf"(?P<@p>{_REL})月的?(?P<@d>{_DAY})(?:日|号)"),
+    ("mrpart", rf"(?P<@p>{_REL})?(?<![\d一二三四五六七八九十每])月"
+               r"(?P<@x>底|末|初|上旬|中旬|下旬|中(?![国心华文方标间层东西南北]))"),
+    ("mrel", r"(?P<@p>下下个|下个|下|上上个|上个|上|这个|这一个|本|今个|当)月(?![份底末初中\d])"),
+    ("wday", rf"(?P<@p>{_REL})?(?:周|星期|礼拜)(?P<@d>[一二三四五六日天末1-7])(?![一二三四五六七八九十\d次])"),
+    ("week", r"(?P<@p>下下个|下下|下个|下|上上个|上上|上个|上|这个|这一|这|本|今个)(?:周|星期|礼拜)"
+             r"(?![一二三四五六日天末1-7期年])"),
+    ("rnight", r"今晚|今夜|明晚|明早|今早|昨晚|昨夜|听晚|寻晚"),
+    ("rday", r"大后天|大后日|大前天|大前日|(?<![然之以最随往落背过而午])后[天日]"
+             r"|(?<![提之以目眼当从面跟门])前[天日]|今天|今日|明天|明日|昨天|昨日|听日|寻日"),
+    ("runit", rf"(?<![\d.])(?P<@n>{_NUMR}|半)(?P<@g>个)?(?P<@h>半)?(?P<@u>{_UNIT})"
+              r"(?P<@d>之后|以后|后|之前|以前|前|之内|以内|内)"),
+    ("guo", rf"(?<![超不经通越度路错难好])过(?P<@n>{_NUMR}|半)(?P<@g>个)?(?P<@h>半)?(?P<@u>天|周|星期|礼拜|月)"
+            r"(?![之以]?[内前])"),
+    ("pren", rf"(?P<@p>上|下|(?<![提之以目眼当从])前|(?<![\u4e00-\u9fff])后)(?P<@n>{_NUMR})(?P<@g>个)?"
+             rf"(?P<@u>{_UNIT})(?![之以]?[内后前])"),
+    ("clock", rf"(?P<@pod>{_POD}|早|晚)?(?<![\d.])(?P<@h>\d{{1,2}}|[零两一二三四五六七八九十]{{1,3}})(?:点钟?|时)"
+              r"(?:(?P<@half>[踏搭]?半)|(?P<@q>[一三]刻)|(?P<@zero>零|过)?(?P<@min>[0-5]?\d|[一二三四五六七八九十]{1,3})"
+              r"(?P<@fen>分钟?|个字)?|[踏搭](?P<@five>[一二三四五六七八九十]|1[01]|\d))?"
+              r"(?![\d零一二两三四五六七八九十万千百亿元块吨米斤个台件套箱倍折成%公克升.])"),
+    ("hhmm", rf"(?P<@pod>{_POD}|早|晚)?(?<![\d.:])(?P<@h>[01]?\d|2[0-4])[:](?P<@m>[0-5]\d)(?![\d:])"
+             r"(?:\s?(?P<@ap>[aApP])\.?[mM]?\.?(?![A-Za-z]))?"),
+    ("hap", r"(?<![\d.:A-Za-z])(?P<@h>1[0-2]|0?[1-9])\s?(?P<@ap>[aApP])\.?[mM]\.?(?![A-Za-z])"),
+    ("pod", _POD),
+    ("mdot", r"(?<![\d.A-Za-z])(?P<@m>1[0-2]|0?[1-9])\.(?P<@d>3[01]|[12]\d|0?[1-9])(?P<@s>号|日)?"
+             r"(?![\d.%A-Za-z万千百亿元块吨米斤个台件套箱倍折成公克升])"),
+    ("mslash", r"(?<![\d/.A-Za-z])(?P<@m>1[0-2]|0?[1-9])/(?P<@d>3[01]|[12]\d|0?[1-9])(?![\d/%A-Za-z])"),
+    ("dom", rf"(?<![\d月型编第A-Za-z./\-号零一二两三四五六七八九十])(?P<@d>{_DAY})(?P<@s>号|日)"
+            r"(?![线楼仓机门库车位店码厅馆口院房室柜台座栋床罐池期常本报用子语元])"),
+    ("now", r"现在|此时|此刻|当前|宜家|而家|依家"),
+]
+
+
+def _compile() -> re.Pattern:
+    parts = [f"(?P<{name}>{body.replace('@', name + '_')})" for name, body in _ALTERNATIVES]
+    return re.compile("|".join(parts))
+
+
+_ATOMS = _compile()
+_CLAUSE_END = re.compile(r"[，。；！？,;!?\n]")
+_PAST = re.compile(r"已|(?<![为除])了(?!解)|上次|(?<![超通经不再路])过(?![来去两几一年半])")
+_BEFORE = re.compile(r"之前|以前|前(?![后天一二两三四五六七八九十\d])")
+_AFTER = re.compile(r"之后|以后|后(?![天一二两三四五六七八九十\d])")
+_HOLIDAY_SPAN = re.compile(r"假期|长假|放假|黄金周|小长假|节假日")
+_HOLIDAY_VAGUE = re.compile(r"前后|期间|左右|那几天|这几天|几天")
+_VAGUE_AFTER = re.compile(r"的?(?:第|头|前|一两|一|两|几|那|这)")
+_NTH = re.compile(r"的?(?:第(?P<n>[一二三四五1-5])|(?P<last>最后一))个?")
+_RANGE = re.compile(r"(?:到|至|~|-|—|－)")
+# what may follow a bare holiday that is still the date, not a noun it qualifies (春节团购, 中秋礼盒)
+_HOLIDAY_FOLLOW = set("前后之以那当时的期左再到要会就我他她你咱客送发交到开来去给做见拜签付前上下晚早中回联跟结、")
+
+_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
+             "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
+_WEEK_SHIFT = {None: 0, "这": 0, "这个": 0, "这一": 0, "本": 0, "今": 0, "今个": 0, "当": 0,
+               "下": 1, "下个": 1, "下下": 2, "下下个": 2, "上": -1, "上个": -1, "上上": -2, "上上个": -2}
+_MONTH_SHIFT = {None: 0, "这": 0, "这个": 0, "这一": 0, "这一个": 0, "本": 0, "今": 0, "今个": 0, "当": 0,
+                "下": 1, "下个": 1, "下下": 2, "下下个": 2, "上": -1, "上个": -1, "上上": -2, "上上个": -2}
+_YEAR_WORDS = {"今": 0, "本": 0, "这一": 0, "明": 1, "下": 1, "后": 2, "去": -1, "上": -1, "前": -2}
+_UNIT_GRAIN = {"秒": "second", "秒钟": "second", "分钟": "minute", "小时": "hour", "钟头": "hour",
+               "钟": "hour", "天": "day", "日": "day", "周": "week", "星期": "week", "礼拜": "week",
+               "月": "month", "年": "year"}
+_POD_HOURS = {"早上": (4, 12), "早晨": (4, 12), "清晨": (4, 12), "清早": (4, 12), "早": (4, 12),
+              "上午": (4, 12), "中午": (12, 14), "下午": (12, 19), "晏昼": (12, 19), "傍晚": (17, 19),
+              "晚上": (18, 24), "晚间": (18, 24), "夜里": (18, 24), "夜间": (18, 24), "晚": (18, 24),
+              "半夜": (0, 4), "午夜": (0, 4), "凌晨": (0, 6), "白天": (8, 18)}
+_PM_PODS = {"下午", "晏昼", "傍晚", "晚上", "晚间", "晚", "夜里", "夜间"}
+_NIGHT_WORDS = {"今晚": (0, "晚上"), "今夜": (0, "晚上"), "明晚": (1, "晚上"), "听晚": (1, "晚上"),
+                "昨晚": (-1, "晚上"), "昨夜": (-1, "晚上"), "寻晚": (-1, "晚上"),
+                "今早": (0, "早上"), "明早": (1, "早上")}
+_DAY_WORDS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "听日": 1, "后天": 2, "后日": 2,
+              "大后天": 3, "大后日": 3, "昨天": -1, "昨日": -1, "寻日": -1, "前天": -2, "前日": -2,
+              "大前天": -3, "大前日": -3}
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+@dataclass
+class _Tok:
+    kind: str                    # date hol pod clock month value
+    s: int                       # span in the prepared text
+    e: int
+    start: datetime | None = None
+    end: datetime | None = None
+    grain: str = "day"
+    day: date | None = None      # the find_days reading; None when vague
+    info: dict = field(default_factory=dict)
+
+
+class _Ctx:
+    """The reference time and the prepared text one call works on."""
+
+    def __init__(self, norm: str, ref: datetime):
+        if ref.tzinfo is None or ref.utcoffset() is None:
+            ref = ref.replace(tzinfo=SHANGHAI)
+        self.tz = timezone(ref.utcoffset())
+        self.ref = ref.astimezone(self.tz)
+        self.today = self.ref.date()
+        self.norm = norm
+
+    def midnight(self, d: date) -> datetime:
+        return datetime.combine(d, time(), tzinfo=self.tz)
+
+    def at(self, d: date, hour: int, minute: int = 0) -> datetime:
+        return self.midnight(d) + timedelta(hours=hour, minutes=minute)
+
+    def past_clause(self, s: int, e: int) -> bool:
+        """Does the clause around [s, e) report a past event (了, 已, 已经, 过, 上次)?"""
+        text = self.norm
+        left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, s)), default=0)
+        right_m = _CLAUSE_END.search(text, e)
+        right = right_m.start() if right_m else len(text)
+        return bool(_PAST.search(text[left:s] + "|" + text[e:right]))
+
+
+def _day_tok(s: int, e: int, ctx: _Ctx, d: date, **info) -> _Tok:
+    return _Tok("date", s, e, ctx.midnight(d), None, "day", d, dict(info))
+
+
+def _value(s, e, start, end, grain, day=None, **info) -> _Tok:
+    return _Tok("value", s, e, start, end, grain, day, dict(info))
+
+
+def _add_months(d: date, n: int) -> date:
+    y, m = divmod(d.month - 1 + n, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def _month_start(d: date, n: int = 0) -> date:
+    y, m = divmod(d.month - 1 + n, 12)
+    return date(d.year + y, m + 1, 1)
+
+
+def _last_day(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _year_of(word: str | None, ctx: _Ctx) -> int | None:
+    """The year a year prefix names (2015, 二零一五, 15 before 年M月, 今/明/去 …), or None."""
+    if not word:
+        return None
+    if word in _YEAR_WORDS:
+        return ctx.today.year + _YEAR_WORDS[word]
+    value = _int(word)
+    if value is None:
+        return None
+    if len(word) == 2:
+        value += 2000 if value < 70 else 1900
+    return value
+
+
+# --- atom builders (each returns a token, or None to reject the match) ---------------------
+
+def _b_ymd(m, g, s, e, ctx):
+    return _day_tok(s, e, ctx, date(int(g("y")), int(g("m")), int(g("d"))), md=True)
+
+
+def _b_mdy(m, g, s, e, ctx):
+    y = int(g("y"))
+    if len(g("y")) == 2:
+        y += 2000 if y < 50 else 1900
+    return _day_tok(s, e, ctx, date(y, int(g("m")), int(g("d"))), md=True)
+
+
+def _month_day(month: int, day: int, year: int | None, s: int, e: int, ctx: _Ctx) -> _Tok:
+    """M月D日: ref's year; a date before ref moves to next year unless the clause reports the past."""
+    if year is not None:
+        return _day_tok(s, e, ctx, date(year, month, day), md=(month, day, True))
+    calendar.monthrange(ctx.today.year, month)  # validates month
+    d = _safe_date(ctx.today.year, month, day)
+    if d is None or (d < ctx.today and not ctx.past_clause(s, e)):
+        d = _safe_date(ctx.today.year + 1, month, day)
+    if d is None:
+        return None
+    return _day_tok(s, e, ctx, d, md=(month, day, False))
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _b_cdate(m, g, s, e, ctx):
+    month, day = _int(g("m")), _int(g("d"))
+    if not g("s") and not g("y") and month and day and ctx.norm[s - 1:s] == "第":
+        return None
+    return _month_day(month, day, _year_of(g("y"), ctx), s, e, ctx)
+
+
+def _b_mdot(m, g, s, e, ctx):
+    if not g("s"):
+        before = ctx.norm[max(0, s - 4):s]
+        if any(c in before for c in "价元钱费报降涨版号¥$Vv第共约合计"):
+            return None
+    return _month_day(int(g("m")), int(g("d")), None, s, e, ctx)
+
+
+def _b_mslash(m, g, s, e, ctx):
+    return _month_day(int(g("m")), int(g("d")), None, s, e, ctx)
+
+
+def _b_dom(m, g, s, e, ctx):
+    n = _int(g("d"))
+    if g("s") == "日" and not g("d").isascii() and len(g("d")) == 1:
+        return None  # 一日三餐, 三日 read as days elsewhere
+    if not n or n > 31:
+        return None
+    first = _month_start(ctx.today)
+    past = ctx.past_clause(s, e)
+    start = 0 if n >= ctx.today.day or past else 1
+    for k in range(start, start + 12):
+        month = _month_start(first, k)
+        d = _safe_date(month.year, month.month, n)
+        if d:
+            return _day_tok(s, e, ctx, d, dom=n)
+    return None
+
+
+def _b_mdom(m, g, s, e, ctx):
+    n = _int(g("d"))
+    month = _month_start(ctx.today, _MONTH_SHIFT.get(g("p"), 0))
+    return _day_tok(s, e, ctx, date(month.year, month.month, n), dom=n)
+
+
+def _part_of_month(year: int, month: int, part: str, s, e, ctx) -> _Tok:
+    if part in ("底", "末"):
+        return _day_tok(s, e, ctx, _last_day(year, month))
+    if part == "初":
+        return _day_tok(s, e, ctx, date(year, month, 1))
+    if part == "中":
+        return _day_tok(s, e, ctx, date(year, month, 15))
+    first = {"上旬": 1, "中旬": 11, "下旬": 21}[part]
+    start = date(year, month, first)
+    end = date(year, month, 11) if first == 1 else date(year, month, 21) if first == 11 else _month_start(start, 1)
+    return _value(s, e, ctx.midnight(start), ctx.midnight(end), "day")
+
+
+def _b_mpart(m, g, s, e, ctx):
+    month = _int(g("m"))
+    year = _year_of(g("y"), ctx)
+    if year is None:
+        year = ctx.today.year
+        if month < ctx.today.month and not ctx.past_clause(s, e):
+            year += 1
+    return _part_of_month(year, month, g("x"), s, e, ctx)
+
+
+def _b_mrpart(m, g, s, e, ctx):
+    part, prefix = g("x"), g("p")
+    if prefix is None and part == "初":
+        shift = 1  # 月初 said in a month means the start of the next one
+    elif prefix is None and part == "中":
+        shift = 0 if ctx.today.day <= 15 else 1
+    else:
+        shift = _MONTH_SHIFT.get(prefix, 0)
+    month = _month_start(ctx.today, shift)
+    return _part_of_month(month.year, month.month, part, s, e, ctx)
+
+
+def _b_mrel(m, g, s, e, ctx):
+    start = _month_start(ctx.today, _MONTH_SHIFT.get(g("p"), 0))
+    return _Tok("month", s, e, ctx.midnight(start), ctx.midnight(_month_start(start, 1)), "month",
+                None, {"month": start})
+
+
+def _b_mnth(m, g, s, e, ctx):
+    month = _int(g("m"))
+    year = _year_of(g("y"), ctx)
+    if year is None:
+        year = ctx.today.year
+        if month < ctx.today.month and not ctx.past_clause(s, e):
+            year += 1
+    start = date(year, month, 1)
+    return _Tok("month", s, e, ctx.midnight(start), ctx.midnight(_month_start(start, 1)), "month",
+                None, {"month": start})
+
+
+def _b_year(m, g, s, e, ctx):
+    year = _year_of(g("y") or g("r"), ctx)
+    if year is None or not 1000 <= year <= 9998:
+        return None
+    return _value(s, e, ctx.midnight(date(year, 1, 1)), None, "year", year=year)
+
+
+def _b_ypart(m, g, s, e, ctx):
+    year = _year_of(g("y"), ctx) or ctx.today.year
+    if g("x") == "初":
+        return _value(s, e, ctx.midnight(date(year, 1, 1)), None, "month")
+    return _day_tok(s, e, ctx, date(year, 12, 31))
+
+
+def _quarter(year: int, q: int, s, e, ctx) -> _Tok:
+    start = date(year, 3 * q - 2, 1)
+    return _value(s, e, ctx.midnight(start), ctx.midnight(_month_start(start, 3)), "quarter")
+
+
+def _b_quarter(m, g, s, e, ctx):
+    q = _int(g("n") or g("k"))
+    return _quarter(_year_of(g("y"), ctx) or ctx.today.year, q, s, e, ctx)
+
+
+def _b_qcode(m, g, s, e, ctx):
+    return _quarter(_year_of(g("y"), ctx) or ctx.today.year, int(g("n")), s, e, ctx)
+
+
+def _b_qrel(m, g, s, e, ctx):
+    shift = _MONTH_SHIFT.get(g("p"), 0)
+    index = (ctx.today.month - 1) // 3 + shift
+    year, q = ctx.today.year + index // 4, index % 4 + 1
+    return _quarter(year, q, s, e, ctx)
+
+
+def _b_halfyear(m, g, s, e, ctx):
+    year = _year_of(g("y"), ctx) or ctx.today.year
+    start = date(year, 1 if g("h") == "上" else 7, 1)
+    return _value(s, e, ctx.midnight(start), ctx.midnight(_month_start(start, 6)), "month")
+
+
+def _week_monday(ctx: _Ctx, shift: int) -> date:
+    return ctx.today - timedelta(days=ctx.today.weekday()) + timedelta(weeks=shift)
+
+
+def _b_wday(m, g, s, e, ctx):
+    prefix, wd = g("p"), g("d")
+    if ctx.norm[s - 1:s] == "每" or (prefix is None and _after_count(ctx.norm, s)):
+        return None
+    monday = _week_monday(ctx, _WEEK_SHIFT.get(prefix, 0))
+    if wd == "末":  # Duckling's weekend: Friday 18:00 to Monday 00:00; a note's 周末 is Saturday
+        start = ctx.at(monday + timedelta(days=4), 18)
+        return _value(s, e, start, ctx.midnight(monday + timedelta(days=7)), "hour",
+                      monday + timedelta(days=5), weekend=True)
+    weekday = _WEEKDAYS[wd]
+    if prefix is None:  # bare 周X: the next X strictly after ref (the last one before, when reported)
+        if ctx.past_clause(s, e):
+            d = ctx.today - timedelta(days=(ctx.today.weekday() - weekday) % 7 or 7)
+        else:
+            d = ctx.today + timedelta(days=(weekday - ctx.today.weekday()) % 7 or 7)
+    else:
+        d = monday + timedelta(days=weekday)
+    return _day_tok(s, e, ctx, d, weekday=weekday, bare=prefix is None)
+
+
+def _after_count(norm: str, s: int) -> bool:
+    """一周一次, 两个星期五天: 周/星期 right after a count belongs to a duration (not 第一个星期一)."""
+    before = norm[s - 1:s]
+    if before and before in "一两几0123456789":
+        return True
+    return before == "个" and norm[s - 2:s - 1] in tuple("一二两三四五六七八九十几") and norm[s - 3:s - 2] != "第"
+
+
+def _b_week(m, g, s, e, ctx):
+    monday = _week_monday(ctx, _WEEK_SHIFT.get(g("p"), 0))
+    return _value(s, e, ctx.midnight(monday), ctx.midnight(monday + timedelta(days=7)), "week")
+
+
+def _b_rday(m, g, s, e, ctx):
+    return _day_tok(s, e, ctx, ctx.today + timedelta(days=_DAY_WORDS[m.group()]))
+
+
+def _b_rnight(m, g, s, e, ctx):
+    shift, pod = _NIGHT_WORDS[m.group()]
+    d = ctx.today + timedelta(days=shift)
+    return _Tok("pod", s, e, None, None, "hour", d, {"pod": pod, "date": d})
+
+
+def _anchored(ctx: _Ctx, s: int) -> bool:
+    """签约后一周内, 收到货后三天: counted from an event, not from the note's date."""
+    return ctx.norm[max(0, s - 1):s] == "后"
+
+
+def _relative(n: float, unit: str, ctx: _Ctx, s: int, e: int) -> _Tok | None:
+    """N units from ref, forward (N>0): 三天后 r+3, 两周后 r+14, 两个月后 same day two months on."""
+    grain = _UNIT_GRAIN[unit]
+    if grain in ("second", "minute", "hour"):
+        delta = timedelta(**{grain + "s": n})
+        start = ctx.ref + delta
+        return _value(s, e, start.replace(microsecond=0) if grain == "second" else
+                      start.replace(second=0, microsecond=0), None, "second" if grain == "second" else "minute")
+    if grain == "day":
+        return _day_tok(s, e, ctx, ctx.today + timedelta(days=n)) if n == int(n) else None
+    if grain == "week":
+        return _day_tok(s, e, ctx, ctx.today + timedelta(days=round(7 * n)))
+    if grain == "month":
+        whole = int(n)
+        d = _add_months(ctx.today, whole) + timedelta(days=15 if n != whole else 0)
+        return _day_tok(s, e, ctx, d)
+    if n != int(n):
+        d = _add_months(ctx.today, int(12 * n))
+        return _value(s, e, ctx.midnight(_month_start(d)), None, "month")
+    return _value(s, e, ctx.midnight(date(ctx.today.year + int(n), 1, 1)), None, "year")
+
+
+def _truncate(ctx: _Ctx, grain: str) -> datetime:
+    r = ctx.ref
+    if grain == "second":
+        return r.replace(microsecond=0)
+    if grain == "minute":
+        return r.replace(second=0, microsecond=0)
+    if grain == "hour":
+        return r.replace(minute=0, second=0, microsecond=0)
+    if grain == "day":
+        return ctx.midnight(ctx.today)
+    if grain == "week":
+        return ctx.midnight(_week_monday(ctx, 0))
+    if grain == "month":
+        return ctx.midnight(ctx.today.replace(day=1))
+    return ctx.midnight(date(ctx.today.year, 1, 1))
+
+
+def _shift(t: datetime, grain: str, n: int, ctx: _Ctx) -> datetime:
+    if grain in ("second", "minute", "hour", "day"):
+        return t + timedelta(**{grain + "s": n})
+    if grain == "week":
+        return t + timedelta(weeks=n)
+    months = n if grain == "month" else 12 * n
+    return ctx.midnight(_add_months(t.date(), months))
+
+
+def _last_next_n(n: int, unit: str, forward: bool, s, e, ctx) -> _Tok:
+    """Duckling's 上两天 / 下三周 / 两分钟前: the interval of the last (next) N whole units."""
+    grain = _UNIT_GRAIN[unit]
+    base = _truncate(ctx, grain)
+    if forward:
+        start, end = _shift(base, grain, 1, ctx), _shift(base, grain, n + 1, ctx)
+    else:
+        start, end = _shift(base, grain, -n, ctx), base
+    return _value(s, e, start, end, grain)
+
+
+def _count(g) -> float | None:
+    raw = g("n")
+    n = 0.5 if raw == "半" else _int(raw)
+    if n is None or n <= 0 or n > 10000:
+        return None
+    if g("h"):  # 一个半月
+        n += 0.5
+    return n
+
+
+def _unit_ok(unit: str, g) -> bool:
+    if unit == "月":
+        return bool(g("g") or g("n") == "半" or g("h"))
+    if unit == "钟":
+        return bool(g("g"))
+    return True
+
+
+def _b_runit(m, g, s, e, ctx):
+    unit, direction = g("u"), g("d")
+    n = _count(g)
+    if n is None or not _unit_ok(unit, g) or _anchored(ctx, s):
+        return None
+    if direction.endswith("前"):
+        grain = _UNIT_GRAIN[unit]
+        if n != int(n):
+            return None
+        tok = _last_next_n(int(n), unit, False, s, e, ctx)
+        if grain == "day":
+            tok.day = ctx.today - timedelta(days=int(n))
+        return tok
+    return _relative(n, unit, ctx, s, e)
+
+
+def _b_guo(m, g, s, e, ctx):
+    n = _count(g)
+    unit = g("u")
+    if n is None or not _unit_ok(unit, g):
+        return None
+    return _relative(n, unit, ctx, s, e)
+
+
+def _b_pren(m, g, s, e, ctx):
+    n = _int(g("n"))
+    if not n or n > 10000 or (g("u") == "钟" and not g("g")):
+        return None
+    return _last_next_n(n, g("u"), g("p") in "下后", s, e, ctx)
+
+
+def _clock_minutes(g) -> int | None:
+    if g("half"):
+        return 30
+    if g("q"):
+        return 15 if g("q")[0] == "一" else 45
+    if g("five"):
+        return 5 * _int(g("five"))
+    raw = g("min")
+    if raw is None:
+        return 0
+    value = _int(raw)
+    if value is None:
+        return None
+    fen = g("fen")
+    if fen == "个字" or (not fen and not g("zero") and not raw.isascii() and len(raw) == 1):
+        value *= 5  # Cantonese 三点三 / 三点三个字: units of five minutes
+    return value if 0 <= value < 60 else None
+
+
+def _b_clock(m, g, s, e, ctx):
+    hour, minute = _int(g("h")), _clock_minutes(g)
+    if hour is None or minute is None or hour > 24:
+        return None
+    pod = g("pod")
+    detail = g("half") or g("q") or g("min") or g("five")
+    # a bare 一点 / 两点 / 有三点 is more often "a little" or "points" than a time: it needs context
+    weak = not pod and not detail and "钟" not in m.group() and _points_not_time(ctx.norm, s, e, hour)
+    cantonese = g("five") or (g("min") and not g("fen") and not g("zero") and len(g("min")) == 1
+                              and not g("min").isascii())
+    if cantonese and not pod:
+        weak = True
+    return _Tok("clock", s, e, None, None, "minute" if detail else "hour", None,
+                {"h": hour, "m": minute, "pod": pod, "weak": weak})
+
+
+_POINT_BEFORE = set("有这那第几哪差好个些多少高低贵快慢早晚点一")
+_POINT_AFTER = set("要意建问原方看内儿多几个点的")
+
+
+def _points_not_time(norm: str, s: int, e: int, hour: int) -> bool:
+    if hour in (1, 2) and not norm[s].isdigit():
+        return True
+    return norm[s - 1:s] in _POINT_BEFORE or norm[e:e + 1] in _POINT_AFTER
+
+
+def _b_hhmm(m, g, s, e, ctx):
+    hour = int(g("h"))
+    ap = (g("ap") or "").lower()
+    if ap and not 1 <= hour <= 12:
+        return None
+    return _Tok("clock", s, e, None, None, "minute", None,
+                {"h": hour, "m": int(g("m")), "pod": g("pod"), "ap": ap})
+
+
+def _b_hap(m, g, s, e, ctx):
+    return _Tok("clock", s, e, None, None, "hour", None, {"h": int(g("h")), "m": 0, "ap": g("ap").lower()})
+
+
+def _b_pod(m, g, s, e, ctx):
+    return _Tok("pod", s, e, None, None, "hour", None, {"pod": m.group()})
+
+
+def _b_now(m, g, s, e, ctx):
+    return _value(s, e, ctx.ref.replace(microsecond=0), None, "second")
+
+
+def _b_holiday(name: str):
+    def build(m, g, s, e, ctx):
+        festival = holidays.next_festival(name, ctx.today)
+        if festival is None:
+            return None
+        first = holidays.first_day(name, ctx.today) if name in holidays.OFFICIAL else festival
+        return _Tok("hol", s, e, ctx.midnight(festival), None, "day", first, {"name": name})
+    return build
+
+
+_BUILDERS = {name: globals().get(f"_b_{name}") for name, _ in _ALTERNATIVES}
+_BUILDERS.update({f"hol{i}": _b_holiday(name) for i, name in enumerate(_HOLIDAY_NAMES)})
+
+
+def _atoms(ctx: _Ctx) -> list[_Tok]:
+    """Scan the text left to right; a rejected match is retried one character later."""
+    norm, toks, pos = ctx.norm, [], 0
+    while True:
+        m = _ATOMS.search(norm, pos)
+        if m is None:
+            return toks
+        name = m.lastgroup
+        prefix = name + "_"
+
+        def g(key, _m=m, _p=prefix):
+            return _m.group(_p + key)
+
+        try:
+            tok = _BUILDERS[name](m, g, m.start(), m.end(), ctx)
+        except (ValueError, OverflowError, KeyError, TypeError, IndexError):
+            tok = None
+        if tok is None:
+            pos = m.start() + 1
+            continue
+        toks.append(tok)
+        pos = m.end()
+
+
+# --- merging neighbours -------------------------------------------------------------------
+
+def _gap(ctx: _Ctx, a: _Tok, b: _Tok) -> str:
+    return ctx.norm[a.e:b.s]
+
+
+def _merge_weekday_date(a: _Tok, b: _Tok, ctx: _Ctx) -> _Tok | None:
+    """星期天, 二月十号 / 3月15日(周五): the year in which that date falls on that weekday."""
+    wd_tok, md_tok = (a, b) if "weekday" in a.info else (b, a)
+    if "weekday" not in wd_tok.info or not isinstance(md_tok.info.get("md"), tuple):
+        return None
+    if not wd_tok.info.get("bare"):
+        return None
+    month, day, explicit = md_tok.info["md"]
+    weekday = wd_tok.info["weekday"]
+    if explicit:
+        found = md_tok.day if md_tok.day.weekday() == weekday else None
+    else:
+        candidates = []
+        for y in range(ctx.today.year - 6, ctx.today.year + 7):
+            d = _safe_date(y, month, day)
+            if d and d.weekday() == weekday:
+                candidates.append(d)
+        found = min(candidates, key=lambda d: abs((d - ctx.today).days), default=None)
+    if found is None:
+        return None
+    e = max(a.e, b.e)
+    if ctx.norm[e:e + 1] in (")", "）") and ctx.norm[a.e:b.s] in ("(", "（"):
+        e += 1
+    return _day_tok(a.s, e, ctx, found, md=(month, day, True))
+
+
+def _merge_nth_weekday(a: _Tok, b: _Tok, ctx: _Ctx) -> _Tok | None:
+    """十月第一个星期一, 下个月最后一个周五."""
+    m = _NTH.fullmatch(_gap(ctx, a, b))
+    if not m or a.kind != "month" or not b.info.get("bare"):
+        return None
+    first = a.info["month"]
+    days = [first + timedelta(days=k) for k in range(calendar.monthrange(first.year, first.month)[1])]
+    days = [d for d in days if d.weekday() == b.info["weekday"]]
+    index = -1 if m.group("last") else _int(m.group("n")) - 1
+    if index >= len(days):
+        return None
+    return _day_tok(a.s, b.e, ctx, days[index])
+
+
+_SEPARATORS = ("", ",", "、", "(", "（")
+
+
+def _pass_pairs(toks: list[_Tok], ctx: _Ctx) -> list[_Tok]:
+    out: list[_Tok] = []
+    i = 0
+    while i < len(toks):
+        a = toks[i]
+        if i + 1 < len(toks):
+            b = toks[i + 1]
+            merged = None
+            if a.kind == "date" and b.kind == "date" and _gap(ctx, a, b) in _SEPARATORS:
+                merged = _merge_weekday_date(a, b, ctx)
+            elif a.kind == "month" and b.kind == "date" and "weekday" in b.info:
+                merged = _merge_nth_weekday(a, b, ctx)
+            elif a.kind == "value" and "year" in a.info and b.kind == "hol" and _gap(ctx, a, b) in ("", "的"):
+                merged = _holiday_in_year(a, b, ctx)
+            if merged is not None:
+                out.append(merged)
+                i += 2
+                continue
+        out.append(a)
+        i += 1
+    return out
+
+
+def _holiday_in_year(a: _Tok, b: _Tok, ctx: _Ctx) -> _Tok | None:
+    """2027年春节: that year's festival, not the next one."""
+    name, year = b.info["name"], a.info["year"]
+    festival = holidays.festival_day(name, year)
+    if festival is None:
+        return None
+    period = holidays.official_period(name, year)
+    first = period[0] if period and name in holidays.OFFICIAL else festival
+    return _Tok("hol", a.s, b.e, ctx.midnight(festival), None, "day", first, {"name": name, "year": year})
+
+
+_DAYISH = ("date", "hol")
+
+
+def _pass_day_time(toks: list[_Tok], ctx: _Ctx) -> list[_Tok]:
+    """Day + part of day + clock time (明天下午三点, 周一早上, 今晚8点, 下午三点半)."""
+    out: list[_Tok] = []
+    for tok in toks:
+        prev = out[-1] if out else None
+        gap = _gap(ctx, prev, tok) if prev else None
+        if prev and gap in ("", "的"):
+            if tok.kind == "pod" and prev.kind in _DAYISH and prev.grain == "day" and "date" not in tok.info:
+                d = prev.start.date()
+                out[-1] = _Tok("pod", prev.s, tok.e, None, None, "hour", prev.day,
+                               {"pod": tok.info["pod"], "date": d})
+                continue
+            if tok.kind == "clock" and "date" not in tok.info and (
+                    (prev.kind in _DAYISH and prev.grain == "day") or prev.kind == "pod"):
+                info = dict(tok.info)
+                if prev.kind == "pod":
+                    info["pod"] = info.get("pod") or prev.info["pod"]
+                    if "date" in prev.info:
+                        info["date"] = prev.info["date"]
+                else:
+                    info["date"] = prev.start.date()
+                info["weak"] = False
+                out[-1] = _Tok("clock", prev.s, tok.e, None, None, tok.grain, prev.day, info)
+                continue
+        out.append(tok)
+    return out
+
+
+def _pass_suffixes(toks: list[_Tok], ctx: _Ctx) -> list[_Tok]:
+    """X之前 = X; holiday前/后 by the official calendar; vague holiday phrases give no day."""
+    norm = ctx.norm
+    for tok in toks:
+        if norm[tok.s - 1:tok.s] == "每":  # 每周一, 每月底: recurring, not a date
+            tok.day = None
+        if tok.kind == "hol":
+            _holiday_suffix(tok, ctx)
+            continue
+        if tok.day is None and tok.kind not in ("pod", "clock"):
+            continue
+        m = _BEFORE.match(norm, tok.e)
+        if m:
+            tok.e = m.end()
+    return toks
+
+
+def _holiday_suffix(tok: _Tok, ctx: _Ctx) -> None:
+    norm, name = ctx.norm, tok.info["name"]
+    pos = tok.e
+    span = _HOLIDAY_SPAN.match(norm, pos)
+    if span:
+        pos = span.end()
+    vague = _HOLIDAY_VAGUE.match(norm, pos)
+    before, after = _BEFORE.match(norm, pos), _AFTER.match(norm, pos)
+    year = tok.info.get("year")
+    anchor = date(year, 1, 1) if year else ctx.today
+    if vague:
+        tok.e, tok.day = vague.end(), None
+    elif before:
+        d = holidays.day_before(name, anchor - timedelta(days=1) if year else anchor)
+        tok.e, tok.day = before.end(), d
+        if d:
+            tok.start = ctx.midnight(d)
+    elif after:
+        tok.e = after.end()
+        d = holidays.workday_after(name, anchor)
+        if _VAGUE_AFTER.match(norm, tok.e):  # 国庆后第一周, 春节后头几天
+            tok.day = None
+        else:
+            tok.day = d
+        if d:
+            tok.start = ctx.midnight(d)
+    elif span:  # 国庆假期, 春节长假: the official period itself
+        period = holidays.official_period(name, tok.start.year)
+        tok.e, tok.day = span.end(), None
+        if period:
+            tok.start, tok.end = ctx.midnight(period[0]), ctx.midnight(period[1] + timedelta(days=1))
+    else:
+        following = norm[tok.e:tok.e + 1]
+        if following and following not in _HOLIDAY_FOLLOW and not _CLAUSE_END.match(following) \
+                and ("\u4e00" <= following <= "\u9fff"):
+            tok.day = None  # 春节团购, 中秋礼盒: the holiday qualifies a noun
+
+
+def _pass_ranges(toks: list[_Tok], ctx: _Ctx) -> list[_Tok]:
+    """A 到 B, A 至 B, A-B (从 before A is part of it): one interval."""
+    out: list[_Tok] = []
+    i = 0
+    while i < len(toks):
+        a = toks[i]
+        if i + 1 < len(toks) and _RANGE.fullmatch(_gap(ctx, a, toks[i + 1])):
+            merged = _range(a, toks[i + 1], ctx)
+            if merged is not None:
+                out.append(merged)
+                i += 2
+                continue
+        out.append(a)
+        i += 1
+    return out
+
+
+def _range(a: _Tok, b: _Tok, ctx: _Ctx) -> _Tok | None:
+    if a.kind == b.kind == "clock":  # 两点到四点: a range of clock times is a time, not "two points"
+        a = _Tok(a.kind, a.s, a.e, a.start, a.end, a.grain, a.day, {**a.info, "weak": False})
+    a_val, b_val = _resolve(a, ctx), _resolve(b, ctx, after=a)
+    if a_val is None or b_val is None:
+        return None
+    start, _, grain = a_val
+    b_start, b_end, b_grain = b_val
+    end = b_end or _shift(b_start, b_grain, 1, ctx)
+    if end <= start:
+        return None
+    s = a.s - 1 if ctx.norm[a.s - 1:a.s] in ("从", "自") else a.s
+    parts = [p for p in (_parts(a) + _parts(b)) if p[2] is not None]
+    return _Tok("value", s, b.e, start, end, grain, None, {"parts": parts})
+
+
+def _parts(tok: _Tok) -> list:
+    return tok.info.get("parts") or [(tok.s, tok.e, tok.day)]
+
+
+# --- final resolution ---------------------------------------------------------------------
+
+def _clock_hour(hour: int, pod: str | None, ap: str | None) -> int:
+    if ap:
+        if ap.startswith("p") and hour < 12:
+            return hour + 12
+        if ap.startswith("a") and hour == 12:
+            return 0
+        return hour
+    if pod in _PM_PODS:
+        if pod in ("夜里", "夜间") and hour <= 4:
+            return hour
+        return hour + 12 if hour < 12 else (24 if hour == 12 and pod != "下午" else hour)
+    if pod == "中午":
+        return hour + 12 if hour <= 3 else hour
+    if pod in ("凌晨", "半夜", "午夜") and hour == 12:
+        return 0
+    return hour
+
+
+def _resolve_clock(tok: _Tok, ctx: _Ctx, after: _Tok | None = None):
+    info = tok.info
+    hour, minute = info["h"], info["m"]
+    day = info.get("date")
+    pod = info.get("pod")
+    if after is not None and after.kind == "clock" and not pod:
+        pod = after.info.get("pod")  # 下午三点到五点
+        day = day or after.info.get("date")
+    if pod in _NIGHT_WORDS:
+        pod = _NIGHT_WORDS[pod][1]
+    ap = info.get("ap")
+    if pod or ap:
+        hour = _clock_hour(hour, pod, ap)
+        if day:
+            return ctx.at(day, hour, minute)
+        t = ctx.at(ctx.today, hour, minute)
+        return t if t >= ctx.ref.replace(second=0, microsecond=0) else t + timedelta(days=1)
+    if day:
+        if 1 <= hour <= 6:  # 明天三点: business hours, 15:00
+            hour += 12
+        return ctx.at(day, hour, minute)
+    # no day, no part of day: the next such time after ref (12-hour readings both count)
+    now = ctx.ref.replace(second=0, microsecond=0)
+    hours = [hour] if hour == 0 or hour > 12 else [hour % 12, hour % 12 + 12]
+    for offset in range(3):
+        for h in hours:
+            t = ctx.at(ctx.today + timedelta(days=offset), h, minute)
+            if t >= now:
+                return t
+    return ctx.at(ctx.today, hour, minute)
+
+
+def _resolve_pod(tok: _Tok, ctx: _Ctx):
+    pod = tok.info["pod"]
+    h0, h1 = _POD_HOURS.get(pod, _POD_HOURS.get(_NIGHT_WORDS.get(pod, (0, "晚上"))[1]))
+    day = tok.info.get("date")
+    if day is None:
+        day = ctx.today if ctx.at(ctx.today, h1) > ctx.ref else ctx.today + timedelta(days=1)
+    return ctx.at(day, h0), ctx.at(day, h1), "hour"
+
+
+def _resolve(tok: _Tok, ctx: _Ctx, after: _Tok | None = None):
+    """(start, end, grain) of a token, or None when it cannot stand alone."""
+    if tok.kind == "clock":
+        if tok.info.get("weak") and after is None:
+            return None
+        return _resolve_clock(tok, ctx, after), None, tok.grain
+    if tok.kind == "pod":
+        return _resolve_pod(tok, ctx)
+    if after is not None and tok.kind == "date" and "dom" in tok.info and after.start is not None:
+        # 3月1日到5日: the second day is in the first one's month
+        first = after.start.date()
+        d = _safe_date(first.year, first.month, tok.info["dom"])
+        if d and d >= first:
+            tok.day = d
+            return ctx.midnight(d), None, "day"
+    if after is not None and tok.kind == "date" and tok.info.get("bare") and after.start is not None:
+        first = after.start.date()  # 周一到周五: the Friday after that Monday
+        d = first + timedelta(days=(tok.info["weekday"] - first.weekday()) % 7)
+        tok.day = d
+        return ctx.midnight(d), None, "day"
+    if tok.start is None:
+        return None
+    return tok.start, tok.end, tok.grain
+
+
+def _tokens(text: str, ref: datetime) -> tuple[list[_Tok], _Ctx, list[int] | None]:
+    norm, offsets = _prepare(text)
+    ctx = _Ctx(norm, ref)
+    if not _TRIGGER.search(norm):
+        return [], ctx, offsets
+    toks = _atoms(ctx)
+    if not toks:
+        return [], ctx, offsets
+    toks = _pass_pairs(toks, ctx)
+    toks = _pass_day_time(toks, ctx)
+    toks = _pass_suffixes(toks, ctx)
+    toks = _pass_ranges(toks, ctx)
+    return toks, ctx, offsets
+
+
+# a cheap early exit: no character any time expression starts with
+_TRIGGER = re.compile(r"[\d今明后昨前大听寻这本下上周星礼当过半几两零一二三四五六七八九十廿卅元春除清劳端七中重腊国情妇"
+                      r"植消青儿建教双平圣母父阳公农新正年早晚午傍夜凌晏白现此宜而依Qq第]")
+
+
+def _span(text: str, offsets: list[int] | None, s: int, e: int) -> tuple[int, int]:
+    if offsets is None:
+        return s, e
+    return offsets[s], offsets[e - 1] + 1
+
+
+def find_times(text: str, ref: datetime) -> list[TimeValue]:
+    """Every time expression in `text`, Duckling-style, in text order, non-overlapping."""
+    if not isinstance(text, str) or not text:
+        return []
+    toks, ctx, offsets = _tokens(text, ref)
+    values = []
+    for tok in toks:
+        try:
+            resolved = _resolve(tok, ctx)
+        except (ValueError, OverflowError):
+            resolved = None
+        if resolved is None:
+            continue
+        start, end, grain = resolved
+        s, e = _span(text, offsets, tok.s, tok.e)
+        values.append(TimeValue(text[s:e], s, e, start, end, grain))
+    return values
+
+
+def find_days(text: str, ref: datetime) -> list[DayMention]:
+    """The day-level dates a sales note mentions, resolved by NOTES_SCHEMA.md's table."""
+    if not isinstance(text, str) or not text:
+        return []
+    toks, ctx, offsets = _tokens(text, ref)
+    days = []
+    for tok in toks:
+        if tok.kind == "clock" and "date" not in tok.info:
+            continue
+        if tok.kind == "pod" and "date" not in tok.info:
+            continue
+        for ps, pe, d in _parts(tok):
+            if d is None:
+                continue
+            s, e = _span(text, offsets, ps, pe)
+            days.append(DayMention(text[s:e], s, e, d))
+    return days
+
+
+def reports_past(text: str, start_index: int, end_index: int) -> bool:
+    """Does the clause around text[start:end] report a past event (了, 已, 已经, 过, 上次)?
+
+    The parser uses it to mark a date `reported` rather than `planned`."""
+    if not isinstance(text, str):
+        return False
+    norm, offsets = _prepare(text)
+    if offsets is not None:
+        start_index = next((i for i, o in enumerate(offsets) if o >= start_index), len(norm))
+        end_index = next((i for i, o in enumerate(offsets) if o >= end_index), len(norm))
+    ctx = _Ctx(norm, datetime(2000, 1, 1, tzinfo=SHANGHAI))
+    return ctx.past_clause(start_index, end_index)
