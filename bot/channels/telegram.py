@@ -174,7 +174,7 @@ class TelegramChannel:
         media = message.voice or message.audio
         fmt = audio_format(media.mime_type, getattr(media, "file_name", None)) or "ogg"
         data = await self._download(media)
-        voice = Voice(data=data, format=fmt, duration=float(media.duration or 0) or None)
+        voice = Voice(data=data, format=fmt)  # the length is measured when decoding, not trusted
         await self.receive(self._inbound(update, voice=voice, text=message.caption or ""))
 
     async def on_file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
