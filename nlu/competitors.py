@@ -1,0 +1,98 @@
+"""Competitor mentions: the brands of every pack, plus names found from how reps talk about rivals
+(X的报价比我们低, X给的陈列费高, 倾向X, 京东物流只要五千, 申洲也在报价)."""
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from nlu.customer import Contact, is_org
+from nlu.lexicon import common, competitor_terms
+from nlu.note import CJK, Note
+
+NAME = rf"[{CJK}A-Za-z][{CJK}A-Za-z0-9&·\-]{{1,7}}?"
+# Where a clause's subject starts: the clause start or right after a reporting verb.
+_SUBJECT = re.compile(r"说|觉得|反馈|讲|提到|听说|表示|称|但是|但|而且|可是")
+# A rival's product or offer compared with ours.
+_RIVAL_OF = re.compile(rf"({NAME})的(?!我们)")
+_RIVAL_DOES = re.compile(
+    rf"({NAME})(?:给的|给他们|给了|也在报|也报了|在他们那|在这个|只要|才要|才卖|报价|那边缺货|缺货|更便宜|便宜)"
+)
+_PREFER = re.compile(rf"(?:更?倾向于?|更愿意报|更愿意用|换成|改用|用的是|选了|竞品|定了|签给了)({NAME})(?=$|的|，|。|了|家)")
+_THAN = re.compile(rf"比({NAME})(?:便宜|低|贵|高|好|快|慢|差)")
+# After 的: what a rival offers (product, price, service...) — a comparison must follow in the clause.
+_RIVAL_CUE = re.compile(
+    r"比我们|比咱们|便宜|价格|报价|低|一直|在用|用惯|用了|主供|供了|卖得|卖了|质保|交期|好|倾向|在他们那|"
+    r"样板间|团购|政策|次日达|试用过|缺货|做了"
+)
+_PRONOUN_START = re.compile(r"^(?:我|他|她|它|咱|你|您|这|那|对方|客户|人家|大家|上次|下次|今天|明天|昨天|之前|以前|现在)")
+
+
+@cache
+def _not_orgs():
+    return frozenset(common()["not_orgs"])
+
+
+def find_competitors(note: Note, contacts: list[Contact], customer: dict | None) -> list[str]:
+    """Competitor names as spoken, fullest form first, each once, in text order."""
+    text = note.text
+    taken = [(c.start, c.end) for c in contacts]
+    company = (customer or {}).get("company")
+    found: list[tuple[int, str]] = []
+    for start, end, name in competitor_terms(text):
+        if _linked_to_contact(text, end, contacts) or name == company:
+            continue
+        found.append((start, _fullest(text, start, end)))
+    for start, end in note.clauses:
+        clause = text[start:end]
+        for name, offset in _structural(clause):
+            s = start + offset
+            if any(a <= s < b for a, b in taken) or name == company or not _plausible(name, note):
+                continue
+            if _linked_to_contact(text, s + len(name), contacts):
+                continue
+            found.append((s, name))
+    return _dedupe(found)
+
+
+def _structural(clause: str):
+    starts = [0] + [m.end() for m in _SUBJECT.finditer(clause)]
+    for s in starts:
+        m = _RIVAL_OF.match(clause, s)
+        if m and _RIVAL_CUE.search(clause, m.end()):
+            yield m.group(1), m.start(1)
+        m = _RIVAL_DOES.match(clause, s)
+        if m:
+            yield m.group(1), m.start(1)
+    for pattern in (_PREFER, _THAN):
+        for m in pattern.finditer(clause):
+            yield m.group(1), m.start(1)
+
+
+def _plausible(name: str, note: Note) -> bool:
+    if name in _not_orgs() or _PRONOUN_START.match(name) or not is_org(name):
+        return False
+    if note.pack is not None and name in note.pack.products:
+        return False
+    return not re.search(r"[的了说要是在把被和跟与给他她我你们每]|价|报", name)
+
+
+def _linked_to_contact(text: str, end: int, contacts: list[Contact]) -> bool:
+    """X的张总 / X张总: X is the customer's organisation, not a rival."""
+    rest = re.sub(r"^(?:的|那个|这边的?|那边的?)", "", text[end:end + 8])
+    return any(text.startswith(c.name, end + (len(text[end:end + 8]) - len(rest))) for c in contacts)
+
+
+def _fullest(text: str, start: int, end: int) -> str:
+    """伟星 said as 伟星管业: keep the longer spoken form when a suffix word follows."""
+    m = re.match(r"(?:管业|集团|科技|股份|电子|电气|化学|化工|物流|快递|汽车|医疗|智能|机器人)", text[end:])
+    return text[start:end + (m.end() if m else 0)]
+
+
+def _dedupe(found: list[tuple[int, str]]) -> list[str]:
+    found.sort()
+    names: list[str] = []
+    for _, name in found:
+        if any(name in n for n in names):
+            continue
+        names = [n for n in names if n not in name] + [name]
+    return names

@@ -1,0 +1,177 @@
+"""The customer: the main contact (surname + title, as the rep says it) and the organisation.
+
+Found from structure, not from lists of customers: a surname of the Hundred Family Surnames followed
+by a title word (张总, 钟护士长, 邹师傅); the organisation is the noun phrase right before the contact
+(盒马的宋经理, 苏果超市谢总, 物美那个郑主管, 见了万盛化工的冯经理), before 那边 when no contact
+is named, or the place visited (去了金达涂料见了田总).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from nlu.lexicon import common, surnames
+from nlu.note import CJK, Note, compile_phrases
+
+
+@dataclass
+class Contact:
+    start: int
+    end: int
+    name: str
+
+
+@cache
+def _title_data():
+    data = common()
+    titles = tuple(sorted(data["titles"], key=len, reverse=True))
+    stop_next = {t: s for t, s in data["title_stop_next"]}
+    return titles, frozenset(data["not_names"]), stop_next
+
+
+# Someone on our side: 我们李工, 我司王经理.
+_OURS = re.compile(r"(?:我们|我司|咱们|我们公司的?|我们的|我们这边|我司的|同事)$")
+
+
+def find_contacts(text: str) -> list[Contact]:
+    """Every surname+title mention, in text order (our own colleagues left out)."""
+    single, compound = surnames()
+    titles, not_names, stop_next = _title_data()
+    out: list[Contact] = []
+    i = 0
+    while i < len(text):
+        lengths = [len(c) for c in compound if text.startswith(c, i)]
+        if text[i] in single:
+            lengths.append(1)
+        found = None
+        for n in sorted(lengths, reverse=True):
+            found = _title_after(text, i, n, titles, not_names, stop_next)
+            if found:
+                break
+        if found and not _OURS.search(text[max(0, i - 5):i]):
+            out.append(Contact(i, found, text[i:found]))
+            i = found
+        else:
+            i += 1
+    return out
+
+
+def _title_after(text, i, n, titles, not_names, stop_next) -> int | None:
+    j = i + n
+    for title in titles:
+        if not text.startswith(title, j):
+            continue
+        end = j + len(title)
+        name = text[i:end]
+        if name in not_names or any(name.endswith(w) and len(w) > len(title) for w in not_names):
+            continue
+        if any(name.startswith(w) for w in not_names if len(w) > n):
+            continue
+        nxt = text[end:end + 2]
+        if nxt and nxt[0] in stop_next.get(title, ""):
+            continue
+        if title == "处" and nxt[:1] and re.match(rf"[{CJK}]", nxt[0]) and nxt[0] not in "长说那这的要让觉反表提同讲":
+            continue
+        if i > 0 and text[i - 1] in "小老大" and title in ("姐", "哥"):
+            continue
+        return end
+    return None
+
+
+@cache
+def _org_words():
+    data = common()
+    suffixes = tuple(sorted(data["company_suffixes"], key=len, reverse=True))
+    places = data["generic_places"]
+    hard_places = tuple(p for p in places if p not in ("公司", "学校", "医院", "超市", "单位", "客户"))
+    depts = compile_phrases(re.escape(d) for d in data["departments"])
+    return suffixes, frozenset(places), hard_places, depts, frozenset(data["not_orgs"])
+
+
+# Where the phrase before a contact starts: after one of these words.
+_LEFT_STOP = re.compile(
+    r".*(?:了|跟|和|与|同|找|见|去|到|在|是|给|说|问|约|拜访|联系|对接|今天|昨天|明天|刚才|客户|还有|以及|及|、|电话)"
+)
+_LINK_TAIL = re.compile(r"(?:的|那个|这个|那边的?|这边的?|那里的?|这里的?|里的|方面的?)+$")
+
+
+def org_before(note: Note, start: int) -> str | None:
+    """The organisation named right before a contact (or before 那边), if any."""
+    clause_start, _ = note.clause_at(start)
+    left = note.text[clause_start:start]
+    _, _, _, depts, _ = _org_words()
+    for _ in range(3):  # 吉利的采购袁经理, 中心医院放射科苏主任
+        left = _LINK_TAIL.sub("", left)
+        if depts is not None:
+            m = re.search(rf"(?:{depts.pattern})$", left)
+            if m and m.start() > 0:
+                left = left[:m.start()]
+                continue
+        break
+    m = _LEFT_STOP.match(left)
+    if m:
+        left = left[m.end():]
+    left = _LINK_TAIL.sub("", left)
+    return left if is_org(left) else None
+
+
+def is_org(phrase: str | None) -> bool:
+    """A named organisation rather than a pronoun, a time word or a place named by its type."""
+    if not phrase or not 2 <= len(phrase) <= 14:
+        return False
+    suffixes, places, hard_places, _, not_orgs = _org_words()
+    if phrase in not_orgs or phrase in places:
+        return False
+    if phrase.endswith(hard_places):
+        return False
+    if _QUANTITY_IN.search(phrase) or not re.search(rf"[{CJK}A-Za-z]", phrase):
+        return False
+    return not _VERB_IN.search(phrase)
+
+
+# Company names hold no quantities, dates or the verbs of a sentence.
+_QUANTITY_IN = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:[台箱件套吨个袋瓶桶盒米斤张把只颗片条包本卷块元]|天|号|月|周)|今天|明天|后天|昨天|下周|这周|周[一二三四五六日末]")
+_VERB_IN = re.compile(r"[说要想让觉得是了在把被给跟送发]|我们|他们|她们|响应|售后")
+
+
+_VISIT = re.compile(rf"(?:去了|到了|拜访了|走访了|去|到)([{CJK}A-Za-z]{{2,10}}?)(?:见了|找了|见|找|拜访)")
+_THERE = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)")
+_ROLE = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)的(?:采购|负责人|老板|领导|对接人)")
+
+
+def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, bool]:
+    """({"name", "company"} or None when neither is said, whether the company is tied to a contact)."""
+    name = contacts[0].name if contacts else None
+    company = None
+    for contact in contacts:
+        company = org_before(note, contact.start)
+        if company:
+            break
+    tied = company is not None
+    if company is None:
+        company = _visited_org(note) or _org_there(note, contacts)
+    if name is None and company is None:
+        return None, False
+    return {"name": name, "company": company}, tied
+
+
+def _visited_org(note: Note) -> str | None:
+    for m in _VISIT.finditer(note.text):
+        if is_org(m.group(1)):
+            return m.group(1)
+    return None
+
+
+def _org_there(note: Note, contacts: list[Contact]) -> str | None:
+    """X那边 / X的采购 at the start of a clause, when no contact carries the organisation."""
+    for start, end in note.clauses:
+        clause = note.text[start:end]
+        for pattern in (_THERE, _ROLE):
+            m = pattern.match(clause)
+            if not m or not is_org(m.group(1)):
+                continue
+            if any(c.start < start + m.end() and start < c.end for c in contacts):
+                continue
+            return m.group(1)
+    return None

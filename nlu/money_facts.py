@@ -1,0 +1,100 @@
+"""Money facts: amounts in yuan with their kind (budget, quote, deal, competitor_price, other).
+
+The kind comes from the nearest cue before the amount in its clause (预算 -> budget, 我们报 -> quote,
+a competitor's name -> competitor_price, 定金 -> other ...), then from the previous clause
+(预算确认了，三十六万), else quote. Totals become a deal when the note says the deal was signed;
+unit prices stay quotes. Differences (便宜两块五, 低两毛) are not money.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from nlu.lexicon import common
+from nlu.note import Note, compile_phrases
+
+from nlu.numbers import find_money
+
+
+@dataclass
+class Amount:
+    start: int
+    end: int
+    amount: float
+    per: str | None = None  # the measure word of a unit price (十四万八一吨 -> 吨)
+
+
+def find_amounts(note: Note) -> list[Amount]:
+    """Every money amount of the note (the number reader drops differences: 便宜两块五)."""
+    return [Amount(m.start, m.end, m.amount, m.per) for m in find_money(note.text)]
+
+
+@cache
+def _cues():
+    return common()["money"], None
+
+
+_UNIT_PRICE = re.compile(r"单价|每[^\d，。]{0,2}$|人均|一[台吨桶斤个套箱件米瓶张只颗片盒袋包条把车趟人平方]$|每")
+
+
+def money_facts(note: Note, amounts: list[Amount], competitors: list[str]) -> list[dict]:
+    data, _ = _cues()
+    signed = any(w in note.text for w in data["deal_note_cues"])
+    out = []
+    for a in amounts:
+        kind, cue_at = _kind(note, a, competitors)
+        if kind == "quote" and signed and not a.per and not _UNIT_PRICE.search(note.text[max(0, a.start - 6):a.start]):
+            kind = "deal"
+        out.append({"amount": a.amount, "kind": kind})
+    return out
+
+
+def _kind(note: Note, a: Amount, competitors: list[str]) -> tuple[str, int]:
+    text = note.text
+    start, _ = note.clause_at(a.start)
+    kind = _nearest_cue(text[start:a.start], competitors)
+    if kind:
+        return kind, start
+    i = note.clause_index(a.start)
+    if i > 0:
+        ps, pe = note.clauses[i - 1]
+        kind = _nearest_cue(text[ps:pe], competitors, strong_only=True)
+        if kind:
+            return kind, ps
+    return "quote", -1
+
+
+@cache
+def _strong_patterns():
+    data = common()["money"]
+    strong = {
+        "budget": data["budget"],
+        "deal": [w for w in data["deal"] if w not in ("签了", "签约了", "签约", "同意了", "已签")],
+        "other": data["other"],
+        "competitor_price": data["competitor_price"],
+        "quote": ["我们报", "我们的报价", "我们的价格", "我们给", "报了", "报给", "我们报的", "报"],
+    }
+    weak = {"quote": data["quote"]}
+    compile_all = lambda groups: [(k, compile_phrases(re.escape(w) for w in v)) for k, v in groups.items()]
+    return compile_all(strong), compile_all(weak)
+
+
+def _nearest_cue(left: str, competitors: list[str], strong_only: bool = False) -> str | None:
+    """The kind whose cue ends nearest to the amount (strong cues before weak ones)."""
+    strong, weak = _strong_patterns()
+    best: tuple[int, str] | None = None
+    for kind, pattern in strong:
+        for m in pattern.finditer(left) if pattern else ():
+            if best is None or m.end() > best[0]:
+                best = (m.end(), kind)
+    for name in competitors:
+        pos = left.rfind(name)
+        if pos >= 0 and (best is None or pos + len(name) > best[0]):
+            best = (pos + len(name), "competitor_price")
+    if best or strong_only:
+        return best[1] if best else None
+    for kind, pattern in weak:
+        if pattern and pattern.search(left):
+            return kind
+    return None

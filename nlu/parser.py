@@ -1,0 +1,87 @@
+"""parse(text, ref, industry) -> Extraction: a dictated sales note becomes the facts of
+data/NOTES_SCHEMA.md (customer, items, dates, money, objections, competitors).
+
+Rules are general (sentence structure, cue words, the industry packs), never lists of customers.
+Text longer than MAX_CHARS gives an Extraction with an "error" key and empty facts, and parse never
+raises: any failure is logged and gives an empty Extraction, so one bad note never stops a batch.
+Extra keys: "industry" (the pack in use, given or detected), and "status" on each date.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from nlu.competitors import find_competitors
+from nlu.customer import find_contacts, find_customer
+from nlu.date_facts import date_facts
+from nlu.items import find_items
+from nlu.lexicon import Pack, detect_industry, find_pack
+from nlu.money_facts import find_amounts, money_facts
+from nlu.note import Note
+from nlu.objections import find_objections
+
+log = logging.getLogger(__name__)
+MAX_CHARS = 2000  # a dictated note is a few sentences; longer text is refused, not truncated
+DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
+
+Extraction = dict  # the six NOTES_SCHEMA keys, plus optional extras (industry, error)
+
+
+def empty_extraction() -> Extraction:
+    return {"customer": None, "items": [], "dates": [], "money": [], "objections": [], "competitors": []}
+
+
+def parse(text: str, ref: datetime | None = None, industry: str | None = None) -> Extraction:
+    """The facts of one note. Never raises."""
+    try:
+        if not isinstance(text, str):
+            return {**empty_extraction(), "error": "笔记内容必须是文本"}
+        if len(text) > MAX_CHARS:
+            return {**empty_extraction(), "error": f"笔记太长（{len(text)} 字），上限 {MAX_CHARS} 字，请分条发送"}
+        ref = _ref(ref)
+        return _parse(text, ref, industry)
+    except Exception:  # one bad note must never stop the bot or a batch
+        log.exception("parse failed; returning an empty extraction")
+        return empty_extraction()
+
+
+def _ref(ref) -> datetime:
+    if not isinstance(ref, datetime):
+        return datetime.now(DEFAULT_TZ)
+    return ref if ref.tzinfo else ref.replace(tzinfo=DEFAULT_TZ)
+
+
+def choose_pack(text: str, industry: str | None) -> Pack | None:
+    """The team's industry pack when known, else the one the text looks like."""
+    return find_pack(industry) or detect_industry(text)
+
+
+def _parse(text: str, ref: datetime, industry: str | None) -> Extraction:
+    note = Note.build(text, ref, None)
+    note.pack = choose_pack(note.text, industry)
+    if not note.text:
+        return empty_extraction()
+    contacts = find_contacts(note.text)
+    customer, tied = find_customer(note, contacts)
+    competitors = find_competitors(note, contacts, customer if tied else None)
+    if customer and not tied and customer.get("company") in competitors:
+        customer["company"] = None  # TDK那边缺货: a rival, not the customer
+        customer = customer if customer["name"] else None
+    amounts = find_amounts(note)
+    money = money_facts(note, amounts, competitors)
+    items = find_items(note, [(a.start, a.end) for a in amounts], contacts)
+    dates = date_facts(note, has_items=bool(items))
+    objections = find_objections(note, price_gap=_rival_cheaper(money), competitors=competitors)
+    out = {"customer": customer, "items": items, "dates": dates, "money": money,
+           "objections": objections, "competitors": competitors}
+    if note.pack is not None:
+        out["industry"] = note.pack.name
+    return out
+
+
+def _rival_cheaper(money: list[dict]) -> bool:
+    """A competitor's price below our quote is a price objection even unsaid (电装才九十，我们报一百一)."""
+    rival = [m["amount"] for m in money if m["kind"] == "competitor_price"]
+    ours = [m["amount"] for m in money if m["kind"] == "quote"]
+    return bool(rival and ours and min(rival) < max(ours))
