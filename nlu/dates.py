@@ -206,18 +206,101 @@ _ALTERNATIVES = [
     ("mdot", r"(?<![\d.A-Za-z])(?P<@m>1[0-2]|0?[1-9])\.(?P<@d>3[01]|[12]\d|0?[1-9])(?P<@s>号|日)?"
              r"(?![\d.%A-Za-z万千百亿元块吨米斤个台件套箱倍折成公克升])"),
     ("mslash", r"(?<![\d/.A-Za-z])(?P<@m>1[0-2]|0?[1-9])/(?P<@d>3[01]|[12]\d|0?[1-9])(?![\d/%A-Za-z])"),
-    ("dom", rf"(?<![\d月型编第A-Za-z./\-号零一二两三四五六七八九十])(?P<@d>{_DAY})(?P<@s>号|日)"
+    ("dom", rf"(?<![\d月型编第A-Za-z./号零一二两三四五六七八九十])(?P<@d>{_DAY})(?P<@s>号|日)"
             r"(?![线楼仓机门库车位店码厅馆口院房室柜台座栋床罐池期常本报用子语元])"),
     ("now", r"现在|此时|此刻|当前|宜家|而家|依家"),
 ]
 
 
-def _compile() -> re.Pattern:
-    parts = [f"(?P<{name}>{body.replace('@', name + '_')})" for name, body in _ALTERNATIVES]
-    return re.compile("|".join(parts))
+# --- dispatch on the first character ------------------------------------------------------
+# One big alternation is tried at every position of the text, which costs ~10 us a position in
+# CPython. Instead each alternative's possible first characters are worked out from its parsed
+# pattern, and a position is only tried with the alternatives that can start there.
+
+_ANY = None  # a pattern that may start with any character
 
 
-_ATOMS = _compile()
+def _first_chars(items) -> tuple[set | None, bool]:
+    """(possible first characters, can the sequence match empty) for a parsed regex sequence."""
+    from re import _constants as c
+
+    first: set = set()
+    for op, arg in items:
+        if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
+            continue
+        if op is c.LITERAL:
+            return first | {chr(arg)}, False
+        if op is c.IN:
+            chars = _class_chars(arg)
+            return (None if chars is None else first | chars), False
+        if op is c.SUBPATTERN:
+            sub, empty = _first_chars(arg[3])
+        elif op is c.BRANCH:
+            sub, empty = set(), False
+            for branch in arg[1]:
+                b, b_empty = _first_chars(branch)
+                sub = None if sub is None or b is None else sub | b
+                empty = empty or b_empty
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            sub, empty = _first_chars(arg[2])
+            empty = empty or arg[0] == 0
+        else:
+            return None, False
+        if sub is None:
+            return None, False
+        first |= sub
+        if not empty:
+            return first, False
+    return first, True
+
+
+def _class_chars(items) -> set | None:
+    from re import _constants as c
+
+    chars: set = set()
+    for op, arg in items:
+        if op is c.LITERAL:
+            chars.add(chr(arg))
+        elif op is c.RANGE:
+            if arg[1] - arg[0] > 200:
+                return None
+            chars.update(chr(x) for x in range(arg[0], arg[1] + 1))
+        elif op is c.CATEGORY and arg is c.CATEGORY_DIGIT:
+            chars.update("0123456789")
+        else:
+            return None
+    return chars
+
+
+def _dispatch() -> tuple[dict[str, re.Pattern], re.Pattern]:
+    from re import _parser
+
+    bodies = [(name, f"(?P<{name}>{body.replace('@', name + '_')})") for name, body in _ALTERNATIVES]
+    by_char: dict[str, list[int]] = {}
+    anywhere = []
+    for index, (_, body) in enumerate(bodies):
+        first, _ = _first_chars(_parser.parse(body))
+        if first is None:
+            anywhere.append(index)
+            continue
+        for ch in first:
+            by_char.setdefault(ch, []).append(index)
+    table = {ch: "|".join(bodies[i][1] for i in sorted(set(indexes) | set(anywhere)))
+             for ch, indexes in by_char.items()}
+    trigger = re.compile("[" + "".join(re.escape(ch) for ch in sorted(table)) + "]")
+    return table, trigger
+
+
+_BY_FIRST, _TRIGGER = _dispatch()  # first character -> the alternatives' source, compiled on first use
+_COMPILED: dict[str, re.Pattern] = {}
+
+
+def _matcher(ch: str) -> re.Pattern:
+    source = _BY_FIRST[ch]
+    pattern = _COMPILED.get(source)
+    if pattern is None:
+        pattern = _COMPILED[source] = re.compile(source)
+    return pattern
 _CLAUSE_END = re.compile(r"[，。；！？,;!?\n]")
 _PAST = re.compile(r"已|(?<![为除])了(?!解)|上次|(?<![超通经不再路])过(?![来去两几一年半])")
 _BEFORE = re.compile(r"之前|以前|前(?![后天一二两三四五六七八九十\d])")
@@ -743,9 +826,13 @@ def _atoms(ctx: _Ctx) -> list[_Tok]:
     """Scan the text left to right; a rejected match is retried one character later."""
     norm, toks, pos = ctx.norm, [], 0
     while True:
-        m = _ATOMS.search(norm, pos)
-        if m is None:
+        hit = _TRIGGER.search(norm, pos)
+        if hit is None:
             return toks
+        m = _matcher(hit.group()).match(norm, hit.start())
+        if m is None:
+            pos = hit.start() + 1
+            continue
         name = m.lastgroup
         prefix = name + "_"
 
@@ -952,6 +1039,7 @@ def _pass_ranges(toks: list[_Tok], ctx: _Ctx) -> list[_Tok]:
 def _range(a: _Tok, b: _Tok, ctx: _Ctx) -> _Tok | None:
     if a.kind == b.kind == "clock":  # 两点到四点: a range of clock times is a time, not "two points"
         a = _Tok(a.kind, a.s, a.e, a.start, a.end, a.grain, a.day, {**a.info, "weak": False})
+    _range_years(a, b, ctx)
     a_val, b_val = _resolve(a, ctx), _resolve(b, ctx, after=a)
     if a_val is None or b_val is None:
         return None
@@ -963,6 +1051,21 @@ def _range(a: _Tok, b: _Tok, ctx: _Ctx) -> _Tok | None:
     s = a.s - 1 if ctx.norm[a.s - 1:a.s] in ("从", "自") else a.s
     parts = [p for p in (_parts(a) + _parts(b)) if p[2] is not None]
     return _Tok("value", s, b.e, start, end, grain, None, {"parts": parts})
+
+
+def _range_years(a: _Tok, b: _Tok, ctx: _Ctx) -> None:
+    """3月1日到3月5日 said on 3月2日: both ends in the year that keeps the range going on or after ref."""
+    ma, mb = a.info.get("md"), b.info.get("md")
+    if not (isinstance(ma, tuple) and isinstance(mb, tuple)) or ma[2] or mb[2]:
+        return
+    for year in (ctx.today.year - 1, ctx.today.year, ctx.today.year + 1):
+        first = _safe_date(year, ma[0], ma[1])
+        last = next((d for d in (_safe_date(year, mb[0], mb[1]), _safe_date(year + 1, mb[0], mb[1]))
+                     if d and first and d >= first), None)
+        if first and last and last >= ctx.today:
+            a.day, a.start = first, ctx.midnight(first)
+            b.day, b.start = last, ctx.midnight(last)
+            return
 
 
 def _parts(tok: _Tok) -> list:
@@ -1058,8 +1161,6 @@ def _resolve(tok: _Tok, ctx: _Ctx, after: _Tok | None = None):
 def _tokens(text: str, ref: datetime) -> tuple[list[_Tok], _Ctx, list[int] | None]:
     norm, offsets = _prepare(text)
     ctx = _Ctx(norm, ref)
-    if not _TRIGGER.search(norm):
-        return [], ctx, offsets
     toks = _atoms(ctx)
     if not toks:
         return [], ctx, offsets
@@ -1068,11 +1169,6 @@ def _tokens(text: str, ref: datetime) -> tuple[list[_Tok], _Ctx, list[int] | Non
     toks = _pass_suffixes(toks, ctx)
     toks = _pass_ranges(toks, ctx)
     return toks, ctx, offsets
-
-
-# a cheap early exit: no character any time expression starts with
-_TRIGGER = re.compile(r"[\d今明后昨前大听寻这本下上周星礼当过半几两零一二三四五六七八九十廿卅元春除清劳端七中重腊国情妇"
-                      r"植消青儿建教双平圣母父阳公农新正年早晚午傍夜凌晏白现此宜而依Qq第]")
 
 
 def _span(text: str, offsets: list[int] | None, s: int, e: int) -> tuple[int, int]:
