@@ -30,6 +30,7 @@ import unicodedata
 __all__ = ["normalize", "strip_fillers"]
 
 _WS = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _converter = None
 _lock = threading.Lock()
 
@@ -53,8 +54,24 @@ def normalize(text: str) -> str:
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
-        text = _t2s().convert(text)
+        text = _to_simplified(text)
     return _WS.sub(" ", text).strip()
+
+
+def _to_simplified(text: str) -> str:
+    """t2s until nothing changes (a few characters convert in two steps: 薴 -> 苧 -> 苎), so that
+    normalize(normalize(x)) == normalize(x)."""
+    cc = _t2s()
+    try:
+        out = cc.convert(text)
+    except UnicodeEncodeError:  # lone surrogates (e.g. from broken JSON escapes) cannot reach OpenCC
+        text = _SURROGATE.sub("\ufffd", text)
+        out = cc.convert(text)
+    for _ in range(3):
+        if out == text:
+            break
+        text, out = out, cc.convert(out)
+    return out
 
 
 _BREAK = r"[\s,，。.!！?？;；:：、]"

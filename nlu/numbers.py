@@ -112,14 +112,15 @@ def _fold(text: str) -> str:
 
 _NUM_RE = re.compile(
     rf"\d+(?:,\d{{3}}(?!\d))*(?:\.\d+)?(?:[{_M}]+(?:(?:\d+|[{_D}])[{_M}]*)*)?"
-    rf"|[{_D}{_M}](?:[{_D}{_M}]|点(?=[{_D}]))*(?:点\d+)?"
+    rf"|[{_D}{_M}](?:[{_D}{_M}]|点(?=[{_D}]))*(?:点\d+)?",
+    re.ASCII,
 )
-_ARABIC_RE = re.compile(r"(?:\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)")
-_SI_RE = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)([kKMG])")
-_DECIMAL_RE = re.compile(rf"([{_D}{_M}\d]*)[点.]([{_D}\d]+)([{_M}]*)")
+_ARABIC_RE = re.compile(r"(?:\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)", re.ASCII)
+_SI_RE = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)([kKMG])", re.ASCII)
+_DECIMAL_RE = re.compile(rf"([{_D}{_M}\d]*)[点.]([{_D}\d]+)([{_M}]*)", re.ASCII)
 _FRACTION_RE = re.compile(rf"(?:(.+?)又)?(.+?)(?:分之|份|分)(.+)")
 _HALF_RE = re.compile(r"[一1]?半+")
-_ITEM_RE = re.compile(r"\d+|.")
+_ITEM_RE = re.compile(r"\d+|.", re.ASCII | re.DOTALL)
 
 # Characters that make a following numeral a measure, time, ratio or currency rather than a bare number.
 _MEASURE_CHARS = frozenset(
@@ -129,7 +130,7 @@ _MEASURE_CHARS = frozenset(
 )
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _CODE_NEIGHBOUR = re.compile(r"[A-Za-z_]")
-_PHONE_RE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
+_PHONE_RE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}", re.ASCII)
 
 # --- to_number -----------------------------------------------------------------------------------------
 
@@ -208,7 +209,7 @@ def _int_part(t: str) -> int | None:
     """Chinese / mixed integer with colloquial tails: 一千二=1200, 两万八=28000, 千一=1100, 万九=19000."""
     if t.isdigit():
         return int(t) if t.isascii() else None
-    items = _ITEM_RE.findall(t) if any(c.isdigit() for c in t) else t
+    items = _ITEM_RE.findall(t) if any("0" <= c <= "9" for c in t) else t
     if len(items) >= 3 and all(c in _DIGIT_VALUE for c in items) and "两" not in items:
         return int("".join(str(_DIGIT_VALUE[c]) for c in items))  # read digit by digit: 二零二六
     total = section = 0
@@ -217,7 +218,7 @@ def _int_part(t: str) -> int | None:
     last_big: int | None = None
     zero = False
     for it in items:
-        if it.isdigit():
+        if "0" <= it[0] <= "9":
             if digit is not None:
                 return None
             digit, zero = int(it), False if it != "0" else zero
@@ -283,6 +284,8 @@ def _scan(folded: str) -> tuple[_Tok, ...]:
             continue
         if _is_code(folded, start, end) or (len(s) >= 10 and _PHONE_RE.fullmatch(s)):
             continue
+        if s[-1] == "千" and len(s) > 1 and folded[end: end + 1] in ("克", "瓦"):
+            end, s = end - 1, s[:-1]  # 二十千克: the 千 belongs to the unit
         value = _int_part(s) if not s[0].isdigit() and "点" not in s else _value(s)
         if value is None and len(s) > 1 and s[-1] == "一" and _unit_at(folded, end):
             end, s = end - 1, s[:-1]  # 一百六一桶 / 十四万八一吨: the 一 belongs to the unit price
@@ -320,7 +323,7 @@ def _unit_at(t: str, pos: int) -> bool:
 # --- find_numbers ----------------------------------------------------------------------------------------
 
 _FRACTION_SPAN_RE = re.compile(
-    rf"(?:([{_D}{_M}\d.]+)又)?([{_D}{_M}\d.]+)分之([{_D}{_M}\d.点]+)"
+    rf"(?:([{_D}{_M}\d.]+)又)?([{_D}{_M}\d.]+)分之([{_D}{_M}\d.点]+)", re.ASCII
 )
 
 
@@ -539,11 +542,11 @@ _NOUN_RE_DEFAULT = re.compile(_alternation(COUNTING_NOUNS))
 
 # --- money -------------------------------------------------------------------------------------------------
 
-_DG = "一二两三四五六七八九0-9"
+_DG = "一二两三四五六七八九壹贰叁肆伍陆柒捌玖0-9"
 _YUAN_RE = re.compile(
     rf"(?P<u>块钱|块|元钱|元|蚊)"
     rf"(?:(?P<fx>[{_DG}])(?:分|仙)|零(?P<f0>[{_DG}])(?:分|仙)?|(?P<j>[{_DG}])(?P<ju>毛|角|毫)?(?:(?P<f>[{_DG}])(?P<fu>分|仙)?)?|(?P<half>半))?"
-    rf"(?P<rmb>人民币)?"
+    rf"(?P<rmb>整|人民币)?"
 )
 _JIAO_RE = re.compile(rf"(?P<ju>毛|角|毫)(?![米升克秒安瓦利重巾衣病])(?:(?P<f>[{_DG}])(?P<fu>分|仙)?)?")
 _FEN_RE = re.compile(r"(?:分|仙)(?![钟之半])")
