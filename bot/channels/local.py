@@ -60,6 +60,7 @@ class LocalChannel:
         self.chats: dict[str, ChatLog] = {}
         self.blobs: dict[str, Attachment] = {}
         self._seq = itertools.count(1)
+        self._closing = False
 
     @property
     def demo(self) -> bool:
@@ -73,6 +74,15 @@ class LocalChannel:
             Route("/chat/updates", self.updates, methods=["GET"]),
             Route("/chat/blob/{blob_id}", self.blob, methods=["GET"]),
         ]
+
+    async def start(self) -> None:
+        """Nothing to connect: the web server serves this channel's routes."""
+
+    async def stop(self) -> None:
+        """Answers every waiting long poll so the web server can stop at once."""
+        self._closing = True
+        for chat in self.chats.values():
+            chat.changed.set()
 
     # --- sessions ---------------------------------------------------------------------------
 
@@ -176,7 +186,7 @@ class LocalChannel:
         while True:
             fresh = [m for m in chat.messages if m["seq"] > after]
             remaining = deadline - time.monotonic()
-            if fresh or remaining <= 0:
+            if fresh or remaining <= 0 or self._closing:
                 return self._with_cookie(JSONResponse({"messages": fresh}), token)
             try:
                 await asyncio.wait_for(chat.changed.wait(), remaining)

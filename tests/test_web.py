@@ -1,0 +1,164 @@
+"""The local web chat: in headless Chromium (Debian's package) in demo mode, and over plain HTTP for
+the invite-code sessions that protect records when the demo is off."""
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from bot.app import build_app, serve
+from bot.config import load_config
+from storage import teams
+from storage.models import Note
+from tests.fake_botapi import FakeBotAPI, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CLIP = ROOT / "tests" / "data" / "speech_dev" / "sales_06.wav"   # 赵总确认B型号追加30台，4月2日付款。
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+def web_config(tmp_path: Path, **telegram) -> dict:
+    config = load_config(None, env={})
+    config["database"]["url"] = f"sqlite:///{tmp_path / 'web.db'}"
+    config["web"].update(host="127.0.0.1", port=free_port())
+    config["asr"].update(beam_size=1)
+    config["storage"] = {"audio_dir": str(tmp_path / "audio")}
+    config["telegram"].update(telegram)
+    return config
+
+
+async def start(config: dict):
+    app = build_app(config)
+    started, stop = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(serve(app, started=started, stop=stop))
+    await asyncio.wait_for(started.wait(), 30)
+    return app, f"http://127.0.0.1:{config['web']['port']}", stop, task
+
+
+@pytest.fixture
+async def demo(tmp_path):
+    app, url, stop, task = await start(web_config(tmp_path))
+    yield app, url
+    stop.set()
+    await asyncio.wait_for(task, 30)
+
+
+@pytest.fixture
+async def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("skipped: /usr/bin/chromium not installed (apt-get install chromium fonts-noto-cjk)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        await chromium.close()
+
+
+@pytest.mark.slow
+async def test_demo_chat_note_voice_upload_and_chinese_rendering(demo, browser, tmp_path):
+    app, url = demo
+    page = await browser.new_page(viewport={"width": 480, "height": 900})
+    await page.goto(url)
+    await page.wait_for_selector("#switcher:not([hidden])")
+    assert await page.locator("#member option").count() == 3
+    await page.fill("#text", "张总，A型号订50台，3月15日发货")
+    await page.press("#text", "Enter")
+    card = page.locator(".msg.bot", has_text="已记录")
+    await card.first.wait_for(timeout=20000)
+    text = await card.first.inner_text()
+    assert "张总" in text and "A型号 50台" in text and "交货" in text
+    assert await card.first.locator("button", has_text="确认").count() == 1
+
+    await page.set_input_files("#upload", str(CLIP))
+    voice_card = page.locator(".msg.bot", has_text="🎤 识别")
+    await voice_card.first.wait_for(timeout=60000)
+    text = await voice_card.first.inner_text()
+    assert "赵总" in text and "已记录" in text and "付款" in text
+
+    # Chinese is drawn with a CJK font the page asks for, not with empty boxes
+    assert await page.evaluate("document.fonts.check('16px \"Noto Sans CJK SC\"')")
+    shot = tmp_path / "web_chat.png"
+    await page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    shutil.copy(shot, Path("/tmp") / "salesbot_web_chat.png")   # for a person to look at
+
+
+@pytest.mark.slow
+async def test_member_switcher_shows_what_each_role_may_see(demo, browser):
+    app, url = demo
+    page = await browser.new_page()
+    await page.goto(url)
+    await page.wait_for_selector("#switcher:not([hidden])")
+    await page.fill("#text", "赵总，B型号追加30台，报价12万")
+    await page.press("#text", "Enter")
+    await page.locator(".msg.bot", has_text="已记录").first.wait_for(timeout=20000)
+    await page.select_option("#member", "demo-manager")
+    await page.wait_for_function("document.getElementById('who').textContent.includes('演示经理')")
+    await page.fill("#text", "漏斗")
+    await page.press("#text", "Enter")
+    answer = page.locator(".msg.bot", has_text="销售漏斗")
+    await answer.first.wait_for(timeout=20000)
+    assert "1个商机" in await answer.first.inner_text()    # the manager sees the rep's deal
+
+
+async def test_without_demo_the_page_needs_an_invite_code(tmp_path):
+    fake = FakeBotAPI().start()
+    config = web_config(tmp_path, token=fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url,
+                        poll_timeout=1)
+    app, url, stop, task = await start(config)
+    try:
+        with app.sessions() as session:
+            team = teams.add_team(session=session, name="华北")
+            code = teams.create_invite(session=session, team=team, role="rep").code
+        async with httpx.AsyncClient(base_url=url) as alice, httpx.AsyncClient(base_url=url) as mallory:
+            me = (await alice.get("/chat/me")).json()
+            assert me["demo"] is False and me["member"] is None and me["accounts"] == []
+            assert (await alice.post("/chat/switch", json={"account": "demo-lead"})).status_code == 400
+            await alice.post("/chat/send", data={"text": "张总，A型号订50台"})
+            shown = (await alice.get("/chat/updates", params={"after": 0, "wait": 5})).json()["messages"]
+            assert any("邀请码" in m["text"] for m in shown if m["from"] == "bot")
+            await alice.post("/chat/send", data={"text": f"加入 {code}"})
+            assert (await _wait_member(alice))["role"] == "rep"
+            await alice.post("/chat/send", data={"text": "张总，A型号订50台，3月15日发货"})
+            card = await _wait_text(alice, "已记录")
+            assert "A型号 50台" in card
+            # another browser is a stranger and sees none of it
+            assert (await mallory.get("/chat/me")).json()["member"] is None
+            others = (await mallory.get("/chat/updates", params={"after": 0, "wait": 0})).json()["messages"]
+            assert others == []
+        with app.sessions() as session:
+            assert len(session.exec(select(Note)).all()) == 1
+        async with httpx.AsyncClient(base_url=url) as client:
+            health = (await client.get("/healthz")).json()
+        assert health["ok"] is True and health["channels"] == ["local", "telegram"]
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+        fake.stop()
+
+
+async def _wait_member(client, timeout: float = 10.0):
+    for _ in range(int(timeout / 0.1)):
+        member = (await client.get("/chat/me")).json()["member"]
+        if member:
+            return member
+        await asyncio.sleep(0.1)
+    raise TimeoutError("never joined")
+
+
+async def _wait_text(client, needle: str) -> str:
+    after = 0
+    for _ in range(20):
+        body = (await client.get("/chat/updates", params={"after": after, "wait": 2})).json()
+        for message in body["messages"]:
+            after = max(after, message["seq"])
+            if needle in message["text"]:
+                return message["text"]
+    raise TimeoutError(needle)
