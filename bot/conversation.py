@@ -83,14 +83,13 @@ def reply_target(note: Note) -> tuple[str, str | None]:
 class Conversation:
     """One per process. `send` delivers an Outbound through the right channel and returns its id."""
 
-    def __init__(self, *, sessions, stages, parse, send: Send, transcriber=None, find_times=None,
+    def __init__(self, *, sessions, stages, parse, send: Send, transcriber=None,
                  audio_dir: str | Path, default_industry: str = "", clock=None):
         self.sessions = sessions
         self.stages = stages
         self.parse = parse
         self.send = send
         self.transcriber = transcriber
-        self.find_times = find_times
         self.audio_dir = Path(audio_dir)
         self.default_industry = default_industry or ""
         self.clock = clock or utcnow
@@ -388,12 +387,18 @@ class Conversation:
                 "deal": {"id": deal.id, "stage": deal.stage, "new": deal.created_at >= note.received_at} if deal else None,
                 "candidates": []}
         if note.state == "ambiguous":
-            said = (note.extraction or {}).get("customer") or {}
-            matched = note_ops._match_customer(session, session.get(Team, session.get(Member, note.author_id).team_id),
-                                               session.get(Member, note.author_id), said.get("company"), said.get("name"))
-            session.rollback()  # the match may have flushed nothing; never keep anything from it
-            view["candidates"] = [(c.customer_id, c.customer_name, c.contact_name) for c in matched.candidates]
+            view["candidates"] = self._candidates(note)
         return view
+
+    def _candidates(self, note: Note) -> list[tuple[int, str, str | None]]:
+        """The customers an ambiguous note could be about, matched again in a throw-away session."""
+        said = (note.extraction or {}).get("customer") or {}
+        with self.sessions() as session:
+            author = session.get(Member, note.author_id)
+            matched = note_ops._match_customer(session, session.get(Team, author.team_id), author,
+                                               said.get("company"), said.get("name"))
+            session.rollback()   # matching never keeps anything here
+        return [(c.customer_id, c.customer_name, c.contact_name) for c in matched.candidates]
 
     @staticmethod
     def _ambiguous_card(view: dict) -> tuple[str, tuple]:
@@ -410,19 +415,19 @@ class Conversation:
     def _open_question(self, who: Who, text: str) -> Question | None:
         """A pending "which day?" question this message answers with a date only."""
         question = self._questions.get(who.member_id)
-        if question is None or self.clock() - question.asked_at > CONTEXT or self.find_times is None:
+        if question is None or self.clock() - question.asked_at > CONTEXT:
             return None
         day = self._day(text, datetime.now(who.tz))
         return question if day is not None and len(intents.clean(text).strip(intents.PUNCT)) <= 12 else None
 
     def _day(self, text: str, ref: datetime) -> date | None:
-        """The one calendar day a short expression names (3月18日, 下周三), or None."""
-        if self.find_times is None:
-            return None
-        for found in self.find_times(text, ref):
-            value = found.to_json() if hasattr(found, "to_json") else dict(found)
-            if value.get("grain") in ("day", "hour", "minute", "second") and value.get("start"):
-                return date.fromisoformat(str(value["start"])[:10])
+        """The one calendar day a short expression names (3月18日, 下周三), read by the parser's own
+        date rules so a corrected date means what it would have meant in the note; None if vague."""
+        for found in self.parse(text, ref, None).get("dates") or []:
+            try:
+                return date.fromisoformat(found["date"])
+            except (KeyError, TypeError, ValueError):
+                continue
         return None
 
     async def _short(self, who: Who, inbound: Inbound, cmd, fix, answer) -> None:

@@ -1,0 +1,240 @@
+"""The conversation without any channel: what a member says, what the bot answers and stores."""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlmodel import select
+
+from bot import intents
+from bot.conversation import Conversation
+from bot.messages import Inbound
+from nlu.parser import parse
+from storage import teams
+from storage.db import open_database
+from storage.models import Commitment, Customer, Deal, Item, Note, Notification
+from storage.stages import stages_from_config
+from bot.config import load_config
+
+
+class Bot:
+    """A conversation on a fresh SQLite file, with a clock the test moves and a record of replies."""
+
+    def __init__(self, tmp_path):
+        self.config = load_config(None, env={})
+        self.url = f"sqlite:///{tmp_path / 'conv.db'}"
+        self.engine, self.sessions = open_database(self.url)
+        self.now = datetime.now(timezone.utc)
+        self.sent = []
+        self.tmp_path = tmp_path
+        self.conversation = self.make()
+
+    def make(self) -> Conversation:
+        return Conversation(sessions=self.sessions, stages=stages_from_config(self.config), parse=parse,
+                            send=self.send, audio_dir=self.tmp_path / "audio", clock=lambda: self.now)
+
+    async def send(self, outbound):
+        self.sent.append(outbound)
+        return f"m{len(self.sent)}"
+
+    def member(self, name, role="rep", team="华东", manager=None):
+        with self.sessions() as s:
+            try:
+                found = teams.find_team(session=s, name=team)
+            except teams.NotFound:
+                found = teams.add_team(session=s, name=team)
+            boss = teams.find_member(session=s, name=manager, team=found) if manager else None
+            member = teams.add_member(session=s, team=found, name=name, role=role, manager=boss)
+            teams.bind_account(session=s, member=member, channel="local", external_id=name)
+        return name
+
+    async def say(self, user, text="", *, reply_to=None, action=None, message_id=None):
+        """Sends as `user` (an account id); returns the replies this caused."""
+        before = len(self.sent)
+        await self.conversation.receive(Inbound(
+            channel="local", user_id=user, chat_id=user, message_id=message_id or uuid.uuid4().hex,
+            received_at=self.now, text=text, reply_to=reply_to, action=action))
+        await self.conversation.idle()
+        return self.sent[before:]
+
+    def rows(self, model, *where):
+        with self.sessions() as s:
+            return list(s.exec(select(model).where(*where)).all())
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    b = Bot(tmp_path)
+    yield b
+    await b.conversation.close()
+    b.engine.dispose()
+
+
+@pytest.mark.parametrize("text", ["今天", "/today", "帮助", "漏斗", "停滞", "周报", "客户 张总", "客户：王经理",
+                                  "完成 12", "完成12", "阶段 3 商务谈判", "/customer 张总", "/stage 3 签约"])
+def test_whole_message_commands(text):
+    assert intents.command(text) is not None
+
+
+@pytest.mark.parametrize("text", ["今天拜访了张总，聊得不错", "客户那边说价格太高", "今天下午送货到仓库",
+                                  "完成了一半，下周继续", "客户说下周三来厂", "漏斗式的过滤器要两百个"])
+def test_notes_that_begin_like_a_command_are_not_commands(text):
+    assert intents.command(text) is None
+
+
+async def test_stranger_refused_and_join_with_code(bot):
+    replies = await bot.say("someone", "张总，A型号订50台")
+    assert "无法为你服务" in replies[0].text and bot.rows(Note) == []
+    with bot.sessions() as s:
+        code = teams.create_invite(session=s, team=teams.add_team(session=s, name="华西"), role="rep").code
+    replies = await bot.say("someone", f"加入 {code.lower()}")
+    assert "欢迎加入「华西」" in replies[0].text
+    replies = await bot.say("someone", "张总，A型号订50台")
+    assert "已记录" in replies[0].text
+
+
+async def test_visibility_follows_the_role_and_the_manager_chain(bot):
+    bot.member("主管", role="lead")
+    bot.member("经理", role="manager", manager="主管")
+    bot.member("甲", manager="经理")
+    bot.member("乙", manager="经理")
+    bot.member("丙", manager="主管")          # in the team, not below 经理
+    bot.member("外人", team="华南")
+    bot.member("管理员", role="admin", team="总部")
+    for rep, note in (("甲", "华为的张总，报价十万"), ("乙", "中兴的王总，报价二十万"),
+                      ("丙", "小米的李总，报价三十万"), ("外人", "OPPO的赵总，报价四十万")):
+        await bot.say(rep, note)
+
+    async def deals_seen(who):
+        return (await bot.say(who, "漏斗"))[0].text.split("合计：")[1].split("个商机")[0]
+
+    assert await deals_seen("甲") == "1"
+    assert await deals_seen("经理") == "2"
+    assert await deals_seen("主管") == "3"
+    assert await deals_seen("管理员") == "4"
+    assert "没有找到" in (await bot.say("甲", "客户 王总"))[0].text       # 乙's customer
+    assert "中兴" in (await bot.say("经理", "客户 王总"))[0].text
+
+
+async def test_ambiguous_customer_is_asked_with_buttons(bot):
+    rep = bot.member("甲")
+    await bot.say(rep, "华为的张总，A型号订50台")
+    await bot.say(rep, "中兴的张总，B型号订20台")
+    replies = await bot.say(rep, "张总说下周三来厂看样品")
+    question = replies[-1]
+    labels = [b.text for row in question.buttons for b in row]
+    assert "哪一位" in question.text and labels == ["张总（华为）", "张总（中兴）", "新客户"]
+    note = bot.rows(Note, Note.state == "ambiguous")[0]
+    pick = question.buttons[1][0].data
+    replies = await bot.say(rep, action=pick, reply_to="m3")
+    assert "已记录" in replies[-1].text and "中兴" in replies[-1].text
+    zte = bot.rows(Customer, Customer.name == "中兴")[0]
+    assert bot.rows(Note, Note.id == note.id)[0].customer_id == zte.id
+
+
+async def test_vague_date_is_asked_and_the_answer_becomes_a_commitment(bot):
+    rep = bot.member("甲")
+    replies = await bot.say(rep, "王经理说近期再联系")
+    assert "哪一天" in replies[-1].text and bot.rows(Commitment) == []
+    replies = await bot.say(rep, "下周三")
+    assert "已更新" in replies[-1].text
+    [commitment] = bot.rows(Commitment)
+    assert commitment.kind == "followup" and commitment.due_date.weekday() == 2
+    assert len(bot.rows(Note)) == 1
+
+
+async def test_corrections_change_only_what_was_corrected(bot):
+    rep = bot.member("甲")
+    await bot.say(rep, "张总，A型号订50台，3月15日发货，报价十二万")
+    replies = await bot.say(rep, "客户是华为的李总")
+    card = replies[-1].text
+    assert "李总（华为）" in card and "A型号 50台" in card and "12万元" in card
+    assert [i.quantity for i in bot.rows(Item)] == [50]
+    assert bot.rows(Customer, Customer.name == "张总") == []   # the wrong customer is gone
+    replies = await bot.say(rep, "A型号改成80台")
+    assert "A型号 80台" in replies[-1].text
+    assert len(bot.rows(Note)) == 1
+
+
+async def test_a_correction_form_long_after_the_card_is_a_new_note_unless_it_replies(bot):
+    rep = bot.member("甲")
+    await bot.say(rep, "张总，A型号订50台")
+    bot.now += timedelta(minutes=11)
+    replies = await bot.say(rep, "数量改成60")
+    assert "已记录 #2" in replies[-1].text              # too late to refer to the card: a note
+    replies = await bot.say(rep, "数量改成70", reply_to="m1")   # a reply to the first card
+    assert "已更新 #1" in replies[-1].text and "A型号 70台" in replies[-1].text
+
+
+async def test_answers_to_a_nudge_complete_or_postpone_its_commitment(bot):
+    rep = bot.member("甲")
+    await bot.say(rep, "张总，A型号订50台，3月15日发货")
+    [commitment] = bot.rows(Commitment)
+    bot.now += timedelta(hours=2)
+    with bot.sessions() as s:      # what the scheduler writes when it nudges
+        s.add(Notification(kind="nudge", recipient_id=commitment.owner_id, subject=f"commitment:{commitment.id}",
+                           text="明天发货", send_at=bot.now, sent_at=bot.now, dedupe_key="nudge:1"))
+        s.commit()
+    replies = await bot.say(rep, "推迟到3月20日")
+    assert "已推迟到 3月20日" in replies[-1].text
+    assert bot.rows(Commitment)[0].due_date.day == 20
+    replies = await bot.say(rep, "完成")
+    assert "已完成" in replies[-1].text and bot.rows(Commitment)[0].state == "done"
+
+
+async def test_done_and_stage_commands(bot):
+    rep = bot.member("甲")
+    await bot.say(rep, "张总，A型号订50台，3月15日发货")
+    [commitment], [deal] = bot.rows(Commitment), bot.rows(Deal)
+    assert f"已完成 #{commitment.id}" in (await bot.say(rep, f"完成 {commitment.id}"))[0].text
+    assert "需要先记录：报价。" in (await bot.say(rep, f"阶段 {deal.id} 商务谈判"))[0].text
+    assert "已改为：需求探询" in (await bot.say(rep, f"/stage {deal.id} 需求探询"))[0].text
+    assert bot.rows(Deal)[0].stage == "需求探询"
+    assert "没有找到商机" in (await bot.say(rep, "阶段 999 签约"))[0].text
+
+
+async def test_same_delivery_twice_is_answered_once(bot):
+    rep = bot.member("甲")
+    first = await bot.say(rep, "张总，A型号订50台", message_id="42")
+    again = await bot.say(rep, "张总，A型号订50台", message_id="42")
+    assert len(first) == 1 and again == [] and len(bot.rows(Note)) == 1
+    assert len(await bot.say(rep, "今天", message_id="43")) == 1
+    assert await bot.say(rep, "今天", message_id="43") == []
+
+
+async def test_resume_finishes_recorded_notes_once(bot):
+    rep = bot.member("甲")
+    conversation = bot.conversation
+    who = await conversation.db(lambda s: __import__("bot.conversation").conversation._who(
+        s, teams.member_for_account(session=s, channel="local", external_id=rep)))
+    inbound = Inbound(channel="local", user_id=rep, chat_id=rep, message_id="7", received_at=bot.now,
+                      text="张总，A型号订50台")
+    await conversation._record(who, inbound)      # recorded, then the process "died"
+    restarted = bot.make()
+    assert await restarted.resume() == 1
+    await restarted.idle()
+    assert sum("已记录" in o.text for o in bot.sent) == 1
+    again = bot.make()
+    assert await again.resume() == 0
+    await restarted.close()
+    await again.close()
+
+
+def test_cli_note_stores_as_the_member(tmp_path, capsys):
+    from bot.cli import main
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine, sessions = open_database(url)
+    with sessions() as s:
+        team = teams.add_team(session=s, name="华东")
+        teams.add_member(session=s, team=team, name="王芳")
+    engine.dispose()
+    code = main(["--db", url, "note", "--user", "王芳", "--at", "2026-03-02T10:00", "--json",
+                 "张总，A型号订50台，下周三发货"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["state"] == "parsed" and "已记录" in out["replies"][0]
+    assert out["extraction"]["dates"][0]["date"] == "2026-03-11"   # --at read in the team's timezone
+    assert main(["--db", url, "note", "--user", "没这人", "随便"]) == 2
