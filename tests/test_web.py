@@ -162,3 +162,38 @@ async def _wait_text(client, needle: str) -> str:
             if needle in message["text"]:
                 return message["text"]
     raise TimeoutError(needle)
+
+
+def test_salesbot_run_without_channels_serves_the_demo_chat_on_8321(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", 8321)) == 0:
+            pytest.skip("skipped: something else listens on 127.0.0.1:8321")
+    env = dict(os.environ, XDG_DATA_HOME=str(tmp_path / "data"), XDG_CACHE_HOME=os.environ.get(
+        "XDG_CACHE_HOME", str(Path.home() / ".cache")), SALESBOT_CONFIG="")
+    env.pop("SALESBOT_DATABASE_URL", None)
+    bot = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get("http://127.0.0.1:8321/healthz", timeout=2).json()
+                break
+            except httpx.HTTPError:
+                if bot.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(bot.stderr.read().decode(errors="replace")[-2000:])
+                time.sleep(0.3)
+        assert health["ok"] and health["channels"] == ["local"]
+        assert "销售语音助手" in httpx.get("http://127.0.0.1:8321/").text
+        me = httpx.get("http://127.0.0.1:8321/chat/me").json()
+        assert me["demo"] is True and me["member"]["name"] == "演示销售"
+        assert (tmp_path / "data" / "salesbot" / "salesbot.db").exists()
+    finally:
+        bot.terminate()
+        assert bot.wait(30) == 0
