@@ -10,7 +10,8 @@ from typing import Iterable
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
-from storage.models import (Commitment, Contact, Customer, Deal, Member, Note, StageChange, as_utc)
+from storage.models import (Commitment, Contact, Customer, Deal, Member, Note, StageChange, as_utc,
+                            utcnow)
 from storage.notes import name_key
 from storage.stages import Stage
 
@@ -71,48 +72,68 @@ def pipeline(*, session: Session, stages: list[Stage], member_ids: Iterable[int]
 
 @dataclass
 class DealView:
-    deal: Deal
+    """A deal as reports and sweeps need it: plain values, cheap for thousands of rows."""
+    deal_id: int
+    customer_id: int
     customer: str
+    owner_id: int
     owner: str
+    stage: str
+    amount: float | None
+    stage_entered_at: datetime
+    last_activity_at: datetime
     days: int  # days in stage (stalled) or since the last activity (idle)
     limit: int  # the stage's stall_days, or the idle days that apply
 
 
+_VIEW_COLUMNS = (Deal.id, Deal.customer_id, Customer.name, Deal.owner_id, Member.name, Deal.stage, Deal.amount,
+                 Deal.stage_entered_at, Deal.last_activity_at)
+
+
+def _deal_views(session, where, order, days_from, limit_of, now, limit):
+    query = (select(*_VIEW_COLUMNS).join(Customer, Customer.id == Deal.customer_id)
+             .join(Member, Member.id == Deal.owner_id).where(*where).order_by(*order))
+    if limit:
+        query = query.limit(limit)
+    views = []
+    for row in session.exec(query).all():
+        view = DealView(*row, days=0, limit=0)
+        view.days = (now - getattr(view, days_from)).days
+        view.limit = limit_of(view.stage)
+        views.append(view)
+    return views
+
+
 def stalled_deals(*, session: Session, stages: list[Stage], now: datetime,
-                  member_ids: Iterable[int] | None = None) -> list[DealView]:
+                  member_ids: Iterable[int] | None = None, limit: int | None = None) -> list[DealView]:
     """Open deals in their stage longer than that stage's stall_days, longest first."""
     now = as_utc(now)
     limits = {s.name: s.stall_days for s in stages}
     late = or_(*[and_(Deal.stage == s.name, Deal.stage_entered_at < now - timedelta(days=s.stall_days))
                  for s in stages])
-    rows = session.exec(_deal_view_query().where(Deal.status == "open", late, _owned(Deal.owner_id, member_ids))
-                        .order_by(Deal.stage_entered_at, Deal.id)).all()
-    return [DealView(d, c, o, (now - d.stage_entered_at).days, limits[d.stage]) for d, c, o in rows]
+    return _deal_views(session, (Deal.status == "open", late, _owned(Deal.owner_id, member_ids)),
+                       (Deal.stage_entered_at, Deal.id), "stage_entered_at", limits.get, now, limit)
 
 
 def idle_deals(*, session: Session, now: datetime, idle_days: int, stages: list[Stage] | None = None,
-               member_ids: Iterable[int] | None = None) -> list[DealView]:
+               member_ids: Iterable[int] | None = None, limit: int | None = None) -> list[DealView]:
     """Open deals with no activity for idle_days (a stage's own idle_days overrides), idlest first."""
     now = as_utc(now)
     special = {s.name: s.idle_days for s in stages or [] if s.idle_days is not None}
     idle = and_(Deal.stage.not_in(list(special)), Deal.last_activity_at < now - timedelta(days=idle_days))
     late = or_(idle, *[and_(Deal.stage == name, Deal.last_activity_at < now - timedelta(days=days))
                        for name, days in special.items()])
-    rows = session.exec(_deal_view_query().where(Deal.status == "open", late, _owned(Deal.owner_id, member_ids))
-                        .order_by(Deal.last_activity_at, Deal.id)).all()
-    return [DealView(d, c, o, (now - d.last_activity_at).days, special.get(d.stage, idle_days))
-            for d, c, o in rows]
+    return _deal_views(session, (Deal.status == "open", late, _owned(Deal.owner_id, member_ids)),
+                       (Deal.last_activity_at, Deal.id), "last_activity_at",
+                       lambda stage: special.get(stage, idle_days), now, limit)
 
 
-def _deal_view_query():
-    return (select(Deal, Customer.name, Member.name)
-            .join(Customer, Customer.id == Deal.customer_id).join(Member, Member.id == Deal.owner_id))
-
-
-def open_deals(*, session: Session, member_ids: Iterable[int] | None = None) -> list[DealView]:
-    rows = session.exec(_deal_view_query().where(Deal.status == "open", _owned(Deal.owner_id, member_ids))
-                        .order_by(Deal.id)).all()
-    return [DealView(d, c, o, 0, 0) for d, c, o in rows]
+def open_deals(*, session: Session, member_ids: Iterable[int] | None = None, now: datetime | None = None,
+               limit: int | None = None) -> list[DealView]:
+    """Open deals, oldest first; `days` counts days in the current stage."""
+    now = as_utc(now) if now else utcnow()
+    return _deal_views(session, (Deal.status == "open", _owned(Deal.owner_id, member_ids)), (Deal.id,),
+                       "stage_entered_at", lambda stage: 0, now, limit)
 
 
 # --- customers --------------------------------------------------------------------------------

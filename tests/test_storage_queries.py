@@ -58,7 +58,7 @@ def test_stalled_means_longer_in_the_stage_than_its_stall_days(db_session, world
     moved = note(db_session, world, "zhang", extraction("刘工", "万科"), T0 - timedelta(days=40)).deal
     change_stage(session=db_session, deal=moved, stage="谈判", stages=stages, at=T0 - timedelta(days=20))
     stalled = stalled_deals(session=db_session, stages=stages, now=T0)
-    assert [(s.deal.id, s.days, s.limit, s.customer, s.owner) for s in stalled] == [(old.id, 20, 14, "盒马", "小李")]
+    assert [(s.deal_id, s.days, s.limit, s.customer, s.owner) for s in stalled] == [(old.id, 20, 14, "盒马", "小李")]
     later = stalled_deals(session=db_session, stages=stages, now=T0 + timedelta(days=11))
     assert [(s.customer, s.days) for s in later] == [("盒马", 31), ("万科", 31), ("物美", 21)]
 
@@ -72,8 +72,8 @@ def test_idle_deals_use_the_last_activity_and_per_stage_override(db_session, wor
     talk = note(db_session, world, "li", extraction("王总", "物美"), T0 - timedelta(days=15)).deal
     change_stage(session=db_session, deal=talk, stage="谈判", stages=stages, at=T0 - timedelta(days=15))
     idle = idle_deals(session=db_session, now=T0, idle_days=14, stages=stages)
-    assert [(d.deal.id, d.days, d.limit) for d in idle] == [(talk.id, 15, 14), (lead_stage.id, 6, 5)]
-    assert quiet.id not in {d.deal.id for d in idle}
+    assert [(d.deal_id, d.days, d.limit) for d in idle] == [(talk.id, 15, 14), (lead_stage.id, 6, 5)]
+    assert quiet.id not in {d.deal_id for d in idle}
 
 
 def test_open_commitments_of_a_member_and_of_a_managers_people(db_session, world):
