@@ -49,7 +49,8 @@ class DayMention:
 # --- text preparation ---------------------------------------------------------------------
 
 # Traditional -> Simplified for the characters time expressions use; one character each, so
-# offsets stay valid. Full-width ASCII becomes half-width.
+# offsets stay valid. Full-width ASCII becomes half-width. Whitespace stays: an atom never spans it
+# (九毛五 月底 is 月底, not 五月底), but the rules that join atoms look through it (下周三 之前).
 _TRAD = ("週周 號号 禮礼 個个 點点 鐘钟 鍾钟 後后 兩两 這这 時时 晝昼 慶庆 節节 勞劳 動动 兒儿 婦妇 軍军 "
          "聖圣 誕诞 曆历 歷历 農农 陽阳 費费 權权 際际 內内 過过 聽听 尋寻 當当 現现 從从 國国 團团 紀纪 "
          "黨党 師师 樹树 親亲 幾几 臘腊 陰阴 間间 裡里 裏里 頭头 開开 來来 還还 經经 為为 雙双 長长 黃黄 "
@@ -62,16 +63,12 @@ _TABLE.update({c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)})
 _TABLE.update({0x3000: " ", ord("～"): "~", ord("—"): "-", ord("–"): "-", ord("―"): "-"})
 
 
-def _prepare(text: str) -> tuple[str, list[int] | None]:
-    """Simplified, half-width text without whitespace, and each character's original offset."""
-    norm = text.translate(_TABLE)
-    if not _SPACE.search(norm):
-        return norm, None
-    keep = [i for i, ch in enumerate(norm) if not ch.isspace()]
-    return "".join(norm[i] for i in keep), keep
+def _prepare(text: str) -> str:
+    """The text in Simplified, half-width characters, with the same offsets."""
+    return text.translate(_TABLE)
 
 
-_SPACE = re.compile(r"\s")
+_SPACE = re.compile(r"\s+")
 
 # --- numerals -----------------------------------------------------------------------------
 
@@ -204,7 +201,7 @@ _ALTERNATIVES = [
     ("hap", r"(?<![\d.:A-Za-z])(?P<@h>1[0-2]|0?[1-9])\s?(?P<@ap>[aApP])\.?[mM]\.?(?![A-Za-z])"),
     ("pod", _POD),
     ("mdot", r"(?<![\d.A-Za-z])(?P<@m>1[0-2]|0?[1-9])\.(?P<@d>3[01]|[12]\d|0?[1-9])(?P<@s>号|日)?"
-             r"(?![\d.%A-Za-z万千百亿元块吨米斤个台件套箱倍折成公克升])"),
+             r"(?![\d.%A-Za-z万千百亿元块吨米斤个台件套箱倍折成公克升级度寸代版型伏安瓦毫厘分秒档层位栋平方立])"),
     ("mslash", r"(?<![\d/.A-Za-z])(?P<@m>1[0-2]|0?[1-9])/(?P<@d>3[01]|[12]\d|0?[1-9])(?![\d/%A-Za-z])"),
     ("dom", rf"(?<![\d月型编第A-Za-z./号零一二两三四五六七八九十])(?P<@d>{_DAY})(?P<@s>号|日)"
             r"(?![线楼仓机门库车位店码厅馆口院房室柜台座栋床罐池期常本报用子语元])"),
@@ -301,8 +298,9 @@ def _matcher(ch: str) -> re.Pattern:
     if pattern is None:
         pattern = _COMPILED[source] = re.compile(source)
     return pattern
-_CLAUSE_END = re.compile(r"[，。；！？,;!?\n]")
+_CLAUSE_END = re.compile(r"[，。；！？,;!?\n]|然后|但是|不过|另外|还有|而且|所以")
 _PAST = re.compile(r"已|(?<![为除])了(?!解)|上次|(?<![超通经不再路])过(?![来去两几一年半])")
+_FUTURE = re.compile(r"再|要|(?<!开)会|将|准备|打算|计划|得")
 _BEFORE = re.compile(r"之前|以前|前(?![后天一二两三四五六七八九十\d])")
 _AFTER = re.compile(r"之后|以后|后(?![天一二两三四五六七八九十\d])")
 _HOLIDAY_SPAN = re.compile(r"假期|长假|放假|黄金周|小长假|节假日")
@@ -311,7 +309,8 @@ _VAGUE_AFTER = re.compile(r"的?(?:第|头|前|一两|一|两|几|那|这)")
 _NTH = re.compile(r"的?(?:第(?P<n>[一二三四五1-5])|(?P<last>最后一))个?")
 _RANGE = re.compile(r"(?:到|至|~|-|—|－)")
 # what may follow a bare holiday that is still the date, not a noun it qualifies (春节团购, 中秋礼盒)
-_HOLIDAY_FOLLOW = set("前后之以那当时的期左再到要会就我他她你咱客送发交到开来去给做见拜签付前上下晚早中回联跟结、")
+_HOLIDAY_FOLLOW = set("前后之以那当时的期左再到要会就我他她你咱客送发交到开来去给做见拜签付前上下晚早中回联跟结、"
+                      "有没是都也还才能可必需得该这每全")
 
 _WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
              "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
@@ -361,6 +360,15 @@ class _Ctx:
         self.today = self.ref.date()
         self.norm = norm
 
+    def skip(self, pos: int) -> int:
+        """The first position at or after `pos` that is not whitespace."""
+        m = _SPACE.match(self.norm, pos)
+        return m.end() if m else pos
+
+    def before(self, pos: int, n: int = 1) -> str:
+        """The `n` characters before `pos`, whitespace left out."""
+        return _SPACE.sub("", self.norm[max(0, pos - n - 8):pos])[-n:]
+
     def midnight(self, d: date) -> datetime:
         return datetime.combine(d, time(), tzinfo=self.tz)
 
@@ -373,7 +381,11 @@ class _Ctx:
         left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, s)), default=0)
         right_m = _CLAUSE_END.search(text, e)
         right = right_m.start() if right_m else len(text)
-        return bool(_PAST.search(text[left:s] + "|" + text[e:right]))
+        after = text[e:right]
+        future, past = _FUTURE.search(after), _PAST.search(after)
+        if future and (not past or future.start() < past.start()):
+            return False  # 周四再过去一趟, 3月1日要送到
+        return bool(past or _PAST.search(text[left:s]))
 
 
 def _day_tok(s: int, e: int, ctx: _Ctx, d: date, **info) -> _Tok:
@@ -448,15 +460,15 @@ def _safe_date(y: int, m: int, d: int) -> date | None:
 
 def _b_cdate(m, g, s, e, ctx):
     month, day = _int(g("m")), _int(g("d"))
-    if not g("s") and not g("y") and month and day and ctx.norm[s - 1:s] == "第":
-        return None
     return _month_day(month, day, _year_of(g("y"), ctx), s, e, ctx)
 
 
 def _b_mdot(m, g, s, e, ctx):
-    if not g("s"):
-        before = ctx.norm[max(0, s - 4):s]
-        if any(c in before for c in "价元钱费报降涨版号¥$Vv第共约合计"):
+    if not g("s"):  # a bare 3.15 is a date, 1.5 / 8.8 / 单价3.15 are numbers
+        before = ctx.before(s, 4)
+        if any(c in before for c in "价元钱费报降涨到版号¥$Vv第共约合计"):
+            return None
+        if len(g("d")) == 1 and ctx.norm[ctx.skip(e):ctx.skip(e) + 1] not in tuple("前后之到开发送交见签付"):
             return None
     return _month_day(int(g("m")), int(g("d")), None, s, e, ctx)
 
@@ -588,7 +600,7 @@ def _week_monday(ctx: _Ctx, shift: int) -> date:
 
 def _b_wday(m, g, s, e, ctx):
     prefix, wd = g("p"), g("d")
-    if ctx.norm[s - 1:s] == "每" or (prefix is None and _after_count(ctx.norm, s)):
+    if ctx.before(s) == "每" or (prefix is None and _after_count(ctx, s)):
         return None
     monday = _week_monday(ctx, _WEEK_SHIFT.get(prefix, 0))
     if wd == "末":  # Duckling's weekend: Friday 18:00 to Monday 00:00; a note's 周末 is Saturday
@@ -606,12 +618,12 @@ def _b_wday(m, g, s, e, ctx):
     return _day_tok(s, e, ctx, d, weekday=weekday, bare=prefix is None)
 
 
-def _after_count(norm: str, s: int) -> bool:
+def _after_count(ctx: _Ctx, s: int) -> bool:
     """一周一次, 两个星期五天: 周/星期 right after a count belongs to a duration (not 第一个星期一)."""
-    before = norm[s - 1:s]
-    if before and before in "一两几0123456789":
+    before = ctx.before(s, 3)
+    if before[-1:] and before[-1] in "一两几0123456789":
         return True
-    return before == "个" and norm[s - 2:s - 1] in tuple("一二两三四五六七八九十几") and norm[s - 3:s - 2] != "第"
+    return before[-1:] == "个" and before[-2:-1] in tuple("一二两三四五六七八九十几") and before[-3:-2] != "第"
 
 
 def _b_week(m, g, s, e, ctx):
@@ -631,7 +643,7 @@ def _b_rnight(m, g, s, e, ctx):
 
 def _anchored(ctx: _Ctx, s: int) -> bool:
     """签约后一周内, 收到货后三天: counted from an event, not from the note's date."""
-    return ctx.norm[max(0, s - 1):s] == "后"
+    return ctx.before(s) == "后"
 
 
 def _relative(n: float, unit: str, ctx: _Ctx, s: int, e: int) -> _Tok | None:
@@ -711,10 +723,23 @@ def _unit_ok(unit: str, g) -> bool:
     return True
 
 
+_LEAD_TIME = re.compile(r"交期|货期|工期|周期|账期|时效|排产|交货期|生产期")
+
+
+def _lead_time(ctx: _Ctx, s: int, e: int) -> bool:
+    """他要六十天以内 after 交期太长: a lead time (a duration), not a date."""
+    nearby = ctx.norm[max(0, s - 30):s]
+    ends_clause = ctx.skip(e) >= len(ctx.norm) or bool(_CLAUSE_END.match(ctx.norm, ctx.skip(e)))
+    asked = ctx.before(s)[-1:] in ("要", "需", "得")
+    return ends_clause and (asked or bool(_LEAD_TIME.search(nearby)))
+
+
 def _b_runit(m, g, s, e, ctx):
     unit, direction = g("u"), g("d")
     n = _count(g)
     if n is None or not _unit_ok(unit, g) or _anchored(ctx, s):
+        return None
+    if direction.endswith("内") and _lead_time(ctx, s, e):
         return None
     if direction.endswith("前"):
         grain = _UNIT_GRAIN[unit]
@@ -853,7 +878,8 @@ def _atoms(ctx: _Ctx) -> list[_Tok]:
 # --- merging neighbours -------------------------------------------------------------------
 
 def _gap(ctx: _Ctx, a: _Tok, b: _Tok) -> str:
-    return ctx.norm[a.e:b.s]
+    """The text between two atoms, whitespace left out."""
+    return _SPACE.sub("", ctx.norm[a.e:b.s])
 
 
 def _merge_weekday_date(a: _Tok, b: _Tok, ctx: _Ctx) -> _Tok | None:
@@ -911,6 +937,10 @@ def _pass_pairs(toks: list[_Tok], ctx: _Ctx) -> list[_Tok]:
                 merged = _merge_weekday_date(a, b, ctx)
             elif a.kind == "month" and b.kind == "date" and "weekday" in b.info:
                 merged = _merge_nth_weekday(a, b, ctx)
+            elif a.kind == "month" and b.kind == "date" and "dom" in b.info and _gap(ctx, a, b) in ("", "的"):
+                first = a.info["month"]  # 下个月 10号, 3月 15日
+                d = _safe_date(first.year, first.month, b.info["dom"])
+                merged = _day_tok(a.s, b.e, ctx, d, dom=b.info["dom"]) if d else None
             elif a.kind == "value" and "year" in a.info and b.kind == "hol" and _gap(ctx, a, b) in ("", "的"):
                 merged = _holiday_in_year(a, b, ctx)
             if merged is not None:
@@ -968,14 +998,14 @@ def _pass_suffixes(toks: list[_Tok], ctx: _Ctx) -> list[_Tok]:
     """X之前 = X; holiday前/后 by the official calendar; vague holiday phrases give no day."""
     norm = ctx.norm
     for tok in toks:
-        if norm[tok.s - 1:tok.s] == "每":  # 每周一, 每月底: recurring, not a date
+        if ctx.before(tok.s) == "每":  # 每周一, 每月底: recurring, not a date
             tok.day = None
         if tok.kind == "hol":
             _holiday_suffix(tok, ctx)
             continue
         if tok.day is None and tok.kind not in ("pod", "clock"):
             continue
-        m = _BEFORE.match(norm, tok.e)
+        m = _BEFORE.match(norm, ctx.skip(tok.e))
         if m:
             tok.e = m.end()
     return toks
@@ -983,10 +1013,10 @@ def _pass_suffixes(toks: list[_Tok], ctx: _Ctx) -> list[_Tok]:
 
 def _holiday_suffix(tok: _Tok, ctx: _Ctx) -> None:
     norm, name = ctx.norm, tok.info["name"]
-    pos = tok.e
+    pos = ctx.skip(tok.e)
     span = _HOLIDAY_SPAN.match(norm, pos)
     if span:
-        pos = span.end()
+        pos = ctx.skip(span.end())
     vague = _HOLIDAY_VAGUE.match(norm, pos)
     before, after = _BEFORE.match(norm, pos), _AFTER.match(norm, pos)
     year = tok.info.get("year")
@@ -1001,7 +1031,7 @@ def _holiday_suffix(tok: _Tok, ctx: _Ctx) -> None:
     elif after:
         tok.e = after.end()
         d = holidays.workday_after(name, anchor)
-        if _VAGUE_AFTER.match(norm, tok.e):  # 国庆后第一周, 春节后头几天
+        if _VAGUE_AFTER.match(norm, ctx.skip(tok.e)):  # 国庆后第一周, 春节后头几天
             tok.day = None
         else:
             tok.day = d
@@ -1013,7 +1043,7 @@ def _holiday_suffix(tok: _Tok, ctx: _Ctx) -> None:
         if period:
             tok.start, tok.end = ctx.midnight(period[0]), ctx.midnight(period[1] + timedelta(days=1))
     else:
-        following = norm[tok.e:tok.e + 1]
+        following = norm[tok.e:tok.e + 1]  # a space after it: the holiday is a word of its own
         if following and following not in _HOLIDAY_FOLLOW and not _CLAUSE_END.match(following) \
                 and ("\u4e00" <= following <= "\u9fff"):
             tok.day = None  # 春节团购, 中秋礼盒: the holiday qualifies a noun
@@ -1048,7 +1078,7 @@ def _range(a: _Tok, b: _Tok, ctx: _Ctx) -> _Tok | None:
     end = b_end or _shift(b_start, b_grain, 1, ctx)
     if end <= start:
         return None
-    s = a.s - 1 if ctx.norm[a.s - 1:a.s] in ("从", "自") else a.s
+    s = a.s - 1 if ctx.norm[a.s - 1:a.s] in ("从", "自") else a.s  # 从 is part of the range
     parts = [p for p in (_parts(a) + _parts(b)) if p[2] is not None]
     return _Tok("value", s, b.e, start, end, grain, None, {"parts": parts})
 
@@ -1158,30 +1188,23 @@ def _resolve(tok: _Tok, ctx: _Ctx, after: _Tok | None = None):
     return tok.start, tok.end, tok.grain
 
 
-def _tokens(text: str, ref: datetime) -> tuple[list[_Tok], _Ctx, list[int] | None]:
-    norm, offsets = _prepare(text)
-    ctx = _Ctx(norm, ref)
+def _tokens(text: str, ref: datetime) -> tuple[list[_Tok], _Ctx]:
+    ctx = _Ctx(_prepare(text), ref)
     toks = _atoms(ctx)
     if not toks:
-        return [], ctx, offsets
+        return [], ctx
     toks = _pass_pairs(toks, ctx)
     toks = _pass_day_time(toks, ctx)
     toks = _pass_suffixes(toks, ctx)
     toks = _pass_ranges(toks, ctx)
-    return toks, ctx, offsets
-
-
-def _span(text: str, offsets: list[int] | None, s: int, e: int) -> tuple[int, int]:
-    if offsets is None:
-        return s, e
-    return offsets[s], offsets[e - 1] + 1
+    return toks, ctx
 
 
 def find_times(text: str, ref: datetime) -> list[TimeValue]:
     """Every time expression in `text`, Duckling-style, in text order, non-overlapping."""
     if not isinstance(text, str) or not text:
         return []
-    toks, ctx, offsets = _tokens(text, ref)
+    toks, ctx = _tokens(text, ref)
     values = []
     for tok in toks:
         try:
@@ -1191,8 +1214,7 @@ def find_times(text: str, ref: datetime) -> list[TimeValue]:
         if resolved is None:
             continue
         start, end, grain = resolved
-        s, e = _span(text, offsets, tok.s, tok.e)
-        values.append(TimeValue(text[s:e], s, e, start, end, grain))
+        values.append(TimeValue(text[tok.s:tok.e], tok.s, tok.e, start, end, grain))
     return values
 
 
@@ -1200,7 +1222,7 @@ def find_days(text: str, ref: datetime) -> list[DayMention]:
     """The day-level dates a sales note mentions, resolved by NOTES_SCHEMA.md's table."""
     if not isinstance(text, str) or not text:
         return []
-    toks, ctx, offsets = _tokens(text, ref)
+    toks, ctx = _tokens(text, ref)
     days = []
     for tok in toks:
         if tok.kind == "clock" and "date" not in tok.info:
@@ -1210,8 +1232,7 @@ def find_days(text: str, ref: datetime) -> list[DayMention]:
         for ps, pe, d in _parts(tok):
             if d is None:
                 continue
-            s, e = _span(text, offsets, ps, pe)
-            days.append(DayMention(text[s:e], s, e, d))
+            days.append(DayMention(text[ps:pe], ps, pe, d))
     return days
 
 
@@ -1221,9 +1242,5 @@ def reports_past(text: str, start_index: int, end_index: int) -> bool:
     The parser uses it to mark a date `reported` rather than `planned`."""
     if not isinstance(text, str):
         return False
-    norm, offsets = _prepare(text)
-    if offsets is not None:
-        start_index = next((i for i, o in enumerate(offsets) if o >= start_index), len(norm))
-        end_index = next((i for i, o in enumerate(offsets) if o >= end_index), len(norm))
-    ctx = _Ctx(norm, datetime(2000, 1, 1, tzinfo=SHANGHAI))
+    ctx = _Ctx(_prepare(text), datetime(2000, 1, 1, tzinfo=SHANGHAI))
     return ctx.past_clause(start_index, end_index)

@@ -146,6 +146,26 @@ def test_two_dates_in_one_note():
     assert [(d.text, d.date.isoformat()) for d in days] == [("12月10号前", "2026-12-10"), ("这周四", "2026-12-03")]
 
 
+IN_NOTES = [  # (note, ref, [(text, date)]) as reps dictate them, spaces between words included
+    ("继电器 两万个 单价 蜂鸣器 九毛五 月底 前 交 第一批", "2026-12-09", [("月底 前", "2026-12-31")]),
+    ("聂主任说 下个月 10号 前到", "2026-11-25", [("下个月 10号 前", "2026-12-10")]),
+    ("今天 去 金地 见了 邬总 然后 他说 价格 没问题 然后 周四 再 过去 一趟", "2026-10-12",
+     [("今天", "2026-10-12"), ("周四", "2026-10-15")]),
+    ("他们 五一 有 三十多场 婚宴 先订 两百箱", "2026-03-31", [("五一", "2026-05-01")]),
+    ("芮总说我们九十天的交期太长，他要六十天以内。", "2026-09-10", []),
+    ("他们钢结构要10.9级的，我们只有8.8级", "2026-11-18", []),
+    ("春节团购，清香型原浆八百箱，严总说1月15日前到，总价六十四万，签了。", "2026-12-28",
+     [("1月15日前", "2027-01-15")]),
+    ("首付款签约后一周内到账，下周三签合同", "2026-01-08", [("下周三", "2026-01-14")]),
+]
+
+
+@pytest.mark.parametrize("text,ref,expected", [pytest.param(*row, id=row[0][:12]) for row in IN_NOTES])
+def test_dates_in_notes(text, ref, expected):
+    days = find_days(text, datetime.fromisoformat(ref + "T10:00:00+08:00"))
+    assert [(d.text, d.date.isoformat()) for d in days] == expected
+
+
 def test_range_gives_both_days():
     days = find_days("3月10日至3月12日安装", REF)
     assert [d.date.isoformat() for d in days] == ["2026-03-10", "2026-03-12"]
