@@ -43,8 +43,10 @@ class Span:
 class Quantity(Span):
     value: int | float
     unit: str | None
-    # "count": an amount of goods; "package": the size of one package or load (每袋五十公斤,
-    # 十二瓶一箱, 每车三十吨) which is not an item; "spec": a product spec (only from find_specs).
+    # "count": an amount of goods; "package": the size of one package, load or hourly output
+    # (每袋五十公斤, 十二瓶一箱, 每车三十吨, 每小时五十吨), never an item; "batch": one delivery of a
+    # larger order (第一批一千套, 首批二十吨), not the order's quantity; "spec": a product spec (only
+    # from find_specs).
     kind: str = "count"
 
 
@@ -76,7 +78,8 @@ MONEY_CUES: tuple[str, ...] = (
     "成交价", "合同额", "合同价", "合同金额", "金额", "总额", "总金额", "一口价", "开价", "出价", "要价", "标价",
     "限价", "底价", "报了", "报的", "报", "年费", "月费", "服务费", "培训费", "费用", "运费", "定金", "订金",
     "保证金", "押金", "首付", "首款", "尾款", "货款", "全款", "人均", "才卖", "才", "只要", "只卖", "卖",
-    "降到", "压到", "砍到", "谈到", "给到", "做到", "控制在", "花了", "付了", "收了",
+    "降到", "压到", "砍到", "谈到", "给到", "做到", "控制在", "花了", "付了", "收了", "标价",
+    "经费", "资金", "想要", "肯给", "只给", "只肯出", "出到",
 )
 
 # --- character classes ------------------------------------------------------------------------------
@@ -287,7 +290,8 @@ def _scan(folded: str) -> tuple[_Tok, ...]:
         if s[-1] == "千" and len(s) > 1 and folded[end: end + 1] in ("克", "瓦"):
             end, s = end - 1, s[:-1]  # 二十千克: the 千 belongs to the unit
         value = _int_part(s) if not s[0].isdigit() and "点" not in s else _value(s)
-        if value is None and len(s) > 1 and s[-1] == "一" and _unit_at(folded, end):
+        if value is None and len(s) > 2 and s[-1] == "一" and _HAN.match(folded[end: end + 1] or "a") \
+                and folded[end] not in _NOT_PER and any(c in _M for c in s[:-1]):
             end, s = end - 1, s[:-1]  # 一百六一桶 / 十四万八一吨: the 一 belongs to the unit price
             value = _value(s)
         if value is None:
@@ -370,14 +374,14 @@ _UNIT_RE_DEFAULT = re.compile(_alternation(UNITS))
 # A unit character that begins another word is not a unit: 个月, 只要, 条件, 包装, 车间, 人民币.
 _NOT_UNIT_WORDS = (
     "个月", "个小时", "个钟", "个星期", "个礼拜", "个工作日", "个学期", "个季度", "个点", "个百分点", "个年",
-    "个周", "个半月", "个方面", "个多月", "车间", "车型", "车次", "人民", "包装", "包邮", "包括", "包含",
+    "个周末", "个半月", "个方面", "个多月", "车间", "车型", "车次", "人民", "包装", "包邮", "包括", "包含",
     "条件", "条款", "片区", "份额", "本地", "本周", "本月", "本年", "只要", "只有", "只能", "只是", "只好", "只需",
     "把握", "把手", "双面", "双方", "双向", "盘点", "托运", "支付", "支持", "支票", "吨位", "台湾", "期间", "期限",
     "件事", "间隔", "名单", "名称", "头部", "组织", "对方", "对接", "对比", "对于", "卡车", "提供", "提前", "提到",
     "提高", "架构", "块钱", "张总", "方面", "方案", "方式", "方向", "方法", "座谈",
 )
 _NOT_UNIT_RE = re.compile(_alternation(_NOT_UNIT_WORDS))
-_TIME_AFTER_GE = re.compile(r"个(?:月|小时|钟|星期|礼拜|工作日|学期|季度|点|百分点|年|周|半月|多月|方面)")
+_TIME_AFTER_GE = re.compile(r"个\s?(?:月|小时|钟|星期|礼拜|工作日|学期|季度|点|百分点|年|周末|半月|多月|方面)")
 
 
 @lru_cache(maxsize=64)
@@ -393,7 +397,10 @@ _SPEC_UNIT_RE = re.compile(
     r"(?:毫升|升|千克|公斤|克|斤|毫米|厘米|米|寸|英寸|千瓦|瓦|伏|安|平方|兆瓦|度|号)(?=装)"
     r"|(?:ml|mL|ML|L|l|kg|KG|Kg|g|G|kW|KW|kw|W|w|mm|cm|m|V|A|Ah|mAh|MW|mw|T|t|P|寸)(?![A-Za-z])"
 )
-_PACKAGE_BEFORE_RE = re.compile(r"每(?:个|一)?([\u4e00-\u9fff]{1,2}?)(?:是|装|有|约|大概|大约|差不多)?\s?$")
+_PACKAGE_BEFORE_RE = re.compile(
+    rf"每一?(?:{_alternation(UNITS)}|趟|批|柜|小时)(?:是|装|有|约|大概|大约|差不多)?\s?$"
+)
+_BATCH_BEFORE_RE = re.compile(rf"(?:第[{_D}{_M}0-9]+|首|头)批\s?(?:先|要|是|送|发|交|到|货)?\s?$")
 _VERB_AFTER_YIGE = frozenset("过给试先就吧啊了呢送发用要卖才只都也还的,，。;；!！?？ ")
 _PHASE_VERBS = frozenset("订要买做办开报签搞上培训期共分第")
 
@@ -434,10 +441,11 @@ def _quantity_at(text, folded, tok, unit_re, noun_re) -> Quantity | None:
     if _NOT_UNIT_RE.match(folded, pos) or _TIME_AFTER_GE.match(folded, pos) or folded[end: end + 1] == "装":
         return None
     if unit == "个":
-        n = noun_re.match(folded, end)
+        n = noun_re.match(folded, end + (folded[end: end + 1] == " "))
         if n:
             unit, end = n.group(), n.end()
-        elif folded[tok.start] == "一" and tok.end - tok.start == 1 and _HAN.match(folded[end: end + 1] or "a") \
+    if unit in ("个", "份") and unit == m.group():
+        if folded[tok.start] == "一" and tok.end - tok.start == 1 and _HAN.match(folded[end: end + 1] or "a") \
                 and folded[end] not in _VERB_AFTER_YIGE:
             return None  # 一个小项目: an article, not a count
     if unit == "期" and tok.start and _HAN.match(folded[tok.start - 1]) and folded[tok.start - 1] not in _PHASE_VERBS:
@@ -471,25 +479,26 @@ def _package_and_specs(text, folded, found: list[Quantity], money: list[Money]) 
             out.append(_with_kind(q, "package"))
             i += 2
             continue
+        if glued and _HAN.match(folded[nxt.end: nxt.end + 1] or "a"):
+            out.append(q)  # 三台25吨汽车吊: the second describes the product
+            i += 2
+            continue
         if glued:  # 六平方三万米: the first is the product's spec
             i += 1
             continue
         if _is_per_unit(folded, q, money):
             i += 1
             continue
-        if _PACKAGE_BEFORE_RE.search(folded, max(0, q.start - 6), q.start) and _package_word(folded, q.start):
+        if _PACKAGE_BEFORE_RE.search(folded, max(0, q.start - 8), q.start):
             q = _with_kind(q, "package")
+        elif _BATCH_BEFORE_RE.search(folded, max(0, q.start - 8), q.start):
+            q = _with_kind(q, "batch")
         elif re.match(r"(?:/|每|一)(?:个)?[\u4e00-\u9fff]", folded[q.end: q.end + 3]) and _unit_at(
                 folded, q.end + 1 + (folded[q.end] == "一" and folded[q.end + 1: q.end + 2] == "个")):
             q = _with_kind(q, "package")  # 十二瓶一箱, 12瓶/箱
         out.append(q)
         i += 1
     return out
-
-
-def _package_word(t: str, start: int) -> bool:
-    m = _PACKAGE_BEFORE_RE.search(t, max(0, start - 6), start)
-    return bool(m) and (_unit_at(t, m.start() + 1) or m.group(1) in ("趟", "批", "柜", "车"))
 
 
 def _is_per_unit(t: str, q: Quantity, money: list[Money]) -> bool:
@@ -499,8 +508,10 @@ def _is_per_unit(t: str, q: Quantity, money: list[Money]) -> bool:
     j = q.start - 1
     while j >= 0 and t[j] == " ":
         j -= 1
-    if any(m.end == j + 1 for m in money) or (j >= 0 and j < q.start - 1 and t[j] in "块元钱"):
+    if any(m.end == j + 1 for m in money) or (j >= 0 and t[j] in "块元钱"):
         return True  # 十四万八一吨, 五十块 一吨
+    if t[q.end:].lstrip(" ")[:1] == "比":
+        return True  # 一米比我们便宜三块: a comparison per unit
     k = q.end
     while k < len(t) and k - q.end < 5 and (t[k] == " " or t[k] in "才只要就卖是报价格单每"):
         k += 1
@@ -552,6 +563,8 @@ _JIAO_RE = re.compile(rf"(?P<ju>毛|角|毫)(?![米升克秒安瓦利重巾衣�
 _FEN_RE = re.compile(r"(?:分|仙)(?![钟之半])")
 _LI_RE = re.compile(r"厘(?!米)")
 _PER_RE = re.compile(r"\s?(?:/|每|一)")
+# 一 + these is a word (一起, 一直, 一共 ...), never "per one ..."
+_NOT_PER = frozenset("些起直定样般共下点半致次再同边块律切旦向度会时道二两三四五六七八九十百千万亿零")
 _PREFIX_RE = re.compile(r"(?:¥|人民币|RMB|rmb|CNY)\s?$")
 _FOREIGN_RE = re.compile(r"(?:\$|港币|美元|美金|欧元|日元|HKD|USD|EUR|US\$)\s?$")
 _CURRENCY_AFTER_RE = re.compile(r"\s?(?:(人民币|RMB|rmb|CNY)|港币|美元|美金|欧元|日元|HKD|USD|EUR|刀)")
@@ -564,8 +577,15 @@ _MAX_AFTER = re.compile(r"\s?(?:以下|以内|之内|内|封顶)")
 _MIN_AFTER = re.compile(r"\s?(?:以上|起步|起)")
 _CUE_RE = re.compile(
     rf"(?:{_alternation(MONEY_CUES)}|[\u4e00-\u9fff]费|每[\u4e00-\u9fff])"
-    r"(?:\s?(?:每[\u4e00-\u9fff]|分别是|分别|都是|差不多|大概|大约|估计|一共|总共|左右|是|为|在|按|约|就|才|只|也|了|的|要|给|报|:|,|：|，))*\s?$"
+    r"(?:\s?(?:每[\u4e00-\u9fff]|分别是|分别|都是|差不多|大概|大约|估计|一共|总共|左右|只剩|还剩|剩下|剩|只有|还有|是|为|在|按|约|就|才|只|也|了|的|要|给|报|:|,|：|，))*\s?$"
 )
+# 一箱两千八, 一个授权 四千五, 一平二百八: a unit price said unit first
+_PER_BEFORE_RE = re.compile(r"一(?:个)?\s?([\u4e00-\u9fff]{1,2}?)\s?(?:是|要|卖|才|就|只要|报|报价|价格|:)?\s?$")
+_NUMERAL_CHARS = frozenset(_D + _M + "0123456789第")
+_CEILING_AFTER = re.compile(r"\s?(?:以内|以下|封顶)")
+# what may follow a money word without making it a measure of something else
+_MONEY_NEXT_OK = frozenset("钱一每的左以到至和或也就是了吧啊呢多算给卖收拿走成买进出付起含谈签定开报")
+_EACH_BEFORE = re.compile(r"每[托箱袋包盒车柜桶批捆卷件套]\s?$")  # 每托三十六块: pieces per pallet
 _JOIN_RE = re.compile(r"\s?(?:和|、|跟|与|或|及|/)\s?$")
 _RANGE_RE = re.compile(r"\s?(?:到|至|-|~)\s?")
 _RANGE_CHARS = frozenset("到至-~ ")
@@ -641,6 +661,8 @@ def _money_at(t: str, tok: _Tok, before: list[Money]) -> Money | None:
             return _finish(t, tok.start, end, amount)
     if isinstance(v, int) and 0 < v < 100 and not t[tok.start: tok.end].count("点"):
         m = _JIAO_RE.match(t, end)
+        if m and not m.group("f") and _HAN.match(t[m.end(): m.end() + 1] or "a") and t[m.end()] not in _MONEY_NEXT_OK:
+            m = None  # 六角螺栓: a shape, not 0.6 yuan
         if m:
             amount, end = v / 10, m.end()
             if m.group("f"):
@@ -679,9 +701,16 @@ def _bare_money(t: str, tok: _Tok, before: list[Money] = (), cued: bool = False)
     listed = bool(before) and _JOIN_RE.search(t[before[-1].end: tok.start] or "x") is not None \
         and before[-1].end >= tok.start - 3
     per = _per_unit_follows(t, tok.end)
-    if not (has_big or cued or listed or per):
+    per_before = _PER_BEFORE_RE.search(pre)
+    if per_before and (tok.lone or per_before.group(1) in _NOT_PER or pre[per_before.start() - 1: per_before.start()] in _NUMERAL_CHARS):
+        per_before = None
+    ceiling = _CEILING_AFTER.match(t, tok.end)
+    if not (has_big or cued or listed or per or per_before or ceiling):
         return None
-    return _finish(t, tok.start, tok.end, tok.value)
+    m = _finish(t, tok.start, tok.end, tok.value)
+    if per_before and not m.per:
+        m = Money(m.start, m.end, m.text, m.amount, m.bound, per_before.group(1))
+    return m
 
 
 def _measure_follows(t: str, pos: int) -> bool:
@@ -696,8 +725,9 @@ def _per_unit_follows(t: str, pos: int) -> str | None:
     u = _UNIT_RE_DEFAULT.match(t, m.end())
     if u and not _NOT_UNIT_RE.match(t, m.end()) and not _TIME_AFTER_GE.match(t, m.end()):
         return u.group()
-    if m.group().strip() == "每" and _HAN.match(t[m.end(): m.end() + 1] or "a"):
-        return t[m.end()]  # 每趟, 每米
+    nxt = t[m.end(): m.end() + 1]
+    if m.group().strip() in ("每", "一") and _HAN.match(nxt or "a") and nxt not in _NOT_PER:
+        return nxt  # 每趟, 每米, 四百二一方
     return None
 
 
@@ -746,13 +776,15 @@ def _fen_ok(t: str, tok: _Tok, end: int) -> bool:
 
 def _block_is_money(t: str, tok: _Tok, end: int, before: list[Money]) -> bool:
     """Bare N块: money after a price cue, before a unit price, at the start or after a pause;
-    a quantity right after a product noun (地砖两千块)."""
+    pieces right after a product noun (地砖两千块) or before one (一块组件)."""
     if t[end: end + 1] == "钱" or _per_unit_follows(t, end):
         return True
+    if _HAN.match(t[end: end + 1] or "a") and t[end] not in _MONEY_NEXT_OK:
+        return False
     pre = t[max(0, tok.start - 12): tok.start]
-    if _CUE_RE.search(pre) or _MIN_BEFORE.search(pre) or _MAX_BEFORE.search(pre):
+    if (_CUE_RE.search(pre) and not _EACH_BEFORE.search(pre)) or _MIN_BEFORE.search(pre) or _MAX_BEFORE.search(pre):
         return True
-    prev = t[tok.start - 1: tok.start]
+    prev = t[:tok.start].rstrip(" ")[-1:]
     return not prev or not _HAN.match(prev)
 
 

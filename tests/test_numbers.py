@@ -289,3 +289,48 @@ def test_readers_never_raise_and_spans_are_honest(text):
     for m in find_money(text):
         assert m.amount >= 0
     money_after(text, len(text) // 2)
+
+
+# --- rules found on the industry packs' example notes ------------------------------------------------
+
+UNIT_PRICE_FIRST = [
+    ("我们报一盒六十八", 68, "盒"), ("复合肥一吨二千九", 2900, "吨"), ("一个授权四千五", 4500, "授权"),
+    ("手套 一箱 二百七 月底前到", 270, "箱"), ("单价一米一百三十五", 135, "米"), ("条码费一个单品三千", 3000, "单品"),
+]
+
+
+@pytest.mark.parametrize("text,amount,per", UNIT_PRICE_FIRST, ids=[t for t, _, _ in UNIT_PRICE_FIRST])
+def test_unit_price_said_unit_first(text, amount, per):
+    assert [(m.amount, m.per) for m in find_money(text)] == [(amount, per)]
+    assert _q(text) == []  # the 一箱 of a unit price is not an order of one box
+
+
+@pytest.mark.parametrize("text,amount", [
+    ("想按每个十一块算", 11), ("他想要六十二", 62), ("他只肯给二百五", 250), ("七千以内能接受", 7000),
+    ("办公经费只剩八千", 8000), ("预算每本十五块以内", 15),
+])
+def test_more_price_cues(text, amount):
+    assert [m.amount for m in find_money(text)] == [amount]
+
+
+@pytest.mark.parametrize("text", ["六角螺栓", "幅宽一米五", "五一后开班", "三一重工的经理", "一块组件", "标的二十八"])
+def test_more_not_money(text):
+    assert find_money(text) == []
+
+
+def test_pieces_per_pallet_are_not_money():
+    assert [(q.value, q.unit, q.kind) for q in find_quantities("每托三十六块")] == [(36, "块", "package")]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("三台25吨汽车吊", [(3, "台")]), ("现在改成八台3吨电动叉车", [(8, "台")]), ("要一份报价", []),
+    ("等了一个 星期", []), ("一米比我们便宜三块", []), ("便宜二十块一桶", []),
+])
+def test_more_quantity_rules(text, expected):
+    assert _q(text) == expected
+
+
+@pytest.mark.parametrize("text,kind", [("处理量每小时五十吨", "package"), ("6月5号第一批一千套", "batch"),
+                                       ("首批二十吨下周到", "batch")])
+def test_flagged_quantities(text, kind):
+    assert [q.kind for q in find_quantities(text)] == [kind]
