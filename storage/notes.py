@@ -245,30 +245,47 @@ class _Match:
     candidates: list[Candidate] = field(default_factory=list)
 
 
-def _match_customer(session, team, author, company, contact_name) -> _Match:
-    """Company: the team's customer of that name. No company: the rep's customer with that contact."""
+def find_candidates(*, session: Session, author: Member, company: str | None,
+                    contact_name: str | None) -> list[Candidate]:
+    """The customers a note by `author` about (company, contact) could mean; reads only.
+
+    Company said: the team's customers of that name. No company: the author's customers (owned, or
+    with a deal of theirs) that have a contact of that name. Two or more make the note ambiguous.
+    """
+    company, contact_name = _text(company), _text(contact_name)
     if company:
-        found = list(session.exec(select(Customer).where(
-            Customer.team_id == team.id, Customer.key == name_key(company),
-            Customer.is_person == False)).all())  # noqa: E712
-        if len(found) > 1:
-            return _Match(candidates=[_candidate(session, c, contact_name) for c in found])
-        if found:
-            return _Match(found[0], _contact_in(session, found[0], contact_name))
-        customer = _new_customer(session, team, author, company, contact_name)
-        return _Match(customer, _contact_in(session, customer, contact_name), created=True)
+        found = session.exec(select(Customer).where(
+            Customer.team_id == author.team_id, Customer.key == name_key(company),
+            Customer.is_person == False).order_by(Customer.id)).all()  # noqa: E712
+        return [_candidate(session, c, contact_name) for c in found]
     if not contact_name:
-        return _Match()
+        return []
     mine = or_(Customer.owner_id == author.id,
                Customer.id.in_(select(Deal.customer_id).where(Deal.owner_id == author.id)))
     rows = session.exec(select(Customer, Contact).join(Contact, Contact.customer_id == Customer.id).where(
-        Customer.team_id == team.id, Contact.key == name_key(contact_name), mine)
+        Customer.team_id == author.team_id, Contact.key == name_key(contact_name), mine)
         .order_by(Customer.id)).all()
-    if len(rows) > 1:
-        return _Match(candidates=[Candidate(c.id, c.name, k.id, k.name) for c, k in rows])
-    if rows:
-        return _Match(rows[0][0], rows[0][1])
-    customer = _new_customer(session, team, author, None, contact_name)
+    return [Candidate(c.id, c.name, k.id, k.name) for c, k in rows]
+
+
+def candidates_for_note(*, session: Session, note: Note) -> list[Candidate]:
+    """For an ambiguous note: the customers to offer the rep (from its stored extraction)."""
+    said = (note.extraction or {}).get("customer")
+    said = said if isinstance(said, dict) else {}
+    return find_candidates(session=session, author=session.get(Member, note.author_id),
+                           company=said.get("company"), contact_name=said.get("name"))
+
+
+def _match_customer(session, team, author, company, contact_name) -> _Match:
+    found = find_candidates(session=session, author=author, company=company, contact_name=contact_name)
+    if len(found) > 1:
+        return _Match(candidates=found)
+    if found:
+        customer = session.get(Customer, found[0].customer_id)
+        return _Match(customer, _contact_in(session, customer, contact_name))
+    if not company and not contact_name:
+        return _Match()
+    customer = _new_customer(session, team, author, company, contact_name)
     return _Match(customer, _contact_in(session, customer, contact_name), created=True)
 
 

@@ -337,3 +337,19 @@ def test_a_stage_move_requires_the_configured_facts(db_session, team):
     assert moved.stage == "商务谈判"
     with pytest.raises(ValueError):
         change_stage(session=db_session, deal=deal, stage="不存在", stages=STAGES)
+
+
+def test_candidates_of_a_stored_ambiguous_note_are_read_without_writing(db_session, team):
+    from storage.notes import candidates_for_note
+
+    li = team["li"]
+    note_by(db_session, li, extraction("张总", "盒马"))
+    note_by(db_session, li, extraction("张总", "物美"))
+    waiting = note_by(db_session, li, extraction("张总", None)).note
+    customers_before = count(db_session, Customer)
+    offered = candidates_for_note(session=db_session, note=waiting)
+    assert [c.customer_name for c in offered] == ["盒马", "物美"]
+    assert count(db_session, Customer) == customers_before
+    chosen = apply_extraction(session=db_session, note=waiting, extraction=waiting.extraction, stages=STAGES,
+                              new_customer=True)  # "neither": a new customer named after the contact
+    assert chosen.new_customer and chosen.customer.name == "张总" and chosen.customer.is_person
