@@ -196,13 +196,14 @@ class CommitmentView:
     customer: str | None
 
 
-def open_commitments(*, session: Session, member_ids: Iterable[int], until: date | None = None,
+def open_commitments(*, session: Session, member_ids: Iterable[int] | None, until: date | None = None,
                      since: date | None = None) -> list[CommitmentView]:
-    """Open commitments owned by these members (a manager passes visible_member_ids), by due day."""
+    """Open commitments owned by these members (a manager passes visible_member_ids; None: everyone),
+    by due day."""
     query = (select(Commitment, Member.name, Customer.name)
              .join(Member, Member.id == Commitment.owner_id)
              .join(Customer, Customer.id == Commitment.customer_id, isouter=True)
-             .where(Commitment.state == "open", Commitment.owner_id.in_(list(member_ids))))
+             .where(Commitment.state == "open", _owned(Commitment.owner_id, member_ids)))
     if until is not None:
         query = query.where(Commitment.due_date <= until)
     if since is not None:
