@@ -353,3 +353,45 @@ def test_candidates_of_a_stored_ambiguous_note_are_read_without_writing(db_sessi
     chosen = apply_extraction(session=db_session, note=waiting, extraction=waiting.extraction, stages=STAGES,
                               new_customer=True)  # "neither": a new customer named after the contact
     assert chosen.new_customer and chosen.customer.name == "张总" and chosen.customer.is_person
+
+
+def test_a_delivery_racing_in_from_another_worker_is_stored_once(db_session, team, monkeypatch):
+    first = record_inbound(session=db_session, author_id=team["li"].id, channel="telegram",
+                           channel_message_id="9:9", received_at=MONDAY, text="张总").note
+    real_find = notes_module._find_delivery
+    calls = []
+
+    def late_find(session, channel, message_id):  # the other worker's row was not there when we looked
+        calls.append(1)
+        return None if len(calls) == 1 else real_find(session, channel, message_id)
+
+    monkeypatch.setattr(notes_module, "_find_delivery", late_find)
+    again = record_inbound(session=db_session, author_id=team["li"].id, channel="telegram",
+                           channel_message_id="9:9", received_at=MONDAY, text="张总")
+    assert again.duplicate and again.note.id == first.id
+    assert count(db_session, Note) == 1
+
+
+def test_a_crash_while_correcting_keeps_the_previous_result(db_sessions, monkeypatch):
+    with db_sessions() as session:
+        team = add_team(session=session, name="华东一组")
+        rep = add_member(session=session, team=team, name="小李")
+        note, _ = record_inbound(session=session, author_id=rep.id, channel="local", channel_message_id="c1",
+                                 received_at=MONDAY, text="张总 A型号50台")
+        apply_extraction(session=session, note=note, stages=STAGES, extraction=extraction(
+            "张总", "盒马", items=[{"product": "A型号", "quantity": 50, "unit": "台"}]))
+        note_id = note.id
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(notes_module, "_add_facts", crash)
+    with db_sessions() as session:
+        with pytest.raises(RuntimeError):
+            apply_extraction(session=session, note=session.get(Note, note_id), stages=STAGES, extraction=extraction(
+                "王总", "物美", items=[{"product": "A型号", "quantity": 60, "unit": "台"}]))
+    with db_sessions() as session:
+        kept = session.get(Note, note_id)
+        assert kept.state == "parsed" and kept.extraction["customer"]["company"] == "盒马"
+        assert [i.quantity for i in session.exec(select(Item)).all()] == [50]
+        assert [c.name for c in session.exec(select(Customer)).all()] == ["盒马"]
