@@ -366,7 +366,10 @@ def is_planned(entry: dict, local_day: date) -> bool:
 def _add_commitments(session, extraction, ids, author, when, local_day, text) -> list[Commitment]:
     """Each planned date becomes a commitment owned by the rep; reported events only count as activity.
     created_at is the note's time: the promise was made then, even if the note is processed later."""
-    made, seen = [], set()
+    made = []
+    # A correction keeps the note's done or cancelled commitments: never make them again.
+    seen = set(session.exec(select(Commitment.due_date, Commitment.kind)
+                            .where(Commitment.note_id == ids["note_id"])).all())
     for entry in _dicts(extraction.get("dates")):
         day = _day(entry.get("date"))
         kind = entry.get("kind") if entry.get("kind") in COMMITMENT_KINDS else "other"

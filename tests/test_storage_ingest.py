@@ -395,3 +395,19 @@ def test_a_crash_while_correcting_keeps_the_previous_result(db_sessions, monkeyp
         assert kept.state == "parsed" and kept.extraction["customer"]["company"] == "盒马"
         assert [i.quantity for i in session.exec(select(Item)).all()] == [50]
         assert [c.name for c in session.exec(select(Customer)).all()] == ["盒马"]
+
+
+def test_a_correction_does_not_reopen_a_kept_promise(db_session, team):
+    from storage.deals import complete_commitment
+
+    dates = [{"date": "2026-03-03", "kind": "delivery", "status": "planned"},
+             {"date": "2026-03-09", "kind": "followup", "status": "planned"}]
+    first = note_by(db_session, team["li"], extraction("张总", "盒马", dates=dates))
+    delivery = next(c for c in first.commitments if c.kind == "delivery")
+    complete_commitment(session=db_session, commitment=delivery)
+    again = apply_extraction(session=db_session, note=first.note, stages=STAGES,
+                             extraction=extraction("张总", "盒马", dates=dates + [
+                                 {"date": "2026-03-12", "kind": "payment", "status": "planned"}]))
+    assert sorted(c.kind for c in again.commitments) == ["followup", "payment"]
+    states = sorted((c.kind, c.state) for c in db_session.exec(select(Commitment)).all())
+    assert states == [("delivery", "done"), ("followup", "open"), ("payment", "open")]
