@@ -166,7 +166,7 @@ _ALTERNATIVES = [
     ("cdate", _YP + rf"(?<![\d.])(?P<@m>{_MON})月份?的?(?P<@d>{_DAY})"
               r"(?:(?P<@s>日|号)|(?![\d天个周年月点时分半万千百亿元块吨台件箱套米斤%.期]))"),
     ("mpart", _YP + rf"(?<![\d.])(?P<@m>{_MON})月份?的?"
-              r"(?P<@x>底|末|初|上旬|中旬|下旬|中(?![国心华文方标间层东西南北]))"),
+              r"(?P<@x>底|末|初|上旬|中旬|下旬|中(?![国心华文方标间层东西南北上下]))"),
     ("quarter", r"(?:(?P<@y>\d{4}|[今明去本])年的?)?"
                 r"(?:第(?P<@n>[一二三四1-4])|(?<![\d一二三四五六七八九十])(?P<@k>[一二三四1-4]))个?季度"),
     ("qrel", rf"(?P<@p>{_REL})个?季度"),
@@ -178,13 +178,13 @@ _ALTERNATIVES = [
              r"|(?P<@r>今|明|去|本|这一|(?<![以之然最])后|(?<![提之以目眼当从])前|上|下)年(?![纪轻龄级代]))"),
     ("mdom", rf"(?P<@p>{_REL})月的?(?P<@d>{_DAY})(?:日|号)"),
     ("mrpart", rf"(?P<@p>{_REL})?(?<![\d一二三四五六七八九十每])月"
-               r"(?P<@x>底|末|初|上旬|中旬|下旬|中(?![国心华文方标间层东西南北]))"),
+               r"(?P<@x>底|末|初|上旬|中旬|下旬|中(?![国心华文方标间层东西南北上下]))"),
     ("mrel", r"(?P<@p>下下个|下个|下|上上个|上个|上|这个|这一个|本|今个|当)月(?![份底末初中\d])"),
     ("wday", rf"(?P<@p>{_REL})?(?:周|星期|礼拜)(?P<@d>[一二三四五六日天末1-7])(?![一二三四五六七八九十\d次])"),
     ("week", r"(?P<@p>下下个|下下|下个|下|上上个|上上|上个|上|这个|这一|这|本|今个)(?:周|星期|礼拜)"
              r"(?![一二三四五六日天末1-7期年])"),
     ("rnight", r"今晚|今夜|明晚|明早|今早|昨晚|昨夜|听晚|寻晚"),
-    ("rday", r"大后天|大后日|大前天|大前日|(?<![然之以最随往落背过而午])后[天日]"
+    ("rday", r"大后天|大后日|大前天|大前日|(?<![然之以最随往落背过而午明])后[天日]"
              r"|(?<![提之以目眼当从面跟门])前[天日]|今天|今日|明天|明日|昨天|昨日|听日|寻日"),
     ("runit", rf"(?<![\d.])(?P<@n>{_NUMR}|半)(?P<@g>个)?(?P<@h>半)?(?P<@u>{_UNIT})"
               r"(?P<@d>之后|以后|后|之前|以前|前|之内|以内|内)"),
@@ -269,7 +269,7 @@ def _class_chars(items) -> set | None:
     return chars
 
 
-def _dispatch() -> tuple[dict[str, re.Pattern], re.Pattern]:
+def _dispatch() -> tuple[dict[str, tuple[str, ...]], re.Pattern]:
     from re import _parser
 
     bodies = [(name, f"(?P<{name}>{body.replace('@', name + '_')})") for name, body in _ALTERNATIVES]
@@ -282,22 +282,24 @@ def _dispatch() -> tuple[dict[str, re.Pattern], re.Pattern]:
             continue
         for ch in first:
             by_char.setdefault(ch, []).append(index)
-    table = {ch: "|".join(bodies[i][1] for i in sorted(set(indexes) | set(anywhere)))
+    table = {ch: tuple(bodies[i][0] for i in sorted(set(indexes) | set(anywhere)))
              for ch, indexes in by_char.items()}
     trigger = re.compile("[" + "".join(re.escape(ch) for ch in sorted(table)) + "]")
     return table, trigger
 
 
-_BY_FIRST, _TRIGGER = _dispatch()  # first character -> the alternatives' source, compiled on first use
-_COMPILED: dict[str, re.Pattern] = {}
+_BY_FIRST, _TRIGGER = _dispatch()  # first character -> the names of the alternatives to try there
+_SOURCES = {name: f"(?P<{name}>{body.replace('@', name + '_')})" for name, body in _ALTERNATIVES}
+_COMPILED: dict[tuple, re.Pattern] = {}  # compiled on first use: cold start stays short
 
 
-def _matcher(ch: str) -> re.Pattern:
-    source = _BY_FIRST[ch]
-    pattern = _COMPILED.get(source)
+def _matcher(names: tuple[str, ...]) -> re.Pattern:
+    pattern = _COMPILED.get(names)
     if pattern is None:
-        pattern = _COMPILED[source] = re.compile(source)
+        pattern = _COMPILED[names] = re.compile("|".join(_SOURCES[n] for n in names))
     return pattern
+
+
 _CLAUSE_END = re.compile(r"[，。；！？,;!?\n]|然后|但是|不过|另外|还有|而且|所以")
 _PAST = re.compile(r"已|(?<![为除])了(?!解)|上次|(?<![超通经不再路])过(?![来去两几一年半])")
 _FUTURE = re.compile(r"再|要|(?<!开)会|将|准备|打算|计划|得")
@@ -620,7 +622,7 @@ def _b_wday(m, g, s, e, ctx):
 
 def _after_count(ctx: _Ctx, s: int) -> bool:
     """一周一次, 两个星期五天: 周/星期 right after a count belongs to a duration (not 第一个星期一)."""
-    before = ctx.before(s, 3)
+    before = ctx.norm[max(0, s - 3):s]  # not through whitespace: "单价3580 周三前" is a weekday
     if before[-1:] and before[-1] in "一两几0123456789":
         return True
     return before[-1:] == "个" and before[-2:-1] in tuple("一二两三四五六七八九十几") and before[-3:-2] != "第"
@@ -741,6 +743,8 @@ def _b_runit(m, g, s, e, ctx):
         return None
     if direction.endswith("内") and _lead_time(ctx, s, e):
         return None
+    if unit == "日" and direction.endswith("前") and g("n").isascii():
+        return None  # 15日前 in a note is "by the 15th"
     if direction.endswith("前"):
         grain = _UNIT_GRAIN[unit]
         if n != int(n):
@@ -848,31 +852,39 @@ _BUILDERS.update({f"hol{i}": _b_holiday(name) for i, name in enumerate(_HOLIDAY_
 
 
 def _atoms(ctx: _Ctx) -> list[_Tok]:
-    """Scan the text left to right; a rejected match is retried one character later."""
+    """Scan the text left to right. At each position the alternatives are tried in order; when a
+    match is rejected (15日前 is not "15 days ago" in a note), the later alternatives get their turn."""
     norm, toks, pos = ctx.norm, [], 0
     while True:
         hit = _TRIGGER.search(norm, pos)
         if hit is None:
             return toks
-        m = _matcher(hit.group()).match(norm, hit.start())
-        if m is None:
-            pos = hit.start() + 1
-            continue
-        name = m.lastgroup
-        prefix = name + "_"
-
-        def g(key, _m=m, _p=prefix):
-            return _m.group(_p + key)
-
-        try:
-            tok = _BUILDERS[name](m, g, m.start(), m.end(), ctx)
-        except (ValueError, OverflowError, KeyError, TypeError, IndexError):
-            tok = None
+        start, names = hit.start(), _BY_FIRST[hit.group()]
+        tok = None
+        while names and tok is None:
+            m = _matcher(names).match(norm, start)
+            if m is None:
+                break
+            tok = _build(m, ctx)
+            names = names[names.index(m.lastgroup) + 1:]
         if tok is None:
-            pos = m.start() + 1
+            pos = start + 1
             continue
         toks.append(tok)
-        pos = m.end()
+        pos = tok.e
+
+
+def _build(m: re.Match, ctx: _Ctx) -> _Tok | None:
+    name = m.lastgroup
+    prefix = name + "_"
+
+    def g(key):
+        return m.group(prefix + key)
+
+    try:
+        return _BUILDERS[name](m, g, m.start(), m.end(), ctx)
+    except (ValueError, OverflowError, KeyError, TypeError, IndexError):
+        return None
 
 
 # --- merging neighbours -------------------------------------------------------------------
