@@ -78,7 +78,7 @@ MONEY_CUES: tuple[str, ...] = (
     "成交价", "合同额", "合同价", "合同金额", "金额", "总额", "总金额", "一口价", "开价", "出价", "要价", "标价",
     "限价", "底价", "报了", "报的", "报", "年费", "月费", "服务费", "培训费", "费用", "运费", "定金", "订金",
     "保证金", "押金", "首付", "首款", "尾款", "货款", "全款", "人均", "才卖", "才", "只要", "只卖", "卖",
-    "降到", "压到", "砍到", "谈到", "给到", "做到", "控制在", "花了", "付了", "收了", "标价",
+    "降到", "压到", "砍到", "谈到", "给到", "做到", "控制在", "花了", "付了", "收了", "们标",
     "经费", "资金", "想要", "肯给", "只给", "只肯出", "出到",
 )
 
@@ -114,7 +114,7 @@ def _fold(text: str) -> str:
 
 
 _NUM_RE = re.compile(
-    rf"\d+(?:,\d{{3}}(?!\d))*(?:\.\d+)?(?:[{_M}]+(?:(?:\d+|[{_D}])[{_M}]*)*)?"
+    rf"\d+(?:,\d{{3}}(?!\d))*(?:\.\d+)?(?:[{_M}]+(?:(?:\d(?![\d.月号日点:年])|[{_D}])[{_M}]*)*)?"
     rf"|[{_D}{_M}](?:[{_D}{_M}]|点(?=[{_D}]))*(?:点\d+)?",
     re.ASCII,
 )
@@ -132,7 +132,7 @@ _MEASURE_CHARS = frozenset(
     "回遍场届方课班节多余来几"
 )
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_CODE_NEIGHBOUR = re.compile(r"[A-Za-z_]")
+_CODE_NEIGHBOUR = re.compile(r"[A-Za-z_ΦφΩ#№]")
 _PHONE_RE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}", re.ASCII)
 
 # --- to_number -----------------------------------------------------------------------------------------
@@ -400,6 +400,7 @@ _SPEC_UNIT_RE = re.compile(
 _PACKAGE_BEFORE_RE = re.compile(
     rf"每一?(?:{_alternation(UNITS)}|趟|批|柜|小时)(?:是|装|有|约|大概|大约|差不多)?\s?$"
 )
+_PACKAGE_AFTER_RE = re.compile(rf"(?:/|每|一)个?(?:{_alternation(UNITS)})")
 _BATCH_BEFORE_RE = re.compile(rf"(?:第[{_D}{_M}0-9]+|首|头)批\s?(?:先|要|是|送|发|交|到|货)?\s?$")
 _VERB_AFTER_YIGE = frozenset("过给试先就吧啊了呢送发用要卖才只都也还的,，。;；!！?？ ")
 _PHASE_VERBS = frozenset("订要买做办开报签搞上培训期共分第")
@@ -454,7 +455,7 @@ def _quantity_at(text, folded, tok, unit_re, noun_re) -> Quantity | None:
                          or _DIFF_RE.search(folded[max(0, tok.start - 6): tok.start])):
         return None  # 便宜五十块一吨: money, not pieces
     value = tok.value
-    if folded[end: end + 1] == "半":
+    if folded[end: end + 1] == "半" and not _HAN.match(folded[end + 1: end + 2] or "a"):
         value, end = _clean(value + 0.5), end + 1
     return Quantity(tok.start, end, text[tok.start:end], value, unit)
 
@@ -462,6 +463,14 @@ def _quantity_at(text, folded, tok, unit_re, noun_re) -> Quantity | None:
 def _excluded_before(t: str, start: int) -> bool:
     """第一批 (ordinal), 月15 / 3月15号 contexts are never quantities."""
     return start > 0 and t[start - 1] in "第"
+
+
+def _is_package_after(t: str, pos: int) -> bool:
+    m = _PACKAGE_AFTER_RE.match(t, pos)
+    if not m:
+        return False
+    c = t[m.end(): m.end() + 1]
+    return not c or not (c in _D or c in "0123456789十")
 
 
 def _package_and_specs(text, folded, found: list[Quantity], money: list[Money]) -> list[Quantity]:
@@ -475,8 +484,12 @@ def _package_and_specs(text, folded, found: list[Quantity], money: list[Money]) 
             out.append(_with_kind(nxt, "package"))
             i += 2
             continue
-        if glued and nxt.value == 1:  # 十二瓶一箱: the size of one container
+        if glued and nxt.value == 1 and _is_package_after(folded, q.end):  # 十二瓶一箱: one container's size
             out.append(_with_kind(q, "package"))
+            i += 2
+            continue
+        if glued and nxt.value == 1:  # 六百箱一箱62: the second is a unit price's measure
+            out.append(q)
             i += 2
             continue
         if glued and _HAN.match(folded[nxt.end: nxt.end + 1] or "a"):
@@ -493,9 +506,8 @@ def _package_and_specs(text, folded, found: list[Quantity], money: list[Money]) 
             q = _with_kind(q, "package")
         elif _BATCH_BEFORE_RE.search(folded, max(0, q.start - 8), q.start):
             q = _with_kind(q, "batch")
-        elif re.match(r"(?:/|每|一)(?:个)?[\u4e00-\u9fff]", folded[q.end: q.end + 3]) and _unit_at(
-                folded, q.end + 1 + (folded[q.end] == "一" and folded[q.end + 1: q.end + 2] == "个")):
-            q = _with_kind(q, "package")  # 十二瓶一箱, 12瓶/箱
+        elif _is_package_after(folded, q.end):
+            q = _with_kind(q, "package")  # 十二瓶一箱, 12瓶/箱; not 五十吨每袋二十五公斤 or 六百箱一箱62
         out.append(q)
         i += 1
     return out
@@ -644,7 +656,7 @@ def _money_at(t: str, tok: _Tok, before: list[Money]) -> Money | None:
     nxt = t[tok.end: tok.end + 1]
     pre = t[max(0, tok.start - 8): tok.start]
     prefixed = bool(pre) and pre[-1] in "¥BbY币 " and bool(_PREFIX_RE.search(pre))
-    if nxt in _MEASURE_CHARS and nxt not in _CURRENCY_NEXT and not prefixed:
+    if nxt in _MEASURE_CHARS and nxt not in _CURRENCY_NEXT and not prefixed and _measure_follows(t, tok.end):
         return None  # fast path: 三千套, 5月
     if _DIFF_RE.search(pre) or _FOREIGN_RE.search(pre):
         return None
@@ -715,6 +727,11 @@ def _bare_money(t: str, tok: _Tok, before: list[Money] = (), cued: bool = False)
 
 def _measure_follows(t: str, pos: int) -> bool:
     nxt = t[pos: pos + 1]
+    if nxt == "月" and t[pos + 1: pos + 2] in ("底", "初", "中") and pos >= 2 and t[pos - 2] in "十百千万" \
+            and t[pos - 1] in _D:
+        return False  # 一箱二百七月底前到: 270, then 月底 (spaces between words were removed)
+    if nxt == "周" and t[pos + 1: pos + 2] in ("一", "二", "三", "四", "五", "六", "日", "天", "末"):
+        return False  # 单价3580周三前到: a weekday, not weeks
     return bool(nxt) and (nxt in _MEASURE_CHARS or _CODE_NEIGHBOUR.match(nxt) is not None)
 
 
@@ -779,11 +796,12 @@ def _block_is_money(t: str, tok: _Tok, end: int, before: list[Money]) -> bool:
     pieces right after a product noun (地砖两千块) or before one (一块组件)."""
     if t[end: end + 1] == "钱" or _per_unit_follows(t, end):
         return True
-    if _HAN.match(t[end: end + 1] or "a") and t[end] not in _MONEY_NEXT_OK:
-        return False
     pre = t[max(0, tok.start - 12): tok.start]
     if (_CUE_RE.search(pre) and not _EACH_BEFORE.search(pre)) or _MIN_BEFORE.search(pre) or _MAX_BEFORE.search(pre):
         return True
+    if _HAN.match(t[end: end + 1] or "a") and t[end] not in _MONEY_NEXT_OK and (
+            tok.lone or _HAN.match(t[tok.start - 1: tok.start] or "a")):
+        return False  # 一块组件, 地砖两千块板子
     prev = t[:tok.start].rstrip(" ")[-1:]
     return not prev or not _HAN.match(prev)
 

@@ -334,3 +334,23 @@ def test_more_quantity_rules(text, expected):
                                        ("首批二十吨下周到", "batch")])
 def test_flagged_quantities(text, kind):
     assert [q.kind for q in find_quantities(text)] == [kind]
+
+
+# --- the parser reads text with the spaces between Chinese words removed -----------------------------
+
+UNSPACED = [
+    ("片碱五十吨每袋二十五公斤国庆后发", [(50, "吨", "count"), (25, "公斤", "package")], []),
+    ("啤酒600箱一箱62下周四送", [(600, "箱", "count")], [62]),
+    ("手套五百箱单价一箱二百七月底前到", [(500, "箱", "count")], [270]),
+    ("报价一个才八块我们报九块二", [], [8, 9.2]),
+    ("增强料25吨单价2.18万10月20号前到", [(25, "吨", "count")], [21800]),
+    ("Φ12盘螺120吨单价3580周三前到场", [(120, "吨", "count")], [3580]),
+    ("枪机六十台半球四十台", [(60, "台", "count"), (40, "台", "count")], []),
+    ("宗总说我们标两千六", [], [2600]),
+]
+
+
+@pytest.mark.parametrize("text,quantities,amounts", UNSPACED, ids=[t for t, _, _ in UNSPACED])
+def test_unspaced_notes(text, quantities, amounts):
+    assert [(q.value, q.unit, q.kind) for q in find_quantities(text)] == quantities
+    assert [m.amount for m in find_money(text)] == amounts
