@@ -206,6 +206,10 @@ _ALTERNATIVES = [
     ("dom", rf"(?<![\d月型编第A-Za-z./号零一二两三四五六七八九十])(?P<@d>{_DAY})(?P<@s>号|日)"
             r"(?![线楼仓机门库车位店码厅馆口院房室柜台座栋床罐池期常本报用子语元])"),
     ("now", r"现在|此时|此刻|当前|宜家|而家|依家"),
+    ("lunar", r"(?:农历|阴历)(?P<@m>正|腊|冬|十[一二]|[一二三四五六七八九十])月"
+              r"(?P<@d>初[一二三四五六七八九十]|十[一二三四五六七八九]|二十[一二三四五六七八九]?|廿[一二三四五六七八九]|三十)"
+              r"|(?P<@m2>正|腊|冬)月(?P<@d2>初[一二三四五六七八九十]|十[一二三四五六七八九]|二十[一二三四五六七八九]?"
+              r"|廿[一二三四五六七八九]|三十)|大年初(?P<@d3>[二三四五六七八九十])"),
 ]
 
 
@@ -831,6 +835,22 @@ def _b_hap(m, g, s, e, ctx):
 
 def _b_pod(m, g, s, e, ctx):
     return _Tok("pod", s, e, None, None, "hour", None, {"pod": m.group()})
+
+
+_LUNAR_MONTHS = {"正": 1, "冬": 11, "腊": 12}
+
+
+def _b_lunar(m, g, s, e, ctx):
+    """农历八月十五, 正月十五, 腊月二十三, 大年初八: the next such lunar day on or after ref."""
+    month_word = g("m") or g("m2") or "正"
+    month = _LUNAR_MONTHS.get(month_word) or _int(month_word)
+    day_word = g("d") or g("d2") or "初" + g("d3")
+    day = _int(day_word[1:]) if day_word.startswith("初") else _int(day_word)
+    for year in (ctx.today.year - 1, ctx.today.year, ctx.today.year + 1):
+        d = holidays.lunar_day(year, month, day)
+        if d and d >= ctx.today:
+            return _day_tok(s, e, ctx, d)
+    return None
 
 
 def _b_now(m, g, s, e, ctx):

@@ -67,6 +67,11 @@ def _lunar(year: int, month: int, day: int) -> date | None:
         return None
 
 
+def lunar_day(year: int, month: int, day: int) -> date | None:
+    """The solar date of a lunar date, or None outside the lunar table or for a day it lacks."""
+    return _lunar(year, month, day)
+
+
 def _solar_term(year: int, name: str) -> date | None:
     from chinese_calendar import get_solar_terms
 
