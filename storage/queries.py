@@ -191,16 +191,28 @@ def customer_timeline(*, session: Session, customer_id: int, limit: int = 50) ->
 
 @dataclass
 class CommitmentView:
-    commitment: Commitment
+    """An open commitment as reminders and /today need it: plain values, cheap for 100,000 rows."""
+    id: int
+    owner_id: int
     owner: str
+    kind: str
+    due_date: date
+    text: str
+    state: str
+    created_at: datetime
+    deal_id: int | None
+    customer_id: int | None
     customer: str | None
+    note_id: int | None
 
 
 def open_commitments(*, session: Session, member_ids: Iterable[int] | None, until: date | None = None,
                      since: date | None = None) -> list[CommitmentView]:
     """Open commitments owned by these members (a manager passes visible_member_ids; None: everyone),
     by due day."""
-    query = (select(Commitment, Member.name, Customer.name)
+    query = (select(Commitment.id, Commitment.owner_id, Member.name, Commitment.kind, Commitment.due_date,
+                    Commitment.text, Commitment.state, Commitment.created_at, Commitment.deal_id,
+                    Commitment.customer_id, Customer.name, Commitment.note_id)
              .join(Member, Member.id == Commitment.owner_id)
              .join(Customer, Customer.id == Commitment.customer_id, isouter=True)
              .where(Commitment.state == "open", _owned(Commitment.owner_id, member_ids)))
@@ -208,8 +220,7 @@ def open_commitments(*, session: Session, member_ids: Iterable[int] | None, unti
         query = query.where(Commitment.due_date <= until)
     if since is not None:
         query = query.where(Commitment.due_date >= since)
-    rows = session.exec(query.order_by(Commitment.due_date, Commitment.id)).all()
-    return [CommitmentView(c, owner, customer) for c, owner, customer in rows]
+    return [CommitmentView(*row) for row in session.exec(query.order_by(Commitment.due_date, Commitment.id)).all()]
 
 
 @dataclass

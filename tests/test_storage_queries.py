@@ -83,7 +83,7 @@ def test_open_commitments_of_a_member_and_of_a_managers_people(db_session, world
     note(db_session, world, "zhang", extraction("刘工", "万科", dates=dates[:1]), T0)
     note(db_session, world, "loner", extraction("孙总", "华润", dates=dates[:1]), T0)
     mine = open_commitments(session=db_session, member_ids=[world["li"].id])
-    assert [(c.commitment.due_date, c.commitment.kind, c.customer) for c in mine] == [
+    assert [(c.due_date, c.kind, c.customer) for c in mine] == [
         (date(2026, 3, 3), "followup", "盒马"), (date(2026, 3, 5), "delivery", "盒马")]
     team_view = open_commitments(session=db_session,
                                  member_ids=visible_member_ids(session=db_session, member=world["manager"]))
@@ -93,7 +93,7 @@ def test_open_commitments_of_a_member_and_of_a_managers_people(db_session, world
     assert len(open_commitments(session=db_session, member_ids=[world["li"].id])) == 1
     postpone_commitment(session=db_session, commitment=followup, day=date(2026, 3, 9))
     due_soon = open_commitments(session=db_session, member_ids=[world["li"].id], until=date(2026, 3, 6))
-    assert [c.commitment.kind for c in due_soon] == ["delivery"]
+    assert [c.kind for c in due_soon] == ["delivery"]
 
 
 def test_customer_timeline_and_lookup(db_session, world):
