@@ -89,11 +89,19 @@ def _org_words():
     return suffixes, frozenset(places), hard_places, depts, frozenset(data["not_orgs"])
 
 
+@cache
+def _type_words():
+    data = common()
+    types = tuple(sorted(data["org_types"], key=len, reverse=True))
+    trades = frozenset(data["trade_words"])
+    return types, trades, max(map(len, trades))
+
+
 # Where the phrase before a contact starts: after one of these words.
 _LEFT_STOP = re.compile(
     r".*(?:了|跟|和|与|同|找|见|去|到|在|是|给|说|问|约|拜访|联系|对接|今天|昨天|明天|刚才|客户|还有|以及|及|、|电话)"
 )
-_LINK_TAIL = re.compile(r"(?:的|那个|这个|那边的?|这边的?|那里的?|这里的?|里的|方面的?)+$")
+_LINK_TAIL = re.compile(r"(?:的|那个|这个|那边的?|这边的?|那里的?|这里的?|里的|方面的?|项目上|项目部|项目|工地上|工地|总部)+$")
 
 
 def org_before(note: Note, start: int) -> str | None:
@@ -112,8 +120,15 @@ def org_before(note: Note, start: int) -> str | None:
     m = _LEFT_STOP.match(left)
     if m:
         left = left[m.end():]
-    left = _LINK_TAIL.sub("", left)
+    left = _strip_department(_LINK_TAIL.sub("", left))
     return left if is_org(left) else None
+
+
+def _strip_department(phrase: str) -> str:
+    """华联建工物资部 -> 华联建工: a department word after the organisation's suffix."""
+    suffixes = _org_words()[0]
+    m = re.match(rf"(.+?(?:{'|'.join(suffixes)}))[{CJK}]{{1,4}}(?:部|科|处|办|室|中心)$", phrase)
+    return m.group(1) if m else phrase
 
 
 def is_org(phrase: str | None) -> bool:
@@ -123,19 +138,47 @@ def is_org(phrase: str | None) -> bool:
     suffixes, places, hard_places, _, not_orgs = _org_words()
     if phrase in not_orgs or phrase in places:
         return False
-    if phrase.endswith(hard_places):
+    if _QUANTITY_IN.search(phrase) or not re.search(rf"[{CJK}A-Za-z]", phrase) or _NOT_A_NAME.search(phrase):
         return False
-    if _QUANTITY_IN.search(phrase) or not re.search(rf"[{CJK}A-Za-z]", phrase):
+    if _VERB_IN.search(phrase) or _PLACE_NAME.search(phrase):
         return False
-    return not _VERB_IN.search(phrase)
+    return not type_only(phrase)
+
+
+def type_only(phrase: str) -> bool:
+    """外贸公司, 汽修厂, 快修店: an organisation type with only trade words before it (no trade name)."""
+    types, trades, longest = _type_words()
+    for t in types:
+        if phrase.endswith(t):
+            return _all_trade(phrase[:-len(t)], trades, longest)
+    return False
+
+
+def _all_trade(s: str, trades, longest: int) -> bool:
+    """Can s be split wholly into trade words? (single-character ones only as a leading modifier)"""
+    ok = [True] + [False] * len(s)
+    for i in range(len(s)):
+        if not ok[i]:
+            continue
+        for n in range(1, min(longest, len(s) - i) + 1):
+            if s[i:i + n] in trades and (n > 1 or i == 0):
+                ok[i + n] = True
+    return ok[len(s)]
 
 
 # Company names hold no quantities, dates or the verbs of a sentence.
 _QUANTITY_IN = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:[台箱件套吨个袋瓶桶盒米斤张把只颗片条包本卷块元]|天|号|月|周)|今天|明天|后天|昨天|下周|这周|周[一二三四五六日末]")
-_VERB_IN = re.compile(r"[说要想让觉得是了在把被给跟送发]|我们|他们|她们|响应|售后")
+_VERB_IN = re.compile(r"[说要让觉得是了在把被给跟]|我们|他们|她们|响应|售后|开了|开的")
+_NOT_A_NAME = re.compile(r"^[个一这那每些各该]|(?<!协|商|工|金)会$|展厅|现场|仓库|办公室|会议室")
+_PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道|工业园|园区|开发区)$")
 
 
-_VISIT = re.compile(rf"(?:去了|到了|拜访了|走访了|去|到)([{CJK}A-Za-z]{{2,10}}?)(?:见了|找了|见|找|拜访)")
+_VISIT = re.compile(
+    rf"(?:去了|到了|拜访了|走访了|接待了|去|到|在)([{CJK}A-Za-z]{{2,10}}?)(?:总部)?"
+    rf"(?:见了|找了|见|找|拜访|跟|和|开了|开的|开|聊|谈|做了|看了|签)"
+)
+# The organisation as the subject of a clause: 明德中学的校服订单签了, 安泰物业要给保安做消防培训.
+_SUBJECT_ORG = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:的|要|说|这边|那边)")
 _THERE = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)")
 _ROLE = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)的(?:采购|负责人|老板|领导|对接人)")
 
@@ -150,7 +193,7 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
             break
     tied = company is not None
     if company is None:
-        company = _visited_org(note) or _org_there(note, contacts)
+        company = _visited_org(note) or _subject_org(note, contacts) or _org_there(note, contacts)
     if name is None and company is None:
         return None, False
     return {"name": name, "company": company}, tied
@@ -160,6 +203,19 @@ def _visited_org(note: Note) -> str | None:
     for m in _VISIT.finditer(note.text):
         if is_org(m.group(1)):
             return m.group(1)
+    return None
+
+
+def _subject_org(note: Note, contacts: list[Contact]) -> str | None:
+    """A clause that opens with a named organisation carrying an organisation suffix."""
+    suffixes = _org_words()[0]
+    for start, end in note.clauses:
+        m = _SUBJECT_ORG.match(note.text, start, end)
+        if not m or not m.group(1).endswith(suffixes) or not is_org(m.group(1)):
+            continue
+        if any(c.start < m.end() and start < c.end for c in contacts):
+            continue
+        return m.group(1)
     return None
 
 

@@ -3,23 +3,30 @@
 The day-level dates come from nlu/dates.py (NOTES_SCHEMA's table). The kind comes from the cue words
 of the date's clause: the cue nearest after the date wins (the main verb follows the date in Chinese:
 下周三签合同, 明天一起送), then the nearest before it (样品下个月初寄), then the previous clause
-(要先跑一个学期试点，9月1号开始). Status: reported for what already happened (今天见了, 昨天送了货),
-planned otherwise.
+(要先跑一个学期试点，9月1号开始). A deliverable we owe (报告, 方案, 资质…) makes the date a deadline,
+and a visit reported for today (今天去X开了会) a meeting. Status: reported for what already happened
+(今天见了, 昨天送了货), planned otherwise.
 """
 from __future__ import annotations
 
 import re
 from functools import cache
 
-from nlu.lexicon import common
-from nlu.note import Note
-
 from nlu.dates import find_days
+from nlu.lexicon import common
+from nlu.note import Note, compile_phrases
 
 KINDS = ("delivery", "followup", "meeting", "payment", "trial", "deadline", "other")
 # 签约后一周内: counted from an event, not from the note's date.
 _EVENT_RELATIVE = re.compile(r"(?:[一二两三四五六七八九十\d]+|半)个?(?:天|日|周|星期|礼拜|月)(?:后|内|以内|之内)")
-_TRIAL_ORDER = re.compile(r"试用|试点|试样|先试|试试|送样|样品|POC|测试")
+_BARE_SPAN = re.compile(r"(?:[一二两三四五六七八九十百\d]+|半)个?(?:天|日|周|星期|礼拜|月)")
+_TRIAL_ORDER = re.compile(r"试用|试点|试样|送样|样品|POC|测试")
+# 8.8级, 10.9级: a grade, not 8月8日.
+_NOT_A_DAY_AFTER = re.compile(r"[级寸米吨万元块倍毫厘公斤克升伏瓦%个只台套件]|mm|kg|kw|KW|V\b")
+# A festival naming a season, not a day (春节团购, 中秋礼盒).
+_SEASON_AFTER = re.compile(r"团购|期间|礼盒|档|旺季|假期|放假|促销|活动|福利|送礼|礼品|用酒|市场|备货季|大促")
+_VISIT = re.compile(r"去了?|到了?|在|见了?|拜访|走访|接待|开了|开的|聊了?|看了|跑了|交流|演示|调研|参观|考察")
+_REPORTED = re.compile(r"了|已经|已|过(?!去|来)|刚")
 
 
 @cache
@@ -30,42 +37,96 @@ def _cue_list() -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda p: -len(p[0]))
 
 
-def _cues_in(s: str) -> list[tuple[int, int, str]]:
-    """Non-overlapping (start, end, kind) cue matches, longest first."""
-    found: list[tuple[int, int, str]] = []
+@cache
+def _deliverables():
+    return compile_phrases(re.escape(w) for w in common()["dates"]["deliverables"])
+
+
+def _cues_in(s: str) -> list[tuple[int, int, str, str]]:
+    """Non-overlapping (start, end, kind, cue) matches, longest first, in text order."""
+    found: list[tuple[int, int, str, str]] = []
     for cue, kind in _cue_list():
         for m in re.finditer(re.escape(cue), s):
-            if all(m.end() <= a or m.start() >= b for a, b, _ in found):
-                found.append((m.start(), m.end(), kind))
+            if all(m.end() <= a or m.start() >= b for a, b, _, _ in found):
+                found.append((m.start(), m.end(), kind, cue))
     return sorted(found)
 
 
-def date_facts(note: Note, has_items: bool) -> list[dict]:
+def day_mentions(note: Note, names: list[tuple[int, int]]) -> list:
+    """find_days, minus what is not a day here: inside a name (周六福), a grade (8.8级), a season
+    (春节团购), a bare span (九十天的交期), a span counted from an event (签约后一周内)."""
     text = note.text
     out = []
-    for day in find_days(text, note.ref):
+    for day in _split_at_pauses(note, find_days(text, note.ref)):
         start, end = day.start_index, day.end_index
+        if any(a < end and start < b for a, b in names):
+            continue
+        if re.fullmatch(r"\d+(?:\.\d+)+", day.text) and _NOT_A_DAY_AFTER.match(text[end:end + 2]):
+            continue
+        if _SEASON_AFTER.match(text[end:end + 4]) and re.fullmatch(r"[\u4e00-\u9fff]{2,3}节?", day.text):
+            continue
+        if _BARE_SPAN.fullmatch(day.text):
+            continue
         if _EVENT_RELATIVE.fullmatch(day.text) and re.search(r"[\u4e00-\u9fff]后$", text[max(0, start - 3):start]) \
                 and not text[max(0, start - 2):start].endswith(("然后", "之后")):
             continue
-        kind = _kind(note, start, end, has_items)
-        out.append({"date": day.date.isoformat(), "kind": kind, "status": _status(note, day.date, start, end)})
+        out.append(day)
+    return out
+
+
+def _split_at_pauses(note: Note, days: list) -> list:
+    """九毛五 月底: the spoken pause says 月底, not 五月底. Re-read a mention that spans a pause."""
+    out = []
+    for day in days:
+        cut = [b for b in note.breaks if day.start_index < b < day.end_index]
+        if not cut:
+            out.append(day)
+            continue
+        tail = max(cut)
+        again = [d for d in find_days(note.text[tail:day.end_index], note.ref) if d.start_index == 0]
+        if not again:
+            out.append(day)  # 这周五 之前: the pause changes nothing
+        for d in again:
+            out.append(type(day)(d.text, tail + d.start_index, tail + d.end_index, d.date))
+    return out
+
+
+def date_facts(note: Note, days: list, item_spans=()) -> list[dict]:
+    out = []
+    for day in days:
+        status = _status(note, day.date, day.start_index, day.end_index)
+        kind = _kind(note, day, status, item_spans)
+        out.append({"date": day.date.isoformat(), "kind": kind, "status": status})
     return _dedupe(out)
 
 
-def _kind(note: Note, start: int, end: int, has_items: bool) -> str:
+def _kind(note: Note, day, status: str, item_spans) -> str:
     text = note.text
+    start, end = day.start_index, day.end_index
     cs, ce = note.clause_at(start)
-    after = [c for c in _cues_in(text[end:ce])]
-    before = [c for c in _cues_in(text[cs:start])]
-    kind = after[0][2] if after else before[-1][2] if before else None
+    after, before = _cues_in(text[end:ce]), _cues_in(text[cs:start])
+    cue = after[0] if after else before[-1] if before else None
+    kind = cue[2] if cue else None
     i = note.clause_index(start)
+    if status == "reported" and day.date == note.ref.date():
+        visit = _VISIT.search(text, end, ce)
+        if visit and (kind not in ("delivery", "payment", "trial") or cue[0] + end > visit.start() and cue in after):
+            return "meeting"  # 今天去立讯精密做了视觉方案演示
+    deliverables = _deliverables()
+    if deliverables and kind in (None, "delivery", "other", "followup") and deliverables.search(text[cs:ce]):
+        return "deadline"  # 下周五之前交8D报告
+    if kind is None and any(cs <= a < ce for a, _ in item_spans):
+        return "delivery"  # DMF年底前要三十吨
     if kind is None and i > 0:
-        prev = _cues_in(text[note.clauses[i - 1][0]:note.clauses[i - 1][1]])
+        ps, pe = note.clauses[i - 1]
+        if deliverables and deliverables.search(text[ps:pe]):
+            return "deadline"  # 得重新出图纸，下周五前给他
+        prev = _cues_in(text[ps:pe])
         kind = prev[-1][2] if prev else None
     if kind is None:
-        kind = "delivery" if has_items else "other"
-    if kind == "delivery" and i > 0 and _TRIAL_ORDER.search(text[note.clauses[i - 1][0]:cs]):
+        kind = "delivery" if item_spans else "other"
+    if kind == "delivery" and cue is not None and len(cue[3]) == 1 and i > 0 \
+            and _TRIAL_ORDER.search(text[note.clauses[i - 1][0]:cs]):
         kind = "trial"  # 姜总要先试用五百公斤，1月26号前到
     return kind
 
@@ -77,7 +138,7 @@ def _status(note: Note, day, start: int, end: int) -> str:
     if day > ref_day:
         return "planned"
     _, ce = note.clause_at(start)
-    return "reported" if re.search(r"了|已经|已|过(?!去)", note.text[end:ce]) else "planned"
+    return "reported" if _REPORTED.search(note.text[end:ce]) or re.search(r"开的会|见的", note.text[end:ce]) else "planned"
 
 
 def _dedupe(facts: list[dict]) -> list[dict]:

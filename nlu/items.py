@@ -2,8 +2,9 @@
 
 The product is the noun phrase the quantity belongs to, found from the sentence structure: the words
 right before the number, after the last verb or 的 (邓老板要了十字螺丝刀两百把 -> 十字螺丝刀), with
-specs kept when attached (光伏电缆六平方三万米 -> 光伏电缆六平方). When the quantity stands alone
-(先给五吨试试), the product named last before it in the note is used.
+specs kept when attached (光伏电缆六平方三万米 -> 光伏电缆六平方); or the noun right after it
+(先拿两吨生物有机肥做示范田). When the quantity stands alone (先给五吨试试), the product named last
+before it in the note is used.
 """
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from nlu.lexicon import all_units, common
+from nlu.customer import type_only
+from nlu.lexicon import common
 from nlu.note import CJK, Note, compile_phrases, tokens
-
 from nlu.numbers import find_quantities
 
 
@@ -26,17 +27,35 @@ class Line:
     unit: str | None
 
 
-# Words between a product and its quantity: verbs of ordering, adverbs, periods (jieba tokens).
+# Multi-character words between a product and its quantity: periods, adverbs, ordering verbs.
+_TRAIL_RE = re.compile(
+    r"(?:每个?月|每年|每周|每天|每季度|一个月|一年|一季度|一周|今年|明年|年底前?|月底前?|年内|下个月|这个月|本月|"
+    r"下周|这周|本周|上半年|下半年|大概|大约|差不多|一共|总共|至少|左右|先要|先拿|先送|先给|先寄|先订|先试销|试销|"
+    r"先试用|试用|订了|要了|签了|买了|进了|采购|订购|下单|追加|准备|打算|计划|预计|还要|需要|想要|只要|能交|要交)$"
+)
+# Single-word (jieba token) fillers between a product and its quantity.
 _TRAILING = frozenset("""大概 大约 约 差不多 一共 总共 共计 先 再 还 又 要 了 订 订购 下单 买 购买 采购 拿 进 试用 试 送 发
-给 需要 想要 准备 打算 报 加 追加 补 退 换 放 是 有 各 每月 每个月 每年 一年 每周 每天 一个月 一月 一周 一季度 都 就 也
-只 左右 首批 来 用 上 计划 预计 至少 暂定 初步 可能 能 可以 先送 先给 先要 先拿 共 总量 数量 一次 一次性""".split())
-_TIME_WORD = re.compile(r"今天|明天|后天|昨天|今晚|上午|下午|晚上|早上|刚才|刚刚|这周|下周|本周|上周|这个月|下个月|月底|年底")
-_TIME_UNITS = frozenset("年 月 天 日 周 星期 小时 分钟 秒 季度 学期 期".split()) - {"期"}
+给 寄 需要 想要 准备 打算 报 加 追加 补 退 换 放 是 各 都 就 也 只 左右 首批 来 用 上 计划 预计 至少 暂定 初步 可能 能
+可以 得 共 总量 数量 一次 一次性 签 定 备 备货 上 进货 交""".split())
 # Where a product phrase starts: after one of these tokens (the last one wins).
 _NP_STOP = frozenset("""的 说 了 要 把 给 和 跟 是 在 让 订 买 拿 送 发 先 再 还 都 就 也 约 那边 这边 那里 这里 他们 我们
-她们 咱们 订购 购买 采购 下单 进 需要 想要 准备 打算 报 报了 追加 有 用 试用 要求 还有 以及 及 或者 或 另外 加上""".split())
-_AFTER_DE = re.compile(rf"的([{CJK}A-Za-z0-9\-]{{2,10}}?)(?=一直|是|在|比|他们|我们|报价|价格|便宜|卖|供|用|质量|交期|售后|，|。|$)")
+她们 咱们 订购 购买 采购 下单 进 需要 想要 准备 打算 报 报了 追加 有 用 试用 要求 还有 以及 及 或者 或 另外 加上 寄
+签 签了 定了 订了 只要 能 交 到 做 过去 试 试试 里 上 下""".split())
+_JOINERS = set("-.%/+×*·μ~#")
+_AFTER_DE = re.compile(
+    rf"的([{CJK}A-Za-z0-9\-]{{2,10}}?)(?=一直|是|在|比|他们|我们|报价|价格|便宜|卖|供|用|质量|交期|售后|有|要|说|也|都|还|"
+    rf"不|没|太|很|老|容易|，|,|。|$)"
+)
+_OF_ATTRIBUTE = re.compile(rf"([{CJK}A-Za-z0-9\-]{{2,10}}?)的(?:质量|价格|报价|单价|交期|售后|服务|货|效果|参数|规格)")
+_ATTRIBUTES = frozenset("质量 价格 报价 单价 交期 售后 服务 效果 参数 规格 型号 品牌 牌子 产品 东西 货 样品 主供 二供 供应商 "
+                        "独家 合同 订单 项目 方案".split())
+_PER_UNIT_NEXT = re.compile(r"[\d零一二两三四五六七八九十百千万]+(?![\d零一二两三四五六七八九十百千万]|个?(?:月|天|年|周|星期|小时|礼拜))|[比才就只要价卖报是]")
+_PRODUCT_TAIL = re.compile(r"(?:样品|小样|样|的货|年度框架|年度合同|框架|合同|订单|单子|这块|这边|那边|的量|用量|需求)$")
 _REVISION = re.compile(r"^(?:降到|减到|改成|改为|加到|增加到|调到|调整到|变成|涨到|提到|追加到|到)$")
+_TIME_WORD = re.compile(r"^[\d一二两三四五六七八九十百千万半]+个?(?:月|天|年|周|星期|小时|礼拜)|今天|明天|后天|昨天|今晚|上午|下午|晚上|早上|刚才|刚刚|这周|下周|本周|上周|这个月|下个月|月底|年底")
+_TIME_UNITS = frozenset("年 月 天 日 周 星期 小时 分钟 秒 季度 学期".split())
+# Measure words that are too often something else (十点, 见了一面, 打过来, 问了三次) to take from packs.
+_AMBIGUOUS_UNITS = frozenset("点 次 趟 遍 回 下 面 打 单 声 句 口 分 度 级 号 楼 层 年 月 天 周 日".split())
 
 
 @cache
@@ -48,25 +67,36 @@ def _lists():
             compile_phrases(re.escape(w) for w in per_pack),
             compile_phrases(re.escape(w) for w in data["spec_words"]),
             tuple(sorted(data["counting_nouns"], key=len, reverse=True)),
-            tuple(data["not_unit_after_ge"]))
+            tuple(data["not_unit_after_ge"]),
+            frozenset(data["generic_places"]))
 
 
-def find_items(note: Note, money_spans: list[tuple[int, int]], contacts) -> list[dict]:
-    text = note.text
-    units = list(all_units())
+def _units(note: Note) -> tuple[str, ...]:
+    units = set(common()["units"]) | set(common()["counting_nouns"])
     if note.pack is not None:
-        units += [u for u in note.pack.units if u not in units]
-    quantities = [q for q in find_quantities(text, units=tuple(units))
+        units |= {u for u in note.pack.units if u and len(u) <= 3 and u not in _AMBIGUOUS_UNITS}
+    return tuple(sorted(units, key=len, reverse=True))
+
+
+def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spans=()) -> list[dict]:
+    text = note.text
+    quantities = [q for q in find_quantities(text, units=_units(note))
                   if not any(a <= q.start < b or a < q.end <= b for a, b in money_spans)]
+    specs = {i for i, q in enumerate(quantities) if _is_spec(note, q, quantities[i + 1:])}
+    blocked = sorted([(c.start, c.end) for c in contacts] + list(day_spans) + list(money_spans)
+                     + [(q.start, q.end) for i, q in enumerate(quantities) if i not in specs])
     lines: list[Line] = []
-    contact_spans = [(c.start, c.end) for c in contacts]
     for i, q in enumerate(quantities):
-        unit, end = _unit_of(text, q)
-        if unit is False or unit in _TIME_UNITS or getattr(q, "kind", "count") != "count":
+        if i in specs:
             continue
+        unit, end = _unit_of(text, q)
+        if unit is False or unit in _TIME_UNITS:
+            continue
+        if getattr(q, "kind", "count") != "count" and not text.startswith("每", end):
+            continue  # 每袋五十公斤: the size of a package (not 片碱五十吨每袋二十五公斤)
         if _skip(note, q, end, money_spans, quantities[i + 1:]):
             continue
-        product = _product_before(note, q.start, contact_spans)
+        product = _product_before(note, q.start, blocked) or _product_after(note, q.start, end)
         if product is None:
             if re.match(r"的(?!订单|合同|单子|货)", text[end:end + 3]):
                 continue  # 五公斤的不考虑: a spec, not an order
@@ -79,7 +109,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts) -> list
 
 def _unit_of(text, q):
     """The unit as spoken: N个+counting noun gives the noun; 三个月 is no quantity (False)."""
-    _, _, _, counting, not_after_ge = _lists()
+    _, _, _, counting, not_after_ge, _ = _lists()
     unit, end = q.unit, q.end
     if unit == "个":
         rest = text[end:]
@@ -90,14 +120,12 @@ def _unit_of(text, q):
                 return noun, end + len(noun)
         if q.value == 1 and re.match(rf"[{CJK}]", rest[:1]):
             return False, end  # 一个小项目: an article, not a count
-    if unit in ("趟", "次", "遍", "回") and q.value == 1:
-        return False, end  # 跑了一趟
     return unit, end
 
 
 def _skip(note, q, end, money_spans, later) -> bool:
     text = note.text
-    skip_before, per_pack, spec_words, _, _ = _lists()
+    skip_before, per_pack, spec_words, _, _, _ = _lists()
     clause_start, clause_end = note.clause_at(q.start)
     before = text[clause_start:q.start]
     if skip_before and skip_before.search(before):
@@ -106,48 +134,101 @@ def _skip(note, q, end, money_spans, later) -> bool:
         return True  # 每车三十吨, 每袋五十公斤
     if spec_words and spec_words.search(before[-6:]):
         return True  # 负载要到十公斤, 质保五年
-    if text[end:end + 1] == "装" or text[end:end + 1] in "以左" and text[end:end + 2] == "以上":
+    if re.search(r"(?<![没还])有(?:大概|约|差不多)?$", before):
+        return True  # 他们那边小麦有三千亩, 有两把腿是歪的: what they have, not an order
+    if text[end:end + 1] == "装" or text[end:end + 2] == "以上":
         return True
-    if q.value == 1 and (text[q.start - 1:q.start] in ("块", "元", "钱", "毛") or any(b == q.start or a == end for a, b in money_spans)):
-        return True  # 十四万八一吨: a unit price
+    if q.value == 1 and (_PER_UNIT_NEXT.match(text, end)
+                         or text[q.start - 1:q.start] in ("块", "元", "钱", "毛")
+                         or any(b == q.start or a == end for a, b in money_spans)):
+        return True  # 一吨二千九, 十四万八一吨, 一米比我们便宜三块: a unit price
     for nxt in later:
         if nxt.start >= clause_end:
             break
-        if nxt.start == end:
-            return True  # 六平方三万米: the first is a spec of the product
-        if nxt.unit == q.unit and _REVISION.match(text[end:nxt.start]):
+        between = text[end:nxt.start]
+        if nxt.unit == q.unit and _REVISION.match(between):
             return True  # 从四百件降到两百五十件: the final amount counts
     return False
 
 
-def _product_before(note: Note, start: int, contact_spans) -> str | None:
+_SPEC_UNITS = frozenset("米 平方 平米 平方米 克 千克 公斤 升 毫升 寸 吨 瓦 千瓦 兆瓦 伏 安 毫米 厘米 公里".split())
+
+
+def _is_spec(note: Note, q, later) -> bool:
+    """六平方三万米, 1.8米床架一百二十套: a measure glued to a product that has its own quantity."""
+    _, clause_end = note.clause_at(q.start)
+    for nxt in later[:1]:
+        if nxt.start >= clause_end:
+            return False
+        between = note.text[q.end:nxt.start]
+        if nxt.start == q.end:
+            return True
+        return (q.unit in _SPEC_UNITS and q.end not in note.breaks
+                and bool(re.fullmatch(rf"[{CJK}A-Za-z0-9]{{1,8}}", between)) and not _has_stop(between))
+    return False
+
+
+def _has_stop(s: str) -> bool:
+    return any(w in _NP_STOP or w in _TRAILING for w in tokens(s))
+
+
+def _product_before(note: Note, start: int, blocked) -> str | None:
     """The noun phrase right before a quantity, within its clause, cut at a verb, 的 or a pause."""
     clause_start, _ = note.clause_at(start)
-    words = tokens(note.text[clause_start:start])
+    lo = max([clause_start] + [b for a, b in blocked if b <= start and b > clause_start])
+    left = note.text[lo:start]
+    for _ in range(4):
+        left = _TRAIL_RE.sub("", left)
+    words = tokens(left)
     while words and (words[-1] in _TRAILING or not words[-1].strip()):
         words.pop()
+    end = lo + sum(map(len, words))
     taken: list[str] = []
-    end = clause_start + sum(map(len, words))
     pos = end
     for word in reversed(words):
-        if word in _NP_STOP or not re.search(rf"[{CJK}A-Za-z0-9]", word):
+        joiner = word in _JOINERS
+        if word in _NP_STOP or not (joiner or re.search(rf"[{CJK}A-Za-z0-9]", word)):
             break
         if pos in note.breaks and len("".join(taken)) >= 2:
             break  # a spoken pause: 疫苗 冷链配送
         taken.insert(0, word)
         pos -= len(word)
-    phrase = re.sub(r"^(?:从|这款|这个|那款|那个|一款|新款)", "", "".join(taken))
-    if any(a < end and pos < b for a, b in contact_spans):
-        return None
+    while taken and taken[0] in _JOINERS:
+        taken.pop(0)
+    return _clean_product("".join(taken))
+
+
+def _product_after(note: Note, start: int, end: int) -> str | None:
+    """先拿两吨生物有机肥做示范田: the product follows the quantity."""
+    clause_start, clause_end = note.clause_at(start)
+    words = tokens(note.text[end:clause_end])
+    taken: list[str] = []
+    pos = end
+    for word in words:
+        if word in _NP_STOP or word in _TRAILING or not re.search(rf"[{CJK}A-Za-z0-9]", word):
+            break
+        if pos in note.breaks and taken:
+            break
+        taken.append(word)
+        pos += len(word)
+    return _clean_product("".join(taken))
+
+
+def _clean_product(phrase: str) -> str | None:
+    phrase = re.sub(r"^(?:从|这款|这个|那款|那个|一款|新款)", "", phrase)
+    phrase = _PRODUCT_TAIL.sub("", phrase)
     return phrase if _is_product(phrase) else None
 
 
 def _is_product(phrase: str) -> bool:
-    if not phrase or len(phrase) < 2 or len(phrase) > 16:
+    if not phrase or len(phrase) < 2 or len(phrase) > 20:
         return False
-    if re.fullmatch(r"[\d.]+|[一二两三四五六七八九十百千万]+", phrase) or _TIME_WORD.match(phrase):
+    if re.fullmatch(r"[\d.]+|[一二两三四五六七八九十百千万]+", phrase) or _TIME_WORD.search(phrase):
         return False
-    return phrase not in common()["not_orgs"]
+    if phrase in _ATTRIBUTES or phrase in common()["not_orgs"]:
+        return False
+    places = _lists()[5]
+    return not (phrase in places or type_only(phrase))
 
 
 def _product_earlier(note: Note, start: int) -> str | None:
@@ -157,15 +238,22 @@ def _product_earlier(note: Note, start: int) -> str | None:
     if note.pack is not None:
         candidates += [(s, term) for s, _, term in note.pack.product_terms(text)]
     candidates += [(m.start(1), m.group(1)) for m in _AFTER_DE.finditer(text) if _is_product(m.group(1))]
+    for m in _OF_ATTRIBUTE.finditer(text):
+        phrase = _clean_product(re.sub(r"^.*(?:说|了|是|跟|和)", "", m.group(1)))
+        if phrase:
+            candidates.append((m.start(1), phrase))
     for a, b in note.clauses:
-        if b <= start and re.fullmatch(rf"[{CJK}A-Za-z0-9.\-]{{2,12}}", text[a:b]) and _bare_noun(text[a:b]):
-            candidates.append((a, text[a:b]))
+        clause = text[a:b]
+        if b <= start and re.fullmatch(rf"[{CJK}A-Za-z0-9.\-%]{{2,14}}", clause) and _bare_noun(clause):
+            candidates.append((a, clause))
     # the latest ending, then the longest (销售技能内训 rather than its pack term 内训)
     return max(candidates, key=lambda c: (c[0] + len(c[1]), len(c[1])))[1] if candidates else None
 
 
 def _bare_noun(clause: str) -> bool:
-    return not re.search(r"[说要了是在有的总工]|经理|老板|主任", clause)
+    if re.search(r"[说要了是在有的总工]|经理|老板|主任", clause):
+        return False
+    return not re.search(r"[\d一二两三四五六七八九十百千万]+[台箱件套吨个袋瓶桶盒米斤张把只颗片条包本卷块元]", clause)
 
 
 def _dedupe(lines: list[Line]) -> list[dict]:
@@ -174,5 +262,6 @@ def _dedupe(lines: list[Line]) -> list[dict]:
         key = (line.product, line.quantity, line.unit)
         if key not in seen:
             seen.add(key)
-            out.append({"product": line.product, "quantity": line.quantity, "unit": line.unit})
+            out.append({"product": line.product, "quantity": line.quantity, "unit": line.unit,
+                        "_start": line.start, "_end": line.end})
     return out

@@ -9,12 +9,13 @@ Extra keys: "industry" (the pack in use, given or detected), and "status" on eac
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from nlu.competitors import find_competitors
 from nlu.customer import find_contacts, find_customer
-from nlu.date_facts import date_facts
+from nlu.date_facts import date_facts, day_mentions
 from nlu.items import find_items
 from nlu.lexicon import Pack, detect_industry, find_pack
 from nlu.money_facts import find_amounts, money_facts
@@ -70,13 +71,27 @@ def _parse(text: str, ref: datetime, industry: str | None) -> Extraction:
         customer = customer if customer["name"] else None
     amounts = find_amounts(note)
     money = money_facts(note, amounts, competitors)
-    items = find_items(note, [(a.start, a.end) for a in amounts], contacts)
-    dates = date_facts(note, has_items=bool(items))
+    names = [(c.start, c.end) for c in contacts] + _spans(note.text, [(customer or {}).get("company"), *competitors])
+    days = day_mentions(note, names)
+    day_spans = [(d.start_index, d.end_index) for d in days]
+    items = find_items(note, [(a.start, a.end) for a in amounts], contacts, day_spans)
+    item_spans = [(i["_start"], i["_end"]) for i in items]
+    for item in items:
+        del item["_start"], item["_end"]
+    dates = date_facts(note, days, item_spans)
     objections = find_objections(note, price_gap=_rival_cheaper(money), competitors=competitors)
     out = {"customer": customer, "items": items, "dates": dates, "money": money,
            "objections": objections, "competitors": competitors}
     if note.pack is not None:
         out["industry"] = note.pack.name
+    return out
+
+
+def _spans(text: str, names) -> list[tuple[int, int]]:
+    out = []
+    for name in names:
+        if name:
+            out += [(m.start(), m.end()) for m in re.finditer(re.escape(name), text)]
     return out
 
 
