@@ -259,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("stalled deals, 20 longest (chat)", lambda: stalled_deals(session=session, stages=stages,
                                                                           now=NOW, member_ids=team_ids, limit=20)),
                 ("idle deals 14 d (all)", lambda: idle_deals(session=session, now=NOW, idle_days=14, stages=stages)),
+                ("open commitments (all teams)", lambda: open_commitments(session=session, member_ids=None)),
                 ("open commitments (manager)", lambda: open_commitments(session=session, member_ids=manager_ids)),
                 ("team activity, 7 days", lambda: team_activity(session=session, member_ids=team_ids,
                                                                 start=NOW - timedelta(days=7), end=NOW)),
