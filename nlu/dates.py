@@ -218,9 +218,6 @@ _ALTERNATIVES = [
 # CPython. Instead each alternative's possible first characters are worked out from its parsed
 # pattern, and a position is only tried with the alternatives that can start there.
 
-_ANY = None  # a pattern that may start with any character
-
-
 def _first_chars(items) -> tuple[set | None, bool]:
     """(possible first characters, can the sequence match empty) for a parsed regex sequence."""
     from re import _constants as c
@@ -273,10 +270,16 @@ def _class_chars(items) -> set | None:
     return chars
 
 
+_SOURCES = {name: f"(?P<{name}>{body.replace('@', name + '_')})" for name, body in _ALTERNATIVES}
+
+
 def _dispatch() -> tuple[dict[str, tuple[str, ...]], re.Pattern]:
+    """first character -> the names of the alternatives that can start with it (in order), and a
+    regex that finds the next such character. A pattern whose start cannot be worked out is tried
+    everywhere."""
     from re import _parser
 
-    bodies = [(name, f"(?P<{name}>{body.replace('@', name + '_')})") for name, body in _ALTERNATIVES]
+    bodies = list(_SOURCES.items())
     by_char: dict[str, list[int]] = {}
     anywhere = []
     for index, (_, body) in enumerate(bodies):
@@ -292,8 +295,7 @@ def _dispatch() -> tuple[dict[str, tuple[str, ...]], re.Pattern]:
     return table, trigger
 
 
-_BY_FIRST, _TRIGGER = _dispatch()  # first character -> the names of the alternatives to try there
-_SOURCES = {name: f"(?P<{name}>{body.replace('@', name + '_')})" for name, body in _ALTERNATIVES}
+_BY_FIRST, _TRIGGER = _dispatch()
 _COMPILED: dict[tuple, re.Pattern] = {}  # compiled on first use: cold start stays short
 
 
@@ -472,7 +474,7 @@ def _b_cdate(m, g, s, e, ctx):
 def _b_mdot(m, g, s, e, ctx):
     if not g("s"):  # a bare 3.15 is a date, 1.5 / 8.8 / 单价3.15 are numbers
         before = ctx.before(s, 4)
-        if any(c in before for c in "价元钱费报降涨到版号¥$Vv第共约合计"):
+        if any(c in before for c in "价元钱费报降涨版号¥$Vv第共约合计"):
             return None
         if len(g("d")) == 1 and ctx.norm[ctx.skip(e):ctx.skip(e) + 1] not in tuple("前后之到开发送交见签付"):
             return None
@@ -926,12 +928,9 @@ def _merge_weekday_date(a: _Tok, b: _Tok, ctx: _Ctx) -> _Tok | None:
     if explicit:
         found = md_tok.day if md_tok.day.weekday() == weekday else None
     else:
-        candidates = []
-        for y in range(ctx.today.year - 6, ctx.today.year + 7):
-            d = _safe_date(y, month, day)
-            if d and d.weekday() == weekday:
-                candidates.append(d)
-        found = min(candidates, key=lambda d: abs((d - ctx.today).days), default=None)
+        # the date as resolved, or the same day a year earlier (Duckling keeps a past date then)
+        candidates = (md_tok.day, _safe_date(md_tok.day.year - 1, month, day))
+        found = next((d for d in candidates if d and d.weekday() == weekday), None)
     if found is None:
         return None
     e = max(a.e, b.e)
