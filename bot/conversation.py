@@ -284,13 +284,17 @@ class Conversation:
         chat, message = reply_target(note)
         if announce and note.audio_ref:
             await self._deliver(Outbound(note.channel, chat, text=render.RECEIVED_VOICE, reply_to=message))
-        async with self._locks[who.member_id]:
-            try:
+        try:
+            if note.audio_ref and note.state == "received":
+                # Outside the member's lock: their typed messages need not wait for the speech model.
+                if await self._transcribe(who, note) is None:
+                    return
+            async with self._locks[who.member_id]:
                 await self._process(who, note_id)
-            except Exception as exc:
-                log.exception("conversation: note %s failed", note_id)
-                await self.db(lambda s: note_ops.mark_failed(session=s, note=s.get(Note, note_id), error=repr(exc)))
-                await self._deliver(Outbound(note.channel, chat, text=SORRY, reply_to=message))
+        except Exception as exc:
+            log.exception("conversation: note %s failed", note_id)
+            await self.db(lambda s: note_ops.mark_failed(session=s, note=s.get(Note, note_id), error=repr(exc)))
+            await self._deliver(Outbound(note.channel, chat, text=SORRY, reply_to=message))
 
     async def _process(self, who: Who, note_id: int) -> None:
         note = await self.db(lambda s: s.get(Note, note_id))
