@@ -78,7 +78,7 @@ MONEY_CUES: tuple[str, ...] = (
     "成交价", "合同额", "合同价", "合同金额", "金额", "总额", "总金额", "一口价", "开价", "出价", "要价", "标价",
     "限价", "底价", "报了", "报的", "报", "年费", "月费", "服务费", "培训费", "费用", "运费", "定金", "订金",
     "保证金", "押金", "首付", "首款", "尾款", "货款", "全款", "人均", "才卖", "才", "只要", "只卖", "卖",
-    "降到", "压到", "砍到", "谈到", "给到", "做到", "控制在", "花了", "付了", "收了", "们标",
+    "降到", "压到", "砍到", "谈到", "给到", "做到", "控制在", "花了", "付了", "收了", "们标", "月供", "租金", "月租", "年租", "个价",
     "经费", "资金", "想要", "肯给", "只给", "只肯出", "出到",
 )
 
@@ -133,6 +133,8 @@ _MEASURE_CHARS = frozenset(
 )
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _CODE_NEIGHBOUR = re.compile(r"[A-Za-z_ΦφΩ#№]")
+_CHUNK = re.compile(r"[A-Za-z0-9_\-]")
+_LETTER = re.compile(r"[A-Za-z]")
 _PHONE_RE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}", re.ASCII)
 
 # --- to_number -----------------------------------------------------------------------------------------
@@ -315,9 +317,17 @@ def _is_code(t: str, start: int, end: int) -> bool:
                 and not _CODE_NEIGHBOUR.match(before):
             return False  # 100K, 3M
         return True
-    if before == "-" and start >= 2 and t[start - 2].isalnum() and t[start - 2].isascii():
-        return True
-    return after == "-" and t[end + 1: end + 2].isalnum() and t[end + 1: end + 2].isascii()
+    if before != "-" and after != "-":
+        return False
+    # joined by '-': a code when the chunk has a letter (X3-200), a phone number (0571-8888888),
+    # otherwise a range (3000-3500元) or a date (2026-03-15)
+    lo, hi = start, end
+    while lo > 0 and _CHUNK.match(t[lo - 1]):
+        lo -= 1
+    while hi < len(t) and _CHUNK.match(t[hi]):
+        hi += 1
+    chunk = t[lo:hi]
+    return bool(_LETTER.search(chunk) or _PHONE_RE.fullmatch(chunk.strip("-")))
 
 
 def _unit_at(t: str, pos: int) -> bool:
@@ -840,6 +850,12 @@ def _ranges(t: str, toks: tuple[_Tok, ...], found: list[Money]) -> list[Money]:
             continue
         r = _RANGE_RE.match(t, m.end)
         hi = next((h for h in out if r and h.start == r.end()), None)
+        if hi is None and r and m.bound is None:  # 三千到三千五之间: the bare upper end
+            tok = next((k for k in toks if k.start == r.end()), None)
+            if tok is not None and not tok.lone and not _measure_follows(t, tok.end) \
+                    and not _RATIO_AFTER.match(t, tok.end):
+                hi = Money(tok.start, tok.end, "", tok.value, None, m.per)
+                out.append(hi)
         if hi is not None and m.bound is None:
             out[i] = Money(m.start, m.end, "", m.amount, "min", m.per)
             j = out.index(hi)

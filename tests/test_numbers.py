@@ -354,3 +354,18 @@ UNSPACED = [
 def test_unspaced_notes(text, quantities, amounts):
     assert [(q.value, q.unit, q.kind) for q in find_quantities(text)] == quantities
     assert [m.amount for m in find_money(text)] == amounts
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("价格在三千到三千五之间", [(3000, "min"), (3500, "max")]),
+    ("3000-3500元", [(3000, "min"), (3500, "max")]),
+    ("五十万到六十万", [(500000, "min"), (600000, "max")]),
+    ("一百万以内", [(1000000, "max")]),
+])
+def test_money_ranges(text, expected):
+    assert [(m.amount, m.bound) for m in find_money(text)] == expected
+
+
+@pytest.mark.parametrize("text", ["X3-200", "电话0571-88888888", "型号AB-3000"])
+def test_dashed_codes_and_phones_are_not_numbers(text):
+    assert find_numbers(text) == []
