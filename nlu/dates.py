@@ -364,7 +364,7 @@ class _Ctx:
         if ref.tzinfo is None or ref.utcoffset() is None:
             ref = ref.replace(tzinfo=SHANGHAI)
         self.tz = timezone(ref.utcoffset())
-        self.ref = ref.astimezone(self.tz)
+        self.ref = ref.replace(tzinfo=self.tz)  # same wall time, same offset: the same instant
         self.today = self.ref.date()
         self.norm = norm
 
@@ -1224,10 +1224,11 @@ def _tokens(text: str, ref: datetime) -> tuple[list[_Tok], _Ctx]:
     toks = _atoms(ctx)
     if not toks:
         return [], ctx
-    toks = _pass_pairs(toks, ctx)
-    toks = _pass_day_time(toks, ctx)
-    toks = _pass_suffixes(toks, ctx)
-    toks = _pass_ranges(toks, ctx)
+    for merge in (_pass_pairs, _pass_day_time, _pass_suffixes, _pass_ranges):
+        try:
+            toks = merge(toks, ctx)
+        except (ValueError, OverflowError):  # a reference at the edge of the calendar (year 1 or 9999)
+            pass
     return toks, ctx
 
 

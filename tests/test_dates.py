@@ -331,6 +331,18 @@ _REFS = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 3
                      timezones=st.sampled_from([CST, timezone.utc, timezone(timedelta(hours=-11)), None]))
 
 
+_EDGE_TEXTS = ["下午三点到五点", "3月1日到3月5日", "12月31日到1月2日", "明天到后天", "周一到周五", "三点", "晚上",
+               "下周末", "国庆前", "元旦后", "春节", "两年后", "前两年", "下三年", "今晚八点", "10000天后", "9999年"]
+
+
+@pytest.mark.parametrize("ref", [datetime.max, datetime.min, datetime(9999, 12, 31, 23, 59, tzinfo=timezone(-timedelta(hours=12))),
+                                 datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14)))], ids=str)
+def test_never_raises_at_calendar_edges(ref):
+    for text in _EDGE_TEXTS:
+        find_times(text, ref)
+        find_days(text, ref)
+
+
 @settings(max_examples=300, deadline=None)
 @given(text=st.text(max_size=60), ref=_REFS)
 def test_never_raises_on_any_text(text, ref):
