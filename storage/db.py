@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -13,6 +13,7 @@ from sqlmodel import Session, create_engine
 STORAGE_DIR = Path(__file__).parent
 ALEMBIC_INI = STORAGE_DIR / "alembic.ini"
 MIGRATIONS_DIR = STORAGE_DIR / "migrations"
+MIGRATION_LOCK = 0x5A1E5B07  # PostgreSQL advisory lock key held while migrating
 
 
 def default_url() -> str:
@@ -88,6 +89,11 @@ def _run_alembic(action: str, target: str | Engine, revision: str) -> str | None
     engine = make_engine(target) if isinstance(target, str) else target
     try:
         with engine.begin() as connection:
+            # Processes starting together migrate one at a time, each in one transaction.
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            elif connection.dialect.name == "sqlite":  # pysqlite would run the DDL outside a transaction
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             cfg = alembic_config()
             cfg.attributes["connection"] = connection
             getattr(command, action)(cfg, revision)

@@ -68,3 +68,39 @@ def test_upgrade_by_url_creates_the_sqlite_file(tmp_path):
     path = tmp_path / "nested" / "salesbot.db"
     assert upgrade_database(f"sqlite:///{path}") == head()
     assert path.is_file()
+
+
+def test_processes_starting_together_migrate_once(empty):
+    """The web process and the scheduler may start at the same moment against one database."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        revisions = list(pool.map(lambda _: upgrade_database(empty), range(3)))
+    assert revisions == [head()] * 3
+    assert differences(empty) == []
+
+
+def test_a_failing_migration_leaves_nothing_behind(tmp_path, monkeypatch):
+    """Migrations run in one transaction, on SQLite too: a failure rolls the whole step back."""
+    import alembic.op
+
+    from storage.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'fail.db'}")
+
+    real_create_table = alembic.op.create_table
+    created = []
+
+    def create_then_fail(name, *columns, **kw):
+        created.append(name)
+        if len(created) == 3:
+            raise RuntimeError("simulated failure in the middle of a migration")
+        return real_create_table(name, *columns, **kw)
+
+    monkeypatch.setattr(alembic.op, "create_table", create_then_fail)
+    with pytest.raises(RuntimeError):
+        upgrade_database(engine)
+    monkeypatch.undo()
+    assert tables(engine) == set() and current_revision(engine) is None
+    assert upgrade_database(engine) == head()
+    engine.dispose()
