@@ -517,7 +517,7 @@ def _part_of_month(year: int, month: int, part: str, s, e, ctx) -> _Tok:
         return _day_tok(s, e, ctx, date(year, month, 15))
     first = {"上旬": 1, "中旬": 11, "下旬": 21}[part]
     start = date(year, month, first)
-    end = date(year, month, 11) if first == 1 else date(year, month, 21) if first == 11 else _month_start(start, 1)
+    end = _month_start(start, 1) if first == 21 else date(year, month, first + 10)
     return _value(s, e, ctx.midnight(start), ctx.midnight(end), "day")
 
 
@@ -658,10 +658,10 @@ def _relative(n: float, unit: str, ctx: _Ctx, s: int, e: int) -> _Tok | None:
     """N units from ref, forward (N>0): 三天后 r+3, 两周后 r+14, 两个月后 same day two months on."""
     grain = _UNIT_GRAIN[unit]
     if grain in ("second", "minute", "hour"):
-        delta = timedelta(**{grain + "s": n})
-        start = ctx.ref + delta
-        return _value(s, e, start.replace(microsecond=0) if grain == "second" else
-                      start.replace(second=0, microsecond=0), None, "second" if grain == "second" else "minute")
+        start = ctx.ref + timedelta(**{grain + "s": n})
+        if grain == "second":
+            return _value(s, e, start.replace(microsecond=0), None, "second")
+        return _value(s, e, start.replace(second=0, microsecond=0), None, "minute")
     if grain == "day":
         return _day_tok(s, e, ctx, ctx.today + timedelta(days=n)) if n == int(n) else None
     if grain == "week":
