@@ -179,6 +179,7 @@ _ALTERNATIVES = [
     ("mdom", rf"(?P<@p>{_REL})月的?(?P<@d>{_DAY})(?:日|号)"),
     ("mrpart", rf"(?P<@p>{_REL})?(?<![\d一二三四五六七八九十每])月"
                r"(?P<@x>底|末|初|上旬|中旬|下旬|中(?![国心华文方标间层东西南北上下]))"),
+    ("xun", r"(?<![月\d一二三四五六七八九十])(?P<@x>上旬|中旬|下旬)"),
     ("mrel", r"(?P<@p>下下个|下个|下|上上个|上个|上|这个|这一个|本|今个|当)月(?![份底末初中\d])"),
     ("wday", rf"(?P<@p>{_REL})?(?:周|星期|礼拜)(?P<@d>[一二三四五六日天末1-7])(?![一二三四五六七八九十\d次])"),
     ("week", r"(?P<@p>下下个|下下|下个|下|上上个|上上|上个|上|这个|这一|这|本|今个)(?:周|星期|礼拜)"
@@ -541,6 +542,10 @@ def _b_mrpart(m, g, s, e, ctx):
         shift = _MONTH_SHIFT.get(prefix, 0)
     month = _month_start(ctx.today, shift)
     return _part_of_month(month.year, month.month, part, s, e, ctx)
+
+
+def _b_xun(m, g, s, e, ctx):
+    return _part_of_month(ctx.today.year, ctx.today.month, g("x"), s, e, ctx)
 
 
 def _b_mrel(m, g, s, e, ctx):
