@@ -1,6 +1,7 @@
 """Engines, sessions and migrations. Factories only: nothing connects at import time."""
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -84,6 +85,7 @@ def downgrade_database(target: str | Engine, revision: str = "base") -> str | No
 
 
 def _run_alembic(action: str, target: str | Engine, revision: str) -> str | None:
+    quiet_alembic()  # before the import: alembic logs its plugins as it loads
     from alembic import command
 
     engine = make_engine(target) if isinstance(target, str) else target
@@ -101,6 +103,13 @@ def _run_alembic(action: str, target: str | Engine, revision: str) -> str | None
     finally:
         if isinstance(target, str):
             engine.dispose()
+
+
+def quiet_alembic() -> None:
+    """Alembic's INFO lines (plugins, "Context impl") are noise at every start-up; keep warnings."""
+    for name in ("alembic", "alembic.runtime.migration", "alembic.runtime.plugins"):
+        if logging.getLogger(name).level == logging.NOTSET:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def current_revision(engine: Engine) -> str | None:
