@@ -307,6 +307,7 @@ def _matcher(names: tuple[str, ...]) -> re.Pattern:
     return pattern
 
 
+_CLAUSE_MAX = 80
 _CLAUSE_END = re.compile(r"[，。；！？,;!?\n]|然后|但是|不过|另外|还有|而且|所以")
 _PAST = re.compile(r"已|(?<![为除])了(?!解)|上次|(?<![超通经不再路])过(?![来去两几一年半])")
 _FUTURE = re.compile(r"再|要|(?<!开)会|将|准备|打算|计划|得")
@@ -387,9 +388,10 @@ class _Ctx:
     def past_clause(self, s: int, e: int) -> bool:
         """Does the clause around [s, e) report a past event (了, 已, 已经, 过, 上次)?"""
         text = self.norm
-        left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, s)), default=0)
-        right_m = _CLAUSE_END.search(text, e)
-        right = right_m.start() if right_m else len(text)
+        window = max(0, s - _CLAUSE_MAX)  # a clause is short: never scan the whole text back
+        left = max((m.end() for m in _CLAUSE_END.finditer(text, window, s)), default=window)
+        right_m = _CLAUSE_END.search(text, e, e + _CLAUSE_MAX)
+        right = right_m.start() if right_m else min(len(text), e + _CLAUSE_MAX)
         after = text[e:right]
         future, past = _FUTURE.search(after), _PAST.search(after)
         if future and (not past or future.start() < past.start()):
