@@ -7,7 +7,7 @@ from functools import cache
 
 from nlu.customer import Contact, is_org
 from nlu.lexicon import common, competitor_terms
-from nlu.note import CJK, Note
+from nlu.note import CJK, Note, tokens
 
 NAME = rf"[{CJK}A-Za-z][{CJK}A-Za-z0-9&·\-]{{1,7}}?"
 # Where a clause's subject starts: the clause start or right after a reporting verb.
@@ -17,12 +17,18 @@ _RIVAL_OF = re.compile(rf"({NAME})的(?!我们)")
 _RIVAL_DOES = re.compile(
     rf"({NAME})(?:给的|给他们|给了|也在报|也报了|在他们那|在这个|只要|才要|才卖|报价|那边缺货|缺货|更便宜|便宜)"
 )
-_PREFER = re.compile(rf"(?:更?倾向于?|更愿意报|更愿意用|换成|改用|用的是|选了|竞品|定了|签给了)({NAME})(?=$|的|，|。|了|家)")
+_PREFER = re.compile(rf"(?:更?倾向于?|更愿意报|更愿意用|更想报|换成|改用|用的是|选了|竞品|签给了|先给|还是认|就认|只认|用惯了)({NAME})(?=$|的|，|,|。|了|家)")
 _THAN = re.compile(rf"比({NAME})(?:便宜|低|贵|高|好|快|慢|差)")
 # After 的: what a rival offers (product, price, service...) — a comparison must follow in the clause.
 _RIVAL_CUE = re.compile(
-    r"比我们|比咱们|便宜|价格|报价|低|一直|在用|用惯|用了|主供|供了|卖得|卖了|质保|交期|好|倾向|在他们那|"
-    r"样板间|团购|政策|次日达|试用过|缺货|做了"
+    r"比我们|比咱们|便宜|价格|报价|低[了一二两三四五六七八九十\d]|更低|太低|一直|在用|用惯|用了|主供|供了|卖得|卖了|质保|"
+    r"交期|更好|好用|倾向|在他们那|样板间|团购|政策|次日达|试用过|缺货|做了|才[一二两三四五六七八九十\d]|只要"
+)
+# X的采购 / X的张总: X is the customer, not a rival.
+_ROLE_AFTER = re.compile(r"(?:[\u4e00-\u9fff]{0,4}(?:采购|负责人|老板|领导|对接人|经理|主任|总|工|部|科|处))")
+_NOT_RIVAL = re.compile(
+    r"比|国庆|春节|元旦|五一|中秋|端午|清明|今年|明年|去年|下周|这周|本周|周[一二三四五六日末]|[\d一二三四五六七八九十]+[月号]|"
+    r"我|你|他|她|客户|领导|老板|财政|上面|公司|厂里|总部"
 )
 _PRONOUN_START = re.compile(r"^(?:我|他|她|它|咱|你|您|这|那|对方|客户|人家|大家|上次|下次|今天|明天|昨天|之前|以前|现在)")
 
@@ -37,10 +43,16 @@ def find_competitors(note: Note, contacts: list[Contact], customer: dict | None)
     text = note.text
     taken = [(c.start, c.end) for c in contacts]
     company = (customer or {}).get("company")
+    in_company = [(m.start(), m.end()) for m in re.finditer(re.escape(company), text)] if company else []
+    taken += in_company
     found: list[tuple[int, str]] = []
     for start, end, name in competitor_terms(text):
-        if _linked_to_contact(text, end, contacts) or name == company:
+        if _linked_to_contact(text, end, contacts) or name == company or any(a <= start < b for a, b in in_company):
             continue
+        if re.search(r"(?:发|走|寄|叫|用)$", text[max(0, start - 1):start]) and not _RIVAL_CUE.search(text, end):
+            continue  # 明天发顺丰: a carrier used for transport
+        if len(name) == 2 and not _whole_word(text, start, end):
+            continue  # 系统一期 is no 统一, 两万三一吨 no 三一
         found.append((start, _fullest(text, start, end)))
     for start, end in note.clauses:
         clause = text[start:end]
@@ -58,7 +70,7 @@ def _structural(clause: str):
     starts = [0] + [m.end() for m in _SUBJECT.finditer(clause)]
     for s in starts:
         m = _RIVAL_OF.match(clause, s)
-        if m and _RIVAL_CUE.search(clause, m.end()):
+        if m and _RIVAL_CUE.search(clause, m.end()) and not _ROLE_AFTER.match(clause, m.end()):
             yield m.group(1), m.start(1)
         m = _RIVAL_DOES.match(clause, s)
         if m:
@@ -69,11 +81,21 @@ def _structural(clause: str):
 
 
 def _plausible(name: str, note: Note) -> bool:
-    if name in _not_orgs() or _PRONOUN_START.match(name) or not is_org(name):
+    if name in _not_orgs() or _PRONOUN_START.match(name) or _NOT_RIVAL.match(name) or not is_org(name):
         return False
     if note.pack is not None and name in note.pack.products:
         return False
     return not re.search(r"[的了说要是在把被和跟与给他她我你们每]|价|报", name)
+
+
+def _whole_word(text: str, start: int, end: int) -> bool:
+    """Does text[start:end] start and end on word boundaries (one base jieba dictionary)?"""
+    lo, hi = max(0, start - 6), min(len(text), end + 6)
+    bounds, pos = {lo}, lo
+    for word in tokens(text[lo:hi]):
+        pos += len(word)
+        bounds.add(pos)
+    return start in bounds and end in bounds
 
 
 def _linked_to_contact(text: str, end: int, contacts: list[Contact]) -> bool:

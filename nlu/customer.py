@@ -106,29 +106,35 @@ _LINK_TAIL = re.compile(r"(?:的|那个|这个|那边的?|这边的?|那里的?|
 
 def org_before(note: Note, start: int) -> str | None:
     """The organisation named right before a contact (or before 那边), if any."""
-    clause_start, _ = note.clause_at(start)
-    left = note.text[clause_start:start]
+    lo, _ = note.clause_at(start)
+    hi = start
     _, _, _, depts, _ = _org_words()
     for _ in range(3):  # 吉利的采购袁经理, 中心医院放射科苏主任
-        left = _LINK_TAIL.sub("", left)
-        if depts is not None:
-            m = re.search(rf"(?:{depts.pattern})$", left)
-            if m and m.start() > 0:
-                left = left[:m.start()]
-                continue
+        hi = lo + len(_LINK_TAIL.sub("", note.text[lo:hi]))
+        m = re.search(rf"(?:{depts.pattern})$", note.text[lo:hi]) if depts is not None else None
+        if m and m.start() > 0:
+            hi = lo + m.start()
+            continue
         break
-    m = _LEFT_STOP.match(left)
+    m = _LEFT_STOP.match(note.text, lo, hi)
     if m:
-        left = left[m.end():]
-    left = _strip_department(_LINK_TAIL.sub("", left))
-    return left if is_org(left) else None
+        lo = m.end()
+    cut = [b for b in note.breaks if lo < b < hi]
+    if cut and hi - max(cut) >= 2:
+        lo = max(cut)  # 到货 钣喷中心 欧阳经理: the organisation starts after the pause
+    phrase = _strip_department(_LINK_TAIL.sub("", note.text[lo:hi]))
+    return phrase if is_org(phrase) else None
 
 
 def _strip_department(phrase: str) -> str:
     """华联建工物资部 -> 华联建工: a department word after the organisation's suffix."""
     suffixes = _org_words()[0]
-    m = re.match(rf"(.+?(?:{'|'.join(suffixes)}))[{CJK}]{{1,4}}(?:部|科|处|办|室|中心)$", phrase)
-    return m.group(1) if m else phrase
+    m = re.match(rf"(.+?(?:{'|'.join(suffixes)}))[{CJK}]{{1,4}}(?:部|科|处|办|室|中心|班)$", phrase)
+    if m:
+        return m.group(1)
+    depts = _org_words()[3]
+    m = re.search(rf"(?:{depts.pattern}|[A-Z]{{2,5}})$", phrase) if depts is not None else None
+    return phrase[:m.start()] if m and m.start() >= 2 else phrase
 
 
 def is_org(phrase: str | None) -> bool:
@@ -142,7 +148,10 @@ def is_org(phrase: str | None) -> bool:
         return False
     if _VERB_IN.search(phrase) or _PLACE_NAME.search(phrase):
         return False
-    return not type_only(phrase)
+    if _DEPARTMENT_END.search(phrase) and not phrase.endswith(suffixes):
+        return False
+    types, trades, longest = _type_words()
+    return not type_only(phrase) and not _all_trade(phrase, trades, longest)
 
 
 def type_only(phrase: str) -> bool:
@@ -161,7 +170,7 @@ def _all_trade(s: str, trades, longest: int) -> bool:
         if not ok[i]:
             continue
         for n in range(1, min(longest, len(s) - i) + 1):
-            if s[i:i + n] in trades and (n > 1 or i == 0):
+            if s[i:i + n] in trades:
                 ok[i + n] = True
     return ok[len(s)]
 
@@ -169,7 +178,12 @@ def _all_trade(s: str, trades, longest: int) -> bool:
 # Company names hold no quantities, dates or the verbs of a sentence.
 _QUANTITY_IN = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:[台箱件套吨个袋瓶桶盒米斤张把只颗片条包本卷块元]|天|号|月|周)|今天|明天|后天|昨天|下周|这周|周[一二三四五六日末]")
 _VERB_IN = re.compile(r"[说要让觉得是了在把被给跟]|我们|他们|她们|响应|售后|开了|开的")
-_NOT_A_NAME = re.compile(r"^[个一这那每些各该]|(?<!协|商|工|金)会$|展厅|现场|仓库|办公室|会议室")
+_NOT_A_NAME = re.compile(
+    r"^[个一这那每些各该]|(?<!协|商|工|金)会$|展厅|现场|仓库|办公室|会议室|单子|订单|项目$|"
+    r"(?:这块|那块|方面|工程师|经理|主任|老师|师傅)$"
+)
+_DEPARTMENT_END = re.compile(r"(?:科|处|部|室|班)$")
+_RIVAL_TALK = re.compile(r"比我们|便宜|报价低|价格低|主供|一直在用|用惯|倾向")
 _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道|工业园|园区|开发区)$")
 
 
@@ -177,26 +191,40 @@ _VISIT = re.compile(
     rf"(?:去了|到了|拜访了|走访了|接待了|去|到|在)([{CJK}A-Za-z]{{2,10}}?)(?:总部)?"
     rf"(?:见了|找了|见|找|拜访|跟|和|开了|开的|开|聊|谈|做了|看了|签)"
 )
-# The organisation as the subject of a clause: 明德中学的校服订单签了, 安泰物业要给保安做消防培训.
-_SUBJECT_ORG = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:的|要|说|这边|那边)")
+_ROLE_END = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:采购|负责人)$")
 _THERE = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)")
 _ROLE = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)的(?:采购|负责人|老板|领导|对接人)")
 
 
 def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, bool]:
-    """({"name", "company"} or None when neither is said, whether the company is tied to a contact)."""
+    """({"name", "company"} or None when neither is said, whether the company comes from a strong
+    pattern: tied to a contact, a visit, or an organisation opening a clause)."""
+    contacts[:] = _orgs_named_like_people(note.text, contacts)
     name = contacts[0].name if contacts else None
     company = None
     for contact in contacts:
         company = org_before(note, contact.start)
         if company:
             break
-    tied = company is not None
     if company is None:
-        company = _visited_org(note) or _subject_org(note, contacts) or _org_there(note, contacts)
+        company = _visited_org(note) or _subject_org(note, contacts)
+    strong = company is not None
+    if company is None:
+        company = _org_there(note, contacts)
     if name is None and company is None:
         return None, False
-    return {"name": name, "company": company}, tied
+    return {"name": name, "company": company}, strong
+
+
+def _orgs_named_like_people(text: str, contacts: list[Contact]) -> list[Contact]:
+    """徐工的汤经理: a "contact" followed by 的 and another contact is the organisation (徐工)."""
+    out = []
+    for i, c in enumerate(contacts):
+        nxt = contacts[i + 1] if i + 1 < len(contacts) else None
+        if nxt and re.fullmatch(r"的|那边的?|这边的?", text[c.end:nxt.start]):
+            continue
+        out.append(c)
+    return out
 
 
 def _visited_org(note: Note) -> str | None:
@@ -209,13 +237,21 @@ def _visited_org(note: Note) -> str | None:
 def _subject_org(note: Note, contacts: list[Contact]) -> str | None:
     """A clause that opens with a named organisation carrying an organisation suffix."""
     suffixes = _org_words()[0]
+    subject = re.compile(rf"[{CJK}A-Za-z0-9]{{1,10}}?(?:{'|'.join(suffixes)})")
     for start, end in note.clauses:
-        m = _SUBJECT_ORG.match(note.text, start, end)
-        if not m or not m.group(1).endswith(suffixes) or not is_org(m.group(1)):
+        m = subject.match(note.text, start, end)
+        if not m or len(m.group()) < 3 or not is_org(m.group()):
             continue
-        if any(c.start < m.end() and start < c.end for c in contacts):
+        if any(c.start < m.end() and start < c.end for c in contacts) or _RIVAL_TALK.search(note.text, m.end(), end):
             continue
-        return m.group(1)
+        if re.match(rf"[{CJK}]", note.text[m.end():m.end() + 1]) and m.end() not in note.breaks \
+                and not re.match(r"的|要|说|这边|那边|新|签|定|给|在|已|今|明|下|上", note.text[m.end():]):
+            continue  # the suffix is inside a longer word
+        return m.group()
+    for start, end in note.clauses:  # ... 亿源电池采购
+        m = _ROLE_END.search(note.text, start, end)
+        if m and m.group(1).endswith(suffixes) and is_org(m.group(1)):
+            return m.group(1)
     return None
 
 
@@ -231,3 +267,9 @@ def _org_there(note: Note, contacts: list[Contact]) -> str | None:
                 continue
             return m.group(1)
     return None
+
+
+def company_span(note: Note, customer: dict | None) -> tuple[int, int] | None:
+    company = (customer or {}).get("company")
+    pos = note.text.find(company) if company else -1
+    return (pos, pos + len(company)) if pos >= 0 else None

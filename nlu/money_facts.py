@@ -50,9 +50,14 @@ def money_facts(note: Note, amounts: list[Amount], competitors: list[str]) -> li
     return out
 
 
+_CEILING_AFTER = re.compile(r"(?:块|元)?(?:钱)?(?:以内|之内|以下|封顶|顶天)")
+
+
 def _kind(note: Note, a: Amount, competitors: list[str]) -> tuple[str, int]:
     text = note.text
     start, _ = note.clause_at(a.start)
+    if _CEILING_AFTER.match(text, a.end):
+        return "budget", a.end  # 七千以内能接受
     kind = _nearest_cue(text[start:a.start], competitors)
     if kind:
         return kind, start
@@ -73,7 +78,8 @@ def _strong_patterns():
         "deal": [w for w in data["deal"] if w not in ("签了", "签约了", "签约", "同意了", "已签")],
         "other": data["other"],
         "competitor_price": data["competitor_price"],
-        "quote": ["我们报", "我们的报价", "我们的价格", "我们给", "报了", "报给", "我们报的", "报"],
+        "quote": ["我们报", "我们的报价", "我们的价格", "我们给", "我们报的", "我们卖", "我们标", "我们要", "我方",
+                  "我们", "我司"],
     }
     weak = {"quote": data["quote"]}
     compile_all = lambda groups: [(k, compile_phrases(re.escape(w) for w in v)) for k, v in groups.items()]

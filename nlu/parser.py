@@ -64,9 +64,12 @@ def _parse(text: str, ref: datetime, industry: str | None) -> Extraction:
     if not note.text:
         return empty_extraction()
     contacts = find_contacts(note.text)
-    customer, tied = find_customer(note, contacts)
-    competitors = find_competitors(note, contacts, customer if tied else None)
-    if customer and not tied and customer.get("company") in competitors:
+    customer, strong = find_customer(note, contacts)
+    competitors = find_competitors(note, contacts, customer if strong else None)
+    if customer and customer.get("name") in competitors:  # 柳工的铲车: a brand, not a person
+        rest = [c.name for c in contacts if c.name not in competitors]
+        customer["name"] = rest[0] if rest else None
+    if customer and not strong and customer.get("company") in competitors:
         customer["company"] = None  # TDK那边缺货: a rival, not the customer
         customer = customer if customer["name"] else None
     amounts = find_amounts(note)
