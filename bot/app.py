@@ -61,8 +61,11 @@ class App:
             return None
         return await channel.send(outbound)
 
-    async def send_to_member(self, member_id: int, text: str, buttons=()) -> list[str]:
-        """Sends a text to every chat account the member has on a running channel; the sent keys."""
+    async def send_to_member(self, member_id: int, text: str, buttons=(), *, subject: str = "",
+                             kind: str = "nudge") -> list[str]:
+        """Sends a text to every chat account the member has on a running channel; returns the sent
+        keys. With a subject ("commitment:7") each message is remembered, so the member's reply to
+        it (完成 / 推迟到… / 取消) or a short answer within 10 minutes refers to that subject."""
         from sqlmodel import select
 
         from storage.models import ChannelAccount
@@ -75,6 +78,12 @@ class App:
                 message_id = await self.send(Outbound(channel, chat, text=text, buttons=buttons))
                 if message_id is not None:
                     sent.append(f"{channel}:{chat}:{message_id}")
+        if subject:
+            from storage.conversation_queries import record_sent
+
+            for key in sent:
+                await self.conversation.db(lambda s, key=key: record_sent(
+                    session=s, member_id=member_id, subject=subject, sent_key=key, text=text, kind=kind))
         return sent
 
     async def health(self) -> dict:
@@ -103,7 +112,7 @@ def ensure_demo_team(session, timezone: str, industry: str) -> None:
                                display_name=name)
 
 
-def build_app(config: dict, *, transcriber=None, parse=None, find_times=None, audio_dir=None,
+def build_app(config: dict, *, transcriber=None, parse=None, audio_dir=None,
               with_channels: bool = True) -> App:
     """Everything `salesbot run` needs, built from the config dict."""
     from storage.db import database_url, open_database
@@ -112,11 +121,6 @@ def build_app(config: dict, *, transcriber=None, parse=None, find_times=None, au
     engine, sessions = open_database(database_url(config))
     if parse is None:
         from nlu.parser import parse
-    if find_times is None:
-        try:
-            from nlu.dates import find_times
-        except ImportError:
-            log.warning("nlu.dates is missing: date corrections are off")
     if transcriber is None and with_channels:
         from nlu.asr import Transcriber
 
@@ -128,7 +132,7 @@ def build_app(config: dict, *, transcriber=None, parse=None, find_times=None, au
 
     team_defaults = config.get("team") or {}
     conversation = Conversation(sessions=sessions, stages=stages_from_config(config), parse=parse, send=send,
-                                transcriber=transcriber, find_times=find_times,
+                                transcriber=transcriber,
                                 audio_dir=audio_dir or default_audio_dir(config),
                                 default_industry=team_defaults.get("industry", ""))
     app = App(config=config, engine=engine, sessions=sessions, conversation=conversation, transcriber=transcriber)

@@ -332,7 +332,8 @@ class Conversation:
             heard = await self.transcriber.transcribe_async(note.audio_ref, fmt, catalogue=catalogue)
         except AudioError as exc:
             await self.db(lambda s: note_ops.mark_failed(session=s, note=s.get(Note, note.id), error=str(exc)))
-            await self._deliver(Outbound(note.channel, chat, text=f"这段语音无法识别：{exc}", reply_to=message))
+            await self._deliver(Outbound(note.channel, chat, text=getattr(exc, "user_message", str(exc)),
+                                         reply_to=message))
             return None
         if not heard.text.strip():
             await self.db(lambda s: note_ops.mark_failed(session=s, note=s.get(Note, note.id), error="no speech"))
@@ -583,6 +584,10 @@ class Conversation:
             await self._reply(inbound, "发一条语音或文字笔记给我，或者发送“帮助”查看用法。")
             return
         verb, _, rest = inbound.action.partition(":")
+        if verb in ("cdone", "ccancel") and rest.isdigit():   # buttons under a nudge
+            fix = intents.Correction("done" if verb == "cdone" else "cancel")
+            await self._reply(inbound, await self.db(self._commitment_answer, who, fix, "commitment", int(rest)))
+            return
         note_id_text, _, choice = rest.partition(":")
         if not note_id_text.isdigit():
             return

@@ -43,11 +43,19 @@ def claim_delivery(*, session: Session, member_id: int, key: str, text: str = ""
 def record_card(*, session: Session, member_id: int, note_id: int, sent_key: str, text: str,
                 kind: str = "card", at: datetime | None = None) -> None:
     """Remembers that a card about a note was shown, and as which channel message."""
+    record_sent(session=session, member_id=member_id, subject=f"note:{note_id}", sent_key=sent_key, text=text,
+                kind=kind, at=at)
+
+
+def record_sent(*, session: Session, member_id: int, subject: str, sent_key: str, text: str,
+                kind: str = "nudge", at: datetime | None = None) -> None:
+    """Remembers a message shown to a member about `subject` ("note:12", "commitment:7"), so a reply
+    to it (or a short answer soon after) refers to that subject."""
     at = as_utc(at) if at else utcnow()
     dedupe = f"sent:{sent_key}"[:200]
     if session.exec(select(Notification.id).where(Notification.dedupe_key == dedupe)).first():
         return
-    session.add(Notification(kind=kind, recipient_id=member_id, subject=f"note:{note_id}", text=text[:2000],
+    session.add(Notification(kind=kind, recipient_id=member_id, subject=subject[:200], text=text[:2000],
                              send_at=at, sent_at=at, dedupe_key=dedupe))
     try:
         session.commit()

@@ -238,3 +238,21 @@ def test_cli_note_stores_as_the_member(tmp_path, capsys):
     assert out["state"] == "parsed" and "已记录" in out["replies"][0]
     assert out["extraction"]["dates"][0]["date"] == "2026-03-11"   # --at read in the team's timezone
     assert main(["--db", url, "note", "--user", "没这人", "随便"]) == 2
+
+
+async def test_a_reply_to_a_nudge_hours_later_and_its_buttons(bot):
+    from storage.conversation_queries import record_sent
+
+    rep = bot.member("甲")
+    await bot.say(rep, "张总，A型号订50台，3月15日发货；王总那边下周一回访")
+    first, second = bot.rows(Commitment)
+    bot.now += timedelta(hours=5)
+    with bot.sessions() as s:   # what App.send_to_member records for the scheduler's nudge
+        record_sent(session=s, member_id=first.owner_id, subject=f"commitment:{first.id}",
+                    sent_key="local:甲:nudge-1", text="明天发货", at=bot.now - timedelta(hours=1))
+    replies = await bot.say(rep, "完成", reply_to="nudge-1")
+    assert "已完成" in replies[-1].text
+    states = {c.id: c.state for c in bot.rows(Commitment)}
+    assert states == {first.id: "done", second.id: "open"}
+    replies = await bot.say(rep, action=f"ccancel:{second.id}", reply_to="nudge-2")
+    assert "已取消" in replies[-1].text and bot.rows(Commitment, Commitment.id == second.id)[0].state == "cancelled"

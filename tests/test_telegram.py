@@ -259,3 +259,29 @@ def test_bot_killed_mid_note_answers_it_once_after_restart(tmp_path):
             notes = session.exec(select(Note)).all()
             assert [n.state for n in notes] == ["parsed"]
             assert len(session.exec(select(Member)).all()) == 1
+
+
+async def test_broken_audio_gets_a_clear_answer_and_a_failure_gets_an_apology(bot):
+    rep = bot.fake.user(1007, "小郑")
+    await bot.join(rep)
+    before = len(bot.fake.messages_to(rep["id"]))
+    bot.fake.send_voice(rep, b"OggS" + bytes(range(256)) * 20)
+    answer = await bot.fake.await_for(lambda sent: next(
+        (s for s in sent[before:] if s.chat_id == rep["id"] and "语音" in s.text and s.text != "收到，正在识别…"), None))
+    assert "重新" in answer.text                      # 无法读取这段语音…请重新录制后再发
+    assert [n.state for n in bot.rows(Note)] == ["failed"]
+
+    channel = bot.app.channels["telegram"]
+    real = channel.receive
+
+    async def broken(inbound):
+        raise RuntimeError("database unreachable")
+
+    channel.receive = broken
+    try:
+        apology = await bot.reply(rep, NOTE, "抱歉")
+        assert "稍后再试" in apology.text
+    finally:
+        channel.receive = real
+    card = await bot.reply(rep, "李工，C型号订8台", "已记录")  # polling goes on after the error
+    assert "C型号 8台" in card.text

@@ -10,6 +10,7 @@ Like every channel, this one never touches the database or the parser.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import secrets
 import time
@@ -56,7 +57,7 @@ class LocalChannel:
         self.receive = receive
         self.who = who
         self.demo_accounts = dict(demo_accounts or {})
-        self.sessions: dict[str, str] = {}        # session token -> chat account
+        self.sessions: dict[str, str] = {}        # demo mode: session token -> demo account
         self.chats: dict[str, ChatLog] = {}
         self.blobs: dict[str, Attachment] = {}
         self._seq = itertools.count(1)
@@ -86,13 +87,16 @@ class LocalChannel:
 
     # --- sessions ---------------------------------------------------------------------------
 
-    def _account(self, request: Request) -> tuple[str, str | None]:
-        """(session token, chat account); a new session starts on the first demo account."""
+    def _account(self, request: Request) -> tuple[str, str]:
+        """(session token, chat account). Outside demo mode the account is derived from the token,
+        so a joined browser stays joined across server restarts; in demo mode the session picks a
+        demo account (the first one until the switcher changes it)."""
         token = request.cookies.get(COOKIE, "")
-        if token not in self.sessions:
+        if len(token) < 20:
             token = secrets.token_urlsafe(24)
-            self.sessions[token] = next(iter(self.demo_accounts), None) or f"web-{secrets.token_hex(12)}"
-        return token, self.sessions[token]
+        if not self.demo:
+            return token, "web-" + hashlib.sha256(token.encode()).hexdigest()[:32]
+        return token, self.sessions.setdefault(token, next(iter(self.demo_accounts)))
 
     @staticmethod
     def _with_cookie(response: Response, token: str) -> Response:

@@ -28,6 +28,7 @@ CHANNEL = "telegram"
 MAX_TEXT = 4000           # Telegram allows 4096 characters; long reports are split
 MAX_DOWNLOAD = 20_000_000  # the Bot API's getFile limit
 SORRY = "抱歉，处理这条消息时出了点问题，请稍后再试。"
+TOO_BIG = "文件太大（上限20MB），请分段发送。"
 COMMANDS = [
     ("help", "帮助"), ("today", "今天到期的待办"), ("customer", "客户档案：/customer 张总"),
     ("done", "完成待办：/done 编号"), ("stage", "改阶段：/stage 编号 阶段"), ("pipeline", "销售漏斗"),
@@ -174,6 +175,9 @@ class TelegramChannel:
         media = message.voice or message.audio
         fmt = audio_format(media.mime_type, getattr(media, "file_name", None)) or "ogg"
         data = await self._download(media)
+        if data is None:
+            await message.reply_text(TOO_BIG)
+            return
         voice = Voice(data=data, format=fmt)  # the length is measured when decoding, not trusted
         await self.receive(self._inbound(update, voice=voice, text=message.caption or ""))
 
@@ -184,6 +188,9 @@ class TelegramChannel:
         name = getattr(media, "file_name", None) or "photo.jpg"
         mime = getattr(media, "mime_type", None) or "image/jpeg"
         data = await self._download(media)
+        if data is None:
+            await message.reply_text(TOO_BIG)
+            return
         fmt = audio_format(mime, name)
         if fmt:
             inbound = self._inbound(update, voice=Voice(data=data, format=fmt), text=message.caption or "")
@@ -217,9 +224,10 @@ class TelegramChannel:
             except TelegramError:
                 log.warning("telegram: could not send the apology either")
 
-    async def _download(self, media) -> bytes:
+    async def _download(self, media) -> bytes | None:
+        """The file's bytes; None when it is over what the Bot API lets a bot download."""
         if getattr(media, "file_size", None) and media.file_size > MAX_DOWNLOAD:
-            raise ValueError("file too large to download")
+            return None
         file = await media.get_file()
         return bytes(await file.download_as_bytearray())
 
