@@ -188,6 +188,27 @@ def test_new_year_said_in_late_december():
     assert [d.date for d in find_days("1月15日前到", ref)] == [date(2027, 1, 15)]
 
 
+# --- the holiday calendar itself ----------------------------------------------------------
+
+NOTES_2026_PERIODS = [("元旦", "01-01", "01-03"), ("春节", "02-15", "02-23"), ("清明", "04-04", "04-06"),
+                      ("劳动节", "05-01", "05-05"), ("端午", "06-19", "06-21"), ("中秋", "09-25", "09-27"),
+                      ("国庆", "10-01", "10-07")]
+
+
+@pytest.mark.parametrize("name,first,last", NOTES_2026_PERIODS)
+def test_official_periods_2026_match_the_schema(name, first, last):
+    assert holidays.official_period(name, 2026) == (date.fromisoformat(f"2026-{first}"),
+                                                     date.fromisoformat(f"2026-{last}"))
+
+
+@pytest.mark.parametrize("day,working", [("2026-01-04", True), ("2026-02-14", True), ("2026-02-16", False),
+                                         ("2026-10-10", True), ("2026-10-11", False), ("2026-10-08", True),
+                                         ("2027-10-04", False), ("2027-10-09", False), ("2027-10-08", True)])
+def test_adjusted_working_days(day, working):
+    """Weekend days worked in lieu (2026-01-04 is a Sunday) come from chinese_calendar; 2027 falls back."""
+    assert holidays.is_workday(date.fromisoformat(day)) is working
+
+
 # --- a year chinese_calendar does not know: the lunar-calendar fallback, never raising ----------
 
 REF_2027 = datetime(2027, 3, 1, 10, 0, tzinfo=CST)
