@@ -285,8 +285,8 @@ def _scan(folded: str) -> tuple[_Tok, ...]:
     for m in _NUM_RE.finditer(folded):
         start, end = m.start(), m.end()
         s = m.group()
-        if s[0] in "万亿千仟百佰":  # 千万别, 万一, 百货: leading magnitudes only count in to_number
-            continue
+        if s[0] in "万亿千仟百佰" or len(s) > 24:  # 千万别, 万一, 百货: leading magnitudes only count
+            continue  # in to_number; no real number is 25 characters long
         if _is_code(folded, start, end) or (len(s) >= 10 and _PHONE_RE.fullmatch(s)):
             continue
         if s[-1] == "千" and len(s) > 1 and folded[end: end + 1] in ("克", "瓦"):
@@ -349,11 +349,14 @@ def find_numbers(text: str) -> list[tuple[Span, int | float]]:
     folded = _fold(text)
     out: list[tuple[Span, int | float]] = []
     taken_until = -1
-    fractions = {m.start(): m for m in _FRACTION_SPAN_RE.finditer(folded)} if "分之" in folded else {}
+    fractions = list(_FRACTION_SPAN_RE.finditer(folded)) if "分之" in folded else []
+    fi = 0
     for tok in _scan(folded):
         if tok.start < taken_until:
             continue
-        fm = next((m for s, m in fractions.items() if s <= tok.start < m.end()), None)
+        while fi < len(fractions) and fractions[fi].end() <= tok.start:
+            fi += 1
+        fm = fractions[fi] if fi < len(fractions) and fractions[fi].start() <= tok.start else None
         if fm is not None:
             v = to_number(fm.group())
             if v is not None:
@@ -431,14 +434,17 @@ def find_quantities(text: str, units: Iterable[str] = ()) -> list[Quantity]:
     extra = tuple(units) if not isinstance(units, str) else (units,)
     unit_re, noun_re = _unit_res(extra) if extra else (_UNIT_RE_DEFAULT, _NOUN_RE_DEFAULT)
     money = _money(folded)
+    in_money = bytearray(len(folded))
+    for m in money:
+        in_money[m.start:m.end] = b"\x01" * (m.end - m.start)
     found: list[Quantity] = []
     for tok in toks:
-        if any(m.start <= tok.start < m.end for m in money) or _excluded_before(folded, tok.start):
+        if in_money[tok.start] or _excluded_before(folded, tok.start):
             continue
         q = _quantity_at(text, folded, tok, unit_re, noun_re)
         if q is not None:
             found.append(q)
-    return _package_and_specs(text, folded, found, money)
+    return _package_and_specs(text, folded, found, {m.start for m in money}, {m.end for m in money})
 
 
 def _quantity_at(text, folded, tok, unit_re, noun_re) -> Quantity | None:
@@ -483,7 +489,7 @@ def _is_package_after(t: str, pos: int) -> bool:
     return not c or not (c in _D or c in "0123456789十")
 
 
-def _package_and_specs(text, folded, found: list[Quantity], money: list[Money]) -> list[Quantity]:
+def _package_and_specs(text, folded, found: list[Quantity], money_starts: set[int], money_ends: set[int]) -> list[Quantity]:
     out: list[Quantity] = []
     i = 0
     while i < len(found):
@@ -509,7 +515,7 @@ def _package_and_specs(text, folded, found: list[Quantity], money: list[Money]) 
         if glued:  # 六平方三万米: the first is the product's spec
             i += 1
             continue
-        if _is_per_unit(folded, q, money):
+        if _is_per_unit(folded, q, money_starts, money_ends):
             i += 1
             continue
         if _PACKAGE_BEFORE_RE.search(folded, max(0, q.start - 8), q.start):
@@ -523,21 +529,21 @@ def _package_and_specs(text, folded, found: list[Quantity], money: list[Money]) 
     return out
 
 
-def _is_per_unit(t: str, q: Quantity, money: list[Money]) -> bool:
+def _is_per_unit(t: str, q: Quantity, money_starts: set[int], money_ends: set[int]) -> bool:
     """一吨 after a price (十四万八一吨, 五十块 一吨) or 一个 before one (一个 才 九十): a unit price."""
     if q.value != 1:
         return False
     j = q.start - 1
     while j >= 0 and t[j] == " ":
         j -= 1
-    if any(m.end == j + 1 for m in money) or (j >= 0 and t[j] in "块元钱"):
+    if (j + 1) in money_ends or (j >= 0 and t[j] in "块元钱"):
         return True  # 十四万八一吨, 五十块 一吨
     if t[q.end:].lstrip(" ")[:1] == "比":
         return True  # 一米比我们便宜三块: a comparison per unit
     k = q.end
     while k < len(t) and k - q.end < 5 and (t[k] == " " or t[k] in "才只要就卖是报价格单每"):
         k += 1
-    return any(m.start == k for m in money)
+    return k in money_starts
 
 
 def _with_kind(q: Quantity, kind: str) -> Quantity:
@@ -552,6 +558,8 @@ def find_specs(text: str) -> list[Quantity]:
     out: list[Quantity] = []
     for m in _NUM_RE.finditer(folded):
         s = m.group()
+        if len(s) > 24:
+            continue
         v = _value(s) if s[0].isdigit() else _int_part(s) if "点" not in s else _value(s)
         if v is None:
             continue
@@ -561,12 +569,14 @@ def find_specs(text: str) -> list[Quantity]:
             out.append(Quantity(m.start(), end, text[m.start():end], v, u.group(), "spec"))
     quantities = find_quantities(text)
     counted = {(q.start, q.end) for q in quantities}
+    later = {q.start for q in quantities if q.value != 1}
+    taken = {o.start for o in out}
     unit_re = _UNIT_RE_DEFAULT
     for tok in _scan(folded):
         u = unit_re.match(folded, tok.end)
         if not u or (tok.start, u.end()) in counted or tok.value == 1:
             continue
-        if any(q.start == u.end() and q.value != 1 for q in quantities) and not any(o.start == tok.start for o in out):
+        if u.end() in later and tok.start not in taken:
             out.append(Quantity(tok.start, u.end(), text[tok.start:u.end()], tok.value, u.group(), "spec"))
     return sorted(out, key=lambda q: q.start)
 
@@ -806,6 +816,8 @@ def _block_is_money(t: str, tok: _Tok, end: int, before: list[Money]) -> bool:
     pieces right after a product noun (地砖两千块) or before one (一块组件)."""
     if t[end: end + 1] == "钱" or _per_unit_follows(t, end):
         return True
+    if before and _RANGE_RE.fullmatch(t[before[-1].end: tok.start]):
+        return True  # 五块到六块: the upper end of a price range
     pre = t[max(0, tok.start - 12): tok.start]
     if (_CUE_RE.search(pre) and not _EACH_BEFORE.search(pre)) or _MIN_BEFORE.search(pre) or _MAX_BEFORE.search(pre):
         return True
@@ -833,31 +845,35 @@ def _finish(t: str, start: int, end: int, amount: float, keep_start: int | None 
 
 
 def _ranges(t: str, toks: tuple[_Tok, ...], found: list[Money]) -> list[Money]:
-    """5.6到5.78元: the bare lower end of a money range is money too; ends get min / max bounds."""
-    out = list(found)
-    for tok in toks:
-        if t[tok.end: tok.end + 1] not in _RANGE_CHARS or any(m.start <= tok.start < m.end for m in out):
+    """5.6到5.78元, 三千到三千五: both ends of a money range are money (a bare end too);
+    the ends get min / max bounds."""
+    by_start = {m.start: m for m in found}
+    covered = bytearray(len(t) + 1)
+    for m in found:
+        covered[m.start:m.end] = b"\x01" * (m.end - m.start)
+    tok_at = {k.start: k for k in toks}
+    for tok in toks:  # a bare lower end before a money upper end
+        if t[tok.end: tok.end + 1] not in _RANGE_CHARS or covered[tok.start]:
             continue
         r = _RANGE_RE.match(t, tok.end)
-        if not r or _DIFF_RE.search(t[max(0, tok.start - 6): tok.start]) or _measure_follows(t, tok.end):
+        if not r or r.end() not in by_start or _measure_follows(t, tok.end) \
+                or _DIFF_RE.search(t[max(0, tok.start - 6): tok.start]):
             continue
-        hi = next((m for m in out if m.start == r.end()), None)
-        if hi is not None:
-            out.append(Money(tok.start, tok.end, "", tok.value, "min", hi.per))
-            out[out.index(hi)] = Money(hi.start, hi.end, "", hi.amount, "max", hi.per)
-    for i, m in enumerate(out):
-        if t[m.end: m.end + 1] not in _RANGE_CHARS:
+        by_start[tok.start] = Money(tok.start, tok.end, "", tok.value, None, by_start[r.end()].per)
+    for start in sorted(by_start):
+        lo = by_start[start]
+        if lo.bound is not None or t[lo.end: lo.end + 1] not in _RANGE_CHARS:
             continue
-        r = _RANGE_RE.match(t, m.end)
-        hi = next((h for h in out if r and h.start == r.end()), None)
-        if hi is None and r and m.bound is None:  # 三千到三千五之间: the bare upper end
-            tok = next((k for k in toks if k.start == r.end()), None)
-            if tok is not None and not tok.lone and not _measure_follows(t, tok.end) \
-                    and not _RATIO_AFTER.match(t, tok.end):
-                hi = Money(tok.start, tok.end, "", tok.value, None, m.per)
-                out.append(hi)
-        if hi is not None and m.bound is None:
-            out[i] = Money(m.start, m.end, "", m.amount, "min", m.per)
-            j = out.index(hi)
-            out[j] = Money(hi.start, hi.end, "", hi.amount, "max", hi.per)
-    return sorted(out, key=lambda m: m.start)
+        r = _RANGE_RE.match(t, lo.end)
+        if not r:
+            continue
+        hi = by_start.get(r.end())
+        if hi is None:  # a bare upper end: 三千到三千五之间
+            tok = tok_at.get(r.end())
+            if tok is None or tok.lone or _measure_follows(t, tok.end) or _RATIO_AFTER.match(t, tok.end):
+                continue
+            hi = Money(tok.start, tok.end, "", tok.value, None, lo.per)
+        if hi.bound is None:
+            by_start[lo.start] = Money(lo.start, lo.end, "", lo.amount, "min", lo.per)
+            by_start[hi.start] = Money(hi.start, hi.end, "", hi.amount, "max", hi.per)
+    return [by_start[k] for k in sorted(by_start)]

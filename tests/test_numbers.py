@@ -369,3 +369,8 @@ def test_money_ranges(text, expected):
 @pytest.mark.parametrize("text", ["X3-200", "电话0571-88888888", "型号AB-3000"])
 def test_dashed_codes_and_phones_are_not_numbers(text):
     assert find_numbers(text) == []
+
+
+@pytest.mark.parametrize("text", ["一" * 5000, "1" * 5000, "1,000" * 2000, "五十台" * 2000, "报价五十到六十，" * 500])
+def test_long_inputs_are_read_without_error(text):
+    find_numbers(text), find_quantities(text), find_money(text), find_specs(text)
