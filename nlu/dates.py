@@ -6,9 +6,22 @@ ref has none). `find_days(text, ref)` keeps the day-level dates a sales note men
 resolution table of NOTES_SCHEMA.md (which differs from Duckling in a few places: holidays are their
 first official day, 周末 is Saturday, vague expressions and durations give nothing).
 
-How it works: one precompiled regex finds atoms (a date, a weekday, a part of day, a clock time, a
-holiday …); small rules then merge neighbours (weekday + date, day + part of day + clock time,
-X + 之前, holiday + 前/后, A 到 B) the way Duckling's rules compose tokens. Pure: no I/O, no network.
+How it works: regexes find atoms (a date, a weekday, a part of day, a clock time, a holiday …),
+each position tried only with the atoms that can start with its character; small rules then merge
+neighbours (weekday + date, day + part of day + clock time, X + 之前, holiday + 前/后, A 到 B) the way
+Duckling's rules compose tokens. Pure: no I/O, no network.
+
+Readings where we part from Duckling's corpus, on purpose:
+- 三天后 / 两周后 / 两个月后 are the day N units on (r+3, r+14, same day two months on), not Duckling's
+  interval "the next N days"; N小时后 / N分钟后 are that instant. 两天前 keeps Duckling's interval
+  (start r-2); its day is r-2. 三年后 is year grain.
+- 下周三 is Wednesday of next week and 这周一 this week's Monday (NOTES_SCHEMA), bare 周X the next X
+  strictly after r; 3月1日 before r is next year's unless the clause reports a past event (了, 已, 过).
+- A clock time with a day but no part of day reads 1-6 o'clock as afternoon (明天三点 = 15:00); a bare
+  一点 / 两点 / 有三点 needs a part of day or a day to count as a time (便宜一点, 两点要求).
+- holiday前 / holiday后 resolve by the official calendar (国庆前 = 09-30, 国庆后 = the first working day
+  after the holiday); a bare holiday in find_times is its festival day (春节 = 正月初一), in find_days its
+  first official holiday day (春节 2026 = 02-15).
 """
 from __future__ import annotations
 
