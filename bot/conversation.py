@@ -80,6 +80,22 @@ def reply_target(note: Note) -> tuple[str, str | None]:
     return chat, message or None
 
 
+ANSWER_FILLERS = set("是就吧呢啊呀的那天之前前左右号哦嗯好") | set(intents.PUNCT)
+
+
+def date_only(text: str, ref: datetime) -> bool:
+    """True when the message is a date expression and filler only (下周三 / 就3月18日吧), so
+    "明天送货" stays a note even right after the bot asked which day."""
+    cleaned = intents.clean(text)
+    try:
+        from nlu.dates import find_times
+    except ImportError:
+        return len(cleaned) <= 8
+    for found in find_times(cleaned, ref):
+        cleaned = cleaned.replace(found.to_json()["text"], "", 1)
+    return all(ch in ANSWER_FILLERS for ch in cleaned)
+
+
 class Conversation:
     """One per process. `send` delivers an Outbound through the right channel and returns its id."""
 
@@ -418,12 +434,12 @@ class Conversation:
     # --- commands, corrections, answers, buttons --------------------------------------------------
 
     def _open_question(self, who: Who, text: str) -> Question | None:
-        """A pending "which day?" question this message answers with a date only."""
+        """A pending "which day?" question that this message answers with a date and nothing else."""
         question = self._questions.get(who.member_id)
         if question is None or self.clock() - question.asked_at > CONTEXT:
             return None
-        day = self._day(text, datetime.now(who.tz))
-        return question if day is not None and len(intents.clean(text).strip(intents.PUNCT)) <= 12 else None
+        ref = datetime.now(who.tz)
+        return question if self._day(text, ref) is not None and date_only(text, ref) else None
 
     def _day(self, text: str, ref: datetime) -> date | None:
         """The one calendar day a short expression names (3月18日, 下周三), read by the parser's own

@@ -256,3 +256,12 @@ async def test_a_reply_to_a_nudge_hours_later_and_its_buttons(bot):
     assert states == {first.id: "done", second.id: "open"}
     replies = await bot.say(rep, action=f"ccancel:{second.id}", reply_to="nudge-2")
     assert "已取消" in replies[-1].text and bot.rows(Commitment, Commitment.id == second.id)[0].state == "cancelled"
+
+
+async def test_a_dated_note_right_after_the_question_stays_a_note(bot):
+    rep = bot.member("甲")
+    await bot.say(rep, "王经理说过段时间再联系")
+    replies = await bot.say(rep, "明天给李总送货")
+    assert "已记录 #2" in replies[-1].text
+    replies = await bot.say(rep, "就3月18日吧")
+    assert "已更新 #1" in replies[-1].text and "3月18日" in replies[-1].text

@@ -29,6 +29,7 @@ COOKIE = "salesbot_session"
 MAX_UPLOAD = 25_000_000
 KEEP_MESSAGES = 300     # per chat, in memory: the page's history since the server started
 POLL_SECONDS = 25
+KEEP_BLOBS = 200        # images and files the page can still fetch
 
 Receive = Callable[[Inbound], Awaitable[None]]
 WhoIs = Callable[[str, str], Awaitable[dict | None]]   # (channel, account) -> {"name", "role", "team"}
@@ -173,6 +174,8 @@ class LocalChannel:
             if attachment:
                 blob_id = uuid.uuid4().hex
                 self.blobs[blob_id] = attachment
+                for old in list(self.blobs)[:-KEEP_BLOBS]:
+                    del self.blobs[old]
                 message[kind] = {"url": f"/chat/blob/{blob_id}", "name": attachment.filename}
         self._chat(outbound.chat_id).add(message)
         return message_id
