@@ -46,10 +46,14 @@ def money_facts(note: Note, amounts: list[Amount], competitors: list[str]) -> li
         kind, cue_at = _kind(note, a, competitors)
         if kind == "quote" and signed and not a.per and not _UNIT_PRICE.search(note.text[max(0, a.start - 6):a.start]):
             kind = "deal"
-        out.append({"amount": a.amount, "kind": kind})
+        fact = {"amount": a.amount, "kind": kind}
+        if kind == "other" and _COUNTER.search(note.text, max(0, a.start - 8), a.start):
+            fact["counter"] = True  # the customer's counter-offer; dropped before output
+        out.append(fact)
     return out
 
 
+_COUNTER = re.compile(r"想|只肯|肯给|压到|降到|砍到|还价|只给|最多给|只愿意|希望")
 _CEILING_AFTER = re.compile(r"(?:块|元)?(?:钱)?(?:以内|之内|以下|封顶|顶天)")
 
 

@@ -54,7 +54,12 @@ def _guards():
 _SUPPLIER_SIDE = ("delivery_time", "quality", "service", "spec")
 
 
-def find_objections(note: Note, price_gap: bool = False, competitors: list[str] = ()) -> list[str]:
+# Waiting for money or goods is a payment or delivery matter, not a delayed decision.
+_WAIT = re.compile(r"^(?:等|要等|得等)")
+_WAIT_FOR_MONEY_OR_GOODS = re.compile(r"付|结|钱|款|账期|才能到|到货|发货|交期|船期|[一二两三四五六七八九十\d]+天|来不及|等不了")
+
+
+def find_objections(note: Note, money: list[dict] = (), competitors: list[str] = ()) -> list[str]:
     """Objection categories in the order first raised."""
     negation, cancels, ours, praise = _guards()
     praised = bool(praise and praise.search(note.text))
@@ -65,7 +70,10 @@ def find_objections(note: Note, price_gap: bool = False, competitors: list[str] 
             continue
         rival_subject = any(clause.startswith(c) for c in competitors)
         for pos, category, phrase in _matches(clause, note.pack):
-            if rival_subject and category in _SUPPLIER_SIDE and not re.search(r"比我们|我们的?", clause[:pos + len(phrase)]):
+            if category in _SUPPLIER_SIDE and (rival_subject or any(clause[:pos].endswith(c) for c in competitors)) \
+                    and not re.search(r"比我们|我们的?", clause[:pos + len(phrase)]):
+                continue  # TDK那边缺货, 除非得力断货: said of a rival
+            if category == "decision_delay" and _WAIT.match(phrase) and _WAIT_FOR_MONEY_OR_GOODS.search(clause):
                 continue
             if negation.search(clause[max(0, pos - 3):pos]) and not phrase.startswith(("不", "没")):
                 continue
@@ -75,18 +83,39 @@ def find_objections(note: Note, price_gap: bool = False, competitors: list[str] 
             if praised and category in ("price", "competitor") and (category == "competitor" or _COMPARATIVE.search(phrase)):
                 continue
             found.setdefault(category, start + pos)
-    if price_gap and "price" not in found and not praised:
-        found["price"] = len(note.text)
+    for category in _money_objections(money):
+        if category == "price" and (praised or cancels["price"].search(note.text)):
+            continue
+        found.setdefault(category, len(note.text))
     return sorted(found, key=found.get)
 
 
+def _money_objections(money) -> list[str]:
+    """Objections the amounts show even unsaid: a rival's or the customer's price under our quote
+    (电装才九十，我们报一百一; 他只肯给二百五) is price; our quote over their budget is budget."""
+    by_kind: dict[str, list[float]] = {}
+    for m in money:
+        by_kind.setdefault(m["kind"], []).append(m["amount"])
+    quotes = by_kind.get("quote", [])
+    out = []
+    if quotes and min(by_kind.get("competitor_price", []) + by_kind.get("other", []) + [float("inf")]) < max(quotes):
+        if by_kind.get("competitor_price") or any(m.get("counter") for m in money):
+            out.append("price")
+    if quotes and by_kind.get("budget") and max(quotes) > max(by_kind["budget"]):
+        out.append("budget")
+    return out
+
+
 def _matches(clause: str, pack: Pack | None):
+    """Phrase matches; a span once taken is only reused by another category for the very same span
+    (不会换: competitor and decision_delay)."""
     taken: list[tuple[int, int]] = []
     for pattern, category in _compiled(pack):
         for m in pattern.finditer(clause):
-            if m.end() == m.start():
+            span = (m.start(), m.end())
+            if span[0] == span[1]:
                 continue
-            if any(m.start() < b and a < m.end() for a, b in taken):
+            if any(span[0] < b and a < span[1] and (a, b) != span for a, b in taken):
                 continue
-            taken.append((m.start(), m.end()))
+            taken.append(span)
             yield m.start(), category, m.group(0)

@@ -82,7 +82,9 @@ def _parse(text: str, ref: datetime, industry: str | None) -> Extraction:
     for item in items:
         del item["_start"], item["_end"]
     dates = date_facts(note, days, item_spans)
-    objections = find_objections(note, price_gap=_rival_cheaper(money), competitors=competitors)
+    objections = find_objections(note, money, competitors)
+    for m in money:
+        m.pop("counter", None)
     out = {"customer": customer, "items": items, "dates": dates, "money": money,
            "objections": objections, "competitors": competitors}
     if note.pack is not None:
@@ -96,10 +98,3 @@ def _spans(text: str, names) -> list[tuple[int, int]]:
         if name:
             out += [(m.start(), m.end()) for m in re.finditer(re.escape(name), text)]
     return out
-
-
-def _rival_cheaper(money: list[dict]) -> bool:
-    """A competitor's price below our quote is a price objection even unsaid (电装才九十，我们报一百一)."""
-    rival = [m["amount"] for m in money if m["kind"] == "competitor_price"]
-    ours = [m["amount"] for m in money if m["kind"] == "quote"]
-    return bool(rival and ours and min(rival) < max(ours))
