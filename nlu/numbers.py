@@ -78,7 +78,7 @@ MONEY_CUES: tuple[str, ...] = (
     "成交价", "合同额", "合同价", "合同金额", "金额", "总额", "总金额", "一口价", "开价", "出价", "要价", "标价",
     "限价", "底价", "报了", "报的", "报", "年费", "月费", "服务费", "培训费", "费用", "运费", "定金", "订金",
     "保证金", "押金", "首付", "首款", "尾款", "货款", "全款", "人均", "才卖", "才", "只要", "只卖", "卖",
-    "降到", "压到", "砍到", "谈到", "给到", "做到", "控制在", "花了", "付了", "收了", "们标", "月供", "租金", "月租", "年租", "个价",
+    "降到", "压到", "砍到", "谈到", "给到", "做到", "控制在", "花了", "付了", "收了", "们标", "报到", "月供", "租金", "月租", "年租", "个价",
     "经费", "资金", "想要", "肯给", "只给", "只肯出", "出到",
 )
 
@@ -455,12 +455,11 @@ def _quantity_at(text, folded, tok, unit_re, noun_re) -> Quantity | None:
     if not m or tok.value == 0 and folded[tok.start] == "零":
         return None
     unit, end = m.group(), m.end()
-    if _NOT_UNIT_RE.match(folded, pos) or _TIME_AFTER_GE.match(folded, pos) or folded[end: end + 1] == "装":
+    n = noun_re.match(folded, end + (folded[end: end + 1] == " ")) if unit == "个" else None
+    if n:  # 八十个账号, 两个点位: the counting noun is the unit
+        unit, end = n.group(), n.end()
+    elif _NOT_UNIT_RE.match(folded, pos) or _TIME_AFTER_GE.match(folded, pos) or folded[end: end + 1] == "装":
         return None
-    if unit == "个":
-        n = noun_re.match(folded, end + (folded[end: end + 1] == " "))
-        if n:
-            unit, end = n.group(), n.end()
     if unit in ("个", "份") and unit == m.group():
         if folded[tok.start] == "一" and tok.end - tok.start == 1 and _HAN.match(folded[end: end + 1] or "a") \
                 and folded[end] not in _VERB_AFTER_YIGE:
@@ -486,7 +485,7 @@ def _is_package_after(t: str, pos: int) -> bool:
     if not m:
         return False
     c = t[m.end(): m.end() + 1]
-    return not c or not (c in _D or c in "0123456789十")
+    return not c or not (c in _D or c in "0123456789十" or _HAN.match(c))
 
 
 def _package_and_specs(text, folded, found: list[Quantity], money_starts: set[int], money_ends: set[int]) -> list[Quantity]:
@@ -541,7 +540,7 @@ def _is_per_unit(t: str, q: Quantity, money_starts: set[int], money_ends: set[in
     if t[q.end:].lstrip(" ")[:1] == "比":
         return True  # 一米比我们便宜三块: a comparison per unit
     k = q.end
-    while k < len(t) and k - q.end < 5 and (t[k] == " " or t[k] in "才只要就卖是报价格单每"):
+    while k < len(t) and k - q.end < 5 and (t[k] == " " or t[k] in "才只要就卖是报价格单每大概约差不多"):
         k += 1
     return k in money_starts
 
@@ -609,10 +608,12 @@ _MAX_AFTER = re.compile(r"\s?(?:以下|以内|之内|内|封顶)")
 _MIN_AFTER = re.compile(r"\s?(?:以上|起步|起)")
 _CUE_RE = re.compile(
     rf"(?:{_alternation(MONEY_CUES)}|[\u4e00-\u9fff]费|每[\u4e00-\u9fff])"
-    r"(?:\s?(?:每[\u4e00-\u9fff]|分别是|分别|都是|差不多|大概|大约|估计|一共|总共|左右|只剩|还剩|剩下|剩|只有|还有|是|为|在|按|约|就|才|只|也|了|的|要|给|报|:|,|：|，))*\s?$"
+    r"(?:\s?(?:每[\u4e00-\u9fff]|分别是|分别|都是|差不多|大概|大约|估计|一共|总共|左右|只剩|还剩|剩下|剩|只有|还有"
+    r"|不超过|不低于|最多|最高|至少|最少|起码|顶多|控制在|是|为|在|按|约|就|才|只|也|了|的|要|给|报|:|,|：|，))*\s?$"
 )
 # 一箱两千八, 一个授权 四千五, 一平二百八: a unit price said unit first
-_PER_BEFORE_RE = re.compile(r"一(?:个)?\s?([\u4e00-\u9fff]{1,2}?)\s?(?:是|要|卖|才|就|只要|报|报价|价格|:)?\s?$")
+_PER_BEFORE_RE = re.compile(
+    r"一(?:个)?\s?([\u4e00-\u9fff]{1,2}?)\s?(?:是|要|卖|才|就|只要|报|报价|价格|大概|大约|约|差不多|:)?\s?$")
 _NUMERAL_CHARS = frozenset(_D + _M + "0123456789第")
 _CEILING_AFTER = re.compile(r"\s?(?:以内|以下|封顶)")
 # what may follow a money word without making it a measure of something else

@@ -374,3 +374,16 @@ def test_dashed_codes_and_phones_are_not_numbers(text):
 @pytest.mark.parametrize("text", ["一" * 5000, "1" * 5000, "1,000" * 2000, "五十台" * 2000, "报价五十到六十，" * 500])
 def test_long_inputs_are_read_without_error(text):
     find_numbers(text), find_quantities(text), find_money(text), find_specs(text)
+
+
+@pytest.mark.parametrize("text,quantities,money", [
+    ("现在每吨报到四千二", [], [(4200, None)]),
+    ("价格每吨不超过八千五", [], [(8500, "max")]),
+    ("先做两个点位的试点,一个点位大概五万", [(2, "点位", "count")], [(50000, None)]),
+    ("三十个门店每个门店两套收银机", [(30, "门店", "count"), (2, "套", "count")], []),
+    ("A4纸一百箱,每箱五包,一包五百张", [(100, "箱", "count"), (5, "包", "package"), (500, "张", "package")], []),
+    ("签了三年的框架协议,每年不低于三百万", [], [(3000000, "min")]),
+])
+def test_mixed_sentences(text, quantities, money):
+    assert [(q.value, q.unit, q.kind) for q in find_quantities(text)] == quantities
+    assert [(m.amount, m.bound) for m in find_money(text)] == money
