@@ -461,6 +461,9 @@ class Conversation:
             await self._answer_date(who, inbound, answer)
             return
         context = await self.db(self._context, who, inbound)
+        if context is None and fix.kind in ("confirm", "done", "cancel", "retract"):
+            await self._reply(inbound, "要处理哪一条？请直接回复那张卡片或提醒，或者发送：完成 编号")
+            return
         if context is None or (fix.kind == "quantity" and fix.target and not await self._has_item(context, fix.target)):
             note_id = await self._record(who, inbound)     # not about a card after all: a new note
             if note_id:
