@@ -150,6 +150,8 @@ def is_org(phrase: str | None) -> bool:
         return False
     if _DEPARTMENT_END.search(phrase) and not phrase.endswith(suffixes):
         return False
+    if _DATE_START.match(phrase) and re.search(r"前|后|[发送到交]", phrase):
+        return False  # 周五前发物流
     types, trades, longest = _type_words()
     return not type_only(phrase) and not _all_trade(phrase, trades, longest)
 
@@ -176,12 +178,13 @@ def _all_trade(s: str, trades, longest: int) -> bool:
 
 
 # Company names hold no quantities, dates or the verbs of a sentence.
-_QUANTITY_IN = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:[台箱件套吨个袋瓶桶盒米斤张把只颗片条包本卷块元]|天|号|月|周)|今天|明天|后天|昨天|下周|这周|周[一二三四五六日末]")
+_QUANTITY_IN = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:[台箱件套吨个袋瓶桶盒米斤张把只颗片条包本卷块元]|天|号|月|周)|今天|明天|后天|昨天|下周|这周")
 _VERB_IN = re.compile(r"[说要让觉得是了在把被给跟]|我们|他们|她们|响应|售后|开了|开的")
 _NOT_A_NAME = re.compile(
     r"^[个一这那每些各该]|(?<!协|商|工|金)会$|展厅|现场|仓库|办公室|会议室|单子|订单|项目$|"
     r"(?:这块|那块|方面|工程师|经理|主任|老师|师傅)$"
 )
+_DATE_START = re.compile(r"周[一二三四五六日末]|星期|礼拜|[\d一二三四五六七八九十]+[月号日]|下周|这周|本周|月底|年底")
 _DEPARTMENT_END = re.compile(r"(?:科|处|部|室|班)$")
 _RIVAL_TALK = re.compile(r"比我们|便宜|报价低|价格低|主供|一直在用|用惯|倾向")
 _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道|工业园|园区|开发区)$")

@@ -20,7 +20,7 @@ KINDS = ("delivery", "followup", "meeting", "payment", "trial", "deadline", "oth
 # 签约后一周内: counted from an event, not from the note's date.
 _EVENT_RELATIVE = re.compile(r"(?:[一二两三四五六七八九十\d]+|半)个?(?:天|日|周|星期|礼拜|月)(?:后|内|以内|之内)")
 _BARE_SPAN = re.compile(r"(?:[一二两三四五六七八九十百\d]+|半)个?(?:天|日|周|星期|礼拜|月)")
-_TRIAL_ORDER = re.compile(r"试用|试点|试样|送样|样品|POC|测试")
+_TRIAL_ORDER = re.compile(r"试用|试点|试样|送样|样品|POC|测试|先试(?!销)")
 # 8.8级, 10.9级: a grade, not 8月8日.
 _NOT_A_DAY_AFTER = re.compile(r"[级寸米吨万元块倍毫厘公斤克升伏瓦%个只台套件]|mm|kg|kw|KW|V\b")
 # A festival naming a season, not a day (春节团购, 中秋礼盒).
@@ -82,12 +82,13 @@ def _split_at_pauses(note: Note, days: list) -> list:
         if not cut:
             out.append(day)
             continue
-        tail = max(cut)
-        again = [d for d in find_days(note.text[tail:day.end_index], note.ref) if d.start_index == 0]
-        if not again:
+        for tail in sorted(cut):
+            again = [d for d in find_days(note.text[tail:day.end_index], note.ref) if d.start_index == 0]
+            if again:
+                out += [type(day)(d.text, tail + d.start_index, tail + d.end_index, d.date) for d in again]
+                break
+        else:
             out.append(day)  # 这周五 之前: the pause changes nothing
-        for d in again:
-            out.append(type(day)(d.text, tail + d.start_index, tail + d.end_index, d.date))
     return out
 
 
@@ -110,18 +111,19 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
     i = note.clause_index(start)
     if status == "reported" and day.date == note.ref.date():
         visit = _VISIT.search(text, end, ce)
-        if visit and (kind not in ("delivery", "payment", "trial") or cue[0] + end > visit.start() and cue in after):
-            return "meeting"  # 今天去立讯精密做了视觉方案演示
+        if kind not in ("delivery", "payment", "trial") or visit and cue in after and cue[0] + end > visit.start():
+            return "meeting"  # 今天去立讯精密做了视觉方案演示, 今天先把资料留下了
     deliverables = _deliverables()
-    if deliverables and kind in (None, "delivery", "other", "followup") and deliverables.search(text[cs:ce]):
-        return "deadline"  # 下周五之前交8D报告
+    if deliverables and (kind in (None, "delivery", "other", "followup") and deliverables.search(text, end, ce)
+                         or kind in (None, "other") and deliverables.search(text, cs, start)):
+        return "deadline"  # 下周五之前交8D报告, 新价格表月底前要做出来
     if kind is None and any(cs <= a < ce for a, _ in item_spans):
         return "delivery"  # DMF年底前要三十吨
     if kind is None and i > 0:
         ps, pe = note.clauses[i - 1]
         if deliverables and deliverables.search(text[ps:pe]):
             return "deadline"  # 得重新出图纸，下周五前给他
-        prev = _cues_in(text[ps:pe])
+        prev = [c for c in _cues_in(text[ps:pe]) if c[2] in ("trial", "payment", "deadline")]
         kind = prev[-1][2] if prev else None
     if kind is None:
         kind = "delivery" if item_spans else "other"

@@ -31,19 +31,25 @@ class Line:
 _TRAIL_RE = re.compile(
     r"(?:每个?月|每年|每周|每天|每季度|一个月|一年|一季度|一周|今年|明年|年底前?|月底前?|年内|下个月|这个月|本月|"
     r"下周|这周|本周|上半年|下半年|大概|大约|差不多|一共|总共|至少|左右|先要|先拿|先送|先给|先寄|先订|先试销|试销|"
-    r"先试用|试用|订了|要了|签了|买了|进了|采购|订购|下单|追加|准备|打算|计划|预计|还要|需要|想要|只要|能交|要交)$"
+    r"先试用|试用|订了|要了|签了|买了|进了|采购|订购|下单|追加|准备|打算|计划|预计|还要|需要|想要|只要|能交|要交|"
+    r"固定|稳定|稳定供|每月稳定供|长期|只能|先买|覆盖|重新|原来|现在|改成|改为)$"
 )
+# Verbs after which the product may follow the quantity (先拿两吨生物有机肥, 签了一千吨磷酸锰铁锂).
+_ORDER_VERB = re.compile(r"(?:拿|寄|要|订|签了?|买|放|进|试|送|给|上|备|采购|订购|报的|报了|做)(?:了)?$")
+_VERB_END = re.compile(r"(?:掉|出来|起来|下来|过来|过去|完|好)$")
 # Single-word (jieba token) fillers between a product and its quantity.
 _TRAILING = frozenset("""大概 大约 约 差不多 一共 总共 共计 先 再 还 又 要 了 订 订购 下单 买 购买 采购 拿 进 试用 试 送 发
 给 寄 需要 想要 准备 打算 报 加 追加 补 退 换 放 是 各 都 就 也 只 左右 首批 来 用 上 计划 预计 至少 暂定 初步 可能 能
-可以 得 共 总量 数量 一次 一次性 签 定 备 备货 上 进货 交""".split())
+可以 得 共 总量 数量 一次 一次性 签 定 备 备货 上 进货 交 每月 每个 月 明年 今年 固定 稳定 长期 只能 同意 答应
+覆盖 重新 原来 现在 改成 改为 先放 临时 供""".split())
 # Where a product phrase starts: after one of these tokens (the last one wins).
 _NP_STOP = frozenset("""的 说 了 要 把 给 和 跟 是 在 让 订 买 拿 送 发 先 再 还 都 就 也 约 那边 这边 那里 这里 他们 我们
 她们 咱们 订购 购买 采购 下单 进 需要 想要 准备 打算 报 报了 追加 有 用 试用 要求 还有 以及 及 或者 或 另外 加上 寄
-签 签了 定了 订了 只要 能 交 到 做 过去 试 试试 里 上 下""".split())
+签 签了 定了 订了 只要 能 交 到 做 过去 试 试试 里 上 下 只能 同意 答应 覆盖 重新 原来 现在 改成 改为 放 先放 临时 稳定
+固定 每月 每个 供 砍掉 测出来 出来""".split())
 _JOINERS = set("-.%/+×*·μ~#")
 _AFTER_DE = re.compile(
-    rf"的([{CJK}A-Za-z0-9\-]{{2,10}}?)(?=一直|是|在|比|他们|我们|报价|价格|便宜|卖|供|用|质量|交期|售后|有|要|说|也|都|还|"
+    rf"的((?:(?![的了说要是在，,。])[{CJK}A-Za-z0-9\-]){{2,10}}?)(?=一直|是|在|比|他们|我们|报价|价格|便宜|卖|供|用|质量|交期|售后|有|要|说|也|都|还|"
     rf"不|没|太|很|老|容易|，|,|。|$)"
 )
 _OF_ATTRIBUTE = re.compile(rf"([{CJK}A-Za-z0-9\-]{{2,10}}?)的(?:质量|价格|报价|单价|交期|售后|服务|货|效果|参数|规格)")
@@ -80,9 +86,10 @@ def _units(note: Note) -> tuple[str, ...]:
 
 def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spans=()) -> list[dict]:
     text = note.text
+    people = {c.name for c in contacts}
     quantities = [q for q in find_quantities(text, units=_units(note))
                   if not any(a <= q.start < b or a < q.end <= b for a, b in money_spans)]
-    specs = {i for i, q in enumerate(quantities) if _is_spec(note, q, quantities[i + 1:])}
+    specs = {i for i, q in enumerate(quantities) if _is_spec(note, q, quantities[i + 1:]) or _is_modifier(note, q)}
     blocked = sorted([(c.start, c.end) for c in contacts] + list(day_spans) + list(money_spans)
                      + [(q.start, q.end) for i, q in enumerate(quantities) if i not in specs])
     lines: list[Line] = []
@@ -100,7 +107,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
         if product is None:
             if re.match(r"的(?!订单|合同|单子|货)", text[end:end + 3]):
                 continue  # 五公斤的不考虑: a spec, not an order
-            product = _product_earlier(note, q.start)
+            product = _product_earlier(note, q.start, people)
             if product is None:
                 continue
         lines.append(Line(q.start, end, product, q.value, unit))
@@ -132,12 +139,16 @@ def _skip(note, q, end, money_spans, later) -> bool:
         return True  # 第一批一千套, 上批退了两千个
     if per_pack and per_pack.search(text[max(clause_start, q.start - 3):q.start]):
         return True  # 每车三十吨, 每袋五十公斤
-    if spec_words and spec_words.search(before[-6:]):
+    if spec_words and re.search(rf"(?:{spec_words.pattern})(?:要到|要|到|达到|只有|是|才)?$", before):
         return True  # 负载要到十公斤, 质保五年
     if re.search(r"(?<![没还])有(?:大概|约|差不多)?$", before):
         return True  # 他们那边小麦有三千亩, 有两把腿是歪的: what they have, not an order
     if text[end:end + 1] == "装" or text[end:end + 2] == "以上":
         return True
+    if q.unit == "单" and text[end:end + 1] in "价品子据号位":
+        return True  # 三万单 is a count, 一个单价 is not
+    if q.value == 1 and q.unit in ("批", "些", "点", "下"):
+        return True  # 送一批过去: an article
     if q.value == 1 and (_PER_UNIT_NEXT.match(text, end)
                          or text[q.start - 1:q.start] in ("块", "元", "钱", "毛")
                          or any(b == q.start or a == end for a, b in money_spans)):
@@ -168,6 +179,20 @@ def _is_spec(note: Note, q, later) -> bool:
     return False
 
 
+def _is_modifier(note: Note, q) -> bool:
+    """六轴机器人, 三节滑轨, 六个核桃: a number glued to the noun after it, with no ordering verb
+    before it, describes the product rather than counting an order."""
+    text = note.text
+    clause_start, clause_end = note.clause_at(q.start)
+    after = text[q.end:clause_end]
+    if q.end in note.breaks or not re.match(rf"[{CJK}A-Za-z]", after[:1]) or _has_stop(after[:2]):
+        return False
+    if q.unit == "个" and after.startswith(tuple(common()["counting_nouns"])):
+        return False
+    left = text[clause_start:q.start]
+    return not _ORDER_VERB.search(left) and not re.search(r"(?:先|再|还|也|就|各|共|一共|大概|大约)$", left)
+
+
 def _has_stop(s: str) -> bool:
     return any(w in _NP_STOP or w in _TRAILING for w in tokens(s))
 
@@ -179,10 +204,17 @@ def _product_before(note: Note, start: int, blocked) -> str | None:
     left = note.text[lo:start]
     for _ in range(4):
         left = _TRAIL_RE.sub("", left)
+    for _ in range(6):
+        before = left
+        left = _TRAIL_RE.sub("", left)
+        words = tokens(left)
+        while words and (words[-1] in _TRAILING or not words[-1].strip()):
+            words.pop()
+        left = "".join(words)
+        if left == before:
+            break
     words = tokens(left)
-    while words and (words[-1] in _TRAILING or not words[-1].strip()):
-        words.pop()
-    end = lo + sum(map(len, words))
+    end = lo + len(left)
     taken: list[str] = []
     pos = end
     for word in reversed(words):
@@ -201,6 +233,8 @@ def _product_before(note: Note, start: int, blocked) -> str | None:
 def _product_after(note: Note, start: int, end: int) -> str | None:
     """先拿两吨生物有机肥做示范田: the product follows the quantity."""
     clause_start, clause_end = note.clause_at(start)
+    if not _ORDER_VERB.search(note.text[clause_start:start]) or end in note.breaks:
+        return None
     words = tokens(note.text[end:clause_end])
     taken: list[str] = []
     pos = end
@@ -211,13 +245,14 @@ def _product_after(note: Note, start: int, end: int) -> str | None:
             break
         taken.append(word)
         pos += len(word)
-    return _clean_product("".join(taken))
+    phrase = "".join(taken)
+    return None if re.match(r"[\d一二两三四五六七八九十百千万半]", phrase) else _clean_product(phrase)
 
 
 def _clean_product(phrase: str) -> str | None:
     phrase = re.sub(r"^(?:从|这款|这个|那款|那个|一款|新款)", "", phrase)
     phrase = _PRODUCT_TAIL.sub("", phrase)
-    return phrase if _is_product(phrase) else None
+    return phrase if _is_product(phrase) and not _VERB_END.search(phrase) else None
 
 
 def _is_product(phrase: str) -> bool:
@@ -231,13 +266,14 @@ def _is_product(phrase: str) -> bool:
     return not (phrase in places or type_only(phrase))
 
 
-def _product_earlier(note: Note, start: int) -> str | None:
+def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
     """The product named last before start: a pack term, X的Y, or a clause that is only a noun."""
     text = note.text[:start]
     candidates: list[tuple[int, str]] = []
     if note.pack is not None:
         candidates += [(s, term) for s, _, term in note.pack.product_terms(text)]
-    candidates += [(m.start(1), m.group(1)) for m in _AFTER_DE.finditer(text) if _is_product(m.group(1))]
+    candidates += [(m.start(1), m.group(1)) for m in _AFTER_DE.finditer(text)
+                   if _is_product(m.group(1)) and not any(p in m.group(1) for p in people)]
     for m in _OF_ATTRIBUTE.finditer(text):
         phrase = _clean_product(re.sub(r"^.*(?:说|了|是|跟|和)", "", m.group(1)))
         if phrase:
