@@ -1,0 +1,380 @@
+"""What is due, to whom, and when: pure functions of (team state, now, policy, already sent).
+
+No clock, no I/O, no database: the scheduler and `salesbot due` read the state, call due_notices()
+and decide what to do with the result. Every send time is computed from the data alone (a due day, a
+note's time, a stage's start), never from `now`, so two sweeps (or a sweep and `salesbot due`) agree
+on each notification, and its dedupe key says what it is about and which occurrence it is:
+
+- nudge:commitment:<id>:<due day>                 09:00 on the last working day before the due day
+- digest:<member>:<day>                           08:30 on the due day, also on a non-working day
+- escalation:commitment:<id>:<due day>:<member>   end of D+1 -> the next working morning, to the manager
+- idle:deal:<id>:<last activity>:owner|<member>   idle_days after the last note; +3 days the manager
+- stall:deal:<id>:<stage>:<entered>:owner|<member> stage's stall_days after entering it
+- bigdeal:deal:<id>:<budget|quote>:<amount>:<member>   a big budget or quote, at the note's time
+- objection:deal:<id>:<category>:<member>         at the Nth mention of the same category
+- competitor:deal:<id>:<name>:<member>            a competitor named at the alert stage or later
+- report:<team>:<day>:<member>                    the weekly report morning
+
+Escalations and alerts (and idle/stall nudges) falling in quiet hours or on a non-working day move
+to the next working morning; the due-day digest keeps its day. A nudge expires when its due day
+starts (the digest takes over), a digest and a report at the end of their day.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Callable, Collection, Iterable
+from zoneinfo import ZoneInfo
+
+from reminders import texts
+from reminders.calendar import at_local, in_quiet_hours, working_time
+from reminders.policy import Policy
+
+MANAGER_KINDS = ("escalation", "alert")  # batched into one message per manager and sweep
+KIND_ORDER = {"digest": 0, "nudge": 1, "escalation": 2, "alert": 3, "report": 4}
+
+
+# --- the state the rules read ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str
+    role: str = "rep"
+    manager_id: int | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Promise:
+    """An open commitment."""
+    id: int
+    owner_id: int
+    kind: str
+    due_date: date
+    text: str = ""
+    customer: str | None = None
+    created_at: datetime | None = None  # aware; None: long ago
+
+
+@dataclass(frozen=True)
+class DealState:
+    """An open deal."""
+    id: int
+    owner_id: int
+    customer: str
+    stage: str
+    stage_entered_at: datetime
+    last_activity_at: datetime
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A fact from a recent note: money (value = budget | quote ...), objection (value = category) or
+    competitor (value = name)."""
+    kind: str
+    note_id: int
+    deal_id: int | None
+    author_id: int
+    at: datetime
+    value: str
+    amount: float | None = None
+    customer: str | None = None
+
+
+@dataclass
+class TeamState:
+    team_id: int
+    name: str
+    timezone: str
+    members: list[Person] = field(default_factory=list)
+    commitments: list[Promise] = field(default_factory=list)
+    deals: list[DealState] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    report_text: str | None = None  # given on the report day: the weekly report for the leads
+
+
+# --- what the rules produce ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification before batching."""
+    kind: str  # nudge escalation alert digest report
+    recipient_id: int
+    recipient: str
+    subject: str  # "commitment:12", "deal:3", "note:7", "team:1"
+    text: str
+    send_at: datetime  # in the team's zone
+    dedupe_key: str
+    team_id: int
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()  # rows of (label, data)
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "recipient": self.recipient, "due_at": self.send_at.isoformat(),
+                "text": self.text, "dedupe_key": self.dedupe_key, "subject": self.subject}
+
+
+@dataclass(frozen=True)
+class Message:
+    """What is sent: one notice, or a manager's escalations and alerts of one sweep together."""
+    recipient_id: int
+    kind: str
+    subject: str  # set when a reply (完成 / 推迟到…) can refer to it
+    text: str
+    buttons: tuple = ()
+    keys: tuple[str, ...] = ()
+
+
+# --- the sweep ---------------------------------------------------------------------------------
+
+@dataclass
+class _Ctx:
+    state: TeamState
+    policy: Policy
+    now: datetime
+    tz: ZoneInfo
+    people: dict[int, Person]
+    sent: Collection[str]
+    out: list[Notice] = field(default_factory=list)
+    _workday_before: dict = field(default_factory=dict)
+
+    def defer(self, moment: datetime) -> datetime:
+        p = self.policy
+        return working_time(moment.astimezone(self.tz), calendar=p.calendar, quiet_start=p.quiet_start,
+                            quiet_end=p.quiet_end, morning=p.working_morning)
+
+    def local(self, day: date, clock: time) -> datetime:
+        return at_local(day, clock, self.tz)
+
+    def last_workday_before(self, day: date) -> date:
+        found = self._workday_before.get(day)
+        if found is None:
+            found = self._workday_before[day] = self.policy.calendar.last_workday_before(day)
+        return found
+
+    def due(self, key: str, at: datetime, expires: datetime | None = None) -> bool:
+        """Whether a notice with this key and time goes out now (not yet sent, not expired)."""
+        return at <= self.now and (expires is None or self.now < expires) and key not in self.sent
+
+    def add(self, kind: str, person: Person, subject: str, text: str, at: datetime, key: str,
+            buttons=()) -> None:
+        self.out.append(Notice(kind, person.id, person.name, subject, text, at.astimezone(self.tz), key,
+                               self.state.team_id, buttons))
+
+    def bosses(self, member_id: int) -> list[Person]:
+        """Who hears about a member's broken promises: the manager, else the team's leads."""
+        member = self.people.get(member_id)
+        manager = self.people.get(member.manager_id) if member and member.manager_id else None
+        if manager is not None and manager.active and manager.id != member_id:
+            return [manager]
+        return [p for p in self.people.values() if p.role == "lead" and p.active and p.id != member_id]
+
+    def name(self, member_id: int) -> str:
+        person = self.people.get(member_id)
+        return person.name if person else f"#{member_id}"
+
+
+def due_notices(state: TeamState, now: datetime, policy: Policy, sent: Collection[str] = frozenset()) -> list[Notice]:
+    """Every notice whose send time is at or before `now` (aware), not in `sent` and not expired,
+    in send-time order."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    ctx = _Ctx(state, policy, now, ZoneInfo(state.timezone), {p.id: p for p in state.members}, sent)
+    for rule in RULES:
+        rule(ctx)
+    return sorted(ctx.out, key=lambda n: (n.send_at, KIND_ORDER.get(n.kind, 9), n.dedupe_key))
+
+
+def commitment_nudges(ctx: _Ctx) -> None:
+    """09:00 on the last working day before the due day, unless that had passed when it was promised."""
+    p = ctx.policy
+    for c in ctx.state.commitments:
+        key = f"nudge:commitment:{c.id}:{c.due_date}"
+        at = ctx.local(ctx.last_workday_before(c.due_date), p.nudge_time)
+        if c.created_at is not None and c.created_at > at:
+            continue
+        if not ctx.due(key, at, ctx.local(c.due_date, time.min)):
+            continue
+        owner = ctx.people.get(c.owner_id)
+        if owner is not None and owner.active:
+            ctx.add("nudge", owner, f"commitment:{c.id}",
+                    texts.nudge(c.kind, c.due_date, c.customer, c.text, c.id), at, key,
+                    ((("完成", f"cdone:{c.id}"), ("取消", f"ccancel:{c.id}")),))
+
+
+def due_day_digests(ctx: _Ctx) -> None:
+    """08:30 on the due day, one message per owner listing what was promised for today."""
+    p = ctx.policy
+    today = ctx.now.astimezone(ctx.tz).date()
+    clock = p.quiet_end if in_quiet_hours(p.digest_time, p.quiet_start, p.quiet_end) else p.digest_time
+    at = ctx.local(today, clock)
+    by_owner: dict[int, list[Promise]] = defaultdict(list)
+    for c in ctx.state.commitments:
+        if c.due_date == today and (c.created_at is None or c.created_at <= at):
+            by_owner[c.owner_id].append(c)
+    for owner_id, promises in by_owner.items():
+        key = f"digest:{owner_id}:{today}"
+        owner = ctx.people.get(owner_id)
+        if owner is None or not owner.active or not ctx.due(key, at, ctx.local(today + timedelta(days=1), time.min)):
+            continue
+        promises.sort(key=lambda c: c.id)
+        lines = [texts.promise_line(c.kind, c.due_date, c.customer, c.text, c.id) for c in promises]
+        single = promises[0].id if len(promises) == 1 else None
+        ctx.add("digest", owner, f"commitment:{single}" if single else f"digest:{today}",
+                texts.digest(lines, today), at, key,
+                ((("完成", f"cdone:{single}"), ("取消", f"ccancel:{single}")),) if single else ())
+
+
+def broken_promises(ctx: _Ctx) -> None:
+    """Not done by the end of D+1: the owner's manager (or the leads) hears of it."""
+    hours = timedelta(hours=ctx.policy.escalate_after_hours)
+    for c in ctx.state.commitments:
+        at = ctx.local(c.due_date + timedelta(days=1), time.min) + hours
+        if at > ctx.now:  # deferring only moves it later: most commitments stop here, cheaply
+            continue
+        at = ctx.defer(at)
+        if at > ctx.now:
+            continue
+        for boss in ctx.bosses(c.owner_id):
+            key = f"escalation:commitment:{c.id}:{c.due_date}:{boss.id}"
+            if ctx.due(key, at):
+                ctx.add("escalation", boss, f"commitment:{c.id}",
+                        texts.escalation(ctx.name(c.owner_id), c.kind, c.due_date, c.customer, c.text, c.id),
+                        at, key)
+
+
+def idle_deals(ctx: _Ctx) -> None:
+    """No note for idle_days: the owner; idle_manager_after_days later, the manager."""
+    p = ctx.policy
+    for d in ctx.state.deals:
+        days = p.idle_days_for(d.stage)
+        stamp = int(d.last_activity_at.timestamp())
+        if d.last_activity_at + timedelta(days=days) > ctx.now:
+            continue
+        at = ctx.defer(d.last_activity_at + timedelta(days=days))
+        owner = ctx.people.get(d.owner_id)
+        key = f"idle:deal:{d.id}:{stamp}:owner"
+        if owner is not None and owner.active and ctx.due(key, at):
+            ctx.add("nudge", owner, f"deal:{d.id}", texts.idle_owner(d.customer, d.stage, days), at, key)
+        later = days + p.idle_manager_after_days
+        at = ctx.defer(d.last_activity_at + timedelta(days=later))
+        for boss in ctx.bosses(d.owner_id):
+            key = f"idle:deal:{d.id}:{stamp}:{boss.id}"
+            if ctx.due(key, at):
+                ctx.add("escalation", boss, f"deal:{d.id}",
+                        texts.idle_manager(ctx.name(d.owner_id), d.customer, d.stage, later), at, key)
+
+
+def stalled_deals(ctx: _Ctx) -> None:
+    """Longer in a stage than its stall_days: the owner is nudged and the manager alerted."""
+    for d in ctx.state.deals:
+        days = ctx.policy.stall_days.get(d.stage)
+        if days is None:
+            continue
+        if days is None or d.stage_entered_at + timedelta(days=days) > ctx.now:
+            continue
+        at = ctx.defer(d.stage_entered_at + timedelta(days=days))
+        base = f"stall:deal:{d.id}:{d.stage}:{int(d.stage_entered_at.timestamp())}"
+        owner = ctx.people.get(d.owner_id)
+        if owner is not None and owner.active and ctx.due(f"{base}:owner", at):
+            ctx.add("nudge", owner, f"deal:{d.id}", texts.stall_owner(d.customer, d.stage, days), at, f"{base}:owner")
+        for boss in ctx.bosses(d.owner_id):
+            if ctx.due(f"{base}:{boss.id}", at):
+                ctx.add("alert", boss, f"deal:{d.id}",
+                        texts.stall_manager(ctx.name(d.owner_id), d.customer, d.stage, days), at, f"{base}:{boss.id}")
+
+
+def _alert(ctx: _Ctx, author_id: int, key: str, at: datetime, subject: str, text: str) -> None:
+    at = ctx.defer(at)
+    for boss in ctx.bosses(author_id):
+        if ctx.due(f"{key}:{boss.id}", at):
+            ctx.add("alert", boss, subject, text, at, f"{key}:{boss.id}")
+
+
+def big_deals(ctx: _Ctx) -> None:
+    """A budget or quote at or above big_deal_yuan: the manager sees it at once."""
+    for m in ctx.state.mentions:
+        if m.kind != "money" or m.value not in ("budget", "quote") or (m.amount or 0) < ctx.policy.big_deal_yuan:
+            continue
+        about = f"deal:{m.deal_id}" if m.deal_id is not None else f"note:{m.note_id}"
+        _alert(ctx, m.author_id, f"bigdeal:{about}:{m.value}:{int(m.amount)}", m.at, about,
+               texts.big_deal(ctx.name(m.author_id), m.customer, m.value, m.amount))
+
+
+def repeated_objections(ctx: _Ctx) -> None:
+    """The same objection category the Nth time on one deal (mentions of all time, not just recent)."""
+    count = ctx.policy.repeated_objection_count
+    grouped: dict[tuple[int, str], list[Mention]] = defaultdict(list)
+    for m in ctx.state.mentions:
+        if m.kind == "objection" and m.deal_id is not None:
+            grouped[(m.deal_id, m.value)].append(m)
+    for (deal_id, category), found in grouped.items():
+        if len(found) < count:
+            continue
+        nth = sorted(found, key=lambda m: (m.at, m.note_id))[count - 1]
+        _alert(ctx, nth.author_id, f"objection:deal:{deal_id}:{category}", nth.at, f"deal:{deal_id}",
+               texts.repeated_objection(ctx.name(nth.author_id), nth.customer, category, count))
+
+
+def late_competitors(ctx: _Ctx) -> None:
+    """A competitor named on a deal that is at the alert stage or later (said since it got there)."""
+    threshold = ctx.policy.stage_index(ctx.policy.competitor_alert_from_stage)
+    if threshold is None:
+        return
+    deals = {d.id: d for d in ctx.state.deals}
+    for m in ctx.state.mentions:
+        deal = deals.get(m.deal_id) if m.kind == "competitor" else None
+        index = ctx.policy.stage_index(deal.stage) if deal else None
+        if index is None or index < threshold or m.at < deal.stage_entered_at:
+            continue
+        _alert(ctx, m.author_id, f"competitor:deal:{deal.id}:{m.value}", m.at, f"deal:{deal.id}",
+               texts.late_competitor(ctx.name(m.author_id), m.customer or deal.customer, deal.stage, m.value))
+
+
+def weekly_reports(ctx: _Ctx) -> None:
+    """On the report day at the report time, the leads (no lead: the managers) get the report."""
+    if ctx.state.report_text is None:
+        return
+    today = ctx.now.astimezone(ctx.tz).date()
+    if not report_day(ctx.policy, today):
+        return
+    at = ctx.local(today, ctx.policy.report_time)
+    people = [p for p in ctx.people.values() if p.active]
+    readers = [p for p in people if p.role == "lead"] or [p for p in people if p.role == "manager"]
+    for reader in readers:
+        key = f"report:{ctx.state.team_id}:{today}:{reader.id}"
+        if ctx.due(key, at, ctx.local(today + timedelta(days=1), time.min)):
+            ctx.add("report", reader, f"team:{ctx.state.team_id}", ctx.state.report_text, at, key)
+
+
+def report_day(policy: Policy, day: date) -> bool:
+    return day.weekday() == policy.report_weekday
+
+
+RULES: tuple[Callable[[_Ctx], None], ...] = (
+    commitment_nudges, due_day_digests, broken_promises, idle_deals, stalled_deals, big_deals,
+    repeated_objections, late_competitors, weekly_reports)
+
+
+# --- batching ----------------------------------------------------------------------------------
+
+def batch(notices: Iterable[Notice]) -> list[Message]:
+    """One message per notice, except a recipient's escalations and alerts: one message together."""
+    messages: list[Message] = []
+    grouped: dict[int, list[Notice]] = {}
+    for n in notices:
+        if n.kind in MANAGER_KINDS:
+            grouped.setdefault(n.recipient_id, []).append(n)
+            continue
+        reply_to = n.subject if n.kind in ("nudge", "digest") and n.subject.startswith("commitment:") else ""
+        messages.append(Message(n.recipient_id, n.kind, reply_to, n.text, n.buttons, (n.dedupe_key,)))
+    for recipient_id, group in grouped.items():
+        if len(group) == 1:
+            n = group[0]
+            messages.append(Message(recipient_id, n.kind, "", n.text, (), (n.dedupe_key,)))
+        else:
+            kind = "escalation" if any(n.kind == "escalation" for n in group) else "alert"
+            messages.append(Message(recipient_id, kind, "", texts.batch([n.text for n in group]), (),
+                                    tuple(n.dedupe_key for n in group)))
+    return messages
