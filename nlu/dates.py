@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -136,6 +137,8 @@ _UNIT = r"(?:秒钟?|分钟|小时|钟头|钟|天|日|周|星期|礼拜|月|年)
 _POD = "早上|早晨|清晨|清早|上午|中午|下午|傍晚|晚上|晚间|夜里|夜间|半夜|午夜|凌晨|晏昼|白天"
 _NOT_NUM_BEFORE = r"(?<![\d零一二两三四五六七八九十百千万第.])"
 _NOT_NUM_AFTER = r"(?![\d零一二两三四五六七八九十百千万号日月点个元块%.])"
+# a month numeral right after a number or a money unit belongs to that number (二百七|月底, 九毛五|月底)
+_NOT_AFTER_NUMBER = r"(?<![\d.百千万亿毛块元角])"
 _REL = "下下个|下下|下个|下|上上个|上上|上个|上|这个|这一|这|本|今个|今|当"
 
 # canonical holiday name -> pattern (longest forms first inside each)
@@ -176,9 +179,9 @@ _ALTERNATIVES = [
             r"(?P<@d>3[01]|[12]\d|0?[1-9])(?![\d.])(?:日|号)?"),
     ("mdy", r"(?<![\d/.])(?P<@m>1[0-2]|0?[1-9])/(?P<@d>3[01]|[12]\d|0?[1-9])/(?P<@y>\d{4}|\d{2})(?![\d/])"),
     *((f"hol{i}", _HOLIDAY_PATTERNS[name]) for i, name in enumerate(_HOLIDAY_NAMES)),
-    ("cdate", _YP + rf"(?<![\d.])(?P<@m>{_MON})月份?的?(?P<@d>{_DAY})"
+    ("cdate", _YP + rf"{_NOT_AFTER_NUMBER}(?P<@m>{_MON})月份?的?(?P<@d>{_DAY})"
               r"(?:(?P<@s>日|号)|(?![\d天个周年月点时分半万千百亿元块吨台件箱套米斤%.期]))"),
-    ("mpart", _YP + rf"(?<![\d.])(?P<@m>{_MON})月份?的?"
+    ("mpart", _YP + rf"{_NOT_AFTER_NUMBER}(?P<@m>{_MON})月份?的?"
               r"(?P<@x>底|末|初|上旬|中旬|下旬|中(?![国心华文方标间层东西南北上下]))"),
     ("quarter", r"(?:(?P<@y>\d{4}|[今明去本])年的?)?"
                 r"(?:第(?P<@n>[一二三四1-4])|(?<![\d一二三四五六七八九十])(?P<@k>[一二三四1-4]))个?季度"),
@@ -186,7 +189,7 @@ _ALTERNATIVES = [
     ("qcode", r"(?:(?P<@y>\d{4})年?)?(?<![A-Za-z])[Qq](?P<@n>[1-4])(?![\dA-Za-z])"),
     ("halfyear", r"(?:(?P<@y>\d{4}|[今明去本])年的?)?(?P<@h>上|下)半年"),
     ("ypart", r"(?:(?P<@y>\d{4}|[今明去本])年年?|(?<![\d一二三四五六七八九十百千几多两半每])年)(?P<@x>底|末|初)"),
-    ("mnth", _YP + r"(?<![\d.第每])(?P<@m>" + _MON + r")月份?(?![\d个内])"),
+    ("mnth", _YP + _NOT_AFTER_NUMBER + r"(?<![第每])(?P<@m>" + _MON + r")月份?(?![\d个内])"),
     ("year", r"(?:(?<![\d.])(?P<@y>\d{4}|[零〇一二三四五六七八九]{4})年(?![代级])"
              r"|(?P<@r>今|明|去|本|这一|(?<![以之然最])后|(?<![提之以目眼当从])前|上|下)年(?![纪轻龄级代]))"),
     ("mdom", rf"(?P<@p>{_REL})月的?(?P<@d>{_DAY})(?:日|号)"),
@@ -1239,6 +1242,23 @@ def _resolve(tok: _Tok, ctx: _Ctx, after: _Tok | None = None):
     return tok.start, tok.end, tok.grain
 
 
+def _with_breaks(text: str, breaks) -> tuple[str, list[int] | None]:
+    """The text with a space put back at each word boundary the caller removed, and each character's
+    offset in the caller's text (None when there is nothing to put back)."""
+    cut = sorted(b for b in set(breaks or ()) if isinstance(b, int) and 0 < b < len(text))
+    if not cut:
+        return text, None
+    parts, offsets, last = [], [], 0
+    for b in cut + [len(text)]:
+        parts.append(text[last:b])
+        offsets.extend(range(last, b))
+        if b < len(text):
+            parts.append(" ")
+            offsets.append(b)
+        last = b
+    return "".join(parts), offsets
+
+
 def _tokens(text: str, ref: datetime) -> tuple[list[_Tok], _Ctx]:
     ctx = _Ctx(_prepare(text), ref)
     toks = _atoms(ctx)
@@ -1252,11 +1272,22 @@ def _tokens(text: str, ref: datetime) -> tuple[list[_Tok], _Ctx]:
     return toks, ctx
 
 
-def find_times(text: str, ref: datetime) -> list[TimeValue]:
-    """Every time expression in `text`, Duckling-style, in text order, non-overlapping."""
+def _back(offsets: list[int] | None, s: int, e: int) -> tuple[int, int]:
+    """A span of the working text as offsets in the caller's text."""
+    if offsets is None:
+        return s, e
+    return offsets[s], offsets[e - 1] + 1
+
+
+def find_times(text: str, ref: datetime, breaks: Iterable[int] = ()) -> list[TimeValue]:
+    """Every time expression in `text`, Duckling-style, in text order, non-overlapping.
+
+    `breaks`: offsets in `text` where a word boundary was (a spoken pause whose space was removed):
+    no expression is read across one (九毛五|月底 is 月底, not 五月底)."""
     if not isinstance(text, str) or not text:
         return []
-    toks, ctx = _tokens(text, ref)
+    work, offsets = _with_breaks(text, breaks)
+    toks, ctx = _tokens(work, ref)
     values = []
     for tok in toks:
         try:
@@ -1266,15 +1297,19 @@ def find_times(text: str, ref: datetime) -> list[TimeValue]:
         if resolved is None:
             continue
         start, end, grain = resolved
-        values.append(TimeValue(text[tok.s:tok.e], tok.s, tok.e, start, end, grain))
+        s, e = _back(offsets, tok.s, tok.e)
+        values.append(TimeValue(text[s:e], s, e, start, end, grain))
     return values
 
 
-def find_days(text: str, ref: datetime) -> list[DayMention]:
-    """The day-level dates a sales note mentions, resolved by NOTES_SCHEMA.md's table."""
+def find_days(text: str, ref: datetime, breaks: Iterable[int] = ()) -> list[DayMention]:
+    """The day-level dates a sales note mentions, resolved by NOTES_SCHEMA.md's table.
+
+    `breaks` as for find_times."""
     if not isinstance(text, str) or not text:
         return []
-    toks, ctx = _tokens(text, ref)
+    work, offsets = _with_breaks(text, breaks)
+    toks, ctx = _tokens(work, ref)
     days = []
     for tok in toks:
         if tok.kind == "clock" and "date" not in tok.info:
@@ -1284,7 +1319,8 @@ def find_days(text: str, ref: datetime) -> list[DayMention]:
         for ps, pe, d in _parts(tok):
             if d is None:
                 continue
-            days.append(DayMention(text[ps:pe], ps, pe, d))
+            s, e = _back(offsets, ps, pe)
+            days.append(DayMention(text[s:e], s, e, d))
     return days
 
 

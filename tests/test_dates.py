@@ -145,6 +145,19 @@ def test_day_mentions_keep_original_offsets():
     assert text[day.start_index:day.end_index] == day.text
 
 
+@pytest.mark.parametrize("text,breaks,expected", [
+    ("继电器两块四蜂鸣器九毛五月底前交", [12], ("月底前", 12, 15)),
+    ("手套一箱二百七月底前到", [7], ("月底前", 7, 10)),
+    ("戴总说这周五之前再报一次", [3, 6, 8], ("这周五之前", 3, 8)),
+    ("下个月10号前到", [3], ("下个月10号前", 0, 7)),
+])
+def test_word_boundaries_from_the_caller(text, breaks, expected):
+    """The parser removes spoken spaces and passes where they were: no date is read across one."""
+    (day,) = find_days(text, REF, breaks)
+    assert (day.text, day.start_index, day.end_index) == expected
+    assert text[day.start_index:day.end_index] == day.text
+
+
 def test_two_dates_in_one_note():
     text = "12月10号前到场，这周四先付定金二十万。"
     days = find_days(text, datetime(2026, 11, 30, 10, 0, tzinfo=CST))
@@ -377,10 +390,10 @@ def test_never_raises_on_any_text(text, ref):
 
 
 @settings(max_examples=500, deadline=None)
-@given(parts=st.lists(_FRAGMENTS, max_size=12), ref=_REFS)
-def test_never_raises_on_time_like_text(parts, ref):
+@given(parts=st.lists(_FRAGMENTS, max_size=12), ref=_REFS, breaks=st.lists(st.integers(-3, 40), max_size=6))
+def test_never_raises_on_time_like_text(parts, ref, breaks):
     text = "".join(parts)
-    for value in find_times(text, ref):
+    for value in find_times(text, ref, breaks):
         assert text[value.start_index:value.end_index] == value.text
-    for day in find_days(text, ref):
+    for day in find_days(text, ref, breaks):
         assert text[day.start_index:day.end_index] == day.text
