@@ -193,7 +193,7 @@ _ALTERNATIVES = [
     ("year", r"(?:(?<![\d.])(?P<@y>\d{4}|[零〇一二三四五六七八九]{4})年(?![代级])"
              r"|(?P<@r>今|明|去|本|这一|(?<![以之然最])后|(?<![提之以目眼当从])前|上|下)年(?![纪轻龄级代]))"),
     ("mdom", rf"(?P<@p>{_REL})月的?(?P<@d>{_DAY})(?:日|号)"),
-    ("mrpart", rf"(?P<@p>{_REL})?(?<![\d一二三四五六七八九十每])月"
+    ("mrpart", rf"(?P<@p>{_REL})?(?<!每)月"
                r"(?P<@x>底|末|初|上旬|中旬|下旬|中(?![国心华文方标间层东西南北上下]))"),
     ("xun", r"(?<![月\d一二三四五六七八九十])(?P<@x>上旬|中旬|下旬)"),
     ("mrel", r"(?P<@p>下下个|下个|下|上上个|上个|上|这个|这一个|本|今个|当)月(?![份底末初中\d])"),
@@ -550,8 +550,21 @@ def _b_mpart(m, g, s, e, ctx):
     return _part_of_month(year, month, g("x"), s, e, ctx)
 
 
+_NUMERALS = set("0123456789零一二两三四五六七八九十")
+
+
+def _month_numeral_before(ctx: _Ctx, s: int) -> bool:
+    """Is 月 at `s` the end of "3月" (a month number), rather than after a quantity (九毛五|月底)?"""
+    k = s
+    while k > 0 and ctx.norm[k - 1] in _NUMERALS:
+        k -= 1
+    return k < s and ctx.norm[k - 1:k] not in tuple("百千万亿毛块元角.")
+
+
 def _b_mrpart(m, g, s, e, ctx):
     part, prefix = g("x"), g("p")
+    if prefix is None and _month_numeral_before(ctx, s):
+        return None  # 3月底 is read by the month-specific rule
     if prefix is None and part == "初":
         shift = 1  # 月初 said in a month means the start of the next one
     elif prefix is None and part == "中":
