@@ -387,3 +387,9 @@ def test_long_inputs_are_read_without_error(text):
 def test_mixed_sentences(text, quantities, money):
     assert [(q.value, q.unit, q.kind) for q in find_quantities(text)] == quantities
     assert [(m.amount, m.bound) for m in find_money(text)] == money
+
+
+def test_kuai_is_pieces_after_a_product_and_yuan_after_a_price_word():
+    assert _q("地砖一万三千块") == [(13000, "块")] and find_money("地砖一万三千块") == []
+    assert _q("报价一万三千块") == [] and [m.amount for m in find_money("报价一万三千块")] == [13000]
+    assert [m.amount for m in find_money("总共一万三千块钱")] == [13000]
