@@ -138,7 +138,8 @@ _POD = "早上|早晨|清晨|清早|上午|中午|下午|傍晚|晚上|晚间|�
 _NOT_NUM_BEFORE = r"(?<![\d零一二两三四五六七八九十百千万第.])"
 _NOT_NUM_AFTER = r"(?![\d零一二两三四五六七八九十百千万号日月点个元块%.])"
 # a month numeral right after a number or a money unit belongs to that number (二百七|月底, 九毛五|月底)
-_NOT_AFTER_NUMBER = r"(?<![\d.百千万亿毛块元角])"
+# (an Arabic month after 万 starts a new number: 单价2.35万11月10号)
+_NOT_AFTER_NUMBER = r"(?:(?<![\d.百千万亿毛块元角])|(?<=[百千万亿毛块元角])(?=\d))"
 _REL = "下下个|下下|下个|下|上上个|上上|上个|上|这个|这一|这|本|今个|今|当"
 
 # canonical holiday name -> pattern (longest forms first inside each)
@@ -665,8 +666,10 @@ def _b_wday(m, g, s, e, ctx):
 def _after_count(ctx: _Ctx, s: int) -> bool:
     """一周一次, 两个星期五天: 周/星期 right after a count belongs to a duration (not 第一个星期一)."""
     before = ctx.norm[max(0, s - 3):s]  # not through whitespace: "单价3580 周三前" is a weekday
-    if before[-1:] and before[-1] in "一两几0123456789":
+    if before[-1:] and before[-1] in "一两几":
         return True
+    if before[-1:].isdigit():  # 2周一次 is a count; 单价3580周三前 is a price, then a weekday
+        return not (len(before) == 3 and before.isdigit())
     return before[-1:] == "个" and before[-2:-1] in tuple("一二两三四五六七八九十几") and before[-3:-2] != "第"
 
 
