@@ -17,7 +17,10 @@ _RIVAL_OF = re.compile(rf"({NAME})的(?!我们)")
 _RIVAL_DOES = re.compile(
     rf"({NAME})(?:给的|给他们|给了|也在报|也报了|在他们那|在这个|只要|才要|才卖|报价|那边缺货|缺货|更便宜|便宜)"
 )
-_PREFER = re.compile(rf"(?:更?倾向于?|更愿意报|更愿意用|更想报|换成|改用|用的是|选了|竞品|签给了|先给|还是认|就认|只认|用惯了)({NAME})(?=$|的|，|,|。|了|家)")
+_PREFER = re.compile(
+    rf"(?:更?倾向于?|更愿意报|更愿意用|更想报|换成|改用|用的是|选了|竞品|签给了|先给|还是认|就认|只认|用惯了|找了)"
+    rf"({NAME})(?=$|[的，,。了家报也给说在才只便卖比不])"
+)
 _THAN = re.compile(rf"比({NAME})(?:便宜|低|贵|高|好|快|慢|差)")
 # After 的: what a rival offers (product, price, service...) — a comparison must follow in the clause.
 _RIVAL_CUE = re.compile(
@@ -25,7 +28,7 @@ _RIVAL_CUE = re.compile(
     r"交期|更好|好用|倾向|在他们那|样板间|团购|政策|次日达|试用过|缺货|做了|才[一二两三四五六七八九十\d]|只要"
 )
 # X的采购 / X的张总: X is the customer, not a rival.
-_ROLE_AFTER = re.compile(r"(?:[\u4e00-\u9fff]{0,4}(?:采购|负责人|老板|领导|对接人|经理|主任|总|工|部|科|处))")
+_ROLE_AFTER = re.compile(r"(?:采购|负责人|老板|领导|对接人|[\u4e00-\u9fff]{1,3}(?:部|科|处)(?:的|[\u4e00-\u9fff]{1,2}(?:经理|主任|长)))")
 _NOT_RIVAL = re.compile(
     r"比|国庆|春节|元旦|五一|中秋|端午|清明|今年|明年|去年|下周|这周|本周|周[一二三四五六日末]|[\d一二三四五六七八九十]+[月号]|"
     r"我|你|他|她|客户|领导|老板|财政|上面|公司|厂里|总部"

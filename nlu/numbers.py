@@ -65,7 +65,7 @@ UNITS: tuple[str, ...] = (
     "张", "片", "块", "条", "把", "双", "袋", "包", "本", "斤", "床", "捆", "樘", "间", "期", "人", "车", "盘",
     "份", "兆瓦",
     "平方米", "平米", "千克", "立方", "立方米", "千瓦", "辆", "根", "罐", "组", "枚", "粒", "副", "对", "提",
-    "株", "棵", "头", "匹", "扇", "座", "架", "听", "卡", "名",
+    "株", "棵", "头", "扇", "座", "架", "听", "卡", "名",
 )
 # N个 + one of these: the noun is the unit (八十个账号 -> 账号). Packs' units count too.
 COUNTING_NOUNS: tuple[str, ...] = (
@@ -740,6 +740,9 @@ def _bare_money(t: str, tok: _Tok, before: list[Money] = (), cued: bool = False)
     ceiling = _CEILING_AFTER.match(t, tok.end)
     if not (has_big or cued or listed or per or per_before or ceiling):
         return None
+    if has_big and not (cued or listed or per or per_before or ceiling) and _HAN.match(t[tok.end: tok.end + 1] or "a") \
+            and t[tok.end] not in _MONEY_NEXT_OK:
+        return None  # 四百万半球: 4-megapixel, an attribute of the product, not a price
     m = _finish(t, tok.start, tok.end, tok.value)
     if per_before and not m.per:
         m = Money(m.start, m.end, m.text, m.amount, m.bound, per_before.group(1))

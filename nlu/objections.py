@@ -73,6 +73,8 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
             if category in _SUPPLIER_SIDE and (rival_subject or any(clause[:pos].endswith(c) for c in competitors)) \
                     and not re.search(r"比我们|我们的?", clause[:pos + len(phrase)]):
                 continue  # TDK那边缺货, 除非得力断货: said of a rival
+            if category == "price" and re.search(r"高|贵", phrase) and any(c in clause[:pos] for c in competitors):
+                continue  # 茅台的价格太高: the rival is dear, not us
             if category == "decision_delay" and _WAIT.match(phrase) and _WAIT_FOR_MONEY_OR_GOODS.search(clause):
                 continue
             if negation.search(clause[max(0, pos - 3):pos]) and not phrase.startswith(("不", "没")):
