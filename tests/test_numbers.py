@@ -393,3 +393,13 @@ def test_kuai_is_pieces_after_a_product_and_yuan_after_a_price_word():
     assert _q("地砖一万三千块") == [(13000, "块")] and find_money("地砖一万三千块") == []
     assert _q("报价一万三千块") == [] and [m.amount for m in find_money("报价一万三千块")] == [13000]
     assert [m.amount for m in find_money("总共一万三千块钱")] == [13000]
+
+
+@pytest.mark.parametrize("text,amounts", [
+    ("海康的四百万半球才两百八我们报三百二", [280, 320]),  # 四百万 pixels describe the camera
+    ("铜箔的预付款三百万昨天到账了", [3000000]),
+    ("合同额四十八万施总签了", [480000]),
+    ("设备款两千五", [2500]),
+])
+def test_uncued_wan_before_a_noun_is_an_attribute(text, amounts):
+    assert [m.amount for m in find_money(text)] == amounts
