@@ -191,6 +191,42 @@ async def _note_as(app, member_id: int, at: datetime, text: str) -> dict:
             "extraction": note.extraction if note else None, "replies": replies}
 
 
+def cmd_due(args, config) -> int:
+    """What the reminders would send at --now and has not been sent: a dry run, nothing is marked."""
+    from reminders.policy import PolicyError, policy_from_config
+    from reminders.sweep import Sweeper
+    from storage.db import database_url, open_database
+    from storage.reminder_queries import teams as all_teams
+
+    try:
+        now = datetime.fromisoformat(args.now)
+    except ValueError:
+        raise UsageError(f"not an ISO time: {args.now!r}") from None
+    try:
+        policy = policy_from_config(config)
+    except PolicyError as exc:
+        raise UsageError(str(exc)) from None
+    engine, sessions = open_database(database_url(config))
+    try:
+        with sessions() as session:
+            chosen = [find_team_arg(session, args.team)] if args.team else all_teams(session=session)
+        found = []
+        for team in chosen:  # an ISO time without an offset is read in each team's own timezone
+            at = now if now.tzinfo else now.replace(tzinfo=ZoneInfo(team.timezone))
+            found += Sweeper(sessions, policy).dry_run(at, team)
+    finally:
+        engine.dispose()
+    found.sort(key=lambda obj: datetime.fromisoformat(obj["due_at"]))  # stable: each team's order kept
+    for obj in found:
+        if args.json:
+            emit(obj)
+        else:
+            print(f"{obj['due_at']}  {obj['kind']}  {obj['recipient']}  {obj['text'].splitlines()[0]}", flush=True)
+    if not found and not args.json:
+        print("没有待发送的提醒。", file=sys.stderr)
+    return 0
+
+
 # --- storage: db, team, invite, member ------------------------------------------------------
 
 @contextmanager
@@ -403,6 +439,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--at", help="ISO time the note was made (default now; no offset = the team's timezone)")
     s.add_argument("--json", action="store_true", help="print note id, state, extraction and replies as JSON")
     s.set_defaults(func=cmd_note)
+
+    s = sub.add_parser("due", help="reminders due at --now and not sent yet (a dry run: nothing is marked)")
+    s.add_argument("--now", required=True, help="ISO time (no offset = the team's timezone)")
+    s.add_argument("--team", help="only this team")
+    s.add_argument("--json", action="store_true",
+                   help="one {kind, recipient, due_at, text, dedupe_key} per line, before batching")
+    s.set_defaults(func=cmd_due)
     return p
 
 

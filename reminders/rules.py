@@ -108,7 +108,10 @@ class Notice:
     send_at: datetime  # in the team's zone
     dedupe_key: str
     team_id: int
-    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()  # rows of (label, data)
+
+    @property
+    def buttons(self) -> tuple:
+        return answer_buttons(self.kind, self.subject)
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "recipient": self.recipient, "due_at": self.send_at.isoformat(),
@@ -157,10 +160,9 @@ class _Ctx:
         """Whether a notice with this key and time goes out now (not yet sent, not expired)."""
         return at <= self.now and (expires is None or self.now < expires) and key not in self.sent
 
-    def add(self, kind: str, person: Person, subject: str, text: str, at: datetime, key: str,
-            buttons=()) -> None:
+    def add(self, kind: str, person: Person, subject: str, text: str, at: datetime, key: str) -> None:
         self.out.append(Notice(kind, person.id, person.name, subject, text, at.astimezone(self.tz), key,
-                               self.state.team_id, buttons))
+                               self.state.team_id))
 
     def bosses(self, member_id: int) -> list[Person]:
         """Who hears about a member's broken promises: the manager, else the team's leads."""
@@ -199,8 +201,7 @@ def commitment_nudges(ctx: _Ctx) -> None:
         owner = ctx.people.get(c.owner_id)
         if owner is not None and owner.active:
             ctx.add("nudge", owner, f"commitment:{c.id}",
-                    texts.nudge(c.kind, c.due_date, c.customer, c.text, c.id), at, key,
-                    ((("完成", f"cdone:{c.id}"), ("取消", f"ccancel:{c.id}")),))
+                    texts.nudge(c.kind, c.due_date, c.customer, c.text, c.id), at, key)
 
 
 def due_day_digests(ctx: _Ctx) -> None:
@@ -222,8 +223,7 @@ def due_day_digests(ctx: _Ctx) -> None:
         lines = [texts.promise_line(c.kind, c.due_date, c.customer, c.text, c.id) for c in promises]
         single = promises[0].id if len(promises) == 1 else None
         ctx.add("digest", owner, f"commitment:{single}" if single else f"digest:{today}",
-                texts.digest(lines, today), at, key,
-                ((("完成", f"cdone:{single}"), ("取消", f"ccancel:{single}")),) if single else ())
+                texts.digest(lines, today), at, key)
 
 
 def broken_promises(ctx: _Ctx) -> None:
@@ -359,8 +359,18 @@ RULES: tuple[Callable[[_Ctx], None], ...] = (
 
 # --- batching ----------------------------------------------------------------------------------
 
-def batch(notices: Iterable[Notice]) -> list[Message]:
-    """One message per notice, except a recipient's escalations and alerts: one message together."""
+def answer_buttons(kind: str, subject: str) -> tuple:
+    """Button rows (label, data) under a nudge or digest about one commitment; the conversation
+    handles cdone:<id> / ccancel:<id>, and a reply 完成 / 推迟到… to the message itself."""
+    if kind in ("nudge", "digest") and subject.startswith("commitment:"):
+        ident = subject.partition(":")[2]
+        return ((("完成", f"cdone:{ident}"), ("取消", f"ccancel:{ident}")),)
+    return ()
+
+
+def batch(notices: Iterable) -> list[Message]:
+    """One message per notice, except a recipient's escalations and alerts: one message together.
+    Takes anything with kind, recipient_id, subject, text, dedupe_key (Notice, an outbox row)."""
     messages: list[Message] = []
     grouped: dict[int, list[Notice]] = {}
     for n in notices:
@@ -368,7 +378,8 @@ def batch(notices: Iterable[Notice]) -> list[Message]:
             grouped.setdefault(n.recipient_id, []).append(n)
             continue
         reply_to = n.subject if n.kind in ("nudge", "digest") and n.subject.startswith("commitment:") else ""
-        messages.append(Message(n.recipient_id, n.kind, reply_to, n.text, n.buttons, (n.dedupe_key,)))
+        messages.append(Message(n.recipient_id, n.kind, reply_to, n.text, answer_buttons(n.kind, n.subject),
+                                (n.dedupe_key,)))
     for recipient_id, group in grouped.items():
         if len(group) == 1:
             n = group[0]
