@@ -16,6 +16,8 @@ with a space between every word). What it does:
   就是 inside a clause (``价格就是关键``);
 - turns 然后 into a clause break (``，``) when it stands alone or starts a clause, since a rep's 然后
   almost always begins a new statement;
+- puts a clause break before 但是 不过 可是 所以 而且 另外 when they stand alone after a spoken pause
+  (``贵了 但是 质量好`` -> ``贵了，但是 质量好``);
 - tidies the result: no doubled breaks, no break at the start, single spaces.
 
 Spaces between ordinary words are kept: they are word boundaries, and only the parser knows which of
@@ -81,6 +83,8 @@ _HESITATION = re.compile(r"[嗯呃]+")
 _STANDALONE = re.compile(rf"(?:(?<={_BREAK})|^)(?:啊|额|哦|唉|诶|那个|这个)+(?={_BREAK}|$)")
 _THEN = re.compile(rf"(?:(?<={_BREAK})|^)然后(?:(?={_BREAK})|$|(?=\S))")
 _JIUSHI = re.compile(rf"(?:(?<={_BREAK})|^)就是(?!说)")
+# a spoken pause before a clause-opening conjunction is a clause break: 他说 贵了 但是 质量好
+_CONJUNCTION = re.compile(r"(?<=[^\s,，。.!！?？;；:：、]) (?=(?:但是|不过|可是|所以|而且|另外)(?:\s|$))")
 _TIDY_BREAKS = re.compile(r"\s*，[\s，,]*")
 
 
@@ -95,6 +99,7 @@ def strip_fillers(text: str) -> str:
         text = _STANDALONE.sub(" ", text)
         text = _THEN.sub("，", text)
         text = _JIUSHI.sub(" ", text)
+        text = _CONJUNCTION.sub("，", text)
         text = _WS.sub(" ", text).strip()
         if text == before:
             break

@@ -48,6 +48,9 @@ FILLERS = [
     ("好啊 那个人 要两台", "好啊 那个人 要两台"),  # 啊 and 那个 inside words stay
     ("合同金额 十万", "合同金额 十万"),  # 额 in 金额 stays
     ("先送样然后再谈", "先送样然后再谈"),  # 然后 inside a clause stays
+    ("他说 贵了 但是 质量 还行", "他说 贵了，但是 质量 还行"),  # a pause before a conjunction
+    ("价格 不过 还行", "价格，不过 还行"),
+    ("贵了但是质量好", "贵了但是质量好"),  # no pause, no break
     ("然后", ""),
     ("", ""),
 ]
