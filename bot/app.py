@@ -153,6 +153,12 @@ def _add_channels(app: App) -> None:
 
         telegram = TelegramChannel(config["telegram"], app.conversation.receive)
         app.channels["telegram"] = telegram
+    wecom = None
+    if (config.get("wecom") or {}).get("corp_id"):
+        from bot.channels.wecom import WeComChannel
+
+        wecom = WeComChannel(config["wecom"], app.conversation.receive)
+        app.channels["wecom"] = wecom
     demo = not other_channels_configured(config) and is_loopback(str(web.get("host", "127.0.0.1")))
     if demo:
         team = config.get("team") or {}
@@ -161,7 +167,8 @@ def _add_channels(app: App) -> None:
     local = LocalChannel(app.conversation.receive, app.conversation.member_info,
                          demo_accounts=DEMO_LABELS if demo else None)
     app.channels["local"] = local
-    app.web = build_web_app(local=local, telegram=telegram, health=app.health)
+    app.web = build_web_app(local=local, telegram=telegram, health=app.health,
+                            extra_routes=wecom.routes() if wecom else ())
 
 
 async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio.Event | None = None) -> None:

@@ -1,0 +1,284 @@
+"""WeCom (企业微信) through a self-built app (自建应用): callbacks become Inbound, Outbound becomes API calls.
+
+WeCom posts each message, signed and AES-encrypted, to /wecom/callback and retries three times when
+the answer takes longer than 5 s. The callback is checked (signature, timestamp, CorpID), handed to
+the conversation (which records it durably and drops a delivery it has seen) and answered with an
+empty 200 — after at most ACK_BUDGET seconds, so a slow voice download never makes WeCom retry.
+Replies go out through message/send. WeCom has no buttons in app chats: buttons become numbered
+options ("回复数字：1 ✅ 确认 …") and a reply of just that number comes back as the button's action.
+`Outbound.meta` may ask for {"markdown": True} or a text card {"url": ..., "button": ...}.
+Outbound to chat "#robot" (or "#robot:KEY") goes to the team's group robot (群机器人) instead.
+
+Choice: our own small implementation on `cryptography` + httpx rather than wechatpy, whose last
+stable release is from 2021 and whose API client blocks the event loop; the protocol is ~100 lines.
+This module never touches the database or the parser.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.channels.wecom_api import GroupRobot, WeComAPI, WeComError, split_bytes
+from bot.channels.wecom_crypto import CallbackCrypto, Refused, parse_xml
+from bot.messages import Attachment, Inbound, Outbound, Voice, audio_format
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "wecom"
+ROBOT = "#robot"            # WeCom user ids cannot contain "#"
+ACK_BUDGET = 3.0            # seconds of work before the callback is answered anyway (WeCom waits 5)
+OPTIONS_FOR = 600.0         # a numbered reply counts within 10 minutes of the options
+MAX_TEXT = 2048             # bytes of text content per message
+REMEMBER = 5000             # recent MsgIds kept in memory (the conversation's record is the durable one)
+WELCOME = "你好，我是销售助手。请发送：加入 邀请码（邀请码由管理员提供）。"
+SORRY = "抱歉，没能取到这条语音/文件，请重新发送。"
+NUMBER = re.compile(r"^\s*([0-9０-９]{1,2})\s*[.。、]?\s*$")
+
+Receive = Callable[[Inbound], Awaitable[None]]
+
+
+@dataclass
+class Options:
+    """Numbered choices shown in place of buttons: number -> button data."""
+
+    choices: list[str]
+    message_id: str
+    at: float
+
+
+class WeComChannel:
+    """One self-built app. `receive` is the conversation's entry point; it returns once recorded."""
+
+    name = CHANNEL
+
+    def __init__(self, config: dict, receive: Receive, *, clock=time.time):
+        from bot.config import ConfigError
+
+        missing = [k for k in ("corp_id", "agent_id", "secret", "token", "encoding_aes_key") if not config.get(k)]
+        if missing:
+            raise ConfigError("[wecom] needs " + ", ".join(missing) + " (secrets may come from SALESBOT_WECOM_SECRET, "
+                              "SALESBOT_WECOM_TOKEN, SALESBOT_WECOM_AES_KEY)")
+        try:
+            self.crypto = CallbackCrypto(str(config["token"]), str(config["encoding_aes_key"]),
+                                         str(config["corp_id"]), clock=clock)
+        except ValueError as exc:
+            raise ConfigError(f"[wecom] {exc}") from exc
+        self.config = config
+        self.receive = receive
+        self.clock = clock
+        self.api_base = config.get("api_base") or "https://qyapi.weixin.qq.com"
+        self.api = WeComAPI(api_base=self.api_base, corp_id=str(config["corp_id"]), secret=str(config["secret"]),
+                            agent_id=config["agent_id"])
+        self.robots: dict[str, GroupRobot] = {}
+        self.robot_window = float(config.get("robot_window", 60.0))
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._options: dict[str, Options] = {}
+        self._sent_text: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._tasks: set[asyncio.Task] = set()
+
+    def routes(self) -> list[Route]:
+        return [Route("/wecom/callback", self.callback, methods=["GET", "POST"])]
+
+    async def start(self) -> None:
+        """Fetches the first access token early so a wrong secret shows in the log at start-up."""
+        try:
+            await self.api.token()
+            log.info("wecom: app %s of corp %s ready (%s)", self.config["agent_id"], self.config["corp_id"],
+                     self.api_base)
+        except Exception as exc:
+            log.error("wecom: could not get an access token (%s); will retry on the first message", exc)
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for robot in self.robots.values():
+            await robot.close()
+        await self.api.close()
+
+    # --- the callback ---------------------------------------------------------------------------
+
+    async def callback(self, request: Request) -> Response:
+        """GET: URL verification (echo the decrypted echostr). POST: one encrypted message."""
+        query = request.query_params
+        try:
+            if request.method == "GET":
+                echo = self.crypto.open(query.get("msg_signature", ""), query.get("timestamp", ""),
+                                        query.get("nonce", ""), query.get("echostr", ""))
+                log.info("wecom: callback URL verified")
+                return PlainTextResponse(echo)
+            body = await request.body()
+            envelope = parse_xml(body)
+            plain = self.crypto.open(query.get("msg_signature", ""), query.get("timestamp", ""),
+                                     query.get("nonce", ""), envelope.get("Encrypt", ""))
+            message = parse_xml(plain)
+        except Refused as exc:
+            log.warning("wecom: callback refused (%s) from %s", exc.reason,
+                        request.client.host if request.client else "?")
+            return PlainTextResponse("forbidden" if exc.status == 403 else "bad request", status_code=exc.status)
+        key = self._delivery_key(message)
+        if key in self._seen:
+            log.info("wecom: %s delivered again; dropped", key)
+            return Response(status_code=200)
+        self._remember(key)
+        task = asyncio.create_task(self._handle(message), name=f"wecom-{key}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        await asyncio.wait({task}, timeout=ACK_BUDGET)   # usually recorded by now; never past WeCom's 5 s
+        return Response(status_code=200)
+
+    @staticmethod
+    def _delivery_key(message: dict) -> str:
+        if message.get("MsgId"):
+            return f"{message.get('FromUserName', '')}:{message['MsgId']}"
+        return ":".join(message.get(k, "") for k in ("FromUserName", "CreateTime", "Event", "EventKey"))
+
+    def _remember(self, key: str) -> None:
+        self._seen[key] = None
+        while len(self._seen) > REMEMBER:
+            self._seen.popitem(last=False)
+
+    async def _handle(self, message: dict) -> None:
+        """One decrypted message -> Inbound -> the conversation."""
+        user = message.get("FromUserName", "")
+        try:
+            inbound = await self._inbound(message)
+            if inbound is not None:
+                await self.receive(inbound)
+        except WeComError as exc:
+            log.warning("wecom: could not fetch what %s sent (%s)", user, exc)
+            await self._safe_text(user, SORRY)
+        except Exception:
+            log.exception("wecom: handling a message from %s failed", user)
+
+    async def _inbound(self, message: dict) -> Inbound | None:
+        kind = message.get("MsgType", "")
+        user = message.get("FromUserName", "")
+        if not user:
+            return None
+        try:
+            when = datetime.fromtimestamp(int(message.get("CreateTime") or 0) or self.clock(), timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            when = datetime.now(timezone.utc)
+        base = dict(channel=CHANNEL, user_id=user, chat_id=user, message_id=message.get("MsgId") or "",
+                    received_at=when)
+        if kind == "text":
+            text = message.get("Content", "")
+            action = self._chosen(user, text)
+            if action:
+                return Inbound(**base, action=action[0], reply_to=action[1])
+            return Inbound(**base, text=text)
+        if kind == "voice":
+            media = await self.api.get_media(message.get("MediaId", ""))
+            fmt = (message.get("Format") or "").lower() or audio_format(media.mime, media.filename) or "amr"
+            return Inbound(**base, voice=Voice(data=media.data, format=fmt))
+        if kind in ("image", "file"):
+            media = await self.api.get_media(message.get("MediaId", ""))
+            fmt = audio_format(media.mime, media.filename)
+            if fmt:     # a recording sent as a file is still a voice note
+                return Inbound(**base, voice=Voice(data=media.data, format=fmt))
+            name = message.get("FileName") or media.filename or ("image.jpg" if kind == "image" else "file")
+            return Inbound(**base, file=Attachment(media.data, name, media.mime))
+        if kind == "event":
+            if message.get("Event") == "subscribe":
+                await self._safe_text(user, WELCOME)
+            return None
+        return Inbound(**base, text="")           # video, location, link: the conversation explains
+
+    def _chosen(self, chat: str, text: str) -> tuple[str, str] | None:
+        """A reply that is just the number of a shown option: (button data, the options' message id)."""
+        match = NUMBER.match(text or "")
+        options = self._options.get(chat)
+        if not match or options is None or self.clock() - options.at > OPTIONS_FOR:
+            return None
+        number = int(match.group(1).translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+        if 1 <= number <= len(options.choices):
+            return options.choices[number - 1], options.message_id
+        return None
+
+    # --- Outbound -> the API --------------------------------------------------------------------------
+
+    async def send(self, outbound: Outbound) -> str | None:
+        """Shows an Outbound to a member (or the group robot); returns the id of the last message sent."""
+        if outbound.chat_id.startswith(ROBOT):
+            return self._to_robot(outbound)
+        chat = outbound.chat_id
+        text = self._new_part(outbound)
+        if outbound.buttons:
+            text = f"{text}\n\n{self._numbered(outbound)}".strip()
+        message_id = None
+        for attachment, kind in ((outbound.image, "image"), (outbound.file, "file")):
+            if attachment is not None:
+                media_id = await self.api.upload_media(kind, attachment.data, attachment.filename, attachment.mime)
+                message_id = await self.api.send_message(chat, kind, {"media_id": media_id})
+        meta = outbound.meta or {}
+        if meta.get("url") and text:
+            title, _, rest = text.partition("\n")
+            message_id = await self.api.send_message(chat, "textcard", {
+                "title": title[:64], "description": split_bytes(rest.strip() or title, 512)[0],
+                "url": meta["url"], "btntxt": meta.get("button", "详情")})
+        elif text:
+            kind, limit = ("markdown", 4096) if meta.get("markdown") else ("text", MAX_TEXT)
+            for piece in split_bytes(text, limit):
+                message_id = await self.api.send_message(chat, kind, {"content": piece})
+        if message_id is not None:
+            self._after_send(outbound, chat, message_id)
+        return message_id
+
+    def _new_part(self, outbound: Outbound) -> str:
+        """WeCom cannot edit a sent message: an edit that only adds to it sends just the addition."""
+        text = outbound.text or ""
+        before = self._sent_text.get((outbound.chat_id, outbound.edit or ""))
+        if outbound.edit and before and text.startswith(before) and text[len(before):].strip():
+            return text[len(before):].strip()
+        return text
+
+    @staticmethod
+    def _numbered(outbound: Outbound) -> str:
+        buttons = [b for row in outbound.buttons for b in row]
+        return "回复数字：" + "　".join(f"{n} {b.text}" for n, b in enumerate(buttons, 1))
+
+    def _after_send(self, outbound: Outbound, chat: str, message_id: str) -> None:
+        if outbound.buttons:
+            self._options[chat] = Options([b.data for row in outbound.buttons for b in row], message_id, self.clock())
+        self._sent_text[(chat, message_id)] = outbound.text or ""
+        while len(self._sent_text) > REMEMBER:
+            self._sent_text.popitem(last=False)
+
+    async def _safe_text(self, chat: str, text: str) -> None:
+        try:
+            await self.api.send_message(chat, "text", {"content": text})
+        except Exception as exc:
+            log.warning("wecom: could not tell %s (%s)", chat, exc)
+
+    # --- the group robot -------------------------------------------------------------------------------
+
+    def robot(self, key: str | None = None) -> GroupRobot | None:
+        """The queue of a group robot: `key`, else [wecom] robot_key; None when neither is set."""
+        key = key or self.config.get("robot_key") or ""
+        if not key:
+            return None
+        if key not in self.robots:
+            self.robots[key] = GroupRobot(api_base=self.api_base, key=key, window=self.robot_window)
+        return self.robots[key]
+
+    def _to_robot(self, outbound: Outbound) -> str | None:
+        robot = self.robot(outbound.chat_id.partition(":")[2] or None)
+        if robot is None:
+            log.warning("wecom: no group robot configured ([wecom] robot_key); message not sent")
+            return None
+        text = outbound.text
+        if outbound.buttons:       # nobody in a group can answer for a member: options are left out
+            log.debug("wecom robot: buttons dropped")
+        robot.post(text, markdown=bool((outbound.meta or {}).get("markdown")))
+        return f"robot-{len(robot.queue)}-{int(self.clock() * 1000)}"
