@@ -1,0 +1,141 @@
+"""PNG charts for the chat: the pipeline funnel and the forecast by month, readable on a phone.
+
+matplotlib with the Agg backend (no display; Figure objects, not pyplot, so threads do not share
+state) and the CJK font of the `noto-cjk-sans-otc` package. Before drawing, every character of the
+title and labels is checked against the font (missing_glyphs), so a chart never shows empty boxes.
+"""
+from __future__ import annotations
+
+import io
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import font_manager  # noqa: E402 (after the backend is chosen)
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from bot.render import money_text  # noqa: E402
+
+WIDTH_IN = 7.2          # at 150 dpi: 1080 px, a phone screen's width
+DPI = 150
+FONT_SIZE = 15
+COLOURS = ("#1f6fb2", "#2b8cbe", "#4ba3c7", "#6fb9d3", "#93cde0", "#b5deea", "#d3ecf2")
+
+
+class ChartFontError(RuntimeError):
+    """The chart font lacks glyphs for some characters; `missing` names them."""
+
+    def __init__(self, missing: set[str]):
+        super().__init__(f"chart font has no glyph for: {''.join(sorted(missing))}")
+        self.missing = missing
+
+
+def font_path() -> Path:
+    """NotoSansCJK-Regular.ttc from the noto-cjk-sans-otc package."""
+    return Path(str(resources.files("noto_cjk_sans_otc") / "NotoSansCJK-Regular.ttc"))
+
+
+@cache
+def _cmap(path: str) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, fontNumber=0, lazy=True) as font:  # a .ttc: its first face, as matplotlib uses
+        return frozenset(font.getBestCmap() or {})
+
+
+def missing_glyphs(font_path: str | Path, text: str) -> set[str]:
+    """The characters of `text` (whitespace aside) that the font has no glyph for."""
+    covered = _cmap(str(font_path))
+    return {ch for ch in text if not ch.isspace() and ord(ch) not in covered}
+
+
+@cache
+def _family() -> str:
+    """Registers the CJK font with matplotlib once; returns its family name."""
+    path = font_path()
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
+
+
+def _check(texts: list[str], path: Path | None = None) -> None:
+    missing = missing_glyphs(path or font_path(), "".join(texts))
+    if missing:
+        raise ChartFontError(missing)
+
+
+def _figure(rows: int) -> tuple[Figure, object]:
+    height = max(3.2, 1.6 + 0.62 * rows)
+    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    return fig, ax
+
+
+def _png(fig: Figure) -> bytes:
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.25, facecolor="white")
+    return out.getvalue()
+
+
+def pipeline_chart(figures, *, title: str = "销售漏斗（进行中）") -> bytes:
+    """A centred funnel: one bar per stage, its width the number of open deals, labelled with the
+    count and amount. `figures`: storage.queries.StageFigures rows in stage order."""
+    rows = list(figures)
+    labels = [f"{r.stage}  {r.count}个" + (f" · {money_text(r.amount)}" if r.amount else "") for r in rows]
+    deals = sum(r.count for r in rows)
+    weighted = sum(r.weighted for r in rows)
+    subtitle = f"共{deals}个商机 · 加权预测 {money_text(weighted)}"
+    _check([title, subtitle, *labels])
+    family = _family()
+    fig, ax = _figure(len(rows))
+    widest = max([r.count for r in rows] + [1])
+    for i, (row, label) in enumerate(zip(rows, labels)):
+        width = max(row.count / widest, 0.02)
+        ax.barh(i, width, left=(1 - width) / 2, height=0.8, color=COLOURS[min(i, len(COLOURS) - 1)])
+        ax.text(0.5, i, label, ha="center", va="center", fontsize=FONT_SIZE, family=family,
+                color="white" if width > 0.55 and i < 4 else "#222222")
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlim(0, 1)
+    ax.axis("off")
+    ax.set_title(title, fontsize=FONT_SIZE + 5, family=family, pad=24)
+    ax.text(0.5, 1.0, subtitle, transform=ax.transAxes, ha="center", va="bottom", fontsize=FONT_SIZE - 2,
+            family=family, color="#555555")
+    return _png(fig)
+
+
+def month_label(month: str | None) -> str:
+    if month is None:
+        return "未定"
+    year, number = month.split("-")
+    return f"{year[2:]}年{int(number)}月"
+
+
+def forecast_chart(months, *, title: str = "成交预测（按预计成交月）") -> bytes:
+    """Bars per expected close month: the amount (light) and the weighted amount (dark), in 万元.
+    `months`: storage.report_queries.ForecastMonth rows."""
+    rows = list(months)
+    labels = [month_label(r.month) for r in rows]
+    legend = ("金额（万元）", "加权金额（万元）")
+    _check([title, *labels, *legend, "0123456789."])
+    family = _family()
+    fig = Figure(figsize=(WIDTH_IN, 4.8), dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    xs = range(len(rows))
+    ax.bar([x - 0.2 for x in xs], [r.amount / 10000 for r in rows], width=0.4, color="#b5deea", label=legend[0])
+    bars = ax.bar([x + 0.2 for x in xs], [r.weighted / 10000 for r in rows], width=0.4, color="#1f6fb2",
+                  label=legend[1])
+    for bar, row in zip(bars, rows):
+        ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), f"{row.weighted / 10000:.1f}",
+                ha="center", va="bottom", fontsize=FONT_SIZE - 4, family=family)
+    ax.set_xticks(list(xs), labels, fontsize=FONT_SIZE - 2, family=family)
+    ax.tick_params(axis="y", labelsize=FONT_SIZE - 4)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(prop={"family": family, "size": FONT_SIZE - 4}, frameon=False)
+    ax.set_title(title, fontsize=FONT_SIZE + 3, family=family, pad=14)
+    return _png(fig)

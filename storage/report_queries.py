@@ -1,0 +1,396 @@
+"""Figures for the leads' reports beyond storage/queries.py: the weekly report, the forecast by expected
+close month, decision-chain coverage per team, a customer's facts, and the rows of an export.
+
+Keyword-only functions that take a session; `member_ids` scopes to records owned (deals, commitments)
+or written (notes) by those members — from queries.visible_member_ids; None means every team.
+Windows are [start, end) in UTC; calendar days (due dates) are the team's local days.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, extract, func, literal, or_
+from sqlmodel import Session, select
+
+from storage.models import (Commitment, CompetitorMention, Contact, Customer, Deal, Item, Member, Note,
+                            ObjectionMention, StageChange, Team, as_utc)
+from storage.queries import CHAIN_ROLES, team_activity
+from storage.stages import Stage
+
+CLOSED = ("won", "lost")
+
+
+def _owned(column, member_ids: Iterable[int] | None):
+    return literal(True) if member_ids is None else column.in_(list(member_ids))
+
+
+# --- commitments kept and broken ---------------------------------------------------------------
+
+@dataclass
+class Outcomes:
+    """Commitments due in a window: kept (done by their due day), late (done after it), broken (due
+    day over, still open), pending (due day not over yet, open). Cancelled ones do not count."""
+    kept: int = 0
+    late: int = 0
+    broken: int = 0
+    pending: int = 0
+
+    @property
+    def due(self) -> int:
+        return self.kept + self.late + self.broken + self.pending
+
+    def add(self, state: str, due: date, done_at: datetime | None, today: date, tz: ZoneInfo) -> None:
+        if state == "cancelled":
+            return
+        if state == "done":
+            done_day = as_utc(done_at).astimezone(tz).date() if done_at else due
+            if done_day <= due:
+                self.kept += 1
+            else:
+                self.late += 1
+        elif due < today:
+            self.broken += 1
+        else:
+            self.pending += 1
+
+
+def commitment_outcomes(*, session: Session, member_ids: Iterable[int] | None, first_day: date, last_day: date,
+                        today: date, timezone: str = "Asia/Shanghai") -> dict[int, Outcomes]:
+    """Per owner: what became of the commitments due from first_day to last_day (both included)."""
+    tz = ZoneInfo(timezone)
+    rows = session.exec(select(Commitment.owner_id, Commitment.due_date, Commitment.state, Commitment.done_at)
+                        .where(Commitment.due_date >= first_day, Commitment.due_date <= last_day,
+                               Commitment.state != "cancelled", _owned(Commitment.owner_id, member_ids))).all()
+    found: dict[int, Outcomes] = defaultdict(Outcomes)
+    for owner_id, due, state, done_at in rows:
+        found[owner_id].add(state, due, done_at, today, tz)
+    return dict(found)
+
+
+def total(outcomes: Iterable[Outcomes]) -> Outcomes:
+    sum_ = Outcomes()
+    for o in outcomes:
+        sum_.kept += o.kept
+        sum_.late += o.late
+        sum_.broken += o.broken
+        sum_.pending += o.pending
+    return sum_
+
+
+# --- the week ------------------------------------------------------------------------------
+
+@dataclass
+class Closed:
+    count: int = 0
+    amount: float = 0.0
+
+
+@dataclass
+class TeamCoverage:
+    """决策链穿透率: open deals whose customer's contacts cover all three roles."""
+    team_id: int
+    team: str
+    deals: int
+    covered: int
+
+    @property
+    def share(self) -> float:
+        return self.covered / self.deals if self.deals else 0.0
+
+
+@dataclass
+class RepWeek:
+    member_id: int
+    name: str
+    notes: int
+    new_deals: int
+    stage_moves: int
+    won: int
+    lost: int
+    kept: int
+    broken: int
+
+
+@dataclass
+class WeekFigures:
+    start: datetime
+    end: datetime
+    new_deals: Closed
+    stage_moves: int
+    won: Closed
+    lost: Closed
+    commitments: Outcomes
+    objections: list[tuple[str, int]]
+    competitors: list[tuple[str, int]]
+    reps: list[RepWeek]
+    coverage: list[TeamCoverage]
+    moves: list[tuple[str, str, int]] = field(default_factory=list)  # (from, to, count), most first
+
+
+def week_figures(*, session: Session, member_ids: Iterable[int] | None, start: datetime, end: datetime,
+                 today: date, timezone: str = "Asia/Shanghai", top: int = 5) -> WeekFigures:
+    """What happened in [start, end) for these members: the figures of /week and the Monday report.
+
+    A rep appears in `reps` when they are an active rep or wrote or owned anything that week."""
+    start, end = as_utc(start), as_utc(end)
+    ids = None if member_ids is None else list(member_ids)
+    tz = ZoneInfo(timezone)
+    new = session.exec(select(func.count(), func.coalesce(func.sum(Deal.amount), 0.0)).where(
+        Deal.created_at >= start, Deal.created_at < end, _owned(Deal.owner_id, ids))).one()
+    moves = session.exec(select(StageChange.from_stage, StageChange.to_stage, func.count(),
+                                func.coalesce(func.sum(Deal.amount), 0.0))
+                         .join(Deal, Deal.id == StageChange.deal_id)
+                         .where(StageChange.changed_at >= start, StageChange.changed_at < end,
+                                _owned(Deal.owner_id, ids))
+                         .group_by(StageChange.from_stage, StageChange.to_stage)).all()
+    won, lost, stage_moves, pairs = Closed(), Closed(), 0, []
+    for from_stage, to_stage, n, amount in moves:
+        if to_stage in CLOSED:
+            closed = won if to_stage == "won" else lost
+            closed.count += n
+            closed.amount += float(amount)
+        elif from_stage is not None:
+            stage_moves += n
+            pairs.append((from_stage, to_stage, n))
+    pairs.sort(key=lambda p: (-p[2], p[0], p[1]))
+    first_day = start.astimezone(tz).date()
+    last_day = (end.astimezone(tz)).date()
+    if end.astimezone(tz).time() == datetime.min.time():  # an end at midnight excludes that day
+        last_day = date.fromordinal(last_day.toordinal() - 1)
+    outcomes = commitment_outcomes(session=session, member_ids=ids, first_day=first_day, last_day=last_day,
+                                   today=today, timezone=timezone)
+    return WeekFigures(
+        start=start, end=end, new_deals=Closed(new[0], float(new[1])), stage_moves=stage_moves, won=won,
+        lost=lost, commitments=total(outcomes.values()),
+        objections=_top_mentions(session, ObjectionMention.category, ids, start, end, top),
+        competitors=_top_mentions(session, CompetitorMention.name, ids, start, end, top),
+        reps=_rep_weeks(session, ids, start, end, outcomes),
+        coverage=chain_coverage(session=session, member_ids=ids), moves=pairs)
+
+
+def _top_mentions(session, column, ids, start, end, top) -> list[tuple[str, int]]:
+    """The most mentioned values in notes received in the window, most first (ties by name)."""
+    table = column.class_
+    n = func.count().label("n")
+    rows = session.exec(select(column, n).join(Note, Note.id == table.note_id)
+                        .where(Note.received_at >= start, Note.received_at < end, _owned(Note.author_id, ids))
+                        .group_by(column).order_by(n.desc(), column).limit(top)).all()
+    return [(value, count) for value, count in rows]
+
+
+def _rep_weeks(session, ids, start, end, outcomes) -> list[RepWeek]:
+    query = select(Member.id).where(Member.active == True)  # noqa: E712 (SQL expression)
+    if ids is not None:
+        query = query.where(Member.id.in_(ids))
+    people = list(session.exec(query).all())
+    rows = []
+    for a in team_activity(session=session, member_ids=people, start=start, end=end):
+        o = outcomes.get(a.member_id, Outcomes())
+        rows.append(RepWeek(a.member_id, a.name, a.notes, a.new_deals, a.stage_moves, a.won, a.lost,
+                            o.kept, o.broken))
+    busy = [r for r in rows if r.notes or r.new_deals or r.stage_moves or r.won or r.lost or r.kept or r.broken]
+    reps = set(session.exec(select(Member.id).where(Member.id.in_(people), Member.role == "rep")).all()) \
+        if people else set()
+    shown = [r for r in rows if r in busy or r.member_id in reps]
+    return sorted(shown, key=lambda r: (-r.notes, -r.won, r.name))
+
+
+# --- decision chain per team -----------------------------------------------------------------
+
+def chain_coverage(*, session: Session, member_ids: Iterable[int] | None = None) -> list[TeamCoverage]:
+    """Per team: open deals, and how many of them have contacts in all three chain roles."""
+    roles = (select(Contact.customer_id, func.count(func.distinct(Contact.role)).label("roles"))
+             .where(Contact.role.in_(CHAIN_ROLES)).group_by(Contact.customer_id).subquery())
+    covered = func.sum(case((roles.c.roles >= len(CHAIN_ROLES), 1), else_=0))
+    rows = session.exec(select(Deal.team_id, Team.name, func.count(), covered)
+                        .join(Team, Team.id == Deal.team_id)
+                        .join(roles, roles.c.customer_id == Deal.customer_id, isouter=True)
+                        .where(Deal.status == "open", _owned(Deal.owner_id, member_ids))
+                        .group_by(Deal.team_id, Team.name).order_by(Team.name)).all()
+    return [TeamCoverage(team_id, name, deals, int(n or 0)) for team_id, name, deals, n in rows]
+
+
+# --- forecast ----------------------------------------------------------------------------------
+
+@dataclass
+class ForecastMonth:
+    month: str | None  # "2026-04"; None: no expected close day known
+    count: int
+    amount: float
+    weighted: float
+
+
+def forecast(*, session: Session, stages: list[Stage], member_ids: Iterable[int] | None = None) -> list[ForecastMonth]:
+    """Open deals by expected close month: amount and amount x stage probability; months in order,
+    deals without an expected close day last."""
+    year, month = extract("year", Deal.expected_close), extract("month", Deal.expected_close)
+    rows = session.exec(select(year, month, Deal.stage, func.count(), func.coalesce(func.sum(Deal.amount), 0.0))
+                        .where(Deal.status == "open", _owned(Deal.owner_id, member_ids))
+                        .group_by(year, month, Deal.stage)).all()
+    probability = {s.name: s.probability for s in stages}
+    months: dict[str | None, ForecastMonth] = {}
+    for y, m, stage, count, amount in rows:
+        key = f"{int(y):04d}-{int(m):02d}" if y is not None else None
+        row = months.setdefault(key, ForecastMonth(key, 0, 0.0, 0.0))
+        row.count += count
+        row.amount += float(amount)
+        row.weighted += float(amount) * probability.get(stage, 0.0)
+    return sorted(months.values(), key=lambda r: (r.month is None, r.month or ""))
+
+
+def stalled_count(*, session: Session, stages: list[Stage], now: datetime,
+                  member_ids: Iterable[int] | None = None) -> int:
+    """How many open deals are over their stage's stall_days (storage.queries.stalled_deals lists them)."""
+    from datetime import timedelta
+
+    now = as_utc(now)
+    late = or_(*[and_(Deal.stage == s.name, Deal.stage_entered_at < now - timedelta(days=s.stall_days))
+                 for s in stages])
+    return session.exec(select(func.count()).select_from(Deal).where(
+        Deal.status == "open", late, _owned(Deal.owner_id, member_ids))).one()
+
+
+# --- a customer --------------------------------------------------------------------------------
+
+@dataclass
+class DealFacts:
+    deal_id: int
+    owner: str
+    stage: str
+    status: str
+    amount: float | None
+    expected_close: date | None
+    roles: dict[str, list[str]]  # chain role -> contact names
+    missing: list[str]
+
+
+@dataclass
+class CustomerFacts:
+    customer_id: int
+    name: str
+    contacts: list[tuple[str, str]]  # (name, role)
+    deals: list[DealFacts]
+    items: list[tuple[str, float, str]]  # (product, total quantity, unit), most first
+    objections: list[tuple[str, int]]
+    competitors: list[tuple[str, int]]
+    commitments: list[Commitment]
+    outcomes: Outcomes
+    notes: list[tuple[datetime, str, str]]  # (received UTC, author, text), newest last
+
+
+def customer_facts(*, session: Session, customer_id: int, member_ids: Iterable[int] | None, today: date,
+                   timezone: str = "Asia/Shanghai", notes_limit: int = 10) -> CustomerFacts | None:
+    """What the member may see of a customer: their deals, notes and commitments only; the contacts
+    (shared by the team) with their decision-chain roles. None when nothing of it is visible."""
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        return None
+    ids = None if member_ids is None else list(member_ids)
+    deals = session.exec(select(Deal, Member.name).join(Member, Member.id == Deal.owner_id)
+                         .where(Deal.customer_id == customer_id, _owned(Deal.owner_id, ids))
+                         .order_by(Deal.id)).all()
+    note_ids = select(Note.id).where(Note.customer_id == customer_id, _owned(Note.author_id, ids))
+    notes = session.exec(select(Note.received_at, Member.name, Note.transcript, Note.raw_text)
+                         .join(Member, Member.id == Note.author_id)
+                         .where(Note.customer_id == customer_id, _owned(Note.author_id, ids))
+                         .order_by(Note.received_at.desc(), Note.id.desc()).limit(notes_limit)).all()
+    commitments = list(session.exec(select(Commitment).where(
+        Commitment.customer_id == customer_id, _owned(Commitment.owner_id, ids))
+        .order_by(Commitment.due_date, Commitment.id)).all())
+    if not deals and not notes and not commitments:
+        return None
+    contacts = [(c.name, c.role) for c in session.exec(select(Contact).where(
+        Contact.customer_id == customer_id).order_by(Contact.id)).all()]
+    roles: dict[str, list[str]] = {}
+    for name, role in contacts:
+        if role in CHAIN_ROLES:
+            roles.setdefault(role, []).append(name)
+    missing = [r for r in CHAIN_ROLES if r not in roles]
+    items = Counter()
+    for product, quantity, unit in session.exec(select(Item.product, Item.quantity, Item.unit)
+                                                .where(Item.note_id.in_(note_ids))).all():
+        key = (product or "（未说产品）", unit or "")
+        items[key] += quantity
+    return CustomerFacts(
+        customer_id=customer.id, name=customer.name, contacts=contacts,
+        deals=[DealFacts(d.id, owner, d.stage, d.status, d.amount, d.expected_close, roles, missing)
+               for d, owner in deals],
+        items=[(p, q, u) for (p, u), q in items.most_common()],
+        objections=_counts(session, ObjectionMention.category, note_ids),
+        competitors=_counts(session, CompetitorMention.name, note_ids),
+        commitments=commitments, outcomes=_outcomes_of(commitments, today, ZoneInfo(timezone)),
+        notes=[(as_utc(at), author, transcript or raw or "") for at, author, transcript, raw in reversed(notes)])
+
+
+def _counts(session, column, note_ids) -> list[tuple[str, int]]:
+    table = column.class_
+    n = func.count().label("n")
+    return [(v, c) for v, c in session.exec(select(column, n).where(table.note_id.in_(note_ids))
+                                            .group_by(column).order_by(n.desc(), column)).all()]
+
+
+def _outcomes_of(commitments: list[Commitment], today: date, tz: ZoneInfo) -> Outcomes:
+    out = Outcomes()
+    for c in commitments:
+        out.add(c.state, c.due_date, c.done_at, today, tz)
+    return out
+
+
+def note_contacts(*, session: Session, note_id: int) -> tuple[str, list[Contact]]:
+    """A note's text and the contacts of its customer (for reading roles from what the note says)."""
+    note = session.get(Note, note_id)
+    if note is None or note.customer_id is None:
+        return "", []
+    contacts = list(session.exec(select(Contact).where(Contact.customer_id == note.customer_id)
+                                 .order_by(Contact.id)).all())
+    return note.transcript or note.raw_text or "", contacts
+
+
+def contacts_named(*, session: Session, name_key: str, member_ids: Iterable[int] | None,
+                   team_ids: Iterable[int]) -> list[tuple[Contact, str]]:
+    """Contacts with that matching key at customers the member can see: (contact, customer name)."""
+    ids = None if member_ids is None else list(member_ids)
+    visible = or_(_owned(Customer.owner_id, ids),
+                  Customer.id.in_(select(Deal.customer_id).where(_owned(Deal.owner_id, ids))))
+    return list(session.exec(select(Contact, Customer.name).join(Customer, Customer.id == Contact.customer_id)
+                             .where(Contact.key == name_key, Customer.team_id.in_(list(team_ids)), visible)
+                             .order_by(Customer.name, Contact.id)).all())
+
+
+# --- export ------------------------------------------------------------------------------------
+
+DEAL_COLUMNS = ("商机编号", "客户", "负责人", "阶段", "状态", "金额", "金额类型", "预计成交", "进入阶段时间",
+                "最近活动", "创建时间", "关闭时间")
+NOTE_COLUMNS = ("笔记编号", "时间", "作者", "客户", "商机编号", "渠道", "状态", "内容")
+COMMITMENT_COLUMNS = ("待办编号", "负责人", "客户", "商机编号", "类型", "到期日", "状态", "完成时间", "内容")
+
+
+def export_rows(*, session: Session, member_ids: Iterable[int] | None,
+                notes_limit: int = 20000) -> dict[str, tuple[tuple[str, ...], list[tuple]]]:
+    """The rows an export holds: deals, the newest notes (at most notes_limit), commitments."""
+    ids = None if member_ids is None else list(member_ids)
+    deals = session.exec(select(Deal.id, Customer.name, Member.name, Deal.stage, Deal.status, Deal.amount,
+                                Deal.amount_kind, Deal.expected_close, Deal.stage_entered_at,
+                                Deal.last_activity_at, Deal.created_at, Deal.closed_at)
+                         .join(Customer, Customer.id == Deal.customer_id).join(Member, Member.id == Deal.owner_id)
+                         .where(_owned(Deal.owner_id, ids)).order_by(Deal.id)).all()
+    notes = session.exec(select(Note.id, Note.received_at, Member.name, Customer.name, Note.deal_id, Note.channel,
+                                Note.state, func.coalesce(Note.transcript, Note.raw_text, ""))
+                         .join(Member, Member.id == Note.author_id)
+                         .join(Customer, Customer.id == Note.customer_id, isouter=True)
+                         .where(_owned(Note.author_id, ids))
+                         .order_by(Note.received_at.desc(), Note.id.desc()).limit(notes_limit)).all()
+    commitments = session.exec(select(Commitment.id, Member.name, Customer.name, Commitment.deal_id,
+                                      Commitment.kind, Commitment.due_date, Commitment.state, Commitment.done_at,
+                                      Commitment.text)
+                               .join(Member, Member.id == Commitment.owner_id)
+                               .join(Customer, Customer.id == Commitment.customer_id, isouter=True)
+                               .where(_owned(Commitment.owner_id, ids))
+                               .order_by(Commitment.due_date, Commitment.id)).all()
+    return {"deals": (DEAL_COLUMNS, [tuple(r) for r in deals]),
+            "notes": (NOTE_COLUMNS, [tuple(r) for r in reversed(notes)]),
+            "commitments": (COMMITMENT_COLUMNS, [tuple(r) for r in commitments])}
