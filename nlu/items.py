@@ -57,6 +57,9 @@ _ATTRIBUTES = frozenset("质量 价格 报价 单价 交期 售后 服务 效果
                         "独家 合同 订单 项目 方案".split())
 _PER_UNIT_NEXT = re.compile(r"[\d零一二两三四五六七八九十百千万]+(?![\d零一二两三四五六七八九十百千万]|个?(?:月|天|年|周|星期|小时|礼拜))|[比才就只要价卖报是]")
 _PRODUCT_TAIL = re.compile(r"(?:样品|小样|样|的货|年度框架|年度合同|框架|合同|订单|单子|这块|这边|那边|的量|用量|需求)$")
+_REVISED_FROM = re.compile(
+    r"从?[\d零一二两三四五六七八九十百千万.]+[^\d，,。]{0,3}?(?:降到|减到|改成|改为|加到|增加到|调到|调整到|变成|涨到|提到|追加到)$"
+)
 _REVISION = re.compile(r"^(?:降到|减到|改成|改为|加到|增加到|调到|调整到|变成|涨到|提到|追加到|到)$")
 _TIME_WORD = re.compile(r"^[\d一二两三四五六七八九十百千万半]+个?(?:月|天|年|周|星期|小时|礼拜)|今天|明天|后天|昨天|今晚|上午|下午|晚上|早上|刚才|刚刚|这周|下周|本周|上周|这个月|下个月|月底|年底")
 _TIME_UNITS = frozenset("年 月 天 日 周 星期 小时 分钟 秒 季度 学期".split())
@@ -89,7 +92,8 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
     people = {c.name for c in contacts}
     quantities = [q for q in find_quantities(text, units=_units(note))
                   if not any(a <= q.start < b or a < q.end <= b for a, b in money_spans)]
-    specs = {i for i, q in enumerate(quantities) if _is_spec(note, q, quantities[i + 1:]) or _is_modifier(note, q)}
+    specs = {i for i, q in enumerate(quantities) if _is_spec(note, q, quantities[i + 1:]) or _is_modifier(note, q)
+             or _is_revised(note, q, quantities[i + 1:])}
     blocked = sorted([(c.start, c.end) for c in contacts] + list(day_spans) + list(money_spans)
                      + [(q.start, q.end) for i, q in enumerate(quantities) if i not in specs])
     lines: list[Line] = []
@@ -193,6 +197,11 @@ def _is_modifier(note: Note, q) -> bool:
     return not _ORDER_VERB.search(left) and not re.search(r"(?:先|再|还|也|就|各|共|一共|大概|大约)$", left)
 
 
+def _is_revised(note: Note, q, later) -> bool:
+    """从四百件降到两百五十件: the first amount was replaced by the second."""
+    return bool(later) and later[0].unit == q.unit and bool(_REVISION.match(note.text[q.end:later[0].start]))
+
+
 def _has_stop(s: str) -> bool:
     return any(w in _NP_STOP or w in _TRAILING for w in tokens(s))
 
@@ -201,9 +210,7 @@ def _product_before(note: Note, start: int, blocked) -> str | None:
     """The noun phrase right before a quantity, within its clause, cut at a verb, 的 or a pause."""
     clause_start, _ = note.clause_at(start)
     lo = max([clause_start] + [b for a, b in blocked if b <= start and b > clause_start])
-    left = note.text[lo:start]
-    for _ in range(4):
-        left = _TRAIL_RE.sub("", left)
+    left = _REVISED_FROM.sub("", note.text[lo:start])
     for _ in range(6):
         before = left
         left = _TRAIL_RE.sub("", left)

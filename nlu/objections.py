@@ -64,9 +64,12 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
     negation, cancels, ours, praise = _guards()
     praised = bool(praise and praise.search(note.text))
     found: dict[str, int] = {}
+    our_turn = False
     for start, end in note.clauses:
         clause = note.text[start:end]
-        if ours and ours.match(clause):
+        # 我们这边觉得偏高，要请示: a clause with no subject after ours is ours too
+        our_turn = bool(ours and ours.match(clause)) or our_turn and bool(re.match(r"[要再还先也就得]", clause))
+        if our_turn:
             continue
         rival_subject = any(clause.startswith(c) for c in competitors)
         for pos, category, phrase in _matches(clause, note.pack):

@@ -1,0 +1,203 @@
+"""The phrase-model parser: each fact a rep would notice, written for these tests (not dev notes)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from nlu.parser import MAX_CHARS, parse
+
+REF = datetime.fromisoformat("2026-03-02T10:00:00+08:00")  # a Monday
+
+
+def p(text: str, industry: str | None = None, ref: datetime = REF) -> dict:
+    return parse(text, ref, industry)
+
+
+def dates(e: dict) -> set[tuple[str, str]]:
+    return {(d["date"], d["kind"]) for d in e["dates"]}
+
+
+def items(e: dict) -> set[tuple]:
+    return {(i["product"], i["quantity"], i["unit"]) for i in e["items"]}
+
+
+def money(e: dict) -> set[tuple]:
+    return {(m["amount"], m["kind"]) for m in e["money"]}
+
+
+# --- shape -------------------------------------------------------------------------------------
+
+def test_the_six_keys_and_a_status_on_each_date():
+    e = p("华阳电器的葛经理，电容五千颗，明天发货。")
+    assert {"customer", "items", "dates", "money", "objections", "competitors"} <= set(e)
+    assert all(d["status"] in ("planned", "reported") for d in e["dates"])
+    assert isinstance(e["items"][0]["quantity"], int)
+
+
+def test_industry_is_detected_when_the_team_has_none_and_unknown_names_do_not_fail():
+    e = p("冯老板要速冻水饺两千袋，陈列费他们不收。", industry="不存在的行业")
+    assert e["industry"] == "快消/食品饮料"
+    assert items(e) == {("速冻水饺", 2000, "袋")}
+
+
+# --- customer ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,name,company", [
+    ("宏图建设的鲍工要螺纹钢八十吨。", "鲍工", "宏图建设"),
+    ("嗯 那个 永辉 那个 邬主管 说 下周 再聊", "邬主管", "永辉"),
+    ("第一人民医院设备处苗处长说预算批了。", "苗处长", "第一人民医院"),
+    ("今天拜访了长风机械的欧阳经理。", "欧阳经理", "长风机械"),
+    ("先去了瑞丰化工见了付总，聊得不错。", "付总", "瑞丰化工"),
+    ("汽修厂的barrier", None, None),
+])
+def test_contact_and_organisation_come_from_structure(text, name, company):
+    customer = p(text)["customer"] or {}
+    assert customer.get("name") == name
+    assert customer.get("company") == company
+
+
+def test_places_named_only_by_their_trade_are_not_companies():
+    assert p("快餐店的龙老板要一次性餐盒三千个。")["customer"] == {"name": "龙老板", "company": None}
+    assert p("外贸公司的蒲经理说要等国外客户回款。")["customer"]["company"] is None
+    assert p("金鼎快餐店的龙老板要餐盒三千个。")["customer"]["company"] == "金鼎快餐店"
+
+
+def test_generic_roles_give_no_name_and_our_colleagues_are_not_the_customer():
+    assert p("采购说下周再定。")["customer"] is None
+    assert p("我们李工明天去现场，贝壳装饰的邱总要看样。")["customer"]["name"] == "邱总"
+
+
+# --- items -------------------------------------------------------------------------------------
+
+def test_products_are_the_noun_phrase_of_the_quantity_with_attached_specs():
+    e = p("邵总要了镀锌角钢五十吨，M12膨胀螺栓三千个，光缆八芯两千米。")
+    assert ("镀锌角钢", 50, "吨") in items(e)
+    assert ("M12膨胀螺栓", 3000, "个") in items(e)
+
+
+def test_counting_nouns_are_units_and_periodic_volumes_are_items():
+    assert items(p("云帆酒店要前台系统八十个账号。")) == {("前台系统", 80, "账号")}
+    assert items(p("面粉每月大概三百袋，康师傅那边也在谈。")) == {("面粉", 300, "袋")}
+
+
+def test_revised_amounts_keep_the_final_one():
+    assert items(p("卫生纸从四百箱降到两百五十箱，月底送。")) == {("卫生纸", 250, "箱")}
+
+
+@pytest.mark.parametrize("text", [
+    "每箱二十四瓶，保质期九个月。",
+    "上批退了三百件，这次先不订。",
+    "赠送三个月运维，质保两年。",
+    "负载要到二十公斤，十公斤的不行。",
+])
+def test_package_sizes_past_quantities_services_and_specs_are_not_items(text):
+    assert p(text)["items"] == []
+
+
+def test_a_lone_trial_quantity_takes_the_product_named_before():
+    assert items(p("伊利的常温奶一直是主供，吕经理说先给我们十箱试试。")) == {("常温奶", 10, "箱")}
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+def test_date_kinds_follow_the_clause_verb():
+    e = p("明天送货，下周三签合同，周五前付定金，下周一再打电话，3月20号来厂考察，月底前寄样品。")
+    assert dates(e) == {("2026-03-03", "delivery"), ("2026-03-11", "deadline"), ("2026-03-06", "payment"),
+                        ("2026-03-09", "followup"), ("2026-03-20", "meeting"), ("2026-03-31", "trial")}
+
+
+def test_reported_visits_today_are_meetings_and_vague_times_give_nothing():
+    e = p("今天拜访了华星光电的谭工，过段时间再说，下次带样品。")
+    assert dates(e) == {("2026-03-02", "meeting")}
+    assert e["dates"][0]["status"] == "reported"
+    assert p("明天下午送货")["dates"][0]["status"] == "planned"
+
+
+def test_deliverables_we_owe_are_deadlines():
+    assert dates(p("下周四前把检测报告发给他们。")) == {("2026-03-12", "deadline")}
+
+
+def test_a_weekday_inside_a_company_name_is_no_date():
+    assert p("周六福的晁经理说下周三来看样品。")["customer"]["company"] == "周六福"
+    assert dates(p("周六福的晁经理说下周三来公司。")) == {("2026-03-11", "meeting")}
+
+
+# --- money -------------------------------------------------------------------------------------
+
+def test_money_kinds():
+    assert money(p("预算二十万，我们报二十三万，隔壁厂才报十八万。")) == {
+        (200000, "budget"), (230000, "quote"), (180000, "competitor_price")}
+    assert money(p("合同额四十五万，已经签了，定金五万下周到。")) == {(450000, "deal"), (50000, "other")}
+    assert money(p("签了，单价六块五，总价三万二。")) == {(6.5, "quote"), (32000, "deal")}
+
+
+def test_differences_and_discounts_are_not_money():
+    assert p("比我们便宜两块五，还要打八折，预付20%。")["money"] == []
+
+
+# --- objections --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("价格没问题，质量也没问题，下周签。", []),
+    ("客户说需要技术评估。", ["decision_delay"]),
+    ("我们这边觉得偏高，要请示。", []),
+    ("赠送3个月运维。", []),
+    ("白天不让进料，只能夜间施工。", []),
+    ("预算确认了，三十万。", []),
+    ("他们嫌交期太长，等不了。", ["delivery_time"]),
+    ("账期要九十天，我们最多给三十天。", ["payment_terms"]),
+    ("售后响应太慢，网点也少。", ["service"]),
+    ("接口不兼容，达不到他们的要求。", ["spec"]),
+    ("上批货有破损，要退货。", ["quality"]),
+    ("预算已经用完了，明年再说。", ["budget", "decision_delay"]),
+])
+def test_objection_taxonomy_with_negation_and_our_side(text, expected):
+    assert sorted(p(text)["objections"]) == sorted(expected)
+
+
+def test_a_cheaper_rival_is_a_price_objection_unless_the_customer_praises_us():
+    assert "price" in p("雷士的灯具比我们便宜一成，肖总说要再考虑。")["objections"]
+    assert "price" not in p("雷士的灯具便宜一成，但肖总说我们服务好，暂时不换。")["objections"]
+
+
+def test_amounts_show_objections_unsaid():
+    assert "budget" in p("预算只有八十万，我们报了九十五万。")["objections"]
+    assert "price" in p("我们报一百二，他只肯给一百。")["objections"]
+
+
+# --- competitors -------------------------------------------------------------------------------
+
+def test_competitors_from_packs_and_from_how_rivals_are_talked_about():
+    e = p("施耐德的断路器比我们低，伍经理说还是倾向宏发科技。", industry="工业自动化设备")
+    assert set(e["competitors"]) >= {"施耐德", "宏发科技"}
+
+
+def test_the_customer_and_carriers_are_not_competitors():
+    e = p("格力的薛工要传感器两百个，明天发顺丰。")
+    assert e["competitors"] == []
+    assert e["customer"]["company"] == "格力"
+
+
+# --- normalisation -----------------------------------------------------------------------------
+
+def test_traditional_and_spoken_spacing_give_the_same_facts():
+    plain = p("鼎新电子的林经理，电容五万颗，下周三前到货，单价三毛五。")
+    traditional = p("鼎新電子的林經理，電容五萬顆，下週三前到貨，單價三毛五。")
+    spaced = p("嗯 鼎新电子 的 林经理 然后 电容 五万颗 下周三 前 到货 然后 单价 三毛五")
+    for e in (traditional, spaced):
+        assert e["customer"] == plain["customer"]
+        assert items(e) == items(plain) and dates(e) == dates(plain) and money(e) == money(plain)
+
+
+def test_extracted_strings_are_substrings_of_the_note():
+    text = "嗯 那个 安心医药 的 严经理 说 京东物流 只要 五千 然后 冷链配送 四十车"
+    e = p(text)
+    flat = text.replace(" ", "")
+    strings = [e["customer"]["name"], e["customer"]["company"], *e["competitors"], *(i["product"] for i in e["items"])]
+    assert all(s in flat for s in strings if s)
+
+
+def test_text_over_the_limit_gets_an_error_and_no_facts():
+    e = p("货" * (MAX_CHARS + 1))
+    assert "error" in e and e["items"] == [] and e["customer"] is None
