@@ -235,3 +235,8 @@ class Lease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     holder: str = Field(max_length=128)
     expires_at: datetime
+
+
+# The leads issue's tables (leads, offers, touchpoints, contract ends) live in their own module;
+# importing it here registers them on the same metadata for Alembic and the tests.
+from storage import lead_models  # noqa: E402,F401
