@@ -139,6 +139,9 @@ def build_app(config: dict, *, transcriber=None, parse=None, audio_dir=None,
     app_ref["app"] = app
     if with_channels:
         _add_channels(app)
+        from bot.messages import button_rows
+        from reminders.scheduler import ReminderScheduler  # nudges, escalations, alerts, the weekly report
+        app.scheduler_factory = lambda built: ReminderScheduler.for_app(built, make_buttons=button_rows)
     return app
 
 

@@ -103,7 +103,10 @@ class Notice:
     kind: str  # nudge escalation alert digest report
     recipient_id: int
     recipient: str
-    subject: str  # "commitment:12", "deal:3", "note:7", "team:1"
+    # "commitment:12" (the conversation reads a reply to it as an answer about that commitment);
+    # "deal#3", "note#7", "team#1", "digest#<day>" name what else it is about, in a form the
+    # conversation's reply handling does not take for a note or commitment id
+    subject: str
     text: str
     send_at: datetime  # in the team's zone
     dedupe_key: str
@@ -222,7 +225,7 @@ def due_day_digests(ctx: _Ctx) -> None:
         promises.sort(key=lambda c: c.id)
         lines = [texts.promise_line(c.kind, c.due_date, c.customer, c.text, c.id) for c in promises]
         single = promises[0].id if len(promises) == 1 else None
-        ctx.add("digest", owner, f"commitment:{single}" if single else f"digest:{today}",
+        ctx.add("digest", owner, f"commitment:{single}" if single else f"digest#{today}",
                 texts.digest(lines, today), at, key)
 
 
@@ -256,13 +259,13 @@ def idle_deals(ctx: _Ctx) -> None:
         owner = ctx.people.get(d.owner_id)
         key = f"idle:deal:{d.id}:{stamp}:owner"
         if owner is not None and owner.active and ctx.due(key, at):
-            ctx.add("nudge", owner, f"deal:{d.id}", texts.idle_owner(d.customer, d.stage, days), at, key)
+            ctx.add("nudge", owner, f"deal#{d.id}", texts.idle_owner(d.customer, d.stage, days), at, key)
         later = days + p.idle_manager_after_days
         at = ctx.defer(d.last_activity_at + timedelta(days=later))
         for boss in ctx.bosses(d.owner_id):
             key = f"idle:deal:{d.id}:{stamp}:{boss.id}"
             if ctx.due(key, at):
-                ctx.add("escalation", boss, f"deal:{d.id}",
+                ctx.add("escalation", boss, f"deal#{d.id}",
                         texts.idle_manager(ctx.name(d.owner_id), d.customer, d.stage, later), at, key)
 
 
@@ -278,10 +281,10 @@ def stalled_deals(ctx: _Ctx) -> None:
         base = f"stall:deal:{d.id}:{d.stage}:{int(d.stage_entered_at.timestamp())}"
         owner = ctx.people.get(d.owner_id)
         if owner is not None and owner.active and ctx.due(f"{base}:owner", at):
-            ctx.add("nudge", owner, f"deal:{d.id}", texts.stall_owner(d.customer, d.stage, days), at, f"{base}:owner")
+            ctx.add("nudge", owner, f"deal#{d.id}", texts.stall_owner(d.customer, d.stage, days), at, f"{base}:owner")
         for boss in ctx.bosses(d.owner_id):
             if ctx.due(f"{base}:{boss.id}", at):
-                ctx.add("alert", boss, f"deal:{d.id}",
+                ctx.add("alert", boss, f"deal#{d.id}",
                         texts.stall_manager(ctx.name(d.owner_id), d.customer, d.stage, days), at, f"{base}:{boss.id}")
 
 
@@ -298,7 +301,7 @@ def big_deals(ctx: _Ctx) -> None:
         if m.kind != "money" or m.value not in ("budget", "quote") or (m.amount or 0) < ctx.policy.big_deal_yuan:
             continue
         about = f"deal:{m.deal_id}" if m.deal_id is not None else f"note:{m.note_id}"
-        _alert(ctx, m.author_id, f"bigdeal:{about}:{m.value}:{int(m.amount)}", m.at, about,
+        _alert(ctx, m.author_id, f"bigdeal:{about}:{m.value}:{int(m.amount)}", m.at, about.replace(":", "#"),
                texts.big_deal(ctx.name(m.author_id), m.customer, m.value, m.amount))
 
 
@@ -313,7 +316,7 @@ def repeated_objections(ctx: _Ctx) -> None:
         if len(found) < count:
             continue
         nth = sorted(found, key=lambda m: (m.at, m.note_id))[count - 1]
-        _alert(ctx, nth.author_id, f"objection:deal:{deal_id}:{category}", nth.at, f"deal:{deal_id}",
+        _alert(ctx, nth.author_id, f"objection:deal:{deal_id}:{category}", nth.at, f"deal#{deal_id}",
                texts.repeated_objection(ctx.name(nth.author_id), nth.customer, category, count))
 
 
@@ -328,7 +331,7 @@ def late_competitors(ctx: _Ctx) -> None:
         index = ctx.policy.stage_index(deal.stage) if deal else None
         if index is None or index < threshold or m.at < deal.stage_entered_at:
             continue
-        _alert(ctx, m.author_id, f"competitor:deal:{deal.id}:{m.value}", m.at, f"deal:{deal.id}",
+        _alert(ctx, m.author_id, f"competitor:deal:{deal.id}:{m.value}", m.at, f"deal#{deal.id}",
                texts.late_competitor(ctx.name(m.author_id), m.customer or deal.customer, deal.stage, m.value))
 
 
@@ -345,7 +348,7 @@ def weekly_reports(ctx: _Ctx) -> None:
     for reader in readers:
         key = f"report:{ctx.state.team_id}:{today}:{reader.id}"
         if ctx.due(key, at, ctx.local(today + timedelta(days=1), time.min)):
-            ctx.add("report", reader, f"team:{ctx.state.team_id}", ctx.state.report_text, at, key)
+            ctx.add("report", reader, f"team#{ctx.state.team_id}", ctx.state.report_text, at, key)
 
 
 def report_day(policy: Policy, day: date) -> bool:
