@@ -391,7 +391,7 @@ _NOT_UNIT_WORDS = (
     "条件", "条款", "片区", "份额", "本地", "本周", "本月", "本年", "只要", "只有", "只能", "只是", "只好", "只需",
     "把握", "把手", "双面", "双方", "双向", "盘点", "托运", "支付", "支持", "支票", "吨位", "台湾", "期间", "期限",
     "件事", "间隔", "名单", "名称", "头部", "组织", "对方", "对接", "对比", "对于", "卡车", "提供", "提前", "提到",
-    "提高", "架构", "块钱", "张总", "方面", "方案", "方式", "方向", "方法", "座谈",
+    "提高", "架构", "块钱", "张总", "方面", "方案", "方式", "方向", "方法", "座谈", "件套", "人位",
 )
 _NOT_UNIT_RE = re.compile(_alternation(_NOT_UNIT_WORDS))
 _TIME_AFTER_GE = re.compile(r"个\s?(?:月|小时|钟|星期|礼拜|工作日|学期|季度|点|百分点|年|周末|半月|多月|方面)")
@@ -411,12 +411,13 @@ _SPEC_UNIT_RE = re.compile(
     r"|(?:ml|mL|ML|L|l|kg|KG|Kg|g|G|kW|KW|kw|W|w|mm|cm|m|V|A|Ah|mAh|MW|mw|T|t|P|寸)(?![A-Za-z])"
 )
 _PACKAGE_BEFORE_RE = re.compile(
-    rf"每一?(?:{_alternation(UNITS)}|趟|批|柜|小时)(?:是|装|有|约|大概|大约|差不多)?\s?$"
+    rf"(?:每一?(?:{_alternation(UNITS)}|趟|批|柜|小时)(?:是|装|有|约|大概|大约|差不多)?"
+    rf"|一个?(?:{_alternation(UNITS)}|柜|托盘)(?:能|可以|可)?装(?:了|得下)?)\s?$"
 )
 _PACKAGE_AFTER_RE = re.compile(rf"(?:/|每|一)个?(?:{_alternation(UNITS)})")
 _BATCH_BEFORE_RE = re.compile(rf"(?:第[{_D}{_M}0-9]+|首|头)批\s?(?:先|要|是|送|发|交|到|货)?\s?$")
 _VERB_AFTER_YIGE = frozenset("过给试先就吧啊了呢送发用要卖才只都也还的,，。;；!！?？ ")
-_PHASE_VERBS = frozenset("订要买做办开报签搞上培训期共分第")
+_PHASE_VERBS = frozenset("订要买做办开报签搞上培训期共第")
 
 
 def find_quantities(text: str, units: Iterable[str] = ()) -> list[Quantity]:
@@ -458,6 +459,8 @@ def _quantity_at(text, folded, tok, unit_re, noun_re) -> Quantity | None:
     n = noun_re.match(folded, end + (folded[end: end + 1] == " ")) if unit == "个" else None
     if n:  # 八十个账号, 两个点位: the counting noun is the unit
         unit, end = n.group(), n.end()
+        if folded[end: end + 1] == "装":
+            return None  # 一个柜装八十桶: the container, not a count
     elif _NOT_UNIT_RE.match(folded, pos) or _TIME_AFTER_GE.match(folded, pos) or folded[end: end + 1] == "装":
         return None
     if unit in ("个", "份") and unit == m.group():
@@ -476,8 +479,12 @@ def _quantity_at(text, folded, tok, unit_re, noun_re) -> Quantity | None:
 
 
 def _excluded_before(t: str, start: int) -> bool:
-    """第一批 (ordinal), 月15 / 3月15号 contexts are never quantities."""
-    return start > 0 and t[start - 1] in "第"
+    """第一批 (an ordinal) and 周二提货 (a weekday) are never quantities."""
+    if start == 0:
+        return False
+    if t[start - 1] == "第":
+        return True
+    return t[start] in "一二三四五六日天" and (t[start - 1] == "周" or t[max(0, start - 2): start] in ("星期", "礼拜"))
 
 
 def _is_package_after(t: str, pos: int) -> bool:

@@ -403,3 +403,12 @@ def test_kuai_is_pieces_after_a_product_and_yuan_after_a_price_word():
 ])
 def test_uncued_wan_before_a_noun_is_an_attribute(text, amounts):
     assert [m.amount for m in find_money(text)] == amounts
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("下周二提货", []), ("周三车到", []), ("四件套先打样", []), ("三人位沙发", []), ("设备款分十二期付", []),
+    ("一个柜装八十桶", [(80, "桶", "package")]), ("一箱装四台", [(4, "台", "package")]),
+    ("星期天两车", [(2, "车", "count")]),
+])
+def test_weekdays_product_words_and_containers(text, expected):
+    assert [(q.value, q.unit, q.kind) for q in find_quantities(text, ["柜"])] == expected
