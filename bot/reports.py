@@ -11,12 +11,9 @@ correction (角色 张总 决策人).
 """
 from __future__ import annotations
 
-import csv
 import html
-import io
 import logging
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
@@ -25,6 +22,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot import charts
+from bot import export
+from bot.export import export_csv_zip, export_xlsx
 from bot.messages import Attachment, Outbound
 from bot.render import DATE_KINDS, OBJECTIONS, day_text, money_text, number_text
 from storage import report_queries as rq
@@ -44,7 +43,6 @@ SCOPES = {"rep": "我的", "manager": "我和下属", "lead": "全队", "admin":
 STALLED_SHOWN = 20
 CUSTOMERS_SHOWN = 3
 EXPORT_NOTES = 20000
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -318,16 +316,13 @@ def export_report(*, session: Session, member: Member, fmt: str = "xlsx", now: d
     if fmt == "csv":
         file = Attachment(export_csv_zip(tables), f"销售记录_{stamp}.zip", "application/zip")
     else:
-        file = Attachment(export_xlsx(tables), f"销售记录_{stamp}.xlsx", XLSX_MIME)
+        file = Attachment(export_xlsx(tables), f"销售记录_{stamp}.xlsx", export.XLSX_MIME)
     counts = {name: len(rows) for name, (_, rows) in tables.items()}
     lines = [f"📎 导出（{scope}）",
              f"商机{counts['deals']}条、笔记{counts['notes']}条、待办{counts['commitments']}条"]
     if counts["notes"] >= EXPORT_NOTES:
         lines.append(f"笔记只导出最近{EXPORT_NOTES}条。")
     return Report(lines, file=file, caption=file.filename, figures={"counts": counts, "tables": tables})
-
-
-SHEETS = {"deals": "商机", "notes": "笔记", "commitments": "待办"}
 
 
 def _cell(value, tz: ZoneInfo):
@@ -339,53 +334,6 @@ def _cell(value, tz: ZoneInfo):
     if isinstance(value, str):
         return value.replace("\x00", "")
     return value
-
-
-def export_xlsx(tables: dict) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    for name, (head, rows) in tables.items():
-        sheet = book.create_sheet(SHEETS.get(name, name))
-        sheet.append(list(head))
-        for row in rows:
-            sheet.append([_safe_cell(v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _safe_cell(value):
-    """XLSX refuses control characters; a leading = would make a note a formula."""
-    if isinstance(value, str):
-        value = _ILLEGAL.sub("", value)
-        if value[:1] in ("=", "+", "-", "@") and not _is_number(value):
-            value = "'" + value
-    return value
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
-
-
-def export_csv_zip(tables: dict) -> bytes:
-    """UTF-8 with BOM, so Excel opens the Chinese correctly."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, (head, rows) in tables.items():
-            text = io.StringIO()
-            writer = csv.writer(text)
-            writer.writerow(head)
-            writer.writerows([_safe_cell(v) if isinstance(v, str) else v for v in row] for row in rows)
-            archive.writestr(f"{SHEETS.get(name, name)}.csv", "\ufeff" + text.getvalue())
-    return out.getvalue()
 
 
 # --- decision-chain roles ------------------------------------------------------------------------
