@@ -4,16 +4,22 @@ Four readers, all pure functions over one string:
 
 - ``to_number("十二万五") == 125000``: one numeral string to its value (ints stay ints).
 - ``find_quantities(text, units)``: numbers followed by a measure word (三千套, 八十个账号 -> unit 账号);
-  package sizes (每袋五十公斤) come back with ``kind="package"`` so the parser can drop them; specs
-  (七十克装, 1L, 六平方 before 三万米) are never quantities: ``find_specs`` lists them.
-- ``find_money(text)``: amounts in yuan (六块五 = 6.5, 九毛五 = 0.95, 1.2万元, ¥3650, bare 五十万, and a
-  bare number after a price cue: 报价六十五). ``money_after(text, pos)`` answers "is there a bare
-  number right after this cue". Differences and discounts (便宜两块五, 打八折, 低6个点) are not money.
+  package sizes (每袋五十公斤) and batches of a larger order (第一批一千套) come back flagged by
+  ``kind`` so the parser can drop them; specs (七十克装, 1L, 六平方 before 三万米) are never
+  quantities: ``find_specs`` lists them. Units come back Simplified (臺 -> 台).
+- ``find_money(text)``: amounts in yuan (六块五 = 6.5, 九毛五 = 0.95, 1.2万元, ¥3650, bare 五十万, a bare
+  number after a price cue: 报价六十五, and unit prices either way round: 十四万八一吨, 一箱两千八),
+  with the unit price's measure word (``per``) and range / ceiling bounds (``bound``).
+  ``money_after(text, pos)`` answers "is there a bare number right after this cue". Differences and
+  discounts (便宜两块五, 打八折, 低6个点) and other currencies (3.14港币) are not money.
 - ``find_numbers(text)``: every numeral span with its value, for the parser's leftovers.
 
-Spans are offsets into the text as given. The readers fold Traditional / full-width numeral, unit and
-currency characters one for one, so they also work before ``normalize()``; callers should still
-normalise first. Nothing here raises on any string.
+N块 is money after a price word (报价两千块), before a unit price or 钱, or standing alone; right after
+a product noun it is pieces (地砖两千块). Spans are offsets into the text as given. The readers fold
+Traditional / full-width numeral, unit and currency characters one for one, so they also work before
+``normalize()``; callers should still normalise first. They work on text with or without the spaces
+of dictation. Nothing here raises on any string; results are cached per text (the parser asks for
+quantities and money of the same note).
 
 cn2an reads the colloquial tails too (一千二, 十二万五) but costs ~17 us a call, errors on 半 / 千一 /
 万九 / 卅三, and knows nothing of money words, so numbers are read by the small parser below
