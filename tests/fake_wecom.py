@@ -256,7 +256,8 @@ class FakeWeCom:
         """Posts one message to the bot's callback URL the way WeCom does."""
         sealed = self.encrypted(message_xml(fields), corp_id=corp_id, timestamp=timestamp)
         body = (f"<xml><ToUserName><![CDATA[{escape(self.corp_id)}]]></ToUserName>"
-                f"<Encrypt><![CDATA[{sealed['Encrypt']}]]></Encrypt><AgentID><![CDATA[{self.agent_id}]]></AgentID></xml>")
+                f"<Encrypt><![CDATA[{sealed['Encrypt']}]]></Encrypt>"
+                f"<AgentID><![CDATA[{self.agent_id}]]></AgentID></xml>")
         params = {"msg_signature": signature or sealed["msg_signature"], "timestamp": sealed["timestamp"],
                   "nonce": sealed["nonce"]}
         async with httpx.AsyncClient(trust_env=False, timeout=10) as client:
@@ -281,7 +282,8 @@ class FakeWeCom:
         """The admin saves the callback URL: WeCom GETs it with an encrypted echostr. Returns (answer, plain echo)."""
         echo = secrets.token_hex(8)
         timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
-        echostr = PrpCrypto(WeChatCrypto(self.token, self.aes_key, self.corp_id).key).encrypt(echo, self.corp_id).decode()
+        key = WeChatCrypto(self.token, self.aes_key, self.corp_id).key
+        echostr = PrpCrypto(key).encrypt(echo, self.corp_id).decode()
         params = {"msg_signature": signature or _get_signature(self.token, timestamp, nonce, echostr),
                   "timestamp": timestamp, "nonce": nonce, "echostr": echostr}
         async with httpx.AsyncClient(trust_env=False, timeout=10) as client:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,22 @@ async def test_a_voice_note_in_amr_with_dtx_is_fetched_transcribed_and_answered(
     assert "🎤 识别" in card.text and "张总" in card.text and "50台" in card.text
     note = bot.rows(Note)[0]
     assert note.state == "parsed" and note.audio_ref.endswith(".amr") and Path(note.audio_ref).exists()
+
+
+async def test_other_kinds_of_message_get_a_clear_answer(bot):
+    await bot.join("qianer")
+    fake = bot.fake
+    base = {"ToUserName": fake.corp_id, "FromUserName": "qianer", "AgentID": fake.agent_id}
+    before = len(fake.messages_to("qianer"))
+    lost = dict(base, CreateTime=int(time.time()), MsgType="voice", MediaId="EXPIRED-MEDIA",
+                Format="amr", MsgId=fake.next_msg_id())
+    assert (await fake.post_message(lost)).status_code == 200          # WeCom keeps media 3 days only
+    await fake.await_for(lambda sent: any("重新发送" in s.text for s in sent[before:]))
+    photo = dict(base, CreateTime=int(time.time()), MsgType="image", PicUrl="http://x/p.jpg",
+                 MediaId=fake.add_media(b"\xff\xd8\xff" + b"0" * 50, "image/jpeg", "p.jpg"), MsgId=fake.next_msg_id())
+    assert (await fake.post_message(photo)).status_code == 200
+    await fake.await_for(lambda sent: any("只能处理文字和语音" in s.text for s in sent[before:]))
+    joined = dict(base, CreateTime=int(time.time()), MsgType="event", Event="subscribe", EventKey="")
+    assert (await fake.post_message(joined)).status_code == 200
+    await fake.await_for(lambda sent: any("加入 邀请码" in s.text for s in sent[before:]))
+    assert bot.rows(Note) == []

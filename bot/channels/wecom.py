@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Awaitable, Callable
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -135,6 +136,9 @@ class WeComChannel:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         await asyncio.wait({task}, timeout=ACK_BUDGET)   # usually recorded by now; never past WeCom's 5 s
+        if task.done() and not task.cancelled() and task.result() is False:
+            self._seen.pop(key, None)                    # not recorded: let WeCom's retry try again
+            return Response(status_code=500)
         return Response(status_code=200)
 
     @staticmethod
@@ -148,18 +152,20 @@ class WeComChannel:
         while len(self._seen) > REMEMBER:
             self._seen.popitem(last=False)
 
-    async def _handle(self, message: dict) -> None:
-        """One decrypted message -> Inbound -> the conversation."""
+    async def _handle(self, message: dict) -> bool:
+        """One decrypted message -> Inbound -> the conversation. False when it could not be recorded."""
         user = message.get("FromUserName", "")
         try:
             inbound = await self._inbound(message)
             if inbound is not None:
                 await self.receive(inbound)
-        except WeComError as exc:
+        except (WeComError, httpx.HTTPError) as exc:
             log.warning("wecom: could not fetch what %s sent (%s)", user, exc)
             await self._safe_text(user, SORRY)
         except Exception:
             log.exception("wecom: handling a message from %s failed", user)
+            return False
+        return True
 
     async def _inbound(self, message: dict) -> Inbound | None:
         kind = message.get("MsgType", "")
