@@ -68,17 +68,27 @@ def _check(texts: list[str], path: Path | None = None) -> None:
         raise ChartFontError(missing)
 
 
-def _figure(rows: int) -> tuple[Figure, object]:
-    height = max(3.2, 1.6 + 0.62 * rows)
+HEAD_IN = 1.2           # inches above the plot for the title and subtitle
+
+
+def _figure(height: float) -> tuple[Figure, object]:
+    """A figure with fixed margins (one draw when saving; a tight bounding box would draw twice)."""
     fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    return fig, ax
+    return fig, fig.add_axes((0.03, 0.02, 0.94, 1 - 0.02 - HEAD_IN / height))
+
+
+def _header(fig: Figure, family: str, title: str, subtitle: str = "") -> None:
+    height = fig.get_figheight()
+    fig.text(0.5, 1 - 0.2 / height, title, ha="center", va="top", fontsize=FONT_SIZE + 5, family=family)
+    if subtitle:
+        fig.text(0.5, 1 - 0.78 / height, subtitle, ha="center", va="top", fontsize=FONT_SIZE - 2, family=family,
+                 color="#555555")
 
 
 def _png(fig: Figure) -> bytes:
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.25, facecolor="white")
+    fig.savefig(out, format="png", dpi=DPI, facecolor="white")
     return out.getvalue()
 
 
@@ -92,7 +102,7 @@ def pipeline_chart(figures, *, title: str = "销售漏斗（进行中）") -> by
     subtitle = f"共{deals}个商机 · 加权预测 {money_text(weighted)}"
     _check([title, subtitle, *labels])
     family = _family()
-    fig, ax = _figure(len(rows))
+    fig, ax = _figure(HEAD_IN + 0.2 + 0.62 * max(len(rows), 3))
     widest = max([r.count for r in rows] + [1])
     for i, (row, label) in enumerate(zip(rows, labels)):
         width = max(row.count / widest, 0.02)
@@ -102,9 +112,7 @@ def pipeline_chart(figures, *, title: str = "销售漏斗（进行中）") -> by
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(0, 1)
     ax.axis("off")
-    ax.set_title(title, fontsize=FONT_SIZE + 5, family=family, pad=24)
-    ax.text(0.5, 1.0, subtitle, transform=ax.transAxes, ha="center", va="bottom", fontsize=FONT_SIZE - 2,
-            family=family, color="#555555")
+    _header(fig, family, title, subtitle)
     return _png(fig)
 
 
@@ -123,9 +131,9 @@ def forecast_chart(months, *, title: str = "成交预测（按预计成交月）
     legend = ("金额（万元）", "加权金额（万元）")
     _check([title, *labels, *legend, "0123456789."])
     family = _family()
-    fig = Figure(figsize=(WIDTH_IN, 4.8), dpi=DPI)
+    fig = Figure(figsize=(WIDTH_IN, 5.4), dpi=DPI)
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    ax = fig.add_axes((0.1, 0.1, 0.86, 0.68))
     xs = range(len(rows))
     ax.bar([x - 0.2 for x in xs], [r.amount / 10000 for r in rows], width=0.4, color="#b5deea", label=legend[0])
     bars = ax.bar([x + 0.2 for x in xs], [r.weighted / 10000 for r in rows], width=0.4, color="#1f6fb2",
@@ -136,6 +144,7 @@ def forecast_chart(months, *, title: str = "成交预测（按预计成交月）
     ax.set_xticks(list(xs), labels, fontsize=FONT_SIZE - 2, family=family)
     ax.tick_params(axis="y", labelsize=FONT_SIZE - 4)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(prop={"family": family, "size": FONT_SIZE - 4}, frameon=False)
-    ax.set_title(title, fontsize=FONT_SIZE + 3, family=family, pad=14)
+    ax.legend(prop={"family": family, "size": FONT_SIZE - 4}, frameon=False, loc="lower center",
+              bbox_to_anchor=(0.5, 1.0), ncols=2)
+    _header(fig, family, title)
     return _png(fig)

@@ -58,6 +58,8 @@ def money_text(amount) -> str:
         amount = float(amount)
     except (TypeError, ValueError):
         return str(amount)
+    if abs(amount) >= 99_999_500:  # what would round to 10000万
+        return f"{number_text(round(amount / 100_000_000, 2))}亿元"
     if abs(amount) >= 10000:
         return f"{number_text(round(amount / 10000, 2))}万元"
     return f"{number_text(round(amount, 2))}元"

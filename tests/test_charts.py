@@ -41,7 +41,7 @@ def test_forecast_chart_is_a_png():
 
 
 def test_the_chart_font_has_every_glyph_of_titles_and_labels():
-    texts = "销售漏斗（进行中）共个商机·加权预测万元线索商务谈判签约成交预测（按预计成交月）年月未定金额（万元）0123456789."
+    texts = "销售漏斗（进行中）共个商机·加权预测万亿元线索商务谈判签约成交预测（按预计成交月）年月未定金额（万元）0123456789."
     assert charts.missing_glyphs(charts.font_path(), texts) == set()
 
 
