@@ -1,0 +1,194 @@
+"""The lead desk: one sweep reads each team's open leads, touchpoints and contract ends, lets the pure
+rules (reminders.leads) decide, offers leads, writes the outbox, then sends what is due.
+
+Write-before-send as in reminders.sweep: each notice goes to the outbox (Notification) under its
+unique dedupe key before anything is sent, and is marked sent after the channel took it. Its kinds
+(lead, lead_late, touchpoint, touch_late, renewal, risk) are not the reminder scheduler's, so only
+this desk sends them. It runs every minute under its own lease ("leads-sweep"); the intake API
+calls sweep() at once so a new lead reaches a rep within seconds.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Awaitable, Callable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session
+
+from reminders.leads import (LeadView, Person, RenewalView, Rep, TouchView, buttons_for, dispatch, lead_notices,
+                             offer_notice, renewal_notices, risk_notices, score, settings_from_config,
+                             touchpoint_notices, within_working_hours)
+from reminders.policy import policy_from_config
+from storage import leads as lead_ops
+from storage import renewals as renewal_ops
+from storage import reminder_queries as rq
+from storage import touchpoints as touch_ops
+from storage.models import Customer, Member, Note, Notification, Team, as_utc, utcnow
+from storage.outbox import acquire_lease
+
+log = logging.getLogger(__name__)
+
+DESK_KINDS = ("lead", "lead_late", "touchpoint", "touch_late", "renewal", "risk")
+LEASE = "leads-sweep"
+JOB = "leads:sweep"
+# send(member_id, text, button rows of (label, data)) -> what was sent (empty: nobody reachable)
+Send = Callable[[int, str, tuple], Awaitable[object]]
+
+
+def known_products(team: Team) -> tuple[str, ...]:
+    """What the team sells, for product fit: its industry pack's product names and synonyms."""
+    try:
+        from nlu.lexicon import find_pack
+
+        pack = find_pack(team.industry or None)
+        return tuple(pack.products) if pack is not None else ()
+    except Exception:  # fit only adds points; never stop a sweep
+        return ()
+
+
+class LeadDesk:
+    def __init__(self, *, sessions, config: dict, send: Send | None = None,
+                 clock: Callable[[], datetime] = utcnow, holder: str | None = None):
+        self.sessions = sessions
+        self.settings = settings_from_config(config)
+        policy = policy_from_config(config)
+        self.calendar = policy.calendar
+        self.quiet = (policy.quiet_start, policy.quiet_end, policy.working_morning)
+        self.send = send
+        self.clock = clock
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.known: set[str] = set()
+        self._products: dict[int, tuple[str, ...]] = {}
+        self._lock = asyncio.Lock()
+        self._scheduler = None
+
+    # --- the decision side (synchronous, one transaction per team) --------------------------------
+
+    def collect(self, now: datetime) -> int:
+        """Offers waiting leads and writes every newly due notice; returns the notices written."""
+        now = as_utc(now)
+        written = 0
+        with self.sessions() as session:
+            for team in rq.teams(session=session):
+                written += self._team(session, team, now)
+        return written
+
+    def _team(self, session: Session, team: Team, now: datetime) -> int:
+        tz = ZoneInfo(team.timezone)
+        s = self.settings
+        people = {row[0]: Person(*row) for row in rq.members(session=session, team_id=team.id)}
+        if team.id not in self._products:
+            self._products[team.id] = known_products(team)
+        scored = [(lead, score(lead, now, s, self._products[team.id]))
+                  for lead in (LeadView(**o.__dict__) for o in lead_ops.open_leads(session=session, team_id=team.id))]
+        notices = []
+        if within_working_hours(now.astimezone(tz), self.calendar, s):
+            reps = [Rep(*row) for row in lead_ops.reachable_reps(session=session, team_id=team.id)]
+            pairs = dispatch([pair for pair in scored if pair[0].state == "new"], reps)
+            lead_ops.offer_leads(session=session, pairs=pairs, at=now)
+            by_id = {lead.id: (lead, value) for lead, value in scored}
+            notices += [offer_notice(by_id[lead_id][0], by_id[lead_id][1], rep_id, now) for lead_id, rep_id in pairs]
+        notices += lead_notices(scored, people, now, tz, self.calendar, s, self.quiet, self.known)
+        touches = [TouchView(**t.__dict__) for t in touch_ops.open_touchpoints(session=session, team_id=team.id)]
+        notices += touchpoint_notices(touches, people, now, tz, self.calendar, s, self.quiet, self.known)
+        notices += renewal_notices(self._renewals(session, team, now), people, now, tz, self.calendar, s,
+                                   self.quiet, self.known)
+        return self._write(session, notices)
+
+    def _renewals(self, session: Session, team: Team, now: datetime) -> list[RenewalView]:
+        """Contracts ending within the owner's lead time; the year's record only for those due now."""
+        tz = ZoneInfo(team.timezone)
+        today = now.astimezone(tz).date()
+        views = [RenewalView(u.customer_id, u.customer, u.owner_id, u.end_date)
+                 for u in renewal_ops.upcoming(session=session, team_id=team.id, today=today,
+                                               within_days=self.settings.renewal_owner_days + 1)]
+        people = {row[0]: Person(*row) for row in rq.members(session=session, team_id=team.id)}
+        due = {n.subject for n in renewal_notices(views, people, now, tz, self.calendar, self.settings, self.quiet,
+                                                  self.known)}
+        return [replace(v, record=renewal_ops.year_record(session=session, customer_id=v.customer_id, today=today))
+                for v in views if f"customer:{v.customer_id}" in due]
+
+    def _write(self, session: Session, notices) -> int:
+        fresh = {n.dedupe_key for n in notices}
+        stored = rq.existing_keys(session=session, keys=fresh) if fresh else set()
+        self.known |= stored
+        new = [n for n in notices if n.dedupe_key not in stored]
+        written = rq.write_outbox(session=session, notices=new)
+        self.known |= {n.dedupe_key for n in new}
+        return written
+
+    def note_risks(self, session: Session, note: Note) -> int:
+        """The manager gets the sentences of a note that promise beyond standard terms."""
+        risks = (note.extraction or {}).get("risks") or []
+        if not risks:
+            return 0
+        author = session.get(Member, note.author_id)
+        people = {row[0]: Person(*row) for row in rq.members(session=session, team_id=author.team_id)}
+        customer = session.get(Customer, note.customer_id) if note.customer_id else None
+        notices = risk_notices(note.id, note.author_id, customer.name if customer else None, risks, people,
+                               as_utc(note.received_at))
+        return self._write(session, notices)
+
+    # --- the sending side -------------------------------------------------------------------------
+
+    def pending(self, now: datetime) -> list[Notification]:
+        with self.sessions() as session:
+            return list(session.execute(sa_select(Notification).where(
+                Notification.sent_at.is_(None), Notification.send_at <= as_utc(now),
+                Notification.kind.in_(DESK_KINDS)).order_by(Notification.send_at, Notification.id)).scalars())
+
+    async def sweep(self, now: datetime | None = None) -> int:
+        """Takes the lease, decides, sends what is due; returns the messages sent."""
+        async with self._lock:
+            now = now or self.clock()
+            if not await asyncio.to_thread(self._take, now):
+                return 0
+            sent = 0
+            try:
+                await asyncio.to_thread(self.collect, now)
+                for row in await asyncio.to_thread(self.pending, now):
+                    if self.send is None:
+                        break
+                    try:
+                        await self.send(row.recipient_id, row.text, buttons_for(row.kind, row.subject))
+                    except Exception:  # left unsent: the next sweep tries again
+                        log.exception("leads: sending %s failed", row.dedupe_key)
+                        continue
+                    await asyncio.to_thread(self._mark, row.id)
+                    sent += 1
+            except Exception:
+                log.exception("leads: sweep failed")
+            return sent
+
+    def _take(self, now: datetime) -> bool:
+        with self.sessions() as session:
+            return acquire_lease(session=session, name=LEASE, holder=self.holder, ttl=timedelta(seconds=150), now=now)
+
+    def _mark(self, notification_id: int) -> None:
+        with self.sessions() as session:
+            rq.mark_sent(session=session, ids=[notification_id])
+
+    # --- lifecycle ----------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """A sweep every minute, the first at once (whatever a restart left unsent goes now)."""
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+        from apscheduler.triggers.cron import CronTrigger
+
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._scheduler.add_job(self.sweep, CronTrigger(second=30, timezone="UTC"), id=JOB, replace_existing=True,
+                                coalesce=True, max_instances=1, misfire_grace_time=30,
+                                next_run_time=datetime.now().astimezone())
+        self._scheduler.start()
+
+    async def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
