@@ -135,6 +135,7 @@ def test_two_schedulers_on_one_database_send_each_notification_once(db_engine, t
     b = scheduler(session_factory(other_engine), clock, b_sent, "process-b")
 
     async def both():
+        await a.sweep()  # a starts first and holds the lease; then both sweep at the same moments
         running = [a, b]
         for minutes in range(0, 5 * 24 * 60, 30):  # five days, each sweeping every 30 minutes
             clock.now = at("2026-11-30T08:00") + timedelta(minutes=minutes)
