@@ -101,6 +101,11 @@ def card(*, note_id: int, extraction: dict, commitments: list[dict], transcript:
     competitors = extraction.get("competitors") or []
     if competitors:
         lines.append("竞品：" + "、".join(competitors))
+    risks = [r for r in extraction.get("risks") or [] if isinstance(r, dict)]
+    if risks:  # the leads issue: verbal promises beyond standard terms
+        from reminders.lead_texts import card_warning
+
+        lines.append(card_warning(risks))
     if deal:
         lines.append(f"商机：#{deal['id']} {deal['stage']}" + (f"（新）" if deal.get("new") else ""))
     if commitments:

@@ -89,7 +89,24 @@ def _parse(text: str, ref: datetime, industry: str | None) -> Extraction:
            "objections": objections, "competitors": competitors}
     if note.pack is not None:
         out["industry"] = note.pack.name
+    out.update(_beyond_notes(note.text, ref, note.pack))
     return out
+
+
+def _beyond_notes(text: str, ref: datetime, pack: Pack | None) -> dict:
+    """Keys added by the leads issue, only when found: risks (verbal promises beyond standard
+    terms, nlu/risks.py) and contract_end (nlu/contract_end.py)."""
+    from nlu.contract_end import contract_end
+    from nlu.risks import find_risks
+
+    extra = {}
+    risks = find_risks(text, pack.slug if pack is not None else None)
+    if risks:
+        extra["risks"] = risks
+    end = contract_end(text, ref)
+    if end is not None:
+        extra["contract_end"] = end.isoformat()
+    return extra
 
 
 def _spans(text: str, names) -> list[tuple[int, int]]:
