@@ -52,6 +52,7 @@ class App:
     # app.send_to_member and app.sessions) and returning an object with async start() / stop().
     scheduler_factory: object = None
     scheduler: object = None
+    leads: object = None  # bot.intake.LeadService: the intake API and the lead desk
 
     async def send(self, outbound: Outbound) -> str | None:
         """Delivers through the channel named in the Outbound."""
@@ -170,12 +171,17 @@ def _add_channels(app: App) -> None:
     local = LocalChannel(app.conversation.receive, app.conversation.member_info,
                          demo_accounts=DEMO_LABELS if demo else None)
     app.channels["local"] = local
+    from bot.intake import LeadService
+
+    app.leads = LeadService(app)
     app.web = build_web_app(local=local, telegram=telegram, health=app.health,
-                            extra_routes=wecom.routes() if wecom else ())
+                            extra_routes=[*(wecom.routes() if wecom else ()), *app.leads.routes()])
 
 
-async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio.Event | None = None) -> None:
-    """Runs until SIGINT/SIGTERM (or `stop` is set): web server, channels, unfinished work."""
+async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio.Event | None = None,
+                warm_up: bool = True) -> None:
+    """Runs until SIGINT/SIGTERM (or `stop` is set): web server, channels, unfinished work.
+    `warm_up` loads the speech model and the parser at start rather than on the first note."""
     web = app.config.get("web") or {}
     host, port = str(web.get("host", "127.0.0.1")), int(web.get("port", 8321))
     app.server = make_server(app.web, host, port)
@@ -194,7 +200,7 @@ async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio
         await asyncio.sleep(0.02)
     started_channels = []
     try:
-        if app.transcriber is not None:
+        if warm_up and app.transcriber is not None:
             asyncio.get_running_loop().run_in_executor(None, _warm_up, app)
         await app.conversation.resume()
         for name, channel in app.channels.items():
@@ -204,6 +210,8 @@ async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio
         if app.scheduler_factory is not None:
             app.scheduler = app.scheduler_factory(app)
             await app.scheduler.start()
+        if app.leads is not None:
+            await app.leads.start()
         log.info("salesbot: web chat on http://%s:%d/ ; channels: %s", host, port, ", ".join(app.channels))
         if started is not None:
             started.set()
@@ -212,6 +220,8 @@ async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio
         log.info("salesbot: stopping")
         if app.scheduler is not None:
             await app.scheduler.stop()
+        if app.leads is not None:
+            await app.leads.stop()
         for channel in reversed(started_channels):
             try:
                 await channel.stop()

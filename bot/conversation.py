@@ -25,8 +25,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot import intents, render
+from bot import intents, render, reports
 from bot.messages import Inbound, Outbound, button_rows
+from bot import lead_chat
 from storage import conversation_queries as cq
 from storage import deals as deal_ops
 from storage import notes as note_ops
@@ -39,6 +40,9 @@ Send = Callable[[Outbound], Awaitable[str | None]]
 CONTEXT = timedelta(minutes=10)       # a reply this soon after a card or nudge may correct it
 RESEND_CARDS_WITHIN = timedelta(days=2)
 SORRY = "抱歉，处理这条消息时出了点问题，已记下，请稍后再试。"
+# Names per kind (customers, contacts, products, competitors) given to speech recognition: the
+# pinyin correction costs about 0.25 ms per name per note, so the catalogue is kept small.
+CATALOGUE_PER_KIND = 80
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,10 @@ class Conversation:
             if await self._claim(who, inbound):
                 self._spawn(self._locked(who, self._other(who, inbound)))
             return None
+        if lead_chat.is_answer(text):  # 已联系 / 已处理 (leads and touchpoints)
+            if await self._claim(who, inbound):
+                self._spawn(self._locked(who, lead_chat.answer_text(self, who, inbound)))
+            return None
         cmd = intents.command(text)
         fix = None if cmd else intents.correction(text)
         answer = None if cmd or fix else self._open_question(who, text)
@@ -330,7 +338,9 @@ class Conversation:
             return
         await self.db(lambda s: note_ops.apply_extraction(session=s, note=s.get(Note, note_id),
                                                           extraction=extraction, stages=self.stages))
+        await self.db(lambda s: reports.learn_contact_roles(session=s, note_id=note_id))
         await self._show_card(who, note_id)
+        await lead_chat.after_note(self, who, note_id)  # first touch, touchpoints, renewals, risks, stage
         word = intents.vague_word(text)
         if word and not extraction.get("dates"):
             self._questions[who.member_id] = Question("date", note_id, word, self.clock())
@@ -359,13 +369,13 @@ class Conversation:
         return heard.text
 
     def _catalogue(self, session, who: Who) -> list[str]:
-        names = cq.team_catalogue(session=session, team_id=who.team_id)
+        names = cq.team_catalogue(session=session, team_id=who.team_id, limit=CATALOGUE_PER_KIND)
         try:
             from nlu.lexicon import find_pack
 
             pack = find_pack(who.industry or self.default_industry or None)
             if pack is not None:
-                names += sorted(set(pack.products.values()))[:200]
+                names += sorted(set(pack.products.values()))[:CATALOGUE_PER_KIND * 2]
         except Exception:  # the catalogue only helps; never let it stop a note
             log.debug("no industry catalogue", exc_info=True)
         return names
@@ -455,6 +465,11 @@ class Conversation:
         """A command, a correction (when it refers to something), or the answer to a question."""
         if cmd is not None:
             text = await self.db(self._command, who, cmd)
+            if isinstance(text, reports.Report):    # a report: text, then its chart (drawn off the db thread) or file
+                await asyncio.to_thread(text.render_chart)
+                for outbound in reports.to_outbounds(text, inbound.channel, inbound.chat_id, inbound.message_id):
+                    await self._deliver(outbound)
+                return
             await self._reply(inbound, text)
             return
         if answer is not None:
@@ -603,6 +618,8 @@ class Conversation:
             await self._reply(inbound, "发一条语音或文字笔记给我，或者发送“帮助”查看用法。")
             return
         verb, _, rest = inbound.action.partition(":")
+        if await lead_chat.on_action(self, who, inbound):  # lead and touchpoint buttons
+            return
         if verb in ("cdone", "ccancel") and rest.isdigit():   # buttons under a nudge
             fix = intents.Correction("done" if verb == "cdone" else "cancel")
             await self._reply(inbound, await self.db(self._commitment_answer, who, fix, "commitment", int(rest)))
@@ -653,19 +670,8 @@ class Conversation:
         rows = cq.commitment_rows(session=session, owner_ids={who.member_id}, until=today)
         return render.today(rows, today)
 
-    def _cmd_customer(self, session, who, member, arg) -> str:
-        if not arg:
-            return "请说客户名，例如：客户 张总"
-        visible = cq.visible_member_ids(session=session, member=member)
-        teams = {who.team_id} if member.role != "admin" else set(session.exec(select(Team.id)).all())
-        found = cq.find_customers(session=session, team_ids=teams or {who.team_id}, name=arg)
-        profiles = []
-        for customer in found:
-            deals, contacts, notes, commitments = cq.customer_timeline(session=session, customer_id=customer.id,
-                                                                       author_ids=visible)
-            if deals or notes or commitments:
-                profiles.append(render.customer_profile(customer, deals, contacts, notes, commitments))
-        return "\n\n".join(profiles) if profiles else f"没有找到你能查看的客户“{arg}”。"
+    def _cmd_customer(self, session, who, member, arg):
+        return reports.customer_report(session=session, member=member, name=arg, now=self.clock())
 
     def _cmd_done(self, session, who, member, arg) -> str:
         if not arg.isdigit():
@@ -702,24 +708,25 @@ class Conversation:
             return f"不能改成“{wanted}”。可选阶段：{names}、赢单、丢单"
         return f"商机 #{deal.id} 已改为：{wanted}"
 
-    def _cmd_pipeline(self, session, who, member, arg) -> str:
-        visible = cq.visible_member_ids(session=session, member=member)
-        return render.pipeline(cq.open_deals(session=session, owner_ids=visible), self.stages)
+    # The reports (bot/reports.py): a Report of text plus a chart or a file; visibility by role inside.
 
-    def _cmd_stalled(self, session, who, member, arg) -> str:
-        visible = cq.visible_member_ids(session=session, member=member)
-        now = self.clock()
-        limits = {s.name: s.stall_days for s in self.stages}
-        rows = []
-        for deal, customer, owner in cq.open_deals(session=session, owner_ids=visible):
-            days = (now - deal.stage_entered_at).days
-            if days > limits.get(deal.stage, 30):
-                rows.append((deal, customer, owner, days, limits.get(deal.stage, 30)))
-        return render.stalled(rows)
+    def _cmd_pipeline(self, session, who, member, arg):
+        return reports.pipeline_report(session=session, member=member, stages=self.stages, chart=False)
 
-    def _cmd_week(self, session, who, member, arg) -> str:
-        today = datetime.now(who.tz).date()
-        monday = today - timedelta(days=today.weekday())
-        since = datetime.combine(monday, datetime.min.time(), tzinfo=who.tz)
-        visible = cq.visible_member_ids(session=session, member=member)
-        return render.week(cq.week_activity(session=session, member_ids=visible, since=since), monday)
+    def _cmd_stalled(self, session, who, member, arg):
+        return reports.stalled_report(session=session, member=member, stages=self.stages, now=self.clock())
+
+    def _cmd_week(self, session, who, member, arg):
+        return reports.week_report(session=session, member=member, now=self.clock(), previous=arg.strip() == "上周")
+
+    def _cmd_forecast(self, session, who, member, arg):
+        return reports.forecast_report(session=session, member=member, stages=self.stages, chart=False)
+
+    def _cmd_team(self, session, who, member, arg):
+        return reports.team_report(session=session, member=member, now=self.clock())
+
+    def _cmd_export(self, session, who, member, arg):
+        return reports.export_report(session=session, member=member, fmt=arg, now=self.clock())
+
+    def _cmd_role(self, session, who, member, arg) -> str:
+        return reports.set_role(session=session, member=member, arg=arg)

@@ -192,11 +192,13 @@ def week_activity(*, session: Session, member_ids: set[int], since: datetime) ->
 
 
 def team_catalogue(*, session: Session, team_id: int, limit: int = 300) -> list[str]:
-    """Names the team has used (customers, contacts, products, competitors): speech hotwords."""
+    """Names the team has used (customers, contacts, products, competitors), the newest `limit` of
+    each kind: speech hotwords and the catalogue transcripts are corrected against."""
     names: list[str] = []
-    names += session.exec(select(Customer.name).where(Customer.team_id == team_id).limit(limit)).all()
+    names += session.exec(select(Customer.name).where(Customer.team_id == team_id)
+                          .order_by(Customer.id.desc()).limit(limit)).all()
     names += session.exec(select(Contact.name).join(Customer, Customer.id == Contact.customer_id)
-                          .where(Customer.team_id == team_id).limit(limit)).all()
+                          .where(Customer.team_id == team_id).order_by(Contact.id.desc()).limit(limit)).all()
     names += session.exec(select(Item.product).join(Customer, Customer.id == Item.customer_id)
                           .where(Customer.team_id == team_id, Item.product.is_not(None)).distinct().limit(limit)).all()
     names += session.exec(select(CompetitorMention.name).join(Customer, Customer.id == CompetitorMention.customer_id)

@@ -76,7 +76,7 @@ async def bot(tmp_path):
     fake = FakeBotAPI(missing_methods=("setMyCommands",)).start()
     app = build_app(bot_config(tmp_path, fake))
     started, stop = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(serve(app, started=started, stop=stop))
+    task = asyncio.create_task(serve(app, started=started, stop=stop, warm_up=False))
     await asyncio.wait_for(started.wait(), 30)
     yield Running(app, fake)
     stop.set()
@@ -186,7 +186,7 @@ async def test_webhook_mode_checks_the_secret_token(tmp_path):
                         webhook_secret="s3cret")
     app = build_app(config)
     started, stop = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(serve(app, started=started, stop=stop))
+    task = asyncio.create_task(serve(app, started=started, stop=stop, warm_up=False))
     await asyncio.wait_for(started.wait(), 30)
     try:
         assert fake.webhook_url == "https://bot.example.com/telegram/webhook"

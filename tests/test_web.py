@@ -36,7 +36,7 @@ def web_config(tmp_path: Path, **telegram) -> dict:
 async def start(config: dict):
     app = build_app(config)
     started, stop = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(serve(app, started=started, stop=stop))
+    task = asyncio.create_task(serve(app, started=started, stop=stop, warm_up=False))
     await asyncio.wait_for(started.wait(), 30)
     return app, f"http://127.0.0.1:{config['web']['port']}", stop, task
 
