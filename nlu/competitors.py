@@ -7,7 +7,7 @@ from functools import cache
 
 from nlu.customer import Contact, is_org
 from nlu.lexicon import common, competitor_terms
-from nlu.note import CJK, Note, tokens
+from nlu.note import CJK, Note
 
 NAME = rf"[{CJK}A-Za-z][{CJK}A-Za-z0-9&·\-]{{1,7}}?"
 # Where a clause's subject starts: the clause start or right after a reporting verb.
@@ -54,7 +54,7 @@ def find_competitors(note: Note, contacts: list[Contact], customer: dict | None)
             continue
         if re.search(r"(?:发|走|寄|叫|用)$", text[max(0, start - 1):start]) and not _RIVAL_CUE.search(text, end):
             continue  # 明天发顺丰: a carrier used for transport
-        if len(name) == 2 and not _whole_word(text, start, end):
+        if len(name) == 2 and not (note.is_boundary(start) and note.is_boundary(end)):
             continue  # 系统一期 is no 统一, 两万三一吨 no 三一
         found.append((start, _fullest(text, start, end)))
     for start, end in note.clauses:
@@ -89,16 +89,6 @@ def _plausible(name: str, note: Note) -> bool:
     if note.pack is not None and name in note.pack.products:
         return False
     return not re.search(r"[的了说要是在把被和跟与给他她我你们每]|价|报", name)
-
-
-def _whole_word(text: str, start: int, end: int) -> bool:
-    """Does text[start:end] start and end on word boundaries (one base jieba dictionary)?"""
-    lo, hi = max(0, start - 6), min(len(text), end + 6)
-    bounds, pos = {lo}, lo
-    for word in tokens(text[lo:hi]):
-        pos += len(word)
-        bounds.add(pos)
-    return start in bounds and end in bounds
 
 
 def _linked_to_contact(text: str, end: int, contacts: list[Contact]) -> bool:

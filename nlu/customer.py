@@ -38,9 +38,14 @@ def find_contacts(text: str) -> list[Contact]:
     """Every surname+title mention, in text order (our own colleagues left out)."""
     single, compound = surnames()
     titles, not_names, stop_next = _title_data()
+    candidate = _candidate_re()
     out: list[Contact] = []
     i = 0
-    while i < len(text):
+    while True:
+        m = candidate.search(text, i)
+        if m is None:
+            break
+        i = m.start()
         lengths = [len(c) for c in compound if text.startswith(c, i)]
         if text[i] in single:
             lengths.append(1)
@@ -57,6 +62,16 @@ def find_contacts(text: str) -> list[Contact]:
     return out
 
 
+@cache
+def _candidate_re() -> re.Pattern:
+    """Where a surname+title may start: a surname followed by a title's first character."""
+    single, compound = surnames()
+    titles = _title_data()[0]
+    firsts = "".join(sorted({t[0] for t in titles}))
+    names = "|".join(sorted(compound, key=len, reverse=True))
+    return re.compile(rf"(?:{names}|[{''.join(sorted(single))}])(?=[{firsts}])")
+
+
 def _title_after(text, i, n, titles, not_names, stop_next) -> int | None:
     j = i + n
     for title in titles:
@@ -64,9 +79,9 @@ def _title_after(text, i, n, titles, not_names, stop_next) -> int | None:
             continue
         end = j + len(title)
         name = text[i:end]
-        if name in not_names or any(name.endswith(w) and len(w) > len(title) for w in not_names):
+        if name in not_names or any(name[-k:] in not_names for k in range(len(title) + 1, len(name))):
             continue
-        if any(name.startswith(w) for w in not_names if len(w) > n):
+        if any(name[:k] in not_names for k in range(n + 1, len(name))):
             continue
         nxt = text[end:end + 2]
         if nxt and nxt[0] in stop_next.get(title, ""):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+import ahocorasick
+
 from nlu.dates import find_days
 from nlu.lexicon import common
 from nlu.note import Note, compile_phrases
@@ -42,13 +44,23 @@ def _deliverables():
     return compile_phrases(re.escape(w) for w in common()["dates"]["deliverables"])
 
 
+@cache
+def _cue_automaton():
+    automaton = ahocorasick.Automaton()
+    for cue, kind in _cue_list():
+        automaton.add_word(cue, (cue, kind)) if cue not in automaton else None
+    automaton.make_automaton()
+    return automaton
+
+
 def _cues_in(s: str) -> list[tuple[int, int, str, str]]:
     """Non-overlapping (start, end, kind, cue) matches, longest first, in text order."""
+    hits = [(end - len(cue) + 1, end + 1, kind, cue) for end, (cue, kind) in _cue_automaton().iter(s)] if s else []
+    hits.sort(key=lambda h: (h[0] - h[1], h[0]))
     found: list[tuple[int, int, str, str]] = []
-    for cue, kind in _cue_list():
-        for m in re.finditer(re.escape(cue), s):
-            if all(m.end() <= a or m.start() >= b for a, b, _, _ in found):
-                found.append((m.start(), m.end(), kind, cue))
+    for h in hits:
+        if all(h[1] <= a or h[0] >= b for a, b, _, _ in found):
+            found.append(h)
     return sorted(found)
 
 

@@ -14,7 +14,7 @@ from functools import cache
 
 from nlu.customer import type_only
 from nlu.lexicon import common
-from nlu.note import CJK, Note, compile_phrases, tokens
+from nlu.note import CJK, Note, compile_phrases
 from nlu.numbers import find_quantities
 
 
@@ -81,9 +81,14 @@ def _lists():
 
 
 def _units(note: Note) -> tuple[str, ...]:
+    return _units_of(note.pack)
+
+
+@cache
+def _units_of(pack) -> tuple[str, ...]:
     units = set(common()["units"]) | set(common()["counting_nouns"])
-    if note.pack is not None:
-        units |= {u for u in note.pack.units if u and len(u) <= 3 and u not in _AMBIGUOUS_UNITS}
+    if pack is not None:
+        units |= {u for u in pack.units if u and len(u) <= 3 and u not in _AMBIGUOUS_UNITS}
     return tuple(sorted(units, key=len, reverse=True))
 
 
@@ -112,8 +117,9 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
             if re.match(r"的(?!订单|合同|单子|货)", text[end:end + 3]):
                 continue  # 五公斤的不考虑: a spec, not an order
             product = _product_earlier(note, q.start, people)
-            if product is None:
-                continue
+            clause_start, _ = note.clause_at(q.start)
+            if product is None and not _ORDER_VERB.search(text[clause_start:q.start]):
+                continue  # a stray number; an order with no product named keeps product null
         lines.append(Line(q.start, end, product, q.value, unit))
     return _dedupe(lines)
 
@@ -179,7 +185,7 @@ def _is_spec(note: Note, q, later) -> bool:
         if nxt.start == q.end:
             return True
         return (q.unit in _SPEC_UNITS and q.end not in note.breaks
-                and bool(re.fullmatch(rf"[{CJK}A-Za-z0-9]{{1,8}}", between)) and not _has_stop(between))
+                and bool(re.fullmatch(rf"[{CJK}A-Za-z0-9]{{1,8}}", between)) and not _has_stop(note, q.end, nxt.start))
     return False
 
 
@@ -189,7 +195,7 @@ def _is_modifier(note: Note, q) -> bool:
     text = note.text
     clause_start, clause_end = note.clause_at(q.start)
     after = text[q.end:clause_end]
-    if q.end in note.breaks or not re.match(rf"[{CJK}A-Za-z]", after[:1]) or _has_stop(after[:2]):
+    if q.end in note.breaks or not re.match(rf"[{CJK}A-Za-z]", after[:1]) or _has_stop(note, q.end, q.end + 2):
         return False
     if q.unit == "个" and after.startswith(tuple(common()["counting_nouns"])):
         return False
@@ -202,26 +208,31 @@ def _is_revised(note: Note, q, later) -> bool:
     return bool(later) and later[0].unit == q.unit and bool(_REVISION.match(note.text[q.end:later[0].start]))
 
 
-def _has_stop(s: str) -> bool:
-    return any(w in _NP_STOP or w in _TRAILING for w in tokens(s))
+def _has_stop(note: Note, lo: int, hi: int) -> bool:
+    return any(w in _NP_STOP or w in _TRAILING for w in note.words(lo, min(hi, len(note.text))))
 
 
 def _product_before(note: Note, start: int, blocked) -> str | None:
     """The noun phrase right before a quantity, within its clause, cut at a verb, 的 or a pause."""
     clause_start, _ = note.clause_at(start)
     lo = max([clause_start] + [b for a, b in blocked if b <= start and b > clause_start])
-    left = _REVISED_FROM.sub("", note.text[lo:start])
+    text = note.text
+    hi = start
+    m = _REVISED_FROM.search(text, lo, hi)
+    if m:
+        hi = m.start()
     for _ in range(6):
-        before = left
-        left = _TRAIL_RE.sub("", left)
-        words = tokens(left)
+        before = hi
+        m = _TRAIL_RE.search(text, lo, hi)
+        if m:
+            hi = m.start()
+        words = note.words(lo, hi)
         while words and (words[-1] in _TRAILING or not words[-1].strip()):
-            words.pop()
-        left = "".join(words)
-        if left == before:
+            hi -= len(words.pop())
+        if hi == before:
             break
-    words = tokens(left)
-    end = lo + len(left)
+    words = note.words(lo, hi)
+    end = hi
     taken: list[str] = []
     pos = end
     for word in reversed(words):
@@ -242,7 +253,7 @@ def _product_after(note: Note, start: int, end: int) -> str | None:
     clause_start, clause_end = note.clause_at(start)
     if not _ORDER_VERB.search(note.text[clause_start:start]) or end in note.breaks:
         return None
-    words = tokens(note.text[end:clause_end])
+    words = note.words(end, clause_end)
     taken: list[str] = []
     pos = end
     for word in words:

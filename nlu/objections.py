@@ -37,7 +37,11 @@ def _pattern_list(pack: Pack | None) -> list[tuple[str, str]]:
 
 @cache
 def _compiled(pack: Pack | None):
-    return [(re.compile(p), c) for p, c in _pattern_list(pack)]
+    """One alternation per category (longest phrases first): a few regex scans per clause."""
+    by_category: dict[str, list[str]] = {}
+    for p, c in _pattern_list(pack):
+        by_category.setdefault(c, []).append(p)
+    return [(re.compile("|".join(f"(?:{p})" for p in ps)), c) for c, ps in by_category.items()]
 
 
 @cache
@@ -114,13 +118,12 @@ def _money_objections(money) -> list[str]:
 def _matches(clause: str, pack: Pack | None):
     """Phrase matches; a span once taken is only reused by another category for the very same span
     (不会换: competitor and decision_delay)."""
+    found = [(m.start(), m.end(), category) for pattern, category in _compiled(pack)
+             for m in pattern.finditer(clause) if m.end() > m.start()]
+    found.sort(key=lambda f: (f[0] - f[1], f[0]))  # longest first
     taken: list[tuple[int, int]] = []
-    for pattern, category in _compiled(pack):
-        for m in pattern.finditer(clause):
-            span = (m.start(), m.end())
-            if span[0] == span[1]:
-                continue
-            if any(span[0] < b and a < span[1] and (a, b) != span for a, b in taken):
-                continue
-            taken.append(span)
-            yield m.start(), category, m.group(0)
+    for start, end, category in found:
+        if any(start < b and a < end and (a, b) != (start, end) for a, b in taken):
+            continue
+        taken.append((start, end))
+        yield start, category, clause[start:end]

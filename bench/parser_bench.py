@@ -1,0 +1,115 @@
+"""Parser speed on one core: throughput over the dev notes, p50/p99 per note after warm-up, and cold
+start (the time to the first parsed note in a new process, interpreter start included).
+
+Run: .venv/bin/python -m bench.parser_bench [--rounds N] [FILE]
+Targets (issue 2): >= 2,000 notes/s, p99 < 5 ms, cold start < 3 s.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV = ROOT / "tests" / "data" / "notes_dev.jsonl"
+
+COLD = """
+import json, sys, time
+from datetime import datetime
+row = json.loads(open(sys.argv[1], encoding="utf-8").readline())
+from nlu.parser import parse
+e = parse(row["text"], datetime.fromisoformat(row["ref"]), row.get("industry"))
+assert "customer" in e
+print(time.perf_counter())
+"""
+
+
+def one_core() -> str:
+    """Pin this process to one CPU so the figures are per core."""
+    if hasattr(os, "sched_setaffinity"):
+        cpu = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpu})
+        return f"pinned to CPU {cpu}"
+    return "not pinned (no sched_setaffinity here)"
+
+
+def load(path: Path) -> list[tuple[str, datetime, str | None]]:
+    rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+    return [(r["text"], datetime.fromisoformat(r["ref"]), r.get("industry")) for r in rows]
+
+
+def cold_start(path: Path, runs: int = 3) -> list[float]:
+    """Seconds from spawning a new interpreter to its first parsed note."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", COLD, str(path)], cwd=ROOT, capture_output=True, text=True,
+                              check=True)
+        end = time.perf_counter()
+        assert proc.stdout.strip(), proc.stderr
+        times.append(end - start)
+    return times
+
+
+def forget_texts() -> None:
+    """Clear caches keyed by a whole note's text, so every round parses as if the notes were new."""
+    from nlu import numbers
+
+    for name in ("_scan", "_money_cached"):
+        getattr(getattr(numbers, name, None), "cache_clear", lambda: None)()
+
+
+def warm(notes, rounds: int) -> tuple[float, float, list[float], list[float]]:
+    """(notes/s by CPU time, notes/s by wall time, CPU latencies, wall latencies) after a warm-up."""
+    from nlu.parser import parse
+
+    for text, ref, industry in notes:  # warm-up: lazy packs, jieba, regex caches
+        parse(text, ref, industry)
+    cpu, wall = [], []
+    cpu_start, wall_start = time.process_time(), time.perf_counter()
+    for _ in range(rounds):
+        forget_texts()
+        for text, ref, industry in notes:
+            c, w = time.process_time(), time.perf_counter()
+            parse(text, ref, industry)
+            cpu.append(time.process_time() - c)
+            wall.append(time.perf_counter() - w)
+    cpu_total, wall_total = time.process_time() - cpu_start, time.perf_counter() - wall_start
+    return len(cpu) / cpu_total, len(wall) / wall_total, cpu, wall
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * q))]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("file", nargs="?", default=str(DEV))
+    ap.add_argument("--rounds", type=int, default=20)
+    args = ap.parse_args()
+    path = Path(args.file)
+    pinned = one_core()
+    notes = load(path)
+    colds = cold_start(path)
+    cpu_rate, wall_rate, cpu, wall = warm(notes, args.rounds)
+    ms = lambda xs, q: percentile(xs, q) * 1000
+    print(f"parser bench: {len(notes)} notes x {args.rounds} rounds from {path.name}, {pinned}, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print("                CPU time (this process)   wall clock (shared machine)")
+    print(f"throughput      {cpu_rate:>8,.0f} notes/s          {wall_rate:>8,.0f} notes/s   (target >= 2,000)")
+    print(f"latency p50     {ms(cpu, .5):>8.2f} ms               {ms(wall, .5):>8.2f} ms")
+    print(f"latency p99     {ms(cpu, .99):>8.2f} ms               {ms(wall, .99):>8.2f} ms   (target < 5 ms)")
+    print(f"latency max     {ms(cpu, 1):>8.2f} ms               {ms(wall, 1):>8.2f} ms")
+    print(f"cold start      {min(colds):.2f} s best, {max(colds):.2f} s worst of {len(colds)} (wall, new process)"
+          f"   (target < 3 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
