@@ -18,7 +18,7 @@ PUNCT = "。，,.!！?？~～…:：;；、 \t\n"
 
 @dataclass(frozen=True)
 class Command:
-    name: str          # help today customer done stage pipeline stalled week start
+    name: str          # help today customer done stage pipeline stalled week forecast team export role start
     arg: str = ""
 
 
@@ -30,10 +30,12 @@ class Correction:
 
 
 SLASH = {"help": "help", "start": "start", "today": "today", "customer": "customer", "done": "done",
-         "stage": "stage", "pipeline": "pipeline", "stalled": "stalled", "week": "week"}
+         "stage": "stage", "pipeline": "pipeline", "stalled": "stalled", "week": "week",
+         "forecast": "forecast", "team": "team", "export": "export", "role": "role"}
 WORDS = {"帮助": "help", "今天": "today", "客户": "customer", "完成": "done", "阶段": "stage",
-         "漏斗": "pipeline", "停滞": "stalled", "周报": "week", "加入": "start", "菜单": "help"}
-NO_ARG = {"help", "today", "pipeline", "stalled", "week"}
+         "漏斗": "pipeline", "停滞": "stalled", "周报": "week", "加入": "start", "菜单": "help",
+         "预测": "forecast", "团队": "team", "导出": "export", "角色": "role"}
+NO_ARG = {"help", "today", "pipeline", "stalled", "week", "forecast", "team"}
 
 NAME_TITLE = re.compile(r"^[\u4e00-\u9fff]{1,3}(总|经理|工|姐|哥|主任|老板|处长|科长|局长|院长|厂长|主管|总监|老师|医生|师傅)$")
 SHORT_NAME = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9·()（）\-]{1,20}$")
@@ -66,7 +68,7 @@ def command(text: str) -> Command | None:
     if bare in WORDS and WORDS[bare] != "start":
         return _with_arg(WORDS[bare], "", slash=False)
     for word, name in WORDS.items():
-        if not t.startswith(word) or name in NO_ARG or name == "start":
+        if not t.startswith(word) or (name in NO_ARG and name != "week") or name == "start":
             continue
         rest = t[len(word):]
         separated = bool(rest[:1]) and rest[:1] in " \t:："
@@ -78,6 +80,8 @@ def command(text: str) -> Command | None:
 
 
 def _with_arg(name: str, arg: str, *, slash: bool, separated: bool = True) -> Command | None:
+    if name == "week" and arg == "上周":
+        return Command(name, arg)
     if name in NO_ARG or name == "start":
         return Command(name, arg) if slash or not arg else None
     if name == "customer":
@@ -89,6 +93,12 @@ def _with_arg(name: str, arg: str, *, slash: bool, separated: bool = True) -> Co
     if name == "done":
         if re.fullmatch(r"#?\d{1,9}", arg):
             return Command(name, arg.lstrip("#"))
+        return Command(name, arg) if slash else None
+    if name == "export":   # 导出 / 导出 csv / 导出 excel
+        return Command(name, arg) if slash or arg.lower() in ("", "csv", "xlsx", "excel") else None
+    if name == "role":     # 角色 张总 决策人 / 角色 盒马 张总 使用者
+        if re.fullmatch(r"\S{1,20}(\s+\S{1,20}){1,2}", arg):
+            return Command(name, arg)
         return Command(name, arg) if slash else None
     if name == "stage":
         if re.fullmatch(r"#?\d{1,9}\s+\S{1,12}", arg):

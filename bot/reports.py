@@ -16,7 +16,8 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cache
+from functools import cache, partial
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -53,6 +54,13 @@ class Report:
     file: Attachment | None = None
     caption: str = ""
     figures: dict = field(default_factory=dict)  # the numbers behind it, for tests and the bench
+    draw: Callable[[], Attachment | None] | None = None  # the chart, drawn without the database
+
+    def render_chart(self) -> "Report":
+        """Draws the chart (slow: ~0.1-0.3 s of matplotlib; run it off the database thread)."""
+        if self.draw is not None and self.image is None:
+            self.image = self.draw()
+        return self
 
     @property
     def text(self) -> str:
@@ -121,10 +129,9 @@ def pipeline_report(*, session: Session, member: Member, stages: list[Stage], ch
     lines += [f"{r.stage}：{r.count}个 · {money_text(r.amount)} · 加权{money_text(r.weighted)}"
               for r in rows if r.count]
     lines.append(f"合计：{deals}个商机 · {money_text(amount)} · 加权预测{money_text(weighted)}")
-    report = Report(lines, figures=figures, caption="销售漏斗")
-    if chart:
-        report.image = _chart(charts.pipeline_chart, rows, "pipeline.png")
-    return report
+    report = Report(lines, figures=figures, caption="销售漏斗",
+                    draw=partial(_chart, charts.pipeline_chart, rows, "pipeline.png"))
+    return report.render_chart() if chart else report
 
 
 def _chart(draw, rows, filename: str) -> Attachment | None:
@@ -283,10 +290,11 @@ def forecast_report(*, session: Session, member: Member, stages: list[Stage], ch
               for m in months]
     dated = [m for m in months if m.month is not None]
     lines.append(f"合计加权（有预计成交日的）：{money_text(sum(m.weighted for m in dated))}")
-    report = Report(lines, figures=figures, caption="成交预测")
-    if chart and dated:
-        report.image = _chart(charts.forecast_chart, months, "forecast.png")
-    return report
+    if not dated:
+        return Report(lines, figures=figures)
+    report = Report(lines, figures=figures, caption="成交预测",
+                    draw=partial(_chart, charts.forecast_chart, months, "forecast.png"))
+    return report.render_chart() if chart else report
 
 
 def team_report(*, session: Session, member: Member, now: datetime | None = None) -> Report:

@@ -32,7 +32,9 @@ TOO_BIG = "文件太大（上限20MB），请分段发送。"
 COMMANDS = [
     ("help", "帮助"), ("today", "今天到期的待办"), ("customer", "客户档案：/customer 张总"),
     ("done", "完成待办：/done 编号"), ("stage", "改阶段：/stage 编号 阶段"), ("pipeline", "销售漏斗"),
-    ("stalled", "停滞的商机"), ("week", "本周周报"), ("start", "加入团队：/start 邀请码"),
+    ("stalled", "停滞的商机"), ("week", "本周周报"), ("forecast", "成交预测"), ("team", "团队本周动态"),
+    ("export", "导出表格：/export 或 /export csv"), ("role", "联系人角色：/role 张总 决策人"),
+    ("start", "加入团队：/start 邀请码"),
 ]
 ALLOWED_UPDATES = ["message", "callback_query"]
 
@@ -264,12 +266,14 @@ class TelegramChannel:
                                               caption=outbound.text[:1000] or None, reply_markup=markup,
                                               reply_parameters=reply)
             return str(message.message_id)
-        chunks = split_text(outbound.text or " ")
+        html_text = outbound.meta.get("html")  # reports: bold heads; tags never span a line, so splits stay valid
+        chunks = split_text(html_text or outbound.text or " ")
         message = None
         for number, chunk in enumerate(chunks):
             last = number == len(chunks) - 1
             message = await bot.send_message(chat, chunk, reply_markup=markup if last else None,
-                                             reply_parameters=reply if number == 0 else None)
+                                             reply_parameters=reply if number == 0 else None,
+                                             parse_mode="HTML" if html_text else None)
         return str(message.message_id)
 
 
