@@ -197,3 +197,36 @@ def test_salesbot_run_without_channels_serves_the_demo_chat_on_8321(tmp_path):
     finally:
         bot.terminate()
         assert bot.wait(30) == 0
+
+
+@pytest.mark.slow
+async def test_hold_to_talk_records_webm_opus_in_the_browser(demo, tmp_path):
+    """Chromium's fake microphone plays a speech_dev clip; holding the button records it."""
+    if not CHROMIUM.exists():
+        pytest.skip("skipped: /usr/bin/chromium not installed (apt-get install chromium fonts-noto-cjk)")
+    from playwright.async_api import async_playwright
+
+    app, url = demo
+    clip = ROOT / "tests" / "data" / "speech_dev" / "sales_01.wav"   # 张总，A型号订50台，3月15日发货。
+    args = ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                   f"--use-file-for-fake-audio-capture={clip}%noloop"]
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        try:
+            page = await chromium.new_page()
+            await page.goto(url)
+            await page.wait_for_selector("#switcher:not([hidden])")
+            box = await page.locator("#talk").bounding_box()
+            await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            await page.mouse.down()
+            await page.wait_for_selector("#talk.recording")
+            await page.wait_for_timeout(5000)
+            await page.mouse.up()
+            card = page.locator(".msg.bot", has_text="已记录")
+            await card.first.wait_for(timeout=60000)
+            assert "张总" in await card.first.inner_text()
+        finally:
+            await chromium.close()
+    with app.sessions() as session:
+        [note] = session.exec(select(Note)).all()
+    assert note.audio_ref.endswith(".webm") and Path(note.audio_ref).read_bytes()[:4] == b"\x1a\x45\xdf\xa3"

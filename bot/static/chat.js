@@ -99,10 +99,12 @@ document.getElementById("upload").onchange = (e) => {
 
 // Hold to talk: MediaRecorder records WebM/Opus while the button is held.
 const talk = document.getElementById("talk");
-let recorder = null, chunks = [];
+let recorder = null, chunks = [], holding = false;
 async function startTalk(e) {
   e.preventDefault();
+  holding = true;
   if (recorder) return;
+  if (!navigator.mediaDevices || !window.MediaRecorder) { say("这个浏览器不能录音，请上传录音文件"); return; }
   try {
     const stream = await navigator.mediaDevices.getUserMedia({audio: true});
     const type = MediaRecorder.isTypeSupported("audio/webm;codecs=opus") ? "audio/webm;codecs=opus" : "";
@@ -119,11 +121,16 @@ async function startTalk(e) {
     recorder.start();
     talk.classList.add("recording");
     say("录音中…松开发送");
+    if (!holding) stopTalk();   // released while the microphone was being opened
   } catch (err) { say("无法使用麦克风：" + err.message); recorder = null; }
 }
-function stopTalk() { if (recorder && recorder.state === "recording") recorder.stop(); }
+function stopTalk() {
+  holding = false;
+  if (recorder && recorder.state === "recording") { recorder.stop(); say(""); }
+}
 talk.addEventListener("pointerdown", startTalk);
 talk.addEventListener("pointerup", stopTalk);
 talk.addEventListener("pointerleave", stopTalk);
+talk.addEventListener("pointercancel", stopTalk);
 
 whoami().then(poll);
