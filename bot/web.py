@@ -19,8 +19,8 @@ STATIC = Path(__file__).with_name("static")
 
 def is_loopback(host: str) -> bool:
     """True for addresses only this machine can reach (127.0.0.1, ::1, localhost)."""
-    if host in ("localhost", ""):
-        return host == "localhost"
+    if host == "localhost":
+        return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

@@ -230,3 +230,19 @@ async def test_hold_to_talk_records_webm_opus_in_the_browser(demo, tmp_path):
     with app.sessions() as session:
         [note] = session.exec(select(Note)).all()
     assert note.audio_ref.endswith(".webm") and Path(note.audio_ref).read_bytes()[:4] == b"\x1a\x45\xdf\xa3"
+
+
+@pytest.mark.parametrize("host, telegram_token, demo_expected", [
+    ("127.0.0.1", "", True), ("localhost", "", True),
+    ("0.0.0.0", "", False),            # reachable from other machines: invite codes only
+    ("127.0.0.1", "123:abc", False),   # another channel is configured: no demo team
+])
+def test_demo_team_only_on_loopback_without_other_channels(tmp_path, host, telegram_token, demo_expected):
+    config = web_config(tmp_path, token=telegram_token)
+    config["web"]["host"] = host
+    app = build_app(config, transcriber=object())
+    assert app.channels["local"].demo is demo_expected
+    with app.sessions() as session:
+        demo_members = session.exec(select(teams.Member).where(teams.Member.name == "演示销售")).all()
+    assert bool(demo_members) is demo_expected
+    app.engine.dispose()
