@@ -80,6 +80,11 @@ def _lists():
             frozenset(data["generic_places"]))
 
 
+@cache
+def _not_orgs() -> frozenset[str]:
+    return frozenset(common()["not_orgs"])
+
+
 def _units(note: Note) -> tuple[str, ...]:
     return _units_of(note.pack)
 
@@ -278,7 +283,7 @@ def _is_product(phrase: str) -> bool:
         return False
     if re.fullmatch(r"[\d.]+|[一二两三四五六七八九十百千万]+", phrase) or _TIME_WORD.search(phrase):
         return False
-    if phrase in _ATTRIBUTES or phrase in common()["not_orgs"]:
+    if phrase in _ATTRIBUTES or phrase in _not_orgs():
         return False
     places = _lists()[5]
     return not (phrase in places or type_only(phrase))

@@ -12,7 +12,7 @@ import logging
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import ahocorasick
@@ -143,6 +143,11 @@ def find_pack(industry: str | None) -> Pack | None:
     """The pack for an industry name, slug or alias; None when unknown."""
     if not industry or not isinstance(industry, str):
         return None
+    return _pack_named(industry[:100])
+
+
+@lru_cache(maxsize=256)
+def _pack_named(industry: str) -> Pack | None:
     return _by_name().get(_key(industry))
 
 

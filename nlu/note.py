@@ -28,19 +28,22 @@ def clean(text: str) -> tuple[str, frozenset[int]]:
     """Normalised text (NFKC, Simplified, no fillers, no spaces between Chinese words) and the
     places where a spoken space was removed: word boundaries the extractors may use."""
     text = strip_fillers(normalize(text))
+    if " " not in text:
+        return text, frozenset()
     out: list[str] = []
     breaks: set[int] = set()
-    for i, ch in enumerate(text):
-        if ch == " " and 0 < i < len(text) - 1 and (_joins(text[i - 1]) or _joins(text[i + 1])):
-            breaks.add(len(out))
-            continue
-        out.append(ch)
+    kept, last = 0, 0
+    for m in _PAUSE.finditer(text):
+        out.append(text[last:m.start()])
+        kept += m.start() - last
+        breaks.add(kept)
+        last = m.end()
+    out.append(text[last:])
     return "".join(out), frozenset(breaks)
 
 
-def _joins(ch: str) -> bool:
-    """Spaces next to a Chinese character are spoken pauses, not part of a name."""
-    return bool(re.match(rf"[{CJK}，。、,.;:!?]", ch))
+# A space next to a Chinese character (or Chinese punctuation) is a spoken pause, not part of a name.
+_PAUSE = re.compile(rf"(?<=[{CJK}，。、,.;:!?]) | (?=[{CJK}，。、,.;:!?])")
 
 
 @cache

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+import ahocorasick
+
 from nlu.lexicon import Pack, common
 from nlu.note import Note, compile_phrases
 
@@ -35,13 +37,25 @@ def _pattern_list(pack: Pack | None) -> list[tuple[str, str]]:
     return sorted(set(pairs), key=lambda p: -len(p[0]))
 
 
+_REGEX_META = re.compile(r"[.^$*+?{}\[\]\\|()]")
+
+
 @cache
 def _compiled(pack: Pack | None):
-    """One alternation per category (longest phrases first): a few regex scans per clause."""
+    """Literal phrases in one Aho-Corasick automaton; the few regex phrases in one alternation
+    per category (longest first). Both are cached per pack."""
+    plain_words: dict[str, list[str]] = {}
     by_category: dict[str, list[str]] = {}
     for p, c in _pattern_list(pack):
-        by_category.setdefault(c, []).append(p)
-    return [(re.compile("|".join(f"(?:{p})" for p in ps)), c) for c, ps in by_category.items()]
+        if not _REGEX_META.search(re.sub(r"\\.", "", p)):
+            plain_words.setdefault(re.sub(r"\\(.)", r"\1", p), []).append(c)
+        else:
+            by_category.setdefault(c, []).append(p)
+    literals = ahocorasick.Automaton()
+    for word, categories in plain_words.items():
+        literals.add_word(word, (len(word), *dict.fromkeys(categories)))
+    literals.make_automaton()
+    return literals, [(re.compile("|".join(f"(?:{p})" for p in ps)), c) for c, ps in by_category.items()]
 
 
 @cache
@@ -118,8 +132,11 @@ def _money_objections(money) -> list[str]:
 def _matches(clause: str, pack: Pack | None):
     """Phrase matches; a span once taken is only reused by another category for the very same span
     (不会换: competitor and decision_delay)."""
-    found = [(m.start(), m.end(), category) for pattern, category in _compiled(pack)
+    literals, patterns = _compiled(pack)
+    found = [(m.start(), m.end(), category) for pattern, category in patterns
              for m in pattern.finditer(clause) if m.end() > m.start()]
+    for end, (length, *categories) in literals.iter(clause):
+        found += [(end + 1 - length, end + 1, category) for category in categories]
     found.sort(key=lambda f: (f[0] - f[1], f[0]))  # longest first
     taken: list[tuple[int, int]] = []
     for start, end, category in found:
