@@ -124,18 +124,6 @@ class LeadDesk:
         self.known |= {n.dedupe_key for n in new}
         return written
 
-    def note_risks(self, session: Session, note: Note) -> int:
-        """The manager gets the sentences of a note that promise beyond standard terms."""
-        risks = (note.extraction or {}).get("risks") or []
-        if not risks:
-            return 0
-        author = session.get(Member, note.author_id)
-        people = {row[0]: Person(*row) for row in rq.members(session=session, team_id=author.team_id)}
-        customer = session.get(Customer, note.customer_id) if note.customer_id else None
-        notices = risk_notices(note.id, note.author_id, customer.name if customer else None, risks, people,
-                               as_utc(note.received_at))
-        return self._write(session, notices)
-
     # --- the sending side -------------------------------------------------------------------------
 
     def pending(self, now: datetime) -> list[Notification]:
@@ -192,3 +180,18 @@ class LeadDesk:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+
+
+def note_risks(session: Session, note: Note) -> int:
+    """Writes the manager's notice about a note's verbal promises beyond standard terms (the desk
+    sends it on its next sweep); returns how many were written (0 when the note has none)."""
+    risks = (note.extraction or {}).get("risks") or []
+    if not risks:
+        return 0
+    author = session.get(Member, note.author_id)
+    people = {row[0]: Person(*row) for row in rq.members(session=session, team_id=author.team_id)}
+    customer = session.get(Customer, note.customer_id) if note.customer_id else None
+    notices = risk_notices(note.id, note.author_id, customer.name if customer else None, risks, people,
+                           as_utc(note.received_at))
+    stored = rq.existing_keys(session=session, keys={n.dedupe_key for n in notices})
+    return rq.write_outbox(session=session, notices=[n for n in notices if n.dedupe_key not in stored])
