@@ -49,8 +49,8 @@ def touch(t, unowned: bool) -> str:
 
 def touch_late(t, who: str | None, hours: float) -> str:
     kind = TOUCH_KINDS.get(t.kind, t.kind)
-    owner = f"{who} " if who else ""
-    return f"⚠️ 客户「{t.customer or '未匹配'}」的{kind} #{t.id} 超过 {hours:g} 小时{owner}还没有处理：{t.text[:100]}"
+    owner = f"{who} " if who else "仍然"
+    return f"⚠️ 客户「{t.customer or '未匹配'}」的{kind} #{t.id} 已超过 {hours:g} 小时，{owner}还没有处理：{t.text[:100]}"
 
 
 def renewal(r, owner: str | None) -> str:

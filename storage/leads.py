@@ -210,6 +210,7 @@ def offer_leads(*, session: Session, pairs: list[tuple[int, int]], at: datetime)
     if fresh:
         session.execute(insert(LeadOffer), fresh)
     session.commit()
+    session.expire_all()  # bulk UPDATE: loaded Lead objects are stale now
     return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(pairs)
 
 
