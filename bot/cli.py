@@ -227,6 +227,22 @@ def cmd_due(args, config) -> int:
     return 0
 
 
+# --- leads --------------------------------------------------------------------------------
+
+def cmd_leads_import(args, config) -> int:
+    """Leads from a CSV or XLSX file whose headers are the lead fields; bad rows are reported, not fatal."""
+    from bot.lead_import import ImportFileError, import_file
+
+    with open_store(config) as session:
+        try:
+            team = find_team_arg(session, args.team)
+            stored, refused = import_file(session, team, args.file)
+        except (LookupError, ImportFileError) as exc:
+            raise UsageError(str(exc)) from None
+    print(f"导入 {stored} 条线索" + (f"，{refused} 行有误" if refused else ""), file=sys.stderr)
+    return 0
+
+
 # --- storage: db, team, invite, member ------------------------------------------------------
 
 @contextmanager
@@ -446,6 +462,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true",
                    help="one {kind, recipient, due_at, text, dedupe_key} per line, before batching")
     s.set_defaults(func=cmd_due)
+
+    s = sub.add_parser("leads", help="new leads")
+    leads_sub = s.add_subparsers(dest="leads_command", metavar="ACTION", required=True)
+    d = leads_sub.add_parser("import", help="leads from a CSV or XLSX file whose headers are the lead fields")
+    d.add_argument("file", metavar="FILE")
+    d.add_argument("--team", required=True, help="the team the leads are for")
+    d.set_defaults(func=cmd_leads_import)
     return p
 
 
