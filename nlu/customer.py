@@ -161,6 +161,9 @@ def is_org(phrase: str | None) -> bool:
         return False
     if _QUANTITY_IN.search(phrase) or not re.search(rf"[{CJK}A-Za-z]", phrase) or _NOT_A_NAME.search(phrase):
         return False
+    if re.search(r"[一二两三四五六七八九\d][十百千万]|[十百千万][一二两三四五六七八九\d]", phrase) \
+            and not phrase.endswith(suffixes):
+        return False  # 人均三千二
     if _VERB_IN.search(phrase) or _PLACE_NAME.search(phrase):
         return False
     if _DEPARTMENT_END.search(phrase) and not phrase.endswith(suffixes):
@@ -194,24 +197,27 @@ def _all_trade(s: str, trades, longest: int) -> bool:
 
 # Company names hold no quantities, dates or the verbs of a sentence.
 _QUANTITY_IN = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:[台箱件套吨个袋瓶桶盒米斤张把只颗片条包本卷块元]|天|号|月|周)|今天|明天|后天|昨天|下周|这周")
-_VERB_IN = re.compile(r"[说要让觉得是了在把被给跟]|我们|他们|她们|响应|售后|开了|开的")
+_VERB_IN = re.compile(r"[说要让觉得是了在把被给跟的]|我们|他们|她们|响应|售后|开了|开的")
 _NOT_A_NAME = re.compile(
     r"^[个一这那每些各该]|(?<!协|商|工|金)会$|展厅|现场|仓库|办公室|会议室|单子|订单|项目$|"
     r"(?:这块|那块|方面|工程师|经理|主任|老师|师傅)$"
 )
 _DATE_START = re.compile(r"周[一二三四五六日末]|星期|礼拜|[\d一二三四五六七八九十]+[月号日]|下周|这周|本周|月底|年底")
-_DEPARTMENT_END = re.compile(r"(?:科|处|部|室|班)$")
+_DEPARTMENT_END = re.compile(
+    r"(?:内|外|骨|眼|儿|妇|产|药剂|检验|放射|设备|财务|总务|医务|信息|保卫|后勤|人事|教务|基建|采购|行政|技术|质量|"
+    r"生产|工程|销售|市场|研发|心内|心外|神经|急诊|麻醉|病理|超声|护理|环保|安环|物资|仪表|质检|仓储)(?:科|处|部|室|班)$"
+)
 _RIVAL_TALK = re.compile(r"比我们|便宜|报价低|价格低|主供|一直在用|用惯|倾向")
 _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道|工业园|园区|开发区)$")
 
 
 _VISIT = re.compile(
-    rf"(?:去了|到了|拜访了|走访了|接待了|去|到|在)([{CJK}A-Za-z]{{2,10}}?)(?:总部)?"
+    rf"(?:去了|到了|拜访了|走访了|接待了|去|到|在|给)([{CJK}A-Za-z]{{2,10}}?)(?:总部|的[{CJK}]{{1,4}}(?:部|科|处|中心))?"
     rf"(?:见了|找了|见|找|拜访|跟|和|开了|开的|开|聊|谈|做了|看了|签)"
 )
 _ROLE_END = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:采购|负责人)$")
 _THERE = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)")
-_ROLE = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)的(?:采购|负责人|老板|领导|对接人)")
+_ROLE = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)的[{CJK}]{{0,4}}?(?:采购|负责人|老板|领导|对接人)")
 
 
 def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, bool]:
@@ -255,22 +261,35 @@ def _visited_org(note: Note) -> str | None:
 def _subject_org(note: Note, contacts: list[Contact]) -> str | None:
     """A clause that opens with a named organisation carrying an organisation suffix."""
     suffixes = _org_words()[0]
-    subject = re.compile(rf"[{CJK}A-Za-z0-9]{{1,10}}?(?:{'|'.join(suffixes)})")
+    types, trades, longest = _type_words()
     for start, end in note.clauses:
-        m = subject.match(note.text, start, end)
-        if not m or len(m.group()) < 3 or not is_org(m.group()):
+        head = _clause_head(note, start, end)
+        suffix = next((s for s in suffixes if head.endswith(s)), None)
+        if not suffix or len(head) - len(suffix) < 2 or _all_trade(head[:-len(suffix)], trades, longest):
+            continue  # 蓄电池, 继电器: a product, not a company
+        if not is_org(head):
             continue
-        if any(c.start < m.end() and start < c.end for c in contacts) or _RIVAL_TALK.search(note.text, m.end(), end):
+        head_end = start + len(head)
+        if any(c.start < head_end and start < c.end for c in contacts) or _RIVAL_TALK.search(note.text, head_end, end):
             continue
-        if re.match(rf"[{CJK}]", note.text[m.end():m.end() + 1]) and m.end() not in note.breaks \
-                and not re.match(r"的|要|说|这边|那边|新|签|定|给|在|已|今|明|下|上", note.text[m.end():]):
-            continue  # the suffix is inside a longer word
-        return m.group()
+        return head
     for start, end in note.clauses:  # ... 亿源电池采购
-        m = _ROLE_END.search(note.text, start, end)
+        pauses = [b for b in note.breaks if start < b < end]
+        m = _ROLE_END.search(note.text, max(pauses, default=start), end)
         if m and m.group(1).endswith(suffixes) and is_org(m.group(1)):
             return m.group(1)
     return None
+
+
+_HEAD_END = re.compile(r"的|要|说|这边|那边|新|签|定|给|在|已|今|明|下|上")
+
+
+def _clause_head(note: Note, start: int, end: int) -> str:
+    """The head of a clause: up to its first link word, verb or pause (明德中学的校服订单签了 -> 明德中学)."""
+    for p in range(start + 2, min(end, start + 14) + 1):
+        if p == end or p in note.breaks or _HEAD_END.match(note.text, p):
+            return note.text[start:p]
+    return ""
 
 
 def _org_there(note: Note, contacts: list[Contact]) -> str | None:

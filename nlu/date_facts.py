@@ -22,7 +22,8 @@ KINDS = ("delivery", "followup", "meeting", "payment", "trial", "deadline", "oth
 # 签约后一周内: counted from an event, not from the note's date.
 _EVENT_RELATIVE = re.compile(r"(?:[一二两三四五六七八九十\d]+|半)个?(?:天|日|周|星期|礼拜|月)(?:后|内|以内|之内)")
 _BARE_SPAN = re.compile(r"(?:[一二两三四五六七八九十百\d]+|半)个?(?:天|日|周|星期|礼拜|月)")
-_TRIAL_ORDER = re.compile(r"试用|试点|试样|送样|样品|POC|测试|先试(?!销)")
+_BULK = re.compile(r"大货|批量|正式|量产")
+_TRIAL_ORDER = re.compile(r"试用|试点|试样|送样|样品|POC|测试|先试|试销|试模|示范|试验|打样")
 # 8.8级, 10.9级: a grade, not 8月8日.
 _NOT_A_DAY_AFTER = re.compile(r"[级寸米吨万元块倍毫厘公斤克升伏瓦%个只台套件]|mm|kg|kw|KW|V\b")
 # A festival naming a season, not a day (春节团购, 中秋礼盒).
@@ -139,9 +140,9 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
         kind = prev[-1][2] if prev else None
     if kind is None:
         kind = "delivery" if item_spans else "other"
-    if kind == "delivery" and cue is not None and len(cue[3]) == 1 and i > 0 \
-            and _TRIAL_ORDER.search(text[note.clauses[i - 1][0]:cs]):
-        kind = "trial"  # 姜总要先试用五百公斤，1月26号前到
+    if kind == "delivery" and not _BULK.search(text, cs, ce) and (
+            i > 0 and _TRIAL_ORDER.search(text, note.clauses[i - 1][0], cs) or _TRIAL_ORDER.search(text, cs, start)):
+        kind = "trial"  # 姜总要先试用五百公斤，1月26号前到: the goods of a trial
     return kind
 
 

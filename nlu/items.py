@@ -32,10 +32,12 @@ _TRAIL_RE = re.compile(
     r"(?:每个?月|每年|每周|每天|每季度|一个月|一年|一季度|一周|今年|明年|年底前?|月底前?|年内|下个月|这个月|本月|"
     r"下周|这周|本周|上半年|下半年|大概|大约|差不多|一共|总共|至少|左右|先要|先拿|先送|先给|先寄|先订|先试销|试销|"
     r"先试用|试用|订了|要了|签了|买了|进了|采购|订购|下单|追加|准备|打算|计划|预计|还要|需要|想要|只要|能交|要交|"
-    r"固定|稳定|稳定供|每月稳定供|长期|只能|先买|覆盖|重新|原来|现在|改成|改为)$"
+    r"固定|稳定|稳定供|每月稳定供|长期|只能|先买|覆盖|重新|原来|现在|改成|改为|(?<=[\u4e00-\u9fff])要)$"
 )
 # Verbs after which the product may follow the quantity (先拿两吨生物有机肥, 签了一千吨磷酸锰铁锂).
-_ORDER_VERB = re.compile(r"(?:拿|寄|要|订|签了?|买|放|进|试|送|给|上|备|采购|订购|报的|报了|做)(?:了)?$")
+_ORDER_VERB = re.compile(r"(?:拿|寄|要|订|签了?|买|放|进|试|试用|试销|用|送|给|上|备|采购|订购|报的|报了|做|先放|先上)(?:了)?$")
+# The ordering verb may also follow: 省计量院的两台液相色谱仪签了.
+_ORDER_AFTER = re.compile(r"(?:已经)?(?:签了|定了|订了|要了|下单了|签约了|到了)")
 _VERB_END = re.compile(r"(?:掉|出来|起来|下来|过来|过去|完|好)$")
 # Single-word (jieba token) fillers between a product and its quantity.
 _TRAILING = frozenset("""大概 大约 约 差不多 一共 总共 共计 先 再 还 又 要 了 订 订购 下单 买 购买 采购 拿 进 试用 试 送 发
@@ -53,7 +55,7 @@ _AFTER_DE = re.compile(
     rf"不|没|太|很|老|容易|，|,|。|$)"
 )
 _OF_ATTRIBUTE = re.compile(rf"([{CJK}A-Za-z0-9\-]{{2,10}}?)的(?:质量|价格|报价|单价|交期|售后|服务|货|效果|参数|规格)")
-_ATTRIBUTES = frozenset("质量 价格 报价 单价 交期 售后 服务 效果 参数 规格 型号 品牌 牌子 产品 东西 货 样品 主供 二供 供应商 "
+_ATTRIBUTES = frozenset("质量 价格 报价 单价 交期 售后 服务 效果 参数 规格 型号 品牌 牌子 产品 东西 货 样品 主供 二供 供应商 口感 "
                         "独家 合同 订单 项目 方案".split())
 _PER_UNIT_NEXT = re.compile(r"[\d零一二两三四五六七八九十百千万]+(?![\d零一二两三四五六七八九十百千万]|个?(?:月|天|年|周|星期|小时|礼拜))|[比才就只要价卖报是]")
 _PRODUCT_TAIL = re.compile(r"(?:样品|小样|样|的货|年度框架|年度合同|框架|合同|订单|单子|这块|这边|那边|的量|用量|需求)$")
@@ -64,7 +66,7 @@ _REVISION = re.compile(r"^(?:降到|减到|改成|改为|加到|增加到|调到
 _TIME_WORD = re.compile(r"^[\d一二两三四五六七八九十百千万半]+个?(?:月|天|年|周|星期|小时|礼拜)|今天|明天|后天|昨天|今晚|上午|下午|晚上|早上|刚才|刚刚|这周|下周|本周|上周|这个月|下个月|月底|年底")
 _TIME_UNITS = frozenset("年 月 天 日 周 星期 小时 分钟 秒 季度 学期".split())
 # Measure words that are too often something else (十点, 见了一面, 打过来, 问了三次) to take from packs.
-_AMBIGUOUS_UNITS = frozenset("点 次 趟 遍 回 下 面 打 单 声 句 口 分 度 级 号 楼 层 年 月 天 周 日".split())
+_AMBIGUOUS_UNITS = frozenset("点 次 趟 遍 回 下 面 打 声 句 口 分 度 级 号 楼 层 年 月 天 周 日".split())
 
 
 @cache
@@ -102,8 +104,10 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
     people = {c.name for c in contacts}
     quantities = [q for q in find_quantities(text, units=_units(note))
                   if not any(a <= q.start < b or a < q.end <= b for a, b in money_spans)]
-    specs = {i for i, q in enumerate(quantities) if _is_spec(note, q, quantities[i + 1:]) or _is_modifier(note, q)
-             or _is_revised(note, q, quantities[i + 1:])}
+    early = sorted([(c.start, c.end) for c in contacts] + list(day_spans) + list(money_spans))
+    specs = {i for i, q in enumerate(quantities) if _is_spec(note, q, quantities[i + 1:])
+             or _is_revised(note, q, quantities[i + 1:])
+             or _is_modifier(note, q) and _product_before(note, q.start, early) is None}
     blocked = sorted([(c.start, c.end) for c in contacts] + list(day_spans) + list(money_spans)
                      + [(q.start, q.end) for i, q in enumerate(quantities) if i not in specs])
     lines: list[Line] = []
@@ -121,6 +125,8 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
         if product is None:
             if re.match(r"的(?!订单|合同|单子|货)", text[end:end + 3]):
                 continue  # 五公斤的不考虑: a spec, not an order
+            if _rejected_phrase_before(note, q.start, blocked):
+                continue  # 让我们砍掉两个工位: a verb owns the number, not an order
             product = _product_earlier(note, q.start, people)
             clause_start, _ = note.clause_at(q.start)
             if product is None and not _ORDER_VERB.search(text[clause_start:q.start]):
@@ -160,6 +166,8 @@ def _skip(note, q, end, money_spans, later) -> bool:
         return True  # 他们那边小麦有三千亩, 有两把腿是歪的: what they have, not an order
     if text[end:end + 1] == "装" or text[end:end + 2] == "以上":
         return True
+    if text[q.start - 1:q.start] == "分":
+        return True  # 分三车送完: a split of the order, not an item
     if q.unit == "单" and text[end:end + 1] in "价品子据号位":
         return True  # 三万单 is a count, 一个单价 is not
     if q.value == 1 and q.unit in ("批", "些", "点", "下"):
@@ -256,29 +264,42 @@ def _product_before(note: Note, start: int, blocked) -> str | None:
 def _product_after(note: Note, start: int, end: int) -> str | None:
     """先拿两吨生物有机肥做示范田: the product follows the quantity."""
     clause_start, clause_end = note.clause_at(start)
-    if not _ORDER_VERB.search(note.text[clause_start:start]) or end in note.breaks:
+    if end in note.breaks:
         return None
     words = note.words(end, clause_end)
     taken: list[str] = []
     pos = end
     for word in words:
-        if word in _NP_STOP or word in _TRAILING or not re.search(rf"[{CJK}A-Za-z0-9]", word):
+        if word in _NP_STOP or word in _TRAILING or word[0] in "试做送发过" or not re.search(rf"[{CJK}A-Za-z0-9]", word):
             break
         if pos in note.breaks and taken:
             break
         taken.append(word)
         pos += len(word)
+    if not (_ORDER_VERB.search(note.text, clause_start, start) or _ORDER_AFTER.match(note.text, pos)):
+        return None
     phrase = "".join(taken)
-    return None if re.match(r"[\d一二两三四五六七八九十百千万半]", phrase) else _clean_product(phrase)
+    if re.match(r"[\d一二两三四五六七八九十百千万半]", phrase):
+        return None
+    return _clean_product(phrase, place_ok=True)  # 要两套搅拌站: a product may be named like a place
 
 
-def _clean_product(phrase: str) -> str | None:
+def _clean_product(phrase: str, place_ok: bool = False) -> str | None:
     phrase = re.sub(r"^(?:从|这款|这个|那款|那个|一款|新款)", "", phrase)
     phrase = _PRODUCT_TAIL.sub("", phrase)
-    return phrase if _is_product(phrase) and not _VERB_END.search(phrase) else None
+    return phrase if _is_product(phrase, place_ok) and not _VERB_END.search(phrase) else None
 
 
-def _is_product(phrase: str) -> bool:
+def _rejected_phrase_before(note: Note, start: int, blocked) -> bool:
+    """Words stand right before the number, but they are no product (砍掉, 测出来)."""
+    clause_start, _ = note.clause_at(start)
+    lo = max([clause_start] + [b for a, b in blocked if clause_start < b <= start])
+    words = note.words(lo, start)
+    return bool(words) and words[-1] not in _TRAILING and words[-1] not in _NP_STOP and \
+        bool(_VERB_END.search(words[-1]))
+
+
+def _is_product(phrase: str, place_ok: bool = False) -> bool:
     if not phrase or len(phrase) < 2 or len(phrase) > 20:
         return False
     if re.fullmatch(r"[\d.]+|[一二两三四五六七八九十百千万]+", phrase) or _TIME_WORD.search(phrase):
@@ -286,7 +307,7 @@ def _is_product(phrase: str) -> bool:
     if phrase in _ATTRIBUTES or phrase in _not_orgs():
         return False
     places = _lists()[5]
-    return not (phrase in places or type_only(phrase))
+    return place_ok or not (phrase in places or type_only(phrase))
 
 
 def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
@@ -296,7 +317,8 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
     if note.pack is not None:
         candidates += [(s, term) for s, _, term in note.pack.product_terms(text)]
     candidates += [(m.start(1), m.group(1)) for m in _AFTER_DE.finditer(text)
-                   if _is_product(m.group(1)) and not any(p in m.group(1) for p in people)]
+                   if _is_product(m.group(1)) and not any(p in m.group(1) for p in people)
+                   and not m.group(1).startswith(tuple(_ATTRIBUTES))]
     for m in _OF_ATTRIBUTE.finditer(text):
         phrase = _clean_product(re.sub(r"^.*(?:说|了|是|跟|和)", "", m.group(1)))
         if phrase:

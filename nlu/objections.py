@@ -90,14 +90,10 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
         if our_turn:
             continue
         rival_subject = any(clause.startswith(c) for c in competitors)
-        for pos, category, phrase in _matches(clause, note.pack):
+        for pos, category, phrase in _matches(clause, note.pack, competitors):
             if category in _SUPPLIER_SIDE and (rival_subject or any(clause[:pos].endswith(c) for c in competitors)) \
                     and not re.search(r"比我们|我们的?", clause[:pos + len(phrase)]):
                 continue  # TDK那边缺货, 除非得力断货: said of a rival
-            if category == "price" and re.search(r"高|贵", phrase) and any(c in clause[:pos] for c in competitors):
-                continue  # 茅台的价格太高: the rival is dear, not us
-            if category == "decision_delay" and _WAIT.match(phrase) and _WAIT_FOR_MONEY_OR_GOODS.search(clause):
-                continue
             if negation.search(clause[max(0, pos - 3):pos]) and not phrase.startswith(("不", "没")):
                 continue
             cancel = cancels.get(category)
@@ -111,6 +107,19 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
             continue
         found.setdefault(category, len(note.text))
     return sorted(found, key=found.get)
+
+
+def _not_here(clause: str, start: int, end: int, category: str, competitors) -> bool:
+    phrase = clause[start:end]
+    if category in ("decision_delay", "budget") and _WAIT_FOR_MONEY_OR_GOODS.search(clause) \
+            and (_WAIT.match(phrase) or phrase.startswith("钱要等")):
+        return True  # 等秋收卖了粮再给钱, 学校的钱要等财政拨款下来才能付
+    if category == "price":
+        if re.search(r"高|贵", phrase) and any(c in clause[:start] for c in competitors):
+            return True  # 茅台的价格太高: the rival is dear, not us
+        if "便宜" in phrase and re.search(r"我们[^得要需必才除]{0,8}比", clause[:start + 2]):
+            return True  # 我们的变速箱油比嘉实多便宜: we are the cheaper one
+    return False
 
 
 def _money_objections(money) -> list[str]:
@@ -129,14 +138,16 @@ def _money_objections(money) -> list[str]:
     return out
 
 
-def _matches(clause: str, pack: Pack | None):
+def _matches(clause: str, pack: Pack | None, competitors=()):
     """Phrase matches; a span once taken is only reused by another category for the very same span
-    (不会换: competitor and decision_delay)."""
+    (不会换: competitor and decision_delay). Readings that do not apply here are dropped first, so
+    they cannot hide a shorter phrase (等农户贷款放下来再结: payment, not a delayed decision)."""
     literals, patterns = _compiled(pack)
     found = [(m.start(), m.end(), category) for pattern, category in patterns
              for m in pattern.finditer(clause) if m.end() > m.start()]
     for end, (length, *categories) in literals.iter(clause):
         found += [(end + 1 - length, end + 1, category) for category in categories]
+    found = [f for f in found if not _not_here(clause, *f, competitors)]
     found.sort(key=lambda f: (f[0] - f[1], f[0]))  # longest first
     taken: list[tuple[int, int]] = []
     for start, end, category in found:
