@@ -157,7 +157,7 @@ class LocalChannel:
 
     def _echo(self, account: str, message_id: str, text: str, voice, file) -> None:
         """What the person sent, kept in the chat's history so a reload shows both sides."""
-        label = text or ("🎤 语音" if voice else f"📎 {file.filename}" if file else "")
+        label = text or ("[语音]" if voice else f"[文件] {file.filename}" if file else "")
         self._chat(account).add({"seq": next(self._seq), "id": message_id, "from": "me", "text": label,
                                  "at": time.time()})
 
