@@ -29,6 +29,9 @@ class Policy:
     report_weekday: int = 0
     report_time: time = time(9, 0)
     facts_lookback_days: int = 7
+    # A broken promise older than this is no longer escalated (only matters after a long outage);
+    # it bounds what every sweep reads when reps leave old promises open.
+    escalation_lookback_days: int = 14
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     stage_order: tuple[str, ...] = ()
     stall_days: dict[str, int] = field(default_factory=dict)
@@ -103,6 +106,7 @@ def policy_from_config(config: dict) -> Policy:
         report_weekday=weekday,
         report_time=report_time,
         facts_lookback_days=_number(section, "facts_lookback_days", base.facts_lookback_days),
+        escalation_lookback_days=_number(section, "escalation_lookback_days", base.escalation_lookback_days),
         calendar=WorkCalendar(_days(section, "extra_holidays"), _days(section, "extra_workdays")),
         stage_order=order,
         stall_days=stall,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable, Collection, Iterable
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ from reminders.calendar import at_local, in_quiet_hours, working_time
 from reminders.policy import Policy
 
 MANAGER_KINDS = ("escalation", "alert")  # batched into one message per manager and sweep
+BATCH_MAX = 20  # items per batched message: a catch-up after an outage stays readable (and < 4096 chars)
 KIND_ORDER = {"digest": 0, "nudge": 1, "escalation": 2, "alert": 3, "report": 4}
 
 
@@ -144,6 +145,21 @@ class _Ctx:
     sent: Collection[str]
     out: list[Notice] = field(default_factory=list)
     _workday_before: dict = field(default_factory=dict)
+    _due_days: dict = field(default_factory=dict)
+    _bosses: dict = field(default_factory=dict)
+
+    def promise_times(self, due: date) -> tuple[datetime, datetime, datetime]:
+        """(nudge time, start of the due day, escalation time) of a due day, in UTC; computed once
+        per day, so 100,000 commitments cost little more than a dictionary look-up each."""
+        found = self._due_days.get(due)
+        if found is None:
+            p = self.policy
+            nudge = self.local(self.last_workday_before(due), p.nudge_time)
+            broken = self.defer(self.local(due + timedelta(days=1), time.min)
+                                + timedelta(hours=p.escalate_after_hours))
+            found = self._due_days[due] = tuple(t.astimezone(timezone.utc)
+                                                for t in (nudge, self.local(due, time.min), broken))
+        return found
 
     def defer(self, moment: datetime) -> datetime:
         p = self.policy
@@ -169,6 +185,12 @@ class _Ctx:
 
     def bosses(self, member_id: int) -> list[Person]:
         """Who hears about a member's broken promises: the manager, else the team's leads."""
+        found = self._bosses.get(member_id)
+        if found is None:
+            found = self._bosses[member_id] = self._find_bosses(member_id)
+        return found
+
+    def _find_bosses(self, member_id: int) -> list[Person]:
         member = self.people.get(member_id)
         manager = self.people.get(member.manager_id) if member and member.manager_id else None
         if manager is not None and manager.active and manager.id != member_id:
@@ -185,6 +207,7 @@ def due_notices(state: TeamState, now: datetime, policy: Policy, sent: Collectio
     in send-time order."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    now = now.astimezone(timezone.utc)  # aware datetimes of one zone compare fastest
     ctx = _Ctx(state, policy, now, ZoneInfo(state.timezone), {p.id: p for p in state.members}, sent)
     for rule in RULES:
         rule(ctx)
@@ -193,16 +216,14 @@ def due_notices(state: TeamState, now: datetime, policy: Policy, sent: Collectio
 
 def commitment_nudges(ctx: _Ctx) -> None:
     """09:00 on the last working day before the due day, unless that had passed when it was promised."""
-    p = ctx.policy
+    now = ctx.now
     for c in ctx.state.commitments:
+        at, expires, _ = ctx.promise_times(c.due_date)
+        if not at <= now < expires or (c.created_at is not None and c.created_at > at):
+            continue
         key = f"nudge:commitment:{c.id}:{c.due_date}"
-        at = ctx.local(ctx.last_workday_before(c.due_date), p.nudge_time)
-        if c.created_at is not None and c.created_at > at:
-            continue
-        if not ctx.due(key, at, ctx.local(c.due_date, time.min)):
-            continue
         owner = ctx.people.get(c.owner_id)
-        if owner is not None and owner.active:
+        if key not in ctx.sent and owner is not None and owner.active:
             ctx.add("nudge", owner, f"commitment:{c.id}",
                     texts.nudge(c.kind, c.due_date, c.customer, c.text, c.id), at, key)
 
@@ -231,17 +252,13 @@ def due_day_digests(ctx: _Ctx) -> None:
 
 def broken_promises(ctx: _Ctx) -> None:
     """Not done by the end of D+1: the owner's manager (or the leads) hears of it."""
-    hours = timedelta(hours=ctx.policy.escalate_after_hours)
     for c in ctx.state.commitments:
-        at = ctx.local(c.due_date + timedelta(days=1), time.min) + hours
-        if at > ctx.now:  # deferring only moves it later: most commitments stop here, cheaply
-            continue
-        at = ctx.defer(at)
+        at = ctx.promise_times(c.due_date)[2]
         if at > ctx.now:
             continue
         for boss in ctx.bosses(c.owner_id):
             key = f"escalation:commitment:{c.id}:{c.due_date}:{boss.id}"
-            if ctx.due(key, at):
+            if key not in ctx.sent:
                 ctx.add("escalation", boss, f"commitment:{c.id}",
                         texts.escalation(ctx.name(c.owner_id), c.kind, c.due_date, c.customer, c.text, c.id),
                         at, key)
@@ -383,12 +400,16 @@ def batch(notices: Iterable) -> list[Message]:
         reply_to = n.subject if n.kind in ("nudge", "digest") and n.subject.startswith("commitment:") else ""
         messages.append(Message(n.recipient_id, n.kind, reply_to, n.text, answer_buttons(n.kind, n.subject),
                                 (n.dedupe_key,)))
-    for recipient_id, group in grouped.items():
-        if len(group) == 1:
-            n = group[0]
-            messages.append(Message(recipient_id, n.kind, "", n.text, (), (n.dedupe_key,)))
-        else:
-            kind = "escalation" if any(n.kind == "escalation" for n in group) else "alert"
-            messages.append(Message(recipient_id, kind, "", texts.batch([n.text for n in group]), (),
-                                    tuple(n.dedupe_key for n in group)))
+    for recipient_id, everything in grouped.items():
+        for start in range(0, len(everything), BATCH_MAX):
+            messages.append(_batched(recipient_id, everything[start:start + BATCH_MAX]))
     return messages
+
+
+def _batched(recipient_id: int, group: list) -> Message:
+    if len(group) == 1:
+        n = group[0]
+        return Message(recipient_id, n.kind, "", n.text, (), (n.dedupe_key,))
+    kind = "escalation" if any(n.kind == "escalation" for n in group) else "alert"
+    return Message(recipient_id, kind, "", texts.batch([n.text for n in group]), (),
+                   tuple(n.dedupe_key for n in group))

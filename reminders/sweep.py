@@ -27,7 +27,10 @@ def team_state(session, team: Team, now: datetime, policy: Policy, *, with_repor
 
     now = as_utc(now)
     local = now.astimezone(ZoneInfo(team.timezone))
-    until = local.date() + timedelta(days=rq.LOOKAHEAD_DAYS)
+    # What can be due now: promises due up to the next working day (their nudge is today or was
+    # earlier), back to the escalation look-back; the index on (state, due_date) skips the rest.
+    until = policy.calendar.first_workday_from(local.date() + timedelta(days=1))
+    since = local.date() - timedelta(days=policy.escalation_lookback_days + 2)
     report = None
     if with_report and report_day(policy, local.date()) and local.time() >= policy.report_time \
             and not rq.has_key_prefix(session=session, prefix=f"report:{team.id}:{local.date()}:"):
@@ -35,7 +38,7 @@ def team_state(session, team: Team, now: datetime, policy: Policy, *, with_repor
     return TeamState(
         team.id, team.name, team.timezone,
         [Person(*row) for row in rq.members(session=session, team_id=team.id)],
-        [Promise(*row) for row in rq.open_promises(session=session, team_id=team.id, until=until)],
+        [Promise(*row) for row in rq.open_promises(session=session, team_id=team.id, since=since, until=until)],
         [DealState(*row) for row in rq.open_deals(session=session, team_id=team.id)],
         [Mention(*row) for row in rq.recent_mentions(session=session, team_id=team.id,
                                                      since=now - timedelta(days=policy.facts_lookback_days),

@@ -20,7 +20,6 @@ from sqlmodel import Session, select
 from storage.models import (Commitment, CompetitorMention, Customer, Deal, Member, MoneyFact, Note, Notification,
                             ObjectionMention, Team, as_utc, utcnow)
 
-LOOKAHEAD_DAYS = 45  # a nudge comes at most this long before its due day (longest holiday run + weekend)
 CHUNK = 500  # keys per IN (...) query
 
 
@@ -35,14 +34,16 @@ def members(*, session: Session, team_id: int) -> list[tuple]:
         .where(Member.team_id == team_id).order_by(Member.id))]
 
 
-def open_promises(*, session: Session, team_id: int, until: date) -> list[tuple]:
+def open_promises(*, session: Session, team_id: int, until: date, since: date | None = None) -> list[tuple]:
     """(id, owner_id, kind, due_date, text, customer, created_at) of the team's open commitments due
-    on or before `until` (overdue ones included)."""
+    from `since` (None: any day) to `until`."""
     query = (sa_select(Commitment.id, Commitment.owner_id, Commitment.kind, Commitment.due_date, Commitment.text,
                        Customer.name, Commitment.created_at)
              .join(Member, Member.id == Commitment.owner_id)
              .outerjoin(Customer, Customer.id == Commitment.customer_id)
              .where(Commitment.state == "open", Commitment.due_date <= until, Member.team_id == team_id))
+    if since is not None:
+        query = query.where(Commitment.due_date >= since)
     return [(i, o, k, d, t or "", c, as_utc(at) if at else None) for i, o, k, d, t, c, at in session.execute(query)]
 
 

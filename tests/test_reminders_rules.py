@@ -326,3 +326,12 @@ def test_policy_defaults_come_from_config_and_bad_values_say_which_key():
 
 def test_config_toml_is_still_identical_to_the_built_in_defaults():
     assert (ROOT / "config.toml").read_bytes() == (ROOT / "bot" / "defaults.toml").read_bytes()
+
+
+def test_a_catch_up_batch_is_split_into_readable_messages():
+    state = team([promise(i, due="2026-11-23") for i in range(1, 46)])
+    sent = {f"nudge:commitment:{i}:2026-11-23" for i in range(1, 46)} | {"digest:2:2026-11-23"}
+    messages = batch(run(state, "2026-11-25T08:00", sent=sent))
+    assert [len(m.keys) for m in messages] == [20, 20, 5]
+    assert all(len(m.text) < 4096 for m in messages)
+    assert len({k for m in messages for k in m.keys}) == 45
