@@ -267,6 +267,9 @@ def _week(session, ids, tz, scope, now, previous) -> Report:
     lines.append("主要竞品：" + ("、".join(f"{k} {n}" for k, n in f.competitors) or "无"))
     lines.append("决策链穿透率：" + ("；".join(f"{t.team} {_percent(t.covered, t.deals)}（{t.covered}/{t.deals}）"
                                           for t in f.coverage) or "没有进行中的商机"))
+    from bot.lead_report import week_lines  # leads: first-touch and touchpoint response times
+
+    lines += week_lines(session=session, member_ids=ids, start=start, end=end)
     lines.append("各人：")
     lines += [f"  {_rep_line(r)}" for r in f.reps] or ["  本周还没有动态。"]
     return Report(lines, figures={"week": f})

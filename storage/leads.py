@@ -326,15 +326,9 @@ class FirstTouch:
 def first_touch(*, session: Session, member_ids, since: datetime, until: datetime) -> list[FirstTouch]:
     """Per member: leads first contacted in [since, until) and the median hours from the lead coming
     in to that contact; plus how many of theirs still wait."""
-    since, until = as_utc(since), as_utc(until)
     ids = list(member_ids)
     names = dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).all())
-    hours: dict[int, list[float]] = {}
-    for owner, received, created, contacted in session.execute(
-            select(Lead.owner_id, Lead.received_at, Lead.created_at, Lead.contacted_at)
-            .where(Lead.owner_id.in_(ids), Lead.contacted_at >= since, Lead.contacted_at < until)):
-        start = max(as_utc(received), as_utc(created))
-        hours.setdefault(owner, []).append(max(0.0, (as_utc(contacted) - start).total_seconds() / 3600))
+    hours = first_touch_hours(session=session, member_ids=ids, since=since, until=until)
     waiting = dict(session.execute(select(func.coalesce(Lead.owner_id, Lead.offered_to_id), func.count())
                                    .where(func.coalesce(Lead.owner_id, Lead.offered_to_id).in_(ids),
                                           Lead.state.in_(("offered", "claimed")))
@@ -346,3 +340,16 @@ def first_touch(*, session: Session, member_ids, since: datetime, until: datetim
             out.append(FirstTouch(member_id, names.get(member_id, f"#{member_id}"), len(got),
                                   round(median(got), 1) if got else None, waiting.get(member_id, 0)))
     return out
+
+
+def first_touch_hours(*, session: Session, member_ids, since: datetime, until: datetime) -> dict[int, list[float]]:
+    """Per claimer: hours from each lead coming in (the later of created_at and received_at) to its
+    first contact, for leads first contacted in [since, until)."""
+    since, until = as_utc(since), as_utc(until)
+    hours: dict[int, list[float]] = {}
+    for owner, received, created, contacted in session.execute(
+            select(Lead.owner_id, Lead.received_at, Lead.created_at, Lead.contacted_at)
+            .where(Lead.owner_id.in_(list(member_ids)), Lead.contacted_at >= since, Lead.contacted_at < until)):
+        start = max(as_utc(received), as_utc(created))
+        hours.setdefault(owner, []).append(max(0.0, (as_utc(contacted) - start).total_seconds() / 3600))
+    return hours

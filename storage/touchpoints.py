@@ -162,3 +162,19 @@ def response_times(*, session: Session, team_id: int, since: datetime, until: da
     ids = sorted(set(hours) | set(still), key=lambda i: (i is None, i or 0))
     return [ResponseTime(i, len(hours.get(i, [])), round(median(hours[i]), 1) if hours.get(i) else None,
                          still.get(i, 0)) for i in ids]
+
+
+def response_hours(*, session: Session, owner_ids, since: datetime, until: datetime) -> tuple[list[float], int]:
+    """For these owners (None: everyone): the hours from arrival to handling of the touchpoints
+    handled in [since, until), and how many of theirs are still open."""
+    since, until = as_utc(since), as_utc(until)
+    query = select(Touchpoint.received_at, Touchpoint.handled_at)
+    if owner_ids is not None:
+        query = query.where(Touchpoint.owner_id.in_(list(owner_ids)))
+    hours, still = [], 0
+    for received, handled in session.exec(query).all():
+        if handled is None:
+            still += 1
+        elif since <= as_utc(handled) < until:
+            hours.append(max(0.0, (as_utc(handled) - as_utc(received)).total_seconds() / 3600))
+    return hours, still
