@@ -23,7 +23,7 @@ KINDS = ("delivery", "followup", "meeting", "payment", "trial", "deadline", "oth
 _EVENT_RELATIVE = re.compile(r"(?:[一二两三四五六七八九十\d]+|半)个?(?:天|日|周|星期|礼拜|月)(?:后|内|以内|之内)")
 _BARE_SPAN = re.compile(r"(?:[一二两三四五六七八九十百\d]+|半)个?(?:天|日|周|星期|礼拜|月)")
 _BULK = re.compile(r"大货|批量|正式|量产")
-_TRIAL_ORDER = re.compile(r"试用|试点|试样|送样|样品|POC|测试|先试|试销|试模|示范|试验|打样")
+_TRIAL_ORDER = re.compile(r"试用|试点|试样|送样|样品|POC|测试|先试(?!销)|试模|示范|试验|打样")
 # 8.8级, 10.9级: a grade, not 8月8日.
 _NOT_A_DAY_AFTER = re.compile(r"[级寸米吨万元块倍毫厘公斤克升伏瓦%个只台套件]|mm|kg|kw|KW|V\b")
 # A festival naming a season, not a day (春节团购, 中秋礼盒).

@@ -49,7 +49,7 @@ _NP_STOP = frozenset("""的 说 了 要 把 给 和 跟 是 在 让 订 买 拿 
 她们 咱们 订购 购买 采购 下单 进 需要 想要 准备 打算 报 报了 追加 有 用 试用 要求 还有 以及 及 或者 或 另外 加上 寄
 签 签了 定了 订了 只要 能 交 到 做 过去 试 试试 里 上 下 只能 同意 答应 覆盖 重新 原来 现在 改成 改为 放 先放 临时 稳定
 固定 每月 每个 供 砍掉 测出来 出来""".split())
-_JOINERS = set("-.%/+×*·μ~#")
+_JOINERS = set("-.%/+×*·μ~#ΦφΩ°")
 _AFTER_DE = re.compile(
     rf"的((?:(?![的了说要是在，,。])[{CJK}A-Za-z0-9\-]){{2,10}}?)(?=一直|是|在|比|他们|我们|报价|价格|便宜|卖|供|用|质量|交期|售后|有|要|说|也|都|还|"
     rf"不|没|太|很|老|容易|，|,|。|$)"
@@ -64,6 +64,7 @@ _REVISED_FROM = re.compile(
 )
 _REVISION = re.compile(r"^(?:降到|减到|改成|改为|加到|增加到|调到|调整到|变成|涨到|提到|追加到|到)$")
 _TIME_WORD = re.compile(r"^[\d一二两三四五六七八九十百千万半]+个?(?:月|天|年|周|星期|小时|礼拜)|今天|明天|后天|昨天|今晚|上午|下午|晚上|早上|刚才|刚刚|这周|下周|本周|上周|这个月|下个月|月底|年底")
+_NOT_A_PRODUCT_START = re.compile(r"每(?![日天])|[这那该此本]|一[个块台套件只张片条把袋箱瓶盒桶包根门亩]|最近|目前|现在")
 _TIME_UNITS = frozenset("年 月 天 日 周 星期 小时 分钟 秒 季度 学期".split())
 # Measure words that are too often something else (十点, 见了一面, 打过来, 问了三次) to take from packs.
 _AMBIGUOUS_UNITS = frozenset("点 次 趟 遍 回 下 面 打 声 句 口 分 度 级 号 楼 层 年 月 天 周 日".split())
@@ -162,8 +163,8 @@ def _skip(note, q, end, money_spans, later) -> bool:
         return True  # 每车三十吨, 每袋五十公斤
     if spec_words and re.search(rf"(?:{spec_words.pattern})(?:要到|要|到|达到|只有|是|才)?$", before):
         return True  # 负载要到十公斤, 质保五年
-    if re.search(r"(?<![没还])有(?:大概|约|差不多)?$", before):
-        return True  # 他们那边小麦有三千亩, 有两把腿是歪的: what they have, not an order
+    if re.search(r"(?<![没还])有(?:大概|约|差不多)?$|(?<!试)用$|带$", before):
+        return True  # 小麦有三千亩, 有两把腿是歪的, 一亩地用两袋: what they have or use, not an order
     if text[end:end + 1] == "装" or text[end:end + 2] == "以上":
         return True
     if text[q.start - 1:q.start] == "分":
@@ -276,7 +277,8 @@ def _product_after(note: Note, start: int, end: int) -> str | None:
             break
         taken.append(word)
         pos += len(word)
-    if not (_ORDER_VERB.search(note.text, clause_start, start) or _ORDER_AFTER.match(note.text, pos)):
+    whole_clause = start == clause_start and pos == clause_end  # 两台摇臂钻床，
+    if not (_ORDER_VERB.search(note.text, clause_start, start) or _ORDER_AFTER.match(note.text, pos) or whole_clause):
         return None
     phrase = "".join(taken)
     if re.match(r"[\d一二两三四五六七八九十百千万半]", phrase):
@@ -304,6 +306,8 @@ def _is_product(phrase: str, place_ok: bool = False) -> bool:
         return False
     if re.fullmatch(r"[\d.]+|[一二两三四五六七八九十百千万]+", phrase) or _TIME_WORD.search(phrase):
         return False
+    if _NOT_A_PRODUCT_START.match(phrase):
+        return False  # 每袋四十公斤, 一块组件, 这门课: a measure or a pointer, not a product
     if phrase in _ATTRIBUTES or phrase in _not_orgs():
         return False
     places = _lists()[5]
@@ -332,9 +336,9 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
 
 
 def _bare_noun(clause: str) -> bool:
-    if re.search(r"[说要了是在有的总工]|经理|老板|主任", clause):
+    if re.search(r"[说要了是在有的总工每]|经理|老板|主任", clause):
         return False
-    return not re.search(r"[\d一二两三四五六七八九十百千万]+[台箱件套吨个袋瓶桶盒米斤张把只颗片条包本卷块元]", clause)
+    return not re.search(rf"[\d一二两三四五六七八九十百千万]+[{CJK}]", clause)
 
 
 def _dedupe(lines: list[Line]) -> list[dict]:
