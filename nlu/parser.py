@@ -19,6 +19,7 @@ from nlu.date_facts import date_facts, day_mentions
 from nlu.items import find_items
 from nlu.lexicon import Pack, detect_industry, find_pack
 from nlu.money_facts import find_amounts, money_facts
+from nlu.normalize import normalize
 from nlu.note import Note
 from nlu.objections import find_objections
 
@@ -85,8 +86,8 @@ def _parse(text: str, ref: datetime, industry: str | None) -> Extraction:
     objections = find_objections(note, money, competitors)
     for m in money:
         m.pop("counter", None)
-    out = {"customer": customer, "items": items, "dates": dates, "money": money,
-           "objections": objections, "competitors": competitors}
+    out = _as_spoken(text, {"customer": customer, "items": items, "dates": dates, "money": money,
+                            "objections": objections, "competitors": competitors})
     if note.pack is not None:
         out["industry"] = note.pack.name
     out.update(_beyond_notes(note.text, ref, note.pack))
@@ -107,6 +108,20 @@ def _beyond_notes(text: str, ref: datetime, pack: Pack | None) -> dict:
     if end is not None:
         extra["contract_end"] = end.isoformat()
     return extra
+
+
+def _as_spoken(raw: str, out: Extraction) -> Extraction:
+    """Every string fact is a substring of the note as spoken (NOTES_SCHEMA); one that only exists
+    because a filler between its parts was removed (张总嗯号) is dropped."""
+    spoken = re.sub(r"\s+", "", normalize(raw))
+    ok = lambda s: s is None or re.sub(r"\s+", "", s) in spoken
+    customer = out["customer"]
+    if customer:
+        customer = {k: (v if ok(v) else None) for k, v in customer.items()}
+        out["customer"] = customer if any(customer.values()) else None
+    out["competitors"] = [c for c in out["competitors"] if ok(c)]
+    out["items"] = [i if ok(i["product"]) else {**i, "product": None} for i in out["items"]]
+    return out
 
 
 def _spans(text: str, names) -> list[tuple[int, int]]:
