@@ -13,19 +13,22 @@ from bot.conversation import Conversation
 from bot.messages import Inbound
 from nlu.parser import parse
 from storage import teams
-from storage.db import open_database
+from storage.db import open_database, session_factory, upgrade_database
 from storage.models import Commitment, Customer, Deal, Item, Note, Notification
 from storage.stages import stages_from_config
 from bot.config import load_config
+from tests.storage_db import empty_engine
 
 
 class Bot:
-    """A conversation on a fresh SQLite file, with a clock the test moves and a record of replies."""
+    """A conversation on a fresh database (SQLite file, or a PostgreSQL schema of its own), with a
+    clock the test moves and a record of replies."""
 
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, kind: str = "sqlite"):
         self.config = load_config(None, env={})
-        self.url = f"sqlite:///{tmp_path / 'conv.db'}"
-        self.engine, self.sessions = open_database(self.url)
+        self.engine, self.cleanup = empty_engine(kind, tmp_path)
+        upgrade_database(self.engine)
+        self.sessions = session_factory(self.engine)
         self.now = datetime.now(timezone.utc)
         self.sent = []
         self.tmp_path = tmp_path
@@ -64,12 +67,12 @@ class Bot:
             return list(s.exec(select(model).where(*where)).all())
 
 
-@pytest.fixture
-async def bot(tmp_path):
-    b = Bot(tmp_path)
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+async def bot(request, tmp_path):
+    b = Bot(tmp_path, request.param)
     yield b
     await b.conversation.close()
-    b.engine.dispose()
+    b.cleanup()
 
 
 @pytest.mark.parametrize("text", ["今天", "/today", "帮助", "漏斗", "停滞", "周报", "客户 张总", "客户：王经理",
