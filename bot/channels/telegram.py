@@ -88,6 +88,9 @@ class TelegramChannel:
         await self._optional("setMyCommands",
                              self.application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS]))
         if self.mode == "webhook":
+            if not self.config.get("webhook_url"):
+                raise ValueError("[telegram] mode = \"webhook\" needs webhook_url (the public https URL "
+                                 "that forwards to /telegram/webhook)")
             await self.application.bot.set_webhook(
                 url=self.config.get("webhook_url") or "", secret_token=webhook_secret(self.config),
                 allowed_updates=ALLOWED_UPDATES)
