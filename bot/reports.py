@@ -92,10 +92,11 @@ def to_outbounds(report: Report, channel: str, chat_id: str, reply_to: str | Non
 
 # --- scope and time ---------------------------------------------------------------------------
 
-def _scope(session: Session, member: Member) -> tuple[set[int], ZoneInfo, str]:
+def _scope(session: Session, member: Member) -> tuple[set[int] | None, ZoneInfo, str]:
+    """(whose records the member may see, None meaning everyone's; the team's timezone; the scope's label)."""
     team = session.get(Team, member.team_id)
-    return (visible_member_ids(session=session, member=member), ZoneInfo(team.timezone or "Asia/Shanghai"),
-            SCOPES.get(member.role, ""))
+    ids = None if member.role == "admin" else visible_member_ids(session=session, member=member)
+    return ids, ZoneInfo(team.timezone or "Asia/Shanghai"), SCOPES.get(member.role, "")
 
 
 def week_window(now: datetime, tz: ZoneInfo, *, previous: bool = False) -> tuple[datetime, datetime]:
@@ -169,13 +170,12 @@ def customer_report(*, session: Session, member: Member, name: str, now: datetim
         return Report(["👤 客户档案", "请说客户名，例如：客户 张总"])
     ids, tz, _ = _scope(session, member)
     today = (as_utc(now) if now else utcnow()).astimezone(tz).date()
-    scope_ids = None if member.role == "admin" else ids
     teams = _team_ids(session, member)
     found = [c for team_id in teams for c in find_customers(session=session, team_id=team_id, text=name,
-                                                             member_ids=scope_ids)]
+                                                             member_ids=ids)]
     profiles = []
     for customer in found:
-        facts = rq.customer_facts(session=session, customer_id=customer.id, member_ids=scope_ids, today=today,
+        facts = rq.customer_facts(session=session, customer_id=customer.id, member_ids=ids, today=today,
                                   timezone=tz.key)
         if facts is not None:
             profiles.append(facts)
@@ -237,7 +237,7 @@ def _customer_lines(facts: rq.CustomerFacts, tz: ZoneInfo) -> list[str]:
 
 def week_report(*, session: Session, member: Member, now: datetime | None = None, previous: bool = False) -> Report:
     ids, tz, scope = _scope(session, member)
-    return _week(session, None if member.role == "admin" else ids, tz, scope, now, previous)
+    return _week(session, ids, tz, scope, now, previous)
 
 
 def team_week_report(*, session: Session, team: Team, now: datetime | None = None) -> Report:
@@ -305,7 +305,7 @@ def team_report(*, session: Session, member: Member, now: datetime | None = None
     ids, tz, scope = _scope(session, member)
     now = as_utc(now) if now else utcnow()
     start, end = week_window(now, tz)
-    f = rq.week_figures(session=session, member_ids=None if member.role == "admin" else ids, start=start, end=end,
+    f = rq.week_figures(session=session, member_ids=ids, start=start, end=end,
                         today=now.astimezone(tz).date(), timezone=tz.key)
     lines = [f"👥 团队本周动态（{scope}，{_md(start.date())}起）"]
     lines += [_rep_line(r) for r in f.reps] or ["本周还没有动态。"]
@@ -320,7 +320,7 @@ def export_report(*, session: Session, member: Member, fmt: str = "xlsx", now: d
     fmt = (fmt or "xlsx").strip().lower()
     if fmt not in ("xlsx", "excel", "csv", ""):
         return Report(["📎 导出", "可以导出 xlsx 或 csv，例如：导出 或 /export csv"])
-    tables = rq.export_rows(session=session, member_ids=None if member.role == "admin" else ids,
+    tables = rq.export_rows(session=session, member_ids=ids,
                             notes_limit=EXPORT_NOTES)
     tables = {name: (head, [tuple(_cell(v, tz) for v in row) for row in rows]) for name, (head, rows) in tables.items()}
     stamp = (as_utc(now) if now else utcnow()).astimezone(tz).strftime("%Y%m%d")
@@ -404,9 +404,9 @@ def set_role(*, session: Session, member: Member, arg: str) -> str:
         return usage
     customer_name = parts[0] if len(parts) == 3 else None
     contact_name, role = parts[-2], ROLE_WORDS[parts[-1]]
-    ids = visible_member_ids(session=session, member=member)
+    ids = None if member.role == "admin" else visible_member_ids(session=session, member=member)
     found = rq.contacts_named(session=session, name_key=name_key(contact_name),
-                              member_ids=None if member.role == "admin" else ids, team_ids=_team_ids(session, member))
+                              member_ids=ids, team_ids=_team_ids(session, member))
     if customer_name:
         found = [(c, cust) for c, cust in found if name_key(customer_name) in name_key(cust)]
     if not found:

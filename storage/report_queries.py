@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from storage.models import (Commitment, CompetitorMention, Contact, Customer, Deal, Item, Member, Note,
                             ObjectionMention, StageChange, Team, as_utc)
-from storage.queries import CHAIN_ROLES, team_activity
+from storage.queries import CHAIN_ROLES
 from storage.stages import Stage
 
 CLOSED = ("won", "lost")
@@ -63,8 +63,8 @@ def commitment_outcomes(*, session: Session, member_ids: Iterable[int] | None, f
     """Per owner: what became of the commitments due from first_day to last_day (both included)."""
     tz = ZoneInfo(timezone)
     rows = session.exec(select(Commitment.owner_id, Commitment.due_date, Commitment.state, Commitment.done_at)
-                        .where(Commitment.due_date >= first_day, Commitment.due_date <= last_day,
-                               Commitment.state != "cancelled", _owned(Commitment.owner_id, member_ids))).all()
+                        .where(Commitment.state.in_(("open", "done")), Commitment.due_date >= first_day,
+                               Commitment.due_date <= last_day, _owned(Commitment.owner_id, member_ids))).all()
     found: dict[int, Outcomes] = defaultdict(Outcomes)
     for owner_id, due, state, done_at in rows:
         found[owner_id].add(state, due, done_at, today, tz)
@@ -135,83 +135,122 @@ def week_figures(*, session: Session, member_ids: Iterable[int] | None, start: d
                  today: date, timezone: str = "Asia/Shanghai", top: int = 5) -> WeekFigures:
     """What happened in [start, end) for these members: the figures of /week and the Monday report.
 
-    A rep appears in `reps` when they are an active rep or wrote or owned anything that week."""
+    Every figure is grouped per member in SQL and the scope applied in Python: the window is what keeps
+    these queries small (an IN list of owners would make SQLite walk every deal of those owners)."""
     start, end = as_utc(start), as_utc(end)
-    ids = None if member_ids is None else list(member_ids)
+    people = _people(session, member_ids)
+    ids = set(people)
     tz = ZoneInfo(timezone)
-    new = session.exec(select(func.count(), func.coalesce(func.sum(Deal.amount), 0.0)).where(
-        Deal.created_at >= start, Deal.created_at < end, _owned(Deal.owner_id, ids))).one()
-    moves = session.exec(select(StageChange.from_stage, StageChange.to_stage, func.count(),
-                                func.coalesce(func.sum(Deal.amount), 0.0))
-                         .join(Deal, Deal.id == StageChange.deal_id)
-                         .where(StageChange.changed_at >= start, StageChange.changed_at < end,
-                                _owned(Deal.owner_id, ids))
-                         .group_by(StageChange.from_stage, StageChange.to_stage)).all()
-    won, lost, stage_moves, pairs = Closed(), Closed(), 0, []
-    for from_stage, to_stage, n, amount in moves:
+    per_rep = {mid: RepWeek(mid, person[0], 0, 0, 0, 0, 0, 0, 0) for mid, person in people.items()}
+
+    # Rows, not GROUP BY: grouping by owner makes SQLite walk the owner index over every deal.
+    new = Closed()
+    for owner_id, amount in session.exec(select(Deal.owner_id, Deal.amount).where(
+            _touched_since(start), Deal.created_at >= start, Deal.created_at < end)).all():
+        if owner_id in ids:
+            new.count += 1
+            new.amount += amount or 0.0
+            per_rep[owner_id].new_deals += 1
+
+    won, lost, stage_moves, pairs = Closed(), Closed(), 0, Counter()
+    for owner_id, from_stage, to_stage, amount in _moves(session, start, end):
+        if owner_id not in ids:
+            continue
+        rep = per_rep[owner_id]
         if to_stage in CLOSED:
             closed = won if to_stage == "won" else lost
-            closed.count += n
-            closed.amount += float(amount)
+            closed.count += 1
+            closed.amount += amount or 0.0
+            rep.won += to_stage == "won"
+            rep.lost += to_stage == "lost"
         elif from_stage is not None:
-            stage_moves += n
-            pairs.append((from_stage, to_stage, n))
-    pairs.sort(key=lambda p: (-p[2], p[0], p[1]))
+            stage_moves += 1
+            rep.stage_moves += 1
+            pairs[(from_stage, to_stage)] += 1
+
     first_day = start.astimezone(tz).date()
-    last_day = (end.astimezone(tz)).date()
+    last_day = end.astimezone(tz).date()
     if end.astimezone(tz).time() == datetime.min.time():  # an end at midnight excludes that day
         last_day = date.fromordinal(last_day.toordinal() - 1)
-    outcomes = commitment_outcomes(session=session, member_ids=ids, first_day=first_day, last_day=last_day,
-                                   today=today, timezone=timezone)
+    outcomes = {owner: o for owner, o in commitment_outcomes(
+        session=session, member_ids=None, first_day=first_day, last_day=last_day, today=today,
+        timezone=timezone).items() if owner in ids}
+    for owner_id, o in outcomes.items():
+        per_rep[owner_id].kept, per_rep[owner_id].broken = o.kept, o.broken
+
+    authors = list(ids)
+    for author_id, n in session.exec(select(Note.author_id, func.count()).where(
+            Note.author_id.in_(authors), Note.received_at >= start, Note.received_at < end)
+            .group_by(Note.author_id)).all():
+        per_rep[author_id].notes = n
+
     return WeekFigures(
-        start=start, end=end, new_deals=Closed(new[0], float(new[1])), stage_moves=stage_moves, won=won,
-        lost=lost, commitments=total(outcomes.values()),
-        objections=_top_mentions(session, ObjectionMention.category, ids, start, end, top),
-        competitors=_top_mentions(session, CompetitorMention.name, ids, start, end, top),
-        reps=_rep_weeks(session, ids, start, end, outcomes),
-        coverage=chain_coverage(session=session, member_ids=ids), moves=pairs)
+        start=start, end=end, new_deals=new, stage_moves=stage_moves, won=won, lost=lost,
+        commitments=total(outcomes.values()),
+        objections=_top_mentions(session, ObjectionMention.category, authors, start, end, top),
+        competitors=_top_mentions(session, CompetitorMention.name, authors, start, end, top),
+        reps=_shown(per_rep.values(), people),
+        coverage=chain_coverage(session=session, member_ids=member_ids),
+        moves=[(a, b, n) for (a, b), n in sorted(pairs.items(), key=lambda p: (-p[1], p[0]))])
 
 
-def _top_mentions(session, column, ids, start, end, top) -> list[tuple[str, int]]:
+def _people(session, member_ids) -> dict[int, tuple[str, str, bool]]:
+    """id -> (name, role, active) of the members in scope (every member for None)."""
+    query = select(Member.id, Member.name, Member.role, Member.active)
+    if member_ids is not None:
+        query = query.where(Member.id.in_(list(member_ids)))
+    return {mid: (name, role, active) for mid, name, role, active in session.exec(query).all()}
+
+
+def _touched_since(start: datetime):
+    """Deals that may have been created or moved since `start`, found through the (status,
+    last_activity_at) index rather than a pass over every deal. It rests on what storage keeps true:
+    an open deal's last_activity_at is at least its created_at and the time of each stage change, and a
+    closed deal's closed_at is the time it closed, after all its changes."""
+    return or_(and_(Deal.status == "open", Deal.last_activity_at >= start),
+               and_(Deal.status.in_(CLOSED), Deal.closed_at >= start))
+
+
+def _moves(session, start, end):
+    """(owner, from, to, deal amount) of each stage change in the window."""
+    return session.exec(select(Deal.owner_id, StageChange.from_stage, StageChange.to_stage, Deal.amount)
+                        .join(StageChange, StageChange.deal_id == Deal.id)
+                        .where(_touched_since(start), StageChange.changed_at >= start,
+                               StageChange.changed_at < end)).all()
+
+
+def _shown(rows: Iterable[RepWeek], people: dict[int, tuple[str, str, bool]]) -> list[RepWeek]:
+    """Active reps always; others (a manager who sells too, a rep who left) when they did something.
+    Busiest first."""
+    shown = [r for r in rows if people[r.member_id][1:] == ("rep", True)
+             or r.notes or r.new_deals or r.stage_moves or r.won or r.lost or r.kept or r.broken]
+    return sorted(shown, key=lambda r: (-r.notes, -r.won, r.name))
+
+
+def _top_mentions(session, column, author_ids, start, end, top) -> list[tuple[str, int]]:
     """The most mentioned values in notes received in the window, most first (ties by name)."""
     table = column.class_
     n = func.count().label("n")
     rows = session.exec(select(column, n).join(Note, Note.id == table.note_id)
-                        .where(Note.received_at >= start, Note.received_at < end, _owned(Note.author_id, ids))
+                        .where(Note.author_id.in_(author_ids), Note.received_at >= start, Note.received_at < end)
                         .group_by(column).order_by(n.desc(), column).limit(top)).all()
     return [(value, count) for value, count in rows]
-
-
-def _rep_weeks(session, ids, start, end, outcomes) -> list[RepWeek]:
-    query = select(Member.id).where(Member.active == True)  # noqa: E712 (SQL expression)
-    if ids is not None:
-        query = query.where(Member.id.in_(ids))
-    people = list(session.exec(query).all())
-    rows = []
-    for a in team_activity(session=session, member_ids=people, start=start, end=end):
-        o = outcomes.get(a.member_id, Outcomes())
-        rows.append(RepWeek(a.member_id, a.name, a.notes, a.new_deals, a.stage_moves, a.won, a.lost,
-                            o.kept, o.broken))
-    busy = [r for r in rows if r.notes or r.new_deals or r.stage_moves or r.won or r.lost or r.kept or r.broken]
-    reps = set(session.exec(select(Member.id).where(Member.id.in_(people), Member.role == "rep")).all()) \
-        if people else set()
-    shown = [r for r in rows if r in busy or r.member_id in reps]
-    return sorted(shown, key=lambda r: (-r.notes, -r.won, r.name))
 
 
 # --- decision chain per team -----------------------------------------------------------------
 
 def chain_coverage(*, session: Session, member_ids: Iterable[int] | None = None) -> list[TeamCoverage]:
     """Per team: open deals, and how many of them have contacts in all three chain roles."""
-    roles = (select(Contact.customer_id, func.count(func.distinct(Contact.role)).label("roles"))
-             .where(Contact.role.in_(CHAIN_ROLES)).group_by(Contact.customer_id).subquery())
-    covered = func.sum(case((roles.c.roles >= len(CHAIN_ROLES), 1), else_=0))
-    rows = session.exec(select(Deal.team_id, Team.name, func.count(), covered)
-                        .join(Team, Team.id == Deal.team_id)
-                        .join(roles, roles.c.customer_id == Deal.customer_id, isouter=True)
+    covered = (select(Contact.customer_id).where(Contact.role.in_(CHAIN_ROLES)).group_by(Contact.customer_id)
+               .having(func.count(func.distinct(Contact.role)) >= len(CHAIN_ROLES)))
+    rows = session.exec(select(Deal.team_id, func.count(), func.sum(case((Deal.customer_id.in_(covered), 1), else_=0)))
                         .where(Deal.status == "open", _owned(Deal.owner_id, member_ids))
-                        .group_by(Deal.team_id, Team.name).order_by(Team.name)).all()
-    return [TeamCoverage(team_id, name, deals, int(n or 0)) for team_id, name, deals, n in rows]
+                        .group_by(Deal.team_id)).all()
+    teams = {team_id: TeamCoverage(team_id, "", deals, int(n or 0)) for team_id, deals, n in rows}
+    names = dict(session.exec(select(Team.id, Team.name).where(Team.id.in_(list(teams)))).all()) if teams else {}
+    for row in teams.values():
+        row.team = names.get(row.team_id, "")
+    return sorted(teams.values(), key=lambda r: r.team)
 
 
 # --- forecast ----------------------------------------------------------------------------------
