@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
-from reminders.leads import (LeadView, Person, RenewalView, Rep, TouchView, buttons_for, dispatch, lead_notices,
+from reminders.leads import (LeadView, Person, ProductFit, RenewalView, Rep, TouchView, buttons_for, dispatch, lead_notices,
                              offer_notice, renewal_notices, risk_notices, score, settings_from_config,
                              touchpoint_notices, within_working_hours)
 from reminders.policy import policy_from_config
@@ -85,22 +85,24 @@ class LeadDesk:
         s = self.settings
         people = {row[0]: Person(*row) for row in rq.members(session=session, team_id=team.id)}
         if team.id not in self._products:
-            self._products[team.id] = known_products(team)
+            self._products[team.id] = ProductFit(known_products(team), s)
         scored = [(lead, score(lead, now, s, self._products[team.id]))
-                  for lead in (LeadView(**o.__dict__) for o in lead_ops.open_leads(session=session, team_id=team.id))]
-        notices = []
+                  for lead in (LeadView(*row) for row in lead_ops.open_leads(session=session, team_id=team.id))]
+        offers, notices = [], []
         if within_working_hours(now.astimezone(tz), self.calendar, s):
             reps = [Rep(*row) for row in lead_ops.reachable_reps(session=session, team_id=team.id)]
             pairs = dispatch([pair for pair in scored if pair[0].state == "new"], reps)
-            lead_ops.offer_leads(session=session, pairs=pairs, at=now)
+            lead_ops.offer_leads(session=session, pairs=pairs, at=now, commit=False)
             by_id = {lead.id: (lead, value) for lead, value in scored}
-            notices += [offer_notice(by_id[lead_id][0], by_id[lead_id][1], rep_id, now) for lead_id, rep_id in pairs]
+            # new by construction: the lead was new until this transaction, and a rep who passed on it
+            # is never offered it again, so its first-offer key cannot exist yet
+            offers = [offer_notice(by_id[lead_id][0], by_id[lead_id][1], rep_id, now) for lead_id, rep_id in pairs]
         notices += lead_notices(scored, people, now, tz, self.calendar, s, self.quiet, self.known)
         touches = [TouchView(**t.__dict__) for t in touch_ops.open_touchpoints(session=session, team_id=team.id)]
         notices += touchpoint_notices(touches, people, now, tz, self.calendar, s, self.quiet, self.known)
         notices += renewal_notices(self._renewals(session, team, now), people, now, tz, self.calendar, s,
                                    self.quiet, self.known)
-        return self._write(session, notices)
+        return self._write(session, notices, offers)
 
     def _renewals(self, session: Session, team: Team, now: datetime) -> list[RenewalView]:
         """Contracts ending within the owner's lead time; the year's record only for those due now."""
@@ -115,12 +117,13 @@ class LeadDesk:
         return [replace(v, record=renewal_ops.year_record(session=session, customer_id=v.customer_id, today=today))
                 for v in views if f"customer:{v.customer_id}" in due]
 
-    def _write(self, session: Session, notices) -> int:
+    def _write(self, session: Session, notices, offers=()) -> int:
+        """Offers and new notices to the outbox in the transaction that made the offers."""
         fresh = {n.dedupe_key for n in notices}
         stored = rq.existing_keys(session=session, keys=fresh) if fresh else set()
         self.known |= stored
-        new = [n for n in notices if n.dedupe_key not in stored]
-        written = rq.write_outbox(session=session, notices=new)
+        new = [*offers, *(n for n in notices if n.dedupe_key not in stored)]
+        written = lead_ops.write_notices(session=session, notices=new)
         self.known |= {n.dedupe_key for n in new}
         return written
 
@@ -141,15 +144,15 @@ class LeadDesk:
             sent = 0
             try:
                 await asyncio.to_thread(self.collect, now)
-                for row in await asyncio.to_thread(self.pending, now):
+                for recipient, text, buttons, ids in batch(await asyncio.to_thread(self.pending, now)):
                     if self.send is None:
                         break
                     try:
-                        await self.send(row.recipient_id, row.text, buttons_for(row.kind, row.subject))
+                        await self.send(recipient, text, buttons)
                     except Exception:  # left unsent: the next sweep tries again
-                        log.exception("leads: sending %s failed", row.dedupe_key)
+                        log.exception("leads: sending to member %s failed", recipient)
                         continue
-                    await asyncio.to_thread(self._mark, row.id)
+                    await asyncio.to_thread(self._mark, ids)
                     sent += 1
             except Exception:
                 log.exception("leads: sweep failed")
@@ -159,9 +162,9 @@ class LeadDesk:
         with self.sessions() as session:
             return acquire_lease(session=session, name=LEASE, holder=self.holder, ttl=timedelta(seconds=150), now=now)
 
-    def _mark(self, notification_id: int) -> None:
+    def _mark(self, ids: list[int]) -> None:
         with self.sessions() as session:
-            rq.mark_sent(session=session, ids=[notification_id])
+            rq.mark_sent(session=session, ids=ids)
 
     # --- lifecycle ----------------------------------------------------------------------------------
 
@@ -195,3 +198,24 @@ def note_risks(session: Session, note: Note) -> int:
                            as_utc(note.received_at))
     stored = rq.existing_keys(session=session, keys={n.dedupe_key for n in notices})
     return rq.write_outbox(session=session, notices=[n for n in notices if n.dedupe_key not in stored])
+
+
+MANAGER_KINDS = ("lead_late", "touch_late", "risk")
+BATCH_LINES = 20
+
+
+def batch(rows: list[Notification]) -> list[tuple[int, str, tuple, list[int]]]:
+    """(recipient, text, buttons, outbox ids) to send: offers, pushes and renewals one by one; a
+    manager's late leads, late touchpoints and risks of one sweep in one message."""
+    out, grouped = [], {}
+    for row in rows:
+        if row.kind in MANAGER_KINDS:
+            grouped.setdefault(row.recipient_id, []).append(row)
+        else:
+            out.append((row.recipient_id, row.text, buttons_for(row.kind, row.subject), [row.id]))
+    for recipient, group in grouped.items():
+        texts = [r.text for r in group[:BATCH_LINES]]
+        if len(group) > BATCH_LINES:
+            texts.append(f"……共 {len(group)} 条，其余请在“/week”和客户记录里查看。")
+        out.append((recipient, "\n\n".join(texts), (), [r.id for r in group]))
+    return out

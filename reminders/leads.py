@@ -169,9 +169,26 @@ def product_points(product: str, known: Iterable[str], settings: LeadSettings) -
     return settings.product_other_points
 
 
-def basic_score(lead: LeadView, settings: LeadSettings, known_products: Iterable[str] = ()) -> float:
+class ProductFit:
+    """product_points with the answers remembered: leads repeat a few product names, and a pack has
+    hundreds of product forms to compare against."""
+
+    def __init__(self, known: Iterable[str], settings: LeadSettings):
+        self.known = tuple(settings.products or known)
+        self.settings = settings
+        self.cache: dict[str, float] = {}
+
+    def __call__(self, product: str) -> float:
+        found = self.cache.get(product)
+        if found is None:
+            found = self.cache[product] = product_points(product, self.known, self.settings)
+        return found
+
+
+def basic_score(lead: LeadView, settings: LeadSettings, known_products: Iterable[str] | ProductFit = ()) -> float:
+    fit = known_products if isinstance(known_products, ProductFit) else ProductFit(known_products, settings)
     total = (region_points(lead.region, settings.region_points) + band_points(lead.budget, settings.budget_points)
-             + product_points(lead.product, settings.products or known_products, settings))
+             + fit(lead.product))
     return min(100.0, total)
 
 
@@ -187,7 +204,8 @@ def freshness(lead: LeadView, now: datetime, settings: LeadSettings) -> float:
     return max(0.0, 100.0 - settings.fresh_per_hour * hours)
 
 
-def score(lead: LeadView, now: datetime, settings: LeadSettings, known_products: Iterable[str] = ()) -> float:
+def score(lead: LeadView, now: datetime, settings: LeadSettings,
+          known_products: Iterable[str] | ProductFit = ()) -> float:
     """The lead's score at `now`, 0-100, rounded to one decimal."""
     value = (settings.basic_weight * basic_score(lead, settings, known_products)
              + settings.behaviour_weight * behaviour_score(lead, settings)

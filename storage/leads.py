@@ -12,7 +12,7 @@ from datetime import datetime
 from statistics import median
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import func, insert, update
 from sqlmodel import Session, select
 
 from storage.lead_models import OPEN_LEAD_STATES, Lead, LeadOffer
@@ -144,43 +144,25 @@ def add_leads(*, session: Session, values: list[dict], now: datetime | None = No
 
 # --- the sweep's view ----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class OpenLead:
-    """An open lead's columns for the rules (reminders.leads.LeadView takes them as they are)."""
-    id: int
-    created_at: datetime
-    received_at: datetime
-    state: str
-    region: str
-    budget: float | None
-    product: str
-    dwell_seconds: int
-    video_completed: bool
-    visits: int
-    offered_to_id: int | None
-    offered_at: datetime | None
-    owner_id: int | None
-    label: str
-    passed_by: frozenset[int]
+OPEN_LEAD_COLUMNS = ("id", "created_at", "received_at", "state", "region", "budget", "product", "dwell_seconds",
+                     "video_completed", "visits", "offered_to_id", "offered_at", "owner_id", "label", "passed_by")
 
 
-def open_leads(*, session: Session, team_id: int) -> list[OpenLead]:
-    """Leads of the team not contacted yet, with the reps who passed on each."""
-    rows = session.execute(select(
-        Lead.id, Lead.created_at, Lead.received_at, Lead.state, Lead.region, Lead.budget, Lead.product,
-        Lead.dwell_seconds, Lead.video_completed, Lead.visits, Lead.offered_to_id, Lead.offered_at,
-        Lead.owner_id, Lead.company, Lead.name).where(Lead.team_id == team_id, Lead.state.in_(OPEN_LEAD_STATES))).all()
+def open_leads(*, session: Session, team_id: int) -> list[tuple]:
+    """Leads of the team not contacted yet, as plain tuples in OPEN_LEAD_COLUMNS order (label: company
+    and name; passed_by: the reps who passed on it). Plain tuples: a sweep reads 10,000s of them."""
     passed: dict[int, set[int]] = {}
     for lead_id, member_id in session.execute(
             select(LeadOffer.lead_id, LeadOffer.member_id).join(Lead, Lead.id == LeadOffer.lead_id)
             .where(Lead.team_id == team_id, Lead.state == "new", LeadOffer.outcome == "passed")):
         passed.setdefault(lead_id, set()).add(member_id)
-    out = []
-    for r in rows:
-        label = " ".join(p for p in (r[13], r[14]) if p)
-        out.append(OpenLead(r[0], as_utc(r[1]), as_utc(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10],
-                            as_utc(r[11]) if r[11] else None, r[12], label, frozenset(passed.get(r[0], ()))))
-    return out
+    rows = session.execute(select(
+        Lead.id, Lead.created_at, Lead.received_at, Lead.state, Lead.region, Lead.budget, Lead.product,
+        Lead.dwell_seconds, Lead.video_completed, Lead.visits, Lead.offered_to_id, Lead.offered_at,
+        Lead.owner_id, Lead.company, Lead.name).where(Lead.team_id == team_id, Lead.state.in_(OPEN_LEAD_STATES)))
+    empty = frozenset()
+    return [(*r[:13], f"{r[13]} {r[14]}".strip(), frozenset(passed[r[0]]) if r[0] in passed else empty)
+            for r in rows]
 
 
 def reachable_reps(*, session: Session, team_id: int) -> list[tuple[int, str, int, int | None]]:
@@ -194,28 +176,46 @@ def reachable_reps(*, session: Session, team_id: int) -> list[tuple[int, str, in
     return [(i, n, counts.get(i, 0), m) for i, n, m in reps]
 
 
-def offer_leads(*, session: Session, pairs: list[tuple[int, int]], at: datetime) -> int:
-    """Offers each lead to its rep (only leads still new); returns how many were offered."""
+def offer_leads(*, session: Session, pairs: list[tuple[int, int]], at: datetime, commit: bool = True) -> int:
+    """Offers each lead to its rep (only leads still new); returns how many were offered. One UPDATE
+    per rep; the offer itself lives on the lead (LeadOffer rows record passes and claims)."""
     if not pairs:
         return 0
     at = as_utc(at)
-    result = session.execute(
-        update(Lead.__table__).where(Lead.__table__.c.id == bindparam("lid"), Lead.__table__.c.state == "new")
-        .values(state="offered", offered_to_id=bindparam("rep"), offered_at=at),
-        [{"lid": lead_id, "rep": rep_id} for lead_id, rep_id in pairs])
-    existing = set(session.execute(select(LeadOffer.lead_id, LeadOffer.member_id).where(
-        LeadOffer.lead_id.in_([p[0] for p in pairs]))).all()) if len(pairs) < 500 else _all_offers(session)
-    fresh = [{"lead_id": lid, "member_id": rid, "offered_at": at, "outcome": "open"}
-             for lid, rid in pairs if (lid, rid) not in existing]
-    if fresh:
-        session.execute(insert(LeadOffer), fresh)
-    session.commit()
+    by_rep: dict[int, list[int]] = {}
+    for lead_id, rep_id in pairs:
+        by_rep.setdefault(rep_id, []).append(lead_id)
+    table = Lead.__table__
+    offered = 0
+    for rep_id, lead_ids in by_rep.items():
+        for i in range(0, len(lead_ids), 500):
+            offered += session.execute(update(table).where(table.c.id.in_(lead_ids[i:i + 500]), table.c.state == "new")
+                                       .values(state="offered", offered_to_id=rep_id, offered_at=at)).rowcount
+    if commit:
+        session.commit()
     session.expire_all()  # bulk UPDATE: loaded Lead objects are stale now
-    return result.rowcount if result.rowcount is not None and result.rowcount >= 0 else len(pairs)
+    return offered
 
 
-def _all_offers(session: Session) -> set[tuple[int, int]]:
-    return set(session.execute(select(LeadOffer.lead_id, LeadOffer.member_id)).all())
+def write_notices(*, session: Session, notices, commit: bool = True) -> int:
+    """Writes notices (kind, recipient_id, subject, text, send_at, dedupe_key) to the outbox, unsent,
+    with one Core INSERT; the caller has left out keys that exist. A key written meanwhile by another
+    process fails the whole write (rolled back, IntegrityError raised): the next sweep redoes it."""
+    from storage.models import Notification
+
+    now = utcnow()
+    rows = [dict(kind=n.kind, recipient_id=n.recipient_id, subject=n.subject[:200], text=n.text,
+                 send_at=n.send_at, sent_at=None, dedupe_key=n.dedupe_key, created_at=now)
+            for n in notices]
+    if rows:
+        try:
+            session.execute(insert(Notification.__table__), rows)
+        except Exception:
+            session.rollback()
+            raise
+    if commit:
+        session.commit()
+    return len(rows)
 
 
 # --- answers from chat -----------------------------------------------------------------------------

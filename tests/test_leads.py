@@ -235,3 +235,18 @@ async def test_a_note_on_the_claimed_customer_is_the_first_touch(db_sessions, te
         assert lead_ops.contacted_by_note(session=s, note=applied.note) == [lead_id]
         touch, = lead_ops.first_touch(session=s, member_ids=[rep.id], since=now, until=now + timedelta(days=1))
     assert (touch.contacted, touch.median_hours) == (1, 3.0)
+
+
+def test_a_managers_late_leads_of_one_sweep_come_in_one_message():
+    from types import SimpleNamespace as Row
+
+    from reminders.lead_sweep import batch
+
+    rows = [Row(id=i, kind="lead_late", recipient_id=1, subject=f"lead:{i}", text=f"⚠️ 线索 #{i} 超时")
+            for i in range(1, 26)]
+    rows.append(Row(id=99, kind="lead", recipient_id=2, subject="lead:99", text="🆕 新线索 #99"))
+    out = batch(rows)
+    assert [(r, ids) for r, _, _, ids in out] == [(2, [99]), (1, list(range(1, 26)))]
+    offer, late = out[0], out[1]
+    assert offer[2] == ((("认领", "lclaim:99"), ("放弃", "lpass:99")),)
+    assert late[1].count("超时") == 20 and "共 25 条" in late[1]
