@@ -223,7 +223,8 @@ _ROLE = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)的[{CJK}]{{0,4}}?(?:采购|负
 def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, bool]:
     """({"name", "company"} or None when neither is said, whether the company comes from a strong
     pattern: tied to a contact, a visit, or an organisation opening a clause)."""
-    contacts[:] = _orgs_named_like_people(note.text, contacts)
+    # 线束总成: a "surname" inside a word is no person
+    contacts[:] = _orgs_named_like_people(note.text, [c for c in contacts if note.is_boundary(c.start)])
     name = contacts[0].name if contacts else None
     company = None
     for contact in contacts:
@@ -265,7 +266,9 @@ def _subject_org(note: Note, contacts: list[Contact]) -> str | None:
     for start, end in note.clauses:
         head = _clause_head(note, start, end)
         suffix = next((s for s in suffixes if head.endswith(s)), None)
-        if not suffix or len(head) - len(suffix) < 2 or _all_trade(head[:-len(suffix)], trades, longest):
+        name_part = head[:-len(suffix)] if suffix else ""
+        if not suffix or len(name_part) < 2 and name_part not in _ADMIN or name_part not in _ADMIN and \
+                _all_trade(name_part, trades, longest):
             continue  # 蓄电池, 继电器: a product, not a company
         if not is_org(head):
             continue
@@ -281,6 +284,7 @@ def _subject_org(note: Note, contacts: list[Contact]) -> str | None:
     return None
 
 
+_ADMIN = frozenset("省 市 县 区 镇 乡 村 街道".split())
 _HEAD_END = re.compile(r"的|要|说|这边|那边|新|签|定|给|在|已|今|明|下|上")
 
 

@@ -127,8 +127,10 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
         if kind not in ("delivery", "payment", "trial") or visit and cue in after and cue[0] + end > visit.start():
             return "meeting"  # 今天去立讯精密做了视觉方案演示, 今天先把资料留下了
     deliverables = _deliverables()
+    items_here = any(cs <= a < ce for a, _ in item_spans)
     if deliverables and (kind in (None, "delivery", "other", "followup") and deliverables.search(text, end, ce)
-                         or kind in (None, "other") and deliverables.search(text, cs, start)):
+                         or kind in (None, "other") and deliverables.search(text, cs, start)
+                         or kind == "delivery" and not items_here and deliverables.search(text, cs, start)):
         return "deadline"  # 下周五之前交8D报告, 新价格表月底前要做出来
     if kind is None and any(cs <= a < ce for a, _ in item_spans):
         return "delivery"  # DMF年底前要三十吨

@@ -47,11 +47,11 @@ _TRAILING = frozenset("""大概 大约 约 差不多 一共 总共 共计 先 �
 # Where a product phrase starts: after one of these tokens (the last one wins).
 _NP_STOP = frozenset("""的 说 了 要 把 给 和 跟 是 在 让 订 买 拿 送 发 先 再 还 都 就 也 约 那边 这边 那里 这里 他们 我们
 她们 咱们 订购 购买 采购 下单 进 需要 想要 准备 打算 报 报了 追加 有 用 试用 要求 还有 以及 及 或者 或 另外 加上 寄
-签 签了 定了 订了 只要 能 交 到 做 过去 试 试试 里 上 下 只能 同意 答应 覆盖 重新 原来 现在 改成 改为 放 先放 临时 稳定
+签 签了 定了 订了 只要 能 交 到 做 过去 试 试试 里 只能 同意 答应 覆盖 重新 原来 现在 改成 改为 放 先放 临时 稳定
 固定 每月 每个 供 砍掉 测出来 出来""".split())
 _JOINERS = set("-.%/+×*·μ~#ΦφΩ°")
 _AFTER_DE = re.compile(
-    rf"的((?:(?![的了说要是在，,。])[{CJK}A-Za-z0-9\-]){{2,10}}?)(?=一直|是|在|比|他们|我们|报价|价格|便宜|卖|供|用|质量|交期|售后|有|要|说|也|都|还|"
+    rf"的((?:(?![的了说要是在，,。])[{CJK}A-Za-z0-9\-.]){{2,10}}?)(?=一直|是|在|比|他们|我们|报价|价格|便宜|卖|供|用|质量|交期|售后|有|要|说|也|都|还|"
     rf"不|没|太|很|老|容易|，|,|。|$)"
 )
 _OF_ATTRIBUTE = re.compile(rf"([{CJK}A-Za-z0-9\-]{{2,10}}?)的(?:质量|价格|报价|单价|交期|售后|服务|货|效果|参数|规格)")
@@ -163,7 +163,8 @@ def _skip(note, q, end, money_spans, later) -> bool:
         return True  # 每车三十吨, 每袋五十公斤
     if spec_words and re.search(rf"(?:{spec_words.pattern})(?:要到|要|到|达到|只有|是|才)?$", before):
         return True  # 负载要到十公斤, 质保五年
-    if re.search(r"(?<![没还])有(?:大概|约|差不多)?$|(?<!试)用$|带$", before):
+    last = note.words(clause_start, q.start)[-1:]
+    if re.search(r"(?<![没还])有(?:大概|约|差不多)?$|(?<!试)用$", before) or last == ["带"]:
         return True  # 小麦有三千亩, 有两把腿是歪的, 一亩地用两袋: what they have or use, not an order
     if text[end:end + 1] == "装" or text[end:end + 2] == "以上":
         return True
@@ -211,6 +212,8 @@ def _is_modifier(note: Note, q) -> bool:
     after = text[q.end:clause_end]
     if q.end in note.breaks or not re.match(rf"[{CJK}A-Za-z]", after[:1]) or _has_stop(note, q.end, q.end + 2):
         return False
+    if _product_after(note, q.start, q.end) is not None:
+        return False  # 先拿两吨生物有机肥, 两台摇臂钻床, 两台液相色谱仪签了: the number counts the order
     if q.unit == "个" and after.startswith(tuple(common()["counting_nouns"])):
         return False
     left = text[clause_start:q.start]
@@ -257,7 +260,7 @@ def _product_before(note: Note, start: int, blocked) -> str | None:
             break  # a spoken pause: 疫苗 冷链配送
         taken.insert(0, word)
         pos -= len(word)
-    while taken and taken[0] in _JOINERS:
+    while taken and taken[0] in "-./+×*~#":
         taken.pop(0)
     return _clean_product("".join(taken))
 
@@ -297,8 +300,7 @@ def _rejected_phrase_before(note: Note, start: int, blocked) -> bool:
     clause_start, _ = note.clause_at(start)
     lo = max([clause_start] + [b for a, b in blocked if clause_start < b <= start])
     words = note.words(lo, start)
-    return bool(words) and words[-1] not in _TRAILING and words[-1] not in _NP_STOP and \
-        bool(_VERB_END.search(words[-1]))
+    return bool(words) and bool(_VERB_END.search(words[-1]))
 
 
 def _is_product(phrase: str, place_ok: bool = False) -> bool:
@@ -320,8 +322,8 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
     candidates: list[tuple[int, str]] = []
     if note.pack is not None:
         candidates += [(s, term) for s, _, term in note.pack.product_terms(text)]
-    candidates += [(m.start(1), m.group(1)) for m in _AFTER_DE.finditer(text)
-                   if _is_product(m.group(1)) and not any(p in m.group(1) for p in people)
+    candidates += [(m.start(1), _clean_product(m.group(1))) for m in _AFTER_DE.finditer(text)
+                   if _clean_product(m.group(1)) and not any(p in m.group(1) for p in people)
                    and not m.group(1).startswith(tuple(_ATTRIBUTES))]
     for m in _OF_ATTRIBUTE.finditer(text):
         phrase = _clean_product(re.sub(r"^.*(?:说|了|是|跟|和)", "", m.group(1)))

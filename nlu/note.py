@@ -125,9 +125,15 @@ class Note:
         return [self.text[x:y] for x, y in zip(cuts, cuts[1:]) if y > x]
 
     def is_boundary(self, index: int) -> bool:
-        b = self._bounds(max(0, index - 1))
+        """Is index a word boundary? Clause edges always are."""
+        if index <= 0 or index >= len(self.text):
+            return True
+        start, end = self.clause_at(index - 1)
+        if index >= end or self.clause_at(index)[0] == index:
+            return True
+        b = self._bounds(index - 1)
         i = bisect_left(b, index)
-        return i < len(b) and b[i] == index or index in (0, len(self.text))
+        return i < len(b) and b[i] == index
 
     def clause_at(self, index: int) -> tuple[int, int]:
         """The (start, end) of the clause holding index."""

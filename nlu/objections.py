@@ -111,9 +111,10 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
 
 def _not_here(clause: str, start: int, end: int, category: str, competitors) -> bool:
     phrase = clause[start:end]
-    if category in ("decision_delay", "budget") and _WAIT_FOR_MONEY_OR_GOODS.search(clause) \
-            and (_WAIT.match(phrase) or phrase.startswith("钱要等")):
-        return True  # 等秋收卖了粮再给钱, 学校的钱要等财政拨款下来才能付
+    if category == "decision_delay" and _WAIT.match(phrase) and _WAIT_FOR_MONEY_OR_GOODS.search(clause):
+        return True  # 等秋收卖了粮再给钱
+    if category == "budget" and phrase.startswith("钱要等") and re.search(r"付|结|款", clause):
+        return True  # 学校的钱要等财政拨款下来才能付: a payment delay
     if category == "price":
         if re.search(r"高|贵", phrase) and any(c in clause[:start] for c in competitors):
             return True  # 茅台的价格太高: the rival is dear, not us
