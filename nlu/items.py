@@ -47,7 +47,7 @@ _TRAILING = frozenset("""大概 大约 约 差不多 一共 总共 共计 先 �
 # Where a product phrase starts: after one of these tokens (the last one wins).
 _NP_STOP = frozenset("""的 说 了 要 把 给 和 跟 是 在 让 订 买 拿 送 发 先 再 还 都 就 也 约 那边 这边 那里 这里 他们 我们
 她们 咱们 订购 购买 采购 下单 进 需要 想要 准备 打算 报 报了 追加 有 用 试用 要求 还有 以及 及 或者 或 另外 加上 寄
-签 签了 定了 订了 只要 能 交 到 做 过去 试 试试 里 只能 同意 答应 覆盖 重新 原来 现在 改成 改为 放 先放 临时 稳定
+签 签了 定了 订了 只要 能 交 到 做 过去 试 试试 里 上 只能 同意 答应 覆盖 重新 原来 现在 改成 改为 放 先放 临时 稳定
 固定 每月 每个 供 砍掉 测出来 出来""".split())
 _JOINERS = set("-.%/+×*·μ~#ΦφΩ°")
 _AFTER_DE = re.compile(
@@ -142,7 +142,7 @@ def _unit_of(text, q):
     unit, end = q.unit, q.end
     if unit == "个":
         rest = text[end:]
-        if rest.startswith(not_after_ge):
+        if rest.startswith(not_after_ge) and not rest.startswith("周转"):
             return False, end
         for noun in counting:
             if rest.startswith(noun):
@@ -168,6 +168,8 @@ def _skip(note, q, end, money_spans, later) -> bool:
         return True  # 小麦有三千亩, 有两把腿是歪的, 一亩地用两袋: what they have or use, not an order
     if text[end:end + 1] == "装" or text[end:end + 2] == "以上":
         return True
+    if text[end:end + 1] == "了":
+        return True  # 业务员换了三个了: a count of what happened, not an order
     if text[q.start - 1:q.start] == "分":
         return True  # 分三车送完: a split of the order, not an item
     if q.unit == "单" and text[end:end + 1] in "价品子据号位":

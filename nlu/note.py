@@ -27,6 +27,7 @@ CLAUSE_BREAKS = "，。；！？,;!?：:\n…~"
 def clean(text: str) -> tuple[str, frozenset[int]]:
     """Normalised text (NFKC, Simplified, no fillers, no spaces between Chinese words) and the
     places where a spoken space was removed: word boundaries the extractors may use."""
+    text = _HESITATION.sub("，", text)  # 见了姚总 嗯 他们五一有…: a hesitation starts a new thought
     text = strip_fillers(normalize(text))
     if " " not in text:
         return text, frozenset()
@@ -42,6 +43,7 @@ def clean(text: str) -> tuple[str, frozenset[int]]:
     return "".join(out), frozenset(breaks)
 
 
+_HESITATION = re.compile(r"(?<=\S)\s+[嗯呃]+\s+(?=\S)")
 # A space next to a Chinese character (or Chinese punctuation) is a spoken pause, not part of a name.
 _PAUSE = re.compile(rf"(?<=[{CJK}，。、,.;:!?]) | (?=[{CJK}，。、,.;:!?])")
 

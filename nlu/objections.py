@@ -113,6 +113,8 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors) -> 
     phrase = clause[start:end]
     if category == "decision_delay" and _WAIT.match(phrase) and _WAIT_FOR_MONEY_OR_GOODS.search(clause):
         return True  # 等秋收卖了粮再给钱
+    if category == "quality" and phrase == "投诉" and re.search(r"迟到|师傅|服务|态度|客服|响应|没人", clause):
+        return True  # 安装师傅迟到被投诉: a service complaint
     if category == "budget" and phrase.startswith("钱要等") and re.search(r"付|结|款", clause):
         return True  # 学校的钱要等财政拨款下来才能付: a payment delay
     if category == "price":
