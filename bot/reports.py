@@ -131,7 +131,8 @@ def pipeline_report(*, session: Session, member: Member, stages: list[Stage], ch
               for r in rows if r.count]
     lines.append(f"合计：{deals}个商机 · {money_text(amount)} · 加权预测{money_text(weighted)}")
     report = Report(lines, figures=figures, caption="销售漏斗",
-                    draw=partial(_chart, charts.pipeline_chart, rows, "pipeline.png"))
+                    draw=partial(_chart, partial(charts.pipeline_chart, title=f"销售漏斗（{scope}，进行中）"), rows,
+                                 "pipeline.png"))
     return report.render_chart() if chart else report
 
 
@@ -296,7 +297,8 @@ def forecast_report(*, session: Session, member: Member, stages: list[Stage], ch
     if not dated:
         return Report(lines, figures=figures)
     report = Report(lines, figures=figures, caption="成交预测",
-                    draw=partial(_chart, charts.forecast_chart, months, "forecast.png"))
+                    draw=partial(_chart, partial(charts.forecast_chart, title=f"成交预测（{scope}，按预计成交月）"),
+                                 months, "forecast.png"))
     return report.render_chart() if chart else report
 
 
