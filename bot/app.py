@@ -142,8 +142,16 @@ def build_app(config: dict, *, transcriber=None, parse=None, audio_dir=None,
         _add_channels(app)
         from bot.messages import button_rows
         from reminders.scheduler import ReminderScheduler  # nudges, escalations, alerts, the weekly report
-        app.scheduler_factory = lambda built: ReminderScheduler.for_app(built, make_buttons=button_rows)
+        app.scheduler_factory = lambda built: ReminderScheduler.for_app(built, make_buttons=button_rows,
+                                                                        report_text=team_week_text)
     return app
+
+
+def team_week_text(session, team, now) -> str:
+    """The Monday report the reminder scheduler sends to each team's leads."""
+    from bot.reports import team_week_report
+
+    return team_week_report(session=session, team=team, now=now).text
 
 
 def _add_channels(app: App) -> None:

@@ -45,23 +45,26 @@ class ReminderScheduler:
 
     def __init__(self, *, sessions, policy: Policy, send: Callable[[Message], Awaitable[object]],
                  clock: Callable[[], datetime] = utcnow, holder: str | None = None,
-                 lease_seconds: int = LEASE_SECONDS):
+                 lease_seconds: int = LEASE_SECONDS, report_text: Callable | None = None):
         self.sessions = sessions
         self.policy = policy
         self.send = send
         self.clock = clock
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = timedelta(seconds=lease_seconds)
-        self.sweeper = Sweeper(sessions, policy)
+        self.sweeper = Sweeper(sessions, policy, report_text)
         self.scheduler: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
         self._report_teams: dict[int, str] = {}
         self.sent_messages = 0
 
     @classmethod
-    def for_app(cls, app, make_buttons: Callable | None = None) -> "ReminderScheduler":
+    def for_app(cls, app, make_buttons: Callable | None = None,
+                report_text: Callable | None = None) -> "ReminderScheduler":
         """The scheduler of a running App: sends through app.send_to_member, which also remembers a
-        nudge's commitment so the rep's answer (完成 / 推迟到… / the buttons) refers to it."""
+        nudge's commitment so the rep's answer (完成 / 推迟到… / the buttons) refers to it.
+        `make_buttons(*rows of (label, data))` builds the channel buttons; `report_text(session, team,
+        now)` writes the Monday report (default: a plain summary from storage)."""
 
         async def send(message: Message):
             buttons = make_buttons(*message.buttons) if make_buttons and message.buttons else ()
@@ -69,7 +72,7 @@ class ReminderScheduler:
             return await app.send_to_member(message.recipient_id, message.text, buttons,
                                             subject=message.subject, kind=kind)
 
-        return cls(sessions=app.sessions, policy=policy_from_config(app.config), send=send)
+        return cls(sessions=app.sessions, policy=policy_from_config(app.config), send=send, report_text=report_text)
 
     # --- lifecycle ------------------------------------------------------------------------------
 

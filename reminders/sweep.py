@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from reminders.policy import Policy
@@ -21,8 +22,10 @@ from storage.models import Team, as_utc
 log = logging.getLogger(__name__)
 
 
-def team_state(session, team: Team, now: datetime, policy: Policy, *, with_report: bool = True) -> TeamState:
-    """Everything the rules need about one team at `now`."""
+def team_state(session, team: Team, now: datetime, policy: Policy, *, with_report: bool = True,
+               report_text: Callable | None = None) -> TeamState:
+    """Everything the rules need about one team at `now`. `report_text(session, team, now)` writes
+    the weekly report (default: storage's plain summary); it is called only when one is due."""
     from datetime import timedelta
 
     now = as_utc(now)
@@ -34,7 +37,7 @@ def team_state(session, team: Team, now: datetime, policy: Policy, *, with_repor
     report = None
     if with_report and report_day(policy, local.date()) and local.time() >= policy.report_time \
             and not rq.has_key_prefix(session=session, prefix=f"report:{team.id}:{local.date()}:"):
-        report = rq.weekly_summary(session=session, team=team, now=now)
+        report = (report_text or _plain_summary)(session, team, now)
     return TeamState(
         team.id, team.name, team.timezone,
         [Person(*row) for row in rq.members(session=session, team_id=team.id)],
@@ -44,6 +47,10 @@ def team_state(session, team: Team, now: datetime, policy: Policy, *, with_repor
                                                      since=now - timedelta(days=policy.facts_lookback_days),
                                                      big_deal_yuan=policy.big_deal_yuan)],
         report)
+
+
+def _plain_summary(session, team: Team, now: datetime) -> str:
+    return rq.weekly_summary(session=session, team=team, now=now)
 
 
 @dataclass
@@ -58,16 +65,18 @@ class Sweeper:
     steady-state sweep asks the database only about keys it has not seen (the unique key still
     decides when two processes race)."""
 
-    def __init__(self, sessions, policy: Policy):
+    def __init__(self, sessions, policy: Policy, report_text: Callable | None = None):
         self.sessions = sessions
         self.policy = policy
+        self.report_text = report_text
         self.known: set[str] = set()
 
     def candidates(self, session, now: datetime, team: Team | None = None) -> list[Notice]:
         """What the rules say is due at `now` and is not in the outbox yet."""
         found: list[Notice] = []
         for t in [team] if team else rq.teams(session=session):
-            notices = due_notices(team_state(session, t, now, self.policy), as_utc(now), self.policy, self.known)
+            state = team_state(session, t, now, self.policy, report_text=self.report_text)
+            notices = due_notices(state, as_utc(now), self.policy, self.known)
             fresh = {n.dedupe_key for n in notices}
             stored = rq.existing_keys(session=session, keys=fresh)
             self.known |= stored

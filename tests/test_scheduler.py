@@ -131,8 +131,12 @@ def test_two_schedulers_on_one_database_send_each_notification_once(db_engine, t
     other_engine = make_engine(url.render_as_string(hide_password=False)) if sqlite else db_engine
     clock = Clock("2026-11-30T08:00")
     a_sent, b_sent = Outbox(), Outbox()
-    a = scheduler(team_db, clock, a_sent, "process-a")
-    b = scheduler(session_factory(other_engine), clock, b_sent, "process-b")
+    # the fake clock jumps 30 minutes per sweep, so the lease lives an hour (in `salesbot run`: 150 s
+    # against a 60 s sweep) -- the holder renews it before it could expire
+    a = ReminderScheduler(sessions=team_db, policy=POLICY, send=a_sent, clock=clock, holder="process-a",
+                          lease_seconds=3600)
+    b = ReminderScheduler(sessions=session_factory(other_engine), policy=POLICY, send=b_sent, clock=clock,
+                          holder="process-b", lease_seconds=3600)
 
     async def both():
         await a.sweep()  # a starts first and holds the lease; then both sweep at the same moments
@@ -187,7 +191,7 @@ def test_a_weekly_report_reaches_the_lead_once_on_monday(team_db):
     clock.now = at("2026-11-30T09:01")
     asyncio.run(one.sweep())
     assert [m.kind for m in sent.messages] == ["report"]
-    assert "华东一组 周报" in sent.messages[0].text and "李雷" in sent.messages[0].text
+    assert "华东一组 周报" in sent.messages[0].text and "李雷" in sent.messages[0].text  # the plain summary
 
 
 # --- salesbot due ------------------------------------------------------------------------------

@@ -96,3 +96,14 @@ async def test_the_done_button_under_a_nudge_stops_the_escalation(app):
     for moment in ("2026-12-02T08:30", "2026-12-04T08:00"):
         assert await scheduler.sweep(at(moment)) == 0
     assert len(app.channels["fake"].sent) == sent_before
+
+
+async def test_the_monday_report_in_the_app_is_the_reports_week_report(app):
+    scheduler = app.scheduler_factory(app)
+    await scheduler.sweep(at("2026-11-30T09:00"))  # Monday; the demo team's lead gets it
+    with app.sessions() as s:
+        from storage.models import Notification
+        [report] = s.exec(select(Notification).where(Notification.kind == "report")).all()
+        lead = teams.find_member(session=s, name="演示主管")
+    assert report.recipient_id == lead.id and report.sent_at is not None
+    assert "周报" in report.text and "11月23日" in report.text  # the week that just ended
