@@ -193,6 +193,7 @@ async def _note_as(app, member_id: int, at: datetime, text: str) -> dict:
 
 def cmd_due(args, config) -> int:
     """What the reminders would send at --now and has not been sent: a dry run, nothing is marked."""
+    from bot.app import team_week_text
     from reminders.policy import PolicyError, policy_from_config
     from reminders.sweep import Sweeper
     from storage.db import database_url, open_database
@@ -213,7 +214,7 @@ def cmd_due(args, config) -> int:
         found = []
         for team in chosen:  # an ISO time without an offset is read in each team's own timezone
             at = now if now.tzinfo else now.replace(tzinfo=ZoneInfo(team.timezone))
-            found += Sweeper(sessions, policy).dry_run(at, team)
+            found += Sweeper(sessions, policy, report_text=team_week_text).dry_run(at, team)
     finally:
         engine.dispose()
     found.sort(key=lambda obj: datetime.fromisoformat(obj["due_at"]))  # stable: each team's order kept
