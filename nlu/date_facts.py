@@ -140,8 +140,9 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
             return "deadline"  # 得重新出图纸，下周五前给他
         prev = [c for c in _cues_in(text[ps:pe]) if c[2] in ("trial", "payment", "deadline")]
         kind = prev[-1][2] if prev else None
-    if kind is None:
-        kind = "delivery" if item_spans else "other"
+    if kind is None:  # no cue: an order nearby makes it its delivery date (沈经理…五百个，月底前要)
+        near = note.clauses[i - 1][0] if i > 0 else cs
+        kind = "delivery" if any(near <= a < ce for a, _ in item_spans) else "other"
     if kind == "delivery" and not _BULK.search(text, cs, ce) and (
             i > 0 and _TRIAL_ORDER.search(text, note.clauses[i - 1][0], cs) or _TRIAL_ORDER.search(text, cs, start)):
         kind = "trial"  # 姜总要先试用五百公斤，1月26号前到: the goods of a trial

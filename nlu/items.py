@@ -277,7 +277,7 @@ def _product_after(note: Note, start: int, end: int) -> str | None:
     pos = end
     for word in words:
         if word in _NP_STOP or word in _TRAILING or word[0] in "试做送发过带" or not re.search(rf"[{CJK}A-Za-z0-9]", word) \
-                or re.match(r"[\d一二两三四五六七八九十百千万]", word):
+                or re.fullmatch(r"[\d一二两三四五六七八九十百千万.]+", word):
             break
         if pos in note.breaks and taken:
             break
