@@ -329,3 +329,34 @@ def test_team_activity_this_week_per_role(world, who, rows):
     assert [(r.name, r.notes, r.new_deals, r.stage_moves, r.won, r.lost, r.kept, r.broken)
             for r in report.figures["reps"]] == rows
     assert len(report.lines) == 1 + len(rows)
+
+
+# --- decision-chain role rules ----------------------------------------------------------------
+
+@pytest.mark.parametrize("text, name, role", [
+    ("今天见了车间主任王工，他说设备好用", "王工", "user"),
+    ("张总是老板，拍板的", "张总", "decision_maker"),
+    ("李工（技术负责人）说参数没问题", "李工", "influencer"),
+    ("财务李姐说付款要走流程", "李姐", "influencer"),
+    ("王经理是采购总监", "王经理", "decision_maker"),       # 采购总监 is longer than any influencer word
+    ("操作工小刘反映噪音大", "小刘", "user"),
+    ("张总说技术参数要再确认", "张总", None),              # he talks about technology; he is not technical
+    ("王工说老板下周回来", "王工", None),                  # the boss is someone else
+    ("车间很忙，刘工不在", "刘工", None),                  # another clause
+])
+def test_role_rules_from_the_common_pack(text, name, role):
+    assert reports.role_from_text(text, name) == role
+
+
+def test_more_stalled_deals_than_shown_are_counted(db_session):
+    team = add_team(session=db_session, name="大组")
+    rep = add_member(session=db_session, team=team, name="小王")
+    lead = add_member(session=db_session, team=team, name="组长", role="lead")
+    for i in range(23):
+        recorded, _ = record_inbound(session=db_session, author_id=rep.id, channel="local",
+                                     channel_message_id=f"s{i}", received_at=at(1, 1, 10) + timedelta(hours=i))
+        apply_extraction(session=db_session, note=recorded, extraction=ext(f"客户{i}总", f"公司{i}"), stages=STAGES)
+    report = reports.stalled_report(session=db_session, member=lead, stages=STAGES, now=NOW)
+    assert report.lines[0] == "⏸ 停滞的商机（全队，共23个，最久的在前）"
+    assert len(report.figures["rows"]) == 20 and report.lines[-1] == "……还有3个未列出。"
+    assert report.figures["rows"][0][1] == "公司0"
