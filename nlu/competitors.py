@@ -55,7 +55,7 @@ def find_competitors(note: Note, contacts: list[Contact], customer: dict | None)
             continue
         if re.search(r"(?:发|走|寄|叫|用)$", text[max(0, start - 1):start]) and not _RIVAL_CUE.search(text, end):
             continue  # 明天发顺丰: a carrier used for transport
-        if len(name) == 2 and not (note.is_boundary(start) and note.is_boundary(end)):
+        if len(name) == 2 and (note.splits_word(start) or note.splits_word(end)):
             continue  # 系统一期 is no 统一, 两万三一吨 no 三一
         found.append((start, _fullest(text, start, end)))
     for start, end in note.clauses:

@@ -177,10 +177,26 @@ def is_org(phrase: str | None) -> bool:
 def type_only(phrase: str) -> bool:
     """外贸公司, 汽修厂, 快修店: an organisation type with only trade words before it (no trade name)."""
     types, trades, longest = _type_words()
-    for t in types:
-        if phrase.endswith(t):
-            return _all_trade(phrase[:-len(t)], trades, longest)
-    return False
+    t = _ending(phrase, _type_set())
+    return t is not None and _all_trade(phrase[:-len(t)], trades, longest)
+
+
+@cache
+def _suffix_set() -> frozenset[str]:
+    return frozenset(_org_words()[0])
+
+
+@cache
+def _type_set() -> frozenset[str]:
+    return frozenset(_type_words()[0])
+
+
+def _ending(phrase: str, words: frozenset[str]) -> str | None:
+    """The longest of words that phrase ends with (up to six characters)."""
+    for k in range(min(6, len(phrase)), 0, -1):
+        if phrase[-k:] in words:
+            return phrase[-k:]
+    return None
 
 
 def _all_trade(s: str, trades, longest: int) -> bool:
@@ -224,7 +240,7 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
     """({"name", "company"} or None when neither is said, whether the company comes from a strong
     pattern: tied to a contact, a visit, or an organisation opening a clause)."""
     # 线束总成: a "surname" inside a word is no person
-    contacts[:] = _orgs_named_like_people(note.text, [c for c in contacts if note.is_boundary(c.start)])
+    contacts[:] = _orgs_named_like_people(note.text, [c for c in contacts if not note.splits_word(c.start)])
     name = contacts[0].name if contacts else None
     company = None
     for contact in contacts:
@@ -265,7 +281,7 @@ def _subject_org(note: Note, contacts: list[Contact]) -> str | None:
     types, trades, longest = _type_words()
     for start, end in note.clauses:
         head = _clause_head(note, start, end)
-        suffix = next((s for s in suffixes if head.endswith(s)), None)
+        suffix = _ending(head, _suffix_set())
         name_part = head[:-len(suffix)] if suffix else ""
         if not suffix or len(name_part) < 2 and name_part not in _ADMIN or name_part not in _ADMIN and \
                 _all_trade(name_part, trades, longest):

@@ -27,8 +27,11 @@ CLAUSE_BREAKS = "，。；！？,;!?：:\n…~"
 def clean(text: str) -> tuple[str, frozenset[int]]:
     """Normalised text (NFKC, Simplified, no fillers, no spaces between Chinese words) and the
     places where a spoken space was removed: word boundaries the extractors may use."""
-    text = _HESITATION.sub("，", text)  # 见了姚总 嗯 他们五一有…: a hesitation starts a new thought
-    text = strip_fillers(normalize(text))
+    return _clean_normalized(normalize(text))
+
+
+def _clean_normalized(text: str) -> tuple[str, frozenset[int]]:
+    text = strip_fillers(_HESITATION.sub("，", text))  # 见了姚总 嗯 他们五一有…: a hesitation starts a new thought
     if " " not in text:
         return text, frozenset()
     out: list[str] = []
@@ -96,11 +99,14 @@ class Note:
     pack: Pack | None
     clauses: list[tuple[int, int]] = field(default_factory=list)
     breaks: frozenset[int] = frozenset()
+    spoken: str = ""  # the note as spoken: normalised, fillers kept, no whitespace
 
     @classmethod
     def build(cls, raw: str, ref: datetime, pack: Pack | None) -> "Note":
-        text, breaks = clean(raw)
-        return cls(text=text, ref=ref, pack=pack, clauses=split_clauses(text), breaks=breaks)
+        normalized = normalize(raw)
+        text, breaks = _clean_normalized(normalized)
+        spoken = normalized.replace(" ", "")
+        return cls(text=text, ref=ref, pack=pack, clauses=split_clauses(text), breaks=breaks, spoken=spoken)
 
     @cached_property
     def _clause_bounds(self) -> dict[int, list[int]]:
@@ -125,6 +131,13 @@ class Note:
         b = self._bounds(lo)
         cuts = [lo, *b[bisect_right(b, lo):bisect_left(b, hi)], hi]
         return [self.text[x:y] for x, y in zip(cuts, cuts[1:]) if y > x]
+
+    def splits_word(self, index: int) -> bool:
+        """Do the characters on both sides of index form a dictionary word (线|束 in 线束总成)?
+        A cheap stand-in for a word boundary test where segmenting the clause is not needed."""
+        if index <= 0 or index >= len(self.text):
+            return False
+        return _jieba().FREQ.get(self.text[index - 1:index + 1], 0) > 0
 
     def is_boundary(self, index: int) -> bool:
         """Is index a word boundary? Clause edges always are."""

@@ -19,7 +19,6 @@ from nlu.date_facts import date_facts, day_mentions
 from nlu.items import find_items
 from nlu.lexicon import Pack, detect_industry, find_pack
 from nlu.money_facts import find_amounts, money_facts
-from nlu.normalize import normalize
 from nlu.note import Note
 from nlu.objections import find_objections
 
@@ -86,7 +85,7 @@ def _parse(text: str, ref: datetime, industry: str | None) -> Extraction:
     objections = find_objections(note, money, competitors)
     for m in money:
         m.pop("counter", None)
-    out = _as_spoken(text, {"customer": customer, "items": items, "dates": dates, "money": money,
+    out = _as_spoken(note.spoken, {"customer": customer, "items": items, "dates": dates, "money": money,
                             "objections": objections, "competitors": competitors})
     if note.pack is not None:
         out["industry"] = note.pack.name
@@ -110,10 +109,9 @@ def _beyond_notes(text: str, ref: datetime, pack: Pack | None) -> dict:
     return extra
 
 
-def _as_spoken(raw: str, out: Extraction) -> Extraction:
+def _as_spoken(spoken: str, out: Extraction) -> Extraction:
     """Every string fact is a substring of the note as spoken (NOTES_SCHEMA); one that only exists
     because a filler between its parts was removed (张总嗯号) is dropped."""
-    spoken = re.sub(r"\s+", "", normalize(raw))
     ok = lambda s: s is None or re.sub(r"\s+", "", s) in spoken
     customer = out["customer"]
     if customer:
