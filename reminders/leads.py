@@ -228,6 +228,18 @@ def within_working_hours(local: datetime, calendar: WorkCalendar, settings: Lead
     return calendar.is_workday(local.date()) and settings.work_start <= local.time() < settings.work_end
 
 
+def working_start(moment: datetime, tz, calendar: WorkCalendar, settings: LeadSettings) -> datetime:
+    """`moment` when it is within working hours, else the next start of working hours: a lead or a
+    touchpoint that arrives at night waits for the morning, and its 24 hours count from then."""
+    local = moment.astimezone(tz)
+    if within_working_hours(local, calendar, settings):
+        return moment
+    day = local.date()
+    if not (calendar.is_workday(day) and local.time() < settings.work_start):
+        day = calendar.first_workday_from(day + timedelta(days=1))
+    return at_local(day, settings.work_start, tz)
+
+
 def dispatch(leads: list[tuple[LeadView, float]], reps: list[Rep]) -> list[tuple[int, int]]:
     """(lead id, rep id) for each waiting lead, hottest first, to the rep with the fewest open leads
     (then the lowest id) who has not passed on it. Reps are the ones within working hours."""
@@ -304,7 +316,8 @@ def lead_notices(leads: list[tuple[LeadView, float]], people: Mapping[int, Perso
                 if key not in sent:
                     out.append(LeadNotice("lead", lead.offered_to_id, f"lead:{lead.id}",
                                           lead_texts.offer(lead, value, again=n), lead.offered_at + n * step, key))
-        deadline = max(lead.created_at, lead.received_at) + timedelta(hours=settings.contact_within_hours)
+        came = working_start(max(lead.created_at, lead.received_at), tz, calendar, settings)
+        deadline = came + timedelta(hours=settings.contact_within_hours)
         if deadline <= now:
             responsible = lead.owner_id or lead.offered_to_id
             at = _defer(deadline, tz, calendar, quiet)
@@ -351,12 +364,15 @@ def touchpoint_notices(touches: list[TouchView], people: Mapping[int, Person], n
         if t.handled_at is not None:
             continue
         targets = [people[t.owner_id]] if t.owner_id in people else bosses(None, people)
+        pushed = working_start(t.received_at, tz, calendar, settings)  # nobody is woken at night
+        if pushed > now:
+            continue
         for person in targets:
             key = f"touch:push:{t.id}:{person.id}"
             if key not in sent:
-                out.append(LeadNotice("touchpoint", person.id, f"touchpoint:{t.id}", lead_texts.touch(t, person.id != t.owner_id),
-                                      t.received_at, key))
-        deadline = max(t.at, t.received_at) + timedelta(hours=settings.touchpoint_within_hours)
+                out.append(LeadNotice("touchpoint", person.id, f"touchpoint:{t.id}",
+                                      lead_texts.touch(t, person.id != t.owner_id), pushed, key))
+        deadline = pushed + timedelta(hours=settings.touchpoint_within_hours)
         at = _defer(deadline, tz, calendar, quiet) if deadline <= now else None
         if at is None or at > now:
             continue

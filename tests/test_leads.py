@@ -150,7 +150,7 @@ async def test_no_offer_outside_working_hours_then_at_nine(db_sessions, team):
     assert sent.messages == [] and lead(db_sessions, lead_id).state == "new"
     await desk.sweep(at("2026-03-16T09:00"))                        # Monday 09:00
     assert lead(db_sessions, lead_id).state == "offered"
-    (who, text, buttons), = [m for m in sent.messages if m[0] != team["boss"]]
+    (who, text, buttons), = sent.messages       # the manager is not told yet: its 24 h start now
     assert who == team["a"] and "新线索" in text and [b[1] for b in buttons[0]] == [f"lclaim:{lead_id}", f"lpass:{lead_id}"]
 
 
@@ -250,3 +250,14 @@ def test_a_managers_late_leads_of_one_sweep_come_in_one_message():
     offer, late = out[0], out[1]
     assert offer[2] == ((("认领", "lclaim:99"), ("放弃", "lpass:99")),)
     assert late[1].count("超时") == 20 and "共 25 条" in late[1]
+
+
+async def test_the_24_hours_of_a_lead_that_came_at_night_start_at_nine(db_sessions, team):
+    sent = Sent()
+    desk = LeadDesk(sessions=db_sessions, config=CONFIG, send=sent)
+    lead_id = add(db_sessions, at("2026-03-13T20:00"), company="夜里公司")   # Friday evening
+    await desk.sweep(at("2026-03-16T09:00"))
+    await desk.sweep(at("2026-03-17T08:59"))
+    assert sent.to(team["boss"]) == []
+    await desk.sweep(at("2026-03-17T09:00"))                                # Monday 09:00 + 24 h
+    assert len(sent.to(team["boss"])) == 1 and f"#{lead_id}" in sent.to(team["boss"])[0][1]

@@ -8,7 +8,7 @@ the working-hours rule is deterministic whatever time the suite runs.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -107,3 +107,19 @@ async def test_a_touchpoint_reaches_the_customer_owner_and_is_handled_by_a_butto
     await bot.fake.await_for(lambda sent: any("已处理" in s.text and f"#{touch_id}" in s.text
                                               for s in sent if s.chat_id == rep["id"] and s is not push))
     assert bot.rows(Touchpoint)[0].handled_by == "button"
+
+
+async def test_a_promise_beyond_standard_terms_warns_the_rep_and_the_manager_gets_the_sentence(bot):
+    boss, rep = bot.fake.user(2003, "周经理"), bot.fake.user(2004, "小张")
+    bot.fake.send_text(boss, f"/start {bot.invite('manager')}")
+    await bot.fake.await_for(lambda sent: any("欢迎加入" in s.text for s in sent if s.chat_id == boss["id"]))
+    bot.fake.send_text(rep, f"/start {bot.invite('rep', manager='周经理')}")
+    await bot.fake.await_for(lambda sent: any("欢迎加入" in s.text for s in sent if s.chat_id == rep["id"]))
+
+    card = await bot.reply(rep, "远大机械王总订了20台，我答应免费送三个月运维", "已记录")
+    assert "口头承诺风险" in card.text
+    await bot.app.conversation.idle()                             # the note's after-card work is done
+    await bot.app.leads.desk.sweep(datetime.now(timezone.utc))   # the note's own (real) time has come
+    told = await bot.fake.await_for(lambda sent: next(
+        (s for s in sent if s.chat_id == boss["id"] and "口头承诺" in s.text), None))
+    assert "小张" in told.text and "我答应免费送三个月运维" in told.text and "远大机械" in told.text

@@ -118,3 +118,19 @@ def test_a_note_on_the_customer_handles_it_and_response_times_are_reported(db_se
         assert touch_ops.handled_by_note(session=s, note=note) == [touch.id]
         times = touch_ops.response_times(session=s, team_id=team["team"], since=now, until=now + timedelta(days=7))
     assert [(r.member_id, r.handled, r.median_hours, r.open) for r in times] == [(team["a"], 1, 3.0, 0)]
+
+
+async def test_a_touchpoint_at_night_is_pushed_in_the_morning_and_its_24h_start_then(db_sessions, team):
+    sent = Sent()
+    desk = LeadDesk(sessions=db_sessions, config=CONFIG, send=sent)
+    add(db_sessions, at("2026-03-14T22:00"), company="远大机械", text="周六晚上的留言")   # Saturday
+    about = lambda: [m for m in sent if "周六晚上的留言" in m[1]]                          # noqa: E731
+    await desk.sweep(at("2026-03-14T22:01"))
+    await desk.sweep(at("2026-03-15T12:00"))                                # Sunday
+    assert about() == []
+    await desk.sweep(at("2026-03-16T09:00"))                                # Monday 09:00
+    assert [m[0] for m in about()] == [team["a"]]
+    await desk.sweep(at("2026-03-17T08:59"))
+    assert len(about()) == 1
+    await desk.sweep(at("2026-03-17T09:00"))
+    assert [m[0] for m in about()] == [team["a"], team["boss"]] and "还没有处理" in about()[1][1]
