@@ -240,3 +240,5 @@ class Lease(SQLModel, table=True):
 # The leads issue's tables (leads, offers, touchpoints, contract ends) live in their own module;
 # importing it here registers them on the same metadata for Alembic and the tests.
 from storage import lead_models  # noqa: E402,F401
+# Issue 10's tables (change log, product catalogue, contact phones, duplicate claims).
+from storage import history_models  # noqa: E402,F401
