@@ -118,6 +118,55 @@ def cmd_eval(args, config) -> int:
     return 0
 
 
+# --- speech: transcribe --------------------------------------------------------------------
+
+def cmd_transcribe(args, config) -> int:
+    """Each FILE -> its transcript; a refused file is reported as an error and the others go on."""
+    from pathlib import Path
+
+    from nlu.asr import Transcriber
+    from nlu.audio import AudioError
+
+    if args.beam:
+        config.setdefault("asr", {})["beam_size"] = args.beam
+    logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # per-file chatter
+    transcriber = Transcriber.from_config(config)
+    industry = args.industry or config.get("team", {}).get("industry") or None
+    catalogue = read_catalogue(args.catalogue) if args.catalogue else []
+    ref = parse_ref(args.ref) if args.parse else None
+    for name in args.files:
+        try:
+            t = transcriber.transcribe(name, Path(name).suffix, catalogue=catalogue, industry=industry)
+        except AudioError as exc:
+            report_transcript(args, {"file": name, "error": exc.user_message})
+            continue
+        result = {"file": name, "text": t.text, "seconds": t.seconds, "duration": t.duration}
+        if args.parse:
+            from nlu.parser import parse
+
+            result["extraction"] = parse(t.text, ref, industry)
+        report_transcript(args, result)
+    return 0
+
+
+def read_catalogue(path: str) -> list[str]:
+    """One term per line (customers, products, competitors); blank lines and # comments skipped."""
+    with open(path, encoding="utf-8") as f:
+        return [line.strip() for line in f if line.strip() and not line.lstrip().startswith("#")]
+
+
+def report_transcript(args, result: dict) -> None:
+    if args.json:
+        emit(result)
+    elif "error" in result:
+        print(f"{result['file']}: {result['error']}", file=sys.stderr)
+    else:
+        prefix = f"{result['file']}\t" if len(args.files) > 1 else ""
+        print(prefix + result["text"], flush=True)
+        if "extraction" in result:
+            print(json.dumps(result["extraction"], ensure_ascii=False), flush=True)
+
+
 # --- the bot: run, note --------------------------------------------------------------------
 
 def cmd_run(args, config) -> int:
@@ -409,6 +458,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("file")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("transcribe", help="voice notes -> Simplified-Chinese text")
+    s.add_argument("files", nargs="+", metavar="FILE")
+    s.add_argument("--json", action="store_true", help='one {"file", "text", "seconds", "duration"} per line')
+    s.add_argument("--parse", action="store_true", help="also parse each transcript (adds extraction)")
+    s.add_argument("--ref", help="ISO time the notes were made, for --parse (default now)")
+    s.add_argument("--industry", help="industry pack: its product names become hotwords")
+    s.add_argument("--catalogue", metavar="FILE", help="team terms, one per line: customers, products, competitors")
+    s.add_argument("--beam", type=int, help="beam size (default [asr] beam_size)")
+    s.set_defaults(func=cmd_transcribe)
 
     s = sub.add_parser("db", help="database maintenance")
     db_sub = s.add_subparsers(dest="db_command", metavar="ACTION", required=True)

