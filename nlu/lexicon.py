@@ -207,3 +207,19 @@ def surnames() -> tuple[frozenset, tuple[str, ...]]:
     data = common()
     single = frozenset(ch for ch in data["surnames"] if not ch.isspace())
     return single, tuple(data["compound_surnames"])
+
+
+def with_products(pack: Pack | None, products: dict[str, str]) -> Pack:
+    """The pack with a team's own catalogue added (surface form -> canonical name); cached, so a team's
+    derived pack (and what other modules cache per pack) is built once per catalogue."""
+    return _derived(pack, tuple(sorted((str(k), str(v)) for k, v in products.items() if k)))
+
+
+@lru_cache(maxsize=64)
+def _derived(pack: Pack | None, products: tuple[tuple[str, str], ...]) -> Pack:
+    if pack is None:
+        return Pack(slug="", name="", aliases=[], units=[], competitors=[], model_patterns=[], detect=[],
+                    objections={}, products=dict(products))
+    return Pack(slug=pack.slug, name=pack.name, aliases=pack.aliases, units=pack.units,
+                competitors=pack.competitors, model_patterns=pack.model_patterns, detect=pack.detect,
+                objections=pack.objections, products={**pack.products, **dict(products)})

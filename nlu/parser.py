@@ -17,7 +17,7 @@ from nlu.competitors import find_competitors
 from nlu.customer import find_contacts, find_customer
 from nlu.date_facts import date_facts, day_mentions
 from nlu.items import find_items
-from nlu.lexicon import Pack, detect_industry, find_pack
+from nlu.lexicon import Pack, detect_industry, find_pack, with_products
 from nlu.money_facts import find_amounts, money_facts
 from nlu.note import Note
 from nlu.objections import find_objections
@@ -33,15 +33,17 @@ def empty_extraction() -> Extraction:
     return {"customer": None, "items": [], "dates": [], "money": [], "objections": [], "competitors": []}
 
 
-def parse(text: str, ref: datetime | None = None, industry: str | None = None) -> Extraction:
-    """The facts of one note. Never raises."""
+def parse(text: str, ref: datetime | None = None, industry: str | None = None, *,
+          products: dict[str, str] | None = None) -> Extraction:
+    """The facts of one note. Never raises. `products`: the team's own catalogue (every surface form ->
+    canonical name), matched like the industry pack's products."""
     try:
         if not isinstance(text, str):
             return {**empty_extraction(), "error": "笔记内容必须是文本"}
         if len(text) > MAX_CHARS:
             return {**empty_extraction(), "error": f"笔记太长（{len(text)} 字），上限 {MAX_CHARS} 字，请分条发送"}
         ref = _ref(ref)
-        return _parse(text, ref, industry)
+        return _parse(text, ref, industry, products)
     except Exception:  # one bad note must never stop the bot or a batch
         log.exception("parse failed; returning an empty extraction")
         return empty_extraction()
@@ -58,9 +60,12 @@ def choose_pack(text: str, industry: str | None) -> Pack | None:
     return find_pack(industry) or detect_industry(text)
 
 
-def _parse(text: str, ref: datetime, industry: str | None) -> Extraction:
+def _parse(text: str, ref: datetime, industry: str | None, products: dict | None = None) -> Extraction:
     note = Note.build(text, ref, None)
     note.pack = choose_pack(note.text, industry)
+    base = note.pack
+    if products:
+        note.pack = with_products(base, products)
     if not note.text:
         return empty_extraction()
     contacts = find_contacts(note.text)
@@ -87,9 +92,9 @@ def _parse(text: str, ref: datetime, industry: str | None) -> Extraction:
         m.pop("counter", None)
     out = _as_spoken(note.spoken, {"customer": customer, "items": items, "dates": dates, "money": money,
                             "objections": objections, "competitors": competitors})
-    if note.pack is not None:
-        out["industry"] = note.pack.name
-    out.update(_beyond_notes(note.text, ref, note.pack))
+    if base is not None:
+        out["industry"] = base.name
+    out.update(_beyond_notes(note.text, ref, base))
     return out
 
 
