@@ -125,6 +125,14 @@ async def test_numbered_replies_act_like_the_buttons(bot):
     assert len(bot.rows(Note)) == 2 and "#" in later.text
 
 
+async def test_a_plain_correction_without_buttons_changes_only_the_quantity(bot):
+    await bot.join("maer")
+    await bot.say("maer", NOTE, "已记录")
+    card = await bot.say("maer", "数量改成60", "已更新")
+    assert "A型号 60台" in card.text and "3月15日" in card.text and "张总" in card.text
+    assert len(bot.rows(Note)) == 1
+
+
 async def test_commands_are_plain_words_and_notes_that_start_like_them_stay_notes(bot):
     await bot.join("sunqi", role="lead")
     await bot.say("sunqi", NOTE, "已记录")
