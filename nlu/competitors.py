@@ -11,7 +11,7 @@ from nlu.note import CJK, Note
 
 NAME = rf"[{CJK}A-Za-z][{CJK}A-Za-z0-9&·\-]{{1,7}}?"
 # Where a clause's subject starts: the clause start or right after a reporting verb.
-_SUBJECT = re.compile(r"说|觉得|反馈|讲|提到|听说|表示|称|但是|但|而且|可是")
+_SUBJECT = re.compile(r"说|觉得|反馈|讲|提到|听说|表示|称|但是|但|而且|可是|之前|以前|原来|上次")
 # A rival's product or offer compared with ours.
 _RIVAL_OF = re.compile(rf"({NAME})的(?!我们)")
 _RIVAL_DOES = re.compile(
@@ -25,8 +25,8 @@ _PREFER = re.compile(
 _THAN = re.compile(rf"比({NAME})(?:便宜|低|贵|高|好|快|慢|差)")
 # After 的: what a rival offers (product, price, service...) — a comparison must follow in the clause.
 _RIVAL_CUE = re.compile(
-    r"比我们|比咱们|便宜|价格|报价|低[了一二两三四五六七八九十\d]|更低|太低|一直|在用|用惯|用了|主供|供了|卖得|卖了|质保|"
-    r"交期|更好|好用|倾向|在他们那|样板间|团购|政策|次日达|试用过|缺货|做了|才[一二两三四五六七八九十\d]|只要"
+    r"比我们|比咱们|便宜|报价低|价格低|价低|低[了一二两三四五六七八九十\d]|更低|太低|一直|在用|用惯|用了|主供|供了|卖得|"
+    r"卖了|质保|交期|售后|更好|好用|倾向|在他们那|样板间|团购|政策|次日达|试用过|缺货|做了|才[一二两三四五六七八九十\d]|只要"
 )
 # X的采购 / X的张总: X is the customer, not a rival.
 _ROLE_AFTER = re.compile(r"(?:[\u4e00-\u9fff]{0,4}?(?:采购|负责人|老板|领导|对接人)|[\u4e00-\u9fff]{1,3}(?:部|科|处)(?:的|[\u4e00-\u9fff]{1,2}(?:经理|主任|长)))")
@@ -35,6 +35,11 @@ _NOT_RIVAL = re.compile(
     r"我|你|他|她|客户|领导|老板|财政|上面|公司|厂里|总部"
 )
 _PRONOUN_START = re.compile(r"^(?:我|他|她|它|咱|你|您|这|那|对方|客户|人家|大家|上次|下次|今天|明天|昨天|之前|以前|现在)")
+
+
+@cache
+def _cue_words() -> frozenset[str]:
+    return frozenset(w for ws in common()["dates"].values() for w in ws)
 
 
 @cache
@@ -87,8 +92,10 @@ def _structural(clause: str):
 def _plausible(name: str, note: Note) -> bool:
     if name in _not_orgs() or _PRONOUN_START.match(name) or _NOT_RIVAL.match(name) or not is_org(name):
         return False
-    if note.pack is not None and name in note.pack.products:
-        return False
+    if re.search(r"(?:材料|产品|设备|系统|方案|包装|配方|型号|规格|版本|工艺)$", name):
+        return False  # 换成环保材料: a thing, not a supplier
+    if note.pack is not None and name in note.pack.products or name in _cue_words():
+        return False  # a product of ours, or a verb like 打样
     return not re.search(r"[的了说要是在把被和跟与给他她我你们每]|价|报", name)
 
 

@@ -123,20 +123,37 @@ def org_before(note: Note, start: int) -> str | None:
     """The organisation named right before a contact (or before 那边), if any."""
     lo, _ = note.clause_at(start)
     hi = start
-    _, _, _, depts, _ = _org_words()
-    for _ in range(3):  # 吉利的采购袁经理, 中心医院放射科苏主任
+    for _ in range(3):  # 吉利的采购袁经理, 中心医院放射科苏主任, 宝武特钢的能源部蒋处长
         hi = lo + len(_LINK_TAIL.sub("", note.text[lo:hi]))
-        m = re.search(rf"(?:{depts.pattern})$", note.text[lo:hi]) if depts is not None else None
-        if m and m.start() > 0:
-            hi = lo + m.start()
-            continue
-        break
+        cut = _department_start(note.text, lo, hi)
+        if cut is None:
+            break
+        hi = cut
+    return _org_before_rest(note, lo, hi)
+
+
+def _department_start(text: str, lo: int, hi: int) -> int | None:
+    """Where a department word ending text[lo:hi] starts, if one does (not at lo)."""
+    depts = _org_words()[3]
+    m = re.search(rf"(?:{depts.pattern})$", text[lo:hi]) if depts is not None else None
+    if m and m.start() > 0:
+        return lo + m.start()
+    m = _DEPARTMENT_END.search(text, lo, hi)
+    if m and m.start() > lo and (text[m.start() - 1] == "的" or text[lo:m.start()].endswith(_org_words()[0])):
+        return m.start()  # 宝武特钢的能源部, 市二院设备科 (but 爱尔眼科 is a name)
+    return None
+
+
+def _org_before_rest(note: Note, lo: int, hi: int) -> str | None:
+    """The organisation phrase ending at hi: after the last stop word or spoken pause."""
     m = _LEFT_STOP.match(note.text, lo, hi)
     if m:
         lo = m.end()
-    cut = [b for b in note.breaks if lo < b < hi]
-    if cut and hi - max(cut) >= 2:
-        lo = max(cut)  # 到货 钣喷中心 欧阳经理: the organisation starts after the pause
+    for cut in sorted((b for b in note.breaks if lo < b < hi), reverse=True):
+        piece = _LINK_TAIL.sub("", note.text[cut:hi])
+        if hi - cut >= 2 and is_org(piece):
+            lo = cut  # 到货 钣喷中心 欧阳经理: the organisation starts after the pause (长安 4S店: not here)
+            break
     phrase = _strip_department(_LINK_TAIL.sub("", note.text[lo:hi]))
     return phrase if is_org(phrase) else None
 
@@ -149,7 +166,10 @@ def _strip_department(phrase: str) -> str:
         return m.group(1)
     depts = _org_words()[3]
     m = re.search(rf"(?:{depts.pattern}|[A-Z]{{2,5}})$", phrase) if depts is not None else None
-    return phrase[:m.start()] if m and m.start() >= 2 else phrase
+    if m and m.start() >= 2:
+        return phrase[:m.start()]
+    m = _DEPARTMENT_END.search(phrase)  # 宝武特钢能源部
+    return phrase[:m.start()] if m and m.start() >= 2 and phrase[:m.start()].endswith(_org_words()[0]) else phrase
 
 
 def is_org(phrase: str | None) -> bool:
@@ -159,7 +179,10 @@ def is_org(phrase: str | None) -> bool:
     suffixes, places, hard_places, _, not_orgs = _org_words()
     if phrase in not_orgs or phrase in places:
         return False
-    if _QUANTITY_IN.search(phrase) or not re.search(rf"[{CJK}A-Za-z]", phrase) or _NOT_A_NAME.search(phrase):
+    quantity = _QUANTITY_IN.search(phrase)
+    if quantity and not re.match(r"[一二三四五六七八九][只个匹头条朵]..", phrase):  # 三只松鼠, 六个核桃 are names
+        return False
+    if not re.search(rf"[{CJK}A-Za-z]", phrase) or _NOT_A_NAME.search(phrase):
         return False
     if re.search(r"[一二两三四五六七八九\d][十百千万]|[十百千万][一二两三四五六七八九\d]", phrase) \
             and not phrase.endswith(suffixes):
@@ -213,15 +236,16 @@ def _all_trade(s: str, trades, longest: int) -> bool:
 
 # Company names hold no quantities, dates or the verbs of a sentence.
 _QUANTITY_IN = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:[台箱件套吨个袋瓶桶盒米斤张把只颗片条包本卷块元]|天|号|月|周)|今天|明天|后天|昨天|下周|这周")
-_VERB_IN = re.compile(r"[说要让觉得是了在把被给跟的]|我们|他们|她们|响应|售后|开了|开的")
+_VERB_IN = re.compile(r"[说要让觉得是了在把被给跟的送]|我们|他们|她们|响应|售后|开了|开的")
 _NOT_A_NAME = re.compile(
     r"^[个一这那每些各该]|(?<!协|商|工|金)会$|展厅|现场|仓库|办公室|会议室|单子|订单|项目$|"
-    r"(?:这块|那块|方面|工程师|经理|主任|老师|师傅)$"
+    r"(?:这块|那块|方面|工程师|经理|主任|老师|师傅|总监|主管|助理)$"
 )
 _DATE_START = re.compile(r"周[一二三四五六日末]|星期|礼拜|[\d一二三四五六七八九十]+[月号日]|下周|这周|本周|月底|年底")
 _DEPARTMENT_END = re.compile(
     r"(?:内|外|骨|眼|儿|妇|产|药剂|检验|放射|设备|财务|总务|医务|信息|保卫|后勤|人事|教务|基建|采购|行政|技术|质量|"
-    r"生产|工程|销售|市场|研发|心内|心外|神经|急诊|麻醉|病理|超声|护理|环保|安环|物资|仪表|质检|仓储)(?:科|处|部|室|班)$"
+    r"生产|工程|销售|市场|研发|心内|心外|神经|急诊|麻醉|病理|超声|护理|环保|安环|物资|仪表|质检|仓储|能源|动力|安全|"
+    r"运营|综合|办公|党群|计划|经营|供应|网络|总务|保障)(?:科|处|部|室|班)$"
 )
 _RIVAL_TALK = re.compile(r"比我们|便宜|报价低|价格低|主供|一直在用|用惯|倾向")
 _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道|工业园|园区|开发区)$")
@@ -249,6 +273,8 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
             break
     if company is None:
         company = _visited_org(note) or _subject_org(note, contacts)
+    if company is None:
+        company = _org_of_role(note, contacts)  # 三只松鼠的采购: the role marks the customer
     strong = company is not None
     if company is None:
         company = _org_there(note, contacts)
@@ -312,11 +338,19 @@ def _clause_head(note: Note, start: int, end: int) -> str:
     return ""
 
 
+def _org_of_role(note: Note, contacts: list[Contact]) -> str | None:
+    return _org_before_word(note, contacts, (_ROLE,))
+
+
 def _org_there(note: Note, contacts: list[Contact]) -> str | None:
-    """X那边 / X的采购 at the start of a clause, when no contact carries the organisation."""
+    """X那边 at the start of a clause, when no contact carries the organisation."""
+    return _org_before_word(note, contacts, (_THERE,))
+
+
+def _org_before_word(note: Note, contacts: list[Contact], patterns) -> str | None:
     for start, end in note.clauses:
         clause = note.text[start:end]
-        for pattern in (_THERE, _ROLE):
+        for pattern in patterns:
             m = pattern.match(clause)
             if not m or not is_org(m.group(1)):
                 continue

@@ -22,6 +22,7 @@ KINDS = ("delivery", "followup", "meeting", "payment", "trial", "deadline", "oth
 # 签约后一周内: counted from an event, not from the note's date.
 _EVENT_RELATIVE = re.compile(r"(?:[一二两三四五六七八九十\d]+|半)个?(?:天|日|周|星期|礼拜|月)(?:后|内|以内|之内)")
 _BARE_SPAN = re.compile(r"(?:[一二两三四五六七八九十百\d]+|半)个?(?:天|日|周|星期|礼拜|月)")
+_MOTION = frozenset("来我们 来公司 来厂 去 过去 过来 来".split())
 _BULK = re.compile(r"大货|批量|正式|量产")
 _TRIAL_ORDER = re.compile(r"试用|试点|试样|送样|样品|POC|测试|先试(?!销)|试模|示范|试验|打样")
 # 8.8级, 10.9级: a grade, not 8月8日.
@@ -120,6 +121,9 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
     cs, ce = note.clause_at(start)
     after, before = _cues_in(text[end:ce]), _cues_in(text[cs:start])
     cue = after[0] if after else before[-1] if before else None
+    if cue is not None and cue[3] in _MOTION and len(after) > 1 and after[1][2] != "meeting" \
+            and not (_deliverables() and _deliverables().fullmatch(after[1][3])):
+        cue = after[1]  # 下周五来我们机构签合同: the purpose of the visit decides
     kind = cue[2] if cue else None
     i = note.clause_index(start)
     if status == "reported" and day.date == note.ref.date():

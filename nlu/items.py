@@ -142,7 +142,7 @@ def _unit_of(text, q):
     unit, end = q.unit, q.end
     if unit == "个":
         rest = text[end:]
-        if rest.startswith(not_after_ge) and not rest.startswith("周转"):
+        if rest.startswith(not_after_ge) and not rest.startswith("周转") and not re.match(r"周[一二三四五六日天末]", rest):
             return False, end
         for noun in counting:
             if rest.startswith(noun):
@@ -159,8 +159,9 @@ def _skip(note, q, end, money_spans, later) -> bool:
     before = text[clause_start:q.start]
     if skip_before and skip_before.search(before):
         return True  # 第一批一千套, 上批退了两千个
-    if per_pack and per_pack.search(text[max(clause_start, q.start - 3):q.start]):
-        return True  # 每车三十吨, 每袋五十公斤
+    if per_pack and per_pack.search(text[max(clause_start, q.start - 3):q.start]) or \
+            re.search(rf"每(?![月年周天日季个])[{CJK}](?:最多|大概|约)?$", text[max(clause_start, q.start - 5):q.start]):
+        return True  # 每车三十吨, 每袋五十公斤, 每班三十人
     if spec_words and re.search(rf"(?:{spec_words.pattern})(?:要到|要|到|达到|只有|是|才)?$", before):
         return True  # 负载要到十公斤, 质保五年
     last = note.words(clause_start, q.start)[-1:]
@@ -177,7 +178,7 @@ def _skip(note, q, end, money_spans, later) -> bool:
     if q.value == 1 and q.unit in ("批", "些", "点", "下"):
         return True  # 送一批过去: an article
     if q.value == 1 and (_PER_UNIT_NEXT.match(text, end)
-                         or text[q.start - 1:q.start] in ("块", "元", "钱", "毛")
+                         or text[q.start - 1:q.start] in ("块", "元", "钱", "毛", "金", "刀")
                          or any(b == q.start or a == end for a, b in money_spans)):
         return True  # 一吨二千九, 十四万八一吨, 一米比我们便宜三块: a unit price
     for nxt in later:

@@ -14,7 +14,8 @@ from functools import cache
 from nlu.lexicon import common
 from nlu.note import Note, compile_phrases
 
-from nlu.numbers import find_money
+from nlu.note import CJK
+from nlu.numbers import find_money, to_number
 
 
 @dataclass
@@ -26,8 +27,36 @@ class Amount:
 
 
 def find_amounts(note: Note) -> list[Amount]:
-    """Every money amount of the note (the number reader drops differences: 便宜两块五)."""
-    return [Amount(m.start, m.end, m.amount, m.per) for m in find_money(note.text)]
+    """Every money amount of the note (the number reader drops differences: 便宜两块五), plus the
+    prices of a list after 单价 (单价安全帽二十八，背心十二块)."""
+    found = [Amount(m.start, m.end, m.amount, m.per) for m in find_money(note.text)]
+    return sorted(found + _listed_prices(note, found), key=lambda a: a.start)
+
+
+_PRICE_LIST = re.compile(r"单价|价格分别|报价分别|价格是|单价是")
+_PAIR = re.compile(rf"[{CJK}A-Za-z0-9]{{1,10}}?(?:[\d.]+|[零一二两三四五六七八九十百千万]+)(?:块|元)?")
+_LISTED = re.compile(rf"(?<=[{CJK}A-Za-z])([\d.]+|[零一二两三四五六七八九十百千万]+)(块|元)?(?=$|[，,。；;、 ])")
+
+
+def _listed_prices(note: Note, found: list[Amount]) -> list[Amount]:
+    out: list[Amount] = []
+    listing = False
+    for start, end in note.clauses:
+        clause = note.text[start:end]
+        cue = _PRICE_LIST.search(clause)
+        listing = bool(cue) or listing and bool(_PAIR.fullmatch(clause))  # 单价安全帽二十八，背心十二块
+        if not listing:
+            continue
+        for m in _LISTED.finditer(clause, cue.end() if cue else 0):
+            if re.search(r"便宜|低|高|贵|差|降|少|多|涨$", clause[:m.start(1)][-3:]):
+                continue
+            s = start + m.start(1)
+            if any(a.start <= s < a.end for a in found + out):
+                continue
+            value = to_number(m.group(1))
+            if value:
+                out.append(Amount(s, start + m.end(), value))
+    return out
 
 
 @cache

@@ -91,7 +91,7 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
             continue
         rival_subject = any(clause.startswith(c) for c in competitors)
         for pos, category, phrase in _matches(clause, note.pack, competitors):
-            if category in _SUPPLIER_SIDE and (rival_subject or any(clause[:pos].endswith(c) for c in competitors)) \
+            if category in _SUPPLIER_SIDE and (rival_subject or any(clause[:pos].endswith((c, c + "的")) for c in competitors)) \
                     and not re.search(r"比我们|我们的?", clause[:pos + len(phrase)]):
                 continue  # TDK那边缺货, 除非得力断货: said of a rival
             if negation.search(clause[max(0, pos - 3):pos]) and not phrase.startswith(("不", "没")):
