@@ -74,7 +74,7 @@ class Running:
 async def start(config: dict, fake: FakeWeCom) -> Running:
     app = build_app(config)
     started, stop = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(serve(app, started=started, stop=stop))
+    task = asyncio.create_task(serve(app, started=started, stop=stop, warm_up=False))
     await asyncio.wait_for(started.wait(), 30)
     fake.callback_url = f"http://127.0.0.1:{config['web']['port']}/wecom/callback"
     return Running(app, fake, task, stop)
