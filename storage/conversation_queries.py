@@ -16,6 +16,7 @@ from sqlalchemy import String, cast, delete, exists, func, literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from storage import history
 from storage.deals import refresh_amount
 from storage.models import (Commitment, CompetitorMention, Contact, Customer, Deal, Item, Member, MoneyFact,
                             Note, Notification, ObjectionMention, Team, as_utc, utcnow)
@@ -87,6 +88,7 @@ def notes_without_card(*, session: Session, since: datetime) -> list[Note]:
 
 def retract_note(*, session: Session, note: Note) -> Note:
     """撤回: the note's facts and open commitments go; the raw note stays, marked as retracted."""
+    history.note_withdrawn(session=session, note=note)  # what it said and which commitments went
     for table in (Item, MoneyFact, ObjectionMention, CompetitorMention):
         session.execute(delete(table).where(table.note_id == note.id))
     session.execute(delete(Commitment).where(Commitment.note_id == note.id, Commitment.state == "open"))

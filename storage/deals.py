@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
+from storage import history
 from storage.models import (Commitment, Contact, Deal, MoneyFact, Note, StageChange, as_utc, utcnow)
 from storage.stages import Stage, stage_named
 
@@ -93,6 +94,7 @@ def change_stage(*, session: Session, deal: Deal, stage: str, stages: list[Stage
     at = as_utc(at) if at else utcnow()
     session.add(StageChange(deal_id=deal.id, from_stage=deal.stage, to_stage=target.name,
                             changed_by_id=by_id, changed_at=at))
+    history.deal_changed(session=session, deal=deal, field="stage", old=deal.stage, new=target.name, by_id=by_id, at=at)
     deal.stage, deal.stage_entered_at = target.name, at
     deal.last_activity_at = max(deal.last_activity_at, at)
     session.add(deal)
@@ -108,6 +110,7 @@ def close_deal(*, session: Session, deal: Deal, status: str, by_id: int | None =
     at = as_utc(at) if at else utcnow()
     session.add(StageChange(deal_id=deal.id, from_stage=deal.stage, to_stage=status, changed_by_id=by_id,
                             changed_at=at))
+    history.deal_changed(session=session, deal=deal, field="status", old=deal.status, new=status, by_id=by_id, at=at)
     deal.status, deal.closed_at = status, at
     session.add(deal)
     session.commit()
@@ -133,6 +136,7 @@ def set_contact_role(*, session: Session, contact: Contact, role: str) -> Contac
 
 
 def complete_commitment(*, session: Session, commitment: Commitment, at: datetime | None = None) -> Commitment:
+    history.commitment_changed(session=session, commitment=commitment, field="state", old=commitment.state, new="done")
     commitment.state = "done"
     commitment.done_at = as_utc(at) if at else utcnow()
     session.add(commitment)
@@ -142,6 +146,7 @@ def complete_commitment(*, session: Session, commitment: Commitment, at: datetim
 
 def postpone_commitment(*, session: Session, commitment: Commitment, day: date) -> Commitment:
     """推迟到…: the promise moves to a new day and is open again."""
+    history.commitment_changed(session=session, commitment=commitment, field="due_date", old=commitment.due_date.isoformat(), new=day.isoformat())
     commitment.due_date = day
     commitment.state = "open"
     commitment.done_at = None
@@ -151,6 +156,7 @@ def postpone_commitment(*, session: Session, commitment: Commitment, day: date) 
 
 
 def cancel_commitment(*, session: Session, commitment: Commitment) -> Commitment:
+    history.commitment_changed(session=session, commitment=commitment, field="state", old=commitment.state, new="cancelled")
     commitment.state = "cancelled"
     session.add(commitment)
     session.commit()

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from storage import history
 from storage.deals import open_deal, refresh_amount
 from storage.models import (UNFINISHED_STATES, Commitment, CompetitorMention, Contact, Customer, Deal,
                             Item, Member, MoneyFact, Note, ObjectionMention, StageChange, Team, as_utc,
@@ -168,7 +169,9 @@ def apply_extraction(*, session: Session, note: Note, extraction: dict[str, Any]
     if not stages:
         raise ValueError("no stages configured")
     try:
+        before = history.snapshot(note)
         result = _apply(session, note, extraction, stages, customer_id, new_customer)
+        history.note_changed(session=session, note=note, before=before)  # a correction keeps the old facts
         session.commit()
         return result
     except BaseException:
