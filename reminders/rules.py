@@ -269,40 +269,45 @@ def idle_deals(ctx: _Ctx) -> None:
     p = ctx.policy
     for d in ctx.state.deals:
         days = p.idle_days_for(d.stage)
-        stamp = int(d.last_activity_at.timestamp())
         if d.last_activity_at + timedelta(days=days) > ctx.now:
             continue
-        at = ctx.defer(d.last_activity_at + timedelta(days=days))
+        base = f"idle:deal:{d.id}:{int(d.last_activity_at.timestamp())}"
         owner = ctx.people.get(d.owner_id)
-        key = f"idle:deal:{d.id}:{stamp}:owner"
-        if owner is not None and owner.active and ctx.due(key, at):
-            ctx.add("nudge", owner, f"deal#{d.id}", texts.idle_owner(d.customer, d.stage, days), at, key)
+        if owner is not None and owner.active and f"{base}:owner" not in ctx.sent:
+            at = ctx.defer(d.last_activity_at + timedelta(days=days))
+            if at <= ctx.now:
+                ctx.add("nudge", owner, f"deal#{d.id}", texts.idle_owner(d.customer, d.stage, days), at,
+                        f"{base}:owner")
         later = days + p.idle_manager_after_days
+        bosses = [b for b in ctx.bosses(d.owner_id) if f"{base}:{b.id}" not in ctx.sent]
+        if not bosses or d.last_activity_at + timedelta(days=later) > ctx.now:
+            continue
         at = ctx.defer(d.last_activity_at + timedelta(days=later))
-        for boss in ctx.bosses(d.owner_id):
-            key = f"idle:deal:{d.id}:{stamp}:{boss.id}"
-            if ctx.due(key, at):
-                ctx.add("escalation", boss, f"deal#{d.id}",
-                        texts.idle_manager(ctx.name(d.owner_id), d.customer, d.stage, later), at, key)
+        for boss in bosses if at <= ctx.now else ():
+            ctx.add("escalation", boss, f"deal#{d.id}",
+                    texts.idle_manager(ctx.name(d.owner_id), d.customer, d.stage, later), at, f"{base}:{boss.id}")
 
 
 def stalled_deals(ctx: _Ctx) -> None:
     """Longer in a stage than its stall_days: the owner is nudged and the manager alerted."""
     for d in ctx.state.deals:
         days = ctx.policy.stall_days.get(d.stage)
-        if days is None:
-            continue
         if days is None or d.stage_entered_at + timedelta(days=days) > ctx.now:
             continue
-        at = ctx.defer(d.stage_entered_at + timedelta(days=days))
         base = f"stall:deal:{d.id}:{d.stage}:{int(d.stage_entered_at.timestamp())}"
         owner = ctx.people.get(d.owner_id)
-        if owner is not None and owner.active and ctx.due(f"{base}:owner", at):
+        tell_owner = owner is not None and owner.active and f"{base}:owner" not in ctx.sent
+        bosses = [b for b in ctx.bosses(d.owner_id) if f"{base}:{b.id}" not in ctx.sent]
+        if not tell_owner and not bosses:
+            continue
+        at = ctx.defer(d.stage_entered_at + timedelta(days=days))
+        if at > ctx.now:
+            continue
+        if tell_owner:
             ctx.add("nudge", owner, f"deal#{d.id}", texts.stall_owner(d.customer, d.stage, days), at, f"{base}:owner")
-        for boss in ctx.bosses(d.owner_id):
-            if ctx.due(f"{base}:{boss.id}", at):
-                ctx.add("alert", boss, f"deal#{d.id}",
-                        texts.stall_manager(ctx.name(d.owner_id), d.customer, d.stage, days), at, f"{base}:{boss.id}")
+        for boss in bosses:
+            ctx.add("alert", boss, f"deal#{d.id}",
+                    texts.stall_manager(ctx.name(d.owner_id), d.customer, d.stage, days), at, f"{base}:{boss.id}")
 
 
 def _alert(ctx: _Ctx, author_id: int, key: str, at: datetime, subject: str, text: str) -> None:
