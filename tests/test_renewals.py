@@ -2,7 +2,7 @@
 owner 90 days and the manager 60 days before, with the customer's record of the year; across a year end."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
