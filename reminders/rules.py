@@ -154,7 +154,7 @@ class _Ctx:
         found = self._due_days.get(due)
         if found is None:
             p = self.policy
-            nudge = self.local(self.last_workday_before(due), p.nudge_time)
+            nudge = self.defer(self.local(self.last_workday_before(due), p.nudge_time))  # a no-op by default
             broken = self.defer(self.local(due + timedelta(days=1), time.min)
                                 + timedelta(hours=p.escalate_after_hours))
             found = self._due_days[due] = tuple(t.astimezone(timezone.utc)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 from zoneinfo import ZoneInfo
 
@@ -26,8 +26,6 @@ def team_state(session, team: Team, now: datetime, policy: Policy, *, with_repor
                report_text: Callable | None = None) -> TeamState:
     """Everything the rules need about one team at `now`. `report_text(session, team, now)` writes
     the weekly report (default: storage's plain summary); it is called only when one is due."""
-    from datetime import timedelta
-
     now = as_utc(now)
     local = now.astimezone(ZoneInfo(team.timezone))
     # What can be due now: promises due up to the next working day (their nudge is today or was
