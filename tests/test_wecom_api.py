@@ -98,3 +98,20 @@ def test_missing_or_wrong_settings_are_a_clear_config_error():
     with pytest.raises(ConfigError, match="EncodingAESKey"):
         WeComChannel({"corp_id": "ww1", "agent_id": "1", "secret": "s", "token": "t", "encoding_aes_key": "short"},
                      receive)
+
+
+async def test_a_reply_survives_wecom_being_briefly_unreachable():
+    fake = FakeWeCom()                       # its port is chosen but nothing listens yet
+
+    async def receive(inbound):
+        pass
+
+    channel = WeComChannel(fake.config(), receive)
+    try:
+        later = asyncio.get_running_loop().call_later(0.3, fake.start)
+        message_id = await channel.send(Outbound("wecom", "lisi", text="今天没有到期的待办。"))
+        assert message_id and [s.text for s in fake.messages_to("lisi")] == ["今天没有到期的待办。"]
+    finally:
+        later.cancel()
+        await channel.stop()
+        fake.stop()

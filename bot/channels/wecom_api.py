@@ -67,8 +67,8 @@ class WeComAPI:
         async with self._lock:
             if self._token and self.clock() < self._expires and not (renew and self._token == stale):
                 return self._token
-            response = await self.client.get(f"{self.base}/cgi-bin/gettoken",
-                                             params={"corpid": self.corp_id, "corpsecret": self.secret})
+            response = await self._request("GET", f"{self.base}/cgi-bin/gettoken",
+                                           params={"corpid": self.corp_id, "corpsecret": self.secret})
             body = _json(response, "gettoken")
             self.token_fetches += 1
             lifetime = float(body.get("expires_in") or 7200)
@@ -82,8 +82,8 @@ class WeComAPI:
         token = await self.token()
         params = kwargs.pop("params", None) or {}
         for attempt in (1, 2):
-            response = await self.client.request(method, f"{self.base}{path}",
-                                                 params={**params, "access_token": token}, **kwargs)
+            response = await self._request(method, f"{self.base}{path}",
+                                           params={**params, "access_token": token}, **kwargs)
             code = _errcode(response)
             if code in TOKEN_ERRORS and attempt == 1:
                 log.info("wecom: access token refused (%s); fetching a new one", code)
@@ -91,6 +91,19 @@ class WeComAPI:
                 continue
             return response
         return response
+
+    async def _request(self, method: str, url: str, **kwargs) -> httpx.Response:
+        """One request; when the connection could not even be made (so WeCom saw nothing and a
+        retry cannot duplicate a message) it is tried twice more."""
+        for delay in (0.5, 2.0, None):
+            try:
+                return await self.client.request(method, url, **kwargs)
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                if delay is None:
+                    raise
+                log.info("wecom: could not connect to %s; retrying in %.1f s", self.base, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
 
     async def send_message(self, touser: str, msgtype: str, content: dict) -> str:
         """message/send to one member; returns WeCom's msgid."""
