@@ -335,3 +335,11 @@ def test_a_catch_up_batch_is_split_into_readable_messages():
     assert [len(m.keys) for m in messages] == [20, 20, 5]
     assert all(len(m.text) < 4096 for m in messages)
     assert len({k for m in messages for k in m.keys}) == 45
+
+
+def test_times_are_the_teams_own_wall_clock():
+    state = TeamState(2, "海外组", "Europe/Berlin", [MANAGER, LI], [promise(due="2026-11-25")])
+    berlin = ZoneInfo("Europe/Berlin")
+    assert due_notices(state, datetime(2026, 11, 24, 8, 59, tzinfo=berlin), POLICY) == []
+    [nudge] = due_notices(state, datetime(2026, 11, 24, 9, 0, tzinfo=berlin), POLICY)
+    assert nudge.send_at.isoformat() == "2026-11-24T09:00:00+01:00"
