@@ -261,3 +261,24 @@ async def test_the_24_hours_of_a_lead_that_came_at_night_start_at_nine(db_sessio
     assert sent.to(team["boss"]) == []
     await desk.sweep(at("2026-03-17T09:00"))                                # Monday 09:00 + 24 h
     assert len(sent.to(team["boss"])) == 1 and f"#{lead_id}" in sent.to(team["boss"])[0][1]
+
+
+async def test_typed_answers_find_the_one_open_item_or_ask_which(db_sessions, team):
+    from bot.lead_chat import _contacted, is_answer
+
+    assert is_answer("已联系") and is_answer("已联系 12") and is_answer("已处理#3。")
+    assert not is_answer("已联系张总，下周见面")            # a note, not an answer
+    now = at("2026-03-10T10:00")
+    rep = member(db_sessions, team["a"])
+    ids = [add(db_sessions, now, company=name) for name in ("一号公司", "二号公司", "三号公司")]
+    with db_sessions() as s:
+        lead_ops.offer_leads(session=s, pairs=[(i, rep.id) for i in ids], at=now)
+        assert _contacted(s, rep.id, None, now) == "你没有待联系的线索。"
+        lead_ops.claim(session=s, lead_id=ids[0], member=rep, at=now)
+        assert _contacted(s, rep.id, None, now).startswith(f"✅ 线索 #{ids[0]}")      # the only one
+        for lead_id in ids[1:]:
+            lead_ops.claim(session=s, lead_id=lead_id, member=rep, at=now)
+        question = _contacted(s, rep.id, None, now)
+        assert question.startswith("是哪一条线索？") and "二号公司" in question and "三号公司" in question
+        assert _contacted(s, rep.id, ids[2], now).startswith(f"✅ 线索 #{ids[2]}")
+        assert "请先认领" in _contacted(s, team["b"], ids[1], now)
