@@ -264,13 +264,16 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
     """({"name", "company"} or None when neither is said, whether the company comes from a strong
     pattern: tied to a contact, a visit, or an organisation opening a clause)."""
     # 线束总成: a "surname" inside a word is no person
-    contacts[:] = _orgs_named_like_people(note.text, [c for c in contacts if not note.splits_word(c.start)])
+    named_orgs: list[str] = []
+    contacts[:] = _orgs_named_like_people(note.text, [c for c in contacts if not note.splits_word(c.start)], named_orgs)
     name = contacts[0].name if contacts else None
     company = None
     for contact in contacts:
         company = org_before(note, contact.start)
         if company:
             break
+    if company is None and named_orgs:
+        company = named_orgs[0]
     if company is None:
         company = _visited_org(note) or _subject_org(note, contacts)
     if company is None:
@@ -283,12 +286,14 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
     return {"name": name, "company": company}, strong
 
 
-def _orgs_named_like_people(text: str, contacts: list[Contact]) -> list[Contact]:
-    """徐工的汤经理: a "contact" followed by 的 and another contact is the organisation (徐工)."""
+def _orgs_named_like_people(text: str, contacts: list[Contact], orgs: list[str] | None = None) -> list[Contact]:
+    """徐工的汤经理, 康师傅的熊工: a "contact" followed by 的 and another contact is the organisation."""
     out = []
     for i, c in enumerate(contacts):
         nxt = contacts[i + 1] if i + 1 < len(contacts) else None
         if nxt and re.fullmatch(r"的|那边的?|这边的?", text[c.end:nxt.start]):
+            if orgs is not None:
+                orgs.append(c.name)
             continue
         out.append(c)
     return out

@@ -36,6 +36,8 @@ _TRAIL_RE = re.compile(
 )
 # Verbs after which the product may follow the quantity (先拿两吨生物有机肥, 签了一千吨磷酸锰铁锂).
 _ORDER_VERB = re.compile(r"(?:拿|寄|要|订|签了?|买|放|进|试|试用|试销|用|送|给|上|备|采购|订购|报的|报了|做|先放|先上)(?:了)?$")
+# 两台SY215下周二交车: an order line that goes on with its date or delivery verb.
+_THEN_DELIVERED = re.compile(r"下周|这周|本周|明天|后天|月底|\d+月|\d+号|[一二三四五六七八九十]+月|交|发|送|到")
 # The ordering verb may also follow: 省计量院的两台液相色谱仪签了.
 _ORDER_AFTER = re.compile(r"(?:已经)?(?:签了|定了|订了|要了|下单了|签约了|到了)")
 _VERB_END = re.compile(r"(?:掉|出来|起来|下来|过来|过去|完|好)$")
@@ -277,14 +279,15 @@ def _product_after(note: Note, start: int, end: int) -> str | None:
     taken: list[str] = []
     pos = end
     for word in words:
+        model_code = bool(taken) and taken[-1][-1].isascii() and word.isascii()  # SY215
         if word in _NP_STOP or word in _TRAILING or word[0] in "试做送发过带" or not re.search(rf"[{CJK}A-Za-z0-9]", word) \
-                or re.fullmatch(r"[\d一二两三四五六七八九十百千万.]+", word):
+                or re.fullmatch(r"[\d一二两三四五六七八九十百千万.]+", word) and not model_code:
             break
         if pos in note.breaks and taken:
             break
         taken.append(word)
         pos += len(word)
-    whole_clause = start == clause_start and pos == clause_end  # 两台摇臂钻床，
+    whole_clause = start == clause_start and (pos == clause_end or bool(_THEN_DELIVERED.match(note.text, pos)))
     if not (_ORDER_VERB.search(note.text, clause_start, start) or _ORDER_AFTER.match(note.text, pos) or whole_clause):
         return None
     phrase = "".join(taken)
@@ -326,9 +329,11 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
     candidates: list[tuple[int, str]] = []
     if note.pack is not None:
         candidates += [(s, term) for s, _, term in note.pack.product_terms(text)]
-    candidates += [(m.start(1), _clean_product(m.group(1))) for m in _AFTER_DE.finditer(text)
-                   if _clean_product(m.group(1)) and not any(p in m.group(1) for p in people)
-                   and not m.group(1).startswith(tuple(_ATTRIBUTES))]
+    for m in _AFTER_DE.finditer(text):
+        end = min([b for b in note.breaks if m.start(1) < b < m.end(1)] + [m.end(1)])  # 面料 色牢度
+        phrase = _clean_product(note.text[m.start(1):end])
+        if phrase and not any(p in phrase for p in people) and not phrase.startswith(tuple(_ATTRIBUTES)):
+            candidates.append((m.start(1), phrase))
     for m in _OF_ATTRIBUTE.finditer(text):
         phrase = _clean_product(re.sub(r"^.*(?:说|了|是|跟|和)", "", m.group(1)))
         if phrase:
@@ -337,8 +342,19 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
         clause = text[a:b]
         if b <= start and re.fullmatch(rf"[{CJK}A-Za-z0-9.\-%]{{2,14}}", clause) and _bare_noun(clause):
             candidates.append((a, clause))
-    # the latest ending, then the longest (销售技能内训 rather than its pack term 内训)
-    return max(candidates, key=lambda c: (c[0] + len(c[1]), len(c[1])))[1] if candidates else None
+    if not candidates:
+        return None
+    # the latest ending, then the longest (销售技能内训 rather than its pack term 内训) ...
+    best = max(candidates, key=lambda c: (c[0] + len(c[1]), len(c[1])))[1]
+    if note.pack is not None:  # ... but 面料 rather than 面料色牢度 (a pack term and what was said of it)
+        terms = [t for _, _, t in note.pack.product_terms(best) if best.startswith(t) and len(t) < len(best)]
+        if terms and not _bare_noun_clause(note, best):
+            return terms[0]
+    return best
+
+
+def _bare_noun_clause(note: Note, phrase: str) -> bool:
+    return any(note.text[a:b] == phrase for a, b in note.clauses)
 
 
 def _bare_noun(clause: str) -> bool:
