@@ -30,7 +30,7 @@ from reminders.rules import Message
 from reminders.sweep import Sweeper
 from storage import reminder_queries as rq
 from storage.models import utcnow
-from storage.outbox import acquire_lease, release_lease
+from storage.outbox import acquire_lease
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +156,6 @@ class ReminderScheduler:
     def _release(self) -> None:
         try:
             with self.sessions() as session:
-                release_lease(session=session, name=LEASE, holder=self.holder)
+                rq.release_lease(session=session, name=LEASE, holder=self.holder, now=self.clock())
         except Exception:
             log.warning("reminders: lease not released", exc_info=True)

@@ -105,6 +105,15 @@ def existing_keys(*, session: Session, keys: Iterable[str]) -> set[str]:
     return found
 
 
+def release_lease(*, session: Session, name: str, holder: str, now: datetime) -> None:
+    """Ends `holder`'s lease as of `now` (the scheduler's clock), so another process may sweep."""
+    from storage.models import Lease
+
+    session.execute(update(Lease).where(Lease.name == name, Lease.holder == holder)
+                    .values(expires_at=as_utc(now) - timedelta(seconds=1)))
+    session.commit()
+
+
 def has_key_prefix(*, session: Session, prefix: str) -> bool:
     """Whether any outbox key starts with `prefix` (e.g. this Monday's report of a team)."""
     return session.execute(sa_select(Notification.id).where(
