@@ -77,7 +77,7 @@ async def test_a_nudge_reaches_the_rep_with_buttons_and_postponing_moves_the_rem
     c = commitment(app)
     assert [(b.text, b.data) for row in nudge.buttons for b in row] == [("完成", f"cdone:{c.id}"),
                                                                        ("取消", f"ccancel:{c.id}")]
-    reply = await answer(app, text="推迟到12月10日", reply_to="f1")
+    reply = await answer(app, text="推迟到2026年12月10日", reply_to="f1")
     assert "已推迟" in reply and commitment(app).due_date == date(2026, 12, 10)
     # the old day is neither digested nor escalated; the new day gets its own nudge
     for moment in ("2026-12-02T08:30", "2026-12-04T08:00", "2026-12-09T08:59"):
