@@ -218,7 +218,8 @@ def main(argv=None) -> int:
             "text_p50_s": round(percentile(text_lat, 50), 3), "text_p95_s": round(percentile(text_lat, 95), 3),
             "text_max_s": round(max(text_lat, default=float("nan")), 3),
             "voice_p50_s": round(percentile(voice_lat, 50), 3), "voice_p95_s": round(percentile(voice_lat, 95), 3),
-            "voice_max_s": round(max(voice_lat, default=float("nan")), 3)}
+            "voice_max_s": round(max(voice_lat, default=float("nan")), 3),
+            "voice_worst5_s": [round(v, 2) for v in sorted(voice_lat)[-5:]]}
         if args.burst:
             rng = random.Random(args.seed + 1)
             before = set(load.sent_at)
