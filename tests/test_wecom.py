@@ -12,6 +12,7 @@ import logging
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlmodel import select
 
@@ -186,6 +187,11 @@ async def test_forged_callbacks_are_refused_logged_and_ignored(bot, caplog):
     wrong_corp = await bot.fake.send_text("chenjiu", NOTE, corp_id="wwattacker00000000")
     replayed = await bot.fake.send_text("chenjiu", NOTE, timestamp=1_600_000_000)
     assert [r.status_code for r in (bad_signature, wrong_corp, replayed)] == [403, 403, 403]
+    async with httpx.AsyncClient(trust_env=False) as client:
+        garbage = await client.post(bot.fake.callback_url, content=b"hello", params={"msg_signature": "x"})
+        huge = await client.post(bot.fake.callback_url, content=b"<xml>" + b"A" * 2_000_000 + b"</xml>")
+        bare = await client.get(bot.fake.callback_url)
+    assert (garbage.status_code, huge.status_code, bare.status_code) == (400, 413, 400)
     logged = " | ".join(r.getMessage() for r in caplog.records)
     assert "bad msg_signature" in logged and "not our CorpID" in logged and "off our clock" in logged
     await bot.say("chenjiu", "今天", "待办")        # the channel still works
