@@ -37,6 +37,7 @@ _TRAIL_RE = re.compile(
 # Verbs after which the product may follow the quantity (先拿两吨生物有机肥, 签了一千吨磷酸锰铁锂).
 _ORDER_VERB = re.compile(r"(?:拿|寄|要|订|签了?|买|放|进|试|试用|试销|用|送|给|上|备|采购|订购|报的|报了|做|先放|先上)(?:了)?$")
 # 两台SY215下周二交车: an order line that goes on with its date or delivery verb.
+_DATE_AHEAD = re.compile(r"下下?周|这周|本周|明天|后天|大后天|今天|月底|月初|\d+月|\d+号|[一二三四五六七八九十]+月|周[一二三四五六日末]")
 _THEN_DELIVERED = re.compile(r"下周|这周|本周|明天|后天|月底|\d+月|\d+号|[一二三四五六七八九十]+月|交|发|送|到")
 # The ordering verb may also follow: 省计量院的两台液相色谱仪签了.
 _ORDER_AFTER = re.compile(r"(?:已经)?(?:签了|定了|订了|要了|下单了|签约了|到了)")
@@ -283,7 +284,7 @@ def _product_after(note: Note, start: int, end: int) -> str | None:
         if word in _NP_STOP or word in _TRAILING or word[0] in "试做送发过带" or not re.search(rf"[{CJK}A-Za-z0-9]", word) \
                 or re.fullmatch(r"[\d一二两三四五六七八九十百千万.]+", word) and not model_code:
             break
-        if pos in note.breaks and taken:
+        if pos in note.breaks and taken or _DATE_AHEAD.match(note.text, pos):
             break
         taken.append(word)
         pos += len(word)
