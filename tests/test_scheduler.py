@@ -253,3 +253,14 @@ def test_due_command_refuses_a_bad_time_and_an_unknown_team(tmp_path, capsys, mo
     assert code == 2 and "ISO" in err
     code, out, err = run_cli(capsys, "--db", db, "due", "--now", "2026-12-02T08:00", "--team", "无此团队")
     assert code == 1 and "无此团队" in err
+
+
+def test_due_lists_an_outbox_row_left_unsent_once(team_db):
+    from reminders.sweep import Sweeper
+
+    now = at("2026-12-01T09:30")
+    before = Sweeper(team_db, POLICY).dry_run(now)
+    Sweeper(team_db, POLICY).collect(now)  # written, then the process died before sending
+    after = Sweeper(team_db, POLICY).dry_run(now)
+    assert [o["dedupe_key"] for o in before] == [o["dedupe_key"] for o in after]
+    assert [o["kind"] for o in after] == ["nudge"] and after[0]["due_at"] == "2026-12-01T09:00:00+08:00"
