@@ -210,13 +210,13 @@ async def test_the_access_token_is_renewed_when_it_expires_mid_run(bot):
 
 
 async def test_a_token_is_renewed_before_its_lifetime_ends(tmp_path):
-    fake = FakeWeCom(expires_in=3).start()
+    fake = FakeWeCom(expires_in=5).start()      # renewed a tenth of its life early: after 4.5 s
     bot = await start(wecom_config(tmp_path, fake), fake)
     try:
         await bot.join("wushiyi")
-        await asyncio.sleep(3.2)
+        await asyncio.sleep(5.2)
         await bot.say("wushiyi", "帮助", "语音")
-        assert fake.tokens_issued == 2 and fake.refusals == []   # renewed on time, never refused
+        assert fake.tokens_issued >= 2 and fake.refusals == []   # renewed in time, never refused
     finally:
         await bot.close()
         fake.stop()
