@@ -308,6 +308,8 @@ def lead_notices(leads: list[tuple[LeadView, float]], people: Mapping[int, Perso
     local_now = now.astimezone(tz)
     working = within_working_hours(local_now, calendar, settings)
     step = timedelta(minutes=settings.resend_minutes)
+    within = timedelta(hours=settings.contact_within_hours)
+    told: dict[int | None, list[Person]] = {}
     for lead, value in leads:
         if lead.state == "offered" and lead.offered_at is not None and lead.offered_to_id in people:
             n = int((now - lead.offered_at) / step)
@@ -316,14 +318,18 @@ def lead_notices(leads: list[tuple[LeadView, float]], people: Mapping[int, Perso
                 if key not in sent:
                     out.append(LeadNotice("lead", lead.offered_to_id, f"lead:{lead.id}",
                                           lead_texts.offer(lead, value, again=n), lead.offered_at + n * step, key))
-        came = working_start(max(lead.created_at, lead.received_at), tz, calendar, settings)
-        deadline = came + timedelta(hours=settings.contact_within_hours)
+        arrived = max(lead.created_at, lead.received_at)
+        if arrived + within > now:  # the deadline is at least this late: nothing to compute yet
+            continue
+        deadline = working_start(arrived, tz, calendar, settings) + within
         if deadline <= now:
             responsible = lead.owner_id or lead.offered_to_id
             at = _defer(deadline, tz, calendar, quiet)
             if at > now:
                 continue
-            for boss in bosses(responsible, people):
+            if responsible not in told:
+                told[responsible] = bosses(responsible, people)
+            for boss in told[responsible]:
                 key = f"lead:late:{lead.id}:{boss.id}"
                 if key not in sent:
                     who = people[responsible].name if responsible in people else None

@@ -56,3 +56,11 @@ def test_the_parser_adds_risks_and_the_card_warns():
     assert "口头承诺风险" in shown and "免费" in shown
     plain = parse("王总订了20台，下周发货", ref)
     assert "risks" not in plain and "口头承诺风险" not in card(note_id=2, extraction=plain, commitments=[])
+
+
+def test_a_pack_adds_its_own_risk_phrases():
+    said = "跟院长说了这台设备零副作用"
+    assert find_risks(said) == []                                        # not a general phrase
+    assert [r["phrase"] for r in find_risks(said, "medical_devices")] == ["零副作用"]
+    assert [r["phrase"] for r in find_risks("答应他们不限用户数", "saas")] == ["不限用户数"]
+    assert find_risks("答应他们不限用户数", "fmcg") == []                # packs do not leak
