@@ -27,7 +27,8 @@ from sqlmodel import select
 
 from bot import intents, render, reports
 from bot.messages import Inbound, Outbound, button_rows
-from bot import lead_chat
+from bot import lead_chat, ops_chat
+from storage import catalog
 from storage import conversation_queries as cq
 from storage import deals as deal_ops
 from storage import notes as note_ops
@@ -189,7 +190,7 @@ class Conversation:
         if code is not None:
             await self._join(inbound, who, code)
         elif who is None:
-            await self._reply(inbound, render.REFUSAL)
+            await self._reply(inbound, await self.db(ops_chat.refusal, inbound.channel, inbound.user_id))
         else:
             await self.accept(who, inbound)
 
@@ -208,6 +209,10 @@ class Conversation:
         if lead_chat.is_answer(text):  # 已联系 / 已处理 (leads and touchpoints)
             if await self._claim(who, inbound):
                 self._spawn(self._locked(who, lead_chat.answer_text(self, who, inbound)))
+            return None
+        if ops_chat.is_command(text):  # 停用…交接给…, 撞单, 作废邀请码 (bot/ops_chat.py)
+            if await self._claim(who, inbound):
+                self._spawn(self._locked(who, ops_chat.command(self, who, inbound)))
             return None
         cmd = intents.command(text)
         fix = None if cmd else intents.correction(text)
@@ -331,7 +336,7 @@ class Conversation:
                 return
         text = note_ops.note_text(await self.db(lambda s: s.get(Note, note_id)))
         ref = note.received_at.astimezone(who.tz)
-        extraction = await asyncio.to_thread(self.parse, text, ref, who.industry or self.default_industry or None)
+        extraction = await ops_chat.parse_note(self, who, text, ref, who.industry or self.default_industry or None)
         if "error" in extraction:
             await self.db(lambda s: note_ops.mark_failed(session=s, note=s.get(Note, note_id), error=extraction["error"]))
             await self._deliver(Outbound(note.channel, chat, text="这条笔记太长了，请分成几条发送。", reply_to=message))
@@ -341,6 +346,7 @@ class Conversation:
         await self.db(lambda s: reports.learn_contact_roles(session=s, note_id=note_id))
         await self._show_card(who, note_id)
         await lead_chat.after_note(self, who, note_id)  # first touch, touchpoints, renewals, risks, stage
+        await ops_chat.after_note(self, who, note_id)  # 撞单: another rep's customer
         word = intents.vague_word(text)
         if word and not extraction.get("dates"):
             self._questions[who.member_id] = Question("date", note_id, word, self.clock())
@@ -369,7 +375,8 @@ class Conversation:
         return heard.text
 
     def _catalogue(self, session, who: Who) -> list[str]:
-        names = cq.team_catalogue(session=session, team_id=who.team_id, limit=CATALOGUE_PER_KIND)
+        names = catalog.speech_terms(session=session, team_id=who.team_id) + cq.team_catalogue(
+            session=session, team_id=who.team_id, limit=CATALOGUE_PER_KIND)
         try:
             from nlu.lexicon import find_pack
 
@@ -619,6 +626,8 @@ class Conversation:
             return
         verb, _, rest = inbound.action.partition(":")
         if await lead_chat.on_action(self, who, inbound):  # lead and touchpoint buttons
+            return
+        if await ops_chat.on_action(self, who, inbound):  # 撞单 decision buttons
             return
         if verb in ("cdone", "ccancel") and rest.isdigit():   # buttons under a nudge
             fix = intents.Correction("done" if verb == "cdone" else "cancel")

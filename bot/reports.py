@@ -185,10 +185,17 @@ def customer_report(*, session: Session, member: Member, name: str, now: datetim
     lines = []
     for facts in profiles[:CUSTOMERS_SHOWN]:
         lines += _customer_lines(facts, tz)
+        lines += _ops_lines(session, member, facts.customer_id, tz)  # phones (masked) and changes
         lines.append("")
     if len(profiles) > CUSTOMERS_SHOWN:
         lines.append("还有：" + "、".join(f.name for f in profiles[CUSTOMERS_SHOWN:]) + "。请说得更具体一些。")
     return Report(lines[:-1] if lines[-1] == "" else lines, figures={"customers": profiles})
+
+
+def _ops_lines(session: Session, member: Member, customer_id: int, tz: ZoneInfo) -> list[str]:
+    from bot.ops_chat import customer_lines
+
+    return customer_lines(session, member, customer_id, tz)
 
 
 def _team_ids(session: Session, member: Member) -> list[int]:
