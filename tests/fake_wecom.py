@@ -175,8 +175,10 @@ class FakeWeCom:
         content = (body.get(kind) or {}).get("content")
         if kind in LIMITS and (not content or len(content.encode()) > LIMITS[kind]):
             return self._refuse("message/send", 40058, "content size out of limit")
-        if kind == "textcard" and not all((body["textcard"].get(k) for k in ("title", "description", "url"))):
-            return self._refuse("message/send", 40058, "textcard needs title, description, url")
+        card = body.get("textcard") or {}
+        if kind == "textcard" and (not all(card.get(k) for k in ("title", "description", "url"))
+                                   or len(card["title"].encode()) > 128 or len(card["description"].encode()) > 512):
+            return self._refuse("message/send", 40058, "textcard title/description/url missing or too long")
         msgid = f"msg{next(self._msg_ids)}"
         with self._lock:
             self.sent.append(Sent(body.get("touser", ""), kind, body, msgid))

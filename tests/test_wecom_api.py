@@ -35,6 +35,10 @@ async def test_markdown_textcard_and_image_are_sent_as_such(wecom):
                                 meta={"url": "https://crm.example.com/deal/7"}))
     png = b"\x89PNG\r\n\x1a\n" + b"chart" * 100
     await channel.send(Outbound("wecom", "lisi", text="销售漏斗", image=Attachment(png, "funnel.png", "image/png")))
+    title = "华东一组 本周停滞商机提醒：" + "上海某某机械设备有限公司、" * 6
+    await channel.send(Outbound("wecom", "lisi", text=f"{title}\n" + "停滞超过21天。" * 100,
+                                meta={"url": "https://crm.example.com/stalled"}))
+    assert fake.refusals == [] and fake.messages_to("lisi")[-1].msgtype == "textcard"   # cut to fit, not refused
     kinds = [(s.msgtype, s.text) for s in fake.messages_to("lisi")]
     assert kinds[0] == ("markdown", "**本周周报**\n新增商机 3 个")
     assert kinds[1] == ("textcard", "张总的商机\n阶段：商务谈判，金额 30万")

@@ -239,7 +239,7 @@ class WeComChannel:
         if meta.get("url") and text:
             title, _, rest = text.partition("\n")
             message_id = await self.api.send_message(chat, "textcard", {
-                "title": title[:64], "description": split_bytes(rest.strip() or title, 512)[0],
+                "title": split_bytes(title, 128)[0], "description": split_bytes(rest.strip() or title, 512)[0],
                 "url": meta["url"], "btntxt": meta.get("button", "详情")})
         elif text:
             kind, limit = ("markdown", 4096) if meta.get("markdown") else ("text", MAX_TEXT)
@@ -291,8 +291,6 @@ class WeComChannel:
         if robot is None:
             log.warning("wecom: no group robot configured ([wecom] robot_key); message not sent")
             return None
-        text = outbound.text
-        if outbound.buttons:       # nobody in a group can answer for a member: options are left out
-            log.debug("wecom robot: buttons dropped")
-        robot.post(text, markdown=bool((outbound.meta or {}).get("markdown")))
+        # Buttons are left out: nobody in a group can answer for the member they were meant for.
+        robot.post(outbound.text, markdown=bool((outbound.meta or {}).get("markdown")))
         return f"robot-{len(robot.queue)}-{int(self.clock() * 1000)}"
