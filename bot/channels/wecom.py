@@ -113,8 +113,10 @@ class WeComChannel:
         query = request.query_params
         try:
             if request.method == "GET":
+                # base64 has no spaces: a "+" some proxy left unescaped decodes to one
+                echostr = query.get("echostr", "").replace(" ", "+")
                 echo = self.crypto.open(query.get("msg_signature", ""), query.get("timestamp", ""),
-                                        query.get("nonce", ""), query.get("echostr", ""))
+                                        query.get("nonce", ""), echostr)
                 log.info("wecom: callback URL verified")
                 return PlainTextResponse(echo)
             envelope = parse_xml(await self._body(request))
