@@ -29,13 +29,21 @@ REQUIREMENT_NAMES = {"budget": "预算金额", "quote": "报价", "deal_amount":
                      "decision_maker": "决策人（如：张总是老板）"}
 
 
+RENEWAL = re.compile(r"^\s*(?:合同到期|续约日期|合同到期日)\s*[:：]?\s*(\S+?)\s+(\S.*?)\s*$")
+
+
 def is_answer(text: str) -> bool:
-    """A whole message 已联系 / 已处理, with or without a number."""
-    return bool(ANSWER.match(text or ""))
+    """A whole message 已联系 / 已处理 (with or without a number) or 合同到期 客户 日期."""
+    return bool(ANSWER.match(text or "") or RENEWAL.match(text or ""))
 
 
 async def answer_text(conv, who, inbound: Inbound) -> None:
-    """已联系 [N] / 已处理 [N] typed in chat."""
+    """已联系 [N] / 已处理 [N] / 合同到期 客户 日期 typed in chat."""
+    renewal = RENEWAL.match(inbound.text)
+    if renewal:
+        ref = conv.clock().astimezone(who.tz)
+        await conv._reply(inbound, await conv.db(_set_contract_end, who, *renewal.groups(), ref))
+        return
     word, number = ANSWER.match(inbound.text).groups()
     if word == "已联系":
         reply = await conv.db(_contacted, who.member_id, int(number) if number else None, conv.clock())
@@ -115,6 +123,24 @@ def _handled(session, member_id: int, touch_id: int | None, now) -> str:
     except touch_ops.TouchAnswer as exc:
         return str(exc)
     return f"✅ 客户触点 #{touch_id} 已处理。"
+
+
+def _set_contract_end(session, who, name: str, said: str, ref) -> str:
+    """合同到期 远大机械 明年3月: the customer's contract end, set in chat."""
+    from nlu.contract_end import contract_end
+    from storage.notes import name_key
+
+    end = contract_end(f"合同{said}到期", ref)
+    if end is None:
+        return "没看懂日期，请这样说：合同到期 远大机械 2027年3月31日（或：明年3月）"
+    key = name_key(name)
+    found = session.exec(select(Customer).where(Customer.team_id == who.team_id, Customer.key == key)).all() or \
+        [c for c in session.exec(select(Customer).where(Customer.team_id == who.team_id)).all() if key in c.key]
+    if len(found) != 1:
+        return f"没有找到客户“{name}”。" if not found else \
+            f"“{name}”对应多位客户：{'、'.join(c.name for c in found[:5])}，请说全名。"
+    row = renewal_ops.set_contract_end(session=session, customer=found[0], end=end, set_by_id=who.member_id)
+    return f"📅 已记下：「{found[0].name}」的合同 {_day(row.end_date)} 到期，到期前 90 天提醒负责人续约。"
 
 
 # --- after a note ------------------------------------------------------------------------------------

@@ -90,3 +90,24 @@ async def test_owner_then_manager_with_the_record_of_the_year(db_sessions):
     assert [m[0] for m in sent] == [ids["rep"], ids["boss"]] and "甲 的客户" in sent[1][1]
     await desk.sweep(at("2026-12-18T09:00"))
     assert len(sent) == 2                                  # each once
+
+
+def test_contract_end_set_in_chat(db_sessions):
+    from bot.conversation import Who
+    from bot.lead_chat import _set_contract_end, is_answer
+
+    with db_sessions() as s:
+        t = teams.add_team(session=s, name="华东")
+        rep = teams.add_member(session=s, team=t, name="甲", role="rep")
+        note = record_inbound(session=s, author_id=rep.id, channel="cli", channel_message_id="n1",
+                              received_at=at("2026-10-10T10:00"), text="远大机械王总要报价").note
+        apply_extraction(session=s, note=note, extraction={"customer": {"name": "王总", "company": "远大机械"}},
+                         stages=STAGES)
+        who = Who(rep.id, rep.name, rep.role, t.id, "Asia/Shanghai", "")
+        assert is_answer("合同到期 远大机械 明年1月") and not is_answer("远大机械合同明年1月到期")
+        ref = at("2026-12-20T10:00")
+        assert _set_contract_end(s, who, "远大", "明年1月", ref).startswith("📅 已记下：「远大机械」的合同 2027年1月31日")
+        assert _set_contract_end(s, who, "远大机械", "2027年3月15日", ref).endswith("到期前 90 天提醒负责人续约。")
+        assert s.exec(select(ContractEnd)).one().end_date == date(2027, 3, 15)     # replaced, one per customer
+        assert _set_contract_end(s, who, "不存在", "明年1月", ref) == "没有找到客户“不存在”。"
+        assert _set_contract_end(s, who, "远大机械", "尽快", ref).startswith("没看懂日期")
