@@ -22,6 +22,7 @@ _PREFER = re.compile(
     rf"一直用|一直在用|一直都用)"
     rf"({NAME})(?=$|[的，,。了家报也给说在才只便卖比不])"
 )
+_BOTH = re.compile(rf"({NAME})和({NAME})(?=都|也)")  # 西门子和瓦里安都会投
 _THAN = re.compile(rf"比({NAME})(?:便宜|低|贵|高|好|快|慢|差)")
 # After 的: what a rival offers (product, price, service...) — a comparison must follow in the clause.
 _RIVAL_CUE = re.compile(
@@ -84,6 +85,9 @@ def _structural(clause: str):
         m = _RIVAL_DOES.match(clause, s)
         if m:
             yield m.group(1), m.start(1)
+    for m in _BOTH.finditer(clause):
+        yield m.group(1), m.start(1)
+        yield m.group(2), m.start(2)
     for pattern in (_PREFER, _THAN):
         for m in pattern.finditer(clause):
             yield m.group(1), m.start(1)
@@ -96,7 +100,7 @@ def _plausible(name: str, note: Note) -> bool:
         return False  # 换成环保材料: a thing, not a supplier
     if note.pack is not None and name in note.pack.products or name in _cue_words():
         return False  # a product of ours, or a verb like 打样
-    return not re.search(r"[的了说要是在把被和跟与给他她我你们每]|价|报", name)
+    return not re.search(r"[的了说要是在把被和跟与给他她我你们每就都也还再又才只选]|价|报", name)
 
 
 def _linked_to_contact(text: str, end: int, contacts: list[Contact]) -> bool:

@@ -114,9 +114,11 @@ def _type_words():
 
 # Where the phrase before a contact starts: after one of these words.
 _LEFT_STOP = re.compile(
-    r".*(?:了|跟|和|与|同|找|见|去|到|在|是|给|说|问|约|拜访|联系|对接|今天|昨天|明天|刚才|客户|还有|以及|及|、|电话)"
+    r".*(?:了|跟|和|与|找|见|去|到|在|是|给|说|问|约|拜访|联系|对接|今天|昨天|明天|刚才|客户|还有|以及|及|、|电话)"
 )
-_LINK_TAIL = re.compile(r"(?:的|那个|这个|那边的?|这边的?|那里的?|这里的?|里的|方面的?|项目上|项目部|项目|工地上|工地|总部)+$")
+_LINK_TAIL = re.compile(
+    r"(?<=..)(?:的|那个|这个|那边的?|这边的?|那里的?|这里的?|里的|方面的?|项目上|项目部|项目|工地上|工地|总部|的门店|的店)+$"
+)
 
 
 def org_before(note: Note, start: int) -> str | None:
@@ -236,7 +238,7 @@ def _all_trade(s: str, trades, longest: int) -> bool:
 
 # Company names hold no quantities, dates or the verbs of a sentence.
 _QUANTITY_IN = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:[台箱件套吨个袋瓶桶盒米斤张把只颗片条包本卷块元]|天|号|月|周)|今天|明天|后天|昨天|下周|这周")
-_VERB_IN = re.compile(r"[说要让觉得是了在把被给跟的送]|我们|他们|她们|响应|售后|开了|开的")
+_VERB_IN = re.compile(r"[说要让觉得是了在把被给跟送]|的(?!$)|我们|他们|她们|响应|售后|开了|开的")
 _NOT_A_NAME = re.compile(
     r"^[个一这那每些各该]|(?<!协|商|工|金)会$|展厅|现场|仓库|办公室|会议室|单子|订单|项目$|"
     r"(?:这块|那块|方面|工程师|经理|主任|老师|师傅|总监|主管|助理)$"
@@ -253,7 +255,7 @@ _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道
 
 _VISIT = re.compile(
     rf"(?:去了|到了|拜访了|走访了|接待了|去|到|在|给)([{CJK}A-Za-z]{{2,10}}?)(?:总部|的[{CJK}]{{1,4}}(?:部|科|处|中心))?"
-    rf"(?:见了|找了|见|找|拜访|跟|和|开了|开的|开|聊|谈|做了|看了|签)"
+    rf"(?:见了|找了|见|找|拜访|跟|和|开了|开的|开|聊|谈|做了|看了|签|送|发)"
 )
 _ROLE_END = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:采购|负责人)$")
 _THERE = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)")

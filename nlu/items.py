@@ -45,7 +45,7 @@ _VERB_END = re.compile(r"(?:掉|出来|起来|下来|过来|过去|完|好)$")
 # Single-word (jieba token) fillers between a product and its quantity.
 _TRAILING = frozenset("""大概 大约 约 差不多 一共 总共 共计 先 再 还 又 要 了 订 订购 下单 买 购买 采购 拿 进 试用 试 送 发
 给 寄 需要 想要 准备 打算 报 加 追加 补 退 换 放 是 各 都 就 也 只 左右 首批 来 用 上 计划 预计 至少 暂定 初步 可能 能
-可以 得 共 总量 数量 一次 一次性 签 定 备 备货 上 进货 交 每月 每个 月 明年 今年 固定 稳定 长期 只能 同意 答应
+可以 得 共 总量 数量 一次 一次性 签 定 备 备货 上 进货 交 每月 每个 明年 今年 固定 稳定 长期 只能 同意 答应 先进
 覆盖 重新 原来 现在 改成 改为 先放 临时 供""".split())
 # Where a product phrase starts: after one of these tokens (the last one wins).
 _NP_STOP = frozenset("""的 说 了 要 把 给 和 跟 是 在 让 订 买 拿 送 发 先 再 还 都 就 也 约 那边 这边 那里 这里 他们 我们

@@ -33,7 +33,7 @@ def find_amounts(note: Note) -> list[Amount]:
     return sorted(found + _listed_prices(note, found), key=lambda a: a.start)
 
 
-_PRICE_LIST = re.compile(r"单价|价格分别|报价分别|价格是|单价是")
+_PRICE_LIST = re.compile(r"单价|价格分别|报价分别|价格是|单价是|每[件个台套吨箱米斤瓶盒条只把张]")
 _PAIR = re.compile(rf"[{CJK}A-Za-z0-9]{{1,10}}?(?:[\d.]+|[零一二两三四五六七八九十百千万]+)(?:块|元)?")
 _LISTED = re.compile(rf"(?<=[{CJK}A-Za-z])(?<![零一二两三四五六七八九十百千万分毛块元角厘])([\d.]+|[零一二两三四五六七八九十百千万]+)(块|元)?(?=$|[，,。；;、 ])")
 
