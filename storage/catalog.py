@@ -121,7 +121,7 @@ def _contact(session: Session, customer: Customer, name: str, title: str, phone:
     if title:
         contact.title = title[:32]
         if contact.role == "unknown":
-            contact.role = guess_role(split_title(title) or title)
+            contact.role = guess_role(title) if guess_role(title) != "unknown" else guess_role(split_title(title))
     session.add(contact)
     session.flush()
     if phone:
