@@ -80,6 +80,14 @@ def bool_field(obj: dict, key: str) -> bool:
     raise BadField(key, "应为 true 或 false")
 
 
+def normal_phone(value: str) -> str:
+    """Digits only, without the +86 of a mainland number, so 138-0000-0001 matches 13800000001."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) == 13 and digits.startswith("86") and digits[2] == "1":
+        digits = digits[2:]
+    return digits if len(digits) >= 5 else value.strip()
+
+
 def time_field(obj: dict, key: str, tz: str, default: datetime | None = None) -> datetime:
     """An ISO time; without an offset it is read in the team's timezone."""
     value = obj.get(key)
@@ -121,7 +129,7 @@ def clean_lead(session: Session, obj, *, team: Team | str | None = None, now: da
     found = find_team_named(session, obj, team)
     values = dict(team_id=found.id,
                   source=text_field(obj, "source", 64), name=text_field(obj, "name", 100),
-                  company=text_field(obj, "company", 200), phone=text_field(obj, "phone", 32),
+                  company=text_field(obj, "company", 200), phone=normal_phone(text_field(obj, "phone", 32)),
                   region=text_field(obj, "region", 64), budget=number_field(obj, "budget"),
                   product=text_field(obj, "product", 200),
                   dwell_seconds=number_field(obj, "dwell_seconds", integer=True) or 0,

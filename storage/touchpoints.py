@@ -1,8 +1,10 @@
 """Customer touchpoints (form, message, call, complaint): matched to a customer, handled by its owner.
 
 Matching, first hit wins: the phone (a lead or an earlier touchpoint with that number and a
-customer), then the company (the team's customer of that name), then the contact (a contact of that
-name in one of the team's customers; several customers with that contact -> not matched). The owner
+customer, else a contact's phone from the customer catalogue), then the company (the team's customer
+of that name), then the contact (a contact of that name in one of the team's customers; several
+customers with that contact -> not matched). Phones are compared as digits (138-0000-0001 =
++86 13800000001). The owner
 is the customer's owner, else the owner of its most recently active open deal. A touchpoint is
 handled when the owner presses 已处理 or logs a note on that customer after it came in.
 """
@@ -15,7 +17,7 @@ from statistics import median
 from sqlmodel import Session, select
 
 from storage.lead_models import TOUCHPOINT_KINDS, Lead, Touchpoint
-from storage.leads import BadField, find_team_named, text_field, time_field
+from storage.leads import BadField, find_team_named, normal_phone, text_field, time_field
 from storage.models import Contact, Customer, Deal, Member, Note, as_utc, utcnow
 from storage.notes import name_key
 
@@ -31,7 +33,7 @@ def clean_touchpoint(session: Session, obj, *, now: datetime | None = None) -> d
     if kind not in TOUCHPOINT_KINDS:
         raise BadField("kind", f"应为 {' | '.join(TOUCHPOINT_KINDS)}")
     values = dict(team_id=team.id, kind=kind, company=text_field(obj, "company", 200),
-                  contact=text_field(obj, "contact", 100), phone=text_field(obj, "phone", 32),
+                  contact=text_field(obj, "contact", 100), phone=normal_phone(text_field(obj, "phone", 32)),
                   text=text_field(obj, "text", 4000), at=time_field(obj, "at", team.timezone, default=now or utcnow()))
     if not (values["company"] or values["contact"] or values["phone"]):
         raise BadField("company", "公司、联系人、电话至少要有一项")
@@ -48,6 +50,9 @@ def match_customer(session: Session, team_id: int, *, phone: str = "", company: 
             customer = session.get(Customer, found) if found else None
             if customer is not None:
                 return customer
+        customer = _by_contact_phone(session, team_id, phone)
+        if customer is not None:
+            return customer
     if company:
         customer = session.exec(select(Customer).where(Customer.team_id == team_id,
                                                        Customer.key == name_key(company))).first()
@@ -63,6 +68,18 @@ def match_customer(session: Session, team_id: int, *, phone: str = "", company: 
         if person is not None:
             return person
     return None
+
+
+def _by_contact_phone(session: Session, team_id: int, phone: str) -> Customer | None:
+    """A contact's phone (the customer catalogue, contact details) in one of the team's customers."""
+    try:
+        from storage.history_models import ContactDetail
+    except ImportError:
+        return None
+    found = session.exec(select(Customer).join(Contact, Contact.customer_id == Customer.id)
+                         .join(ContactDetail, ContactDetail.contact_id == Contact.id)
+                         .where(Customer.team_id == team_id, ContactDetail.phone == phone)).all()
+    return found[0] if len({c.id for c in found}) == 1 else None
 
 
 def owner_of(session: Session, customer: Customer) -> int | None:

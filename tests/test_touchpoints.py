@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import select
 
 from bot.config import load_config
 from reminders.lead_sweep import LeadDesk
@@ -134,3 +135,15 @@ async def test_a_touchpoint_at_night_is_pushed_in_the_morning_and_its_24h_start_
     assert len(about()) == 1
     await desk.sweep(at("2026-03-17T09:00"))
     assert [m[0] for m in about()] == [team["a"], team["boss"]] and "还没有处理" in about()[1][1]
+
+
+def test_phone_formats_and_catalogue_phones_match(db_sessions, team):
+    from storage.catalog import set_phone
+    from storage.models import Contact
+
+    assert add(db_sessions, at("2026-03-10T10:00"), phone="+86 139-0000-0002").owner_id == team["b"]
+    with db_sessions() as s:
+        contact = s.exec(select(Contact).where(Contact.name == "王总")).one()
+        set_phone(session=s, contact=contact, phone="13600000003")
+        s.commit()
+    assert add(db_sessions, at("2026-03-10T10:00"), phone="136 0000 0003").owner_id == team["a"]
