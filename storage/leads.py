@@ -44,7 +44,7 @@ def text_field(obj: dict, key: str, limit: int) -> str:
         value = str(int(value)) if float(value).is_integer() else str(value)
     if not isinstance(value, str):
         raise BadField(key, "应为文本")
-    value = value.strip()
+    value = value.replace("\x00", "").strip()  # PostgreSQL text refuses NUL
     if len(value) > limit:
         raise BadField(key, f"不能超过 {limit} 个字")
     return value
