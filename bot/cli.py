@@ -410,6 +410,11 @@ def cmd_invite(args, config) -> int:
 
     from storage.teams import create_invite
 
+    if args.action == "revoke":  # salesbot invite revoke CODE (bot/ops_cli.py)
+        from bot.ops_cli import cmd_invite_revoke
+        return cmd_invite_revoke(args, config)
+    if args.action or not args.team or not args.role:
+        raise UsageError("用法：salesbot invite --team T --role R …，或 salesbot invite revoke CODE")
     if args.days <= 0 or args.uses <= 0:
         raise UsageError("--days 和 --uses 必须是正数")
     with open_store(config) as session:
@@ -495,14 +500,18 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--team")
     m.set_defaults(func=cmd_member_show)
 
-    s = sub.add_parser("invite", help="create an invite code (printed as the last line)")
-    s.add_argument("--team", required=True)
-    s.add_argument("--role", choices=["rep", "manager", "lead", "admin"], required=True)
+    s = sub.add_parser("invite", help="create an invite code (printed as the last line); invite revoke CODE")
+    s.add_argument("action", nargs="?", help="revoke: the CODE can no longer be used")
+    s.add_argument("code", nargs="?")
+    s.add_argument("--team", help="required to create a code")
+    s.add_argument("--role", choices=["rep", "manager", "lead", "admin"], help="required to create a code")
     s.add_argument("--manager", help="manager of whoever joins with the code")
     s.add_argument("--member", help="bind the code to this existing member")
     s.add_argument("--days", type=int, default=7, help="valid for N days (default 7)")
     s.add_argument("--uses", type=int, default=1, help="how many people may use it (default 1)")
     s.set_defaults(func=cmd_invite)
+    from bot import ops_cli  # member deactivate/set, catalog, backup, restore, privacy (issue 10)
+    ops_cli.register(sub, member_sub)
     s = sub.add_parser("run", help="start the bot: channels and the web chat (default http://127.0.0.1:8321)")
     s.add_argument("--host", help="override [web] host")
     s.add_argument("--port", type=int, help="override [web] port")
