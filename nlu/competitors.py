@@ -15,7 +15,7 @@ _SUBJECT = re.compile(r"说|觉得|反馈|讲|提到|听说|表示|称|但是|�
 # A rival's product or offer compared with ours.
 _RIVAL_OF = re.compile(rf"({NAME})的(?!我们)")
 _RIVAL_DOES = re.compile(
-    rf"({NAME})(?:给的|给他们|给了|也在报|也报了|在他们那|在这个|只要|才要|才卖|报价|那边缺货|缺货|更便宜|便宜)"
+    rf"({NAME})(?:给的|给他们|给了|也在报|也报了|在他们那|在这个|只要|才要|才卖|那边缺货|缺货|更便宜|便宜|都会投|也会投|也投)"
 )
 _PREFER = re.compile(
     rf"(?:更?倾向于?|更愿意报|更愿意用|更想报|换成|改用|用的是|选了|竞品|签给了|先给|还是认|就认|只认|用惯了|找了|"

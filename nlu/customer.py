@@ -117,7 +117,8 @@ _LEFT_STOP = re.compile(
     r".*(?:了|跟|和|与|找|见|去|到|在|是|给|说|问|约|拜访|联系|对接|今天|昨天|明天|刚才|客户|还有|以及|及|、|电话)"
 )
 _LINK_TAIL = re.compile(
-    r"(?<=..)(?:的|那个|这个|那边的?|这边的?|那里的?|这里的?|里的|方面的?|项目上|项目部|项目|工地上|工地|总部|的门店|的店)+$"
+    r"(?<=..)(?:的|那个|这个|那边的?|这边的?|那里的?|这里的?|里的|方面的?|项目上|项目部|项目|工地上|工地|总部|的门店|的店|"
+    r"展位|展台|摊位)+$"
 )
 
 
@@ -179,8 +180,8 @@ def is_org(phrase: str | None) -> bool:
     if not phrase or not 2 <= len(phrase) <= 14:
         return False
     suffixes, places, hard_places, _, not_orgs = _org_words()
-    if phrase in not_orgs or phrase in places:
-        return False
+    if phrase in not_orgs or phrase in places or phrase in _suffix_set():
+        return False  # 电力 alone is no name
     quantity = _QUANTITY_IN.search(phrase)
     if quantity and not re.match(r"[一二三四五六七八九][只个匹头条朵]..", phrase):  # 三只松鼠, 六个核桃 are names
         return False
@@ -254,7 +255,8 @@ _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道
 
 
 _VISIT = re.compile(
-    rf"(?:去了|到了|拜访了|走访了|接待了|去|到|在|给)([{CJK}A-Za-z]{{2,10}}?)(?:总部|的[{CJK}]{{1,4}}(?:部|科|处|中心))?"
+    rf"(?:去了|到了|拜访了|走访了|接待了|去|到|在|给)([{CJK}A-Za-z]{{2,10}}?)"
+    rf"(?:总部|的[{CJK}]{{1,4}}?(?:部|科|处|中心|仓|分公司|工厂|基地|门店|厂区|园区|项目部))?"
     rf"(?:见了|找了|见|找|拜访|跟|和|开了|开的|开|聊|谈|做了|看了|签|送|发)"
 )
 _ROLE_END = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:采购|负责人)$")
@@ -267,6 +269,8 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
     pattern: tied to a contact, a visit, or an organisation opening a clause)."""
     # 线束总成: a "surname" inside a word is no person
     named_orgs: list[str] = []
+    suffixes = _org_words()[0]
+    contacts[:] = [c for c in contacts if not note.text.startswith(suffixes, c.end)]  # 徐工机械 is no 徐工
     contacts[:] = _orgs_named_like_people(note.text, [c for c in contacts if not note.splits_word(c.start)], named_orgs)
     name = contacts[0].name if contacts else None
     company = None

@@ -37,6 +37,7 @@ _TRAIL_RE = re.compile(
 # Verbs after which the product may follow the quantity (先拿两吨生物有机肥, 签了一千吨磷酸锰铁锂).
 _ORDER_VERB = re.compile(r"(?:拿|寄|要|订|签了?|买|放|进|试|试用|试销|用|送|给|上|备|采购|订购|报的|报了|做|先放|先上)(?:了)?$")
 # 两台SY215下周二交车: an order line that goes on with its date or delivery verb.
+_PERIODIC = re.compile(r"(?:每天|每月|每周|每年|一个月|一年|每个月)(?:大概|大约|约|差不多)?$")
 _DATE_AHEAD = re.compile(r"下下?周|这周|本周|明天|后天|大后天|今天|月底|月初|\d+月|\d+号|[一二三四五六七八九十]+月|周[一二三四五六日末]")
 _THEN_DELIVERED = re.compile(r"下周|这周|本周|明天|后天|月底|\d+月|\d+号|[一二三四五六七八九十]+月|交|发|送|到")
 # The ordering verb may also follow: 省计量院的两台液相色谱仪签了.
@@ -45,21 +46,21 @@ _VERB_END = re.compile(r"(?:掉|出来|起来|下来|过来|过去|完|好)$")
 # Single-word (jieba token) fillers between a product and its quantity.
 _TRAILING = frozenset("""大概 大约 约 差不多 一共 总共 共计 先 再 还 又 要 了 订 订购 下单 买 购买 采购 拿 进 试用 试 送 发
 给 寄 需要 想要 准备 打算 报 加 追加 补 退 换 放 是 各 都 就 也 只 左右 首批 来 用 上 计划 预计 至少 暂定 初步 可能 能
-可以 得 共 总量 数量 一次 一次性 签 定 备 备货 上 进货 交 每月 每个 明年 今年 固定 稳定 长期 只能 同意 答应 先进
+可以 得 共 总量 数量 一次 一次性 签 定 备 备货 上 进货 交 每月 每个 明年 今年 固定 稳定 长期 只能 同意 答应 先进 还是
 覆盖 重新 原来 现在 改成 改为 先放 临时 供""".split())
 # Where a product phrase starts: after one of these tokens (the last one wins).
 _NP_STOP = frozenset("""的 说 了 要 把 给 和 跟 是 在 让 订 买 拿 送 发 先 再 还 都 就 也 约 那边 这边 那里 这里 他们 我们
 她们 咱们 订购 购买 采购 下单 进 需要 想要 准备 打算 报 报了 追加 有 用 试用 要求 还有 以及 及 或者 或 另外 加上 寄
-签 签了 定了 订了 只要 能 交 到 做 过去 试 试试 里 上 只能 同意 答应 覆盖 重新 原来 现在 改成 改为 放 先放 临时 稳定
+签 签了 定了 订了 只要 能 交 到 做 过去 试 试试 里 上 还是 只能 同意 答应 覆盖 重新 原来 现在 改成 改为 放 先放 临时 稳定
 固定 每月 每个 供 砍掉 测出来 出来""".split())
 _JOINERS = set("-.%/+×*·μ~#ΦφΩ°")
 _AFTER_DE = re.compile(
     rf"的((?:(?![的了说要是在，,。])[{CJK}A-Za-z0-9\-.]){{2,10}}?)(?=一直|是|在|比|他们|我们|报价|价格|便宜|卖|供|用|质量|交期|售后|有|要|说|也|都|还|"
-    rf"不|没|太|很|老|容易|，|,|。|$)"
+    rf"不|没|太|很|老|容易|测|效果|口感|更好|，|,|。|$)"
 )
-_OF_ATTRIBUTE = re.compile(rf"([{CJK}A-Za-z0-9\-]{{2,10}}?)的(?:质量|价格|报价|单价|交期|售后|服务|货|效果|参数|规格)")
+_OF_ATTRIBUTE = re.compile(rf"((?:(?![的了说要是在，,。他我])[{CJK}A-Za-z0-9\-]){{2,10}}?)的(?:质量|价格|报价|单价|交期|售后|服务|货|效果|参数|规格)")
 _ATTRIBUTES = frozenset("质量 价格 报价 单价 交期 售后 服务 效果 参数 规格 型号 品牌 牌子 产品 东西 货 样品 主供 二供 供应商 口感 "
-                        "独家 合同 订单 项目 方案".split())
+                        "独家 合同 订单 项目 方案 稳定性 性能 识别率 效果 外观 包装 做工".split())
 _PER_UNIT_NEXT = re.compile(r"[\d零一二两三四五六七八九十百千万]+(?![\d零一二两三四五六七八九十百千万]|个?(?:月|天|年|周|星期|小时|礼拜))|[比才就只要价卖报是]")
 _PRODUCT_TAIL = re.compile(r"(?:样品|小样|样|的货|年度框架|年度合同|框架|合同|订单|单子|这块|这边|那边|的量|用量|需求)$")
 _REVISED_FROM = re.compile(
@@ -127,7 +128,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
             continue
         product = _product_before(note, q.start, blocked) or _product_after(note, q.start, end)
         if product is None:
-            if re.match(r"的(?!订单|合同|单子|货)", text[end:end + 3]):
+            if re.match(r"的(?!订单|合同|单子|货|试单|单)", text[end:end + 3]):
                 continue  # 五公斤的不考虑: a spec, not an order
             if _rejected_phrase_before(note, q.start, blocked):
                 continue  # 让我们砍掉两个工位: a verb owns the number, not an order
@@ -216,7 +217,8 @@ def _is_modifier(note: Note, q) -> bool:
     text = note.text
     clause_start, clause_end = note.clause_at(q.start)
     after = text[q.end:clause_end]
-    if q.end in note.breaks or not re.match(rf"[{CJK}A-Za-z]", after[:1]) or _has_stop(note, q.end, q.end + 2):
+    if q.end in note.breaks or not re.match(rf"[{CJK}A-Za-z]", after[:1]) or _has_stop(note, q.end, q.end + 2) \
+            or _DATE_AHEAD.match(text, q.end):
         return False
     if _product_after(note, q.start, q.end) is not None:
         return False  # 先拿两吨生物有机肥, 两台摇臂钻床, 两台液相色谱仪签了: the number counts the order
@@ -289,7 +291,9 @@ def _product_after(note: Note, start: int, end: int) -> str | None:
         taken.append(word)
         pos += len(word)
     whole_clause = start == clause_start and (pos == clause_end or bool(_THEN_DELIVERED.match(note.text, pos)))
-    if not (_ORDER_VERB.search(note.text, clause_start, start) or _ORDER_AFTER.match(note.text, pos) or whole_clause):
+    periodic = bool(_PERIODIC.search(note.text, clause_start, start))  # 每天五百单快递
+    if not (_ORDER_VERB.search(note.text, clause_start, start) or _ORDER_AFTER.match(note.text, pos) or whole_clause
+            or periodic):
         return None
     phrase = "".join(taken)
     if re.match(r"[\d一二两三四五六七八九十百千万半]", phrase):
@@ -333,7 +337,7 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
     for m in _AFTER_DE.finditer(text):
         end = min([b for b in note.breaks if m.start(1) < b < m.end(1)] + [m.end(1)])  # 面料 色牢度
         phrase = _clean_product(note.text[m.start(1):end])
-        if phrase and not any(p in phrase for p in people) and not phrase.startswith(tuple(_ATTRIBUTES)):
+        if phrase and not any(p in m.group(1) for p in people) and not phrase.startswith(tuple(_ATTRIBUTES)):
             candidates.append((m.start(1), phrase))
     for m in _OF_ATTRIBUTE.finditer(text):
         phrase = _clean_product(re.sub(r"^.*(?:说|了|是|跟|和)", "", m.group(1)))

@@ -30,7 +30,23 @@ def find_amounts(note: Note) -> list[Amount]:
     """Every money amount of the note (the number reader drops differences: 便宜两块五), plus the
     prices of a list after 单价 (单价安全帽二十八，背心十二块)."""
     found = [Amount(m.start, m.end, m.amount, m.per) for m in find_money(note.text)]
-    return sorted(found + _listed_prices(note, found), key=lambda a: a.start)
+    found += _listed_prices(note, found)
+    found += _judged_prices(note, found)
+    return sorted(found, key=lambda a: a.start)
+
+
+_JUDGED = re.compile(r"([零一二两三四五六七八九十百千\d.]+万[零一二两三四五六七八九]?)(?=太贵|贵|偏高|太高|便宜|不贵)")
+
+
+def _judged_prices(note: Note, found: list[Amount]) -> list[Amount]:
+    """我们一万六太贵: an amount the customer judges is a price even with no price word before it."""
+    out = []
+    for m in _JUDGED.finditer(note.text):
+        if not any(a.start <= m.start() < a.end for a in found):
+            value = to_number(m.group(1))
+            if value:
+                out.append(Amount(m.start(), m.end(1), value))
+    return out
 
 
 _PRICE_LIST = re.compile(r"单价|价格分别|报价分别|价格是|单价是|每[件个台套吨箱米斤瓶盒条只把张]")
