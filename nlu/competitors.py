@@ -96,7 +96,8 @@ def _structural(clause: str):
 def _plausible(name: str, note: Note) -> bool:
     if name in _not_orgs() or _PRONOUN_START.match(name) or _NOT_RIVAL.match(name) or not is_org(name):
         return False
-    if re.search(r"(?:材料|产品|设备|系统|方案|包装|配方|型号|规格|版本|工艺)$", name):
+    if re.search(r"(?:材料|产品|设备|系统|方案|包装|配方|型号|规格|版本|工艺|价格|精度|质量|质保书|质保|交期|服务|售后|效果)$",
+                 name):
         return False  # 换成环保材料: a thing, not a supplier
     if note.pack is not None and name in note.pack.products or name in _cue_words():
         return False  # a product of ours, or a verb like 打样

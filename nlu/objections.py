@@ -118,7 +118,7 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors) -> 
     if category == "budget" and phrase.startswith("钱要等") and re.search(r"付|结|款", clause):
         return True  # 学校的钱要等财政拨款下来才能付: a payment delay
     if category == "price":
-        if re.search(r"高|贵", phrase) and any(c in clause[:start] for c in competitors):
+        if re.search(r"高|贵|涨", phrase) and any(c in clause[:start] for c in competitors):
             return True  # 茅台的价格太高: the rival is dear, not us
         if "便宜" in phrase and re.search(r"我们[^得要需必才除]{0,8}比", clause[:start + 2]):
             return True  # 我们的变速箱油比嘉实多便宜: we are the cheaper one
