@@ -101,6 +101,14 @@ def _atomic_write(target: Path, sources: Iterable[Path]) -> None:
 def ensure_bundled_model(cache_dir: str | os.PathLike | None = None) -> Path:
     """The joined bundled model directory; joins and verifies it the first time (or if corrupt)."""
     target = Path(cache_dir) if cache_dir else default_cache_dir()
+    try:
+        return _ensure_joined(target)
+    except OSError as exc:
+        raise ModelError(f"cannot prepare the speech model in {target} ({exc}); set [asr] cache_dir "
+                         "to a writable directory") from exc
+
+
+def _ensure_joined(target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     model = target / "model.bin"
     if not _model_ok(model):
@@ -202,8 +210,9 @@ class Transcriber:
         started = time.perf_counter()
         path = resolve_model_dir(self.model_name, self.cache_dir)
         try:
-            model = WhisperModel(str(path), device="cpu", compute_type="int8",
-                                 cpu_threads=self.threads, local_files_only=True)
+            # num_workers: the pool's threads may call transcribe() at the same time.
+            model = WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=self.threads,
+                                 num_workers=self.workers, local_files_only=True)
         except Exception as exc:
             raise ModelError(f"cannot load the speech model from {path}: {exc}") from exc
         self.load_seconds = time.perf_counter() - started

@@ -212,6 +212,13 @@ def test_a_configured_model_path_that_is_not_a_model_is_a_clear_error(tmp_path):
         resolve_model_dir(str(tmp_path))
 
 
+def test_an_unwritable_cache_dir_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(ModelError, match="cache_dir"):
+        asr.ensure_bundled_model(blocker / "whisper-base")
+
+
 def test_industry_products_become_hotwords():
     terms = asr.industry_terms("机械设备")
     assert "挖掘机" in terms and "装载机" in terms
