@@ -9,6 +9,7 @@ import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot import ops_runtime
 from bot.conversation import Conversation
 from bot.messages import Outbound
 from bot.web import build_web_app, is_loopback, make_server
@@ -88,8 +89,10 @@ class App:
         return sent
 
     async def health(self) -> dict:
+        from bot.ops_runtime import status  # database and scheduler
+
         return {"ok": True, "busy": self.conversation.busy, "handled": self.conversation.handled,
-                "channels": sorted(self.channels)}
+                "channels": sorted(self.channels), **await status(self)}
 
 
 def ensure_demo_team(session, timezone: str, industry: str) -> None:
@@ -220,6 +223,7 @@ async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio
             await app.scheduler.start()
         if app.leads is not None:
             await app.leads.start()
+        ops_runtime.start(app)  # voice retention sweep
         log.info("salesbot: web chat on http://%s:%d/ ; channels: %s", host, port, ", ".join(app.channels))
         if started is not None:
             started.set()
@@ -230,6 +234,7 @@ async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio
             await app.scheduler.stop()
         if app.leads is not None:
             await app.leads.stop()
+        await ops_runtime.stop(app)
         for channel in reversed(started_channels):
             try:
                 await channel.stop()

@@ -557,6 +557,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         overrides = {"database": {"url": args.db}} if args.db else None
         config = load_config(args.config, overrides=overrides)
+        from bot.ops_runtime import configure_logging  # [log] format = "json"
+        configure_logging(config, verbose=args.verbose)
         return args.func(args, config) or 0
     except UsageError as exc:
         print(f"salesbot {args.command}: {exc}", file=sys.stderr)
