@@ -30,7 +30,7 @@ _NOT_A_DAY_AFTER = re.compile(r"[级寸米吨万元块倍毫厘公斤克升伏�
 # A festival naming a season, not a day (春节团购, 中秋礼盒).
 _SEASON_AFTER = re.compile(r"团购|期间|礼盒|档|旺季|假期|放假|促销|活动|福利|送礼|礼品|用酒|市场|备货季|大促")
 _VISIT = re.compile(r"去了?|到了?|在|见了?|拜访|走访|接待|开了|开的|聊了?|看了|跑了|交流|演示|调研|参观|考察")
-_REPORTED = re.compile(r"了|已经|已|过(?!去|来)|刚")
+_REPORTED = re.compile(r"了|已经|已|过(?!去|来)|刚|完(?!成)")
 
 
 @cache
@@ -128,7 +128,7 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
     i = note.clause_index(start)
     if status == "reported" and day.date == note.ref.date():
         visit = _VISIT.search(text, end, ce)
-        if kind not in ("delivery", "payment", "trial") or visit and cue in after and cue[0] + end > visit.start():
+        if kind not in ("delivery", "payment", "trial") or visit and cue in after and cue[0] + end >= visit.start():
             return "meeting"  # 今天去立讯精密做了视觉方案演示, 今天先把资料留下了
     deliverables = _deliverables()
     items_here = any(cs <= a < ce for a, _ in item_spans)

@@ -32,12 +32,12 @@ _TRAIL_RE = re.compile(
     r"(?:每个?月|每年|每周|每天|每季度|一个月|一年|一季度|一周|今年|明年|年底前?|月底前?|年内|下个月|这个月|本月|"
     r"下周|这周|本周|上半年|下半年|大概|大约|差不多|一共|总共|至少|左右|先要|先拿|先送|先给|先寄|先订|先试销|试销|"
     r"先试用|试用|订了|要了|签了|买了|进了|采购|订购|下单|追加|准备|打算|计划|预计|还要|需要|想要|只要|能交|要交|"
-    r"固定|稳定|稳定供|每月稳定供|长期|只能|先买|覆盖|重新|原来|现在|改成|改为|(?<=[\u4e00-\u9fff])要)$"
+    r"固定|稳定|稳定供|每月稳定供|长期|只能|先买|覆盖|重新|原来|现在|改成|改为|开始|起|(?<=[\u4e00-\u9fff])要)$"
 )
 # Verbs after which the product may follow the quantity (先拿两吨生物有机肥, 签了一千吨磷酸锰铁锂).
 _ORDER_VERB = re.compile(r"(?:拿|寄|要|订|签了?|买|放|进|试|试用|试销|用|送|给|上|备|采购|订购|报的|报了|做|先放|先上)(?:了)?$")
 # 两台SY215下周二交车: an order line that goes on with its date or delivery verb.
-_PERIODIC = re.compile(r"(?:每天|每月|每周|每年|一个月|一年|每个月)(?:大概|大约|约|差不多)?$")
+_PERIODIC = re.compile(r"(?:每天|每月|每周|每年|一个月|一年|每个月)(?:大概|大约|约|差不多|要)?$")
 _DATE_AHEAD = re.compile(r"下下?周|这周|本周|明天|后天|大后天|今天|月底|月初|\d+月|\d+号|[一二三四五六七八九十]+月|周[一二三四五六日末]")
 _THEN_DELIVERED = re.compile(r"下周|这周|本周|明天|后天|月底|\d+月|\d+号|[一二三四五六七八九十]+月|交|发|送|到")
 # The ordering verb may also follow: 省计量院的两台液相色谱仪签了.
@@ -60,8 +60,8 @@ _AFTER_DE = re.compile(
 )
 _OF_ATTRIBUTE = re.compile(rf"((?:(?![的了说要是在，,。他我])[{CJK}A-Za-z0-9\-]){{2,10}}?)的(?:质量|价格|报价|单价|交期|售后|服务|货|效果|参数|规格)")
 _ATTRIBUTES = frozenset("质量 价格 报价 单价 交期 售后 服务 效果 参数 规格 型号 品牌 牌子 产品 东西 货 样品 主供 二供 供应商 口感 "
-                        "独家 合同 订单 项目 方案 稳定性 性能 识别率 效果 外观 包装 做工".split())
-_PER_UNIT_NEXT = re.compile(r"[\d零一二两三四五六七八九十百千万]+(?![\d零一二两三四五六七八九十百千万]|个?(?:月|天|年|周|星期|小时|礼拜))|[比才就只要价卖报是]")
+                        "独家 合同 订单 项目 方案 稳定性 性能 识别率 效果 外观 包装 做工 破损率 合格率 良率 时效".split())
+_PER_UNIT_NEXT = re.compile(r"[\d零一二两三四五六七八九十百千万]+(?![\d零一二两三四五六七八九十百千万]|个?(?:月|天|年|周|星期|小时|礼拜))|[比才就只要价卖报是]|便宜|贵|低|高")
 _PRODUCT_TAIL = re.compile(r"(?:样品|小样|样|的货|年度框架|年度合同|框架|合同|订单|单子|这块|这边|那边|的量|用量|需求)$")
 _REVISED_FROM = re.compile(
     r"从?[\d零一二两三四五六七八九十百千万.]+[^\d，,。]{0,3}?(?:降到|减到|改成|改为|加到|增加到|调到|调整到|变成|涨到|提到|追加到)$"
@@ -134,7 +134,8 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
                 continue  # 让我们砍掉两个工位: a verb owns the number, not an order
             product = _product_earlier(note, q.start, people)
             clause_start, _ = note.clause_at(q.start)
-            if product is None and not _ORDER_VERB.search(text[clause_start:q.start]):
+            if product is None and not (_ORDER_VERB.search(text[clause_start:q.start])
+                                        or _PERIODIC.search(text, clause_start, q.start)):
                 continue  # a stray number; an order with no product named keeps product null
         lines.append(Line(q.start, end, product, q.value, unit))
     return _dedupe(lines)
@@ -264,8 +265,8 @@ def _product_before(note: Note, start: int, blocked) -> str | None:
         joiner = word in _JOINERS
         if word in _NP_STOP or not (joiner or re.search(rf"[{CJK}A-Za-z0-9]", word)):
             break
-        if pos in note.breaks and len("".join(taken)) >= 2:
-            break  # a spoken pause: 疫苗 冷链配送
+        if pos in note.breaks and len("".join(taken)) >= 3:
+            break  # a spoken pause after a full noun: 疫苗 冷链配送 (but 年货 礼盒 is one product)
         taken.insert(0, word)
         pos -= len(word)
     while taken and taken[0] in "-./+×*~#":
@@ -363,7 +364,7 @@ def _bare_noun_clause(note: Note, phrase: str) -> bool:
 
 
 def _bare_noun(clause: str) -> bool:
-    if re.search(r"[说要了是在有的总工每]|经理|老板|主任", clause):
+    if re.search(r"[说要了是在有的总工每不没]|经理|老板|主任|合作|继续|考虑|觉得|希望|可以|需要|准备", clause):
         return False
     return not re.search(rf"[\d一二两三四五六七八九十百千万]+[{CJK}]", clause)
 

@@ -32,10 +32,29 @@ def find_amounts(note: Note) -> list[Amount]:
     found = [Amount(m.start, m.end, m.amount, m.per) for m in find_money(note.text)]
     found += _listed_prices(note, found)
     found += _judged_prices(note, found)
+    found += _said_prices(note, found)
     return sorted(found, key=lambda a: a.start)
 
 
 _JUDGED = re.compile(r"([零一二两三四五六七八九十百千\d.]+万[零一二两三四五六七八九]?)(?=太贵|贵|偏高|太高|便宜|不贵)")
+
+
+_SAID = re.compile(
+    r"(?:我们(?:的)?(?:报价|价格|报|卖)?|(?:费|保证金|押金|定金)[^，,。\d]{0,4}?(?:要收|收|要|是|交))"
+    r"([零一二两三四五六七八九十百千万\d.]+(?:块[零一二两三四五六七八九]?|元)?)(?=$|[，,。；;]|然后)"
+)
+
+
+def _said_prices(note: Note, found: list[Amount]) -> list[Amount]:
+    """我们两百二, 进场费他们要收八千: a bare number said as our price or a fee."""
+    out = []
+    for m in _SAID.finditer(note.text):
+        if any(a.start <= m.start(1) < a.end for a in found) or not re.search(r"[十百千万]|块|元", m.group(1)):
+            continue
+        value = to_number(m.group(1).replace("块", "点") if "块" in m.group(1)[:-1] else m.group(1).rstrip("块元"))
+        if value:
+            out.append(Amount(m.start(1), m.end(1), value))
+    return out
 
 
 def _judged_prices(note: Note, found: list[Amount]) -> list[Amount]:
