@@ -104,9 +104,9 @@ def _units_of(pack) -> tuple[str, ...]:
     return tuple(sorted(units, key=len, reverse=True))
 
 
-def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spans=()) -> list[dict]:
+def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spans=(), rivals=()) -> list[dict]:
     text = note.text
-    people = {c.name for c in contacts}
+    people = {c.name for c in contacts} | set(rivals)  # neither a person nor a rival is a product
     quantities = [q for q in find_quantities(text, units=_units(note))
                   if not any(a <= q.start < b or a < q.end <= b for a, b in money_spans)]
     early = sorted([(c.start, c.end) for c in contacts] + list(day_spans) + list(money_spans))

@@ -83,7 +83,7 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
     days = day_mentions(note, names)
     day_spans = [(d.start_index, d.end_index) for d in days]
     company_spans = _spans(note.text, [(customer or {}).get("company")])  # 给星巴克送两百箱: not a product
-    items = find_items(note, [(a.start, a.end) for a in amounts], contacts, day_spans + company_spans)
+    items = find_items(note, [(a.start, a.end) for a in amounts], contacts, day_spans + company_spans, competitors)
     item_spans = [(i["_start"], i["_end"]) for i in items]
     for item in items:
         del item["_start"], item["_end"]
