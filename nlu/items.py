@@ -342,7 +342,7 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
             candidates.append((m.start(1), phrase))
     for m in _OF_ATTRIBUTE.finditer(text):
         phrase = _clean_product(re.sub(r"^.*(?:说|了|是|跟|和)", "", m.group(1)))
-        if phrase:
+        if phrase and phrase not in people:
             candidates.append((m.start(1), phrase))
     for a, b in note.clauses:
         clause = text[a:b]

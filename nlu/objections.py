@@ -55,7 +55,34 @@ def _compiled(pack: Pack | None):
     for word, categories in plain_words.items():
         literals.add_word(word, (len(word), *dict.fromkeys(categories)))
     literals.make_automaton()
-    return literals, [(re.compile("|".join(f"(?:{p})" for p in ps)), c) for c, ps in by_category.items()]
+    # Each regex phrase is tried only when a literal it requires occurs in the clause.
+    anchors = ahocorasick.Automaton()
+    always: list[tuple[re.Pattern, str]] = []
+    keyed: dict[str, list[tuple[re.Pattern, str]]] = {}
+    for c, ps in by_category.items():
+        for p in ps:
+            anchor = _anchor(p)
+            (keyed.setdefault(anchor, []) if anchor else always).append((re.compile(p), c))
+    for anchor, pats in keyed.items():
+        anchors.add_word(anchor, tuple(pats))
+    if keyed:
+        anchors.make_automaton()
+    return literals, (anchors if keyed else None), tuple(always)
+
+
+def _anchor(pattern: str) -> str | None:
+    """The longest literal a regex phrase cannot match without (None when there is none)."""
+    s, prev = pattern, None
+    while s != prev:  # groups and classes may match anything
+        prev, s = s, re.sub(r"\([^()]*\)[?*+]?(?:\{[^}]*\})?", "\0", s)
+    s = re.sub(r"\[[^\]]*\][?*+]?(?:\{[^}]*\})?", "\0", s)
+    if "|" in s:
+        return None
+    s = re.sub(r"\\.", "\0", s)
+    s = re.sub(r".(?:[?*]|\{0,?\d*\})\??", "\0", s)  # optional characters
+    s = re.sub(r"\{\d*,?\d*\}|[.^$+?*{}]", "\0", s)
+    pieces = [x for x in s.split("\0") if x]
+    return max(pieces, key=len) if pieces else None
 
 
 @cache
@@ -145,7 +172,11 @@ def _matches(clause: str, pack: Pack | None, competitors=()):
     """Phrase matches; a span once taken is only reused by another category for the very same span
     (不会换: competitor and decision_delay). Readings that do not apply here are dropped first, so
     they cannot hide a shorter phrase (等农户贷款放下来再结: payment, not a delayed decision)."""
-    literals, patterns = _compiled(pack)
+    literals, anchors, always = _compiled(pack)
+    patterns = set(always)
+    if anchors is not None:
+        for _, pats in anchors.iter(clause):
+            patterns.update(pats)
     found = [(m.start(), m.end(), category) for pattern, category in patterns
              for m in pattern.finditer(clause) if m.end() > m.start()]
     for end, (length, *categories) in literals.iter(clause):
