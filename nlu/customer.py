@@ -248,7 +248,7 @@ _DATE_START = re.compile(r"周[一二三四五六日末]|星期|礼拜|[\d一二
 _DEPARTMENT_END = re.compile(
     r"(?:内|外|骨|眼|儿|妇|产|药剂|检验|放射|设备|财务|总务|医务|信息|保卫|后勤|人事|教务|基建|采购|行政|技术|质量|"
     r"生产|工程|销售|市场|研发|心内|心外|神经|急诊|麻醉|病理|超声|护理|环保|安环|物资|仪表|质检|仓储|能源|动力|安全|"
-    r"运营|综合|办公|党群|计划|经营|供应|网络|总务|保障)(?:科|处|部|室|班)$"
+    r"运营|综合|办公|党群|计划|经营|供应|网络|总务|保障|教导|政教|德育|品控|品质)(?:科|处|部|室|班)$"
 )
 _RIVAL_TALK = re.compile(r"比我们|便宜|报价低|价格低|主供|一直在用|用惯|倾向")
 _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道|工业园|园区|开发区)$")
@@ -261,7 +261,7 @@ _VISIT = re.compile(
 )
 _ROLE_END = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:采购|负责人)$")
 _THERE = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)")
-_ROLE = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)的[{CJK}]{{0,4}}?(?:采购|负责人|老板|领导|对接人)")
+_ROLE = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)的[{CJK}A-Za-z]{{0,4}}?(?:采购|负责人|老板|领导|对接人)")
 
 
 def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, bool]:
@@ -350,7 +350,13 @@ def _clause_head(note: Note, start: int, end: int) -> str:
 
 
 def _org_of_role(note: Note, contacts: list[Contact]) -> str | None:
+    for m in _QUOTED_TO.finditer(note.text):  # 巴斯夫给华峰的报价: the customer got the rival's offer
+        if is_org(m.group(1)):
+            return m.group(1)
     return _org_before_word(note, contacts, (_ROLE,))
+
+
+_QUOTED_TO = re.compile(rf"给([{CJK}A-Za-z]{{2,8}}?)的(?:报价|价格|方案)")
 
 
 def _org_there(note: Note, contacts: list[Contact]) -> str | None:

@@ -120,6 +120,8 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
     start, end = day.start_index, day.end_index
     cs, ce = note.clause_at(start)
     after, before = _cues_in(text[end:ce]), _cues_in(text[cs:start])
+    if before and before[-1][3] == "到" and before[-1][1] == start - cs:
+        before = before[:-1]  # 合同到年底: "until", not an arrival
     cue = after[0] if after else before[-1] if before else None
     if cue is not None and cue[3] in _MOTION and len(after) > 1 and after[1][2] != "meeting" \
             and not (_deliverables() and _deliverables().fullmatch(after[1][3])):
@@ -145,7 +147,7 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
         prev = [c for c in _cues_in(text[ps:pe]) if c[2] in ("trial", "payment", "deadline")]
         kind = prev[-1][2] if prev else None
     if kind is None:  # no cue: an order nearby makes it its delivery date (沈经理…五百个，月底前要)
-        near = note.clauses[i - 1][0] if i > 0 else cs
+        near = note.clauses[max(0, i - 2)][0]
         kind = "delivery" if any(near <= a < ce for a, _ in item_spans) else "other"
     if kind == "delivery" and not _BULK.search(text, cs, ce) and (
             i > 0 and _TRIAL_ORDER.search(text, note.clauses[i - 1][0], cs) or _TRIAL_ORDER.search(text, cs, start)):

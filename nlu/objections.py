@@ -117,7 +117,10 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
         if our_turn:
             continue
         rival_subject = any(clause.startswith(c) for c in competitors)
+        asks_us = bool(re.match(r"(?:让|要|叫)我们", clause))  # 让我们考虑一下能不能跟: our decision, not theirs
         for pos, category, phrase in _matches(clause, note.pack, competitors):
+            if asks_us and category == "decision_delay":
+                continue
             if category in _SUPPLIER_SIDE and (rival_subject or any(clause[:pos].endswith((c, c + "的")) for c in competitors)) \
                     and not re.search(r"比我们|我们的?", clause[:pos + len(phrase)]):
                 continue  # TDK那边缺货, 除非得力断货: said of a rival
