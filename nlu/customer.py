@@ -149,16 +149,19 @@ def _department_start(text: str, lo: int, hi: int) -> int | None:
 
 def _org_before_rest(note: Note, lo: int, hi: int) -> str | None:
     """The organisation phrase ending at hi: after the last stop word or spoken pause."""
+    # Where the name may start: the clause, after a stop word (见了万盛化工), after a pause (到货 钣喷中心);
+    # the longest start that gives an organisation wins (协和医院 over 医院, 盒马 鲜生 over 鲜生).
+    starts = {lo} | {b for b in note.breaks if lo < b < hi}
     m = _LEFT_STOP.match(note.text, lo, hi)
     if m:
-        lo = m.end()
-    for cut in sorted((b for b in note.breaks if lo < b < hi), reverse=True):
-        piece = _LINK_TAIL.sub("", note.text[cut:hi])
-        if hi - cut >= 2 and is_org(piece):
-            lo = cut  # 到货 钣喷中心 欧阳经理: the organisation starts after the pause (长安 4S店: not here)
-            break
-    phrase = _strip_department(_LINK_TAIL.sub("", note.text[lo:hi]))
-    return phrase if is_org(phrase) else None
+        starts.add(m.end())
+    for start in sorted(starts):
+        if hi - start > 14:
+            continue
+        phrase = _strip_department(_LINK_TAIL.sub("", note.text[start:hi]))
+        if is_org(phrase):
+            return phrase
+    return None
 
 
 def _strip_department(phrase: str) -> str:
@@ -238,8 +241,8 @@ def _all_trade(s: str, trades, longest: int) -> bool:
 
 
 # Company names hold no quantities, dates or the verbs of a sentence.
-_QUANTITY_IN = re.compile(r"[\d一二两三四五六七八九十百千万]+(?:[台箱件套吨个袋瓶桶盒米斤张把只颗片条包本卷块元]|天|号|月|周)|今天|明天|后天|昨天|下周|这周")
-_VERB_IN = re.compile(r"[说要让觉得是了在把被给跟送]|的(?!$)|我们|他们|她们|响应|售后|开了|开的")
+_QUANTITY_IN = re.compile(r"(?:春节|国庆|元旦|五一|中秋|端午|清明|号|月底|月初)(?:前|后)|[\d一二两三四五六七八九十百千万]+(?:[台箱件套吨个袋瓶桶盒米斤张把只颗片条包本卷块元]|天|号|月|周)|今天|明天|后天|昨天|下周|这周")
+_VERB_IN = re.compile(r"[说要让觉得是了在把被给跟送到]|的(?!$)|我们|他们|她们|响应|售后|开了|开的")
 _NOT_A_NAME = re.compile(
     r"^(?:个|一[个些家]|这|那|每|些|各|该)|(?<!协|商|工|金)会$|展厅|现场|仓库|办公室|会议室|单子|订单|项目$|"
     r"(?:这块|那块|方面|工程师|经理|主任|老师|师傅|总监|主管|助理)$"
