@@ -114,7 +114,8 @@ def _type_words():
 
 # Where the phrase before a contact starts: after one of these words.
 _LEFT_STOP = re.compile(
-    r".*(?:了|跟|和|与|找|见|去|到|在|是|给|说|问|约|拜访|联系|对接|今天|昨天|明天|刚才|客户|还有|以及|及|、|电话)"
+    r".*(?:到货|发货|送货|交货|提货|了|跟|和|与|找|见|去|到|在|是|给|说|问|约|拜访|联系|对接|今天|昨天|明天|刚才|客户|"
+    r"还有|以及|及|、|电话)"
 )
 _LINK_TAIL = re.compile(
     r"(?<=..)(?:的|那个|这个|那边的?|这边的?|那里的?|这里的?|里的|方面的?|项目上|项目部|项目|工地上|工地|总部|的门店|的店|"
@@ -159,8 +160,10 @@ def _org_before_rest(note: Note, lo: int, hi: int) -> str | None:
         if hi - start > 14:
             continue
         phrase = _strip_department(_LINK_TAIL.sub("", note.text[start:hi]))
-        if is_org(phrase):
-            return phrase
+        head, _, tail = phrase.partition("的")
+        for candidate in (phrase, head if 0 < len(tail) <= 2 and tail not in _NOT_A_TAIL else ""):
+            if is_org(candidate):  # 通威的户用(项目经理): the part before 的
+                return candidate
     return None
 
 
@@ -242,7 +245,7 @@ def _all_trade(s: str, trades, longest: int) -> bool:
 
 # Company names hold no quantities, dates or the verbs of a sentence.
 _QUANTITY_IN = re.compile(r"(?:春节|国庆|元旦|五一|中秋|端午|清明|号|月底|月初)(?:前|后)|[\d一二两三四五六七八九十百千万]+(?:[台箱件套吨个袋瓶桶盒米斤张把只颗片条包本卷块元]|天|号|月|周)|今天|明天|后天|昨天|下周|这周")
-_VERB_IN = re.compile(r"[说要让觉得是了在把被给跟送到]|的(?!$)|我们|他们|她们|响应|售后|开了|开的")
+_VERB_IN = re.compile(r"[说要让觉得是了在把被给跟送到去]|上午|下午|中午|晚上|今天|昨天|的(?!$)|我们|他们|她们|响应|售后|开了|开的")
 _NOT_A_NAME = re.compile(
     r"^(?:个|一[个些家]|这|那|每|些|各|该)|(?<!协|商|工|金)会$|展厅|现场|仓库|办公室|会议室|单子|订单|项目$|"
     r"(?:这块|那块|方面|工程师|经理|主任|老师|师傅|总监|主管|助理)$"
@@ -340,6 +343,7 @@ def _subject_org(note: Note, contacts: list[Contact]) -> str | None:
     return None
 
 
+_NOT_A_TAIL = frozenset("单子 订单 合同 项目 样品 货 钱 价格 报价 产品".split())
 _ADMIN = frozenset("省 市 县 区 镇 乡 村 街道".split())
 _HEAD_END = re.compile(r"的|要|说|这边|那边|新|签|定|给|在|已|今|明|下|上")
 

@@ -28,7 +28,7 @@ _TRIAL_ORDER = re.compile(r"试用|试点|试样|送样|样品|POC|测试|先试
 # 8.8级, 10.9级: a grade, not 8月8日.
 _NOT_A_DAY_AFTER = re.compile(r"[级寸米吨万元块倍毫厘公斤克升伏瓦%个只台套件]|mm|kg|kw|KW|V\b")
 # A festival naming a season, not a day (春节团购, 中秋礼盒).
-_SEASON_AFTER = re.compile(r"团购|期间|礼盒|档|旺季|假期|放假|促销|活动|福利|送礼|礼品|用酒|市场|备货季|大促")
+_SEASON_AFTER = re.compile(r"的|团购|期间|礼盒|档|旺季|假期|放假|促销|活动|福利|送礼|礼品|用酒|市场|备货季|大促")
 _VISIT = re.compile(r"去了?|到了?|在|见了?|拜访|走访|接待|开了|开的|聊了?|看了|跑了|交流|演示|调研|参观|考察")
 _REPORTED = re.compile(r"了|已经|已|过(?!去|来)|刚|完(?!成)")
 
