@@ -5,7 +5,7 @@
 - After each stored note: 撞单 (a customer another rep owns) tells the owner and asks the decider, with
   buttons dclaim:<claim>:<winner>; the words 撞单 (list) and 撞单 N 归 名字 do the same in text.
 - Words for managers, leads and admins: 停用 名字 交接给 名字, 作废邀请码 CODE.
-- /customer shows the customer's corrections and, to whoever owns it, the contacts' phones
+- /customer shows the customer's corrections (note facts, withdrawals, owner changes) and, to whoever owns it, the contacts' phones
   (masked for everyone else).
 """
 from __future__ import annotations
@@ -215,9 +215,10 @@ def customer_lines(session, member: Member, customer_id: int, tz: ZoneInfo) -> l
         lines.append("电话：" + "；".join(phones))
     visible = visible_member_ids(session=session, member=member)
     changes = [c for c in history.changes(session=session, customer_id=customer_id, limit=50)
-               if c.changed_by_id is None or c.changed_by_id in visible][:CORRECTIONS_SHOWN]
+               if (c.entity == "note" or c.field == "owner")  # stage moves and promises have their own lines
+               and (c.changed_by_id is None or c.changed_by_id in visible)][:CORRECTIONS_SHOWN]
     if changes:
-        lines.append("变更记录：")
+        lines.append("更正记录：")
         for change in changes:
             line = history.describe(session, change)
             local = line.at.astimezone(tz)

@@ -90,3 +90,33 @@ def test_stage_and_commitment_changes_are_logged(db_session, li):
     texts = [history.describe(db_session, c).text
              for c in history.changes(session=db_session, customer_id=note.customer_id)]
     assert any("线索 → 需求探询" in t for t in texts)
+
+
+# --- in chat: /customer shows corrections, phones masked for who does not own the customer ---------------
+
+@pytest.fixture
+async def bot(tmp_path):
+    from tests.test_conversation import Bot
+
+    b = Bot(tmp_path)
+    yield b
+    await b.conversation.close()
+    b.cleanup()
+
+
+async def test_customer_report_shows_the_correction_and_masks_phones_for_others(bot):
+    from storage import catalog, teams
+
+    bot.member("韩梅")
+    bot.member("李雷")
+    with bot.sessions() as s:
+        catalog.import_customers(session=s, team=teams.find_team(session=s, name="华东"), rows=[
+            (2, {"company": "华强", "contact": "张总", "phone": "13800138000", "owner": "韩梅"})])
+    await bot.say("韩梅", "华强的张总，A型号订50台，3月15日发货")
+    await bot.say("韩梅", "数量改成60台")
+    await bot.say("李雷", "华强的张总说下周来看样品")
+    mine = (await bot.say("韩梅", "客户 华强"))[0].text
+    assert "更正记录" in mine and "A型号50台 → A型号60台" in mine
+    assert "张总 13800138000" in mine
+    theirs = [r.text for r in await bot.say("李雷", "客户 华强") if "华强" in r.text][0]
+    assert "138****8000" in theirs and "13800138000" not in theirs
