@@ -158,3 +158,40 @@ async def test_a_rep_cannot_deactivate_and_a_manager_only_their_own_people(bot):
     assert "只有经理" in (await bot.say("韩梅", "停用 李雷 交接给 韩梅"))[0].text
     assert "不是你的下属" in (await bot.say("赵经理", "停用 李雷 交接给 韩梅"))[0].text
     assert all(m.active for m in bot.rows(Member))
+
+
+# --- the command line ------------------------------------------------------------------------------
+
+def test_member_commands(tmp_path, capsys):
+    import json
+
+    from bot.cli import main
+
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    run = lambda *args: main(["--db", db, *args])  # noqa: E731
+    assert run("team", "create", "华东") == 0
+    for name, role, boss in (("王经理", "manager", None), ("李雷", "rep", "王经理"), ("韩梅", "rep", "王经理")):
+        assert run("member", "add", name, "--team", "华东", "--role", role, *(["--manager", boss] if boss else [])) == 0
+    capsys.readouterr()
+    assert run("member", "deactivate", "李雷", "--handover-to", "韩梅") == 0
+    result = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert (result["member"], result["handover_to"], result["told"]) == ("李雷", "韩梅", 3)
+    assert run("member", "deactivate", "李雷", "--handover-to", "韩梅") == 2   # already inactive
+    assert run("member", "deactivate", "韩梅", "--handover-to", "没这人") == 1
+    assert run("member", "set", "韩梅", "--role", "manager", "--manager", "none") == 0
+    assert run("member", "set", "韩梅") == 2
+    capsys.readouterr()
+    assert run("member", "show", "韩梅") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["role"], shown["manager"]) == ("manager", None)
+    assert run("invite", "--team", "华东", "--role", "rep") == 0
+    code = capsys.readouterr().out.strip().splitlines()[-1]
+    assert run("invite", "revoke", code) == 0
+    assert run("invite", "revoke", "NOPE2345") == 1
+    assert run("invite", "revoke") == 2
+    from storage.db import open_database
+    engine, sessions = open_database(db)
+    with sessions() as s:
+        with pytest.raises(teams.InviteError):
+            teams.redeem_invite(session=s, code=code, channel="local", external_id="new")
+    engine.dispose()

@@ -126,3 +126,23 @@ def test_voice_files_older_than_the_retention_go_and_transcripts_stay(db_session
     assert s.get(Note, made["old"][0]).transcript == "old的转写"
     assert privacy.sweep_voice(session=s, days=30, now=NOW) == 0  # nothing left to do
     assert privacy.sweep_voice(session=s, days=0, now=NOW) == 0   # 0 days: retention off
+
+
+def test_privacy_commands(tmp_path, capsys):
+    from bot.cli import main
+
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    run = lambda *args: main(["--db", db, *args])  # noqa: E731
+    assert run("team", "create", "华东") == 0
+    customers = tmp_path / "customers.csv"
+    customers.write_text(f"company,contact,phone\n华强,{NAME},{PHONE}\n", encoding="utf-8")
+    assert run("catalog", "import", "--team", "华东", "customers", str(customers)) == 0
+    capsys.readouterr()
+    assert run("privacy", "export", "--contact", NAME, "--team", "华东") == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert exported["contacts"][0]["phone"] == PHONE
+    assert run("privacy", "erase", "--contact", NAME, "--customer", "华强") == 0
+    assert run("privacy", "export", "--contact", NAME) == 1   # nobody of that name any more
+    assert run("privacy", "erase") == 2
+    assert run("privacy", "sweep", "--days", "30") == 0
+    assert "已删除 0 个" in capsys.readouterr().err
