@@ -109,13 +109,19 @@ async def bot(tmp_path):
 
 
 async def test_an_imported_product_the_bare_parser_misses_is_extracted_after_import(bot):
-    assert parse(PRODUCT_NOTE)["items"] == []  # the bare parser does not know the product
-    await bot.say("韩梅", PRODUCT_NOTE)
-    import_products(bot, "雪域一号")
-    await bot.say("韩梅", PRODUCT_NOTE)
-    before, after = [n.extraction["items"] for n in sorted(bot.rows(Note), key=lambda n: n.id)]
-    assert before == []
-    assert after == [{"product": "雪域一号", "quantity": 50, "unit": "箱"}]
+    notes = {PRODUCT_NOTE: ("雪域一号", 50, "箱"), "周总说这批就拿青禾吧，一百箱": ("青禾", 100, "箱")}
+    missed = [text for text in notes if not parse(text)["items"]]
+    assert missed, "the bare parser now finds these products: pick names it cannot know"
+    for text in missed:
+        await bot.say("韩梅", text)
+    import_products(bot, "雪域一号", "青禾")
+    for text in missed:
+        await bot.say("韩梅", text)
+    stored = sorted(bot.rows(Note), key=lambda n: n.id)
+    before, after = stored[:len(missed)], stored[len(missed):]
+    assert [n.extraction["items"] for n in before] == [[] for _ in missed]
+    assert [n.extraction["items"] for n in after] == [
+        [{"product": notes[t][0], "quantity": notes[t][1], "unit": notes[t][2]}] for t in missed]
 
 
 @pytest.fixture(scope="module")
