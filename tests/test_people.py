@@ -195,3 +195,31 @@ def test_member_commands(tmp_path, capsys):
         with pytest.raises(teams.InviteError):
             teams.redeem_invite(session=s, code=code, channel="local", external_id="new")
     engine.dispose()
+
+
+async def test_the_running_schedulers_sweep_delivers_the_three_handover_messages(db_sessions):
+    from bot.config import load_config
+    from reminders.policy import policy_from_config
+    from reminders.scheduler import ReminderScheduler
+
+    with db_sessions() as s:
+        team = teams.add_team(session=s, name="华东")
+        wang = teams.add_member(session=s, team=team, name="王经理", role="manager")
+        li = teams.add_member(session=s, team=team, name="李雷", manager=wang)
+        han = teams.add_member(session=s, team=team, name="韩梅", manager=wang)
+        people.deactivate(session=s, member=li, handover_to=han, now=NOW)
+        ids = {"li": li.id, "han": han.id, "wang": wang.id}
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    scheduler = ReminderScheduler(sessions=db_sessions, policy=policy_from_config(load_config(None, env={})),
+                                  send=send, clock=lambda: NOW)
+    await scheduler.sweep(NOW)
+    told = {m.recipient_id: m.text for m in sent if "交接" in m.text or "停用" in m.text}
+    assert set(told) == set(ids.values())
+    assert "韩梅" in told[ids["li"]] and "李雷" in told[ids["han"]] and "李雷" in told[ids["wang"]]
+    sent.clear()
+    await scheduler.sweep(NOW + timedelta(minutes=1))  # sent once: a second sweep repeats nothing
+    assert not [m for m in sent if "交接" in m.text]
