@@ -256,7 +256,7 @@ _DEPARTMENT_END = re.compile(
     r"生产|工程|销售|市场|研发|心内|心外|神经|急诊|麻醉|病理|超声|护理|环保|安环|物资|仪表|质检|仓储|能源|动力|安全|"
     r"运营|综合|办公|党群|计划|经营|供应|网络|总务|保障|教导|政教|德育|品控|品质)(?:科|处|部|室|班)$"
 )
-_RIVAL_TALK = re.compile(r"比我们|便宜|报价低|价格低|主供|一直在用|用惯|倾向")
+_RIVAL_TALK = re.compile(r"比我们|便宜|报价低|价格低|主供|一直在用|用惯|倾向|用了")
 _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道|工业园|园区|开发区)$")
 
 
@@ -326,6 +326,9 @@ def _subject_org(note: Note, contacts: list[Contact]) -> str | None:
         head = _clause_head(note, start, end)
         suffix = _ending(head, _suffix_set())
         name_part = head[:-len(suffix)] if suffix else ""
+        ordered = re.match(rf"的[{CJK}A-Za-z]{{1,8}}?(?:合同|订单|单子)", note.text[start + len(head):end])
+        if ordered and is_org(head):
+            return head  # 名创优品的门店系统合同下周二签
         if not suffix or len(name_part) < 2 and name_part not in _ADMIN or name_part not in _ADMIN and \
                 _all_trade(name_part, trades, longest):
             continue  # 蓄电池, 继电器: a product, not a company
@@ -344,12 +347,18 @@ def _subject_org(note: Note, contacts: list[Contact]) -> str | None:
 
 
 _NOT_A_TAIL = frozenset("单子 订单 合同 项目 样品 货 钱 价格 报价 产品".split())
+_LEADING_DATE = re.compile(
+    r"(?:春节|国庆|元旦|五一|中秋|端午|清明|月底|月初|年底)(?:前|后|之前|以后)?|今天|明天|后天|下下?周[一二三四五六日天末]?|这周[一二三四五六日天末]?"
+)
 _ADMIN = frozenset("省 市 县 区 镇 乡 村 街道".split())
 _HEAD_END = re.compile(r"的|要|说|这边|那边|新|签|定|给|在|已|今|明|下|上")
 
 
 def _clause_head(note: Note, start: int, end: int) -> str:
-    """The head of a clause: up to its first link word, verb or pause (明德中学的校服订单签了 -> 明德中学)."""
+    """The head of a clause: up to its first link word, verb or pause (明德中学的校服订单签了 -> 明德中学),
+    after a leading date (国庆前华联超市要…)."""
+    m = _LEADING_DATE.match(note.text, start, end)
+    start = m.end() if m else start
     for p in range(start + 2, min(end, start + 14) + 1):
         if p == end or p in note.breaks or _HEAD_END.match(note.text, p):
             return note.text[start:p]
