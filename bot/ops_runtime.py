@@ -26,11 +26,12 @@ async def status(app) -> dict:
 async def _database(app) -> str:
     from sqlalchemy import text
 
-    def ping(session):
-        session.execute(text("SELECT 1")).one()
+    def ping():  # its own session and thread: never queued behind the conversation's writes
+        with app.sessions() as session:
+            session.execute(text("SELECT 1")).one()
         return "ok"
     try:
-        return await asyncio.wait_for(app.conversation.db(ping), DB_CHECK_TIMEOUT)
+        return await asyncio.wait_for(asyncio.to_thread(ping), DB_CHECK_TIMEOUT)
     except asyncio.TimeoutError:
         return "timeout"
     except Exception as exc:  # the message says what is wrong (locked, unreachable ...)

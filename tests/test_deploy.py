@@ -96,10 +96,9 @@ async def test_healthz_is_503_when_the_database_does_not_answer():
     class Down:
         scheduler_factory, scheduler = None, None
 
-        class conversation:
-            @staticmethod
-            async def db(fn):
-                raise OSError("disk I/O error")
+        @staticmethod
+        def sessions():
+            raise OSError("disk I/O error")
 
     body = await status(Down())
     assert body == {"ok": False, "database": "error: OSError", "scheduler": "off"}
