@@ -125,12 +125,13 @@ class Note:
         return self._clause_bounds[i]
 
     def words(self, lo: int, hi: int) -> list[str]:
-        """The words of text[lo:hi], cut at word boundaries (and at lo and hi)."""
+        """The words of text[lo:hi] (segmented on their own: the windows are a few characters)."""
         if hi <= lo:
             return []
-        b = self._bounds(lo)
-        cuts = [lo, *b[bisect_right(b, lo):bisect_left(b, hi)], hi]
-        return [self.text[x:y] for x, y in zip(cuts, cuts[1:]) if y > x]
+        key = (lo, hi)
+        if key not in self._clause_bounds:
+            self._clause_bounds[key] = tokens(self.text[lo:hi])
+        return list(self._clause_bounds[key])
 
     def splits_word(self, index: int) -> bool:
         """Do the characters on both sides of index form a dictionary word (线|束 in 线束总成)?
