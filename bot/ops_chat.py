@@ -44,10 +44,11 @@ def refusal(session, channel: str, external_id: str) -> str:
 # --- the catalogue for the parser and speech -----------------------------------------------------
 
 async def parse_note(conv, who, text: str, ref: datetime, industry: str | None) -> dict:
-    """The parser with the team's imported products, when it has any."""
-    products = await conv.db(lambda s: catalog.parser_products(session=s, team_id=who.team_id))
-    if products:
-        return await asyncio.to_thread(conv.parse, text, ref, industry, products=products)
+    """The parser with the team's imported products and customers, when it has any."""
+    products, customers = await conv.db(lambda s: (catalog.parser_products(session=s, team_id=who.team_id),
+                                                   catalog.parser_customers(session=s, team_id=who.team_id)))
+    if products or customers:
+        return await asyncio.to_thread(conv.parse, text, ref, industry, products=products, customers=customers)
     return await asyncio.to_thread(conv.parse, text, ref, industry)
 
 

@@ -34,16 +34,17 @@ def empty_extraction() -> Extraction:
 
 
 def parse(text: str, ref: datetime | None = None, industry: str | None = None, *,
-          products: dict[str, str] | None = None) -> Extraction:
+          products: dict[str, str] | None = None, customers: list[str] | None = None) -> Extraction:
     """The facts of one note. Never raises. `products`: the team's own catalogue (every surface form ->
-    canonical name), matched like the industry pack's products."""
+    canonical name), matched like the industry pack's products; `customers`: the team's known company
+    names, the customer when the note names one and the rules found no company."""
     try:
         if not isinstance(text, str):
             return {**empty_extraction(), "error": "笔记内容必须是文本"}
         if len(text) > MAX_CHARS:
             return {**empty_extraction(), "error": f"笔记太长（{len(text)} 字），上限 {MAX_CHARS} 字，请分条发送"}
         ref = _ref(ref)
-        return _parse(text, ref, industry, products)
+        return _parse(text, ref, industry, products, customers)
     except Exception:  # one bad note must never stop the bot or a batch
         log.exception("parse failed; returning an empty extraction")
         return empty_extraction()
@@ -60,7 +61,8 @@ def choose_pack(text: str, industry: str | None) -> Pack | None:
     return find_pack(industry) or detect_industry(text)
 
 
-def _parse(text: str, ref: datetime, industry: str | None, products: dict | None = None) -> Extraction:
+def _parse(text: str, ref: datetime, industry: str | None, products: dict | None = None,
+           customers: list[str] | None = None) -> Extraction:
     note = Note.build(text, ref, None)
     note.pack = choose_pack(note.text, industry)
     base = note.pack
@@ -77,6 +79,8 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
     if customer and not strong and customer.get("company") in competitors:
         customer["company"] = None  # TDK那边缺货: a rival, not the customer
         customer = customer if customer["name"] else None
+    if customers and not (customer or {}).get("company"):
+        customer = _known_company(note.text, customer, customers, competitors)
     amounts = find_amounts(note)
     money = money_facts(note, amounts, competitors)
     names = [(c.start, c.end) for c in contacts] + _spans(note.text, [(customer or {}).get("company"), *competitors])
@@ -113,6 +117,16 @@ def _beyond_notes(text: str, ref: datetime, pack: Pack | None) -> dict:
     if end is not None:
         extra["contract_end"] = end.isoformat()
     return extra
+
+
+def _known_company(text: str, customer: dict | None, known: list[str], competitors) -> dict | None:
+    """The first (then longest) known company name the note says, as the customer's company."""
+    found = [(text.find(name), -len(name), name) for name in known
+             if len(name) >= 2 and name in text and name not in competitors]
+    if not found:
+        return customer
+    company = min(found)[2]
+    return {"name": (customer or {}).get("name"), "company": company}
 
 
 def _as_spoken(spoken: str, out: Extraction) -> Extraction:

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from storage.history_models import ContactDetail, Product
+from storage import history
+from storage.history_models import ChangeLog, ContactDetail, Product
 from storage.models import Contact, Customer, Member, Team, utcnow
 from storage.notes import guess_role, name_key, split_title
 
@@ -90,6 +91,9 @@ def import_customers(*, session: Session, team: Team, rows) -> Imported:
             done.refused.append((number, "owner", f"团队中没有在职成员「{owner_name}」"))
             continue
         customer = _customer(session, team, company or contact, is_person=not company)
+        if not company_known(session, customer):  # the catalogue's customers are marked in the history
+            history.record(session=session, entity="customer", entity_id=customer.id, field="imported", old=None,
+                           new=customer.name, reason="catalog", team_id=team.id, customer_id=customer.id)
         if owner is not None:
             customer.owner_id = owner.id
             session.add(customer)
@@ -163,6 +167,21 @@ def parser_products(*, session: Session, team_id: int) -> dict[str, str]:
         for surface in [product.name, *split_list(product.synonyms), *split_list(product.model_codes)]:
             terms.setdefault(surface, product.name)
     return terms
+
+
+def company_known(session: Session, customer: Customer) -> bool:
+    return session.exec(select(ChangeLog.id).where(ChangeLog.entity == "customer", ChangeLog.entity_id == customer.id,
+                                                   ChangeLog.field == "imported")).first() is not None
+
+
+def parser_customers(*, session: Session, team_id: int, limit: int = 5000) -> list[str]:
+    """Company names from the team's imported customer catalogue (erased ones left out)."""
+    names = session.exec(select(Customer.name).join(ChangeLog, (ChangeLog.entity == "customer")
+                                                    & (ChangeLog.entity_id == Customer.id))
+                         .where(ChangeLog.field == "imported", ChangeLog.team_id == team_id,
+                                Customer.team_id == team_id, Customer.is_person == False)  # noqa: E712
+                         .distinct().limit(limit)).all()
+    return [n for n in names if n and not n.startswith("已删除")]
 
 
 def speech_terms(*, session: Session, team_id: int, limit: int = 200) -> list[str]:

@@ -153,3 +153,18 @@ async def test_an_imported_product_is_heard_right_in_a_voice_note(bot, transcrib
     heard = await voice_note()
     assert "X3-200" in heard.transcript
     assert any(i["product"] == "X3-200" for i in heard.extraction["items"])
+
+
+async def test_an_imported_customer_is_recognised_in_a_note_that_names_no_company_by_rule(bot):
+    text = "今天去了趟金鹰，刘工说下周来看样品"
+    assert (parse(text)["customer"] or {}).get("company") is None  # the rules alone find no company here
+    with bot.sessions() as s:
+        team = teams.find_team(session=s, name="华东")
+        for _ in range(2):  # importing again changes nothing
+            catalog.import_customers(session=s, team=team, rows=[(2, {"company": "金鹰", "owner": "韩梅"})])
+        assert catalog.parser_customers(session=s, team_id=team.id) == ["金鹰"]
+    await bot.say("韩梅", text)
+    [note] = bot.rows(Note)
+    [customer] = bot.rows(Customer)
+    assert note.extraction["customer"] == {"name": "刘工", "company": "金鹰"}
+    assert note.customer_id == customer.id and customer.name == "金鹰"
