@@ -259,6 +259,11 @@ class Transcriber:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor(), lambda: self.transcribe(source, fmt, **kwargs))
 
+    async def load_async(self) -> None:
+        """Loads the model in the pool (at bot start-up), so neither the loop nor the first note waits."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor(), lambda: self.model)
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)

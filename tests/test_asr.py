@@ -186,6 +186,14 @@ async def test_transcribe_async_raises_audio_errors(transcriber):
         await transcriber.transcribe_async(b"not audio at all" * 100)
 
 
+async def test_the_model_loads_lazily_and_can_be_loaded_ahead_in_the_pool():
+    fresh = Transcriber()
+    assert fresh._model is None  # nothing loaded by construction
+    await fresh.load_async()
+    assert fresh._model is not None and fresh.load_seconds is not None
+    fresh.close()
+
+
 def test_the_model_is_loaded_once(transcriber):
     model = transcriber.model
     transcriber.transcribe(DEV / "sales_08.wav")
