@@ -36,7 +36,7 @@ _TRAIL_RE = re.compile(
     r"(?<=[\u4e00-\u9fff])要)$"
 )
 # Verbs after which the product may follow the quantity (先拿两吨生物有机肥, 签了一千吨磷酸锰铁锂).
-_ORDER_VERB = re.compile(r"(?:拿|寄|要|订|签了?|买|放|进|试|试用|试销|用|送|给|上|备|采购|订购|报的|报了|做|先放|先上)(?:了)?$")
+_ORDER_VERB = re.compile(r"(?:拿|寄|要|订|签了?|买|放|进|试|试用|试销|用|送|给|给我们|上|备|采购|订购|报的|报了|做|先放|先上)(?:了)?$")
 # 两台SY215下周二交车: an order line that goes on with its date or delivery verb.
 _PERIODIC = re.compile(r"(?:每天|每月|每周|每年|一个月|一年|每个月)(?:大概|大约|约|差不多|要)?$")
 _DATE_AHEAD = re.compile(r"下下?周|这周|本周|明天|后天|大后天|今天|月底|月初|\d+月|\d+号|[一二三四五六七八九十]+月|周[一二三四五六日末]")
@@ -142,6 +142,9 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
             if product is None and not (_ORDER_VERB.search(text[clause_start:q.start])
                                         or _PERIODIC.search(text, clause_start, q.start)):
                 continue  # a stray number; an order with no product named keeps product null
+        if any(l.product == product and l.unit == unit and l.quantity > q.value for l in lines) and \
+                re.search(r"先(?:送|发|来|交|到)$", text[note.clause_at(q.start)[0]:q.start]):
+            continue  # 刹车片两千套，下周三先送一千套: the first part of the same order
         lines.append(Line(q.start, end, product, q.value, unit))
     return _dedupe(lines)
 
@@ -282,8 +285,8 @@ def _product_before(note: Note, start: int, blocked) -> str | None:
 def _product_after(note: Note, start: int, end: int) -> str | None:
     """先拿两吨生物有机肥做示范田: the product follows the quantity."""
     clause_start, clause_end = note.clause_at(start)
-    if end in note.breaks:
-        return None
+    if end in note.breaks and not _ORDER_VERB.search(note.text, clause_start, start):
+        return None  # 端午 要 两百箱 黄酒: after an ordering verb a pause does not end the line
     words = note.words(end, clause_end)
     taken: list[str] = []
     pos = end
@@ -292,7 +295,7 @@ def _product_after(note: Note, start: int, end: int) -> str | None:
         if word in _NP_STOP or word in _TRAILING or word[0] in "试做送发过带" or not re.search(rf"[{CJK}A-Za-z0-9]", word) \
                 or re.fullmatch(r"[\d一二两三四五六七八九十百千万.]+", word) and not model_code:
             break
-        if pos in note.breaks and taken or _DATE_AHEAD.match(note.text, pos):
+        if pos in note.breaks and taken and pos != end or _DATE_AHEAD.match(note.text, pos):
             break
         taken.append(word)
         pos += len(word)
