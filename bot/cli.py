@@ -124,7 +124,7 @@ def cmd_transcribe(args, config) -> int:
     """Each FILE -> its transcript; a refused file is reported as an error and the others go on."""
     from pathlib import Path
 
-    from nlu.asr import Transcriber
+    from nlu.asr import ModelError, Transcriber
     from nlu.audio import AudioError
 
     if args.beam:
@@ -139,6 +139,12 @@ def cmd_transcribe(args, config) -> int:
             t = transcriber.transcribe(name, Path(name).suffix, catalogue=catalogue, industry=industry)
         except AudioError as exc:
             report_transcript(args, {"file": name, "error": exc.user_message})
+            continue
+        except ModelError:
+            raise  # no file can be transcribed: exit 1
+        except Exception as exc:  # one odd file never stops the others
+            log.debug("transcribe %s", name, exc_info=True)
+            report_transcript(args, {"file": name, "error": f"无法转写这段语音（{type(exc).__name__}）"})
             continue
         result = {"file": name, "text": t.text, "seconds": t.seconds, "duration": t.duration}
         if args.parse:

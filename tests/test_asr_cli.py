@@ -46,3 +46,12 @@ def test_plain_output_is_the_transcript_with_a_catalogue(capsys, tmp_path):
 
 def test_no_file_is_a_usage_error(capsys):
     assert main(["transcribe"]) == 2
+
+
+def test_a_configured_model_that_is_missing_fails_with_a_clear_message(capsys, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[asr]\nmodel = "{tmp_path / "no-model"}"\n', encoding="utf-8")
+    code = main(["--config", str(config), "transcribe", str(DEV / "sales_01.wav")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "model.bin" in err
