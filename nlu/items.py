@@ -285,8 +285,8 @@ def _product_before(note: Note, start: int, blocked) -> str | None:
 def _product_after(note: Note, start: int, end: int) -> str | None:
     """先拿两吨生物有机肥做示范田: the product follows the quantity."""
     clause_start, clause_end = note.clause_at(start)
-    if end in note.breaks and not _ORDER_VERB.search(note.text, clause_start, start):
-        return None  # 端午 要 两百箱 黄酒: after an ordering verb a pause does not end the line
+    if end in note.breaks and not (_ORDER_VERB.search(note.text, clause_start, start) or _after_name(note, start)):
+        return None  # 端午 要 两百箱 黄酒, 王经理 1.5万件 T恤: the product follows the number
     words = note.words(end, clause_end)
     taken: list[str] = []
     pos = end
@@ -299,15 +299,22 @@ def _product_after(note: Note, start: int, end: int) -> str | None:
             break
         taken.append(word)
         pos += len(word)
+    if re.match(r"[\d零一二两三四五六七八九十百千万]", note.text[pos:pos + 1]):
+        return None  # 三节滑轨 四百副: the number after the noun counts it; this one is its spec
     whole_clause = start == clause_start and (pos == clause_end or bool(_THEN_DELIVERED.match(note.text, pos)))
     periodic = bool(_PERIODIC.search(note.text, clause_start, start))  # 每天五百单快递
     if not (_ORDER_VERB.search(note.text, clause_start, start) or _ORDER_AFTER.match(note.text, pos) or whole_clause
-            or periodic):
+            or periodic or _after_name(note, start)):
         return None
     phrase = "".join(taken)
     if re.match(r"[\d一二两三四五六七八九十百千万半]", phrase):
         return None
     return _clean_product(phrase, place_ok=True)  # 要两套搅拌站: a product may be named like a place
+
+
+def _after_name(note: Note, start: int) -> bool:
+    """Is the number the first thing after the contact (王经理 1.5万件 T恤)?"""
+    return bool(re.search(r"(?:总|经理|工|主任|姐|哥|老板|师傅|科长|处长|厂长|校长|院长)[：: ]?$", note.text[max(0, start - 4):start]))
 
 
 def _clean_product(phrase: str, place_ok: bool = False) -> str | None:

@@ -150,6 +150,8 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors) -> 
     if category == "price":
         if re.search(r"高|贵|涨", phrase) and any(c in clause[:start] for c in competitors):
             return True  # 茅台的价格太高: the rival is dear, not us
+        if phrase.startswith("低") and re.search(r"我们(?:的)?.{0,2}$", clause[:start]):
+            return True  # 价格我们低20%: we are the cheaper one
         if "便宜" in phrase and re.search(r"我们[^得要需必才除]{0,8}比", clause[:start + 2]):
             return True  # 我们的变速箱油比嘉实多便宜: we are the cheaper one
     return False
