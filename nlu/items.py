@@ -142,7 +142,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
             if product is None and not (_ORDER_VERB.search(text[clause_start:q.start])
                                         or _PERIODIC.search(text, clause_start, q.start)):
                 continue  # a stray number; an order with no product named keeps product null
-        if any(l.product == product and l.unit == unit and l.quantity > q.value for l in lines) and \
+        if any(l.unit == unit and l.quantity > q.value for l in lines) and \
                 re.search(r"先(?:送|发|来|交|到)$", text[note.clause_at(q.start)[0]:q.start]):
             continue  # 刹车片两千套，下周三先送一千套: the first part of the same order
         lines.append(Line(q.start, end, product, q.value, unit))

@@ -201,3 +201,35 @@ def test_extracted_strings_are_substrings_of_the_note():
 def test_text_over_the_limit_gets_an_error_and_no_facts():
     e = p("货" * (MAX_CHARS + 1))
     assert "error" in e and e["items"] == [] and e["customer"] is None
+
+
+# --- harder structure ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,company", [
+    ("宝丰特钢的能源部金处长说下周来厂。", "宝丰特钢"),
+    ("通达的户用项目经理邱经理说组件要两百块。", "通达"),
+    ("康师傅的熊工说下周再聊。", "康师傅"),
+    ("巴斯夫给华泰的报价低了两百，甘总说要再比比。", "华泰"),
+    ("嗯 那个 盒马 鲜生 的 伍经理 说 下周 再 聊", "盒马鲜生"),
+])
+def test_organisations_behind_departments_roles_and_pauses(text, company):
+    assert p(text)["customer"]["company"] == company
+
+
+def test_the_first_part_of_an_order_is_not_a_second_item():
+    assert items(p("雨刷器两千套，下周三先送一千套，单价十八。")) == {("雨刷器", 2000, "套")}
+
+
+def test_a_season_named_after_a_holiday_is_no_date():
+    assert p("春节团购，白酒礼盒三百箱，下周一送。")["dates"] == [
+        {"date": "2026-03-09", "kind": "delivery", "status": "planned"}]
+
+
+def test_a_rival_being_dear_or_getting_dearer_is_no_price_objection():
+    assert "price" not in p("茅台的价格太高，他们想换成我们的。")["objections"]
+    assert "price" not in p("英飞凌的模块涨价了，宁工想试试我们的。")["objections"]
+    assert "price" in p("我们的报价比去年涨了百分之五，他们接受不了。")["objections"]
+
+
+def test_a_line_right_after_the_contact():
+    assert items(p("王经理 1.5万件 T恤 下周五前交")) == {("T恤", 15000, "件")}
