@@ -161,7 +161,8 @@ def _org_before_rest(note: Note, lo: int, hi: int) -> str | None:
             continue
         phrase = _strip_department(_LINK_TAIL.sub("", note.text[start:hi]))
         head, _, tail = phrase.partition("的")
-        for candidate in (phrase, head if 0 < len(tail) <= 2 and tail not in _NOT_A_TAIL else ""):
+        tail_ok = 0 < len(tail) <= 2 and tail not in _NOT_A_TAIL or bool(tail) and type_only(tail)  # 链家的装修公司
+        for candidate in (phrase, head if tail_ok else ""):
             if is_org(candidate):  # 通威的户用(项目经理): the part before 的
                 return candidate
     return None

@@ -29,11 +29,20 @@ class Amount:
 def find_amounts(note: Note) -> list[Amount]:
     """Every money amount of the note (the number reader drops differences: 便宜两块五), plus the
     prices of a list after 单价 (单价安全帽二十八，背心十二块)."""
-    found = [Amount(m.start, m.end, m.amount, m.per) for m in find_money(note.text)]
+    found = [_per_one(note.text, m) for m in find_money(note.text)]
     found += _listed_prices(note, found)
     found += _judged_prices(note, found)
     found += _said_prices(note, found)
     return sorted(found, key=lambda a: a.start)
+
+
+def _per_one(text: str, m) -> Amount:
+    """一块二一平: the last 一 starts "per 平", it is no tail digit (1.2, not 1.21)."""
+    if re.search(r"[块元毛][零一二两三四五六七八九]一$", m.text) and re.match(rf"[{CJK}]", text[m.end:m.end + 1]):
+        again = find_money(m.text[:-1])
+        if again:
+            return Amount(m.start, m.end - 1, again[0].amount, m.per)
+    return Amount(m.start, m.end, m.amount, m.per)
 
 
 _JUDGED = re.compile(r"([零一二两三四五六七八九十百千\d.]+万[零一二两三四五六七八九]?)(?=太贵|贵|偏高|太高|便宜|不贵)")

@@ -145,6 +145,10 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors) -> 
         return True  # 等秋收卖了粮再给钱
     if category == "quality" and phrase == "投诉" and re.search(r"迟到|师傅|服务|态度|客服|响应|没人", clause):
         return True  # 安装师傅迟到被投诉: a service complaint
+    if category == "competitor" and re.search(r"不然|否则|要是|如果", clause[:start]):
+        return True  # 不然就换别家: a threat, not a choice made
+    if category == "decision_delay" and phrase.startswith("再") and re.search(r"(?:好|通|完|过)了$", clause[:start]):
+        return True  # 测好了再说量: the next step once a test passes, not a delay
     if category == "budget" and phrase.startswith("钱要等") and re.search(r"付|结|款", clause):
         return True  # 学校的钱要等财政拨款下来才能付: a payment delay
     if category == "price":
