@@ -146,13 +146,19 @@ def _ogg_truncated(data: bytes) -> bool:
 def _decode_bytes(data: bytes, fmt: str | None, max_seconds: float) -> np.ndarray:
     try:
         return _decode_once(data, fmt, max_seconds, decoder=None)
-    except _NativeAmrFailed:
-        # FFmpeg's own amrnb decoder rejects DTX/SID frames; opencore's reads them.
-        return _decode_once(data, fmt, max_seconds, decoder="libopencore_amrnb")
+    except _NativeAmrFailed as failed:
+        # FFmpeg's own AMR decoders reject DTX/SID frames; opencore's read them.
+        return _decode_once(data, fmt, max_seconds, decoder=failed.fallback)
+
+
+# FFmpeg's native AMR decoders -> the bundled opencore decoders that read DTX/SID frames.
+_AMR_FALLBACK = {"amrnb": "libopencore_amrnb", "amrwb": "libopencore_amrwb"}
 
 
 class _NativeAmrFailed(Exception):
-    pass
+    def __init__(self, fallback: str):
+        super().__init__(fallback)
+        self.fallback = fallback
 
 
 def _open(data: bytes, fmt: str | None):
@@ -194,8 +200,9 @@ def _decode_once(data: bytes, fmt: str | None, max_seconds: float, decoder: str 
         except AudioError:
             raise
         except (av.FFmpegError, ValueError, OSError) as exc:
-            if decoder is None and stream.codec_context.name == "amrnb" and _has_codec("libopencore_amrnb"):
-                raise _NativeAmrFailed() from exc
+            fallback = _AMR_FALLBACK.get(stream.codec_context.name)
+            if decoder is None and fallback and _has_codec(fallback):
+                raise _NativeAmrFailed(fallback) from exc
             raise corrupt(f"decode failed: {exc}") from exc
     if not chunks:
         return np.zeros(0, dtype=np.float32)
