@@ -52,6 +52,7 @@ class Candidate:
 # --- spelling text as spoken Chinese ------------------------------------------------------------
 
 def _number(digits: str, digitwise: bool = False) -> str:
+    digits = "".join(str(int(d)) for d in digits)  # full-width and other Unicode digits too
     if digitwise or len(digits) > 8 or (len(digits) > 1 and digits[0] == "0"):
         return "".join("零一二三四五六七八九"[int(d)] for d in digits)
     import cn2an
