@@ -259,10 +259,15 @@ class Transcriber:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor(), lambda: self.transcribe(source, fmt, **kwargs))
 
+    def warm_up(self) -> None:
+        """Loads the model and the correction's dictionaries (pinyin, jieba) before the first note."""
+        _ = self.model
+        correct("张宗说", ["张总"])
+
     async def load_async(self) -> None:
-        """Loads the model in the pool (at bot start-up), so neither the loop nor the first note waits."""
+        """`warm_up` in the pool (at bot start-up), so neither the loop nor the first note waits."""
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor(), lambda: self.model)
+        await loop.run_in_executor(self._executor(), self.warm_up)
 
     def close(self) -> None:
         if self._pool is not None:
