@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from nlu.date_facts import date_facts, day_mentions
 from nlu.items import find_items
 from nlu.lexicon import Pack, detect_industry, find_pack, with_products
 from nlu.money_facts import find_amounts, money_facts
+from nlu.normalize import normalize
 from nlu.note import Note
 from nlu.objections import find_objections
 
@@ -97,6 +99,7 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
         m.pop("counter", None)
     out = _as_spoken(note.spoken, {"customer": customer, "items": items, "dates": dates, "money": money,
                             "objections": objections, "competitors": competitors})
+    out = _as_written(text, out)
     if base is not None:
         out["industry"] = base.name
     out.update(_beyond_notes(note.text, ref, base))
@@ -139,6 +142,29 @@ def _as_spoken(spoken: str, out: Extraction) -> Extraction:
         out["customer"] = customer if any(customer.values()) else None
     out["competitors"] = [c for c in out["competitors"] if ok(c)]
     out["items"] = [i if ok(i["product"]) else {**i, "product": None} for i in out["items"]]
+    return out
+
+
+def _as_written(raw: str, out: Extraction) -> Extraction:
+    """Strings found in the Simplified text are given back as the note wrote them (劉姐, not 刘姐):
+    speech output often comes in Traditional characters, and the facts must be substrings of the note."""
+    written = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw))
+    if normalize(written) == written:
+        return out  # nothing was converted: the common case costs one conversion
+
+    def back(s):
+        if not s or s in written:
+            return s
+        size = len(s)
+        for i in range(len(written) - size + 1):
+            if normalize(written[i:i + size]) == s:
+                return written[i:i + size]
+        return s
+
+    if out["customer"]:
+        out["customer"] = {k: back(v) for k, v in out["customer"].items()}
+    out["items"] = [{**i, "product": back(i["product"]), "unit": back(i["unit"])} for i in out["items"]]
+    out["competitors"] = [back(c) for c in out["competitors"]]
     return out
 
 
