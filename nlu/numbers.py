@@ -606,6 +606,7 @@ _YUAN_RE = re.compile(
 _JIAO_RE = re.compile(rf"(?P<ju>毛|角|毫)(?![米升克秒安瓦利重巾衣病])(?:(?P<f>[{_DG}])(?P<fu>分|仙)?)?")
 _FEN_RE = re.compile(r"(?:分|仙)(?![钟之半])")
 _LI_RE = re.compile(r"厘(?!米)")
+_FEN_TAIL_RE = re.compile(rf"([{_DG}])(?:(?![{_DG}十百千万点.])|(?=一[\u4e00-\u9fff]))")
 _PER_RE = re.compile(r"\s?(?:/|每|一)")
 # 一 + these is a word (一起, 一直, 一共 ...), never "per one ..."
 _NOT_PER = frozenset("些起直定样般共下点半致次再同边块律切旦向度会时道二两三四五六七八九十百千万亿零")
@@ -707,14 +708,18 @@ def _money_at(t: str, tok: _Tok, before: list[Money]) -> Money | None:
             return _finish(t, tok.start, end, amount)
     if isinstance(v, int) and 0 < v < 100 and not t[tok.start: tok.end].count("点"):
         m = _JIAO_RE.match(t, end)
-        if m and not m.group("f") and _HAN.match(t[m.end(): m.end() + 1] or "a") and t[m.end()] not in _MONEY_NEXT_OK:
-            m = None  # 六角螺栓: a shape, not 0.6 yuan
+        if m and m.group("ju") == "角" and not m.group("f") and _HAN.match(t[m.end(): m.end() + 1] or "a") \
+                and t[m.end()] not in _MONEY_NEXT_OK:
+            m = None  # 六角螺栓: a shape, not 0.6 yuan (but 五毛太高 is money)
         if m:
             amount, end = v / 10, m.end()
             if m.group("f"):
                 amount, end = _tail_digit(t, m, amount, "f", "fu", 0.01)
             return _finish(t, tok.start, end, amount)
         m = _FEN_RE.match(t, end)
+        tail = _FEN_TAIL_RE.match(t, m.end()) if m and v < 10 else None
+        if tail and _fen_ok(t, tok, tail.end()):  # 一分五 = 0.015: a tenth of a fen follows
+            return _finish(t, tok.start, tail.end(), v / 100 + _digit(tail.group(1)) / 1000)
         if m and _fen_ok(t, tok, m.end()):
             return _finish(t, tok.start, m.end(), v / 100)
         m = _LI_RE.match(t, end)
@@ -743,6 +748,8 @@ def _bare_money(t: str, tok: _Tok, before: list[Money] = (), cued: bool = False)
     if _RATIO_AFTER.match(t, tok.end) or s.isdigit() and len(s) >= 7:
         return None
     has_big = "万" in s or "亿" in s
+    if s.startswith("0.0") and not re.search(r"价|费|钱|款", pre):
+        return None  # 只能做到0.01: a tolerance, not a price
     cued = cued or bool(_CUE_RE.search(pre))
     listed = bool(before) and _JOIN_RE.search(t[before[-1].end: tok.start] or "x") is not None \
         and before[-1].end >= tok.start - 3
@@ -800,13 +807,19 @@ def _yuan(v: int | float, m: re.Match) -> tuple[int | float, int | None]:
             return v, m.start("j")  # 三块六一斤 is read as 三块六 + 一斤 elsewhere; 五十块两箱 keeps 五十块
         amount = v + _digit(m.group("j")) / 10
         if m.group("f"):
-            if not m.group("fu") and _UNIT_RE_DEFAULT.match(t, m.end("f")):
+            if not m.group("fu") and (_UNIT_RE_DEFAULT.match(t, m.end("f")) or _per_one(t, m)):
                 end = m.end("j") + (1 if m.group("ju") else 0)
                 return _clean(amount), end
             amount += _digit(m.group("f")) / 100
     elif m.group("half"):
         amount = v + 0.5
     return _clean(amount), end
+
+
+def _per_one(t: str, m: re.Match) -> bool:
+    """一块二一平: the last 一 means "per one" (a measure word follows it), not 1 fen."""
+    nxt = t[m.end("f"): m.end("f") + 1]
+    return m.group("f") == "一" and bool(_HAN.match(nxt or "a")) and nxt not in _NOT_PER
 
 
 def _tail_digit(t: str, m: re.Match, amount: float, g: str, gu: str, scale: float) -> tuple[float, int]:
