@@ -253,6 +253,10 @@ def _warm_up(app: App) -> None:
         from datetime import datetime, timezone
 
         app.conversation.parse("张总，A型号订50台，明天发货", datetime.now(timezone.utc), None)
-        _ = app.transcriber.model
+        warm = getattr(app.transcriber, "warm_up", None)
+        if warm is not None:
+            warm()          # the model and the transcript correction's dictionaries
+        else:
+            _ = app.transcriber.model
     except Exception:
         log.warning("warm-up failed; the first note will load what it needs", exc_info=True)
