@@ -342,7 +342,8 @@ def _subject_org(note: Note, contacts: list[Contact]) -> str | None:
     for start, end in note.clauses:  # ... 亿源电池采购
         pauses = [b for b in note.breaks if start < b < end]
         m = _ROLE_END.search(note.text, max(pauses, default=start), end)
-        if m and m.group(1).endswith(suffixes) and is_org(m.group(1)):
+        if m and (m.group(1).endswith(suffixes) or _ending(m.group(1), _type_words()[1]) and len(m.group(1)) >= 4) \
+                and is_org(m.group(1)):
             return m.group(1)
     return None
 
@@ -367,13 +368,16 @@ def _clause_head(note: Note, start: int, end: int) -> str:
 
 
 def _org_of_role(note: Note, contacts: list[Contact]) -> str | None:
-    for m in _QUOTED_TO.finditer(note.text):  # 巴斯夫给华峰的报价: the customer got the rival's offer
-        if is_org(m.group(1)):
-            return m.group(1)
+    for pattern in (_QUOTED_TO, _SENT_TO):  # 巴斯夫给华峰的报价: the customer got the rival's offer
+        for m in pattern.finditer(note.text):
+            if is_org(m.group(1)):
+                return m.group(1)
     return _org_before_word(note, contacts, (_ROLE,))
 
 
-_QUOTED_TO = re.compile(rf"给([{CJK}A-Za-z]{{2,8}}?)的(?:报价|价格|方案)")
+_QUOTED_TO = re.compile(rf"给([{CJK}A-Za-z]{{2,8}}?)(?:的(?:报价|价格|方案)|报(?:了|的|价))")
+# 明天发途虎的仓: the place goods are sent to belongs to the customer
+_SENT_TO = re.compile(rf"(?:发|送|发到|送到|运到|拉到)([{CJK}A-Za-z]{{2,8}}?)的(?:仓库?|门店|工厂|厂里|工地|项目部|现场|基地)")
 
 
 def _org_there(note: Note, contacts: list[Contact]) -> str | None:

@@ -36,7 +36,7 @@ _TRAIL_RE = re.compile(
     r"(?<=[\u4e00-\u9fff])要)$"
 )
 # Verbs after which the product may follow the quantity (先拿两吨生物有机肥, 签了一千吨磷酸锰铁锂).
-_ORDER_VERB = re.compile(r"(?:拿|寄|要|订|签了?|买|放|进|试|试用|试销|用|送|给|给我们|上|备|采购|订购|报的|报了|做|先放|先上)(?:了)?$")
+_ORDER_VERB = re.compile(r"(?:拿|寄|要|订|定|改成|改为|签了?|买|放|进|试|试用|试销|用|送|给|给我们|上|备|采购|订购|报的|报了|做|先放|先上)(?:了)?$")
 # 两台SY215下周二交车: an order line that goes on with its date or delivery verb.
 _PERIODIC = re.compile(r"(?:每天|每月|每周|每年|一个月|一年|每个月)(?:大概|大约|约|差不多|要)?$")
 _DATE_AHEAD = re.compile(r"下下?周|这周|本周|明天|后天|大后天|今天|月底|月初|\d+月|\d+号|[一二三四五六七八九十]+月|周[一二三四五六日末]")
@@ -74,6 +74,7 @@ _REVISED_FROM = re.compile(
 _REVISION = re.compile(r"^(?:降到|减到|改成|改为|加到|增加到|调到|调整到|变成|涨到|提到|追加到|到)$")
 _TIME_WORD = re.compile(r"^[\d一二两三四五六七八九十百千万半]+个?(?:月|天|年|周|星期|小时|礼拜)|今天|明天|后天|昨天|今晚|上午|下午|晚上|早上|刚才|刚刚|这周|下周|本周|上周|这个月|下个月|月底|年底")
 _NOT_A_PRODUCT_START = re.compile(r"每(?![日天])|[这那该此本]|一[个块台套件只张片条把袋箱瓶盒桶包根门亩]|最近|目前|现在")
+_PLACE_HEAD = re.compile(r"(?:工地|现场|车间|厂里|仓库里?|店里|项目上)(?=[A-Za-z])")
 _TIME_UNITS = frozenset("年 月 天 日 周 星期 小时 分钟 秒 季度 学期".split())
 # Measure words that are too often something else (十点, 见了一面, 打过来, 问了三次) to take from packs.
 _AMBIGUOUS_UNITS = frozenset("点 次 趟 遍 回 下 面 打 声 句 口 分 度 级 号 楼 层 年 月 天 周 日".split())
@@ -116,6 +117,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
                   if not any(a <= q.start < b or a < q.end <= b for a, b in money_spans)]
     early = sorted([(c.start, c.end) for c in contacts] + list(day_spans) + list(money_spans))
     specs = {i for i, q in enumerate(quantities) if _is_spec(note, q, quantities[i + 1:])
+             or i and _count_then_spec(quantities[i - 1], q)
              or _is_revised(note, q, quantities[i + 1:])
              or _is_modifier(note, q) and _product_before(note, q.start, early) is None}
     blocked = sorted([(c.start, c.end) for c in contacts] + list(day_spans) + list(money_spans)
@@ -142,11 +144,17 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
             if product is None and not (_ORDER_VERB.search(text[clause_start:q.start])
                                         or _PERIODIC.search(text, clause_start, q.start)):
                 continue  # a stray number; an order with no product named keeps product null
+        before = text[note.clause_at(q.start)[0]:q.start]
+        if product is not None and _CUT_BACK.search(before):  # 报的三套…，只能先买两套: the final amount
+            lines = [l for l in lines if not (l.product == product and l.unit == unit)]
         if any(l.unit == unit and l.quantity > q.value for l in lines) and \
                 re.search(r"先(?:送|发|来|交|到)$", text[note.clause_at(q.start)[0]:q.start]):
             continue  # 刹车片两千套，下周三先送一千套: the first part of the same order
         lines.append(Line(q.start, end, product, q.value, unit))
     return _dedupe(lines)
+
+
+_CUT_BACK = re.compile(r"(?:只能|只|最后|最终|还是)(?:先)?(?:买|订|要|拿|签|采购|上)$|(?:改成|改为|减到|降到|砍到)$")
 
 
 def _unit_of(text, q):
@@ -214,10 +222,15 @@ def _is_spec(note: Note, q, later) -> bool:
             return False
         between = note.text[q.end:nxt.start]
         if nxt.start == q.end:
-            return True
+            return not _count_then_spec(q, nxt)
         return (q.unit in _SPEC_UNITS and q.end not in note.breaks
                 and bool(re.fullmatch(rf"[{CJK}A-Za-z0-9]{{1,8}}", between)) and not _has_stop(note, q.end, nxt.start))
     return False
+
+
+def _count_then_spec(q, nxt) -> bool:
+    """三台25吨汽车吊: a count glued to a measure; the measure describes the product."""
+    return nxt.start == q.end and q.unit not in _SPEC_UNITS and nxt.unit in _SPEC_UNITS
 
 
 def _is_modifier(note: Note, q) -> bool:
@@ -271,7 +284,7 @@ def _product_before(note: Note, start: int, blocked) -> str | None:
     pos = end
     for word in reversed(words):
         joiner = word in _JOINERS
-        if word in _NP_STOP or not (joiner or re.search(rf"[{CJK}A-Za-z0-9]", word)):
+        if word in _NP_STOP and not _brand_head(word, taken) or not (joiner or re.search(rf"[{CJK}A-Za-z0-9]", word)):
             break
         if pos in note.breaks and len("".join(taken)) >= 3:
             break  # a spoken pause after a full noun: 疫苗 冷链配送 (but 年货 礼盒 is one product)
@@ -282,14 +295,21 @@ def _product_before(note: Note, start: int, blocked) -> str | None:
     return _clean_product("".join(taken))
 
 
+def _brand_head(word: str, taken: list[str]) -> bool:
+    """先玉335, 先正达: a single character glued to one more character and a model code names a
+    brand (先 is no verb there)."""
+    return len(word) == 1 and len(taken) >= 2 and len(taken[0]) == 1 and bool(re.match(r"[A-Za-z0-9]", taken[1]))
+
+
 def _product_after(note: Note, start: int, end: int) -> str | None:
     """先拿两吨生物有机肥做示范田: the product follows the quantity."""
     clause_start, clause_end = note.clause_at(start)
     if end in note.breaks and not (_ORDER_VERB.search(note.text, clause_start, start) or _after_name(note, start)):
         return None  # 端午 要 两百箱 黄酒, 王经理 1.5万件 T恤: the product follows the number
-    words = note.words(end, clause_end)
-    taken: list[str] = []
-    pos = end
+    spec = _GLUED_SPEC.match(note.text, end, clause_end)  # 三台25吨汽车吊: the tonnage is part of the product
+    words = note.words(spec.end() if spec else end, clause_end)
+    taken: list[str] = [spec.group()] if spec else []
+    pos = spec.end() if spec else end
     for word in words:
         model_code = bool(taken) and taken[-1][-1].isascii() and word.isascii()  # SY215
         if word in _NP_STOP or word in _TRAILING or word[0] in "试做送发过带" or not re.search(rf"[{CJK}A-Za-z0-9]", word) \
@@ -307,9 +327,12 @@ def _product_after(note: Note, start: int, end: int) -> str | None:
             or periodic or _after_name(note, start)):
         return None
     phrase = "".join(taken)
-    if re.match(r"[\d一二两三四五六七八九十百千万半]", phrase):
+    if re.match(r"[\d一二两三四五六七八九十百千万半]", phrase) and not spec:
         return None
     return _clean_product(phrase, place_ok=True)  # 要两套搅拌站: a product may be named like a place
+
+
+_GLUED_SPEC = re.compile(rf"\d+(?:\.\d+)?(?:吨|米|寸|千瓦|kW|kw|KW|瓦|升|公斤|方|立方|匹|轴|位|门|口|层)(?=[{CJK}A-Za-z])")
 
 
 def _after_name(note: Note, start: int) -> bool:
@@ -319,6 +342,10 @@ def _after_name(note: Note, start: int) -> bool:
 
 def _clean_product(phrase: str, place_ok: bool = False) -> str | None:
     phrase = re.sub(r"^(?:从|这款|这个|那款|那个|一款|新款)", "", phrase)
+    phrase = re.sub(r"^[\d一二两三四五六七八九十百千万]+[套台个件只箱](?=..)", "", phrase)  # 的三套水质分析仪
+    head = _PLACE_HEAD.match(phrase)
+    if head:
+        phrase = phrase[head.end():]  # 工地AI智能分析盒: where it goes, not what it is
     phrase = _PRODUCT_TAIL.sub("", phrase)
     return phrase if _is_product(phrase, place_ok) and not _VERB_END.search(phrase) else None
 
