@@ -15,15 +15,19 @@ _SUBJECT = re.compile(r"说|觉得|反馈|讲|提到|听说|表示|称|但是|�
 # A rival's product or offer compared with ours.
 _RIVAL_OF = re.compile(rf"({NAME})的(?!我们)")
 _RIVAL_DOES = re.compile(
-    rf"({NAME})(?:给的|给他们|给了|也在报|也报了|在他们那|在这个|只要|才要|才卖|那边缺货|缺货|更便宜|便宜|都会投|也会投|也投)"
+    rf"({NAME})(?:那边|这边)?(?:给的|给他们|给了|也在报|也报了|在他们那|在这个|只要|才要|才卖|那边缺货|缺货|更便宜|便宜|都会投|也会投|也投|"
+    rf"比我们|报(?:的|了)?(?:是|才|只有?)?(?=[\d零一二两三四五六七八九十])|的报价(?:是|才|只有?)?(?=[\d零一二两三四五六七八九十]))"
 )
 _PREFER = re.compile(
     rf"(?:更?倾向于?|更愿意报|更愿意用|更想报|换成|改用|用的是|选了|竞品|签给了|先给|还是认|就认|只认|用惯了|找了|"
-    rf"一直用|一直在用|一直都用|(?<!现)在用(?!的)|换回|还是用|还是选|还是买)"
-    rf"({NAME})(?=$|[的，,。了家报也给说在才只便卖比不])"
+    rf"一直用|一直在用|一直都用|(?<!现)在用(?!的)|换回|还是用|还是选|还是买|转向|转到|改从|改找|换到)"
+    rf"(?:用|选用|选|买|找|拿)?({NAME})(?=$|[的，,。了家报也给说在才只便卖比不拿进买订采])"
 )
+_RIVAL_WORD = re.compile(r"(?:竞品|竞争对手|对手|友商)(?:是|有)?")
 _BOTH = re.compile(rf"({NAME})和({NAME})(?=都|也)")  # 西门子和瓦里安都会投
-_THAN = re.compile(rf"比({NAME})(?:便宜|低|贵|高|好|快|慢|差)")
+_THAN = re.compile(rf"比({NAME})(?:家的?|的)?(?:便宜|低|贵|高|好|快|慢|差)")
+# 价格要跟林德的比一下: the rival the customer compares us with
+_COMPARED = re.compile(rf"(?:跟|和|与)({NAME})(?:家的?|的)?(?:比|对比|PK)")
 # After 的: what a rival offers (product, price, service...) — a comparison must follow in the clause.
 _RIVAL_CUE = re.compile(
     r"比我们|比咱们|便宜|报价低|价格低|价低|低[了一二两三四五六七八九十\d]|更低|太低|一直|在用|用惯|用了|主供|供了|卖得|"
@@ -78,7 +82,8 @@ def find_competitors(note: Note, contacts: list[Contact], customer: dict | None)
 
 
 def _structural(clause: str):
-    starts = [0] + [m.end() for m in _SUBJECT.finditer(clause)]
+    lead = _RIVAL_WORD.match(clause)  # 竞品江南布业报十七块: the name follows the word for a rival
+    starts = [lead.end() if lead else 0] + [m.end() for m in _SUBJECT.finditer(clause)]
     for s in starts:
         m = _RIVAL_OF.match(clause, s)
         if m and _RIVAL_CUE.search(clause, m.end()) and not _ROLE_AFTER.match(clause, m.end()):
@@ -89,7 +94,7 @@ def _structural(clause: str):
     for m in _BOTH.finditer(clause):
         yield m.group(1), m.start(1)
         yield m.group(2), m.start(2)
-    for pattern in (_PREFER, _THAN):
+    for pattern in (_PREFER, _THAN, _COMPARED):
         for m in pattern.finditer(clause):
             yield m.group(1), m.start(1)
 

@@ -145,6 +145,9 @@ def _department_start(text: str, lo: int, hi: int) -> int | None:
     m = _DEPARTMENT_END.search(text, lo, hi)
     if m and m.start() > lo and (text[m.start() - 1] == "的" or text[lo:m.start()].endswith(_org_words()[0])):
         return m.start()  # 宝武特钢的能源部, 市二院设备科 (but 爱尔眼科 is a name)
+    m = _DEPT_AFTER_DE.search(text, lo, hi)
+    if m and m.start() > lo + 1:
+        return m.start(1)  # 宝钢的储运部: any short X部/科/处 after 的 is a department
     return None
 
 
@@ -257,6 +260,7 @@ _DEPARTMENT_END = re.compile(
     r"生产|工程|销售|市场|研发|心内|心外|神经|急诊|麻醉|病理|超声|护理|环保|安环|物资|仪表|质检|仓储|能源|动力|安全|"
     r"运营|综合|办公|党群|计划|经营|供应|网络|总务|保障|教导|政教|德育|品控|品质|工艺)(?:科|处|部|室|班)$"
 )
+_DEPT_AFTER_DE = re.compile(r"的([\u4e00-\u9fff]{1,3}(?:部|科|处|室))$")
 _RIVAL_TALK = re.compile(r"比我们|便宜|报价低|价格低|主供|一直在用|用惯|倾向|用了")
 _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道|工业园|园区|开发区)$")
 
@@ -267,8 +271,10 @@ _VISIT = re.compile(
     rf"(?:见了|找了|见|找|拜访|跟|和|开了|开的|开|聊|谈|做了|看了|签|送|发)"
 )
 _ROLE_END = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:采购|负责人)$")
-_THERE = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)")
-_ROLE = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)的[{CJK}A-Za-z]{{0,4}}?(?:采购|负责人|老板|领导|对接人)")
+# 下午跟美团的HR负责人开了会: a time and a meeting verb may come first
+_LEAD = r"(?:(?:今天|昨天|上午|下午|晚上|早上|中午|刚才|刚刚)*(?:跟|和|与|找了?|见了?|约了?|联系了?|拜访了?)(?=[^的]{2}))?"
+_THERE = re.compile(rf"{_LEAD}([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)")
+_ROLE = re.compile(rf"{_LEAD}([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)?的[{CJK}A-Za-z]{{0,4}}?(?:采购|负责人|老板|领导|对接人)")
 
 
 def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, bool]:
@@ -296,6 +302,8 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
         company = _org_there(note, contacts)
     if name is None and company is None:
         return None, False
+    if company:  # 苏宁那边的采购: 那边/这边 is never part of the name (NOTES_SCHEMA)
+        company = re.sub(r"(?:那边|这边)$", "", company) or None
     return {"name": name, "company": company}, strong
 
 
