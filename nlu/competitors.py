@@ -13,9 +13,9 @@ NAME = rf"[{CJK}A-Za-z][{CJK}A-Za-z0-9&·\-]{{1,7}}?"
 # Where a clause's subject starts: the clause start or right after a reporting verb.
 _SUBJECT = re.compile(r"说|觉得|反馈|讲|提到|听说|表示|称|但是|但|而且|可是|之前|以前|原来|上次")
 # A rival's product or offer compared with ours.
-_RIVAL_OF = re.compile(rf"({NAME})的(?!我们)")
+_RIVAL_OF = re.compile(rf"({NAME})(?:那边|这边)?的(?!我们)")
 _RIVAL_DOES = re.compile(
-    rf"({NAME})(?:那边|这边)?(?:给的|给他们|给了|也在报|也报了|在他们那|在这个|只要|才要|才卖|那边缺货|缺货|更便宜|便宜|都会投|也会投|也投|"
+    rf"({NAME})(?:那边|这边)?(?:(?:的)?(?:价格|报价|单价|工费|运费|加工费|费用|年费)?(?:才|只要|只有|只卖)(?=[\d零一二两三四五六七八九十])|给的|给他们|给了|也在报|也报了|在他们那|在这个|只要|才要|才卖|那边缺货|缺货|更便宜|便宜|都会投|也会投|也投|"
     rf"比我们|报(?:的|了)?(?:是|才|只有?)?(?=[\d零一二两三四五六七八九十])|的报价(?:是|才|只有?)?(?=[\d零一二两三四五六七八九十]))"
 )
 _PREFER = re.compile(
@@ -25,7 +25,7 @@ _PREFER = re.compile(
 )
 _RIVAL_WORD = re.compile(r"(?:竞品|竞争对手|对手|友商)(?:是|有)?")
 _BOTH = re.compile(rf"({NAME})和({NAME})(?=都|也)")  # 西门子和瓦里安都会投
-_THAN = re.compile(rf"比({NAME})(?:家的?|的)?(?:便宜|低|贵|高|好|快|慢|差)")
+_THAN = re.compile(rf"比({NAME})(?:家的?|的)?(?:便宜|低|贵|高|好|快|慢|差|短|长|小|大|久|少|多)")
 # 价格要跟林德的比一下: the rival the customer compares us with
 _COMPARED = re.compile(rf"(?:跟|和|与)({NAME})(?:家的?|的)?(?:比|对比|PK)")
 # After 的: what a rival offers (product, price, service...) — a comparison must follow in the clause.

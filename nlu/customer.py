@@ -173,6 +173,9 @@ def _org_before_rest(note: Note, lo: int, hi: int) -> str | None:
 
 def _strip_department(phrase: str) -> str:
     """华联建工物资部 -> 华联建工: a department word after the organisation's suffix."""
+    region = re.match(r"(.{2,}?)(?:区域|大区|[东南西北华中]{1,2}区)(?:市场|销售|运营)?(?:部|中心)$", phrase)
+    if region:
+        return region.group(1)  # 瑞幸区域市场部: a regional department of 瑞幸
     suffixes = _org_words()[0]
     m = re.match(rf"(.+?(?:{'|'.join(suffixes)}))[{CJK}]{{1,4}}(?:部|科|处|办|室|中心|班)$", phrase)
     if m:
@@ -251,7 +254,7 @@ def _all_trade(s: str, trades, longest: int) -> bool:
 _QUANTITY_IN = re.compile(r"(?:春节|国庆|元旦|五一|中秋|端午|清明|号|月底|月初)(?:前|后)|[\d一二两三四五六七八九十百千万]+(?:[台箱件套吨个袋瓶桶盒米斤张把只颗片条包本卷块元]|天|号|月|周)|今天|明天|后天|昨天|下周|这周")
 _VERB_IN = re.compile(r"[说要让觉得是了在把被给跟送到去]|上午|下午|中午|晚上|今天|昨天|的(?!$)|我们|他们|她们|响应|售后|开了|开的")
 _NOT_A_NAME = re.compile(
-    r"^(?:个|一[个些家]|这|那|每|些|各|该)|(?<!协|商|工|金)会$|展厅|现场|仓库|办公室|会议室|单子|订单|项目$|"
+    r"^(?:个|一[个些家]|这|那|每|些|各|该)|(?<!协|商|工|金|促|员|学|合)会$|展厅|现场|仓库|办公室|会议室|单子|订单|项目$|"
     r"(?:这块|那块|方面|工程师|经理|主任|老师|师傅|总监|主管|助理)$"
 )
 _DATE_START = re.compile(r"周[一二三四五六日末]|星期|礼拜|[\d一二三四五六七八九十]+[月号日]|下周|这周|本周|月底|年底")
@@ -266,9 +269,10 @@ _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道
 
 
 _VISIT = re.compile(
-    rf"(?:去了|到了|拜访了|走访了|接待了|去|到|在|给)([{CJK}A-Za-z]{{2,10}}?)"
-    rf"(?:总部|的[{CJK}]{{0,4}}?(?:部|科|处|中心|仓|分公司|工厂|基地|门店|厂区|园区|项目部|工地|现场|项目))?"
-    rf"(?:见了|找了|见|找|拜访|跟|和|开了|开的|开|聊|谈|做了|看了|签|送|发)"
+    rf"(?:去了|到了|拜访了|走访了|接待了|跑了(?:一趟)?|去|到|在|给)([{CJK}A-Za-z]{{2,10}}?)"
+    rf"(?:(?:总部|的[{CJK}]{{0,4}}?(?:部|科|处|中心|仓|分公司|工厂|基地|门店|厂区|园区|项目部|工地|现场|项目))?"
+    rf"[，,]?(?:见了|找了|见|找|拜访|跟|和|开了|开的|开|聊|谈|做了|看了|签|送|发)"
+    rf"|的(?:工地|项目部|现场|工厂|厂区|总部|基地)(?=[，,。]|$))"
 )
 _ROLE_END = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:采购|负责人)$")
 # 下午跟美团的HR负责人开了会: a time and a meeting verb may come first
@@ -285,6 +289,8 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
     suffixes = _org_words()[0]
     contacts[:] = [c for c in contacts if not note.text.startswith(suffixes, c.end)]  # 徐工机械 is no 徐工
     contacts[:] = _orgs_named_like_people(note.text, [c for c in contacts if not note.splits_word(c.start)], named_orgs)
+    if not contacts:
+        contacts[:] = _full_names(note.text)  # 和比亚迪的王涛开了视频会
     name = contacts[0].name if contacts else None
     company = None
     for contact in contacts:
@@ -305,6 +311,27 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
     if company:  # 苏宁那边的采购: 那边/这边 is never part of the name (NOTES_SCHEMA)
         company = re.sub(r"(?:那边|这边)$", "", company) or None
     return {"name": name, "company": company}, strong
+
+
+_FULL_NAME = re.compile(
+    rf"(?:的|和|跟|与|见了|找了|约了|联系了|拜访了)([{CJK}]{{2,3}}?)(?=说|开了|开的|讲|表示|反馈|提到|觉得|确认|答应|同意|那边|这边|[，,])"
+)
+
+
+def _full_names(text: str) -> list[Contact]:
+    """A surname and a one- or two-character given name after an organisation or a meeting verb,
+    followed by a reporting verb: a contact said by full name."""
+    single, compound = surnames()
+    titles, not_names, _ = _title_data()
+    out = []
+    for m in _FULL_NAME.finditer(text):
+        name = m.group(1)
+        if name[0] not in single or name in not_names or name[1:].startswith(tuple(titles)) \
+                or re.search(r"[们的了是在有个我他她这那一二三四五六七八九十部门层面方边]", name[1:]) \
+                or _OURS.search(text[max(0, m.start(1) - 5):m.start(1)]):
+            continue
+        out.append(Contact(m.start(1), m.end(1), name))
+    return out
 
 
 def _orgs_named_like_people(text: str, contacts: list[Contact], orgs: list[str] | None = None) -> list[Contact]:

@@ -110,8 +110,9 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
     praised = bool(praise and praise.search(note.text))
     found: dict[str, int] = {}
     our_turn = False
+    previous = ""
     for start, end in note.clauses:
-        clause = note.text[start:end]
+        clause, previous = note.text[start:end], note.text[slice(*_prev_clause(note, start))]
         # 我们这边觉得偏高，要请示: a clause with no subject after ours is ours too
         our_turn = bool(ours and ours.match(clause)) or our_turn and bool(re.match(r"[要再还先也就得]", clause))
         if our_turn:
@@ -121,6 +122,8 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
         for pos, category, phrase in _matches(clause, note.pack, competitors):
             if asks_us and category == "decision_delay":
                 continue
+            if category == "competitor" and _CONDITION.search(previous):
+                continue  # 要是我们不跟，下个月就换海大: a threat, not a choice made
             if category in _SUPPLIER_SIDE and (rival_subject or any(clause[:pos].endswith((c, c + "的")) for c in competitors)) \
                     and not re.search(r"比我们|我们的?", clause[:pos + len(phrase)]):
                 continue  # TDK那边缺货, 除非得力断货: said of a rival
@@ -137,6 +140,14 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
             continue
         found.setdefault(category, len(note.text))
     return sorted(found, key=found.get)
+
+
+_CONDITION = re.compile(r"要是|如果|假如|万一|不然$|否则$")
+
+
+def _prev_clause(note: Note, start: int) -> tuple[int, int]:
+    before = [c for c in note.clauses if c[1] <= start]
+    return before[-1] if before else (0, 0)
 
 
 def _not_here(clause: str, start: int, end: int, category: str, competitors) -> bool:
