@@ -24,6 +24,9 @@ _PREFER = re.compile(
     rf"(?:用|选用|选|买|找|拿)?({NAME})(?=$|[的，,。了家报也给说在才只便卖比不拿进买订采])"
 )
 _RIVAL_WORD = re.compile(r"(?:竞品|竞争对手|对手|友商)(?:是|有)?")
+_NEIGHBOUR = re.compile(r"(?:隔壁|隔壁家|别家|同行|对面|旁边)的?")
+# 一个叫康普瑞的品牌, 康普瑞牌: a brand named as such
+_NAMED_BRAND = re.compile(rf"叫({NAME})的(?:品牌|牌子|厂家|公司|厂)|({NAME})(?:这个|这个品牌|这个牌子)?牌子?的(?=[{CJK}]{{2}})(?<=牌的)")
 _BOTH = re.compile(rf"({NAME})和({NAME})(?=都|也)")  # 西门子和瓦里安都会投
 _THAN = re.compile(rf"比({NAME})(?:家的?|的)?(?:便宜|低|贵|高|好|快|慢|差|短|长|小|大|久|少|多)")
 # 价格要跟林德的比一下: the rival the customer compares us with
@@ -38,7 +41,7 @@ _RIVAL_CUE = re.compile(
 _ROLE_AFTER = re.compile(r"(?:[\u4e00-\u9fff]{0,4}?(?:采购|负责人|老板|领导|对接人)|[\u4e00-\u9fff]{1,3}(?:部|科|处)(?:的|[\u4e00-\u9fff]{1,2}(?:经理|主任|长)))")
 _NOT_RIVAL = re.compile(
     r"而且|但是|但|可是|还有|另外|所以|因为|如果|虽然|不|比|最近|近期|现在|目前|今年|以前|之前|国庆|春节|元旦|五一|中秋|端午|清明|今年|明年|去年|下周|这周|本周|周[一二三四五六日末]|[\d一二三四五六七八九十]+[月号]|"
-    r"我|你|他|她|客户|领导|老板|财政|上面|公司|厂里|总部"
+    r"我|你|他|她|客户|领导|老板|财政|上面|公司|厂里|总部|同类|同款|同行|隔壁|别家|其他|外地|本地|进口|国产|一个|一家"
 )
 _PRONOUN_START = re.compile(r"^(?:我|他|她|它|咱|你|您|这|那|对方|客户|人家|大家|上次|下次|今天|明天|昨天|之前|以前|现在)")
 
@@ -84,6 +87,7 @@ def find_competitors(note: Note, contacts: list[Contact], customer: dict | None)
 def _structural(clause: str):
     lead = _RIVAL_WORD.match(clause)  # 竞品江南布业报十七块: the name follows the word for a rival
     starts = [lead.end() if lead else 0] + [m.end() for m in _SUBJECT.finditer(clause)]
+    starts += [m.end() for s in starts for m in [_NEIGHBOUR.match(clause, s)] if m]  # 隔壁的康源食品才卖
     for s in starts:
         m = _RIVAL_OF.match(clause, s)
         if m and _RIVAL_CUE.search(clause, m.end()) and not _ROLE_AFTER.match(clause, m.end()):
@@ -94,6 +98,9 @@ def _structural(clause: str):
     for m in _BOTH.finditer(clause):
         yield m.group(1), m.start(1)
         yield m.group(2), m.start(2)
+    for m in _NAMED_BRAND.finditer(clause):
+        if m.group(1):
+            yield m.group(1), m.start(1)
     for pattern in (_PREFER, _THAN, _COMPARED):
         for m in pattern.finditer(clause):
             yield m.group(1), m.start(1)

@@ -173,7 +173,7 @@ def _org_before_rest(note: Note, lo: int, hi: int) -> str | None:
 
 def _strip_department(phrase: str) -> str:
     """华联建工物资部 -> 华联建工: a department word after the organisation's suffix."""
-    region = re.match(r"(.{2,}?)(?:区域|大区|[东南西北华中]{1,2}区)(?:市场|销售|运营)?(?:部|中心)$", phrase)
+    region = re.match(r"(.{2,}?)(?:区域|大区|[东南西北华中]{1,2}区)(?:(?:市场|销售|运营)?(?:部|中心))?$", phrase)
     if region:
         return region.group(1)  # 瑞幸区域市场部: a regional department of 瑞幸
     suffixes = _org_words()[0]
@@ -276,7 +276,7 @@ _VISIT = re.compile(
 )
 _ROLE_END = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:采购|负责人)$")
 # 下午跟美团的HR负责人开了会: a time and a meeting verb may come first
-_LEAD = r"(?:(?:今天|昨天|上午|下午|晚上|早上|中午|刚才|刚刚)*(?:跟|和|与|找了?|见了?|约了?|联系了?|拜访了?)(?=[^的]{2}))?"
+_LEAD = r"(?:(?:今天|昨天|上午|下午|晚上|早上|中午|刚才|刚刚)*(?:跟|和|与|找了?|见了?|约了?|联系了?|拜访了?|就是说|说)(?=[^的]{2}))?"
 _THERE = re.compile(rf"{_LEAD}([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)")
 _ROLE = re.compile(rf"{_LEAD}([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)?的[{CJK}A-Za-z]{{0,4}}?(?:采购|负责人|老板|领导|对接人)")
 

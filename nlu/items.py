@@ -390,6 +390,9 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
         clause = text[a:b]
         if b <= start and re.fullmatch(rf"[{CJK}A-Za-z0-9.\-%]{{2,14}}", clause) and _bare_noun(clause):
             candidates.append((a, clause))
+        made = _MADE.search(clause) if b <= start else None
+        if made and _bare_noun(made.group(1)) and _clean_product(made.group(1)):
+            candidates.append((a + made.start(1), made.group(1)))  # 让我们做外箱，五万个
     if not candidates:
         return None
     # the latest ending, then the longest (销售技能内训 rather than its pack term 内训) ...
@@ -401,12 +404,15 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
     return best
 
 
+_MADE = re.compile(rf"(?:让|叫|要|请)我们(?:做|生产|定做|印|出|供)([{CJK}A-Za-z0-9]{{2,8}})$")
+
+
 def _bare_noun_clause(note: Note, phrase: str) -> bool:
     return any(note.text[a:b] == phrase for a, b in note.clauses)
 
 
 def _bare_noun(clause: str) -> bool:
-    if re.search(r"[说要了是在有的总工每不没比太很]|经理|老板|主任|合作|继续|考虑|觉得|希望|可以|需要|准备", clause):
+    if re.search(r"[说要了是在有的总工每不没比太很让才只]|经理|老板|主任|合作|继续|考虑|觉得|希望|可以|需要|准备|我们", clause):
         return False
     return not re.search(rf"[\d一二两三四五六七八九十百千万]+[{CJK}]", clause)
 

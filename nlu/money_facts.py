@@ -117,7 +117,7 @@ def money_facts(note: Note, amounts: list[Amount], competitors: list[str]) -> li
     out = []
     for a in amounts:
         kind, cue_at = _kind(note, a, competitors)
-        if kind == "quote" and signed and not a.per and not _UNIT_PRICE.search(note.text[max(0, a.start - 6):a.start]):
+        if kind == "quote" and signed and a.per in (None, "年") and not _UNIT_PRICE.search(note.text[max(0, a.start - 6):a.start]):
             kind = "deal"
         fact = {"amount": a.amount, "kind": kind}
         if kind == "other" and _COUNTER.search(note.text, max(0, a.start - 8), a.start):

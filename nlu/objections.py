@@ -156,6 +156,9 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors) -> 
         return True  # 等秋收卖了粮再给钱
     if category == "quality" and phrase == "投诉" and re.search(r"迟到|师傅|服务|态度|客服|响应|没人", clause):
         return True  # 安装师傅迟到被投诉: a service complaint
+    if category == "competitor" and phrase.startswith(("换成", "改用", "转向", "换到", "转到")) \
+            and not any(c in clause[start:] for c in competitors):
+        return True  # 换成环保材料: a change of material, not of supplier
     if category == "competitor" and re.search(r"不然|否则|要是|如果", clause[:start]):
         return True  # 不然就换别家: a threat, not a choice made
     if category == "decision_delay" and phrase.startswith("再") and re.search(r"(?:好|通|完|过)了$", clause[:start]):
