@@ -9,13 +9,13 @@ from nlu.customer import Contact, is_org
 from nlu.lexicon import common, competitor_terms
 from nlu.note import CJK, Note
 
-NAME = rf"[{CJK}A-Za-z][{CJK}A-Za-z0-9&·\-]{{1,7}}?"
+NAME = rf"(?:[{CJK}A-Za-z]|\d+[A-Za-z])[{CJK}A-Za-z0-9&·\-]{{0,7}}?(?<=..)"
 # Where a clause's subject starts: the clause start or right after a reporting verb.
 _SUBJECT = re.compile(r"说|觉得|反馈|讲|提到|听说|表示|称|但是|但|而且|可是|之前|以前|原来|上次")
 # A rival's product or offer compared with ours.
 _RIVAL_OF = re.compile(rf"({NAME})(?:那边|这边)?的(?!我们)")
 _RIVAL_DOES = re.compile(
-    rf"({NAME})(?:那边|这边)?(?:(?:的)?(?:价格|报价|单价|工费|运费|加工费|费用|年费)?(?:才|只要|只有|只卖)(?=[\d零一二两三四五六七八九十])|给的|给他们|给了|也在报|也报了|在他们那|在这个|只要|才要|才卖|那边缺货|缺货|更便宜|便宜|都会投|也会投|也投|"
+    rf"({NAME})(?:那边|这边)?(?:(?:的)?(?:价格|报价|单价|工费|运费|加工费|费用|年费)?(?:才|只要|只有|只卖)(?=[\d零一二两三四五六七八九十])|给的|给他们|给了|也在报|也报了|在他们那|在这个|只要|才要|才卖|那边缺货|缺货|更便宜|便宜|都会投|也会投|也投|次日达|当天到|隔天到|当天发|都有现货|有现货|"
     rf"比我们|报(?:的|了)?(?:是|才|只有?)?(?=[\d零一二两三四五六七八九十])|的报价(?:是|才|只有?)?(?=[\d零一二两三四五六七八九十]))"
 )
 _PREFER = re.compile(
@@ -26,7 +26,7 @@ _PREFER = re.compile(
 _RIVAL_WORD = re.compile(r"(?:竞品|竞争对手|对手|友商)(?:是|有)?")
 _NEIGHBOUR = re.compile(r"(?:隔壁|隔壁家|别家|同行|对面|旁边)的?")
 # 一个叫康普瑞的品牌, 康普瑞牌: a brand named as such
-_NAMED_BRAND = re.compile(rf"叫({NAME})的(?:品牌|牌子|厂家|公司|厂)|({NAME})(?:这个|这个品牌|这个牌子)?牌子?的(?=[{CJK}]{{2}})(?<=牌的)")
+_NAMED_BRAND = re.compile(rf"叫({NAME})的(?:品牌|牌子|厂家|公司|厂|报|价|产品|货)|({NAME})(?:这个|这个品牌|这个牌子)?牌子?的(?=[{CJK}]{{2}})(?<=牌的)")
 _BOTH = re.compile(rf"({NAME})和({NAME})(?=都|也)")  # 西门子和瓦里安都会投
 _THAN = re.compile(rf"比({NAME})(?:家的?|的)?(?:便宜|低|贵|高|好|快|慢|差|短|长|小|大|久|少|多)")
 # 价格要跟林德的比一下: the rival the customer compares us with
@@ -95,9 +95,11 @@ def _structural(clause: str):
         m = _RIVAL_DOES.match(clause, s)
         if m:
             yield m.group(1), m.start(1)
-    for m in _BOTH.finditer(clause):
-        yield m.group(1), m.start(1)
-        yield m.group(2), m.start(2)
+    for s in starts:
+        m = _BOTH.match(clause, s)
+        if m:
+            yield m.group(1), m.start(1)
+            yield m.group(2), m.start(2)
     for m in _NAMED_BRAND.finditer(clause):
         if m.group(1):
             yield m.group(1), m.start(1)

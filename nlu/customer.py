@@ -360,6 +360,11 @@ def _subject_org(note: Note, contacts: list[Contact]) -> str | None:
     types, trades, longest = _type_words()
     for start, end in note.clauses:
         head = _clause_head(note, start, end)
+        after = start + len(head)
+        if 2 <= len(head) <= 3 and note.text.startswith("的", after) and not head.endswith(tuple(_suffix_set())):
+            local = _clause_head(note, after + 1, end)  # 昆明的滇池水务在招标: a city, then the organisation
+            if local.endswith(tuple(_suffix_set())) and is_org(local):
+                head, start = local, after + 1
         suffix = _ending(head, _suffix_set())
         name_part = head[:-len(suffix)] if suffix else ""
         ordered = re.match(rf"的[{CJK}A-Za-z]{{1,8}}?(?:合同|订单|单子)", note.text[start + len(head):end])
@@ -403,7 +408,7 @@ def _clause_head(note: Note, start: int, end: int) -> str:
 
 
 def _org_of_role(note: Note, contacts: list[Contact]) -> str | None:
-    for pattern in (_QUOTED_TO, _SENT_TO):  # 巴斯夫给华峰的报价: the customer got the rival's offer
+    for pattern in (_QUOTED_TO, _SENT_TO, _PAID_BY):  # 巴斯夫给华峰的报价: the customer got the rival's offer
         for m in pattern.finditer(note.text):
             if is_org(m.group(1)):
                 return m.group(1)
@@ -411,6 +416,7 @@ def _org_of_role(note: Note, contacts: list[Contact]) -> str | None:
 
 
 _QUOTED_TO = re.compile(rf"给([{CJK}A-Za-z]{{2,8}}?)(?:的(?:报价|价格|方案)|报(?:了|的|价))")
+_PAID_BY = re.compile(rf"收到了?([{CJK}A-Za-z]{{2,8}}?)的(?:定金|订金|货款|尾款|首付|预付款|回款|款)")
 # 明天发途虎的仓: the place goods are sent to belongs to the customer
 _SENT_TO = re.compile(rf"(?:发|送|发到|送到|运到|拉到)([{CJK}A-Za-z]{{2,8}}?)的(?:仓库?|门店|工厂|厂里|工地|项目部|现场|基地)")
 

@@ -127,6 +127,10 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
             and not (_deliverables() and _deliverables().fullmatch(after[1][3])):
         cue = after[1]  # 下周五来我们机构签合同: the purpose of the visit decides
     kind = cue[2] if cue else None
+    if _PAID.search(text, end, ce):
+        return "payment"  # 今天收到了定金, 月底验收完再付: money is the main verb
+    if kind == "delivery" and _SAMPLE_SENT.match(text, end, ce):
+        kind = "trial"  # 下周一再送一批样品过去
     i = note.clause_index(start)
     if status == "reported" and day.date == note.ref.date():
         visit = _VISIT.search(text, end, ce)
@@ -153,6 +157,10 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
             i > 0 and _TRIAL_ORDER.search(text, note.clauses[i - 1][0], cs) or _TRIAL_ORDER.search(text, cs, start)):
         kind = "trial"  # 姜总要先试用五百公斤，1月26号前到: the goods of a trial
     return kind
+
+
+_PAID = re.compile(r"收到了?[^，,。]{0,8}(?:定金|订金|货款|尾款|首付|预付款|款)|(?:再|才)(?:付|结)(?:款|清)?(?:$|[，,。])")
+_SAMPLE_SENT = re.compile(r"[^，,。]{0,4}(?:送|寄|发)[^，,。]{0,4}(?:样品|样机|样衣|样件|小样)")
 
 
 def _status(note: Note, day, start: int, end: int) -> str:

@@ -151,10 +151,16 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
                 re.search(r"先(?:送|发|来|交|到)$", text[note.clause_at(q.start)[0]:q.start]):
             continue  # 刹车片两千套，下周三先送一千套: the first part of the same order
         lines.append(Line(q.start, end, product, q.value, unit))
+        pair = _EACH.search(text, note.clause_at(q.start)[0], q.start) if product else None
+        if pair and pair.group(2) == product and _clean_product(pair.group(1)):
+            lines.append(Line(q.start, end, pair.group(1), q.value, unit))  # 酸奶和鲜奶各五百箱
     return _dedupe(lines)
 
 
 _CUT_BACK = re.compile(r"(?:只能|只|最后|最终|还是)(?:先)?(?:买|订|要|拿|签|采购|上)$|(?:改成|改为|减到|降到|砍到)$")
+
+
+_EACH = re.compile(rf"([{CJK}A-Za-z0-9]{{2,8}})(?:和|、|跟|与|及)([{CJK}A-Za-z0-9]{{2,8}})各$")
 
 
 def _unit_of(text, q):
