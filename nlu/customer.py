@@ -138,6 +138,9 @@ def org_before(note: Note, start: int) -> str | None:
 
 def _department_start(text: str, lo: int, hi: int) -> int | None:
     """Where a department word ending text[lo:hi] starts, if one does (not at lo)."""
+    m = _DEPT_AFTER_DE.search(text, lo, hi)
+    if m and m.start() > lo + 1:
+        return m.start(1)  # 宝钢的储运部, 比亚迪的供应商质量部: a short X部/科/处 after 的 is a department
     depts = _org_words()[3]
     m = re.search(rf"(?:{depts.pattern})$", text[lo:hi]) if depts is not None else None
     if m and m.start() > 0:
@@ -145,9 +148,6 @@ def _department_start(text: str, lo: int, hi: int) -> int | None:
     m = _DEPARTMENT_END.search(text, lo, hi)
     if m and m.start() > lo and (text[m.start() - 1] == "的" or text[lo:m.start()].endswith(_org_words()[0])):
         return m.start()  # 宝武特钢的能源部, 市二院设备科 (but 爱尔眼科 is a name)
-    m = _DEPT_AFTER_DE.search(text, lo, hi)
-    if m and m.start() > lo + 1:
-        return m.start(1)  # 宝钢的储运部: any short X部/科/处 after 的 is a department
     return None
 
 
@@ -203,7 +203,7 @@ def is_org(phrase: str | None) -> bool:
     if re.search(r"[一二两三四五六七八九\d][十百千万]|[十百千万][一二两三四五六七八九\d]", phrase) \
             and not phrase.endswith(suffixes):
         return False  # 人均三千二
-    if _VERB_IN.search(phrase) or _PLACE_NAME.search(phrase):
+    if _VERB_IN.search(phrase) or _PLACE_NAME.search(phrase) or _NOT_ORG_WORDS.search(phrase):
         return False
     if _DEPARTMENT_END.search(phrase) and not phrase.endswith(suffixes):
         return False
@@ -257,20 +257,22 @@ _NOT_A_NAME = re.compile(
     r"^(?:个|一[个些家]|这|那|每|些|各|该)|(?<!协|商|工|金|促|员|学|合)会$|展厅|现场|仓库|办公室|会议室|单子|订单|项目$|"
     r"(?:这块|那块|方面|工程师|经理|主任|老师|师傅|总监|主管|助理)$"
 )
+# 采购经理姓岳, 周五白天: a person's surname or a time, never an organisation
+_NOT_ORG_WORDS = re.compile(r"姓.$|^周[一二三四五六日末](?:$|[到至白上下晚早中前后])|白天|上午|下午|晚上|早上|中午|星期|礼拜")
 _DATE_START = re.compile(r"周[一二三四五六日末]|星期|礼拜|[\d一二三四五六七八九十]+[月号日]|下周|这周|本周|月底|年底")
 _DEPARTMENT_END = re.compile(
     r"(?:内|外|骨|眼|儿|妇|产|药剂|检验|放射|设备|财务|总务|医务|信息|保卫|后勤|人事|教务|基建|采购|行政|技术|质量|"
     r"生产|工程|销售|市场|研发|心内|心外|神经|急诊|麻醉|病理|超声|护理|环保|安环|物资|仪表|质检|仓储|能源|动力|安全|"
     r"运营|综合|办公|党群|计划|经营|供应|网络|总务|保障|教导|政教|德育|品控|品质|工艺)(?:科|处|部|室|班)$"
 )
-_DEPT_AFTER_DE = re.compile(r"的([\u4e00-\u9fff]{1,3}(?:部|科|处|室))$")
+_DEPT_AFTER_DE = re.compile(r"的([\u4e00-\u9fff]{1,5}(?:部|科|处|室))$")
 _RIVAL_TALK = re.compile(r"比我们|便宜|报价低|价格低|主供|一直在用|用惯|倾向|用了")
 _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道|工业园|园区|开发区)$")
 
 
 _VISIT = re.compile(
-    rf"(?:去了|到了|拜访了|走访了|接待了|跑了(?:一趟)?|去|到|在|给)([{CJK}A-Za-z]{{2,10}}?)"
-    rf"(?:(?:总部|的[{CJK}]{{0,4}}?(?:部|科|处|中心|仓|分公司|工厂|基地|门店|厂区|园区|项目部|工地|现场|项目))?"
+    rf"(?:(?:去了|到了|跑了)(?:一趟)?|拜访了|走访了|接待了|去|到|在|给)([{CJK}A-Za-z]{{2,10}}?)"
+    rf"(?:(?:那边|这边)?(?:总部|的[{CJK}]{{0,4}}?(?:部|科|处|中心|仓|分公司|工厂|基地|门店|厂区|园区|项目部|工地|现场|项目))?"
     rf"[，,]?(?:见了|找了|见|找|拜访|跟|和|开了|开的|开|聊|谈|做了|看了|签|送|发)"
     rf"|的(?:工地|项目部|现场|工厂|厂区|总部|基地)(?=[，,。]|$))"
 )

@@ -66,6 +66,10 @@ def _cues_in(s: str) -> list[tuple[int, int, str, str]]:
     return sorted(found)
 
 
+_WEEKDAY_RANGE = re.compile(r"(?:到|至|-|~)(?:周|星期|礼拜)[一二三四五六日天]")
+_WEEKDAY_RANGE_END = re.compile(r"(?:周|星期|礼拜)[一二三四五六日天](?:到|至|-|~)$")
+
+
 def day_mentions(note: Note, names: list[tuple[int, int]]) -> list:
     """find_days, minus what is not a day here: inside a name (周六福), a grade (8.8级), a season
     (春节团购), a bare span (九十天的交期), a span counted from an event (签约后一周内)."""
@@ -81,6 +85,8 @@ def day_mentions(note: Note, names: list[tuple[int, int]]) -> list:
             continue
         if _BARE_SPAN.fullmatch(day.text):
             continue
+        if _WEEKDAY_RANGE.match(text, end) or _WEEKDAY_RANGE_END.search(text[max(0, start - 4):start]):
+            continue  # 只能周一到周五送货: working days, not a date
         if _EVENT_RELATIVE.fullmatch(day.text) and re.search(r"[\u4e00-\u9fff]后$", text[max(0, start - 3):start]) \
                 and not text[max(0, start - 2):start].endswith(("然后", "之后")):
             continue

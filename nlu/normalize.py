@@ -80,7 +80,8 @@ _BREAK = r"[\s,，。.!！?？;；:：、]"
 # hesitation sounds that are never part of a word
 _HESITATION = re.compile(r"[嗯呃]+")
 # sounds / fillers that count only as standalone tokens
-_STANDALONE = re.compile(rf"(?:(?<={_BREAK})|^)(?:啊|额|哦|唉|诶|那个|这个)+(?={_BREAK}|$)")
+_STANDALONE = re.compile(rf"(?:(?<={_BREAK})|^)(?:啊|额|哦|唉|诶|呢|吧|嘛|呀|那个|这个)+(?={_BREAK}|$)"
+                         r"(?!\s(?:月|星期|礼拜|季度|周|批|时候)(?:\s|$))")  # 这个 月 is this month
 _THEN = re.compile(rf"(?:(?<={_BREAK})|^)然后(?:(?={_BREAK})|$|(?=\S))")
 _JIUSHI = re.compile(rf"(?:(?<={_BREAK})|^)就是(?!说)")
 # a spoken pause before a clause-opening conjunction is a clause break: 他说 贵了 但是 质量好
