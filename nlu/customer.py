@@ -265,6 +265,8 @@ _DEPARTMENT_END = re.compile(
     r"生产|工程|销售|市场|研发|心内|心外|神经|急诊|麻醉|病理|超声|护理|环保|安环|物资|仪表|质检|仓储|能源|动力|安全|"
     r"运营|综合|办公|党群|计划|经营|供应|网络|总务|保障|教导|政教|德育|品控|品质|工艺)(?:科|处|部|室|班)$"
 )
+# 中石化加油站: a site of the organisation, not its name
+_SITE_TAIL = re.compile(r"(?<=..)(?:加油站|营业厅|服务区|分店|专卖店)$")
 _DEPT_AFTER_DE = re.compile(r"的([\u4e00-\u9fff]{1,5}(?:部|科|处|室))$")
 _RIVAL_TALK = re.compile(r"比我们|便宜|报价低|价格低|主供|一直在用|用惯|倾向|用了")
 _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道|工业园|园区|开发区)$")
@@ -280,7 +282,9 @@ _ROLE_END = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:采购|负责人)$")
 # 下午跟美团的HR负责人开了会: a time and a meeting verb may come first
 _LEAD = r"(?:(?:今天|昨天|上午|下午|晚上|早上|中午|刚才|刚刚)*(?:跟|和|与|找了?|见了?|约了?|联系了?|拜访了?|就是说|说)(?=[^的]{2}))?"
 _THERE = re.compile(rf"{_LEAD}([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)")
-_ROLE = re.compile(rf"{_LEAD}([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)?的[{CJK}A-Za-z]{{0,4}}?(?:采购|负责人|老板|领导|对接人)")
+_ROLE = re.compile(rf"{_LEAD}([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)?(?:的|那个|那位)[{CJK}A-Za-z]{{0,4}}?(?:采购|负责人|老板|领导|对接人)")
+# 一家叫驰诚的物流公司: the organisation named as such
+_NAMED_ORG = re.compile(rf"叫([{CJK}A-Za-z0-9]{{2,8}}?)的[{CJK}]{{0,4}}(?:公司|集团|工厂|厂|医院|学校|超市|酒店|门店|店)")
 
 
 def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, bool]:
@@ -311,12 +315,14 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
     if name is None and company is None:
         return None, False
     if company:  # 苏宁那边的采购: 那边/这边 is never part of the name (NOTES_SCHEMA)
-        company = re.sub(r"(?:那边|这边)$", "", company) or None
+        company = re.sub(r"(?:那边|这边)$", "", company)
+        company = re.sub(r"^(?:俺们|咱们|我们|他们|她们)", "", company)  # 俺们县农机站
+        company = _SITE_TAIL.sub("", company) or None
     return {"name": name, "company": company}, strong
 
 
 _FULL_NAME = re.compile(
-    rf"(?:的|和|跟|与|见了|找了|约了|联系了|拜访了)([{CJK}]{{2,3}}?)(?=说|开了|开的|讲|表示|反馈|提到|觉得|确认|答应|同意|那边|这边|[，,])"
+    rf"(?:的|和|跟|与|见了|找了|约了|联系了|拜访了)([{CJK}]{{2,3}}?)(?=说|开了|开的|讲|表示|反馈|提到|觉得|确认|答应|同意)"
 )
 
 
@@ -410,7 +416,7 @@ def _clause_head(note: Note, start: int, end: int) -> str:
 
 
 def _org_of_role(note: Note, contacts: list[Contact]) -> str | None:
-    for pattern in (_QUOTED_TO, _SENT_TO, _PAID_BY):  # 巴斯夫给华峰的报价: the customer got the rival's offer
+    for pattern in (_QUOTED_TO, _SENT_TO, _PAID_BY, _NAMED_ORG):  # 巴斯夫给华峰的报价: the customer got the rival's offer
         for m in pattern.finditer(note.text):
             if is_org(m.group(1)):
                 return m.group(1)

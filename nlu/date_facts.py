@@ -133,6 +133,8 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
             and not (_deliverables() and _deliverables().fullmatch(after[1][3])):
         cue = after[1]  # 下周五来我们机构签合同: the purpose of the visit decides
     kind = cue[2] if cue else None
+    if _SHOWN.search(text, end, ce):
+        return "meeting"  # 下周一过去做方案演示: a demonstration, not a deliverable
     if _PAID.search(text, end, ce):
         return "payment"  # 今天收到了定金, 月底验收完再付: money is the main verb
     if kind == "delivery" and _SAMPLE_SENT.match(text, end, ce):
@@ -165,6 +167,7 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
     return kind
 
 
+_SHOWN = re.compile(r"方案(?:演示|讲解|汇报|交流|介绍)")
 _PAID = re.compile(r"收到了?[^，,。]{0,8}(?:定金|订金|货款|尾款|首付|预付款|款)|(?:再|才)(?:付|结)(?:款|清)?(?:$|[，,。])")
 _SAMPLE_SENT = re.compile(r"[^，,。]{0,4}(?:送|寄|发)[^，,。]{0,4}(?:样品|样机|样衣|样件|小样)")
 

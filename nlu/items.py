@@ -36,7 +36,7 @@ _TRAIL_RE = re.compile(
     r"(?<=[\u4e00-\u9fff])要)$"
 )
 # Verbs after which the product may follow the quantity (先拿两吨生物有机肥, 签了一千吨磷酸锰铁锂).
-_ORDER_VERB = re.compile(r"(?:拿|寄|要|订|定|改成|改为|签了?|买|放|进|试|试用|试销|用|送|给|给我们|上|备|采购|订购|报的|报了|做|先放|先上)(?:了)?$")
+_ORDER_VERB = re.compile(r"(?:拿|寄|要|订|定|先下|再下|下了|改成|改为|签了?|买|放|进|试|试用|试销|用|送|给|给我们|上|备|采购|订购|报的|报了|做|先放|先上)(?:了)?$")
 # 两台SY215下周二交车: an order line that goes on with its date or delivery verb.
 _PERIODIC = re.compile(r"(?:每天|每月|每周|每年|一个月|一年|每个月)(?:大概|大约|约|差不多|要)?$")
 _DATE_AHEAD = re.compile(r"下下?周|这周|本周|明天|后天|大后天|今天|月底|月初|\d+月|\d+号|[一二三四五六七八九十]+月|周[一二三四五六日末]")

@@ -85,7 +85,7 @@ MONEY_CUES: tuple[str, ...] = (
     "限价", "底价", "报了", "报的", "报", "年费", "月费", "服务费", "培训费", "费用", "运费", "定金", "订金",
     "保证金", "押金", "首付", "首款", "尾款", "货款", "全款", "人均", "才卖", "才", "只要", "只卖", "卖",
     "降到", "压到", "砍到", "谈到", "给到", "做到", "控制在", "花了", "付了", "收了", "们标", "报到", "月供", "租金", "月租", "年租", "个价",
-    "经费", "资金", "想要", "肯给", "只给", "只肯出", "出到",
+    "经费", "资金", "想要", "肯给", "只给", "只肯出", "出到", "我们要",
 )
 
 # --- character classes ------------------------------------------------------------------------------
@@ -456,8 +456,8 @@ def find_quantities(text: str, units: Iterable[str] = ()) -> list[Quantity]:
 
 def _quantity_at(text, folded, tok, unit_re, noun_re) -> Quantity | None:
     pos = tok.end
-    if folded[pos: pos + 1] in ("多", "余"):  # 三百多箱: the stated round number
-        pos += 1
+    if folded[pos: pos + 1] in ("多", "余") or folded[pos: pos + 1] == "来" and folded[pos - 1: pos] in "十百千万":
+        pos += 1  # 三百多箱, 四十来箱: the stated round number
     m = unit_re.match(folded, pos)
     if not m or tok.value == 0 and folded[tok.start] == "零":
         return None

@@ -154,6 +154,8 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors) -> 
     phrase = clause[start:end]
     if category == "decision_delay" and _WAIT.match(phrase) and _WAIT_FOR_MONEY_OR_GOODS.search(clause):
         return True  # 等秋收卖了粮再给钱
+    if category == "quality" and phrase == "坏了" and re.match(r"(?:也|都)?(?:没人修|没地方修|找不到人修|修不了)", clause[end:]):
+        return True  # 坏了没人修: if it breaks, nobody repairs it (the complaint is the service)
     if category == "quality" and phrase == "投诉" and re.search(r"迟到|师傅|服务|态度|客服|响应|没人", clause):
         return True  # 安装师傅迟到被投诉: a service complaint
     if category == "competitor" and phrase.startswith(("换成", "改用", "转向", "换到", "转到")) \
