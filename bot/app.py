@@ -54,6 +54,7 @@ class App:
     scheduler_factory: object = None
     scheduler: object = None
     leads: object = None  # bot.intake.LeadService: the intake API and the lead desk
+    warming: object = None  # the start-up warm-up task (parser, speech model and its dictionaries)
 
     async def send(self, outbound: Outbound) -> str | None:
         """Delivers through the channel named in the Outbound."""
@@ -212,7 +213,7 @@ async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio
     started_channels = []
     try:
         if warm_up and app.transcriber is not None:
-            asyncio.get_running_loop().run_in_executor(None, _warm_up, app)
+            app.warming = asyncio.create_task(_warm_up(app), name="warm-up")
         await app.conversation.resume()
         for name, channel in app.channels.items():
             if hasattr(channel, "start"):
@@ -240,6 +241,8 @@ async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio
                 await channel.stop()
             except Exception:
                 log.exception("stopping a channel failed")
+        if app.warming is not None and not app.warming.done():
+            app.warming.cancel()
         await app.conversation.close()
         app.server.should_exit = True
         await server_task
@@ -247,16 +250,23 @@ async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio
             app.transcriber.close()
 
 
-def _warm_up(app: App) -> None:
-    """Loads the speech model and the parser's dictionaries before the first note needs them."""
+async def _warm_up(app: App) -> None:
+    """Loads the parser's dictionaries and the speech model (with the transcript correction's
+    dictionaries) before the first note needs them, never on the event loop. The model loads in the
+    transcriber's own pool (`load_async`), so a voice note that arrives meanwhile queues behind it."""
     try:
         from datetime import datetime, timezone
 
-        app.conversation.parse("张总，A型号订50台，明天发货", datetime.now(timezone.utc), None)
-        warm = getattr(app.transcriber, "warm_up", None)
-        if warm is not None:
-            warm()          # the model and the transcript correction's dictionaries
+        await asyncio.to_thread(app.conversation.parse, "张总，A型号订50台，明天发货", datetime.now(timezone.utc), None)
+        load = getattr(app.transcriber, "load_async", None)
+        if load is not None:
+            await load()
+        elif hasattr(app.transcriber, "warm_up"):
+            await asyncio.to_thread(app.transcriber.warm_up)
         else:
-            _ = app.transcriber.model
+            await asyncio.to_thread(getattr, app.transcriber, "model")
+        log.info("salesbot: parser and speech model ready")
+    except asyncio.CancelledError:
+        raise
     except Exception:
         log.warning("warm-up failed; the first note will load what it needs", exc_info=True)

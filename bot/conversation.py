@@ -360,8 +360,10 @@ class Conversation:
         chat, message = reply_target(note)
         fmt = Path(note.audio_ref).suffix.lstrip(".") or None
         catalogue = await self.db(lambda s: self._catalogue(s, who))
+        industry = who.industry or self.default_industry or None   # its product names become hotwords
         try:
-            heard = await self.transcriber.transcribe_async(note.audio_ref, fmt, catalogue=catalogue)
+            heard = await self.transcriber.transcribe_async(note.audio_ref, fmt, catalogue=catalogue,
+                                                            industry=industry)
         except AudioError as exc:
             await self.db(lambda s: note_ops.mark_failed(session=s, note=s.get(Note, note.id), error=str(exc)))
             await self._deliver(Outbound(note.channel, chat, text=getattr(exc, "user_message", str(exc)),
@@ -375,17 +377,10 @@ class Conversation:
         return heard.text
 
     def _catalogue(self, session, who: Who) -> list[str]:
-        names = catalog.speech_terms(session=session, team_id=who.team_id) + cq.team_catalogue(
+        """The team's own names (imported catalogue, customers, contacts, products, competitors); the
+        industry pack's product names are added by the transcriber from `industry=`."""
+        return catalog.speech_terms(session=session, team_id=who.team_id) + cq.team_catalogue(
             session=session, team_id=who.team_id, limit=CATALOGUE_PER_KIND)
-        try:
-            from nlu.lexicon import find_pack
-
-            pack = find_pack(who.industry or self.default_industry or None)
-            if pack is not None:
-                names += sorted(set(pack.products.values()))[:CATALOGUE_PER_KIND * 2]
-        except Exception:  # the catalogue only helps; never let it stop a note
-            log.debug("no industry catalogue", exc_info=True)
-        return names
 
     async def _show_card(self, who: Who, note_id: int, *, title: str = "已记录", edit: str | None = None) -> None:
         """Sends the card of a stored note (or the customer question) and remembers it was sent."""

@@ -268,3 +268,31 @@ async def test_a_dated_note_right_after_the_question_stays_a_note(bot):
     assert "已记录 #2" in replies[-1].text
     replies = await bot.say(rep, "就3月18日吧")
     assert "已更新 #1" in replies[-1].text and "3月18日" in replies[-1].text
+
+
+class HeardTranscriber:
+    """Speech recognition that hears a fixed sentence and remembers what it was asked with."""
+
+    def __init__(self, text: str):
+        self.text, self.calls = text, []
+
+    async def transcribe_async(self, source, fmt=None, **options):
+        from nlu.asr import Transcript
+
+        self.calls.append(options)
+        return Transcript(text=self.text, seconds=0.1, duration=2.0)
+
+
+async def test_a_voice_note_is_heard_with_the_teams_industry_products(bot):
+    from bot.messages import Voice
+
+    with bot.sessions() as s:
+        teams.add_team(session=s, name="机械组", industry="machinery")
+    rep = bot.member("甲", team="机械组")
+    bot.conversation.transcriber = HeardTranscriber("张总，挖掘机订两台，下周三发货")
+    await bot.conversation.receive(Inbound(channel="local", user_id=rep, chat_id=rep, message_id="v1",
+                                           received_at=bot.now, voice=Voice(b"RIFF-fake", "wav")))
+    await bot.conversation.idle()
+    [options] = bot.conversation.transcriber.calls
+    assert options["industry"] == "machinery"     # the pack's product names become hotwords
+    assert "已记录" in bot.sent[-1].text and bot.rows(Note)[0].transcript.startswith("张总")
