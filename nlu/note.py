@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from bisect import bisect_left, bisect_right
-from functools import cache, cached_property
+from functools import cache
 
 from nlu.lexicon import Pack, common
 
@@ -100,6 +100,7 @@ class Note:
     clauses: list[tuple[int, int]] = field(default_factory=list)
     breaks: frozenset[int] = frozenset()
     spoken: str = ""  # the note as spoken: normalised, fillers kept, no whitespace
+    _clause_bounds: dict = field(default_factory=dict, repr=False, compare=False)  # word-boundary cache
 
     @classmethod
     def build(cls, raw: str, ref: datetime, pack: Pack | None) -> "Note":
@@ -108,9 +109,6 @@ class Note:
         spoken = normalized.replace(" ", "")
         return cls(text=text, ref=ref, pack=pack, clauses=split_clauses(text), breaks=breaks, spoken=spoken)
 
-    @cached_property
-    def _clause_bounds(self) -> dict[int, list[int]]:
-        return {}
 
     def _bounds(self, index: int) -> list[int]:
         """Word boundaries of the clause holding index (one jieba pass per clause, when needed)."""

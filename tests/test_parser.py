@@ -235,3 +235,57 @@ def test_a_rival_being_dear_or_getting_dearer_is_no_price_objection():
 
 def test_a_line_right_after_the_contact():
     assert items(p("王经理 1.5万件 T恤 下周五前交")) == {("T恤", 15000, "件")}
+
+
+# --- general rules found on unseen notes ---------------------------------------------------
+
+@pytest.mark.parametrize("text,company", [
+    ("下午跟美团的HR负责人开了会，考勤系统要三千个账号。", "美团"),
+    ("嗯 苏宁 那边 的 采购 说 先 要 五百台", "苏宁"),
+    ("宝钢的储运部龚处长说液氮每个月六十吨。", "宝钢"),
+    ("昆明的滇池水务在招标，齐处长说下周五前交方案。", "滇池水务"),
+    ("一家叫驰诚的物流公司，郝经理说德邦便宜一成。", "驰诚"),
+    ("今天收到了佳美家居的定金五万，冉总说月底再付尾款。", "佳美家居"),
+    ("中石化加油站的纪站长说饮料柜要十台。", "中石化"),
+])
+def test_organisations_in_unusual_positions(text, company):
+    assert p(text)["customer"]["company"] == company
+
+
+@pytest.mark.parametrize("text,rival", [
+    ("嗯 那个 万科物业 的 肖主管 说 淳安消防 报 四十五 一具 比 我们 便宜", "淳安消防"),
+    ("价格要跟林德的比一下再说。", "林德"),
+    ("广汇汽车的韦经理倾向用壳牌的机油。", "壳牌"),
+    ("他们已经转向国药控股拿货了。", "国药控股"),
+    ("他们在代理一个叫康普瑞的品牌，注射器只要一毛八。", "康普瑞"),
+    ("喜茶的莫经理讲，他们现在拿安佳的价是四十二一公斤。", "安佳"),
+])
+def test_rivals_unknown_to_the_packs_are_found_from_how_they_are_talked_about(text, rival):
+    assert rival in p(text)["competitors"]
+
+
+def test_a_contact_said_by_full_name():
+    assert p("上午和比亚迪的王涛开了视频会，打印机要两台。")["customer"] == {"name": "王涛", "company": "比亚迪"}
+
+
+def test_a_threat_in_the_clause_before_is_no_competitor_choice():
+    assert "competitor" not in p("秦场长说要是我们不跟，下个月就换海大。")["objections"]
+
+
+def test_a_change_of_material_is_no_change_of_supplier():
+    assert "competitor" not in p("三只松鼠的采购说包装要换成环保材料。")["objections"]
+
+
+def test_two_products_with_one_quantity_each():
+    assert items(p("酸奶和鲜奶各五百箱，后天回复。")) == {("酸奶", 500, "箱"), ("鲜奶", 500, "箱")}
+
+
+def test_a_count_glued_to_a_spec_and_a_cut_back_order():
+    assert items(p("谭总定了三台25吨汽车吊。", "机械设备")) == {("25吨汽车吊", 3, "台")}
+    assert items(p("我们报的三套水质分析仪要五十二万，只能先买两套。")) == {("水质分析仪", 2, "套")}
+
+
+def test_weekday_ranges_and_this_month_are_read_as_spoken():
+    e = p("只能周一到周五白天送货，大米五十吨下周二送。")
+    assert [d["date"] for d in e["dates"]] == ["2026-03-10"]
+    assert items(p("嗯 那个 岳经理 说 铜管 这个 月 要 三十吨")) == {("铜管", 30, "吨")}
