@@ -129,6 +129,15 @@ async def test_plain_correction_changes_only_the_quantity(bot):
     assert [c.due_date.day for c in bot.rows(Commitment)] == [18]
 
 
+async def test_a_report_is_sent_as_html_with_bold_heads(bot):
+    lead = bot.fake.user(1010, "老周")
+    await bot.join(lead, role="lead")
+    await bot.reply(lead, NOTE, "已记录")
+    week = await bot.reply(lead, "周报", "周报")
+    assert week.params.get("parse_mode") == "HTML"
+    assert week.text.startswith("<b>🗓 周报") and "<b>各人：</b>" in week.text
+
+
 async def test_commands_answer_and_notes_that_start_like_commands_stay_notes(bot):
     rep = bot.fake.user(1004, "小孙")
     await bot.join(rep)

@@ -147,6 +147,14 @@ async def test_commands_are_plain_words_and_notes_that_start_like_them_stay_note
     assert len(bot.rows(Note)) == 2
 
 
+async def test_a_report_is_shown_as_markdown_with_bold_heads(bot):
+    await bot.join("zhouba", role="lead")
+    await bot.say("zhouba", NOTE, "已记录")
+    week = await bot.say("zhouba", "周报", "周报")
+    assert week.msgtype == "markdown" and week.text.startswith("**🗓 周报")
+    assert "**各人：**" in week.text and "新增商机：1个" in week.text
+
+
 async def test_a_stranger_is_refused_and_nothing_is_stored(bot):
     answer = await bot.say("passerby", NOTE, "邀请码")
     assert "无法为你服务" in answer.text

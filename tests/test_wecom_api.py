@@ -84,6 +84,23 @@ async def test_the_group_robot_waits_when_someone_else_used_the_minute(wecom):
     assert "\n".join(fake.robot_texts()).count("周报第") == 3
 
 
+async def test_a_reports_markdown_form_is_what_wecom_shows_to_a_member_and_the_robot(wecom):
+    from bot.reports import Report, to_outbounds
+
+    channel, fake = wecom
+    report = Report(["🗓 周报 11月23日—11月29日（华东一组）", "新增商机：2个", "各人：", "  甲：笔记1"])
+    [to_member] = to_outbounds(report, "wecom", "lisi")
+    assert to_member.text.startswith("🗓 周报") and "**" not in to_member.text   # plain for other channels
+    await channel.send(to_member)
+    [shown] = fake.messages_to("lisi")
+    assert shown.msgtype == "markdown"
+    assert shown.text == "**🗓 周报 11月23日—11月29日（华东一组）**\n新增商机：2个\n**各人：**\n  甲：笔记1"
+    [to_group] = to_outbounds(report, "wecom", "#robot")
+    await channel.send(to_group)
+    await channel.robot().drained(timeout=4 * WINDOW)
+    assert fake.robot[0]["msgtype"] == "markdown" and fake.robot_texts() == [shown.text]
+
+
 async def test_a_long_robot_message_is_split_not_refused(wecom):
     channel, fake = wecom
     report = "\n".join(f"第{n}行：华东一组 本周新增线索 {n} 条" for n in range(200))

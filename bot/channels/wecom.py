@@ -6,7 +6,8 @@ the conversation (which records it durably and drops a delivery it has seen) and
 empty 200 — after at most ACK_BUDGET seconds, so a slow voice download never makes WeCom retry.
 Replies go out through message/send. WeCom has no buttons in app chats: buttons become numbered
 options ("回复数字：1 ✅ 确认 …") and a reply of just that number comes back as the button's action.
-`Outbound.meta` may ask for {"markdown": True} or a text card {"url": ..., "button": ...}.
+`Outbound.meta` may carry {"markdown": "the markdown form of the text"} (reports), or {"markdown": True}
+to send `text` itself as markdown, or ask for a text card {"url": ..., "button": ...}.
 Outbound to chat "#robot" (or "#robot:KEY") goes to the team's group robot (群机器人) instead.
 
 Choice: our own small implementation on `cryptography` + httpx rather than wechatpy, whose last
@@ -245,6 +246,8 @@ class WeComChannel:
                 "url": meta["url"], "btntxt": meta.get("button", "详情")})
         elif text:
             kind, limit = ("markdown", 4096) if meta.get("markdown") else ("text", MAX_TEXT)
+            if isinstance(meta.get("markdown"), str) and meta["markdown"].strip():   # a report's markdown form
+                text = "\n\n".join(p for p in (meta["markdown"], self._numbered(outbound) if outbound.buttons else "") if p)
             for piece in split_bytes(text, limit):
                 message_id = await self.api.send_message(chat, kind, {"content": piece})
         if message_id is not None:
@@ -294,5 +297,15 @@ class WeComChannel:
             log.warning("wecom: no group robot configured ([wecom] robot_key); message not sent")
             return None
         # Buttons are left out: nobody in a group can answer for the member they were meant for.
-        robot.post(outbound.text, markdown=bool((outbound.meta or {}).get("markdown")))
+        markdown = _markdown(outbound)
+        robot.post(outbound.text if markdown is None else markdown, markdown=markdown is not None)
         return f"robot-{len(robot.queue)}-{int(self.clock() * 1000)}"
+
+
+def _markdown(outbound: Outbound) -> str | None:
+    """The markdown to send, or None for plain text: meta["markdown"] is the markdown itself (a report's
+    **bold** form, while `text` stays plain for other channels) or True for `text` as markdown."""
+    wanted = (outbound.meta or {}).get("markdown")
+    if isinstance(wanted, str):
+        return wanted if wanted.strip() else None
+    return (outbound.text or "") if wanted else None
