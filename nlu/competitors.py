@@ -28,7 +28,7 @@ _RIVAL_WORD = re.compile(r"(?:竞品|竞争对手|对手|友商)(?:是|有)?")
 _SOURCE = re.compile(rf"(?:拿|从|进)(?![出来去到])({NAME})(?:那边|这边)?的(?:价|货|料)")
 _NEIGHBOUR = re.compile(r"(?:隔壁|隔壁家|别家|同行|对面|旁边|人家)的?")
 # 一个叫康普瑞的品牌, 康普瑞牌: a brand named as such
-_NAMED_BRAND = re.compile(rf"叫({NAME})的(?:品牌|牌子|厂家|公司|厂|报|价|产品|货)|({NAME})(?:这个|这个品牌|这个牌子)?牌子?的(?=[{CJK}]{{2}})(?<=牌的)")
+_NAMED_BRAND = re.compile(rf"叫({NAME})的(?:品牌|牌子|厂家|公司|厂|报|价|产品|货|方案商|供应商|服务商|代理商|经销商|厂商)|({NAME})(?:这个|这个品牌|这个牌子)?牌子?的(?=[{CJK}]{{2}})(?<=牌的)")
 _BOTH = re.compile(rf"({NAME})和({NAME})(?=都|也)")  # 西门子和瓦里安都会投
 _THAN = re.compile(rf"比({NAME})(?:家的?|的)?(?:便宜|低|贵|高|好|快|慢|差|短|长|小|大|久|少|多)")
 # 价格要跟林德的比一下: the rival the customer compares us with
@@ -113,7 +113,7 @@ def _structural(clause: str):
 def _plausible(name: str, note: Note) -> bool:
     if name in _not_orgs() or _PRONOUN_START.match(name) or _NOT_RIVAL.match(name) or not is_org(name):
         return False
-    if re.search(r"(?:材料|产品|设备|系统|方案|包装|配方|型号|规格|版本|工艺|价格|精度|质量|质保书|质保|交期|服务|售后|效果)$",
+    if re.search(r"(?:材料|产品|设备|系统|方案|包装|配方|型号|规格|版本|工艺|价格|精度|质量|质保书|质保|交期|服务|售后|效果|预算|费用|成本|平台|款)$",
                  name):
         return False  # 换成环保材料: a thing, not a supplier
     if note.pack is not None and name in note.pack.products or name in _cue_words():

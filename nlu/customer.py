@@ -115,7 +115,7 @@ def _type_words():
 # Where the phrase before a contact starts: after one of these words.
 _LEFT_STOP = re.compile(
     r".*(?:到货|发货|送货|交货|提货|了|跟|和|与|找|见|去|到|在|是|给|说|问|约|拜访|联系|对接|今天|昨天|明天|刚才|客户|"
-    r"还有|以及|及|、|电话)"
+    r"还有|以及|及|、|电话|不过|但是|可是|而且|另外|所以|听说)"
 )
 _LINK_TAIL = re.compile(
     r"(?<=..)(?:的|那个|这个|那边的?|这边的?|那里的?|这里的?|里的|方面的?|项目上|项目部|项目|工地上|工地|总部|的门店|的店|"
@@ -258,7 +258,7 @@ _NOT_A_NAME = re.compile(
     r"(?:这块|那块|方面|工程师|经理|主任|老师|师傅|总监|主管|助理)$"
 )
 # 采购经理姓岳, 周五白天: a person's surname or a time, never an organisation
-_NOT_ORG_WORDS = re.compile(r"姓.$|^周[一二三四五六日末](?:$|[到至白上下晚早中前后])|白天|上午|下午|晚上|早上|中午|星期|礼拜")
+_NOT_ORG_WORDS = re.compile(r"^(?:不过|但是|可是|而且|另外|所以|听说|然后|因为|如果)|姓.$|^周[一二三四五六日末](?:$|[到至白上下晚早中前后])|白天|上午|下午|晚上|早上|中午|星期|礼拜")
 _DATE_START = re.compile(r"周[一二三四五六日末]|星期|礼拜|[\d一二三四五六七八九十]+[月号日]|下周|这周|本周|月底|年底")
 _DEPARTMENT_END = re.compile(
     r"(?:内|外|骨|眼|儿|妇|产|药剂|检验|放射|设备|财务|总务|医务|信息|保卫|后勤|人事|教务|基建|采购|行政|技术|质量|"
@@ -266,14 +266,14 @@ _DEPARTMENT_END = re.compile(
     r"运营|综合|办公|党群|计划|经营|供应|网络|总务|保障|教导|政教|德育|品控|品质|工艺)(?:科|处|部|室|班)$"
 )
 # 中石化加油站: a site of the organisation, not its name
-_SITE_TAIL = re.compile(r"(?<=..)(?:加油站|营业厅|服务区|分店|专卖店)$")
+_SITE_TAIL = re.compile(r"(?<=..)(?:加油站|营业厅|服务区|分店|专卖店|(?:华[东南西北中]|[东南西北]区|区域)?(?:总仓|分仓|仓库|仓))$")
 _DEPT_AFTER_DE = re.compile(r"的([\u4e00-\u9fff]{1,5}(?:部|科|处|室))$")
 _RIVAL_TALK = re.compile(r"比我们|便宜|报价低|价格低|主供|一直在用|用惯|倾向|用了")
 _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道|工业园|园区|开发区)$")
 
 
 _VISIT = re.compile(
-    rf"(?:(?:去了|到了|跑了)(?:一趟)?|拜访了|走访了|接待了|去|到|在|给)([{CJK}A-Za-z]{{2,10}}?)"
+    rf"(?:(?:去|跑|到)了?一?趟|(?:去了|到了|跑了)|拜访了|走访了|接待了|去|到|在|给)([{CJK}A-Za-z]{{2,10}}?)"
     rf"(?:(?:那边|这边)?(?:总部|的[{CJK}]{{0,4}}?(?:部|科|处|中心|仓|分公司|工厂|基地|门店|厂区|园区|项目部|工地|现场|项目))?"
     rf"[，,]?(?:见了|找了|见|找|拜访|跟|和|开了|开的|开|聊|谈|做了|看了|签|送|发)"
     rf"|的(?:工地|项目部|现场|工厂|厂区|总部|基地)(?=[，,。]|$))"
@@ -400,6 +400,7 @@ _NOT_A_TAIL = frozenset("单子 订单 合同 项目 样品 货 钱 价格 报�
 _LEADING_DATE = re.compile(
     r"(?:春节|国庆|元旦|五一|中秋|端午|清明|月底|月初|年底)(?:前|后|之前|以后)?|今天|明天|后天|下下?周[一二三四五六日天末]?|这周[一二三四五六日天末]?"
 )
+_LEADING_LINK = re.compile(r"不过|但是|可是|而且|另外|所以|听说")
 _ADMIN = frozenset("省 市 县 区 镇 乡 村 街道".split())
 _HEAD_END = re.compile(r"的|要|说|这边|那边|新|签|定|给|在|已|今|明|下|上")
 
@@ -408,6 +409,8 @@ def _clause_head(note: Note, start: int, end: int) -> str:
     """The head of a clause: up to its first link word, verb or pause (明德中学的校服订单签了 -> 明德中学),
     after a leading date (国庆前华联超市要…)."""
     m = _LEADING_DATE.match(note.text, start, end)
+    start = m.end() if m else start
+    m = _LEADING_LINK.match(note.text, start, end)
     start = m.end() if m else start
     for p in range(start + 2, min(end, start + 14) + 1):
         if p == end or p in note.breaks or _HEAD_END.match(note.text, p):
@@ -420,10 +423,12 @@ def _org_of_role(note: Note, contacts: list[Contact]) -> str | None:
         for m in pattern.finditer(note.text):
             if is_org(m.group(1)):
                 return m.group(1)
-    return _org_before_word(note, contacts, (_ROLE,))
+    return _org_before_word(note, contacts, (_ROLE,)) or next(
+        (m.group(1) for m in _MET_WITH.finditer(note.text) if is_org(m.group(1))), None)
 
 
 _QUOTED_TO = re.compile(rf"给([{CJK}A-Za-z]{{2,8}}?)(?:的(?:报价|价格|方案)|报(?:了|的|价))")
+_MET_WITH = re.compile(rf"(?:与|和|跟)(?:[^，,。的]{{0,8}}的)?(?:供应商|客户|合作方|代工厂|经销商)?([{CJK}A-Za-z]{{2,8}}?)(?:开会|开了会|开了个会|碰头|碰了个头|见面|面谈)")
 _PAID_BY = re.compile(rf"收到了?([{CJK}A-Za-z]{{2,8}}?)的(?:定金|订金|货款|尾款|首付|预付款|回款|款)")
 # 明天发途虎的仓: the place goods are sent to belongs to the customer
 _SENT_TO = re.compile(rf"(?:发|送|发到|送到|运到|拉到)([{CJK}A-Za-z]{{2,8}}?)的(?:仓库?|门店|工厂|厂里|工地|项目部|现场|基地)")

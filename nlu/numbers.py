@@ -771,8 +771,8 @@ def _bare_money(t: str, tok: _Tok, before: list[Money] = (), cued: bool = False)
 
 def _measure_follows(t: str, pos: int) -> bool:
     nxt = t[pos: pos + 1]
-    if nxt == "月" and t[pos + 1: pos + 2] in ("底", "初", "中") and pos >= 2 and t[pos - 2] in "十百千万" \
-            and t[pos - 1] in _D:
+    if nxt == "月" and t[pos + 1: pos + 2] in ("底", "初", "中") and pos >= 2 and (t[pos - 2] in "十百千万" \
+            and t[pos - 1] in _D or t[pos - 1] in "万亿"):
         return False  # 一箱二百七月底前到: 270, then 月底 (spaces between words were removed)
     if nxt == "周" and t[pos + 1: pos + 2] in ("一", "二", "三", "四", "五", "六", "日", "天", "末"):
         return False  # 单价3580周三前到: a weekday, not weeks

@@ -114,7 +114,7 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
     for start, end in note.clauses:
         clause, previous = note.text[start:end], note.text[slice(*_prev_clause(note, start))]
         # 我们这边觉得偏高，要请示: a clause with no subject after ours is ours too
-        our_turn = bool(ours and ours.match(clause)) or our_turn and bool(re.match(r"[要再还先也就得]", clause))
+        our_turn = bool(ours and ours.match(clause)) and not _ABOUT_US.match(clause) or our_turn and bool(re.match(r"[要再还先也就得]", clause))
         if our_turn:
             continue
         rival_subject = any(clause.startswith(c) for c in competitors)
@@ -142,6 +142,8 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
     return sorted(found, key=found.get)
 
 
+# 我们这边售后要排队: the customer describing us, not our side speaking
+_ABOUT_US = re.compile(r"我们这边的?(?:售后|服务|交期|货|产品|质量)")
 _CONDITION = re.compile(r"要是|如果|假如|万一|不然$|否则$")
 
 
@@ -158,6 +160,10 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors) -> 
         return True  # 坏了没人修: if it breaks, nobody repairs it (the complaint is the service)
     if category == "quality" and phrase == "投诉" and re.search(r"迟到|师傅|服务|态度|客服|响应|没人", clause):
         return True  # 安装师傅迟到被投诉: a service complaint
+    if category == "competitor" and phrase.startswith(("用了", "做了", "用惯", "一直", "合作")) and \
+            re.search(r"我们的?[^，,。他她]{0,6}$", clause[:start]) and \
+            not any(c in clause for c in competitors):
+        return True  # 我们的机器用了半年就漏油: our own history, not a rival's
     if category == "competitor" and phrase.startswith(("换成", "改用", "转向", "换到", "转到")) \
             and not any(c in clause[start:] for c in competitors):
         return True  # 换成环保材料: a change of material, not of supplier
