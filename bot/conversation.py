@@ -85,6 +85,16 @@ def reply_target(note: Note) -> tuple[str, str | None]:
     return chat, message or None
 
 
+REFERENTS = ("note", "commitment")    # what a correction or answer can change
+
+
+def referent(subject: str) -> tuple[str, int] | None:
+    """("note", 12) for "note:12", ("commitment", 7) for "commitment:7"; None for any other subject
+    (a reminder about deal#7, a digest, the team's report, a lead…): no correction target."""
+    kind, _, ident = (subject or "").partition(":")
+    return (kind, int(ident)) if kind in REFERENTS and ident.isdigit() else None
+
+
 ANSWER_FILLERS = set("是就吧呢啊呀的那天之前前左右号哦嗯好") | set(intents.PUNCT)
 
 
@@ -512,8 +522,7 @@ class Conversation:
             found = cq.latest_context(session=session, member_id=who.member_id, since=self.clock() - CONTEXT)
         if found is None or found.recipient_id != who.member_id:
             return None
-        kind, _, ident = found.subject.partition(":")
-        return (kind, int(ident)) if ident.isdigit() else None
+        return referent(found.subject)
 
     async def _correct(self, who: Who, inbound: Inbound, fix, context: tuple[str, int]) -> None:
         kind, ident = context

@@ -296,3 +296,21 @@ async def test_a_voice_note_is_heard_with_the_teams_industry_products(bot):
     [options] = bot.conversation.transcriber.calls
     assert options["industry"] == "machinery"     # the pack's product names become hotwords
     assert "已记录" in bot.sent[-1].text and bot.rows(Note)[0].transcript.startswith("张总")
+
+
+@pytest.mark.parametrize("subject", ["lead:{id}", "customer:{id}", "touchpoint:{id}", "deal#{id}", "team#1",
+                                     "digest#2026-03-14"])
+async def test_a_reply_to_a_reminder_that_is_not_about_a_note_or_commitment_changes_nothing(bot, subject):
+    from storage.conversation_queries import record_sent
+
+    rep = bot.member("甲")
+    await bot.say(rep, "张总，A型号订50台，3月15日发货")
+    [note], [commitment] = bot.rows(Note), bot.rows(Commitment)
+    with bot.sessions() as s:   # a reminder whose subject's number happens to be the note's id
+        record_sent(session=s, member_id=commitment.owner_id, subject=subject.format(id=note.id),
+                    sent_key="local:甲:other-1", text="提醒", at=bot.now)
+    replies = await bot.say(rep, "完成", reply_to="other-1")
+    assert "要处理哪一条" in replies[-1].text and bot.rows(Commitment)[0].state == "open"
+    replies = await bot.say(rep, "数量改成60", reply_to="other-1")
+    assert "已记录 #2" in replies[-1].text            # not a correction of note #1: a note of its own
+    assert [i.quantity for i in bot.rows(Item, Item.note_id == note.id)] == [50]
