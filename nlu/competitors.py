@@ -26,6 +26,7 @@ _PREFER = re.compile(
 _RIVAL_WORD = re.compile(r"(?:竞品|竞争对手|对手|友商)(?:是|有)?")
 # 拿安佳的价是四十二: where the customer buys now
 _SOURCE = re.compile(rf"(?:拿|从|进)(?![出来去到])({NAME})(?:那边|这边)?的(?:价|货|料)")
+_NEIGHBOUR_HINT = re.compile(r"隔壁|别家|同行|对面|旁边|人家")
 _NEIGHBOUR = re.compile(r"(?:隔壁|隔壁家|别家|同行|对面|旁边|人家)的?")
 # 一个叫康普瑞的品牌, 康普瑞牌: a brand named as such
 _NAMED_BRAND = re.compile(rf"叫({NAME})的(?:品牌|牌子|厂家|公司|厂|报|价|产品|货|方案商|供应商|服务商|代理商|经销商|厂商)|({NAME})(?:这个|这个品牌|这个牌子)?牌子?的(?=[{CJK}]{{2}})(?<=牌的)")
@@ -86,10 +87,15 @@ def find_competitors(note: Note, contacts: list[Contact], customer: dict | None)
     return _dedupe(found)
 
 
+_CHOSEN = re.compile("|".join(f"(?:{p.pattern})" for p in (_PREFER, _THAN, _COMPARED, _SOURCE)))
+
+
 def _structural(clause: str):
     lead = _RIVAL_WORD.match(clause)  # 竞品江南布业报十七块: the name follows the word for a rival
     starts = [lead.end() if lead else 0] + [m.end() for m in _SUBJECT.finditer(clause)]
-    starts += [m.end() for s in starts for m in [_NEIGHBOUR.match(clause, s)] if m]  # 隔壁的康源食品才卖
+    if _NEIGHBOUR_HINT.search(clause):
+        starts += [m.end() for s in starts for m in [_NEIGHBOUR.match(clause, s)] if m]  # 隔壁的康源食品才卖
+    both = "和" in clause
     for s in starts:
         m = _RIVAL_OF.match(clause, s)
         if m and _RIVAL_CUE.search(clause, m.end()) and not _ROLE_AFTER.match(clause, m.end()):
@@ -97,17 +103,17 @@ def _structural(clause: str):
         m = _RIVAL_DOES.match(clause, s)
         if m:
             yield m.group(1), m.start(1)
-    for s in starts:
-        m = _BOTH.match(clause, s)
+        m = _BOTH.match(clause, s) if both else None
         if m:
             yield m.group(1), m.start(1)
             yield m.group(2), m.start(2)
-    for m in _NAMED_BRAND.finditer(clause):
-        if m.group(1):
-            yield m.group(1), m.start(1)
-    for pattern in (_PREFER, _THAN, _COMPARED, _SOURCE):
-        for m in pattern.finditer(clause):
-            yield m.group(1), m.start(1)
+    if "叫" in clause:
+        for m in _NAMED_BRAND.finditer(clause):
+            if m.group(1):
+                yield m.group(1), m.start(1)
+    for m in _CHOSEN.finditer(clause):  # one pass for _PREFER, _THAN, _COMPARED, _SOURCE
+        i = m.lastindex
+        yield m.group(i), m.start(i)
 
 
 def _plausible(name: str, note: Note) -> bool:
