@@ -34,6 +34,7 @@ from storage import deals as deal_ops
 from storage import notes as note_ops
 from storage import teams as team_ops
 from storage.models import Commitment, Customer, Deal, Member, Note, Team, utcnow
+from storage.queries import visible_member_ids
 
 log = logging.getLogger(__name__)
 
@@ -430,18 +431,14 @@ class Conversation:
                 "deal": {"id": deal.id, "stage": deal.stage, "new": deal.created_at >= note.received_at} if deal else None,
                 "candidates": []}
         if note.state == "ambiguous":
-            view["candidates"] = self._candidates(note)
+            view["candidates"] = self._candidates(session, note)
         return view
 
-    def _candidates(self, note: Note) -> list[tuple[int, str, str | None]]:
-        """The customers an ambiguous note could be about, matched again in a throw-away session."""
-        said = (note.extraction or {}).get("customer") or {}
-        with self.sessions() as session:
-            author = session.get(Member, note.author_id)
-            matched = note_ops._match_customer(session, session.get(Team, author.team_id), author,
-                                               said.get("company"), said.get("name"))
-            session.rollback()   # matching never keeps anything here
-        return [(c.customer_id, c.customer_name, c.contact_name) for c in matched.candidates]
+    @staticmethod
+    def _candidates(session, note: Note) -> list[tuple[int, str, str | None]]:
+        """The customers an ambiguous note could be about (storage reads them; nothing is written)."""
+        return [(c.customer_id, c.customer_name, c.contact_name)
+                for c in note_ops.candidates_for_note(session=session, note=note)]
 
     @staticmethod
     def _ambiguous_card(view: dict) -> tuple[str, tuple]:
@@ -690,7 +687,7 @@ class Conversation:
         if not arg.isdigit():
             return "请这样说：完成 12（12 是待办编号，见“今天”）"
         commitment = session.get(Commitment, int(arg))
-        if commitment is None or commitment.owner_id not in cq.visible_member_ids(session=session, member=member):
+        if commitment is None or commitment.owner_id not in visible_member_ids(session=session, member=member):
             return f"没有找到待办 #{arg}。"
         if commitment.state == "done":
             return f"待办 #{arg} 之前已经完成了。"
@@ -703,7 +700,7 @@ class Conversation:
         if len(parts) != 2 or not parts[0].isdigit():
             return f"请这样说：阶段 12 商务谈判\n可选阶段：{names}、赢单、丢单"
         deal = session.get(Deal, int(parts[0]))
-        if deal is None or deal.owner_id not in cq.visible_member_ids(session=session, member=member):
+        if deal is None or deal.owner_id not in visible_member_ids(session=session, member=member):
             return f"没有找到商机 #{parts[0]}。"
         wanted = parts[1]
         try:

@@ -21,7 +21,7 @@ from sqlmodel import select
 from bot import render
 from bot.messages import Inbound, Outbound, button_rows
 from storage import catalog, claims, history, people
-from storage.conversation_queries import visible_member_ids
+from storage.queries import visible_member_ids
 from storage.models import ChannelAccount, Contact, Customer, Member
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """What the conversation needs from the database beyond storage's notes/teams/deals/outbox modules:
-delivery claims for messages that are not notes, the record of cards sent, visibility by role, and the
-plain lists the chat commands show. Keyword-only functions that take a session; storage's models only.
+delivery claims for messages that are not notes, the record of cards sent, and the plain lists the chat
+commands show. Visibility by role is storage.queries.visible_member_ids, the one rule for everything. Keyword-only functions that take a session; storage's models only.
 
 Cards and claims live in the Notification table with `sent_at` already set, so the scheduler's
 due query never picks them up:
@@ -100,25 +100,6 @@ def retract_note(*, session: Session, note: Note) -> Note:
             refresh_amount(session=session, deal=deal, commit=False)
     session.commit()
     return note
-
-
-# --- visibility --------------------------------------------------------------------------------
-
-def visible_member_ids(*, session: Session, member: Member) -> set[int]:
-    """A rep sees their own; a manager everyone below them in the chain; a lead the whole team;
-    an admin every team."""
-    if member.role == "admin":
-        return set(session.exec(select(Member.id)).all())
-    if member.role == "lead":
-        return set(session.exec(select(Member.id).where(Member.team_id == member.team_id)).all())
-    seen = {member.id}
-    if member.role == "manager":
-        frontier = {member.id}
-        while frontier:
-            below = set(session.exec(select(Member.id).where(Member.manager_id.in_(frontier))).all()) - seen
-            seen |= below
-            frontier = below
-    return seen
 
 
 # --- what the commands show ---------------------------------------------------------------------

@@ -314,3 +314,22 @@ async def test_a_reply_to_a_reminder_that_is_not_about_a_note_or_commitment_chan
     replies = await bot.say(rep, "数量改成60", reply_to="other-1")
     assert "已记录 #2" in replies[-1].text            # not a correction of note #1: a note of its own
     assert [i.quantity for i in bot.rows(Item, Item.note_id == note.id)] == [50]
+
+
+async def test_a_manager_acts_only_on_what_the_reports_show_them(bot):
+    """One visibility rule: 完成/阶段 reach the same people as 漏斗, even when an old manager link
+    points across teams (set before the team check existed, or by an import)."""
+    bot.member("经理", role="manager")
+    bot.member("外人", team="华南")
+    await bot.say("外人", "OPPO的赵总，A型号订50台，3月15日发货")
+    [commitment], [deal] = bot.rows(Commitment), bot.rows(Deal)
+    with bot.sessions() as s:
+        manager = teams.find_member(session=s, name="经理")
+        other = s.get(teams.Member, commitment.owner_id)
+        other.manager_id = manager.id
+        s.add(other)
+        s.commit()
+    assert "还没有进行中的商机" in (await bot.say("经理", "漏斗"))[0].text
+    assert "没有找到待办" in (await bot.say("经理", f"完成 {commitment.id}"))[0].text
+    assert "没有找到商机" in (await bot.say("经理", f"阶段 {deal.id} 需求探询"))[0].text
+    assert bot.rows(Commitment)[0].state == "open" and bot.rows(Deal)[0].stage == deal.stage
