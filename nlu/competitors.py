@@ -29,7 +29,7 @@ _SOURCE = re.compile(rf"(?:拿|从|进)(?![出来去到])({NAME})(?:那边|这�
 _NEIGHBOUR_HINT = re.compile(r"隔壁|别家|同行|对面|旁边|人家")
 _NEIGHBOUR = re.compile(r"(?:隔壁|隔壁家|别家|同行|对面|旁边|人家)的?")
 # 一个叫康普瑞的品牌, 康普瑞牌: a brand named as such
-_NAMED_BRAND = re.compile(rf"叫({NAME})的(?:品牌|牌子|厂家|公司|厂|报|价|产品|货|方案商|供应商|服务商|代理商|经销商|厂商)|({NAME})(?:这个|这个品牌|这个牌子)?牌子?的(?=[{CJK}]{{2}})(?<=牌的)")
+_NAMED_BRAND = re.compile(rf"(?:一家|一个)叫({NAME})的|叫({NAME})的(?=$|[，,。])|叫({NAME})的(?:品牌|牌子|厂家|公司|厂|报|价|产品|货|方案商|供应商|服务商|代理商|经销商|厂商)|({NAME})(?:这个|这个品牌|这个牌子)?牌子?的(?=[{CJK}]{{2}})(?<=牌的)")
 _BOTH = re.compile(rf"({NAME})和({NAME})(?=都|也)")  # 西门子和瓦里安都会投
 _THAN = re.compile(rf"比({NAME})(?:家的?|的)?(?:便宜|低|贵|高|好|快|慢|差|短|长|小|大|久|少|多)")
 # 价格要跟林德的比一下: the rival the customer compares us with
@@ -109,8 +109,9 @@ def _structural(clause: str):
             yield m.group(2), m.start(2)
     if "叫" in clause:
         for m in _NAMED_BRAND.finditer(clause):
-            if m.group(1):
-                yield m.group(1), m.start(1)
+            i = m.lastindex
+            if i and i <= 3 and m.group(i):
+                yield m.group(i), m.start(i)
     for m in _CHOSEN.finditer(clause):  # one pass for _PREFER, _THAN, _COMPARED, _SOURCE
         i = m.lastindex
         yield m.group(i), m.start(i)

@@ -267,7 +267,7 @@ _DEPARTMENT_END = re.compile(
 )
 # 中石化加油站: a site of the organisation, not its name
 _SITE_TAIL = re.compile(r"(?<=..)(?:加油站|营业厅|服务区|分店|专卖店|(?:华[东南西北中]|[东南西北]区|区域)?(?:总仓|分仓|仓库|仓))$")
-_DEPT_AFTER_DE = re.compile(r"的([\u4e00-\u9fff]{1,5}(?:部|科|处|室))$")
+_DEPT_AFTER_DE = re.compile(r"的([\u4e00-\u9fff]{0,5}(?:部|科|处|室|组|仓)(?:主管|负责人|采购|经理|总监)?)$")
 _RIVAL_TALK = re.compile(r"比我们|便宜|报价低|价格低|主供|一直在用|用惯|倾向|用了")
 _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道|工业园|园区|开发区)$")
 
@@ -276,6 +276,7 @@ _VISIT = re.compile(
     rf"(?:(?:去|跑|到)了?一?趟|(?:去了|到了|跑了)|拜访了|走访了|接待了|去|到|在|给)([{CJK}A-Za-z]{{2,10}}?)"
     rf"(?:(?:那边|这边)?(?:总部|的[{CJK}]{{0,4}}?(?:部|科|处|中心|仓|分公司|工厂|基地|门店|厂区|园区|项目部|工地|现场|项目))?"
     rf"[，,]?(?:见了|找了|见|找|拜访|跟|和|开了|开的|开|聊|谈|做了|看了|签|送|发)"
+    rf"|(?:的[{CJK}]{{0,4}}?)?(?:总部|分公司|工厂|厂区|基地)做"
     rf"|的(?:工地|项目部|现场|工厂|厂区|总部|基地)(?=[，,。]|$))"
 )
 _ROLE_END = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:采购|负责人)$")
@@ -303,6 +304,10 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
         company = org_before(note, contact.start)
         if company:
             break
+    if company and len(company) <= 2 and not company.endswith(tuple(_suffix_set())):
+        visited = next((m.group(1) for m in _VISITED_END.finditer(note.text) if is_org(m.group(1))), None)
+        if visited and not visited.startswith(company):
+            company = visited  # 今天拜访了安踏，鞋材采购的晏经理: the visit names it
     if company is None and named_orgs:
         company = named_orgs[0]
     if company is None:
@@ -356,10 +361,15 @@ def _orgs_named_like_people(text: str, contacts: list[Contact], orgs: list[str] 
 
 
 def _visited_org(note: Note) -> str | None:
-    for m in _VISIT.finditer(note.text):
-        if is_org(m.group(1)):
-            return m.group(1)
+    for pattern in (_VISIT, _VISITED_END):
+        for m in pattern.finditer(note.text):
+            if is_org(m.group(1)):
+                return m.group(1)
     return None
+
+
+# 今天拜访了安踏，…: the place visited closes its clause
+_VISITED_END = re.compile(rf"(?:拜访了|走访了|去了|到了|跑了)([{CJK}A-Za-z]{{2,10}}?)(?=[，,。]|$)")
 
 
 def _subject_org(note: Note, contacts: list[Contact]) -> str | None:

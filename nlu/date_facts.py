@@ -66,6 +66,8 @@ def _cues_in(s: str) -> list[tuple[int, int, str, str]]:
     return sorted(found)
 
 
+# 五月 十八号: a month and its day said with a pause between them are one date
+_MONTH_THEN_DAY = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})月[\d一二三四五六七八九十]{1,3}[号日]")
 _WEEKDAY_RANGE = re.compile(r"(?:到|至|-|~)(?:周|星期|礼拜)[一二三四五六日天]")
 _WEEKDAY_RANGE_END = re.compile(r"(?:周|星期|礼拜)[一二三四五六日天](?:到|至|-|~)$")
 
@@ -98,7 +100,8 @@ def _split_at_pauses(note: Note, days: list) -> list:
     """九毛五 月底: the spoken pause says 月底, not 五月底. Re-read a mention that spans a pause."""
     out = []
     for day in days:
-        cut = [b for b in note.breaks if day.start_index < b < day.end_index]
+        cut = [b for b in note.breaks if day.start_index < b < day.end_index
+               and not _MONTH_THEN_DAY.match(note.text, day.start_index, b + 4)]
         if not cut:
             out.append(day)
             continue

@@ -127,14 +127,15 @@ def money_facts(note: Note, amounts: list[Amount], competitors: list[str]) -> li
 
 
 _COUNTER = re.compile(r"想|只肯|肯给|压到|降到|砍到|还价|只给|最多给|只愿意|希望")
+_COUNTER_BEFORE = re.compile(r"(?:降到|压到|砍到|谈到)$")
 _CEILING_AFTER = re.compile(r"(?:块|元)?(?:钱)?(?:以内|之内|以下|封顶|顶天)")
 
 
 def _kind(note: Note, a: Amount, competitors: list[str]) -> tuple[str, int]:
     text = note.text
     start, _ = note.clause_at(a.start)
-    if _CEILING_AFTER.match(text, a.end):
-        return "budget", a.end  # 七千以内能接受
+    if _CEILING_AFTER.match(text, a.end) and not _COUNTER_BEFORE.search(text, max(start, a.start - 4), a.start):
+        return "budget", a.end  # 七千以内能接受 (but 希望我们降到五千五以内 is their target price)
     kind = _nearest_cue(text[start:a.start], competitors)
     if kind:
         return kind, start

@@ -774,6 +774,8 @@ def _measure_follows(t: str, pos: int) -> bool:
     if nxt == "月" and t[pos + 1: pos + 2] in ("底", "初", "中") and pos >= 2 and (t[pos - 2] in "十百千万" \
             and t[pos - 1] in _D or t[pos - 1] in "万亿"):
         return False  # 一箱二百七月底前到: 270, then 月底 (spaces between words were removed)
+    if nxt == "本" and t[pos + 1: pos + 2] in ("月", "周", "年", "季"):
+        return False  # 三十万本月底前到账: 本月 starts a date
     if nxt == "周" and t[pos + 1: pos + 2] in ("一", "二", "三", "四", "五", "六", "日", "天", "末"):
         return False  # 单价3580周三前到: a weekday, not weeks
     return bool(nxt) and (nxt in _MEASURE_CHARS or _CODE_NEIGHBOUR.match(nxt) is not None)
