@@ -147,8 +147,37 @@ def build_app(config: dict, *, transcriber=None, parse=None, audio_dir=None,
         from bot.messages import button_rows
         from reminders.scheduler import ReminderScheduler  # nudges, escalations, alerts, the weekly report
         app.scheduler_factory = lambda built: ReminderScheduler.for_app(built, make_buttons=button_rows,
-                                                                        report_text=team_week_text)
+                                                                        report_text=team_week_text,
+                                                                        also=GroupRobotCopies(built))
     return app
+
+
+class GroupRobotCopies:
+    """With [wecom] robot_key, a manager's escalations and alerts and the weekly report also go to the
+    team's WeCom group robot (群机器人) — the report once per team and week, however many leads get it."""
+
+    KINDS = ("escalation", "alert", "report")
+
+    def __init__(self, app: App):
+        self.app = app
+        self.posted: set[str] = set()  # report:<team>:<day> already in the group
+
+    async def __call__(self, message) -> None:
+        if message.kind not in self.KINDS or "wecom" not in self.app.channels \
+                or not (self.app.config.get("wecom") or {}).get("robot_key"):
+            return
+        if message.kind == "report":
+            reports = {key.rsplit(":", 1)[0] for key in message.keys}
+            if reports <= self.posted:
+                return
+            self.posted |= reports
+            text = message.text
+        else:
+            from storage.models import Member
+
+            name = await self.app.conversation.db(lambda s: getattr(s.get(Member, message.recipient_id), "name", ""))
+            text = f"致{name}：\n{message.text}" if name else message.text
+        await self.app.send(Outbound("wecom", "#robot", text=text))
 
 
 def team_week_text(session, team, now) -> str:

@@ -59,18 +59,25 @@ class ReminderScheduler:
         self.sent_messages = 0
 
     @classmethod
-    def for_app(cls, app, make_buttons: Callable | None = None,
-                report_text: Callable | None = None) -> "ReminderScheduler":
+    def for_app(cls, app, make_buttons: Callable | None = None, report_text: Callable | None = None,
+                also: Callable[[Message], Awaitable[object]] | None = None) -> "ReminderScheduler":
         """The scheduler of a running App: sends through app.send_to_member, which also remembers a
         nudge's commitment so the rep's answer (完成 / 推迟到… / the buttons) refers to it.
         `make_buttons(*rows of (label, data))` builds the channel buttons; `report_text(session, team,
-        now)` writes the Monday report (default: a plain summary from storage)."""
+        now)` writes the Monday report (default: a plain summary from storage); `also(message)` is
+        awaited after each delivery (app.py posts escalations, alerts and reports to a group chat)."""
 
         async def send(message: Message):
             buttons = make_buttons(*message.buttons) if make_buttons and message.buttons else ()
             kind = "nudge" if message.subject else message.kind  # a nudge or digest the rep may answer
-            return await app.send_to_member(message.recipient_id, message.text, buttons,
+            sent = await app.send_to_member(message.recipient_id, message.text, buttons,
                                             subject=message.subject, kind=kind)
+            if also is not None:
+                try:
+                    await also(message)
+                except Exception:  # the member has it: a group copy that failed is not sent again
+                    log.exception("reminders: the group copy of %s failed", message.keys)
+            return sent
 
         return cls(sessions=app.sessions, policy=policy_from_config(app.config), send=send, report_text=report_text)
 
