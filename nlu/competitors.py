@@ -33,12 +33,12 @@ _NAMED_BRAND = re.compile(rf"(?:一家|一个)叫({NAME})的|叫({NAME})的(?=$|
 _BOTH = re.compile(rf"({NAME})和({NAME})(?=都|也)")  # 西门子和瓦里安都会投
 _THAN = re.compile(rf"比({NAME})(?:家的?|的)?(?:便宜|低|贵|高|好|快|慢|差|短|长|小|大|久|少|多)")
 # 价格要跟林德的比一下: the rival the customer compares us with
-_COMPARED = re.compile(rf"(?:跟|和|与)({NAME})(?:家的?|的)?(?:比|对比|PK)")
+_COMPARED = re.compile(rf"(?:跟|和|与)({NAME})(?:家的?|的)?(?:比|对比|PK|一样|看齐)")
 # After 的: what a rival offers (product, price, service...) — a comparison must follow in the clause.
 _RIVAL_CUE = re.compile(
     r"比我们|比咱们|便宜|报价低|价格低|价低|低[了一二两三四五六七八九十\d]|更低|太低|一直|在用|用惯|用了|主供|供了|卖得|"
     r"卖了|质保|交期|售后|更好|好用|倾向|在他们那|样板间|团购|政策|次日达|试用过|缺货|做了|才[一二两三四五六七八九十\d]|只要|"
-    r"代理|经销商|给了|给的|能贷款|能分期|可以分期|能垫资"
+    r"代理|经销商|给了|给的|能贷款|能分期|可以分期|能垫资|促销|力度|活动"
 )
 # X的采购 / X的张总: X is the customer, not a rival.
 _ROLE_AFTER = re.compile(r"(?:[\u4e00-\u9fff]{0,4}?(?:采购|负责人|老板|领导|对接人)|[\u4e00-\u9fff]{1,3}(?:部|科|处)(?:的|[\u4e00-\u9fff]{1,2}(?:经理|主任|长)))")

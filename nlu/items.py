@@ -49,7 +49,7 @@ _TRAILING = frozenset("""大概 大约 约 差不多 一共 总共 共计 先 �
 给 寄 需要 想要 准备 打算 报 加 追加 补 退 换 放 是 各 都 就 也 只 左右 首批 来 用 上 计划 预计 至少 暂定 初步 可能 能
 可以 得 共 总量 数量 一次 一次性 签 定 备 备货 上 进货 交 每月 每个 明年 今年 固定 稳定 长期 只能 同意 答应 先进 还是
 整个 全部 所有 都 项目
-覆盖 重新 原来 现在 改成 改为 先放 临时 供 印 印刷""".split())
+覆盖 重新 原来 现在 改成 改为 先放 临时 供 印 印刷 夏天 冬天 春天 秋天 旺季 淡季 暑假 寒假 每周 每月 每天""".split())
 # Where a product phrase starts: after one of these tokens (the last one wins).
 _NP_STOP = frozenset("""后来 之后 然后 的 说 了 要 把 给 和 跟 是 在 让 订 买 拿 送 发 先 再 还 都 就 也 约 那边 这边 那里 这里 他们 我们
 她们 咱们 订购 购买 采购 下单 进 需要 想要 准备 打算 报 报了 追加 有 用 试用 要求 还有 以及 及 或者 或 另外 加上 寄
@@ -67,7 +67,7 @@ _ATTRIBUTES = frozenset("质量 价格 报价 单价 交期 售后 服务 效果
                         "独家 合同 订单 项目 方案 稳定性 性能 识别率 效果 外观 包装 做工 破损率 合格率 良率 时效 油耗 能耗 功耗 "
                         "噪音 水分 年度 年度合同 框架".split())
 _PER_UNIT_NEXT = re.compile(r"[\d零一二两三四五六七八九十百千万]+(?![\d零一二两三四五六七八九十百千万]|个?(?:月|天|年|周|星期|小时|礼拜))|[比才就只要价卖报是]|便宜|贵|低|高")
-_PRODUCT_TAIL = re.compile(r"(?:样品|小样|样|的货|这批|这次|这回|年度框架|年度合同|框架|合同|订单|单子|这块|这边|那边|的量|用量|需求)$")
+_PRODUCT_TAIL = re.compile(r"(?:样品|小样|样|的货|这批|这次|这回|换新|更新|改造|升级|年度框架|年度合同|框架|合同|订单|单子|这块|这边|那边|的量|用量|需求)$")
 _REVISED_FROM = re.compile(
     r"从?[\d零一二两三四五六七八九十百千万.]+[^\d，,。]{0,3}?(?:降到|减到|改成|改为|加到|增加到|调到|调整到|变成|涨到|提到|追加到)$"
 )
@@ -382,7 +382,13 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
     text = note.text[:start]
     candidates: list[tuple[int, str]] = []
     if note.pack is not None:
-        candidates += [(s, term) for s, _, term in note.pack.product_terms(text)]
+        for s, e, term in note.pack.product_terms(text):
+            wider = _product_before(note, e, ()) if e < len(note.text) else None
+            if wider and wider.endswith(term) and len(wider) <= len(term) + 4 \
+                    and not note.pack.product_terms(wider[:len(wider) - len(term)]):
+                candidates.append((e - len(wider), wider))  # 客房灯具: the term with its modifier
+            else:
+                candidates.append((s, term))
     for m in _AFTER_DE.finditer(text):
         end = min([b for b in note.breaks if m.start(1) < b < m.end(1)] + [m.end(1)])  # 面料 色牢度
         phrase = _clean_product(note.text[m.start(1):end])

@@ -135,6 +135,8 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
             if praised and category in ("price", "competitor") and (category == "competitor" or _COMPARATIVE.search(phrase)):
                 continue
             found.setdefault(category, start + pos)
+    if "delivery_time" not in found and _our_lead_time_over(note):
+        found["delivery_time"] = len(note.text)
     for category in _money_objections(money):
         if category == "price" and (praised or cancels["price"].search(note.text)):
             continue
@@ -145,6 +147,20 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
 # 我们这边售后要排队: the customer describing us, not our side speaking
 _ABOUT_US = re.compile(r"我们这边的?(?:售后|服务|交期|货|产品|质量)")
 _CONDITION = re.compile(r"要是|如果|假如|万一|不然$|否则$")
+
+
+_OUR_LEAD_TIME = re.compile(r"我们(?:要|得|需要|最快)(?:[\d一二两三四五六七八九十]+)(?:天|周|个月)")
+_THEIR_LEAD_TIME = re.compile(r"交期|货期|工期|(?:天|周|个月)内|不能超过")
+
+
+def _our_lead_time_over(note: Note) -> bool:
+    """交期要在二十天内，我们要三十五天: our lead time stated right after their limit."""
+    for i, (start, end) in enumerate(note.clauses[1:], 1):
+        if _OUR_LEAD_TIME.match(note.text, start, end):
+            ps, pe = note.clauses[i - 1]
+            if _THEIR_LEAD_TIME.search(note.text, ps, pe):
+                return True
+    return False
 
 
 def _prev_clause(note: Note, start: int) -> tuple[int, int]:
