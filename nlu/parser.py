@@ -99,7 +99,7 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
         m.pop("counter", None)
     out = _as_spoken(note.spoken, {"customer": customer, "items": items, "dates": dates, "money": money,
                             "objections": objections, "competitors": competitors})
-    out = _as_written(text, out)
+    out = _as_written(text, out, note.spoken)
     if base is not None:
         out["industry"] = base.name
     out.update(_beyond_notes(note.text, ref, base))
@@ -145,11 +145,11 @@ def _as_spoken(spoken: str, out: Extraction) -> Extraction:
     return out
 
 
-def _as_written(raw: str, out: Extraction) -> Extraction:
+def _as_written(raw: str, out: Extraction, spoken: str = "") -> Extraction:
     """Strings found in the Simplified text are given back as the note wrote them (劉姐, not 刘姐):
     speech output often comes in Traditional characters, and the facts must be substrings of the note."""
     written = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw))
-    if normalize(written) == written:
+    if written == spoken or normalize(written) == written:
         return out  # nothing was converted: the common case costs one conversion
 
     def back(s):
