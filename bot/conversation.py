@@ -352,9 +352,7 @@ class Conversation:
             await self.db(lambda s: note_ops.mark_failed(session=s, note=s.get(Note, note_id), error=extraction["error"]))
             await self._deliver(Outbound(note.channel, chat, text="这条笔记太长了，请分成几条发送。", reply_to=message))
             return
-        await self.db(lambda s: note_ops.apply_extraction(session=s, note=s.get(Note, note_id),
-                                                          extraction=extraction, stages=self.stages))
-        await self.db(lambda s: reports.learn_contact_roles(session=s, note_id=note_id))
+        await self._apply(note_id, extraction)
         await self._show_card(who, note_id)
         await lead_chat.after_note(self, who, note_id)  # first touch, touchpoints, renewals, risks, stage
         await ops_chat.after_note(self, who, note_id)  # 撞单: another rep's customer
@@ -363,6 +361,15 @@ class Conversation:
             self._questions[who.member_id] = Question("date", note_id, word, self.clock())
             await self._deliver(Outbound(note.channel, chat,
                                          text=f"你说的“{word}”是哪一天？直接回复日期即可，例如：3月18日 或 下周三。"))
+
+    async def _apply(self, note_id: int, extraction: dict, **options) -> None:
+        """Stores a note's extraction (new, corrected, or with the customer picked) and reads the
+        contacts' decision-chain roles from the note again: every path that applies one comes here."""
+        def work(session):
+            note_ops.apply_extraction(session=session, note=session.get(Note, note_id), extraction=extraction,
+                                      stages=self.stages, **options)
+            reports.learn_contact_roles(session=session, note_id=note_id)
+        await self.db(work)
 
     async def _transcribe(self, who: Who, note: Note) -> str | None:
         """Speech -> text, stored; None (after telling the rep) when there is nothing to parse."""
@@ -540,8 +547,7 @@ class Conversation:
         if problem:
             await self._reply(inbound, problem)
             return
-        await self.db(lambda s: note_ops.apply_extraction(session=s, note=s.get(Note, note_id),
-                                                          extraction=extraction, stages=self.stages))
+        await self._apply(note_id, extraction)
         await self._show_card(who, note_id, title="已更新")
 
     def _patched(self, who: Who, note: Note, fix) -> tuple[dict, str | None]:
@@ -613,8 +619,7 @@ class Conversation:
         kind = next((d.get("kind") for d in reread.get("dates") or [] if d.get("date") == day.isoformat()), "followup")
         extraction = copy.deepcopy(note.extraction or {})
         extraction.setdefault("dates", []).append({"date": day.isoformat(), "kind": kind, "status": "planned"})
-        await self.db(lambda s: note_ops.apply_extraction(session=s, note=s.get(Note, note.id),
-                                                          extraction=extraction, stages=self.stages))
+        await self._apply(note.id, extraction)
         await self._show_card(who, note.id, title="已更新")
 
     async def _other(self, who: Who, inbound: Inbound) -> None:
@@ -655,9 +660,7 @@ class Conversation:
                                          edit=inbound.reply_to))
         elif verb == "pick" and note.state == "ambiguous":
             options = {"customer_id": int(choice)} if choice.isdigit() else {"new_customer": True}
-            await self.db(lambda s: note_ops.apply_extraction(session=s, note=s.get(Note, note_id),
-                                                              extraction=note.extraction or {}, stages=self.stages,
-                                                              **options))
+            await self._apply(note_id, note.extraction or {}, **options)
             await self._show_card(who, note_id, edit=inbound.reply_to)
 
     # --- commands (plain text; richer reports come with the reports issue) -------------------------

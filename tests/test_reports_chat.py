@@ -62,3 +62,32 @@ async def test_roles_learned_from_a_note_and_corrected_in_chat(bot):
     assert (await bot.say("甲", "角色 李工 使用者"))[0].text == "已把 李工（华为）设为：使用者"
     assert "决策链 2/3，缺影响者" in (await bot.say("甲", "客户 华为"))[0].text
     assert (await bot.say("乙", "角色 李工 决策人"))[0].text == "没有找到你能查看的联系人“李工”。"
+
+
+def roles_at(bot, company):
+    from storage.models import Customer
+
+    [customer] = bot.rows(Customer, Customer.name == company)
+    return {c.name: c.role for c in bot.rows(Contact, Contact.customer_id == customer.id)}
+
+
+async def test_roles_are_read_from_a_note_whose_customer_is_picked_from_buttons(bot):
+    bot.member("甲")
+    await bot.say("甲", "华为的张总，A型号订50台")
+    await bot.say("甲", "中兴的张总，B型号订20台")
+    assert roles_at(bot, "中兴")["张总"] == "decision_maker"        # the first guess from the title 总
+    question = (await bot.say("甲", "技术部的张总说下周三来厂看样品"))[-1]
+    assert "哪一位" in question.text
+    pick = next(b.data for row in question.buttons for b in row if "中兴" in b.text)
+    await bot.say("甲", action=pick, reply_to="m3")
+    assert roles_at(bot, "中兴")["张总"] == "influencer"            # what this note says about him
+    assert roles_at(bot, "华为")["张总"] == "decision_maker"
+
+
+async def test_roles_are_read_again_when_a_correction_moves_the_note_to_another_customer(bot):
+    bot.member("甲")
+    await bot.say("甲", "中兴的王工，B型号订20台")
+    await bot.say("甲", "技术总监刘总说A型号要50台")
+    replies = await bot.say("甲", "客户是中兴的刘总")
+    assert "已更新" in replies[-1].text and "中兴" in replies[-1].text
+    assert roles_at(bot, "中兴")["刘总"] == "influencer"
