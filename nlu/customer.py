@@ -192,6 +192,10 @@ def is_org(phrase: str | None) -> bool:
     """A named organisation rather than a pronoun, a time word or a place named by its type."""
     if not phrase or not 2 <= len(phrase) <= 14:
         return False
+    if phrase in _PLATFORMS:
+        return True  # 京东的采购: the platform itself is the customer (京东店 is only a trade)
+    if phrase in _places():
+        return False  # 温州的阮老板: a city, not an organisation
     suffixes, places, hard_places, _, not_orgs = _org_words()
     if phrase in not_orgs or phrase in places or phrase in _suffix_set():
         return False  # 电力 alone is no name
@@ -211,6 +215,16 @@ def is_org(phrase: str | None) -> bool:
         return False  # 周五前发物流
     types, trades, longest = _type_words()
     return not type_only(phrase) and not _all_trade(phrase, trades, longest)
+
+
+_PLATFORMS = frozenset("京东 天猫 淘宝 拼多多 抖音 美团 快手 唯品会 苏宁易购".split())
+
+
+@cache
+def _places() -> frozenset[str]:
+    """Provinces and cities (with and without 省/市), which name where someone is, not who."""
+    names = common().get("place_names", [])
+    return frozenset(names) | frozenset(n + s for n in names for s in ("省", "市"))
 
 
 def type_only(phrase: str) -> bool:
@@ -283,6 +297,8 @@ _ROLE_END = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:采购|负责人)$")
 # 下午跟美团的HR负责人开了会: a time and a meeting verb may come first
 _LEAD = r"(?:(?:今天|昨天|上午|下午|晚上|早上|中午|刚才|刚刚)*(?:跟|和|与|找了?|见了?|约了?|联系了?|拜访了?|就是说|说)(?=[^的]{2}))?"
 _THERE = re.compile(rf"{_LEAD}([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)")
+# 跟市人民医院的信息科签了: the organisation of a department
+_DEPT_OF = re.compile(rf"{_LEAD}([{CJK}A-Za-z0-9]{{2,12}}?)的[{CJK}]{{1,5}}(?:部|科|处|室|中心)(?:签|说|反馈|确认|要|定)")
 _ROLE = re.compile(rf"{_LEAD}([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)?(?:的|那个|那位)[{CJK}A-Za-z]{{0,4}}?(?:采购|负责人|老板|领导|对接人)")
 # 一家叫驰诚的物流公司: the organisation named as such
 _NAMED_ORG = re.compile(rf"叫([{CJK}A-Za-z0-9]{{2,8}}?)的[{CJK}]{{0,4}}(?:公司|集团|工厂|厂|医院|学校|超市|酒店|门店|店)")
@@ -433,7 +449,7 @@ def _org_of_role(note: Note, contacts: list[Contact]) -> str | None:
         for m in pattern.finditer(note.text):
             if is_org(m.group(1)):
                 return m.group(1)
-    return _org_before_word(note, contacts, (_ROLE,)) or next(
+    return _org_before_word(note, contacts, (_ROLE, _DEPT_OF)) or next(
         (m.group(1) for m in _MET_WITH.finditer(note.text) if is_org(m.group(1))), None)
 
 

@@ -153,6 +153,8 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
                          or kind in (None, "other") and deliverables.search(text, cs, start)
                          or kind == "delivery" and not items_here and deliverables.search(text, cs, start)):
         return "deadline"  # 下周五之前交8D报告, 新价格表月底前要做出来
+    if kind == "delivery" and cue is not None and cue[3] == "交" and i_prev_deliverable(note, cs, deliverables):
+        return "deadline"  # 要我们出8D报告，下周三前交
     if kind is None and any(cs <= a < ce for a, _ in item_spans):
         return "delivery"  # DMF年底前要三十吨
     if kind is None and i > 0:
@@ -173,6 +175,15 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
 _SHOWN = re.compile(r"方案(?:演示|讲解|汇报|交流|介绍)")
 _PAID = re.compile(r"收到了?[^，,。]{0,8}(?:定金|订金|货款|尾款|首付|预付款|款)|(?:再|才)(?:付|结)(?:款|清)?(?:$|[，,。])")
 _SAMPLE_SENT = re.compile(r"[^，,。]{0,4}(?:送|寄|发)[^，,。]{0,4}(?:样品|样机|样衣|样件|小样)")
+
+
+def i_prev_deliverable(note: Note, cs: int, deliverables) -> bool:
+    """Does the clause before the one starting at cs name a deliverable we owe?"""
+    i = note.clause_index(cs)
+    if i <= 0 or not deliverables:
+        return False
+    ps, pe = note.clauses[i - 1]
+    return bool(deliverables.search(note.text, ps, pe))
 
 
 def _status(note: Note, day, start: int, end: int) -> str:

@@ -402,6 +402,9 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
         clause = text[a:b]
         if b <= start and re.fullmatch(rf"[{CJK}A-Za-z0-9.\-%]{{2,14}}", clause) and _bare_noun(clause):
             candidates.append((a, clause))
+        topic = _TOPIC.search(clause) if b <= start else None
+        if topic and not any(p in topic.group(1) for p in people) and _clean_product(topic.group(1)):
+            candidates.append((a + topic.start(1), topic.group(1)))  # 邬工说负极材料还要再测一轮
         made = _MADE.search(clause) if b <= start else None
         if made and _bare_noun(made.group(1)) and _clean_product(made.group(1)):
             candidates.append((a + made.start(1), made.group(1)))  # 让我们做外箱，五万个
@@ -416,6 +419,7 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
     return best
 
 
+_TOPIC = re.compile(rf"说(?![我他她你这那上])((?:(?!的)[{CJK}A-Za-z0-9]){{2,8}}?)(?:还要|还得|要再|已经|目前|现在|上次|这次|有|没|不)")
 _MADE = re.compile(rf"(?:让|叫|要|请)我们(?:做|生产|定做|印|出|供)([{CJK}A-Za-z0-9]{{2,8}})$")
 
 

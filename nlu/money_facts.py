@@ -33,7 +33,18 @@ def find_amounts(note: Note) -> list[Amount]:
     found += _listed_prices(note, found)
     found += _judged_prices(note, found)
     found += _said_prices(note, found)
+    found = [a for a in found if not _days_of_credit(note, a)]
     return sorted(found, key=lambda a: a.start)
+
+
+def _days_of_credit(note: Note, a: Amount) -> bool:
+    """账期是九十天，我们只给六十: a bare number answering a credit period counts days, not yuan."""
+    said = note.text[a.start:a.end]
+    if not re.fullmatch(r"[零一二两三四五六七八九十百\d]+", said) or not a.amount < 366:
+        return False
+    i = note.clause_index(a.start)
+    lo = note.clauses[max(0, i - 1)][0]
+    return bool(re.search(r"账期|[\d一二两三四五六七八九十]天", note.text[lo:a.start]))
 
 
 def _per_one(text: str, m) -> Amount:
