@@ -141,7 +141,7 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
         if category == "price" and (praised or cancels["price"].search(note.text)):
             continue
         found.setdefault(category, len(note.text))
-    return sorted(found, key=found.get)
+    return sorted(found, key=lambda c: (found[c], CATEGORIES.index(c)))  # ties in a fixed order
 
 
 # 我们这边售后要排队: the customer describing us, not our side speaking
