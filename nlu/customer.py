@@ -197,6 +197,8 @@ def is_org(phrase: str | None) -> bool:
     if phrase in _places():
         return False  # 温州的阮老板: a city, not an organisation
     suffixes, places, hard_places, _, not_orgs = _org_words()
+    if phrase in _suffix_set() and len(phrase) >= 3 and phrase[-1] in "委局院署厅":
+        return True  # 卫健委的褚处长: a government body named by its kind
     if phrase in not_orgs or phrase in places or phrase in _suffix_set():
         return False  # 电力 alone is no name
     quantity = _QUANTITY_IN.search(phrase)
@@ -272,7 +274,7 @@ _NOT_A_NAME = re.compile(
     r"(?:这块|那块|方面|工程师|经理|主任|老师|师傅|总监|主管|助理)$"
 )
 # 采购经理姓岳, 周五白天: a person's surname or a time, never an organisation
-_NOT_ORG_WORDS = re.compile(r"^(?:不过|但是|可是|而且|另外|所以|听说|然后|因为|如果)|姓.$|^周[一二三四五六日末](?:$|[到至白上下晚早中前后])|白天|上午|下午|晚上|早上|中午|星期|礼拜")
+_NOT_ORG_WORDS = re.compile(r"那家|这家|^(?:不过|但是|可是|而且|另外|所以|听说|然后|因为|如果)|姓.$|^周[一二三四五六日末](?:$|[到至白上下晚早中前后])|白天|上午|下午|晚上|早上|中午|星期|礼拜")
 _DATE_START = re.compile(r"周[一二三四五六日末]|星期|礼拜|[\d一二三四五六七八九十]+[月号日]|下周|这周|本周|月底|年底")
 _DEPARTMENT_END = re.compile(
     r"(?:内|外|骨|眼|儿|妇|产|药剂|检验|放射|设备|财务|总务|医务|信息|保卫|后勤|人事|教务|基建|采购|行政|技术|质量|"
@@ -280,8 +282,9 @@ _DEPARTMENT_END = re.compile(
     r"运营|综合|办公|党群|计划|经营|供应|网络|总务|保障|教导|政教|德育|品控|品质|工艺)(?:科|处|部|室|班)$"
 )
 # 中石化加油站: a site of the organisation, not its name
-_SITE_TAIL = re.compile(r"(?<=..)(?:加油站|营业厅|服务区|分店|专卖店|(?:华[东南西北中]|[东南西北]区|区域)?(?:总仓|分仓|仓库|仓))$")
-_DEPT_AFTER_DE = re.compile(r"的([\u4e00-\u9fff]{0,5}(?:部|科|处|室|组|仓)(?:主管|负责人|采购|经理|总监)?)$")
+_SITE_TAIL = re.compile(r"(?<=..)(?:加油站|营业厅|服务区|分店|专卖店|总部|分公司|分部|办事处|(?:华[东南西北中]|[东南西北]区|区域)?(?:总仓|分仓|仓库|仓))$")
+_DEPT_AFTER_DE = re.compile(r"的([\u4e00-\u9fff]{0,5}(?:部门?|科|处|室|组|仓|食堂|车间|后勤)(?:主管|负责人|采购|经理|总监|管理员)?"
+                            r"|[\u4e00-\u9fff]{1,6}(?:经理|主管|总监|负责人|管理员))$")
 _RIVAL_TALK = re.compile(r"比我们|便宜|报价低|价格低|主供|一直在用|用惯|倾向|用了")
 _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道|工业园|园区|开发区)$")
 
@@ -298,7 +301,7 @@ _ROLE_END = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:采购|负责人)$")
 _LEAD = r"(?:(?:今天|昨天|上午|下午|晚上|早上|中午|刚才|刚刚)*(?:跟|和|与|找了?|见了?|约了?|联系了?|拜访了?|就是说|说)(?=[^的]{2}))?"
 _THERE = re.compile(rf"{_LEAD}([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)")
 # 跟市人民医院的信息科签了: the organisation of a department
-_DEPT_OF = re.compile(rf"{_LEAD}([{CJK}A-Za-z0-9]{{2,12}}?)的[{CJK}]{{1,5}}(?:部|科|处|室|中心)(?:签|说|反馈|确认|要|定)")
+_DEPT_OF = re.compile(rf"{_LEAD}([{CJK}A-Za-z0-9]{{2,12}}?)的[{CJK}]{{1,5}}(?:部门?|科|处|室|中心)(?:签|说|反馈|确认|要|定)")
 _ROLE = re.compile(rf"{_LEAD}([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)?(?:的|那个|那位)[{CJK}A-Za-z]{{0,4}}?(?:采购|负责人|老板|领导|对接人)")
 # 一家叫驰诚的物流公司: the organisation named as such
 _NAMED_ORG = re.compile(rf"叫([{CJK}A-Za-z0-9]{{2,8}}?)的[{CJK}]{{0,4}}(?:公司|集团|工厂|厂|医院|学校|超市|酒店|门店|店)")
@@ -453,7 +456,7 @@ def _org_of_role(note: Note, contacts: list[Contact]) -> str | None:
         (m.group(1) for m in _MET_WITH.finditer(note.text) if is_org(m.group(1))), None)
 
 
-_QUOTED_TO = re.compile(rf"给([{CJK}A-Za-z]{{2,8}}?)(?:的(?:报价|价格|方案)|报(?:了|的|价))")
+_QUOTED_TO = re.compile(rf"给((?:(?!的)[{CJK}A-Za-z]){{2,8}}?)(?:的(?:报价|价格|方案)|报(?:了|的|价))")
 _MET_WITH = re.compile(rf"(?:与|和|跟)(?:[^，,。的]{{0,8}}的)?(?:供应商|客户|合作方|代工厂|经销商)?([{CJK}A-Za-z]{{2,8}}?)(?:开会|开了会|开了个会|碰头|碰了个头|见面|面谈)")
 _PAID_BY = re.compile(rf"收到了?([{CJK}A-Za-z]{{2,8}}?)的(?:定金|订金|货款|尾款|首付|预付款|回款|款)")
 # 明天发途虎的仓: the place goods are sent to belongs to the customer

@@ -65,7 +65,7 @@ _OF_ATTRIBUTE = re.compile(
 )
 _ATTRIBUTES = frozenset("质量 价格 报价 单价 交期 售后 服务 效果 参数 规格 型号 品牌 牌子 产品 东西 货 样品 主供 二供 供应商 口感 "
                         "独家 合同 订单 项目 方案 稳定性 性能 识别率 效果 外观 包装 做工 破损率 合格率 良率 时效 油耗 能耗 功耗 "
-                        "噪音 水分 年度 年度合同 框架".split())
+                        "噪音 水分 年度 年度合同 框架 认证 测试 审核 验收".split())
 _PER_UNIT_NEXT = re.compile(r"[\d零一二两三四五六七八九十百千万]+(?![\d零一二两三四五六七八九十百千万]|个?(?:月|天|年|周|星期|小时|礼拜))|[比才就只要价卖报是]|便宜|贵|低|高")
 _PRODUCT_TAIL = re.compile(r"(?:样品|小样|样|的货|这批|这次|这回|换新|更新|改造|升级|年度框架|年度合同|框架|合同|订单|单子|这块|这边|那边|的量|用量|需求)$")
 _REVISED_FROM = re.compile(
@@ -113,8 +113,9 @@ def _units_of(pack) -> tuple[str, ...]:
 def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spans=(), rivals=()) -> list[dict]:
     text = note.text
     people = {c.name for c in contacts} | set(rivals)  # neither a person nor a rival is a product
+    rival_spans = [(m.start(), m.end()) for r in rivals for m in re.finditer(re.escape(r), text)]
     quantities = [q for q in find_quantities(text, units=_units(note))
-                  if not any(a <= q.start < b or a < q.end <= b for a, b in money_spans)]
+                  if not any(a <= q.start < b or a < q.end <= b for a, b in money_spans + rival_spans)]
     early = sorted([(c.start, c.end) for c in contacts] + list(day_spans) + list(money_spans))
     specs = {i for i, q in enumerate(quantities) if _is_spec(note, q, quantities[i + 1:])
              or i and _count_then_spec(quantities[i - 1], q)
@@ -400,7 +401,8 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
             candidates.append((m.start(1), phrase))
     for a, b in note.clauses:
         clause = text[a:b]
-        if b <= start and re.fullmatch(rf"[{CJK}A-Za-z0-9.\-%]{{2,14}}", clause) and _bare_noun(clause):
+        if b <= start and re.fullmatch(rf"[{CJK}A-Za-z0-9.\-%]{{2,14}}", clause) and _bare_noun(clause) \
+                and _clean_product(clause):
             candidates.append((a, clause))
         topic = _TOPIC.search(clause) if b <= start else None
         if topic and not any(p in topic.group(1) for p in people) and _clean_product(topic.group(1)):

@@ -123,6 +123,8 @@ def _excluded_before(t: str, start: int) -> bool:
         return False
     if t[start - 1] == "第":
         return True
+    if t[start + 1: start + 2] in ("十", "百", "千", "万") and t[max(0, start - 2): start] == "每周":
+        return False  # 每周五百斤: every week, five hundred jin (not 每周五, every Friday)
     return t[start] in "一二三四五六日天" and (t[start - 1] == "周" or t[max(0, start - 2): start] in ("星期", "礼拜"))
 
 
