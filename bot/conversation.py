@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot import intents, render, reports
+from bot import commands, intents, render, reports
 from bot.messages import Inbound, Outbound, button_rows
 from bot import lead_chat, ops_chat
 from storage import catalog
@@ -34,7 +34,6 @@ from storage import deals as deal_ops
 from storage import notes as note_ops
 from storage import teams as team_ops
 from storage.models import Commitment, Customer, Deal, Member, Note, Team, utcnow
-from storage.queries import visible_member_ids
 
 log = logging.getLogger(__name__)
 
@@ -663,83 +662,8 @@ class Conversation:
             await self._apply(note_id, note.extraction or {}, **options)
             await self._show_card(who, note_id, edit=inbound.reply_to)
 
-    # --- commands (plain text; richer reports come with the reports issue) -------------------------
+    # --- commands (bot/commands.py) ------------------------------------------------------------------
 
-    def _command(self, session, who: Who, cmd: intents.Command) -> str:
-        member = session.get(Member, who.member_id)
-        handler = getattr(self, f"_cmd_{cmd.name}", None)
-        if handler is None:
-            return f"不认识的命令 {cmd.arg}。\n\n{render.HELP}"
-        return handler(session, who, member, cmd.arg)
-
-    def _cmd_help(self, session, who, member, arg) -> str:
-        return render.HELP
-
-    def _cmd_start(self, session, who, member, arg) -> str:
-        return f"你已经是团队成员了（{who.name}）。\n\n{render.HELP}"
-
-    def _cmd_today(self, session, who, member, arg) -> str:
-        today = datetime.now(who.tz).date()
-        rows = cq.commitment_rows(session=session, owner_ids={who.member_id}, until=today)
-        return render.today(rows, today)
-
-    def _cmd_customer(self, session, who, member, arg):
-        return reports.customer_report(session=session, member=member, name=arg, now=self.clock())
-
-    def _cmd_done(self, session, who, member, arg) -> str:
-        if not arg.isdigit():
-            return "请这样说：完成 12（12 是待办编号，见“今天”）"
-        commitment = session.get(Commitment, int(arg))
-        if commitment is None or commitment.owner_id not in visible_member_ids(session=session, member=member):
-            return f"没有找到待办 #{arg}。"
-        if commitment.state == "done":
-            return f"待办 #{arg} 之前已经完成了。"
-        deal_ops.complete_commitment(session=session, commitment=commitment, at=self.clock())
-        return f"✅ 已完成 #{arg}：{render.day_text(commitment.due_date)} {render.DATE_KINDS.get(commitment.kind, '')}"
-
-    def _cmd_stage(self, session, who, member, arg) -> str:
-        parts = arg.split()
-        names = "、".join(s.name for s in self.stages)
-        if len(parts) != 2 or not parts[0].isdigit():
-            return f"请这样说：阶段 12 商务谈判\n可选阶段：{names}、赢单、丢单"
-        deal = session.get(Deal, int(parts[0]))
-        if deal is None or deal.owner_id not in visible_member_ids(session=session, member=member):
-            return f"没有找到商机 #{parts[0]}。"
-        wanted = parts[1]
-        try:
-            if wanted in ("赢单", "丢单"):
-                deal_ops.close_deal(session=session, deal=deal, status="won" if wanted == "赢单" else "lost",
-                                    by_id=member.id, at=self.clock())
-            else:
-                deal_ops.change_stage(session=session, deal=deal, stage=wanted, stages=self.stages,
-                                      by_id=member.id, at=self.clock())
-        except deal_ops.MissingFacts as exc:
-            labels = {"budget": "预算", "quote": "报价", "deal_amount": "成交金额", "meeting_date": "会面/演示",
-                      "decision_maker": "决策人"}
-            return f"进入“{exc.stage}”之前需要先记录：{'、'.join(labels.get(m, m) for m in exc.missing)}。"
-        except ValueError:
-            return f"不能改成“{wanted}”。可选阶段：{names}、赢单、丢单"
-        return f"商机 #{deal.id} 已改为：{wanted}"
-
-    # The reports (bot/reports.py): a Report of text plus a chart or a file; visibility by role inside.
-
-    def _cmd_pipeline(self, session, who, member, arg):
-        return reports.pipeline_report(session=session, member=member, stages=self.stages, chart=False)
-
-    def _cmd_stalled(self, session, who, member, arg):
-        return reports.stalled_report(session=session, member=member, stages=self.stages, now=self.clock())
-
-    def _cmd_week(self, session, who, member, arg):
-        return reports.week_report(session=session, member=member, now=self.clock(), previous=arg.strip() == "上周")
-
-    def _cmd_forecast(self, session, who, member, arg):
-        return reports.forecast_report(session=session, member=member, stages=self.stages, chart=False)
-
-    def _cmd_team(self, session, who, member, arg):
-        return reports.team_report(session=session, member=member, now=self.clock())
-
-    def _cmd_export(self, session, who, member, arg):
-        return reports.export_report(session=session, member=member, fmt=arg, now=self.clock())
-
-    def _cmd_role(self, session, who, member, arg) -> str:
-        return reports.set_role(session=session, member=member, arg=arg)
+    def _command(self, session, who: Who, cmd: intents.Command):
+        """A command's answer, text or a reports.Report, in the database thread."""
+        return commands.run(session, who=who, cmd=cmd, stages=self.stages, now=self.clock())

@@ -2,13 +2,15 @@
 deal reached a stage (签了合同); the deal moves only once the facts are there."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.config import load_config
-from bot.conversation import Conversation, Who
+from bot import commands
+from bot.conversation import Who
+from bot.intents import Command
 from bot.lead_chat import _after_note, implied_stage
 from storage import deals as deal_ops
 from storage import teams
@@ -79,14 +81,14 @@ def test_each_stage_needs_its_facts(db_sessions, rep):
     assert notes.move(deal, "商务谈判").stage == "商务谈判"
 
 
-def test_stage_command_asks_for_what_is_missing(db_sessions, rep, tmp_path):
+def test_stage_command_asks_for_what_is_missing(db_sessions, rep):
     notes = Notes(db_sessions, rep)
     _, deal = notes.add("远大机械王经理想了解一下")
-    conv = Conversation(sessions=db_sessions, stages=STAGES, parse=lambda *a: {}, send=None, audio_dir=tmp_path)
     with db_sessions() as s:
         member = s.get(Member, rep)
         who = Who(member.id, member.name, member.role, member.team_id, "Asia/Shanghai", "")
-        reply = conv._cmd_stage(s, who, member, f"{deal} 签约")
+        reply = commands.run(s, who=who, cmd=Command("stage", f"{deal} 签约"), stages=STAGES,
+                             now=datetime.now(timezone.utc))
     assert reply == "进入“签约”之前需要先记录：成交金额。"
     assert notes.stage(deal) == "线索"
 
