@@ -452,11 +452,14 @@ def _org_of_role(note: Note, contacts: list[Contact]) -> str | None:
         for m in pattern.finditer(note.text):
             if is_org(m.group(1)):
                 return m.group(1)
-    return _org_before_word(note, contacts, (_ROLE, _DEPT_OF)) or next(
-        (m.group(1) for m in _MET_WITH.finditer(note.text) if is_org(m.group(1))), None)
+    found = _org_before_word(note, contacts, (_ROLE, _DEPT_OF))
+    if found is None and _MEETING_WORD.search(note.text):
+        found = next((m.group(1) for m in _MET_WITH.finditer(note.text) if is_org(m.group(1))), None)
+    return found
 
 
 _QUOTED_TO = re.compile(rf"给((?:(?!的)[{CJK}A-Za-z]){{2,8}}?)(?:的(?:报价|价格|方案)|报(?:了|的|价))")
+_MEETING_WORD = re.compile(r"开会|开了会|开了个会|碰头|碰了个头|见面|面谈")
 _MET_WITH = re.compile(rf"(?:与|和|跟)(?:[^，,。的]{{0,8}}的)?(?:供应商|客户|合作方|代工厂|经销商)?([{CJK}A-Za-z]{{2,8}}?)(?:开会|开了会|开了个会|碰头|碰了个头|见面|面谈)")
 _PAID_BY = re.compile(rf"收到了?([{CJK}A-Za-z]{{2,8}}?)的(?:定金|订金|货款|尾款|首付|预付款|回款|款)")
 # 明天发途虎的仓: the place goods are sent to belongs to the customer

@@ -383,8 +383,10 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
     text = note.text[:start]
     candidates: list[tuple[int, str]] = []
     if note.pack is not None:
-        for s, e, term in note.pack.product_terms(text):
-            wider = _product_before(note, e, ()) if e < len(note.text) else None
+        terms = note.pack.product_terms(text)
+        last = max((e for _, e, _ in terms), default=-1)
+        for s, e, term in terms:
+            wider = _product_before(note, e, ()) if e == last and e < len(note.text) else None
             if wider and wider.endswith(term) and len(wider) <= len(term) + 4 \
                     and not note.pack.product_terms(wider[:len(wider) - len(term)]):
                 candidates.append((e - len(wider), wider))  # 客房灯具: the term with its modifier

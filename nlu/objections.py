@@ -112,7 +112,8 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
     our_turn = False
     previous = ""
     for start, end in note.clauses:
-        clause, previous = note.text[start:end], note.text[slice(*_prev_clause(note, start))]
+        clause = note.text[start:end]
+        prev, previous = previous, clause
         # 我们这边觉得偏高，要请示: a clause with no subject after ours is ours too
         our_turn = bool(ours and ours.match(clause)) and not _ABOUT_US.match(clause) or our_turn and bool(re.match(r"[要再还先也就得]", clause))
         if our_turn:
@@ -122,7 +123,7 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
         for pos, category, phrase in _matches(clause, note.pack, competitors):
             if asks_us and category == "decision_delay":
                 continue
-            if category == "competitor" and _CONDITION.search(previous):
+            if category == "competitor" and _CONDITION.search(prev):
                 continue  # 要是我们不跟，下个月就换海大: a threat, not a choice made
             if category in _SUPPLIER_SIDE and (rival_subject or any(clause[:pos].endswith((c, c + "的")) for c in competitors)) \
                     and not re.search(r"比我们|我们的?", clause[:pos + len(phrase)]):
@@ -135,7 +136,7 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
             if praised and category in ("price", "competitor") and (category == "competitor" or _COMPARATIVE.search(phrase)):
                 continue
             found.setdefault(category, start + pos)
-    if "delivery_time" not in found and _our_lead_time_over(note):
+    if "delivery_time" not in found and "我们" in note.text and _our_lead_time_over(note):
         found["delivery_time"] = len(note.text)
     for category in _money_objections(money):
         if category == "price" and (praised or cancels["price"].search(note.text)):
@@ -161,11 +162,6 @@ def _our_lead_time_over(note: Note) -> bool:
             if _THEIR_LEAD_TIME.search(note.text, ps, pe):
                 return True
     return False
-
-
-def _prev_clause(note: Note, start: int) -> tuple[int, int]:
-    before = [c for c in note.clauses if c[1] <= start]
-    return before[-1] if before else (0, 0)
 
 
 def _not_here(clause: str, start: int, end: int, category: str, competitors) -> bool:
