@@ -187,7 +187,8 @@ def _skip(note, q, end, money_spans, later) -> bool:
     before = text[clause_start:q.start]
     if skip_before and skip_before.search(before):
         return True  # 第一批一千套, 上批退了两千个
-    if per_pack and per_pack.search(text[max(clause_start, q.start - 3):q.start]) or \
+    if per_pack and per_pack.search(text[max(clause_start, q.start - 3):q.start]) \
+            and not re.search(r"每个(?:月|星期|礼拜|季度)$", text[max(clause_start, q.start - 4):q.start]) or \
             re.search(rf"每(?![月年周天日季个])[{CJK}](?:最多|大概|约)?$", text[max(clause_start, q.start - 5):q.start]):
         return True  # 每车三十吨, 每袋五十公斤, 每班三十人
     if spec_words and re.search(rf"(?:{spec_words.pattern})(?:要到|要|到|达到|只有|是|才)?$", before):

@@ -101,7 +101,7 @@ _SUPPLIER_SIDE = ("delivery_time", "quality", "service", "spec")
 
 # Waiting for money or goods is a payment or delivery matter, not a delayed decision.
 _WAIT = re.compile(r"^(?:等|要等|得等)")
-_WAIT_FOR_MONEY_OR_GOODS = re.compile(r"付|结|钱|款|账期|才能到|到货|发货|交期|船期|[一二两三四五六七八九十\d]+天|来不及|等不了")
+_WAIT_FOR_MONEY_OR_GOODS = re.compile(r"封顶|完工|竣工|土建|主体|付|结|钱|款|账期|才能到|到货|发货|交期|船期|[一二两三四五六七八九十\d]+天|来不及|等不了")
 
 
 def find_objections(note: Note, money: list[dict] = (), competitors: list[str] = ()) -> list[str]:
