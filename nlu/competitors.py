@@ -125,7 +125,7 @@ def _plausible(name: str, note: Note) -> bool:
         return False  # 换成环保材料: a thing, not a supplier
     if note.pack is not None and name in note.pack.products or name in _cue_words():
         return False  # a product of ours, or a verb like 打样
-    return not re.search(r"[的了说要是在把被和跟与给他她我你们每就都也还再又才只选]|价|报|质量|一样|差不多", name)
+    return not re.search(r"[的了说要是在把被和跟与给他她我你们每就都也还再又才只选]|价|报|质量|一样|差不多|用$", name)
 
 
 def _linked_to_contact(text: str, end: int, contacts: list[Contact]) -> bool:

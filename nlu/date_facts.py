@@ -138,7 +138,7 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
     kind = cue[2] if cue else None
     if _SHOWN.search(text, end, ce):
         return "meeting"  # 下周一过去做方案演示: a demonstration, not a deliverable
-    if _PAID.search(text, end, ce):
+    if _PAID.search(text, end, ce) or re.search(r"(?:钱|款|尾款)$", text[cs:start]) and _GIVEN.match(text, end, ce):
         return "payment"  # 今天收到了定金, 月底验收完再付: money is the main verb
     if kind == "delivery" and _SAMPLE_SENT.match(text, end, ce):
         kind = "trial"  # 下周一再送一批样品过去
@@ -173,6 +173,7 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
 
 
 _SHOWN = re.compile(r"方案(?:演示|讲解|汇报|交流|介绍)")
+_GIVEN = re.compile(r"(?:前|之前)?(?:给|付|结|打)")
 _PAID = re.compile(r"收到了?[^，,。]{0,8}(?:定金|订金|货款|尾款|首付|预付款|款)|(?:再|才)(?:付|结)(?:款|清)?(?:$|[，,。])")
 _SAMPLE_SENT = re.compile(r"[^，,。]{0,4}(?:送|寄|发)[^，,。]{0,4}(?:样品|样机|样衣|样件|小样)")
 

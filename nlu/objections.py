@@ -179,6 +179,8 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors) -> 
     if category == "competitor" and phrase.startswith(("换成", "改用", "转向", "换到", "转到")) \
             and not any(c in clause[start:] for c in competitors):
         return True  # 换成环保材料: a change of material, not of supplier
+    if category == "competitor" and phrase in ("一直是", "一直都是") and clause.startswith("我们", end):
+        return True  # 一直是我们供: we are the incumbent
     if category == "competitor" and re.search(r"不然|否则|要是|如果", clause[:start]):
         return True  # 不然就换别家: a threat, not a choice made
     if category == "decision_delay" and phrase.startswith("再") and re.search(r"(?:好|通|完|过)了$", clause[:start]):
@@ -186,7 +188,8 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors) -> 
     if category == "budget" and phrase.startswith("钱要等") and re.search(r"付|结|款", clause):
         return True  # 学校的钱要等财政拨款下来才能付: a payment delay
     if category == "price":
-        if re.search(r"高|贵|涨", phrase) and any(c in clause[:start] for c in competitors):
+        if re.search(r"高|贵|涨", phrase) and (any(c in clause[:start] for c in competitors)
+                                              or re.search(r"那家|别家|供应商|原来的", clause[:start])):
             return True  # 茅台的价格太高: the rival is dear, not us
         if phrase.startswith("低") and re.search(r"我们(?:的)?.{0,2}$", clause[:start]):
             return True  # 价格我们低20%: we are the cheaper one
