@@ -289,3 +289,19 @@ def test_weekday_ranges_and_this_month_are_read_as_spoken():
     e = p("只能周一到周五白天送货，大米五十吨下周二送。")
     assert [d["date"] for d in e["dates"]] == ["2026-03-10"]
     assert items(p("嗯 那个 岳经理 说 铜管 这个 月 要 三十吨")) == {("铜管", 30, "吨")}
+
+
+def test_places_are_no_organisation_and_platforms_are():
+    assert p("温州的阮老板说注塑机要两台。")["customer"] == {"name": "阮老板", "company": None}
+    assert p("嗯 就是 京东 的 采购 说 电热毯 有 投诉")["customer"]["company"] == "京东"
+
+
+def test_days_of_credit_are_no_money_and_a_weekly_amount_is_an_item():
+    e = p("他说华帝给的账期是九十天，我们只给六十。")
+    assert e["money"] == []
+    assert items(p("市一中的姚师傅说大米每周五百斤。")) == {("大米", 500, "斤")}
+
+
+def test_our_lead_time_over_their_limit_is_a_delivery_objection():
+    assert "delivery_time" in p("他说交期要在二十天内，我们要三十五天，有点难。")["objections"]
+    assert "delivery_time" not in p("交期不能超过四十五天，下周三前要报价。")["objections"]
