@@ -366,12 +366,15 @@ def _full_names(text: str) -> list[Contact]:
     return out
 
 
+_ROLE_AFTER_NAME = r"的(?:采购|供应商|负责人|领导|对接人)(?:说|讲|反馈|要|部)"  # 徐工的采购说: 徐工 is a company
+
+
 def _orgs_named_like_people(text: str, contacts: list[Contact], orgs: list[str] | None = None) -> list[Contact]:
     """徐工的汤经理, 康师傅的熊工: a "contact" followed by 的 and another contact is the organisation."""
     out = []
     for i, c in enumerate(contacts):
         nxt = contacts[i + 1] if i + 1 < len(contacts) else None
-        if nxt and re.fullmatch(r"的|那边的?|这边的?", text[c.end:nxt.start]):
+        if nxt and re.fullmatch(r"的|那边的?|这边的?", text[c.end:nxt.start]) or re.match(_ROLE_AFTER_NAME, text[c.end:c.end + 5]):
             if orgs is not None:
                 orgs.append(c.name)
             continue

@@ -181,7 +181,7 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors) -> 
         return True  # 换成环保材料: a change of material, not of supplier
     if category == "competitor" and phrase in ("一直是", "一直都是") and clause.startswith("我们", end):
         return True  # 一直是我们供: we are the incumbent
-    if category == "competitor" and re.search(r"不然|否则|要是|如果", clause[:start]):
+    if category == "competitor" and re.search(r"不然|否则|要是|如果|再出问题|再这样|再不", clause[:start]):
         return True  # 不然就换别家: a threat, not a choice made
     if category == "decision_delay" and phrase.startswith("再") and re.search(r"(?:好|通|完|过)了$", clause[:start]):
         return True  # 测好了再说量: the next step once a test passes, not a delay
