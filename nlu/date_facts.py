@@ -138,7 +138,8 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
     kind = cue[2] if cue else None
     if _SHOWN.search(text, end, ce):
         return "meeting"  # 下周一过去做方案演示: a demonstration, not a deliverable
-    if _PAID.search(text, end, ce) or re.search(r"(?:钱|款|尾款)$", text[cs:start]) and _GIVEN.match(text, end, ce):
+    delivered_now = bool(re.match(r"(?:之前|以前|前)?(?:到|送到|送|发|交)(?!账)", text[end:ce]))  # 月底之前到，钱到货再付
+    if _PAID.search(text, end, ce) and not delivered_now or re.search(r"(?:钱|款|尾款)$", text[cs:start]) and _GIVEN.match(text, end, ce):
         return "payment"  # 今天收到了定金, 月底验收完再付: money is the main verb
     if kind == "delivery" and _SAMPLE_SENT.match(text, end, ce):
         kind = "trial"  # 下周一再送一批样品过去

@@ -91,6 +91,8 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
     company_spans = _spans(note.text, [(customer or {}).get("company")])  # 给星巴克送两百箱: not a product
     items = find_items(note, [(a.start, a.end) for a in amounts], contacts, day_spans + company_spans, competitors)
     item_spans = [(i["_start"], i["_end"]) for i in items]
+    products = [i["product"] for i in items if i["product"]]
+    competitors[:] = [c for c in competitors if not any(c in p and c != p for p in products)]  # 利乐包: a product
     for item in items:
         del item["_start"], item["_end"]
     dates = date_facts(note, days, item_spans)
