@@ -383,15 +383,14 @@ def _orgs_named_like_people(text: str, contacts: list[Contact], orgs: list[str] 
 
 
 def _visited_org(note: Note) -> str | None:
-    for pattern in (_VISIT, _VISITED_END):
-        for m in pattern.finditer(note.text):
-            if is_org(m.group(1)):
-                return m.group(1)
+    for m in _VISIT.finditer(note.text):
+        if is_org(m.group(1)):
+            return m.group(1)
     return None
 
 
 # 今天拜访了安踏，…: the place visited closes its clause
-_VISITED_END = re.compile(rf"(?:拜访了|走访了|去了|到了|跑了)([{CJK}A-Za-z]{{2,10}}?)(?=[，,。]|$)")
+_VISITED_END = re.compile(rf"(?:拜访了|走访了|(?:去了|到了|跑了)一?趟?)([{CJK}A-Za-z]{{2,10}}?)(?=[，,。]|$)")
 
 
 def _subject_org(note: Note, contacts: list[Contact]) -> str | None:
