@@ -23,7 +23,7 @@ from typing import Iterable
 import numpy as np
 
 from nlu import audio
-from nlu.catalogue import correct
+from nlu.catalogue import LETTER_MODELS, correct
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ class Transcriber:
         samples = self.decode(source, fmt)
         catalogue = list(dict.fromkeys([t for t in catalogue if t] + industry_terms(industry)))
         raw = self.recognise(samples, hotwords=[*catalogue, *hotwords], beam_size=beam_size)
-        text, corrections = correct(raw, catalogue) if catalogue else (raw, [])
+        text, corrections = correct(raw, [*catalogue, *LETTER_MODELS])
         return Transcript(text=text, seconds=round(time.perf_counter() - started, 3),
                           duration=round(len(samples) / audio.SAMPLE_RATE, 3), raw_text=raw,
                           corrections=corrections)

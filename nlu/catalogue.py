@@ -23,6 +23,9 @@ LETTERS = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", (
     "诶", "比", "西", "迪", "伊", "艾付", "吉", "艾尺", "艾", "杰", "开", "艾勒", "艾姆", "恩", "欧", "批",
     "扣", "阿", "艾斯", "梯", "优", "维", "达布溜", "艾克斯", "歪", "贼")))
 _TOKEN = re.compile(r"\d+|[A-Za-z]+|-|.", re.S)
+# Reps name models by a letter (A型号, B型号) that the model writes as its sound (比型号): every
+# transcript is corrected towards these even when the team has no catalogue.
+LETTER_MODELS = tuple(letter + "型号" for letter in LETTERS)
 MAX_LETTER_RUN = 3  # longer Latin runs are words (iPhone), not spoken letter by letter
 # Merges that accents and the recogniser blur (southern speakers: zh/z, n/l; -ng finals).
 _FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"))

@@ -60,3 +60,13 @@ def test_spoken_spellings_of_model_codes():
     assert "艾克斯三二百" in term_spellings("X3-200")
     assert term_spellings("B型号") == ["比型号"]
     assert term_spellings("iPhone") == []  # a word, not letters
+
+
+def test_letter_models_are_written_as_letters_without_a_catalogue():
+    """比型号 is how the model writes B型号; 对比型号 (compare models) keeps its meaning."""
+    from nlu.catalogue import LETTER_MODELS
+
+    assert correct("赵总确认比型号追加30台", LETTER_MODELS)[0] == "赵总确认B型号追加30台"
+    assert correct("艾克斯型号先送两台", LETTER_MODELS)[0] == "X型号先送两台"
+    assert correct("我们对比型号参数", LETTER_MODELS)[0] == "我们对比型号参数"
+    assert correct("这个型号不行", LETTER_MODELS)[0] == "这个型号不行"
