@@ -141,8 +141,8 @@ def _department_start(text: str, lo: int, hi: int) -> int | None:
     m = _DEPT_AFTER_DE.search(text, lo, hi)
     if m and m.start() > lo + 1:
         return m.start(1)  # 宝钢的储运部, 比亚迪的供应商质量部: a short X部/科/处 after 的 is a department
-    depts = _org_words()[3]
-    m = re.search(rf"(?:{depts.pattern})$", text[lo:hi]) if depts is not None else None
+    dept_word_end = _department_patterns()[2]
+    m = dept_word_end.search(text[lo:hi]) if dept_word_end is not None else None
     if m and m.start() > 0:
         return lo + m.start()
     m = _DEPARTMENT_END.search(text, lo, hi)
@@ -171,21 +171,40 @@ def _org_before_rest(note: Note, lo: int, hi: int) -> str | None:
     return None
 
 
+_REGION_DEPT = re.compile(r"(.{2,}?)(?:区域|大区|[东南西北华中]{1,2}区)(?:(?:市场|销售|运营)?(?:部|中心))?$")
+
+
+@cache
+def _department_patterns() -> tuple[re.Pattern, re.Pattern | None, re.Pattern | None]:
+    """(an organisation suffix then a department word, a department word or team code at the end,
+    a department word at the end), built once from the word lists."""
+    suffixes, _, _, depts, _ = _org_words()
+    suffix_dept = re.compile(rf"(.+?(?:{'|'.join(suffixes)}))[{CJK}]{{1,4}}(?:部|科|处|办|室|中心|班)$")
+    dept_end = re.compile(rf"(?:{depts.pattern}|[A-Z]{{2,5}})$") if depts is not None else None
+    dept_word_end = re.compile(rf"(?:{depts.pattern})$") if depts is not None else None
+    return suffix_dept, dept_end, dept_word_end
+
+
 def _strip_department(phrase: str) -> str:
     """华联建工物资部 -> 华联建工: a department word after the organisation's suffix."""
-    region = re.match(r"(.{2,}?)(?:区域|大区|[东南西北华中]{1,2}区)(?:(?:市场|销售|运营)?(?:部|中心))?$", phrase)
+    region = _REGION_DEPT.match(phrase)
     if region:
         return region.group(1)  # 瑞幸区域市场部: a regional department of 瑞幸
-    suffixes = _org_words()[0]
-    m = re.match(rf"(.+?(?:{'|'.join(suffixes)}))[{CJK}]{{1,4}}(?:部|科|处|办|室|中心|班)$", phrase)
+    suffix_dept, dept_end, _ = _department_patterns()
+    m = suffix_dept.match(phrase)
     if m:
         return m.group(1)
-    depts = _org_words()[3]
-    m = re.search(rf"(?:{depts.pattern}|[A-Z]{{2,5}})$", phrase) if depts is not None else None
+    m = dept_end.search(phrase) if dept_end is not None else None
     if m and m.start() >= 2:
         return phrase[:m.start()]
     m = _DEPARTMENT_END.search(phrase)  # 宝武特钢能源部
     return phrase[:m.start()] if m and m.start() >= 2 and phrase[:m.start()].endswith(_org_words()[0]) else phrase
+
+
+_COUNTED_NAME = re.compile(r"[一二三四五六七八九][只个匹头条朵]..")
+_LETTER = re.compile(rf"[{CJK}A-Za-z]")
+_BIG_NUMBER = re.compile(r"[一二两三四五六七八九\d][十百千万]|[十百千万][一二两三四五六七八九\d]")
+_BEFORE_OR_SEND = re.compile(r"前|后|[发送到交]")
 
 
 def is_org(phrase: str | None) -> bool:
@@ -202,18 +221,18 @@ def is_org(phrase: str | None) -> bool:
     if phrase in not_orgs or phrase in places or phrase in _suffix_set():
         return False  # 电力 alone is no name
     quantity = _QUANTITY_IN.search(phrase)
-    if quantity and not re.match(r"[一二三四五六七八九][只个匹头条朵]..", phrase):  # 三只松鼠, 六个核桃 are names
+    if quantity and not _COUNTED_NAME.match(phrase):  # 三只松鼠, 六个核桃 are names
         return False
-    if not re.search(rf"[{CJK}A-Za-z]", phrase) or _NOT_A_NAME.search(phrase):
+    if not _LETTER.search(phrase) or _NOT_A_NAME.search(phrase):
         return False
-    if re.search(r"[一二两三四五六七八九\d][十百千万]|[十百千万][一二两三四五六七八九\d]", phrase) \
+    if _BIG_NUMBER.search(phrase) \
             and not phrase.endswith(suffixes):
         return False  # 人均三千二
     if _VERB_IN.search(phrase) or _PLACE_NAME.search(phrase) or _NOT_ORG_WORDS.search(phrase):
         return False
     if _DEPARTMENT_END.search(phrase) and not phrase.endswith(suffixes):
         return False
-    if _DATE_START.match(phrase) and re.search(r"前|后|[发送到交]", phrase):
+    if _DATE_START.match(phrase) and _BEFORE_OR_SEND.search(phrase):
         return False  # 周五前发物流
     types, trades, longest = _type_words()
     return not type_only(phrase) and not _all_trade(phrase, trades, longest)
@@ -393,6 +412,9 @@ def _visited_org(note: Note) -> str | None:
 _VISITED_END = re.compile(rf"(?:拜访了|走访了|(?:去了|到了|跑了)一?趟?)([{CJK}A-Za-z]{{2,10}}?)(?=[，,。]|$)")
 
 
+_ORDERED_BY = re.compile(rf"的[{CJK}A-Za-z]{{1,8}}?(?:合同|订单|单子)")
+
+
 def _subject_org(note: Note, contacts: list[Contact]) -> str | None:
     """A clause that opens with a named organisation carrying an organisation suffix."""
     suffixes = _org_words()[0]
@@ -400,13 +422,13 @@ def _subject_org(note: Note, contacts: list[Contact]) -> str | None:
     for start, end in note.clauses:
         head = _clause_head(note, start, end)
         after = start + len(head)
-        if 2 <= len(head) <= 3 and note.text.startswith("的", after) and not head.endswith(tuple(_suffix_set())):
+        if 2 <= len(head) <= 3 and note.text.startswith("的", after) and not head.endswith(suffixes):
             local = _clause_head(note, after + 1, end)  # 昆明的滇池水务在招标: a city, then the organisation
-            if local.endswith(tuple(_suffix_set())) and is_org(local):
+            if local.endswith(suffixes) and is_org(local):
                 head, start = local, after + 1
         suffix = _ending(head, _suffix_set())
         name_part = head[:-len(suffix)] if suffix else ""
-        ordered = re.match(rf"的[{CJK}A-Za-z]{{1,8}}?(?:合同|订单|单子)", note.text[start + len(head):end])
+        ordered = _ORDERED_BY.match(note.text[start + len(head):end])
         if ordered and is_org(head):
             return head  # 名创优品的门店系统合同下周二签
         if not suffix or len(name_part) < 2 and name_part not in _ADMIN or name_part not in _ADMIN and \

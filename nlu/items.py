@@ -18,6 +18,32 @@ from nlu.note import CJK, Note, compile_phrases
 from nlu.numbers import find_quantities
 
 
+# Patterns used inside the functions below, compiled once.
+_DE_NOT_ORDER = re.compile(r"的(?!订单|合同|单子|货|试单|单)")
+_FIRST_PART = re.compile(r"先(?:送|发|来|交|到)$")
+_WEEKDAY = re.compile(r"周[一二三四五六日天末]")
+_ONE_CJK = re.compile(rf"[{CJK}]")
+_EVERY_PERIOD = re.compile(r"每个(?:月|星期|礼拜|季度)$")
+_EVERY_ONE = re.compile(rf"每(?![月年周天日季个])[{CJK}](?:最多|大概|约)?$")
+_HAVE_OR_USE = re.compile(r"(?<![没还])有(?:大概|约|差不多)?$|(?<!试)用$")
+_SHORT_NAME = re.compile(rf"[{CJK}A-Za-z0-9]{{1,8}}")
+_WORD_START = re.compile(rf"[{CJK}A-Za-z]")
+_ADVERB_END = re.compile(r"(?:先|再|还|也|就|各|共|一共|大概|大约)$")
+_WORDLIKE = re.compile(rf"[{CJK}A-Za-z0-9]")
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+_NUMBER_WORD = re.compile(r"[\d一二两三四五六七八九十百千万.]+")
+_DIGIT_START = re.compile(r"[\d零一二两三四五六七八九十百千万]")
+_NUMBER_START = re.compile(r"[\d一二两三四五六七八九十百千万半]")
+_TITLE_END = re.compile(r"(?:总|经理|工|主任|姐|哥|老板|师傅|科长|处长|厂长|校长|院长)[：: ]?$")
+_POINTER_START = re.compile(r"^(?:从|这款|这个|那款|那个|一款|新款)")
+_COUNT_START = re.compile(r"^[\d一二两三四五六七八九十百千万]+[套台个件只箱](?=..)")
+_ONLY_NUMBER = re.compile(r"[\d.]+|[一二两三四五六七八九十百千万]+")
+_UP_TO_VERB = re.compile(r"^.*(?:说|了|是|跟|和)")
+_NOUN_CLAUSE = re.compile(rf"[{CJK}A-Za-z0-9.\-%]{{2,14}}")
+_NOT_BARE = re.compile(r"[说要了是在有的总工每不没比太很让才只]|经理|老板|主任|合作|继续|考虑|觉得|希望|可以|需要|准备|我们")
+_COUNTED_NOUN = re.compile(rf"[\d一二两三四五六七八九十百千万]+[{CJK}]")
+
+
 @dataclass
 class Line:
     start: int
@@ -94,6 +120,13 @@ def _lists():
 
 
 @cache
+def _spec_before() -> re.Pattern:
+    """A spec word ending the text before a number (负载要到十公斤, 质保五年)."""
+    spec_words = _lists()[2]
+    return re.compile(rf"(?:{spec_words.pattern})(?:要到|要|到|达到|只有|是|才)?$")
+
+
+@cache
 def _not_orgs() -> frozenset[str]:
     return frozenset(common()["not_orgs"])
 
@@ -136,7 +169,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
             continue
         product = _product_before(note, q.start, blocked) or _product_after(note, q.start, end)
         if product is None:
-            if re.match(r"的(?!订单|合同|单子|货|试单|单)", text[end:end + 3]):
+            if _DE_NOT_ORDER.match(text[end:end + 3]):
                 continue  # 五公斤的不考虑: a spec, not an order
             if _rejected_phrase_before(note, q.start, blocked):
                 continue  # 让我们砍掉两个工位: a verb owns the number, not an order
@@ -149,7 +182,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
         if product is not None and _CUT_BACK.search(before):  # 报的三套…，只能先买两套: the final amount
             lines = [l for l in lines if not (l.product == product and l.unit == unit)]
         if any(l.unit == unit and l.quantity > q.value for l in lines) and \
-                re.search(r"先(?:送|发|来|交|到)$", text[note.clause_at(q.start)[0]:q.start]):
+                _FIRST_PART.search(text[note.clause_at(q.start)[0]:q.start]):
             continue  # 刹车片两千套，下周三先送一千套: the first part of the same order
         lines.append(Line(q.start, end, product, q.value, unit))
         pair = _EACH.search(text, note.clause_at(q.start)[0], q.start) if product else None
@@ -170,12 +203,12 @@ def _unit_of(text, q):
     unit, end = q.unit, q.end
     if unit == "个":
         rest = text[end:]
-        if rest.startswith(not_after_ge) and not rest.startswith("周转") and not re.match(r"周[一二三四五六日天末]", rest):
+        if rest.startswith(not_after_ge) and not rest.startswith("周转") and not _WEEKDAY.match(rest):
             return False, end
         for noun in counting:
             if rest.startswith(noun):
                 return noun, end + len(noun)
-        if q.value == 1 and re.match(rf"[{CJK}]", rest[:1]):
+        if q.value == 1 and _ONE_CJK.match(rest[:1]):
             return False, end  # 一个小项目: an article, not a count
     return unit, end
 
@@ -188,13 +221,13 @@ def _skip(note, q, end, money_spans, later) -> bool:
     if skip_before and skip_before.search(before):
         return True  # 第一批一千套, 上批退了两千个
     if per_pack and per_pack.search(text[max(clause_start, q.start - 3):q.start]) \
-            and not re.search(r"每个(?:月|星期|礼拜|季度)$", text[max(clause_start, q.start - 4):q.start]) or \
-            re.search(rf"每(?![月年周天日季个])[{CJK}](?:最多|大概|约)?$", text[max(clause_start, q.start - 5):q.start]):
+            and not _EVERY_PERIOD.search(text[max(clause_start, q.start - 4):q.start]) or \
+            _EVERY_ONE.search(text[max(clause_start, q.start - 5):q.start]):
         return True  # 每车三十吨, 每袋五十公斤, 每班三十人
-    if spec_words and re.search(rf"(?:{spec_words.pattern})(?:要到|要|到|达到|只有|是|才)?$", before):
+    if spec_words and _spec_before().search(before):
         return True  # 负载要到十公斤, 质保五年
     last = note.words(clause_start, q.start)[-1:]
-    if re.search(r"(?<![没还])有(?:大概|约|差不多)?$|(?<!试)用$", before) or last == ["带"]:
+    if _HAVE_OR_USE.search(before) or last == ["带"]:
         return True  # 小麦有三千亩, 有两把腿是歪的, 一亩地用两袋: what they have or use, not an order
     if text[end:end + 1] == "装" or text[end:end + 2] == "以上":
         return True
@@ -232,7 +265,7 @@ def _is_spec(note: Note, q, later) -> bool:
         if nxt.start == q.end:
             return not _count_then_spec(q, nxt)
         return (q.unit in _SPEC_UNITS and q.end not in note.breaks
-                and bool(re.fullmatch(rf"[{CJK}A-Za-z0-9]{{1,8}}", between)) and not _has_stop(note, q.end, nxt.start))
+                and bool(_SHORT_NAME.fullmatch(between)) and not _has_stop(note, q.end, nxt.start))
     return False
 
 
@@ -247,7 +280,7 @@ def _is_modifier(note: Note, q) -> bool:
     text = note.text
     clause_start, clause_end = note.clause_at(q.start)
     after = text[q.end:clause_end]
-    if q.end in note.breaks or not re.match(rf"[{CJK}A-Za-z]", after[:1]) or _has_stop(note, q.end, q.end + 2) \
+    if q.end in note.breaks or not _WORD_START.match(after[:1]) or _has_stop(note, q.end, q.end + 2) \
             or _DATE_AHEAD.match(text, q.end):
         return False
     if _product_after(note, q.start, q.end) is not None:
@@ -255,7 +288,7 @@ def _is_modifier(note: Note, q) -> bool:
     if q.unit == "个" and after.startswith(tuple(common()["counting_nouns"])):
         return False
     left = text[clause_start:q.start]
-    return not _ORDER_VERB.search(left) and not re.search(r"(?:先|再|还|也|就|各|共|一共|大概|大约)$", left)
+    return not _ORDER_VERB.search(left) and not _ADVERB_END.search(left)
 
 
 def _is_revised(note: Note, q, later) -> bool:
@@ -292,7 +325,7 @@ def _product_before(note: Note, start: int, blocked) -> str | None:
     pos = end
     for word in reversed(words):
         joiner = word in _JOINERS
-        if word in _NP_STOP and not _brand_head(word, taken) or not (joiner or re.search(rf"[{CJK}A-Za-z0-9]", word)):
+        if word in _NP_STOP and not _brand_head(word, taken) or not (joiner or _WORDLIKE.search(word)):
             break
         if pos in note.breaks and len("".join(taken)) >= 3:
             break  # a spoken pause after a full noun: 疫苗 冷链配送 (but 年货 礼盒 is one product)
@@ -306,7 +339,7 @@ def _product_before(note: Note, start: int, blocked) -> str | None:
 def _brand_head(word: str, taken: list[str]) -> bool:
     """先玉335, 先正达: a single character glued to one more character and a model code names a
     brand (先 is no verb there)."""
-    return len(word) == 1 and len(taken) >= 2 and len(taken[0]) == 1 and bool(re.match(r"[A-Za-z0-9]", taken[1]))
+    return len(word) == 1 and len(taken) >= 2 and len(taken[0]) == 1 and bool(_ALNUM.match(taken[1]))
 
 
 def _product_after(note: Note, start: int, end: int) -> str | None:
@@ -320,14 +353,14 @@ def _product_after(note: Note, start: int, end: int) -> str | None:
     pos = spec.end() if spec else end
     for word in words:
         model_code = bool(taken) and taken[-1][-1].isascii() and word.isascii()  # SY215
-        if word in _NP_STOP or word in _TRAILING or word[0] in "试做送发过带" or not re.search(rf"[{CJK}A-Za-z0-9]", word) \
-                or re.fullmatch(r"[\d一二两三四五六七八九十百千万.]+", word) and not model_code:
+        if word in _NP_STOP or word in _TRAILING or word[0] in "试做送发过带" or not _WORDLIKE.search(word) \
+                or _NUMBER_WORD.fullmatch(word) and not model_code:
             break
         if pos in note.breaks and taken and pos != end or _DATE_AHEAD.match(note.text, pos):
             break
         taken.append(word)
         pos += len(word)
-    if re.match(r"[\d零一二两三四五六七八九十百千万]", note.text[pos:pos + 1]):
+    if _DIGIT_START.match(note.text[pos:pos + 1]):
         return None  # 三节滑轨 四百副: the number after the noun counts it; this one is its spec
     whole_clause = start == clause_start and (pos == clause_end or bool(_THEN_DELIVERED.match(note.text, pos)))
     periodic = bool(_PERIODIC.search(note.text, clause_start, start))  # 每天五百单快递
@@ -335,7 +368,7 @@ def _product_after(note: Note, start: int, end: int) -> str | None:
             or periodic or _after_name(note, start)):
         return None
     phrase = "".join(taken)
-    if re.match(r"[\d一二两三四五六七八九十百千万半]", phrase) and not spec:
+    if _NUMBER_START.match(phrase) and not spec:
         return None
     return _clean_product(phrase, place_ok=True)  # 要两套搅拌站: a product may be named like a place
 
@@ -345,12 +378,12 @@ _GLUED_SPEC = re.compile(rf"\d+(?:\.\d+)?(?:吨|米|寸|千瓦|kW|kw|KW|瓦|升|
 
 def _after_name(note: Note, start: int) -> bool:
     """Is the number the first thing after the contact (王经理 1.5万件 T恤)?"""
-    return bool(re.search(r"(?:总|经理|工|主任|姐|哥|老板|师傅|科长|处长|厂长|校长|院长)[：: ]?$", note.text[max(0, start - 4):start]))
+    return bool(_TITLE_END.search(note.text[max(0, start - 4):start]))
 
 
 def _clean_product(phrase: str, place_ok: bool = False) -> str | None:
-    phrase = re.sub(r"^(?:从|这款|这个|那款|那个|一款|新款)", "", phrase)
-    phrase = re.sub(r"^[\d一二两三四五六七八九十百千万]+[套台个件只箱](?=..)", "", phrase)  # 的三套水质分析仪
+    phrase = _POINTER_START.sub("", phrase)
+    phrase = _COUNT_START.sub("", phrase)  # 的三套水质分析仪
     head = _PLACE_HEAD.match(phrase)
     if head:
         phrase = phrase[head.end():]  # 工地AI智能分析盒: where it goes, not what it is
@@ -369,7 +402,7 @@ def _rejected_phrase_before(note: Note, start: int, blocked) -> bool:
 def _is_product(phrase: str, place_ok: bool = False) -> bool:
     if not phrase or len(phrase) < 2 or len(phrase) > 20:
         return False
-    if re.fullmatch(r"[\d.]+|[一二两三四五六七八九十百千万]+", phrase) or _TIME_WORD.search(phrase):
+    if _ONLY_NUMBER.fullmatch(phrase) or _TIME_WORD.search(phrase):
         return False
     if _NOT_A_PRODUCT_START.match(phrase):
         return False  # 每袋四十公斤, 一块组件, 这门课: a measure or a pointer, not a product
@@ -399,12 +432,12 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
         if phrase and not any(p in m.group(1) for p in people) and not phrase.startswith(tuple(_ATTRIBUTES)):
             candidates.append((m.start(1), phrase))
     for m in _OF_ATTRIBUTE.finditer(text):
-        phrase = _clean_product(re.sub(r"^.*(?:说|了|是|跟|和)", "", m.group(1)))
+        phrase = _clean_product(_UP_TO_VERB.sub("", m.group(1)))
         if phrase and phrase not in people:
             candidates.append((m.start(1), phrase))
     for a, b in note.clauses:
         clause = text[a:b]
-        if b <= start and re.fullmatch(rf"[{CJK}A-Za-z0-9.\-%]{{2,14}}", clause) and _bare_noun(clause) \
+        if b <= start and _NOUN_CLAUSE.fullmatch(clause) and _bare_noun(clause) \
                 and _clean_product(clause):
             candidates.append((a, clause))
         topic = _TOPIC.search(clause) if b <= start else None
@@ -433,9 +466,9 @@ def _bare_noun_clause(note: Note, phrase: str) -> bool:
 
 
 def _bare_noun(clause: str) -> bool:
-    if re.search(r"[说要了是在有的总工每不没比太很让才只]|经理|老板|主任|合作|继续|考虑|觉得|希望|可以|需要|准备|我们", clause):
+    if _NOT_BARE.search(clause):
         return False
-    return not re.search(rf"[\d一二两三四五六七八九十百千万]+[{CJK}]", clause)
+    return not _COUNTED_NOUN.search(clause)
 
 
 def _dedupe(lines: list[Line]) -> list[dict]:

@@ -104,6 +104,11 @@ _WAIT = re.compile(r"^(?:等|要等|得等)")
 _WAIT_FOR_MONEY_OR_GOODS = re.compile(r"封顶|完工|竣工|土建|主体|付|结|钱|款|账期|才能到|到货|发货|交期|船期|[一二两三四五六七八九十\d]+天|来不及|等不了")
 
 
+_GOES_ON = re.compile(r"[要再还先也就得]")  # 我们这边觉得偏高，要请示
+_ASKS_US = re.compile(r"(?:让|要|叫)我们")
+_WE = re.compile(r"比我们|我们的?")
+
+
 def find_objections(note: Note, money: list[dict] = (), competitors: list[str] = ()) -> list[str]:
     """Objection categories in the order first raised."""
     negation, cancels, ours, praise = _guards()
@@ -115,18 +120,18 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
         clause = note.text[start:end]
         prev, previous = previous, clause
         # 我们这边觉得偏高，要请示: a clause with no subject after ours is ours too
-        our_turn = bool(ours and ours.match(clause)) and not _ABOUT_US.match(clause) or our_turn and bool(re.match(r"[要再还先也就得]", clause))
+        our_turn = bool(ours and ours.match(clause)) and not _ABOUT_US.match(clause) or our_turn and bool(_GOES_ON.match(clause))
         if our_turn:
             continue
         rival_subject = any(clause.startswith(c) for c in competitors)
-        asks_us = bool(re.match(r"(?:让|要|叫)我们", clause))  # 让我们考虑一下能不能跟: our decision, not theirs
+        asks_us = bool(_ASKS_US.match(clause))  # 让我们考虑一下能不能跟: our decision, not theirs
         for pos, category, phrase in _matches(clause, note.pack, competitors):
             if asks_us and category == "decision_delay":
                 continue
             if category == "competitor" and _CONDITION.search(prev):
                 continue  # 要是我们不跟，下个月就换海大: a threat, not a choice made
             if category in _SUPPLIER_SIDE and (rival_subject or any(clause[:pos].endswith((c, c + "的")) for c in competitors)) \
-                    and not re.search(r"比我们|我们的?", clause[:pos + len(phrase)]):
+                    and not _WE.search(clause, 0, pos + len(phrase)):
                 continue  # TDK那边缺货, 除非得力断货: said of a rival
             if negation.search(clause[max(0, pos - 3):pos]) and not phrase.startswith(("不", "没")):
                 continue
@@ -164,16 +169,29 @@ def _our_lead_time_over(note: Note) -> bool:
     return False
 
 
+# Contexts in which a matched phrase is not an objection (see _not_here).
+_NOBODY_REPAIRS = re.compile(r"(?:也|都)?(?:没人修|没地方修|找不到人修|修不了)")
+_SERVICE_WORD = re.compile(r"迟到|师傅|服务|态度|客服|响应|没人")
+_OURS_BEFORE = re.compile(r"我们的?[^，,。他她]{0,6}$")
+_THREAT = re.compile(r"不然|否则|要是|如果|再出问题|再这样|再不")
+_DONE_BEFORE = re.compile(r"(?:好|通|完|过)了$")
+_PAYMENT_WORD = re.compile(r"付|结|款")
+_DEAR = re.compile(r"高|贵|涨")
+_OTHER_SUPPLIER = re.compile(r"那家|别家|供应商|原来的")
+_WE_JUST_BEFORE = re.compile(r"我们(?:的)?.{0,2}$")
+_WE_COMPARE = re.compile(r"我们[^得要需必才除]{0,8}比")
+
+
 def _not_here(clause: str, start: int, end: int, category: str, competitors) -> bool:
     phrase = clause[start:end]
     if category == "decision_delay" and _WAIT.match(phrase) and _WAIT_FOR_MONEY_OR_GOODS.search(clause):
         return True  # 等秋收卖了粮再给钱
-    if category == "quality" and phrase == "坏了" and re.match(r"(?:也|都)?(?:没人修|没地方修|找不到人修|修不了)", clause[end:]):
+    if category == "quality" and phrase == "坏了" and _NOBODY_REPAIRS.match(clause, end):
         return True  # 坏了没人修: if it breaks, nobody repairs it (the complaint is the service)
-    if category == "quality" and phrase == "投诉" and re.search(r"迟到|师傅|服务|态度|客服|响应|没人", clause):
+    if category == "quality" and phrase == "投诉" and _SERVICE_WORD.search(clause):
         return True  # 安装师傅迟到被投诉: a service complaint
     if category == "competitor" and phrase.startswith(("用了", "做了", "用惯", "一直", "合作")) and \
-            re.search(r"我们的?[^，,。他她]{0,6}$", clause[:start]) and \
+            _OURS_BEFORE.search(clause, 0, start) and \
             not any(c in clause for c in competitors):
         return True  # 我们的机器用了半年就漏油: our own history, not a rival's
     if category == "competitor" and phrase.startswith(("换成", "改用", "转向", "换到", "转到")) \
@@ -181,19 +199,19 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors) -> 
         return True  # 换成环保材料: a change of material, not of supplier
     if category == "competitor" and phrase in ("一直是", "一直都是") and clause.startswith("我们", end):
         return True  # 一直是我们供: we are the incumbent
-    if category == "competitor" and re.search(r"不然|否则|要是|如果|再出问题|再这样|再不", clause[:start]):
+    if category == "competitor" and _THREAT.search(clause, 0, start):
         return True  # 不然就换别家: a threat, not a choice made
-    if category == "decision_delay" and phrase.startswith("再") and re.search(r"(?:好|通|完|过)了$", clause[:start]):
+    if category == "decision_delay" and phrase.startswith("再") and _DONE_BEFORE.search(clause, 0, start):
         return True  # 测好了再说量: the next step once a test passes, not a delay
-    if category == "budget" and phrase.startswith("钱要等") and re.search(r"付|结|款", clause):
+    if category == "budget" and phrase.startswith("钱要等") and _PAYMENT_WORD.search(clause):
         return True  # 学校的钱要等财政拨款下来才能付: a payment delay
     if category == "price":
-        if re.search(r"高|贵|涨", phrase) and (any(c in clause[:start] for c in competitors)
-                                              or re.search(r"那家|别家|供应商|原来的", clause[:start])):
+        if _DEAR.search(phrase) and (any(c in clause[:start] for c in competitors)
+                                              or _OTHER_SUPPLIER.search(clause, 0, start)):
             return True  # 茅台的价格太高: the rival is dear, not us
-        if phrase.startswith("低") and re.search(r"我们(?:的)?.{0,2}$", clause[:start]):
+        if phrase.startswith("低") and _WE_JUST_BEFORE.search(clause, 0, start):
             return True  # 价格我们低20%: we are the cheaper one
-        if "便宜" in phrase and re.search(r"我们[^得要需必才除]{0,8}比", clause[:start + 2]):
+        if "便宜" in phrase and _WE_COMPARE.search(clause, 0, start + 2):
             return True  # 我们的变速箱油比嘉实多便宜: we are the cheaper one
     return False
 
