@@ -50,6 +50,14 @@ _NOT_RIVAL = re.compile(
 _PRONOUN_START = re.compile(r"^(?:我|他|她|它|咱|你|您|这|那|对方|客户|人家|大家|上次|下次|今天|明天|昨天|之前|以前|现在)")
 
 
+# Patterns used inside the functions below, compiled once.
+_CARRIER_VERB = re.compile(r"(?:发|走|寄|叫|用)$")
+_THING_END = re.compile(r"(?:材料|产品|设备|系统|方案|包装|配方|型号|规格|版本|工艺|价格|精度|质量|质保书|质保|交期|服务|售后|效果|预算|费用|成本|平台|款)$")
+_NOT_A_RIVAL_NAME = re.compile(r"[的了说要是在把被和跟与给他她我你们每就都也还再又才只选]|价|报|质量|一样|差不多|用$")
+_LINK_WORD = re.compile(r"^(?:的|那个|这边的?|那边的?)")
+_SUFFIX_WORD = re.compile(r"(?:管业|集团|科技|股份|电子|电气|化学|化工|物流|快递|汽车|医疗|智能|机器人)")
+
+
 @cache
 def _cue_words() -> frozenset[str]:
     return frozenset(w for ws in common()["dates"].values() for w in ws)
@@ -71,7 +79,7 @@ def find_competitors(note: Note, contacts: list[Contact], customer: dict | None)
     for start, end, name in competitor_terms(text):
         if _linked_to_contact(text, end, contacts) or name == company or any(a <= start < b for a, b in in_company):
             continue
-        if re.search(r"(?:发|走|寄|叫|用)$", text[max(0, start - 1):start]) and not _RIVAL_CUE.search(text, end):
+        if _CARRIER_VERB.search(text[max(0, start - 1):start]) and not _RIVAL_CUE.search(text, end):
             continue  # 明天发顺丰: a carrier used for transport
         if len(name) == 2 and (note.splits_word(start) or note.splits_word(end)):
             continue  # 系统一期 is no 统一, 两万三一吨 no 三一
@@ -121,23 +129,22 @@ def _structural(clause: str):
 def _plausible(name: str, note: Note) -> bool:
     if name in _not_orgs() or _PRONOUN_START.match(name) or _NOT_RIVAL.match(name) or not is_org(name):
         return False
-    if re.search(r"(?:材料|产品|设备|系统|方案|包装|配方|型号|规格|版本|工艺|价格|精度|质量|质保书|质保|交期|服务|售后|效果|预算|费用|成本|平台|款)$",
-                 name):
+    if _THING_END.search(name):
         return False  # 换成环保材料: a thing, not a supplier
     if note.pack is not None and name in note.pack.products or name in _cue_words():
         return False  # a product of ours, or a verb like 打样
-    return not re.search(r"[的了说要是在把被和跟与给他她我你们每就都也还再又才只选]|价|报|质量|一样|差不多|用$", name)
+    return not _NOT_A_RIVAL_NAME.search(name)
 
 
 def _linked_to_contact(text: str, end: int, contacts: list[Contact]) -> bool:
     """X的张总 / X张总: X is the customer's organisation, not a rival."""
-    rest = re.sub(r"^(?:的|那个|这边的?|那边的?)", "", text[end:end + 8])
+    rest = _LINK_WORD.sub("", text[end:end + 8])
     return any(text.startswith(c.name, end + (len(text[end:end + 8]) - len(rest))) for c in contacts)
 
 
 def _fullest(text: str, start: int, end: int) -> str:
     """伟星 said as 伟星管业: keep the longer spoken form when a suffix word follows."""
-    m = re.match(r"(?:管业|集团|科技|股份|电子|电气|化学|化工|物流|快递|汽车|医疗|智能|机器人)", text[end:])
+    m = _SUFFIX_WORD.match(text[end:])
     return text[start:end + (m.end() if m else 0)]
 
 

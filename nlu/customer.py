@@ -36,8 +36,9 @@ _OURS = re.compile(r"(?:我们|我司|咱们|我们公司的?|我们的|我们�
 
 def find_contacts(text: str) -> list[Contact]:
     """Every surname+title mention, in text order (our own colleagues left out)."""
-    single, compound = surnames()
-    titles, not_names, stop_next = _title_data()
+    single = surnames()[0]
+    _, not_names, stop_next = _title_data()
+    compounds_by_first, titles_by_first = _by_first_character()
     candidate = _candidate_re()
     out: list[Contact] = []
     i = 0
@@ -46,11 +47,12 @@ def find_contacts(text: str) -> list[Contact]:
         if m is None:
             break
         i = m.start()
-        lengths = [len(c) for c in compound if text.startswith(c, i)]
+        lengths = [len(c) for c in compounds_by_first.get(text[i], ()) if text.startswith(c, i)]
         if text[i] in single:
             lengths.append(1)
         found = None
         for n in sorted(lengths, reverse=True):
+            titles = titles_by_first.get(text[i + n:i + n + 1], ())
             found = _title_after(text, i, n, titles, not_names, stop_next)
             if found:
                 break
@@ -63,6 +65,19 @@ def find_contacts(text: str) -> list[Contact]:
 
 
 @cache
+def _by_first_character() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """Compound surnames and titles grouped by their first character (titles keep their longest-first
+    order), so a position is only checked against the words that can start there."""
+    compounds: dict[str, list[str]] = {}
+    titles: dict[str, list[str]] = {}
+    for c in surnames()[1]:
+        compounds.setdefault(c[0], []).append(c)
+    for t in _title_data()[0]:
+        titles.setdefault(t[0], []).append(t)
+    return ({k: tuple(v) for k, v in compounds.items()}, {k: tuple(v) for k, v in titles.items()})
+
+
+@cache
 def _candidate_re() -> re.Pattern:
     """Where a surname+title may start: a surname followed by a title's first character."""
     single, compound = surnames()
@@ -70,6 +85,9 @@ def _candidate_re() -> re.Pattern:
     firsts = "".join(sorted({t[0] for t in titles}))
     names = "|".join(sorted(compound, key=len, reverse=True))
     return re.compile(rf"(?:{names}|[{''.join(sorted(single))}])(?=[{firsts}])")
+
+
+_LETTER_CJK = re.compile(rf"[{CJK}]")
 
 
 def _title_after(text, i, n, titles, not_names, stop_next) -> int | None:
@@ -86,7 +104,7 @@ def _title_after(text, i, n, titles, not_names, stop_next) -> int | None:
         nxt = text[end:end + 2]
         if nxt and nxt[0] in stop_next.get(title, ""):
             continue
-        if title == "处" and nxt[:1] and re.match(rf"[{CJK}]", nxt[0]) and nxt[0] not in "长说那这的要让觉反表提同讲":
+        if title == "处" and nxt[:1] and _LETTER_CJK.match(nxt[0]) and nxt[0] not in "长说那这的要让觉反表提同讲":
             continue
         if i > 0 and text[i - 1] in "小老大" and title in ("姐", "哥"):
             continue

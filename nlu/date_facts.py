@@ -33,6 +33,15 @@ _VISIT = re.compile(r"去了?|到了?|在|见了?|拜访|走访|接待|开了|�
 _REPORTED = re.compile(r"了|已经|已|过(?!去|来)|刚|完(?!成)")
 
 
+# Patterns used inside the functions below, compiled once.
+_DOTTED = re.compile(r"\d+(?:\.\d+)+")
+_SHORT_FESTIVAL = re.compile(r"[\u4e00-\u9fff]{2,3}节?")
+_AFTER_EVENT = re.compile(r"[\u4e00-\u9fff]后$")
+_DELIVERED_BY = re.compile(r"(?:之前|以前|前)?(?:到|送到|送|发|交)(?!账)")
+_MONEY_END = re.compile(r"(?:钱|款|尾款)$")
+_MET_WORD = re.compile(r"开的会|见的")
+
+
 @cache
 def _cue_list() -> list[tuple[str, str]]:
     """(cue, kind), longest first, so 跑了一趟 (meeting) beats 跑 (delivery) at the same place."""
@@ -81,15 +90,15 @@ def day_mentions(note: Note, names: list[tuple[int, int]]) -> list:
         start, end = day.start_index, day.end_index
         if any(a < end and start < b for a, b in names):
             continue
-        if re.fullmatch(r"\d+(?:\.\d+)+", day.text) and _NOT_A_DAY_AFTER.match(text[end:end + 2]):
+        if _DOTTED.fullmatch(day.text) and _NOT_A_DAY_AFTER.match(text[end:end + 2]):
             continue
-        if _SEASON_AFTER.match(text[end:end + 4]) and re.fullmatch(r"[\u4e00-\u9fff]{2,3}节?", day.text):
+        if _SEASON_AFTER.match(text[end:end + 4]) and _SHORT_FESTIVAL.fullmatch(day.text):
             continue
         if _BARE_SPAN.fullmatch(day.text):
             continue
         if _WEEKDAY_RANGE.match(text, end) or _WEEKDAY_RANGE_END.search(text[max(0, start - 4):start]):
             continue  # 只能周一到周五送货: working days, not a date
-        if _EVENT_RELATIVE.fullmatch(day.text) and re.search(r"[\u4e00-\u9fff]后$", text[max(0, start - 3):start]) \
+        if _EVENT_RELATIVE.fullmatch(day.text) and _AFTER_EVENT.search(text[max(0, start - 3):start]) \
                 and not text[max(0, start - 2):start].endswith(("然后", "之后")):
             continue
         out.append(day)
@@ -138,8 +147,8 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
     kind = cue[2] if cue else None
     if _SHOWN.search(text, end, ce):
         return "meeting"  # 下周一过去做方案演示: a demonstration, not a deliverable
-    delivered_now = bool(re.match(r"(?:之前|以前|前)?(?:到|送到|送|发|交)(?!账)", text[end:ce]))  # 月底之前到，钱到货再付
-    if _PAID.search(text, end, ce) and not delivered_now or re.search(r"(?:钱|款|尾款)$", text[cs:start]) and _GIVEN.match(text, end, ce):
+    delivered_now = bool(_DELIVERED_BY.match(text[end:ce]))  # 月底之前到，钱到货再付
+    if _PAID.search(text, end, ce) and not delivered_now or _MONEY_END.search(text[cs:start]) and _GIVEN.match(text, end, ce):
         return "payment"  # 今天收到了定金, 月底验收完再付: money is the main verb
     if kind == "delivery" and _SAMPLE_SENT.match(text, end, ce):
         kind = "trial"  # 下周一再送一批样品过去
@@ -195,7 +204,7 @@ def _status(note: Note, day, start: int, end: int) -> str:
     if day > ref_day:
         return "planned"
     _, ce = note.clause_at(start)
-    return "reported" if _REPORTED.search(note.text[end:ce]) or re.search(r"开的会|见的", note.text[end:ce]) else "planned"
+    return "reported" if _REPORTED.search(note.text[end:ce]) or _MET_WORD.search(note.text[end:ce]) else "planned"
 
 
 def _dedupe(facts: list[dict]) -> list[dict]:

@@ -18,6 +18,15 @@ from nlu.note import CJK
 from nlu.numbers import find_money, to_number
 
 
+# Patterns used inside the functions below, compiled once.
+_SMALL_NUMBER = re.compile(r"[零一二两三四五六七八九十百\d]+")
+_CREDIT_WORD = re.compile(r"账期|[\d一二两三四五六七八九十]天")
+_PRICE_THEN_DIGIT = re.compile(r"[块元毛][零一二两三四五六七八九]一$")
+_ONE_CJK = re.compile(rf"[{CJK}]")
+_BIG_AMOUNT = re.compile(r"[十百千万]|块|元")
+_COMPARE_BEFORE = re.compile(r"便宜|低|高|贵|差|降|少|多|涨$")
+
+
 @dataclass
 class Amount:
     start: int
@@ -40,16 +49,16 @@ def find_amounts(note: Note) -> list[Amount]:
 def _days_of_credit(note: Note, a: Amount) -> bool:
     """账期是九十天，我们只给六十: a bare number answering a credit period counts days, not yuan."""
     said = note.text[a.start:a.end]
-    if not re.fullmatch(r"[零一二两三四五六七八九十百\d]+", said) or not a.amount < 366:
+    if not _SMALL_NUMBER.fullmatch(said) or not a.amount < 366:
         return False
     i = note.clause_index(a.start)
     lo = note.clauses[max(0, i - 1)][0]
-    return bool(re.search(r"账期|[\d一二两三四五六七八九十]天", note.text[lo:a.start]))
+    return bool(_CREDIT_WORD.search(note.text[lo:a.start]))
 
 
 def _per_one(text: str, m) -> Amount:
     """一块二一平: the last 一 starts "per 平", it is no tail digit (1.2, not 1.21)."""
-    if re.search(r"[块元毛][零一二两三四五六七八九]一$", m.text) and re.match(rf"[{CJK}]", text[m.end:m.end + 1]):
+    if _PRICE_THEN_DIGIT.search(m.text) and _ONE_CJK.match(text[m.end:m.end + 1]):
         again = find_money(m.text[:-1])
         if again:
             return Amount(m.start, m.end - 1, again[0].amount, m.per)
@@ -69,7 +78,7 @@ def _said_prices(note: Note, found: list[Amount]) -> list[Amount]:
     """我们两百二, 进场费他们要收八千: a bare number said as our price or a fee."""
     out = []
     for m in _SAID.finditer(note.text):
-        if any(a.start <= m.start(1) < a.end for a in found) or not re.search(r"[十百千万]|块|元", m.group(1)):
+        if any(a.start <= m.start(1) < a.end for a in found) or not _BIG_AMOUNT.search(m.group(1)):
             continue
         value = to_number(m.group(1).replace("块", "点") if "块" in m.group(1)[:-1] else m.group(1).rstrip("块元"))
         if value:
@@ -103,7 +112,7 @@ def _listed_prices(note: Note, found: list[Amount]) -> list[Amount]:
         if not listing:
             continue
         for m in _LISTED.finditer(clause, cue.end() if cue else 0):
-            if re.search(r"便宜|低|高|贵|差|降|少|多|涨$", clause[:m.start(1)][-3:]):
+            if _COMPARE_BEFORE.search(clause[:m.start(1)][-3:]):
                 continue
             s = start + m.start(1)
             if any(a.start <= s < a.end for a in found + out):

@@ -59,6 +59,10 @@ _VERB_AFTER_YIGE = frozenset("过给试先就吧啊了呢送发用要卖才只�
 _PHASE_VERBS = frozenset("订要买做办开报签搞上培训期共第")
 
 
+# Patterns used inside the functions below, compiled once.
+_MONEY_WORD = re.compile(r"价|费|钱|款")
+
+
 def find_quantities(text: str, units: Iterable[str] = ()) -> list[Quantity]:
     """Numbers followed by a measure word, in text order: 三千套, 50台, 1.5万件, 八十个账号 (unit 账号).
 
@@ -381,7 +385,7 @@ def _bare_money(t: str, tok: _Tok, before: list[Money] = (), cued: bool = False)
     if _RATIO_AFTER.match(t, tok.end) or s.isdigit() and len(s) >= 7:
         return None
     has_big = "万" in s or "亿" in s
-    if s.startswith("0.0") and not re.search(r"价|费|钱|款", pre):
+    if s.startswith("0.0") and not _MONEY_WORD.search(pre):
         return None  # 只能做到0.01: a tolerance, not a price
     cued = cued or bool(_CUE_RE.search(pre))
     listed = bool(before) and _JOIN_RE.search(t[before[-1].end: tok.start] or "x") is not None \

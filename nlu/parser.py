@@ -31,6 +31,10 @@ DEFAULT_TZ = ZoneInfo("Asia/Shanghai")
 Extraction = dict  # the six NOTES_SCHEMA keys, plus optional extras (industry, error)
 
 
+# Patterns used inside the functions below, compiled once.
+_SPACES = re.compile(r"\s+")
+
+
 def empty_extraction() -> Extraction:
     return {"customer": None, "items": [], "dates": [], "money": [], "objections": [], "competitors": []}
 
@@ -137,7 +141,7 @@ def _known_company(text: str, customer: dict | None, known: list[str], competito
 def _as_spoken(spoken: str, out: Extraction) -> Extraction:
     """Every string fact is a substring of the note as spoken (NOTES_SCHEMA); one that only exists
     because a filler between its parts was removed (张总嗯号) is dropped."""
-    ok = lambda s: s is None or re.sub(r"\s+", "", s) in spoken
+    ok = lambda s: s is None or _SPACES.sub("", s) in spoken
     customer = out["customer"]
     if customer:
         customer = {k: (v if ok(v) else None) for k, v in customer.items()}
@@ -150,7 +154,7 @@ def _as_spoken(spoken: str, out: Extraction) -> Extraction:
 def _as_written(raw: str, out: Extraction, spoken: str = "") -> Extraction:
     """Strings found in the Simplified text are given back as the note wrote them (劉姐, not 刘姐):
     speech output often comes in Traditional characters, and the facts must be substrings of the note."""
-    written = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw))
+    written = _SPACES.sub("", unicodedata.normalize("NFKC", raw))
     if written == spoken or normalize(written) == written:
         return out  # nothing was converted: the common case costs one conversion
 
