@@ -70,6 +70,12 @@ def _compiled(pack: Pack | None):
     return literals, (anchors if keyed else None), tuple(always)
 
 
+@cache
+def _any_of(pairs: tuple[tuple[re.Pattern, str], ...]) -> re.Pattern:
+    """One alternation that finds a match wherever any of the patterns would."""
+    return re.compile("|".join(f"(?:{p.pattern})" for p, _ in pairs) or "(?!)")
+
+
 def _anchor(pattern: str) -> str | None:
     """The longest literal a regex phrase cannot match without (None when there is none)."""
     s, prev = pattern, None
@@ -237,7 +243,7 @@ def _matches(clause: str, pack: Pack | None, competitors=()):
     (不会换: competitor and decision_delay). Readings that do not apply here are dropped first, so
     they cannot hide a shorter phrase (等农户贷款放下来再结: payment, not a delayed decision)."""
     literals, anchors, always = _compiled(pack)
-    patterns = set(always)
+    patterns = set(always) if _any_of(always).search(clause) else set()  # one scan when none matches
     if anchors is not None:
         for _, pats in anchors.iter(clause):
             patterns.update(pats)
