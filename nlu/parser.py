@@ -15,6 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from nlu.competitors import find_competitors
+from nlu.contract_end import contract_end
 from nlu.customer import find_contacts, find_customer
 from nlu.date_facts import date_facts, day_mentions
 from nlu.items import find_items
@@ -23,6 +24,7 @@ from nlu.money_facts import find_amounts, money_facts
 from nlu.normalize import normalize
 from nlu.note import Note
 from nlu.objections import find_objections
+from nlu.risks import find_risks
 
 log = logging.getLogger(__name__)
 MAX_CHARS = 2000  # a dictated note is a few sentences; longer text is refused, not truncated
@@ -115,9 +117,6 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
 def _beyond_notes(text: str, ref: datetime, pack: Pack | None) -> dict:
     """Keys added by the leads issue, only when found: risks (verbal promises beyond standard
     terms, nlu/risks.py) and contract_end (nlu/contract_end.py)."""
-    from nlu.contract_end import contract_end
-    from nlu.risks import find_risks
-
     extra = {}
     risks = find_risks(text, pack.slug if pack is not None else None)
     if risks:
