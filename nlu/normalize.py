@@ -86,7 +86,9 @@ _THEN = re.compile(rf"(?:(?<={_BREAK})|^)然后(?:(?={_BREAK})|$|(?=\S))")
 _JIUSHI = re.compile(rf"(?:(?<={_BREAK})|^)就是(?!说)")
 # a spoken pause before a clause-opening conjunction is a clause break: 他说 贵了 但是 质量好
 _CONJUNCTION = re.compile(r"(?<=[^\s,，。.!！?？;；:：、]) (?=(?:但是|不过|可是|所以|而且|另外)(?:\s|$))")
+_FILLER_HINT = re.compile(r"\s|啊|额|哦|唉|诶|呢|吧|嘛|呀|那个|这个|然后|就是")
 _TIDY_BREAKS = re.compile(r"\s*，[\s，,]*")
+_BREAK_BEFORE_END = re.compile(r"，([。！？!?.；;])")
 
 
 def strip_fillers(text: str) -> str:
@@ -94,6 +96,14 @@ def strip_fillers(text: str) -> str:
     if not isinstance(text, str) or not text:
         return "" if not isinstance(text, str) else text
     text = _HESITATION.sub(" ", text)
+    if _FILLER_HINT.search(text):  # every step below leaves a text with no space and no filler word as it is
+        text = _strip_runs(text)
+    text = _TIDY_BREAKS.sub("，", text)
+    text = _BREAK_BEFORE_END.sub(r"\1", text)
+    return text.strip(" ，,")
+
+
+def _strip_runs(text: str) -> str:
     # repeat: fillers often come in runs (嗯 然后 那个 就是 ...)
     for _ in range(3):
         before = text
@@ -104,6 +114,4 @@ def strip_fillers(text: str) -> str:
         text = _WS.sub(" ", text).strip()
         if text == before:
             break
-    text = _TIDY_BREAKS.sub("，", text)
-    text = re.sub(r"，([。！？!?.；;])", r"\1", text)
-    return text.strip(" ，,")
+    return text
