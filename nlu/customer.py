@@ -483,11 +483,10 @@ def _clause_head(note: Note, start: int, end: int) -> str:
     start = m.end() if m else start
     m = _LEADING_LINK.match(note.text, start, end)
     start = m.end() if m else start
-    first, last = start + 2, min(end, start + 14)  # a head has 2 to 14 characters
-    stop = _HEAD_END.search(note.text, first)  # one scan, not a match at every position
-    cuts = [*note.breaks, end] + ([stop.start()] if stop else [])
-    cuts = [p for p in cuts if first <= p <= last]
-    return note.text[start:min(cuts)] if cuts else ""
+    for p in range(start + 2, min(end, start + 14) + 1):
+        if p == end or p in note.breaks or _HEAD_END.match(note.text, p):
+            return note.text[start:p]
+    return ""
 
 
 def _org_of_role(note: Note, contacts: list[Contact]) -> str | None:
