@@ -25,6 +25,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from tests.fake_common import AwaitsSent
 
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "SalesBot", "username": "salesbot_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -73,7 +74,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class FakeBotAPI:
+class FakeBotAPI(AwaitsSent):
     """The server and its state; `start()` returns once it accepts connections."""
 
     def __init__(self, token: str = "123456:TEST-TOKEN", *, missing_methods: tuple[str, ...] = (),
@@ -240,17 +241,6 @@ class FakeBotAPI:
                     raise TimeoutError("the bot did not send what was expected in time")
                 self._changed.wait(remaining)
 
-    async def await_for(self, predicate, timeout: float = 20.0):
-        """wait_for for async tests: does not block the loop the bot runs in."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                value = predicate(list(self.sent))
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise TimeoutError("the bot did not send what was expected in time")
-            await asyncio.sleep(0.02)
 
     # --- the HTTP side --------------------------------------------------------------------------
 

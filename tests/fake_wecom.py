@@ -31,6 +31,7 @@ from wechatpy.crypto import PrpCrypto, _get_signature
 from wechatpy.enterprise.crypto import WeChatCrypto
 
 from tests.fake_botapi import free_port
+from tests.fake_common import AwaitsSent
 
 CORP_ID = "ww5f2a1b3c4d5e6f70"
 AGENT_ID = 1000002
@@ -67,7 +68,7 @@ def message_xml(fields: dict) -> str:
     return "<xml>" + "".join(parts) + "</xml>"
 
 
-class FakeWeCom:
+class FakeWeCom(AwaitsSent):
     """The server and its state; `start()` returns once it accepts connections."""
 
     def __init__(self, *, corp_id: str = CORP_ID, secret: str = SECRET, token: str = TOKEN,
@@ -297,14 +298,3 @@ class FakeWeCom:
         with self._lock:
             return [s for s in self.sent if s.touser == user]
 
-    async def await_for(self, predicate, timeout: float = 20.0):
-        """Waits (without blocking the loop) until predicate(list of Sent) is truthy; returns it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                value = predicate(list(self.sent))
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise TimeoutError("the bot did not send what was expected in time")
-            await asyncio.sleep(0.02)
