@@ -91,6 +91,7 @@ def main() -> None:
         print(f"model load once joined (size + sha256 check + load): {time.perf_counter() - started:.2f} s"
               f"  (WhisperModel alone {transcriber.load_seconds:.2f} s)")
         print(f"peak RSS after load: {peak_rss_mb():.0f} MB")
+        transcriber.warm_up()  # the bot does this at start-up: correction dictionaries load before any note
 
         silence = wav_bytes(np.zeros(5 * 16000, dtype=np.float32))
         transcriber.transcribe(silence)  # first call warms up the VAD model

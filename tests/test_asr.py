@@ -163,6 +163,24 @@ def test_the_size_and_length_caps_come_from_config():
 
 # --- the pool, the model ----------------------------------------------------------------------
 
+@pytest.mark.parametrize("flags,machine,expected", [
+    ({"avx2", "avx512f", "avx512_vnni"}, "x86_64", "int8"),
+    ({"avx2", "avx_vnni"}, "x86_64", "int8"),
+    ({"avx2", "fma"}, "x86_64", "float32"),          # int8 saturates without VNNI
+    ({"avx2", "avx512f", "avx512bw"}, "x86_64", "float32"),
+    (set(), "aarch64", "int8"),
+])
+def test_auto_compute_type_is_int8_only_where_the_cpu_computes_it_exactly(flags, machine, expected):
+    assert asr.default_compute_type(flags, machine) == expected
+
+
+def test_a_configured_compute_type_is_the_one_loaded():
+    t = Transcriber.from_config({"asr": {"compute_type": "int8", "beam_size": 1}})
+    assert t.model.model.compute_type.startswith("int8")  # CTranslate2 names it int8_float32 on CPU
+    assert "50台" in t.transcribe(DEV / "sales_01.wav").text
+    t.close()
+    assert Transcriber().compute_type == asr.default_compute_type()
+
 async def test_transcribe_async_leaves_the_event_loop_free(transcriber):
     transcriber.model  # loaded already in a real bot; keep loading out of this measurement
     ticks = 0
