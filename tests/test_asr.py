@@ -174,6 +174,31 @@ def test_auto_compute_type_is_int8_only_where_the_cpu_computes_it_exactly(flags,
     assert asr.default_compute_type(flags, machine) == expected
 
 
+def _padded(speech_frames: int) -> "np.ndarray":
+    import numpy as np
+
+    features = np.zeros((80, 3000), dtype=np.float32)  # faster-whisper pads a window with exact zeros
+    features[:, :speech_frames] = np.random.default_rng(1).uniform(-1, 1, (80, speech_frames))
+    return features
+
+
+@pytest.mark.parametrize("speech,window,kept", [(400, 1500, 1500), (2100, 1500, 2500), (2900, 1500, 3000),
+                                                (400, 3000, 3000), (0, 1000, 1000)])
+def test_a_short_note_is_encoded_over_a_shorter_window_never_cutting_speech(speech, window, kept):
+    trimmed = asr.trim_window(_padded(speech), window)
+    assert trimmed.shape == (80, kept)
+    assert (trimmed[:, :speech] == _padded(speech)[:, :speech]).all()
+
+
+def test_the_window_comes_from_config_and_a_short_note_still_reads_right():
+    t = Transcriber.from_config({"asr": {"window_seconds": 10}})
+    assert t.model.window_frames == 1000
+    text = t.transcribe(DEV / "sales_01.wav").text
+    e, n = errors(REFS["sales_01.wav"], text)
+    assert "张总" in text and "3月15日" in text and e / n <= 0.3, text
+    t.close()
+
+
 def test_a_configured_compute_type_is_the_one_loaded():
     t = Transcriber.from_config({"asr": {"compute_type": "int8", "beam_size": 1}})
     assert t.model.model.compute_type.startswith("int8")  # CTranslate2 names it int8_float32 on CPU
