@@ -1,7 +1,8 @@
 """ASR benchmark: model join and load time, real-time factor per format at beam 1 and 5, CER, peak
 memory, and the time to answer 5 s of silence.
 
-    .venv/bin/python -m bench.asr_bench [--beams 1,5] [--threads 2] [--no-real]
+    .venv/bin/python -m bench.asr_bench [--beams 1,5] [--threads 2] [--window 15] [--compute-type auto]
+                                        [--no-real]
 
 Real-time factor = compute seconds (decode + transcribe + correction) / audio seconds, per format.
 Targets on 2 cores (issue 3): RTF beam 5 <= 0.25 speech_real, <= 0.30 speech_dev; load < 2 s once
@@ -76,6 +77,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--beams", default="1,5")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--window", type=float, default=15, help="[asr] window_seconds")
+    p.add_argument("--compute-type", default="auto", help="[asr] compute_type")
     p.add_argument("--no-real", action="store_true", help="skip ../shared/data/speech_real")
     args = p.parse_args()
     beams = [int(b) for b in args.beams.split(",")]
@@ -85,7 +88,9 @@ def main() -> None:
         started = time.perf_counter()
         asr.ensure_bundled_model(cache)
         print(f"join + verify the bundled model: {time.perf_counter() - started:.2f} s")
-        transcriber = asr.Transcriber(cache_dir=cache, threads=args.threads)
+        transcriber = asr.Transcriber(cache_dir=cache, threads=args.threads, window_seconds=args.window,
+                                      compute_type=args.compute_type)
+        print(f"compute type {transcriber.compute_type}, window {transcriber.window_seconds:g} s")
         started = time.perf_counter()
         transcriber.model
         print(f"model load once joined (size + sha256 check + load): {time.perf_counter() - started:.2f} s"

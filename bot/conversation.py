@@ -27,6 +27,7 @@ from sqlmodel import select
 
 from bot import commands, intents, render, reports
 from bot.messages import Inbound, Outbound, button_rows
+from nlu.catalogue import without_mishearings
 from bot import lead_chat, ops_chat
 from storage import catalog
 from storage import conversation_queries as cq
@@ -396,8 +397,9 @@ class Conversation:
     def _catalogue(self, session, who: Who) -> list[str]:
         """The team's own names (imported catalogue, customers, contacts, products, competitors); the
         industry pack's product names are added by the transcriber from `industry=`."""
-        return catalog.speech_terms(session=session, team_id=who.team_id) + cq.team_catalogue(
-            session=session, team_id=who.team_id, limit=CATALOGUE_PER_KIND)
+        imported = catalog.speech_terms(session=session, team_id=who.team_id)
+        learned = cq.team_catalogue(session=session, team_id=who.team_id, limit=CATALOGUE_PER_KIND)
+        return imported + without_mishearings(learned, imported)
 
     async def _show_card(self, who: Who, note_id: int, *, title: str = "已记录", edit: str | None = None) -> None:
         """Sends the card of a stored note (or the customer question) and remembers it was sent."""

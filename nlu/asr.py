@@ -24,7 +24,7 @@ from typing import Iterable
 import numpy as np
 
 from nlu import audio
-from nlu.catalogue import LETTER_MODELS, correct
+from nlu.catalogue import LETTER_MODELS, correct, correct_units
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +225,14 @@ def _windowed_model_class():
     return WindowedWhisper
 
 
+def measure_words(industry: str | None) -> list[str]:
+    """The common measure words and the industry pack's own (箱, 台, 吨, 樘…)."""
+    from nlu.lexicon import common, find_pack
+
+    pack = find_pack(industry) if industry else None
+    return [*common()["units"], *(pack.units if pack else ())]
+
+
 def _is_hallucination(text: str) -> bool:
     return any(marker.lower() in text.lower() for marker in _HALLUCINATIONS)
 
@@ -296,9 +304,10 @@ class Transcriber:
         catalogue = list(dict.fromkeys([t for t in catalogue if t] + industry_terms(industry)))
         raw = self.recognise(samples, hotwords=[*catalogue, *hotwords], beam_size=beam_size)
         text, corrections = correct(raw, [*catalogue, *LETTER_MODELS])
+        text, unit_fixes = correct_units(text, measure_words(industry))
         return Transcript(text=text, seconds=round(time.perf_counter() - started, 3),
                           duration=round(len(samples) / audio.SAMPLE_RATE, 3), raw_text=raw,
-                          corrections=corrections)
+                          corrections=corrections + unit_fixes)
 
     def recognise(self, samples: np.ndarray, *, hotwords: Iterable[str] = (),
                   beam_size: int | None = None) -> str:

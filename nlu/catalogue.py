@@ -223,3 +223,44 @@ def correct(text: str, catalogue: Iterable[str]) -> tuple[str, list[tuple[str, s
         corrections.append((text[cand.start:cand.end], cand.term))
         out = out[:cand.start] + cand.term + out[cand.end:]
     return out, corrections[::-1]
+
+
+def without_mishearings(learned: Iterable[str], imported: list[str]) -> list[str]:
+    """The names learned from notes, less those that sound like an imported name: a product heard as
+    艾克斯三高二百 before the team imported X3-200 is X3-200, and must not shield its mishearing."""
+    return [term for term in learned if term in imported or correct(term, imported)[0] == term]
+
+
+# --- measure words after a number ----------------------------------------------------------------
+
+_COUNTED = re.compile(r"([0-9０-９零一二两三四五六七八九十百千万]+)([\u4e00-\u9fff])(?=[\s，。、；！？,.;!?]|$)")
+# What follows a number without being a measure word (十几, 三百多, 三倍, 五成, 八折, 六点…).
+_NOT_COUNTED = frozenset("几多余来倍成折半次岁度点号年月日天周分秒时元角万亿百千")
+
+
+def correct_units(text: str, units: Iterable[str]) -> tuple[str, list[tuple[str, str]]]:
+    """两百香， -> 两百箱，: a character closing a clause after a number that sounds like exactly one of
+    the measure words, and is neither one itself nor a word with the number (一起, 十分), is that word."""
+    singles = {u for u in units if len(u) == 1 and _HAN.match(u)}
+    by_sound: dict[str, set[str]] = {}
+    for unit in singles:
+        for sound in readings(unit):
+            by_sound.setdefault(sound, set()).add(unit)
+    out, corrections = text, []
+    for m in reversed(list(_COUNTED.finditer(text))):
+        heard = m.group(2)
+        if heard in singles or heard in _NOT_COUNTED:
+            continue
+        wanted = set().union(*(by_sound.get(s, set()) for s in readings(heard)))
+        if len(wanted) != 1 or not _stands_alone(m.group(0)):
+            continue
+        unit = wanted.pop()
+        out = out[:m.start(2)] + unit + out[m.end(2):]
+        corrections.append((heard, unit))
+    return out, corrections[::-1]
+
+
+def _stands_alone(counted: str) -> bool:
+    import jieba
+
+    return list(jieba.cut(counted))[-1] == counted[-1]

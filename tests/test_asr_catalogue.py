@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.catalogue import correct, term_spellings
+from nlu.catalogue import correct, correct_units, term_spellings, without_mishearings
+from nlu.lexicon import common
 
 CATALOGUE = ["张总", "王经理", "李工", "陈经理", "周总", "王总", "华为", "A型号", "B型号", "X3-200", "恒力液压",
              "三一重工"]
@@ -70,3 +71,25 @@ def test_letter_models_are_written_as_letters_without_a_catalogue():
     assert correct("艾克斯型号先送两台", LETTER_MODELS)[0] == "X型号先送两台"
     assert correct("我们对比型号参数", LETTER_MODELS)[0] == "我们对比型号参数"
     assert correct("这个型号不行", LETTER_MODELS)[0] == "这个型号不行"
+
+
+@pytest.mark.parametrize("heard,expected", [
+    ("王经理说X3-200要两百香，下周三之前到仓库", "王经理说X3-200要两百箱，下周三之前到仓库"),
+    ("大概三百捅。", "大概三百桶。"),
+    ("先拿50太，月底再说", "先拿50台，月底再说"),
+])
+def test_a_measure_word_heard_as_a_homophone_after_a_number_is_written_right(heard, expected):
+    assert correct_units(heard, common()["units"])[0] == expected
+
+
+@pytest.mark.parametrize("text", [
+    "我们下周一起。", "效果提升了十分。", "一共三十几。", "价格是去年的三倍。", "来了一百人。",
+    "一百想要的不多", "说好了二十见。",  # 件 and 间 both sound jian: ambiguous, left alone
+])
+def test_what_only_sounds_like_a_measure_word_is_left_alone(text):
+    assert correct_units(text, common()["units"]) == (text, [])
+
+
+def test_a_name_learned_from_notes_that_sounds_like_an_imported_one_gives_way():
+    learned = ["艾克斯三高二百", "王经理", "恒力液压", "X3-200"]
+    assert without_mishearings(learned, ["X3-200", "王经理"]) == ["王经理", "恒力液压", "X3-200"]
