@@ -37,6 +37,10 @@ _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")  # from the s
 # was chosen on speech_dev and speech_real: a prompt naming 简体 made the model echo 简/简体 into
 # short or unclear clips, and a bare "以下是普通话的句子。" cost accuracy on the dev dictations.
 SIMPLIFIED_PROMPT = "以下是销售人员的普通话语音记录。"
+# When the beam's text looks wrong (repetitive, unlikely), Whisper retries with sampling; faster-whisper
+# samples 5 candidates per retry, which cost ~80 MB at the peak on 2 cores for a rare, already doubtful
+# note. One candidate per temperature keeps the retry and the memory.
+FALLBACK_SAMPLES = 1
 MAX_HOTWORD_CHARS = 120  # the prompt shares Whisper's 448-token window with the transcript
 
 # Subtitle credits Whisper learned from video data and emits on noise; never part of a sales note.
@@ -315,7 +319,8 @@ class Transcriber:
         prompt, words = build_prompt(hotwords)
         segments, _info = self.model.transcribe(
             samples, language="zh", task="transcribe", beam_size=beam_size or self.beam_size,
-            vad_filter=True, initial_prompt=prompt, hotwords=words)
+            vad_filter=True, initial_prompt=prompt, hotwords=words,
+            best_of=FALLBACK_SAMPLES)
         pieces = [s.text.strip() for s in segments if not _is_hallucination(s.text)]
         return to_simplified("".join(p for p in pieces if p))
 

@@ -17,6 +17,8 @@ from functools import lru_cache
 from itertools import product
 from typing import Iterable
 
+from nlu.note import tokens
+
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # How Chinese speakers say Latin letters, written with characters of that sound.
 LETTERS = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", (
@@ -173,11 +175,10 @@ def window_score(heard: str, spoken: str) -> float | None:
 # --- finding and replacing ---------------------------------------------------------------------
 
 def _boundaries(text: str) -> set[int]:
-    """Word boundaries from jieba (no HMM, so unknown names fall apart into single characters)."""
-    import jieba
-
+    """Word boundaries from the parser's jieba tokenizer (no HMM, so unknown names fall apart into
+    single characters); one dictionary in memory for both."""
     cuts, pos = {0}, 0
-    for word in jieba.lcut(text, HMM=False):
+    for word in tokens(text):
         pos += len(word)
         cuts.add(pos)
     return cuts
@@ -261,6 +262,4 @@ def correct_units(text: str, units: Iterable[str]) -> tuple[str, list[tuple[str,
 
 
 def _stands_alone(counted: str) -> bool:
-    import jieba
-
-    return list(jieba.cut(counted))[-1] == counted[-1]
+    return tokens(counted)[-1] == counted[-1]
