@@ -27,8 +27,8 @@ from sqlmodel import select
 
 from bot import commands, intents, render, reports
 from bot.messages import Inbound, Outbound, button_rows
-from nlu.catalogue import without_mishearings
 from bot import lead_chat, ops_chat
+from nlu.catalogue import without_mishearings
 from storage import catalog
 from storage import conversation_queries as cq
 from storage import deals as deal_ops

@@ -18,6 +18,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Iterable
 
@@ -56,16 +57,17 @@ _HALLUCINATIONS = ("字幕由", "字幕提供", "请不吝点赞", "订阅转发
 _INT8_FLAGS = ("avx512_vnni", "avx_vnni")
 
 
-def cpu_flags() -> set[str]:
+@cache
+def cpu_flags() -> frozenset[str]:
     try:
         text = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
     except OSError:
-        return set()
+        return frozenset()
     line = next((l for l in text.splitlines() if l.startswith(("flags", "Features"))), "")
-    return set(line.partition(":")[2].split())
+    return frozenset(line.partition(":")[2].split())
 
 
-def default_compute_type(flags: set[str] | None = None, machine: str | None = None) -> str:
+def default_compute_type(flags: Iterable[str] | None = None, machine: str | None = None) -> str:
     """int8 where this CPU computes it exactly, float32 where int8 would cost accuracy."""
     machine = (machine or platform.machine()).lower()
     if machine in ("aarch64", "arm64"):
@@ -217,6 +219,7 @@ def trim_window(features: np.ndarray, frames: int) -> np.ndarray:
     return features[:, :keep] if keep < features.shape[-1] else features
 
 
+@cache
 def _windowed_model_class():
     from faster_whisper import WhisperModel
 
@@ -229,12 +232,13 @@ def _windowed_model_class():
     return WindowedWhisper
 
 
-def measure_words(industry: str | None) -> list[str]:
+@cache
+def measure_words(industry: str | None) -> tuple[str, ...]:
     """The common measure words and the industry pack's own (箱, 台, 吨, 樘…)."""
     from nlu.lexicon import common, find_pack
 
     pack = find_pack(industry) if industry else None
-    return [*common()["units"], *(pack.units if pack else ())]
+    return (*common()["units"], *(pack.units if pack else ()))
 
 
 def _is_hallucination(text: str) -> bool:

@@ -229,6 +229,8 @@ def correct(text: str, catalogue: Iterable[str]) -> tuple[str, list[tuple[str, s
 def without_mishearings(learned: Iterable[str], imported: list[str]) -> list[str]:
     """The names learned from notes, less those that sound like an imported name: a product heard as
     艾克斯三高二百 before the team imported X3-200 is X3-200, and must not shield its mishearing."""
+    if not imported:
+        return list(learned)
     return [term for term in learned if term in imported or correct(term, imported)[0] == term]
 
 
@@ -242,11 +244,7 @@ _NOT_COUNTED = frozenset("几多余来倍成折半次岁度点号年月日天周
 def correct_units(text: str, units: Iterable[str]) -> tuple[str, list[tuple[str, str]]]:
     """两百香， -> 两百箱，: a character closing a clause after a number that sounds like exactly one of
     the measure words, and is neither one itself nor a word with the number (一起, 十分), is that word."""
-    singles = {u for u in units if len(u) == 1 and _HAN.match(u)}
-    by_sound: dict[str, set[str]] = {}
-    for unit in singles:
-        for sound in readings(unit):
-            by_sound.setdefault(sound, set()).add(unit)
+    singles, by_sound = _sound_index(tuple(units))
     out, corrections = text, []
     for m in reversed(list(_COUNTED.finditer(text))):
         heard = m.group(2)
@@ -259,6 +257,17 @@ def correct_units(text: str, units: Iterable[str]) -> tuple[str, list[tuple[str,
         out = out[:m.start(2)] + unit + out[m.end(2):]
         corrections.append((heard, unit))
     return out, corrections[::-1]
+
+
+@lru_cache(maxsize=64)
+def _sound_index(units: tuple[str, ...]) -> tuple[frozenset[str], dict[str, set[str]]]:
+    """The one-character measure words, and each sound -> the measure words that sound so."""
+    singles = frozenset(u for u in units if len(u) == 1 and _HAN.match(u))
+    by_sound: dict[str, set[str]] = {}
+    for unit in singles:
+        for sound in readings(unit):
+            by_sound.setdefault(sound, set()).add(unit)
+    return singles, by_sound
 
 
 def _stands_alone(counted: str) -> bool:
