@@ -307,7 +307,7 @@ def _all_trade(s: str, trades, longest: int) -> bool:
 _QUANTITY_IN = re.compile(r"(?:春节|国庆|元旦|五一|中秋|端午|清明|号|月底|月初)(?:前|后)|[\d一二两三四五六七八九十百千万]+(?:[台箱件套吨个袋瓶桶盒米斤张把只颗片条包本卷块元]|天|号|月|周)|今天|明天|后天|昨天|下周|这周")
 _VERB_IN = re.compile(r"[说要让觉得是了在把被给跟送到去]|上午|下午|中午|晚上|今天|昨天|的(?!$)|我们|他们|她们|响应|售后|开了|开的")
 _NOT_A_NAME = re.compile(
-    r"^(?:个|一[个些家]|这|那|每|些|各|该)|(?<!协|商|工|金|促|员|学|合)会$|展厅|现场|仓库|办公室|会议室|单子|订单|项目$|"
+    r"^(?:个|一[个些家]|这|那|每|些|各|该|[两二三四五六七八九十几]+家)|(?<!协|商|工|金|促|员|学|合)会$|展厅|现场|仓库|办公室|会议室|单子|订单|项目$|"
     r"(?:这块|那块|方面|工程师|经理|主任|老师|师傅|总监|主管|助理)$"
 )
 # 采购经理姓岳, 周五白天: a person's surname or a time, never an organisation
@@ -421,6 +421,9 @@ def _orgs_named_like_people(text: str, contacts: list[Contact], orgs: list[str] 
 
 def _visited_org(note: Note) -> str | None:
     for m in _VISIT.finditer(note.text):
+        if is_org(m.group(1)):
+            return m.group(1)
+    for m in _VISITED_END.finditer(note.text):  # 下午到了立新制版，于厂长说…: the place visited closes its clause
         if is_org(m.group(1)):
             return m.group(1)
     return None

@@ -139,7 +139,7 @@ def money_facts(note: Note, amounts: list[Amount], competitors: list[str]) -> li
         kind, cue_at = _kind(note, a, competitors)
         if kind == "quote" and signed and a.per in (None, "年") and not _UNIT_PRICE.search(note.text[max(0, a.start - 6):a.start]):
             kind = "deal"
-        fact = {"amount": a.amount, "kind": kind}
+        fact = {"amount": a.amount, "kind": kind, "_start": a.start}  # _start: dropped before output
         if kind == "other" and _COUNTER.search(note.text, max(0, a.start - 8), a.start):
             fact["counter"] = True  # the customer's counter-offer; dropped before output
         out.append(fact)

@@ -29,7 +29,7 @@ import re
 import threading
 import unicodedata
 
-__all__ = ["normalize", "strip_fillers"]
+__all__ = ["normalize", "strip_fillers", "to_simplified"]
 
 _WS = re.compile(r"\s+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -56,11 +56,11 @@ def normalize(text: str) -> str:
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
-        text = _to_simplified(text)
+        text = to_simplified(text)
     return _WS.sub(" ", text).strip()
 
 
-def _to_simplified(text: str) -> str:
+def to_simplified(text: str) -> str:
     """t2s until nothing changes (a few characters convert in two steps: 薴 -> 苧 -> 苎), so that
     normalize(normalize(x)) == normalize(x)."""
     cc = _t2s()

@@ -117,9 +117,16 @@ _WE = re.compile(r"比我们|我们的?")
 
 def find_objections(note: Note, money: list[dict] = (), competitors: list[str] = ()) -> list[str]:
     """Objection categories in the order first raised."""
+    return [category for category, _ in objection_clauses(note, money, competitors)]
+
+
+def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str] = ()) -> list[tuple[str, tuple[int, int]]]:
+    """(category, span of the clause it came from) in the order first raised. An objection the amounts
+    show (a rival's price under our quote) comes from the clause of that amount (`_start` on a money
+    fact), else the note's last clause."""
     negation, cancels, ours, praise = _guards()
     praised = bool(praise and praise.search(note.text))
-    found: dict[str, int] = {}
+    found: dict[str, tuple[int, tuple[int, int]]] = {}
     our_turn = False
     previous = ""
     for start, end in note.clauses:
@@ -146,14 +153,19 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
                 continue
             if praised and category in ("price", "competitor") and (category == "competitor" or _COMPARATIVE.search(phrase)):
                 continue
-            found.setdefault(category, start + pos)
-    if "delivery_time" not in found and "我们" in note.text and _our_lead_time_over(note):
-        found["delivery_time"] = len(note.text)
-    for category in _money_objections(money):
+            found.setdefault(category, (start + pos, (start, end)))
+    last = note.clauses[-1] if note.clauses else (0, len(note.text))
+    if "delivery_time" not in found and "我们" in note.text:
+        span = _our_lead_time_over(note)
+        if span is not None:
+            found["delivery_time"] = (len(note.text), span)
+    for category, at in _money_objections(money):
         if category == "price" and (praised or cancels["price"].search(note.text)):
             continue
-        found.setdefault(category, len(note.text))
-    return sorted(found, key=lambda c: (found[c], CATEGORIES.index(c)))  # ties in a fixed order
+        span = note.clause_at(at) if at is not None else last
+        found.setdefault(category, (len(note.text), span))
+    order = sorted(found, key=lambda c: (found[c][0], CATEGORIES.index(c)))  # ties in a fixed order
+    return [(c, found[c][1]) for c in order]
 
 
 # 我们这边售后要排队: the customer describing us, not our side speaking
@@ -165,14 +177,14 @@ _OUR_LEAD_TIME = re.compile(r"我们(?:要|得|需要|最快)(?:[\d一二两三�
 _THEIR_LEAD_TIME = re.compile(r"交期|货期|工期|(?:天|周|个月)内|不能超过")
 
 
-def _our_lead_time_over(note: Note) -> bool:
-    """交期要在二十天内，我们要三十五天: our lead time stated right after their limit."""
+def _our_lead_time_over(note: Note) -> tuple[int, int] | None:
+    """交期要在二十天内，我们要三十五天: our lead time stated right after their limit (its clause)."""
     for i, (start, end) in enumerate(note.clauses[1:], 1):
         if _OUR_LEAD_TIME.match(note.text, start, end):
             ps, pe = note.clauses[i - 1]
             if _THEIR_LEAD_TIME.search(note.text, ps, pe):
-                return True
-    return False
+                return ps, end
+    return None
 
 
 # Contexts in which a matched phrase is not an objection (see _not_here).
@@ -222,19 +234,22 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors) -> 
     return False
 
 
-def _money_objections(money) -> list[str]:
+def _money_objections(money) -> list[tuple[str, int | None]]:
     """Objections the amounts show even unsaid: a rival's or the customer's price under our quote
-    (电装才九十，我们报一百一; 他只肯给二百五) is price; our quote over their budget is budget."""
-    by_kind: dict[str, list[float]] = {}
+    (电装才九十，我们报一百一; 他只肯给二百五) is price; our quote over their budget is budget.
+    Each with the position of the amount that shows it (None when unknown)."""
+    by_kind: dict[str, list[dict]] = {}
     for m in money:
-        by_kind.setdefault(m["kind"], []).append(m["amount"])
-    quotes = by_kind.get("quote", [])
+        by_kind.setdefault(m["kind"], []).append(m)
+    quotes = [m["amount"] for m in by_kind.get("quote", [])]
     out = []
-    if quotes and min(by_kind.get("competitor_price", []) + by_kind.get("other", []) + [float("inf")]) < max(quotes):
-        if by_kind.get("competitor_price") or any(m.get("counter") for m in money):
-            out.append("price")
-    if quotes and by_kind.get("budget") and max(quotes) > max(by_kind["budget"]):
-        out.append("budget")
+    lower = [m for m in by_kind.get("competitor_price", []) + by_kind.get("other", []) if quotes and m["amount"] < max(quotes)]
+    if lower and (by_kind.get("competitor_price") or any(m.get("counter") for m in money)):
+        shown = next((m for m in lower if m["kind"] == "competitor_price" or m.get("counter")), lower[0])
+        out.append(("price", shown.get("_start")))
+    budgets = by_kind.get("budget", [])
+    if quotes and budgets and max(quotes) > max(m["amount"] for m in budgets):
+        out.append(("budget", max(budgets, key=lambda m: m["amount"]).get("_start")))
     return out
 
 

@@ -4,7 +4,9 @@ data/NOTES_SCHEMA.md (customer, items, dates, money, objections, competitors).
 Rules are general (sentence structure, cue words, the industry packs), never lists of customers.
 Text longer than MAX_CHARS gives an Extraction with an "error" key and empty facts, and parse never
 raises: any failure is logged and gives an empty Extraction, so one bad note never stops a batch.
-Extra keys: "industry" (the pack in use, given or detected), and "status" on each date.
+Extra keys: "industry" (the pack in use, given or detected), "status" on each date, and when found:
+"expected_close" (nlu/close.py), "objection_evidence" (each objection with the clause it came from) and
+"parts" (one Extraction per customer when the note is about several, nlu/parts.py).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from nlu.close import expected_close
 from nlu.competitors import find_competitors
 from nlu.contract_end import contract_end
 from nlu.customer import find_contacts, find_customer
@@ -23,7 +26,8 @@ from nlu.lexicon import Pack, detect_industry, find_pack, with_products
 from nlu.money_facts import find_amounts, money_facts
 from nlu.normalize import normalize
 from nlu.note import Note
-from nlu.objections import find_objections
+from nlu.objections import objection_clauses
+from nlu.parts import same_customer, split as split_parts
 from nlu.risks import find_risks
 
 log = logging.getLogger(__name__)
@@ -70,7 +74,9 @@ def choose_pack(text: str, industry: str | None) -> Pack | None:
 
 
 def _parse(text: str, ref: datetime, industry: str | None, products: dict | None = None,
-           customers: list[str] | None = None) -> Extraction:
+           customers: list[str] | None = None, whole: bool = True) -> Extraction:
+    """The Extraction of text; `whole`: the text is a whole note (not one of its parts), so it may
+    get `parts`."""
     note = Note.build(text, ref, None)
     note.pack = choose_pack(note.text, industry)
     base = note.pack
@@ -97,21 +103,83 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
     company_spans = _spans(note.text, [(customer or {}).get("company")])  # 给星巴克送两百箱: not a product
     items = find_items(note, [(a.start, a.end) for a in amounts], contacts, day_spans + company_spans, competitors)
     item_spans = [(i["_start"], i["_end"]) for i in items]
-    products = [i["product"] for i in items if i["product"]]
-    competitors[:] = [c for c in competitors if not any(c in p and c != p for p in products)]  # 利乐包: a product
+    ordered = [i["product"] for i in items if i["product"]]
+    competitors[:] = [c for c in competitors if not any(c in p and c != p for p in ordered)]  # 利乐包: a product
     for item in items:
         del item["_start"], item["_end"]
     dates = date_facts(note, days, item_spans)
-    objections = find_objections(note, money, competitors)
+    raised = objection_clauses(note, money, competitors)
+    objections = [category for category, _ in raised]
     for m in money:
         m.pop("counter", None)
+        m.pop("_start", None)
     out = _as_spoken(note.spoken, {"customer": customer, "items": items, "dates": dates, "money": money,
                             "objections": objections, "competitors": competitors})
     out = _as_written(text, out, note.spoken)
     if base is not None:
         out["industry"] = base.name
     out.update(_beyond_notes(note.text, ref, base))
+    if raised:
+        out["objection_evidence"] = [{"category": c, "text": _written(text, note.text[a:b])} for c, (a, b) in raised]
+    close = expected_close(note.text, note.clauses, ref, note.breaks)
+    if close is not None:
+        out["expected_close"] = close
+    if whole:
+        parts = _parts(text, ref, base.name if base is not None else industry, products, customers)
+        if parts:
+            out["parts"] = parts
+            out["customer"] = parts[0]["customer"]
     return out
+
+
+def _parts(text: str, ref: datetime, industry: str | None, products, customers) -> list[Extraction] | None:
+    """One Extraction per customer when the note is about two or more (nlu/parts.py), in text order,
+    each with the text of its part; None when the note is about one customer."""
+    pieces = split_parts(text)
+    if len(pieces) < 2:
+        return None
+    groups: list[tuple[list[str], Extraction]] = []
+    for piece, visit in pieces:
+        e = _parse(piece, ref, industry, products, customers, whole=False)
+        if groups and (not e["customer"] or same_customer(groups[-1][1]["customer"], e["customer"])
+                       or not visit and not (e["customer"] or {}).get("company")):
+            groups[-1][0].append(piece)  # no customer of its own: the visit before goes on
+            continue
+        if groups and not groups[-1][1]["customer"]:
+            groups[-1][0].append(piece)  # the preamble (今天跑了两家：) opens the first visit
+            groups[-1] = (groups[-1][0], e)
+            continue
+        groups.append(([piece], e))
+    if len(groups) < 2:
+        return None
+    out = []
+    for pieces_of_group, first in groups:
+        part_text = _join(text, pieces_of_group)
+        e = first if len(pieces_of_group) == 1 else _parse(part_text, ref, industry, products, customers, whole=False)
+        if not e.get("customer"):
+            e["customer"] = first["customer"]
+        e["text"] = part_text
+        out.append(e)
+    return out
+
+
+def _join(text: str, pieces: list[str]) -> str:
+    """The note's text from the first piece to the end of the last (as written)."""
+    start = text.find(pieces[0])
+    end = text.find(pieces[-1], start) + len(pieces[-1])
+    return text[start:end] if start >= 0 and end >= start else "".join(pieces)
+
+
+def _written(raw: str, s: str) -> str:
+    """s (found in the normalised note) as the note wrote it, when it can be found there."""
+    written = _SPACES.sub("", unicodedata.normalize("NFKC", raw))
+    if not s or s in written:
+        return s
+    size = len(s)
+    for i in range(len(written) - size + 1):
+        if normalize(written[i:i + size]) == s:
+            return written[i:i + size]
+    return s
 
 
 def _beyond_notes(text: str, ref: datetime, pack: Pack | None) -> dict:
