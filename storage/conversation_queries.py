@@ -18,8 +18,8 @@ from sqlmodel import Session, select
 
 from storage import history
 from storage.deals import refresh_amount
-from storage.models import (Commitment, CompetitorMention, Contact, Customer, Deal, Item, Member, MoneyFact,
-                            Note, Notification, ObjectionMention, Team, as_utc, utcnow)
+from storage.models import (NOTE_FACT_TABLES, Commitment, CompetitorMention, Contact, Customer, Deal, Item, Member,
+                            Note, Notification, Team, as_utc, utcnow)
 
 CONTEXT_KINDS = ("card", "nudge")
 
@@ -89,7 +89,7 @@ def notes_without_card(*, session: Session, since: datetime) -> list[Note]:
 def retract_note(*, session: Session, note: Note) -> Note:
     """撤回: the note's facts and open commitments go; the raw note stays, marked as retracted."""
     history.note_withdrawn(session=session, note=note)  # what it said and which commitments went
-    for table in (Item, MoneyFact, ObjectionMention, CompetitorMention):
+    for table in NOTE_FACT_TABLES:
         session.execute(delete(table).where(table.note_id == note.id))
     session.execute(delete(Commitment).where(Commitment.note_id == note.id, Commitment.state == "open"))
     note.state, note.error = "failed", "retracted"

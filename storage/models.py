@@ -183,11 +183,23 @@ class MoneyFact(NoteFact, table=True):
 class ObjectionMention(NoteFact, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     category: str = Field(max_length=24)
+    evidence: str = ""  # the clause it came from (the parser's objection_evidence); "" before it existed
+
+
+class RiskMention(NoteFact, table=True):
+    """A verbal promise beyond standard terms (the parser's `risks`): 免费, 保证 … and its sentence."""
+    id: Optional[int] = Field(default=None, primary_key=True)
+    phrase: str = Field(max_length=32)
+    text: str = ""
 
 
 class CompetitorMention(NoteFact, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     name: str = Field(max_length=100)
+
+
+# Every table of facts a note produced: a correction or a withdrawal removes the note's rows in each.
+NOTE_FACT_TABLES = (Item, MoneyFact, ObjectionMention, CompetitorMention, RiskMention)
 
 
 class Commitment(SQLModel, table=True):
@@ -242,3 +254,5 @@ class Lease(SQLModel, table=True):
 from storage import lead_models  # noqa: E402,F401
 # Issue 10's tables (change log, product catalogue, contact phones, duplicate claims).
 from storage import history_models  # noqa: E402,F401
+# Issue 21's tables (forecast snapshots).
+from storage import insight_models  # noqa: E402,F401

@@ -20,9 +20,9 @@ from sqlmodel import Session, select
 
 from storage import history
 from storage.deals import open_deal, refresh_amount
-from storage.models import (UNFINISHED_STATES, Commitment, CompetitorMention, Contact, Customer, Deal,
-                            Item, Member, MoneyFact, Note, ObjectionMention, StageChange, Team, as_utc,
-                            utcnow)
+from storage.models import (NOTE_FACT_TABLES, UNFINISHED_STATES, Commitment, CompetitorMention, Contact, Customer, Deal,
+                            Item, Member, MoneyFact, Note, ObjectionMention, RiskMention, StageChange, Team,
+                            as_utc, utcnow)
 from storage.stages import Stage
 
 # Longest first: 总经理 before 经理, 护士长 before 长.
@@ -351,10 +351,25 @@ def _add_facts(session, extraction, ids) -> None:
         amount = _number(money.get("amount"))
         if amount is not None:
             session.add(MoneyFact(**ids, amount=amount, kind=_text(money.get("kind")) or "other"))
-    for category in {c for c in extraction.get("objections") or [] if isinstance(c, str) and c}:
-        session.add(ObjectionMention(**ids, category=category[:24]))
+    evidence = objection_evidence(extraction)
+    for category in dict.fromkeys(c for c in extraction.get("objections") or [] if isinstance(c, str) and c):
+        session.add(ObjectionMention(**ids, category=category[:24], evidence=evidence.get(category, "")))
     for name in dict.fromkeys(c for c in extraction.get("competitors") or [] if isinstance(c, str) and c):
         session.add(CompetitorMention(**ids, name=name[:100]))
+    for risk in _dicts(extraction.get("risks")):
+        phrase = _text(risk.get("phrase"))
+        if phrase:
+            session.add(RiskMention(**ids, phrase=phrase[:32], text=_text(risk.get("text")) or ""))
+
+
+def objection_evidence(extraction: dict) -> dict[str, str]:
+    """category -> the clauses it was said in (the parser's objection_evidence), joined by ；."""
+    found: dict[str, list[str]] = {}
+    for entry in _dicts(extraction.get("objection_evidence")):
+        category, text = _text(entry.get("category")), _text(entry.get("text"))
+        if category and text and text not in found.setdefault(category, []):
+            found[category].append(text)
+    return {category: "；".join(texts)[:1000] for category, texts in found.items()}
 
 
 def is_planned(entry: dict, local_day: date) -> bool:
@@ -399,7 +414,7 @@ def _clear_facts(session, note: Note) -> None:
     """Before applying again: remove what this note produced (done commitments stay)."""
     if note.id is None:
         return
-    for table in (Item, MoneyFact, ObjectionMention, CompetitorMention):
+    for table in NOTE_FACT_TABLES:
         session.execute(delete(table).where(table.note_id == note.id))
     session.execute(delete(Commitment).where(Commitment.note_id == note.id, Commitment.state == "open"))
 
