@@ -19,6 +19,7 @@ from functools import cache
 from nlu.lexicon import Pack, common
 
 from nlu.normalize import normalize, strip_fillers
+from nlu.repair import repair
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +28,28 @@ CLAUSE_BREAKS = "，。；！？,;!?：:\n…~"
 def clean(text: str) -> tuple[str, frozenset[int]]:
     """Normalised text (NFKC, Simplified, no fillers, no spaces between Chinese words) and the
     places where a spoken space was removed: word boundaries the extractors may use."""
-    return _clean_normalized(normalize(text))
+    return _clean_normalized(normalize(marks_to_breaks(text)))
+
+
+# Typed notes carry marks that are no words: emoji and pictographs (✅ 👍 🎉), labels (#跟进), list
+# markers (① ②) and bars between fields (鼎丰饮料 祝总 | 三氯蔗糖 …). Each becomes a clause break.
+_MARKS = re.compile(
+    "[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2190-\u21FF\u2460-\u24FF\u3251-\u32BF"
+    "\uFE0F\u200D|｜•·▪►★☆]+"
+    "|(?:^|(?<=[\\s，。；,;!?！？]))#[^\\s，。；,;!?！？#]{1,12}"
+)
+
+
+def marks_to_breaks(text: str) -> str:
+    """Emoji, labels, list markers and bars as clause breaks (see _MARKS)."""
+    if not isinstance(text, str) or text.isascii() and "#" not in text and "|" not in text:
+        return text
+    return _MARKS.sub("，", text)
 
 
 def _clean_normalized(text: str) -> tuple[str, frozenset[int]]:
     text = strip_fillers(_HESITATION.sub("，", text))  # 见了姚总 嗯 他们五一有…: a hesitation starts a new thought
+    text = repair(text)[0]  # 四十台 不对 是四十五台: the final value only
     if " " not in text:
         return text, frozenset()
     out: list[str] = []
@@ -105,7 +123,7 @@ class Note:
     @classmethod
     def build(cls, raw: str, ref: datetime, pack: Pack | None) -> "Note":
         normalized = normalize(raw)
-        text, breaks = _clean_normalized(normalized)
+        text, breaks = _clean_normalized(normalize(marks_to_breaks(raw)))
         spoken = normalized.replace(" ", "")
         return cls(text=text, ref=ref, pack=pack, clauses=split_clauses(text), breaks=breaks, spoken=spoken)
 

@@ -1,0 +1,122 @@
+"""Self-repair in dictation: a value said, then corrected, keeps only the final value.
+
+要上两台加工中心，哦不对，后来又说三台 -> 要上三台加工中心; 扳手四百套，哦说错了，是三百套 -> 扳手三百套;
+八百米 不对 九百米 -> 九百米; 一开始说两百，后来又改成两百五 -> 一开始说两百五; 周三 哦不 周四 -> 周四.
+
+A repair is a first value (a quantity, an amount or a day), a repair cue within a short window after it,
+and a second value of the same kind (the same measure word, or none on one side; or both days) right
+after the cue. The second value takes the first one's place, and what was said between the first
+value's own clause and the second value (the cue, who corrected it) is dropped, so the repair words
+never become a product and the first value is no second fact. "不对" counts only standing alone (哦不对,
+不对不对), never as an adjective (尺寸不对).
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from nlu.lexicon import all_units
+
+_NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万亿]+(?:[点.][零一二三四五六七八九]+)?)(?:[wWkK万千](?![A-Za-z]))?"
+_DAY = r"(?:下下|下|这|本)?(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}月\d{1,2}[号日]|\d{1,2}[号日]|明天|后天|大后天"
+# Standing-alone cues (a word of their own) and cues that always repair (改成, 说错了).
+_CUE = re.compile(
+    r"(?:(?<=[，,。;；\s])|^|(?<=[哦噢呃嗯啊]))不对(?:不对)?(?=[，,。;；\s是]|$|[他她我]|应该|后来)"
+    r"|说错了?|口误|哦不|噢不|呃不|改口|又?改成了?|又?改为|纠正|更正|后来又?说|又说|最后定了?"
+)
+_WEAK = ("又说", "后来说", "后来又说")  # these repair only a value that ends its clause
+_BEFORE = 24  # characters from the first value to its cue
+_AFTER = 16   # characters from the cue to the second value
+_BREAKS = "，,。;；：: "
+
+
+@cache
+def _value() -> re.Pattern:
+    units = "|".join(re.escape(u) for u in sorted({*all_units(), "pcs", "sets", "units", "kg", "t"}, key=len, reverse=True))
+    return re.compile(rf"(?P<day>{_DAY})|(?P<num>{_NUMBER})(?P<unit>{units})?")
+
+
+def repair(text: str) -> tuple[str, list[tuple[int, int, int]]]:
+    """The text with every self-repair applied, and the edits as (start, end, new length) in the
+    original text, in order (so callers can move their offsets)."""
+    if not _CUE.search(text):
+        return text, []
+    edits: list[tuple[int, int, str]] = []
+    pos = 0
+    for cue in _CUE.finditer(text):
+        if cue.start() < pos:
+            continue
+        found = _repair_at(text, cue, pos)
+        if found is None:
+            continue
+        edits.append(found)
+        pos = found[1]
+    if not edits:
+        return text, []
+    out, last, moved = [], 0, []
+    for start, end, new in edits:
+        out += [text[last:start], new]
+        moved.append((start, end, len(new)))
+        last = end
+    out.append(text[last:])
+    return "".join(out), moved
+
+
+def _repair_at(text: str, cue: re.Match, floor: int) -> tuple[int, int, str] | None:
+    value = _value()
+    first = None
+    for m in value.finditer(text, max(floor, cue.start() - _BEFORE), cue.start()):
+        if m.group() and _whole(text, m):
+            first = m
+    if first is None:
+        return None
+    second = None
+    for m in value.finditer(text, cue.end(), min(len(text), cue.end() + _AFTER)):
+        if m.group() and _whole(text, m):
+            second = m
+            break
+    if second is None or not _same_kind(first, second):
+        return None
+    if cue.group() in _WEAK and not _ends_clause(text, second.end()):
+        return None  # 又说要两台冰箱: another line, not a correction
+    new = second.group()
+    if second.group("num") and not second.group("unit") and first.group("unit"):
+        new += first.group("unit")  # 编码器500个，后来改成了800: still 个
+    keep_to = _clause_end(text, first.end(), cue.start())
+    new += text[first.end():keep_to]
+    start = first.start()
+    lead = _LEAD_IN.search(text, max(floor, start - 8), start)
+    if lead:  # 原来说要八百箱: "at first" said of the value that is now final
+        new = text[lead.end():start] + new
+        start = lead.start()
+    return start, second.end(), new
+
+
+_LEAD_IN = re.compile(r"(?:原来|本来|一开始|开始|起初|最早|先)(?=[^，,。；;\s]{0,6}$)")
+
+
+def _whole(text: str, m: re.Match) -> bool:
+    """A value not cut out of a longer number or word (the 2 of 12, the 三 of 三星)."""
+    before = text[m.start() - 1:m.start()]
+    return not (before and (before.isdigit() or before in "零一二两三四五六七八九十百千万.")) and \
+        not (m.group("num") and re.match(r"[\d.]", text[m.end():m.end() + 1]))
+
+
+def _same_kind(a: re.Match, b: re.Match) -> bool:
+    if a.group("day") or b.group("day"):
+        return bool(a.group("day") and b.group("day"))
+    ua, ub = a.group("unit"), b.group("unit")
+    return not ua or not ub or ua == ub
+
+
+def _ends_clause(text: str, end: int) -> bool:
+    return end >= len(text) or text[end] in _BREAKS or text.startswith(("对", "了", "吧", "的"), end)
+
+
+def _clause_end(text: str, lo: int, hi: int) -> int:
+    """The first break after the first value and before its cue (what follows the value in its own
+    clause, 两台|加工中心，哦不对, is kept)."""
+    for i in range(lo, hi):
+        if text[i] in _BREAKS:
+            return i
+    return lo

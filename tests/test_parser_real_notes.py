@@ -1,0 +1,64 @@
+"""Notes as reps really send them (issue 16): one group of tests per phenomenon, one test per example,
+each group with negatives. The examples are written for these tests, not taken from a corpus."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from nlu.parser import parse
+from nlu.repair import repair
+
+REF = datetime.fromisoformat("2026-03-02T10:00:00+08:00")  # a Monday
+
+
+def p(text: str, industry: str | None = None) -> dict:
+    return parse(text, REF, industry)
+
+
+def items(e: dict) -> set[tuple]:
+    return {(i["product"], i["quantity"], i["unit"]) for i in e["items"]}
+
+
+def dates(e: dict) -> set[tuple]:
+    return {(d["date"], d["kind"]) for d in e["dates"]}
+
+
+def money(e: dict) -> set[tuple]:
+    return {(m["amount"], m["kind"]) for m in e["money"]}
+
+
+# --- self-repair ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("他们要上两台加工中心，哦不对，后来又说三台。", {("加工中心", 3, "台")}),
+    ("扳手套装先要四百套，哦说错了，是三百套。", {("扳手套装", 300, "套")}),
+    ("要PVC地板 大概一千二百平方 不对不对 是一千五百平方", {("PVC地板", 1500, "平方")}),
+    ("季老板要十二套 哦不 十六套实木床架", {("实木床架", 16, "套")}),
+    ("编码器一开始说500个，后来说新线也要用，改成了800。", {("编码器", 800, "个")}),
+    ("牛经理原来说要八百箱，后来改成五百箱卷纸。", {("卷纸", 500, "箱")}),
+    ("先说智能马桶要三十台，后来又改口说要四十台。", {("智能马桶", 40, "台")}),
+])
+def test_a_corrected_quantity_keeps_the_final_value(text, expected):
+    assert items(p(text)) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("周三 哦不 周四 送货", {("2026-03-05", "delivery")}),
+    ("下周二，不对，下周三过去拜访", {("2026-03-11", "meeting")}),
+])
+def test_a_corrected_day_keeps_the_final_day(text, expected):
+    assert dates(p(text)) == expected
+
+
+def test_a_corrected_price_keeps_the_final_price():
+    assert money(p("我们报价十二万，不对，十一万五。")) == {(115000, "quote")}
+
+
+@pytest.mark.parametrize("text", [
+    "他说尺寸不对，退了五台。",           # 不对 as an adjective
+    "空调要十台，他又说要两台冰箱。",      # a second line, not a correction
+    "价格不对，我们报的三千二。",
+])
+def test_no_repair_without_a_correction(text):
+    assert repair(text)[0] == text
