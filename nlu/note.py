@@ -49,7 +49,7 @@ def marks_to_breaks(text: str) -> str:
 
 def _clean_normalized(text: str) -> tuple[str, frozenset[int]]:
     text = strip_fillers(_HESITATION.sub("，", text))  # 见了姚总 嗯 他们五一有…: a hesitation starts a new thought
-    text = repair(text)[0]  # 四十台 不对 是四十五台: the final value only
+    text = repair(_shorthand(text))[0]  # 四十台 不对 是四十五台: the final value only
     if " " not in text:
         return text, frozenset()
     out: list[str] = []
@@ -65,6 +65,18 @@ def _clean_normalized(text: str) -> tuple[str, frozenset[int]]:
 
 
 _HESITATION = re.compile(r"(?<=\S)\s+[嗯呃]+\s+(?=\S)")
+# Typed shorthand after a number: w/W = 万, k/K = 千 (52.6w, 4.5k/吨); kg, kw, kWh are units, not these,
+# and neither is a power or a resolution glued to a noun (580W单晶组件, 8K屏).
+_NOT_SHORTHAND_NEXT = r"(?![A-Za-z]|[\u4e00-\u9fff](?<![元块左以多起到一每的]))"
+_TEN_THOUSAND = re.compile(rf"(?<=\d)[wW]{_NOT_SHORTHAND_NEXT}")
+_THOUSAND = re.compile(rf"(?<=\d)[kK]{_NOT_SHORTHAND_NEXT}")
+
+
+def _shorthand(text: str) -> str:
+    """52.6w -> 52.6万, 4.5k -> 4.5千: one character for one, so offsets stay."""
+    if not text.isascii() and not any(c in text for c in "wWkK"):
+        return text
+    return _THOUSAND.sub("千", _TEN_THOUSAND.sub("万", text))
 # A space next to a Chinese character (or Chinese punctuation) is a spoken pause, not part of a name.
 _PAUSE = re.compile(rf"(?<=[{CJK}，。、,.;:!?]) | (?=[{CJK}，。、,.;:!?])")
 

@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from nlu.numerals import (  # the numeral layer; its public names are re-exported here
-    COUNTING_NOUNS, MONEY_CUES, UNITS, Money, Quantity, Span, _CODE_NEIGHBOUR, _D, _DIGIT_VALUE, _HAN, _M,
+    ASCII_UNIT_RE, COUNTING_NOUNS, MONEY_CUES, UNITS, Money, Quantity, Span, _CODE_NEIGHBOUR, _D, _DIGIT_VALUE, _HAN, _M,
     _MEASURE_CHARS, _NOT_PER, _NOT_UNIT_RE, _NUM_RE, _TIME_AFTER_GE, _Tok, _UNIT_RE_DEFAULT, _alternation,
     _clean, _fold, _int_part, _scan, _unit_res, _value, find_numbers, to_number,
 )
@@ -96,6 +96,10 @@ def _quantity_at(text, folded, tok, unit_re, noun_re) -> Quantity | None:
     if folded[pos: pos + 1] in ("多", "余") or folded[pos: pos + 1] == "来" and folded[pos - 1: pos] in "十百千万":
         pos += 1  # 三百多箱, 四十来箱: the stated round number
     m = unit_re.match(folded, pos)
+    if not m and folded[pos:pos + 2].strip()[:1].isascii():
+        latin = ASCII_UNIT_RE.match(folded, pos)  # 500 pcs, 3t: English measure words, kept as written
+        if latin and folded[tok.end - 1].isdigit() and latin.group(1) != "T" and tok.value:  # 8T: terabytes
+            return Quantity(tok.start, latin.end(), text[tok.start:latin.end()], tok.value, text[latin.start(1):latin.end()])
     if not m or tok.value == 0 and folded[tok.start] == "零":
         return None
     unit, end = m.group(), m.end()

@@ -284,12 +284,24 @@ def _scan(folded: str) -> tuple[_Tok, ...]:
     return tuple(toks)
 
 
+# English measure words of typed notes (500 pcs, 3t, 200kg): a number before one is a count, not a code.
+ASCII_UNITS: tuple[str, ...] = (
+    "pcs", "pc", "sets", "set", "units", "unit", "cases", "case", "bottles", "tons", "ton", "mt", "kg", "t",
+    "pairs", "rolls", "boxes", "cartons", "ctns", "pieces", "licenses", "license", "seats", "bags", "drums",
+    "pallets", "containers", "users", "accounts",
+)
+ASCII_UNIT_RE = re.compile(r" ?(" + "|".join(sorted(ASCII_UNITS, key=len, reverse=True)) + r")(?![A-Za-z0-9])",
+                           re.IGNORECASE)
+
+
 def _is_code(t: str, start: int, end: int) -> bool:
     """Digits glued to Latin letters or joined by '-' to a code: X3, DN25, HRB400, X3-200, 500ml, 1L."""
     if not t[start].isdigit() and not t[end - 1].isdigit():
         return False
     before = t[start - 1] if start else ""
     after = t[end] if end < len(t) else ""
+    if after.isascii() and after.isalpha() and not _CODE_NEIGHBOUR.match(before) and ASCII_UNIT_RE.match(t, end):
+        return False  # 3t, 200kg: a count in an English measure word
     if _CODE_NEIGHBOUR.match(before) or (t[end - 1].isdigit() and _CODE_NEIGHBOUR.match(after)):
         if _CODE_NEIGHBOUR.match(after) and after in "kKMG" and not _CODE_NEIGHBOUR.match(t[end + 1: end + 2]) \
                 and not _CODE_NEIGHBOUR.match(before):

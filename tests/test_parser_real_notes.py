@@ -62,3 +62,37 @@ def test_a_corrected_price_keeps_the_final_price():
 ])
 def test_no_repair_without_a_correction(text):
     assert repair(text)[0] == text
+
+
+# --- typed shorthand and English measure words ---------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("报价38w/台", {(380000, "quote")}),
+    ("我报了4.15k/吨", {(4150, "quote")}),
+    ("预算75w", {(750000, "budget")}),
+    ("单价26元/kg", {(26, "quote")}),
+    ("他说隔壁才35w", {(350000, "competitor_price")}),
+])
+def test_shorthand_amounts(text, expected):
+    assert money(p(text)) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("他们要不锈钢合页 5000 pcs", {("不锈钢合页", 5000, "pcs")}),
+    ("套筒扳手先下1200 sets", {("套筒扳手", 1200, "sets")}),
+    ("味精5t", {("味精", 5, "t")}),
+    ("卡拉胶 500kg", {("卡拉胶", 500, "kg")}),
+    ("燕麦奶 1200 cases", {("燕麦奶", 1200, "cases")}),
+])
+def test_english_measure_words_are_units_as_written(text, expected):
+    assert items(p(text)) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "今天上了580W单晶组件的样品",       # a power glued to the product, no money
+    "监控硬盘八T的",                    # terabytes, not tons
+    "500ml的瓶子",                      # a size, not a count
+])
+def test_shorthand_that_is_no_amount_or_count(text):
+    e = p(text)
+    assert not e["money"] and not e["items"]
