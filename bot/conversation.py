@@ -7,7 +7,9 @@ A delivery seen before is ignored. `resume()` at start-up finishes what a previo
 unfinished notes are processed again and parsed notes that never got their card get it.
 
 Database work runs in one worker thread (SQLite allows one writer; it also keeps the event loop
-free), transcription in the transcriber's bounded pool, parsing in the default thread pool.
+free), transcription in the transcriber's bounded pool, parsing in the default thread pool. Recording
+an inbound message has its own threads (`record_db`): a short write that a channel acknowledges
+after, so a burst of processing never delays an acknowledgement.
 """
 from __future__ import annotations
 
@@ -45,6 +47,10 @@ SORRY = "抱歉，处理这条消息时出了点问题，已记下，请稍后�
 # Names per kind (customers, contacts, products, competitors) given to speech recognition: the
 # pinyin correction costs about 0.25 ms per name per note, so the catalogue is kept small.
 CATALOGUE_PER_KIND = 80
+INGEST_THREADS = 2    # recording threads: SQLite takes one writer at a time, PostgreSQL more
+# Notes parsed and stored at once. Parsing is Python under one interpreter lock: more at once only
+# takes turns with the event loop that acknowledges new messages, and finishes no sooner.
+PROCESS_AT_ONCE = 2
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,8 @@ class Conversation:
         self.default_industry = default_industry or ""
         self.clock = clock or utcnow
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
+        self._ingest = ThreadPoolExecutor(max_workers=INGEST_THREADS, thread_name_prefix="ingest")
+        self._slots = asyncio.Semaphore(PROCESS_AT_ONCE)
         self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._questions: dict[int, Question] = {}
         self._tasks: set[asyncio.Task] = set()
@@ -139,6 +147,14 @@ class Conversation:
             with self.sessions() as session:
                 return fn(session, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._db, work)
+
+    async def record_db(self, fn, *args, **kwargs):
+        """Runs fn(session, …) in the ingest threads: the short reads and writes a channel waits
+        for before acknowledging, never queued behind processing in the database thread."""
+        def work():
+            with self.sessions() as session:
+                return fn(session, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self._ingest, work)
 
     def _spawn(self, coro) -> asyncio.Task:
         task = asyncio.create_task(coro)
@@ -167,6 +183,7 @@ class Conversation:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._db.shutdown(wait=True)
+        self._ingest.shutdown(wait=True)
 
     async def _deliver(self, outbound: Outbound) -> str | None:
         """Sends, logging rather than raising: one failed reply never stops the others."""
@@ -191,11 +208,11 @@ class Conversation:
             team = session.get(Team, member.team_id)
             return {"name": member.name, "role": member.role, "role_label": render.ROLES.get(member.role, member.role),
                     "team": team.name}
-        return await self.db(look)
+        return await self.record_db(look)
 
     async def receive(self, inbound: Inbound) -> None:
         """Records the message durably (or sees it is a repeat), then handles it in the background."""
-        who = await self.db(lambda s: _who(s, team_ops.member_for_account(
+        who = await self.record_db(lambda s: _who(s, team_ops.member_for_account(
             session=s, channel=inbound.channel, external_id=inbound.user_id)))
         code = intents.join_code(inbound.text) if not inbound.action and not inbound.voice else None
         if code is not None:
@@ -271,7 +288,7 @@ class Conversation:
             path = self.audio_dir / f"{uuid.uuid4().hex}.{audio.format or 'bin'}"
             await asyncio.to_thread(path.write_bytes, audio.data)
             audio_ref = str(path)
-        stored = await self.db(lambda s: note_ops.record_inbound(
+        stored = await self.record_db(lambda s: note_ops.record_inbound(
             session=s, author_id=who.member_id, channel=inbound.channel,
             channel_message_id=f"{inbound.chat_id}:{inbound.message_id}", received_at=inbound.received_at,
             text=inbound.text or None, audio_ref=audio_ref))
@@ -283,7 +300,7 @@ class Conversation:
         return stored.note.id
 
     async def _claim(self, who: Who, inbound: Inbound) -> bool:
-        claimed = await self.db(lambda s: cq.claim_delivery(session=s, member_id=who.member_id, key=inbound.key,
+        claimed = await self.record_db(lambda s: cq.claim_delivery(session=s, member_id=who.member_id, key=inbound.key,
                                                             text=inbound.text or inbound.action or "",
                                                             at=inbound.received_at))
         if not claimed:
@@ -329,7 +346,7 @@ class Conversation:
                 # Outside the member's lock: their typed messages need not wait for the speech model.
                 if await self._transcribe(who, note) is None:
                     return
-            async with self._locks[who.member_id]:
+            async with self._locks[who.member_id], self._slots:
                 await self._process(who, note_id)
         except Exception as exc:
             log.exception("conversation: note %s failed", note_id)

@@ -5,7 +5,8 @@ checked before anything is stored: one bad object refuses the whole request with
 field ({"errors": [{"index", "field", "error"}]}), so a client can fix and resend without duplicates.
 401 for a missing or wrong token, 503 while [api] token is empty (the API is off), 400 for a body
 that is not JSON, 413 for more than MAX_ITEMS objects or MAX_BYTES. Stored leads are offered to a
-rep at once by the lead desk (reminders.lead_sweep), touchpoints pushed to their owner.
+rep within seconds by the lead desk's next sweep (reminders.lead_sweep: one sweep soon after a
+burst of intakes, not one per request), touchpoints pushed to their owner.
 """
 from __future__ import annotations
 
@@ -141,7 +142,7 @@ class LeadService:
 
         self.desk = LeadDesk(sessions=app.sessions, config=app.config, send=send)
         token = str((app.config.get("api") or {}).get("token") or "")
-        self.intake = Intake(sessions=app.sessions, token=token, after=self.desk.sweep, clock=lambda: self.desk.clock())
+        self.intake = Intake(sessions=app.sessions, token=token, after=self.desk.soon, clock=lambda: self.desk.clock())
 
     def routes(self) -> list[Route]:
         return self.intake.routes()

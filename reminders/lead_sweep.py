@@ -4,8 +4,9 @@ rules (reminders.leads) decide, offers leads, writes the outbox, then sends what
 Write-before-send as in reminders.sweep: each notice goes to the outbox (Notification) under its
 unique dedupe key before anything is sent, and is marked sent after the channel took it. Its kinds
 (lead, lead_late, touchpoint, touch_late, renewal, risk) are not the reminder scheduler's, so only
-this desk sends them. It runs every minute under its own lease ("leads-sweep"); the intake API
-calls sweep() at once so a new lead reaches a rep within seconds.
+this desk sends them. It runs every minute under its own lease ("leads-sweep"); after an intake the
+API calls soon(), which runs one sweep SOON_SECONDS later however many requests arrive meanwhile, so
+a new lead reaches a rep within seconds and a burst of intakes costs one sweep, not one per request.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 DESK_KINDS = ("lead", "lead_late", "touchpoint", "touch_late", "renewal", "risk")
 LEASE = "leads-sweep"
 JOB = "leads:sweep"
+SOON_SECONDS = 1.0
 # send(member_id, text, button rows of (label, data)) -> what was sent (empty: nobody reachable)
 Send = Callable[[int, str, tuple], Awaitable[object]]
 
@@ -68,6 +70,8 @@ class LeadDesk:
         self._products: dict[int, tuple[str, ...]] = {}
         self._lock = asyncio.Lock()
         self._scheduler = None
+        self._soon: asyncio.Task | None = None
+        self.soon_seconds = SOON_SECONDS
 
     # --- the decision side (synchronous, one transaction per team) --------------------------------
 
@@ -158,6 +162,19 @@ class LeadDesk:
                 log.exception("leads: sweep failed")
             return sent
 
+    async def soon(self) -> None:
+        """Asks for one sweep shortly (after an intake); a sweep already asked for covers this one."""
+        if self._soon is None:
+            self._soon = asyncio.create_task(self._sweep_soon(), name="leads-sweep-soon")
+
+    async def _sweep_soon(self) -> None:
+        await asyncio.sleep(self.soon_seconds)
+        self._soon = None  # a request from now on asks for the next sweep: this one may miss it
+        try:
+            await self.sweep()
+        except Exception:
+            log.exception("leads: sweep after intake failed")
+
     def _take(self, now: datetime) -> bool:
         with self.sessions() as session:
             return acquire_lease(session=session, name=LEASE, holder=self.holder, ttl=timedelta(seconds=150), now=now)
@@ -183,6 +200,10 @@ class LeadDesk:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        if self._soon is not None:
+            self._soon.cancel()
+            await asyncio.gather(self._soon, return_exceptions=True)
+            self._soon = None
 
 
 def note_risks(session: Session, note: Note) -> int:
