@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from nlu.lexicon import common, surnames
+from nlu.latin import is_prose, latin_names
+from nlu.lexicon import common, competitor_terms, surnames
 from nlu.note import CJK, Note, compile_phrases
 
 
@@ -133,7 +134,8 @@ def _type_words():
 # Where the phrase before a contact starts: after one of these words.
 _LEFT_STOP = re.compile(
     r".*(?:到货|发货|送货|交货|提货|了|跟|和|与|找|见|去|到|在|是|给|说|问|约|拜访|联系|对接|今天|昨天|明天|刚才|客户|"
-    r"还有|以及|及|、|电话|不过|但是|可是|而且|另外|所以|听说)"
+    r"还有|以及|及|、|电话里?|不过|但是|可是|而且|另外|所以|听说|从|请|陪|老客户|新客户|客户|叫|被|帮|替|向|一趟|趟|"
+    r"一下|刚刚|刚|又|再|也|还|就|今晚|昨晚|早上|晚上|上午|下午|中午|顺路|顺便|终于|把)"
 )
 _LINK_TAIL = re.compile(
     r"(?<=..)(?:的|那个|这个|那边的?|这边的?|那里的?|这里的?|里的|方面的?|项目上|项目部|项目|工地上|工地|总部|的门店|的店|"
@@ -229,6 +231,8 @@ def is_org(phrase: str | None) -> bool:
     """A named organisation rather than a pronoun, a time word or a place named by its type."""
     if not phrase or not 2 <= len(phrase) <= 14:
         return False
+    if phrase.isascii() and is_prose(phrase.strip()):
+        return False  # Call张总: an English word of the sentence
     if phrase in _PLATFORMS:
         return True  # 京东的采购: the platform itself is the customer (京东店 is only a trade)
     if phrase in _places():
@@ -250,6 +254,8 @@ def is_org(phrase: str | None) -> bool:
         return False
     if _DEPARTMENT_END.search(phrase) and not phrase.endswith(suffixes):
         return False
+    if _UNIT_OF_ORG.search(phrase) and not phrase.endswith(suffixes) or _ROLE_WORD_END.search(phrase):
+        return False  # 器械科, 宴会部, 粮油组: a department; 技术负责人, 主理人: a role
     if _DATE_START.match(phrase) and _BEFORE_OR_SEND.search(phrase):
         return False  # 周五前发物流
     types, trades, longest = _type_words()
@@ -312,6 +318,8 @@ _NOT_A_NAME = re.compile(
 )
 # 采购经理姓岳, 周五白天: a person's surname or a time, never an organisation
 _NOT_ORG_WORDS = re.compile(r"那家|这家|^(?:不过|但是|可是|而且|另外|所以|听说|然后|因为|如果)|姓.$|^周[一二三四五六日末](?:$|[到至白上下晚早中前后])|白天|上午|下午|晚上|早上|中午|星期|礼拜")
+_UNIT_OF_ORG = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,4}(?:科|部|处|课|室|股|组|部门)$")
+_ROLE_WORD_END = re.compile(r"(?:负责人|主理人|店长|分管|对接|负责|策划|车管|管理员|总监|副总|主管|会计|出纳|前台)$")
 _DATE_START = re.compile(r"周[一二三四五六日末]|星期|礼拜|[\d一二三四五六七八九十]+[月号日]|下周|这周|本周|月底|年底")
 _DEPARTMENT_END = re.compile(
     r"(?:内|外|骨|眼|儿|妇|产|药剂|检验|放射|设备|财务|总务|医务|信息|保卫|后勤|人事|教务|基建|采购|行政|技术|质量|"
@@ -351,7 +359,8 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
     named_orgs: list[str] = []
     suffixes = _org_words()[0]
     contacts[:] = [c for c in contacts if not note.text.startswith(suffixes, c.end)]  # 徐工机械 is no 徐工
-    contacts[:] = _orgs_named_like_people(note.text, [c for c in contacts if not note.splits_word(c.start)], named_orgs)
+    contacts[:] = _orgs_named_like_people(note.text, [c for c in contacts if not note.splits_word(c.start)
+                                                                  or note.text.endswith(suffixes, 0, c.start)], named_orgs)
     if not contacts:
         contacts[:] = _full_names(note.text)  # 和比亚迪的王涛开了视频会
     name = contacts[0].name if contacts else None
@@ -370,12 +379,15 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
         company = _visited_org(note) or _subject_org(note, contacts)
     if company is None:
         company = _org_of_role(note, contacts)  # 三只松鼠的采购: the role marks the customer
+    if company is None:
+        company = _first_named_org(note, contacts)  # 刚从利民水务出来: an organisation named by its shape
     strong = company is not None
     if company is None:
         company = _org_there(note, contacts)
     if name is None and company is None:
         return None, False
     if company:  # 苏宁那边的采购: 那边/这边 is never part of the name (NOTES_SCHEMA)
+        company = _trimmed(company)
         company = re.sub(r"(?:那边|这边)$", "", company)
         company = re.sub(r"^(?:俺们|咱们|我们|他们|她们)", "", company)  # 俺们县农机站
         company = _SITE_TAIL.sub("", company) or None
@@ -421,7 +433,7 @@ def _orgs_named_like_people(text: str, contacts: list[Contact], orgs: list[str] 
 
 def _visited_org(note: Note) -> str | None:
     for m in _VISIT.finditer(note.text):
-        if is_org(m.group(1)):
+        if is_org(m.group(1)) and note.is_boundary(m.end(1)):  # 瑞丰工具批|发: 批发 is one word
             return m.group(1)
     for m in _VISITED_END.finditer(note.text):  # 下午到了立新制版，于厂长说…: the place visited closes its clause
         if is_org(m.group(1)):
@@ -533,3 +545,115 @@ def company_span(note: Note, customer: dict | None) -> tuple[int, int] | None:
     company = (customer or {}).get("company")
     pos = note.text.find(company) if company else -1
     return (pos, pos + len(company)) if pos >= 0 else None
+
+
+def with_latin_names(text: str, customer: dict | None, contacts: list[Contact]) -> dict | None:
+    """English names of a bilingual note (nlu/latin.py) fill what the Chinese rules left empty: the
+    first English person when no contact was found, the first English organisation (not a known
+    rival) when no company was."""
+    name, company = (customer or {}).get("name"), (customer or {}).get("company")
+    if name and company:
+        return customer
+    found = latin_names(text)
+    if not found:
+        return customer
+    rivals = {n for _, _, n in competitor_terms(text)}
+    if not name and not contacts:
+        person = next((n for n in found if n.kind == "person"), None)
+        if person is not None:
+            name = person.text
+            contacts.append(Contact(person.start, person.end, person.text))  # no product, no rival
+    if not company:
+        company = next((n.text for n in found if n.kind == "org" and n.text not in rivals), None)
+    return {"name": name, "company": company} if name or company else customer
+
+
+@cache
+def _org_end_automaton():
+    """Words an organisation's name ends with: its suffix (集团, 医院), its type (酒店, 批发部) or its trade
+    (环保, 印染, 传媒: 南华环保)."""
+    import ahocorasick
+
+    data = common()
+    words = {w for w in (*data["company_suffixes"], *data["org_types"], *data["trade_words"]) if len(w) >= 1}
+    automaton = ahocorasick.Automaton()
+    for w in words:
+        automaton.add_word(w, len(w))
+    automaton.make_automaton()
+    return automaton
+
+
+_TIE_BEFORE = re.compile(r"(?:去了?|到了?|在|从|拜访了?|走访了?|跑了?一?趟|见了?|约了?|跟|和|与|给|陪|请|来自|call了?|"
+                         r"今天|昨天|刚刚?|上午|下午|晚上|今晚|老客户|客户|up|with|at|from|to|了)$", re.IGNORECASE)
+_TIE_AFTER = re.compile(r"出来|开会|开了|开完|那边|这边|的|见|找|聊|谈|参加|做|看|签|下单|来电|打电话|电话|微信|[A-Za-z]|"
+                        r"采购|老板|负责人|[\u4e00-\u9fff]{1,3}(?:部|科|处|室|中心)")
+
+
+@cache
+def _org_ends_strict() -> frozenset[str]:
+    data = common()
+    return frozenset((*data["company_suffixes"], *data["org_types"]))
+
+
+_NOT_IN_NAME = re.compile(r"^[发送运拉交给]|价|费|[换做拿找用卖买进就才都也还又再想能会他她它我你]|今年|明年|去年|下个月|这个月|上个月|月底|年底|生意")
+
+
+def _first_named_org(note: Note, contacts: list[Contact]) -> str | None:
+    """The first phrase of the note shaped like an organisation's name (a name part, then a suffix, type
+    or trade word, ending at a word boundary), which is no rival's."""
+    text = note.text
+    rivals = [(a, b) for a, b, _ in competitor_terms(text)]
+    ends: dict[int, int] = {}
+    for end, size in _org_end_automaton().iter(text):
+        ends[end + 1] = max(size, ends.get(end + 1, 0))
+    found = []
+    for e in sorted(ends):
+        if e < len(text) and not note.is_boundary(e):
+            continue
+        lo, hi = note.clause_at(e - 1)
+        phrase = _tightest_org(note, lo, e, ends[e])
+        if not phrase:
+            continue
+        start = e - len(phrase)
+        if any(a < e and start < b for a, b in rivals) or any(c.start < e and start < c.end for c in contacts):
+            continue
+        if _NOT_IN_NAME.search(phrase):
+            continue  # 下个月就换海大, 处方粮 医院, 蓄电池: a sentence, two words, or a word
+        trade_only = text[e - ends[e]:e] not in _org_ends_strict()
+        if trade_only and not _TIE_BEFORE.search(text, lo, start):
+            continue  # 教师资格证培训: a trade word ends it; only a visit makes it an organisation
+        if _RIVAL_TALK.search(text, e, hi) or text.startswith(("比", "的价格", "的报价"), e):
+            continue
+        if not (start == lo or start in note.breaks or _TIE_BEFORE.search(text, lo, start)) \
+                or not (e == hi or e in note.breaks or _TIE_AFTER.match(text, e) or any(c.start == e for c in contacts)):
+            continue  # 钠电池正极材料: a product; the customer is met, visited or spoken for
+        found.append((start, phrase))
+    return min(found)[1] if found else None
+
+
+# Words that lead into a name (刚从利民水务出来, 电话里福安建材城, 老客户福顺汽修) or trail it (途安物流车队,
+# 华南新材料厂里, CarFix连锁, 鼎丰物业行政): never part of the organisation's name.
+_LEAD_JUNK = re.compile(
+    r"^(?:(?:刚刚|刚|剛|又|还|也|就|今天|昨天|今晚|昨晚|上午|下午|晚上|早上|中午|电话里|电话|老客户|新客户|客户|和|跟|与|从|從|"
+    r"在|去了|去|到了|到|见了|拜访了?|陪|请|給|给|follow ?up|Follow ?up|call了?|visit了?)(?=..))+"
+)
+_TAIL_JUNK = re.compile(r"(?<=..)(?:车队|厂里|行政|老板娘|手术室|理化所|[A-Z]{2,4}部|的)$")
+
+
+def _trimmed(company: str) -> str:
+    trimmed = _TAIL_JUNK.sub("", _LEAD_JUNK.sub("", company))
+    return trimmed if len(trimmed) >= 2 else company
+
+
+def _tightest_org(note: Note, lo: int, e: int, suffix: int) -> str | None:
+    """The shortest organisation phrase ending at e whose name part (before its suffix) has two
+    characters or more, starting at the clause, a pause or after a stop word."""
+    starts = {lo} | {b for b in note.breaks if lo < b < e}
+    m = _LEFT_STOP.match(note.text, lo, e)
+    if m:
+        starts.add(m.end())
+    for start in sorted(starts, reverse=True):
+        phrase = note.text[start:e]
+        if len(phrase) - suffix >= 2 and is_org(phrase):
+            return phrase
+    return None

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from nlu.close import expected_close
 from nlu.competitors import find_competitors
 from nlu.contract_end import contract_end
-from nlu.customer import find_contacts, find_customer
+from nlu.customer import find_contacts, find_customer, with_latin_names
 from nlu.date_facts import date_facts, day_mentions
 from nlu.items import find_items
 from nlu.lexicon import Pack, detect_industry, find_pack, with_products
@@ -86,6 +86,7 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
         return empty_extraction()
     contacts = find_contacts(note.text)
     customer, strong = find_customer(note, contacts)
+    customer = with_latin_names(note.text, customer, contacts)
     competitors = find_competitors(note, contacts, customer if strong else None)
     if customer and customer.get("name") in competitors:  # 柳工的铲车: a brand, not a person
         rest = [c.name for c in contacts if c.name not in competitors]
@@ -222,11 +223,16 @@ def _as_written(raw: str, out: Extraction, spoken: str = "") -> Extraction:
     """Strings found in the Simplified text are given back as the note wrote them (劉姐, not 刘姐):
     speech output often comes in Traditional characters, and the facts must be substrings of the note."""
     written = _SPACES.sub("", unicodedata.normalize("NFKC", raw))
-    if written == spoken or normalize(written) == written:
+    if (written == spoken or normalize(written) == written) and " " not in raw:
         return out  # nothing was converted: the common case costs one conversion
 
     def back(s):
-        if not s or s in written:
+        if not s or s in raw:
+            return s
+        spaced = _spaced(raw, s)  # Peter刘 -> Peter 刘: the spaces the note wrote
+        if spaced:
+            return spaced
+        if s in written:
             return s
         size = len(s)
         for i in range(len(written) - size + 1):
@@ -239,6 +245,14 @@ def _as_written(raw: str, out: Extraction, spoken: str = "") -> Extraction:
     out["items"] = [{**i, "product": back(i["product"]), "unit": back(i["unit"])} for i in out["items"]]
     out["competitors"] = [back(c) for c in out["competitors"]]
     return out
+
+
+def _spaced(raw: str, s: str) -> str | None:
+    """s as raw writes it with spaces inside (Mr.Lim -> Mr. Lim), when raw has it so."""
+    if " " not in raw or not s.isascii() and not any(c.isascii() and c.isalpha() for c in s):
+        return None
+    m = re.search(r"\s*".join(map(re.escape, s.replace(" ", ""))), raw)
+    return m.group() if m else None
 
 
 def _spans(text: str, names) -> list[tuple[int, int]]:

@@ -96,3 +96,54 @@ def test_english_measure_words_are_units_as_written(text, expected):
 def test_shorthand_that_is_no_amount_or_count(text):
     e = p(text)
     assert not e["money"] and not e["items"]
+
+
+# --- bilingual names -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,name,company", [
+    ("上午见了Northgate Hardware的buyer Kevin，他们要合页5000 pcs。", "Kevin", "Northgate Hardware"),
+    ("Follow up 南华环保 PM Frank Xu：水质分析仪 8 套。", "Frank Xu", "南华环保"),
+    ("今天 met Dr. Simon Zhou at Meridian Clinic，聊了针头。", "Simon Zhou", "Meridian Clinic"),
+    ("Visit 了 GreenField Agri 的 farm manager Peter 刘。", "Peter 刘", "GreenField Agri"),
+    ("PartsHub 的 buyer Nina 确认了 200 pcs 皮带。", "Nina", "PartsHub"),
+    ("约了Orchard Living的Mr. Lim下周见面。", "Mr. Lim", "Orchard Living"),
+])
+def test_english_people_and_organisations_as_written(text, name, company):
+    assert p(text)["customer"] == {"name": name, "company": company}
+
+
+@pytest.mark.parametrize("text", [
+    "Call 张总 about the quote，next Monday 再聊。",     # English prose is no name
+    "MOQ 2吨，FOB 上海，lead time 3 weeks。",
+    "Follow up 一下 PO。",
+])
+def test_english_words_are_no_names(text):
+    customer = p(text)["customer"] or {}
+    assert customer.get("company") is None
+    assert customer.get("name") in (None, "张总")
+
+
+# --- movement around the organisation ------------------------------------------------------------
+
+@pytest.mark.parametrize("text,company", [
+    ("刚从利民水务出来，何总说流量计要八台。", "利民水务"),
+    ("剛從華聯重工出來，閻處長說要圓鋼八十噸。", "華聯重工"),
+    ("今天在瑞丰工具批发见了曹老板。", "瑞丰工具批发"),
+    ("今天去了趟恒通机械，李经理说X3型号要80台。", "恒通机械"),
+    ("电话里福安建材城的邬老板说涂料开裂了。", "福安建材城"),
+    ("下午去了一趟老客户福顺汽修，晁老板要火花塞200个。", "福顺汽修"),
+    ("昨天去了博爱医院，器械科白科长说要五台除颤仪。", "博爱医院"),
+    ("鑫泰电子孙工来电，要20台伺服电机。", "鑫泰电子"),
+])
+def test_the_company_is_exactly_the_organisation(text, company):
+    assert (p(text)["customer"] or {}).get("company") == company
+
+
+@pytest.mark.parametrize("text", [
+    "钠电池正极材料，姜总要先试用五百公斤。",      # a product, not an organisation
+    "继电器要两千个，月底前交。",
+    "嗯 老 客户 黄 老板 说 今年 五金 生意 不好 做",  # a time word and a trade
+    "设备科的范处长说预算批了。",                  # a department is no company
+])
+def test_no_company_from_products_departments_or_sentences(text):
+    assert (p(text)["customer"] or {}).get("company") is None
