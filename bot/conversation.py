@@ -2,9 +2,10 @@
 
 `receive()` returns as soon as the message is recorded durably (a Note for notes, a delivery claim
 for commands and answers), so a channel may acknowledge it then; everything slow (transcription,
-parsing, storing, replying) runs afterwards in a background task, one member's messages in order.
-A delivery seen before is ignored. `resume()` at start-up finishes what a previous run left undone:
-unfinished notes are processed again and parsed notes that never got their card get it.
+parsing, storing, replying) runs afterwards: a note goes down its path of steps (bot/pipeline.py,
+through `self.runner`), commands and corrections in a background task, one member's messages in
+order. A delivery seen before is ignored. `resume()` at start-up finishes what a previous run left
+undone: every note continues from the step it stopped at.
 
 Database work runs in one worker thread (SQLite allows one writer; it also keeps the event loop
 free), transcription in the transcriber's bounded pool, parsing in the default thread pool. Recording
@@ -27,8 +28,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot import commands, intents, render, reports
+from bot import commands, intents, pipeline, render, reports
 from bot.messages import Inbound, Outbound, button_rows
+from bot.pipeline import reply_target
 from bot import lead_chat, ops_chat
 from nlu.catalogue import without_mishearings
 from storage import catalog
@@ -43,7 +45,7 @@ log = logging.getLogger(__name__)
 Send = Callable[[Outbound], Awaitable[str | None]]
 CONTEXT = timedelta(minutes=10)       # a reply this soon after a card or nudge may correct it
 RESEND_CARDS_WITHIN = timedelta(days=2)
-SORRY = "抱歉，处理这条消息时出了点问题，已记下，请稍后再试。"
+SORRY = render.SORRY
 # Names per kind (customers, contacts, products, competitors) given to speech recognition: the
 # pinyin correction costs about 0.25 ms per name per note, so the catalogue is kept small.
 CATALOGUE_PER_KIND = 80
@@ -86,12 +88,6 @@ def _who(session, member: Member | None) -> Who | None:
     return Who(member.id, member.name, member.role, team.id, team.timezone, team.industry or "")
 
 
-def reply_target(note: Note) -> tuple[str, str | None]:
-    """(chat id, message id) a note came from; channel_message_id is "chat:message"."""
-    chat, _, message = (note.channel_message_id or "").partition(":")
-    return chat, message or None
-
-
 REFERENTS = ("note", "commitment")    # what a correction or answer can change
 
 
@@ -122,7 +118,7 @@ class Conversation:
     """One per process. `send` delivers an Outbound through the right channel and returns its id."""
 
     def __init__(self, *, sessions, stages, parse, send: Send, transcriber=None,
-                 audio_dir: str | Path, default_industry: str = "", clock=None):
+                 audio_dir: str | Path, default_industry: str = "", clock=None, runner=None):
         self.sessions = sessions
         self.stages = stages
         self.parse = parse
@@ -133,11 +129,14 @@ class Conversation:
         self.clock = clock or utcnow
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
         self._ingest = ThreadPoolExecutor(max_workers=INGEST_THREADS, thread_name_prefix="ingest")
-        self._slots = asyncio.Semaphore(PROCESS_AT_ONCE)
+        self.slots = asyncio.Semaphore(PROCESS_AT_ONCE)   # notes parsed and stored at once (pipeline.Inline)
         self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._questions: dict[int, Question] = {}
         self._tasks: set[asyncio.Task] = set()
         self.handled = 0
+        # Where a recorded note goes down its path: in this process by default (pipeline.Inline); a
+        # queue mode gives an object with the same submit(note_id, member_id, announce=, start=).
+        self.runner = runner or pipeline.Inline(self)
 
     # --- plumbing -----------------------------------------------------------------------------
 
@@ -155,6 +154,14 @@ class Conversation:
             with self.sessions() as session:
                 return fn(session, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._ingest, work)
+
+    async def who(self, member_id: int) -> Who | None:
+        """The member behind a note or message, with their team's timezone and industry."""
+        return await self.db(lambda s: _who(s, s.get(Member, member_id)))
+
+    def lock(self, member_id: int) -> asyncio.Lock:
+        """The member's lock: their notes, corrections and answers are handled one at a time, in order."""
+        return self._locks[member_id]
 
     def _spawn(self, coro) -> asyncio.Task:
         task = asyncio.create_task(coro)
@@ -226,9 +233,9 @@ class Conversation:
         """A known member's message: record, then handle in the background. Returns a new note's id."""
         text = (inbound.text or "").strip()
         if inbound.voice is not None:
-            note_id = await self._record(who, inbound, audio=inbound.voice)
+            note_id = await pipeline.record(self, who, inbound)
             if note_id:
-                self._spawn(self._note(who, note_id, announce=True))
+                self.runner.submit(note_id, who.member_id, announce=True)
             return note_id
         if inbound.action or inbound.file is not None or not text:
             if await self._claim(who, inbound):
@@ -249,24 +256,19 @@ class Conversation:
             if await self._claim(who, inbound):
                 self._spawn(self._locked(who, self._short(who, inbound, cmd, fix, answer)))
             return None
-        note_id = await self._record(who, inbound)
+        note_id = await pipeline.record(self, who, inbound)
         if note_id:
-            self._spawn(self._note(who, note_id, announce=False))
+            self.runner.submit(note_id, who.member_id)
         return note_id
 
     async def resume(self) -> int:
-        """Start-up: processes unfinished notes again and sends cards a crash left unsent."""
-        unfinished = await self.db(lambda s: [(n.id, n.author_id) for n in note_ops.unfinished_notes(session=s)])
+        """Start-up: every note continues from the step it stopped at (cards a crash left unsent
+        within RESEND_CARDS_WITHIN included)."""
         since = self.clock() - RESEND_CARDS_WITHIN
-        uncarded = await self.db(lambda s: [(n.id, n.author_id) for n in cq.notes_without_card(session=s, since=since)])
-        for note_id, author_id in unfinished:
-            who = await self.db(lambda s: _who(s, s.get(Member, author_id)))
-            if who:
-                self._spawn(self._note(who, note_id, announce=False))
-        for note_id, author_id in uncarded:
-            who = await self.db(lambda s: _who(s, s.get(Member, author_id)))
-            if who:
-                self._spawn(self._locked(who, self._show_card(who, note_id)))
+        unfinished = await self.db(lambda s: [(n.id, n.author_id) for n in note_ops.unfinished_notes(session=s)])
+        uncarded = await self.db(lambda s: [(n.id, n.author_id) for n in note_ops.uncarded_notes(session=s, since=since)])
+        for note_id, author_id in unfinished + uncarded:
+            self.runner.submit(note_id, author_id)
         if unfinished or uncarded:
             log.info("conversation: resuming %d unfinished notes, %d unsent cards", len(unfinished), len(uncarded))
         return len(unfinished) + len(uncarded)
@@ -278,26 +280,7 @@ class Conversation:
             except Exception:
                 log.exception("conversation: handling a message of member %s failed", who.member_id)
 
-    # --- recording --------------------------------------------------------------------------------
-
-    async def _record(self, who: Who, inbound: Inbound, audio=None) -> int | None:
-        """Stores the note (audio to a file first); None when this delivery was stored before."""
-        audio_ref = None
-        if audio is not None:
-            self.audio_dir.mkdir(parents=True, exist_ok=True)
-            path = self.audio_dir / f"{uuid.uuid4().hex}.{audio.format or 'bin'}"
-            await asyncio.to_thread(path.write_bytes, audio.data)
-            audio_ref = str(path)
-        stored = await self.record_db(lambda s: note_ops.record_inbound(
-            session=s, author_id=who.member_id, channel=inbound.channel,
-            channel_message_id=f"{inbound.chat_id}:{inbound.message_id}", received_at=inbound.received_at,
-            text=inbound.text or None, audio_ref=audio_ref))
-        if stored.duplicate:
-            if audio_ref:
-                Path(audio_ref).unlink(missing_ok=True)
-            log.info("conversation: %s delivered again; ignored", inbound.key)
-            return None
-        return stored.note.id
+    # --- recording (notes: pipeline.record) ---------------------------------------------------------
 
     async def _claim(self, who: Who, inbound: Inbound) -> bool:
         claimed = await self.record_db(lambda s: cq.claim_delivery(session=s, member_id=who.member_id, key=inbound.key,
@@ -335,52 +318,19 @@ class Conversation:
 
     # --- notes ------------------------------------------------------------------------------------
 
-    async def _note(self, who: Who, note_id: int, *, announce: bool) -> None:
-        """A recorded note: (transcribe) -> parse -> store -> card."""
-        note = await self.db(lambda s: s.get(Note, note_id))
-        chat, message = reply_target(note)
-        if announce and note.audio_ref:
-            await self._deliver(Outbound(note.channel, chat, text=render.RECEIVED_VOICE, reply_to=message))
-        try:
-            if note.audio_ref and note.state == "received":
-                # Outside the member's lock: their typed messages need not wait for the speech model.
-                if await self._transcribe(who, note) is None:
-                    return
-            async with self._locks[who.member_id], self._slots:
-                await self._process(who, note_id)
-        except Exception as exc:
-            log.exception("conversation: note %s failed", note_id)
-            await self.db(lambda s: note_ops.mark_failed(session=s, note=s.get(Note, note_id), error=repr(exc)))
-            await self._deliver(Outbound(note.channel, chat, text=SORRY, reply_to=message))
-
-    async def _process(self, who: Who, note_id: int) -> None:
-        note = await self.db(lambda s: s.get(Note, note_id))
-        if note.state not in ("received", "transcribed"):
-            return
-        chat, message = reply_target(note)
-        if note.audio_ref and note.state == "received":
-            text = await self._transcribe(who, note)
-            if text is None:
-                return
-        text = note_ops.note_text(await self.db(lambda s: s.get(Note, note_id)))
-        ref = note.received_at.astimezone(who.tz)
-        extraction = await ops_chat.parse_note(self, who, text, ref, who.industry or self.default_industry or None)
-        if "error" in extraction:
-            await self.db(lambda s: note_ops.mark_failed(session=s, note=s.get(Note, note_id), error=extraction["error"]))
-            await self._deliver(Outbound(note.channel, chat, text="这条笔记太长了，请分成几条发送。", reply_to=message))
-            return
-        await self._apply(note_id, extraction)
-        await self._show_card(who, note_id)
-        await lead_chat.after_note(self, who, note_id)  # first touch, touchpoints, renewals, risks, stage
-        await ops_chat.after_note(self, who, note_id)  # 撞单: another rep's customer
-        word = intents.vague_word(text)
-        if word and not extraction.get("dates"):
-            self._questions[who.member_id] = Question("date", note_id, word, self.clock())
-            await self._deliver(Outbound(note.channel, chat,
-                                         text=f"你说的“{word}”是哪一天？直接回复日期即可，例如：3月18日 或 下周三。"))
+    async def store(self, note_id: int, extraction: dict, *, frm: tuple[str, ...]) -> bool:
+        """The parse step's write (pipeline): the note leaves `frm` and gets its facts in one
+        transaction; False when another run stored it first."""
+        def work(session):
+            applied = note_ops.store_parsed(session=session, note_id=note_id, extraction=extraction,
+                                            stages=self.stages, frm=frm)
+            if applied is not None:
+                reports.learn_contact_roles(session=session, note_id=note_id)
+            return applied is not None
+        return await self.db(work)
 
     async def _apply(self, note_id: int, extraction: dict, **options) -> None:
-        """Stores a note's extraction (new, corrected, or with the customer picked) and reads the
+        """Stores a note's extraction (corrected, or with the customer picked) and reads the
         contacts' decision-chain roles from the note again: every path that applies one comes here."""
         def work(session):
             note_ops.apply_extraction(session=session, note=session.get(Note, note_id), extraction=extraction,
@@ -388,45 +338,31 @@ class Conversation:
             reports.learn_contact_roles(session=session, note_id=note_id)
         await self.db(work)
 
-    async def _transcribe(self, who: Who, note: Note) -> str | None:
-        """Speech -> text, stored; None (after telling the rep) when there is nothing to parse."""
-        from nlu.audio import AudioError
-
-        chat, message = reply_target(note)
-        fmt = Path(note.audio_ref).suffix.lstrip(".") or None
-        catalogue = await self.db(lambda s: self._catalogue(s, who))
-        industry = who.industry or self.default_industry or None   # its product names become hotwords
-        try:
-            heard = await self.transcriber.transcribe_async(note.audio_ref, fmt, catalogue=catalogue,
-                                                            industry=industry)
-        except AudioError as exc:
-            await self.db(lambda s: note_ops.mark_failed(session=s, note=s.get(Note, note.id), error=str(exc)))
-            await self._deliver(Outbound(note.channel, chat, text=getattr(exc, "user_message", str(exc)),
-                                         reply_to=message))
-            return None
-        if not heard.text.strip():
-            await self.db(lambda s: note_ops.mark_failed(session=s, note=s.get(Note, note.id), error="no speech"))
-            await self._deliver(Outbound(note.channel, chat, text=render.NOT_HEARD, reply_to=message))
-            return None
-        await self.db(lambda s: note_ops.mark_transcribed(session=s, note=s.get(Note, note.id), transcript=heard.text))
-        return heard.text
-
-    def _catalogue(self, session, who: Who) -> list[str]:
+    def catalogue(self, session, who: Who) -> list[str]:
         """The team's own names (imported catalogue, customers, contacts, products, competitors); the
         industry pack's product names are added by the transcriber from `industry=`."""
         imported = catalog.speech_terms(session=session, team_id=who.team_id)
         learned = cq.team_catalogue(session=session, team_id=who.team_id, limit=CATALOGUE_PER_KIND)
         return imported + without_mishearings(learned, imported)
 
-    async def _show_card(self, who: Who, note_id: int, *, title: str = "已记录", edit: str | None = None) -> None:
-        """Sends the card of a stored note (or the customer question) and remembers it was sent."""
+    async def ask_date(self, who: Who, note_id: int, word: str, channel: str, chat: str) -> None:
+        """Asks which day a vague word (近期, 过段时间…) meant; the answer comes back to _answer_date."""
+        self._questions[who.member_id] = Question("date", note_id, word, self.clock())
+        await self._deliver(Outbound(channel, chat,
+                                     text=f"你说的“{word}”是哪一天？直接回复日期即可，例如：3月18日 或 下周三。"))
+
+    async def show_card(self, who: Who, note_id: int, *, title: str = "已记录", edit: str | None = None,
+                        mark_carded: bool = False) -> bool:
+        """Sends the card of a stored note (or the customer question) and remembers it was sent;
+        `mark_carded`: the pipeline's card step, which also sets the note's carded_at. False when
+        nothing went out."""
         view = await self.db(self._card_view, note_id)
         chat, message = reply_target(view["note"])
         note = view["note"]
         if note.state == "ambiguous":
             text, buttons = self._ambiguous_card(view)
         elif note.state == "failed":
-            return
+            return False
         else:
             transcript = note.transcript if note.audio_ref else None
             text = render.card(note_id=note_id, extraction=note.extraction or {}, commitments=view["commitments"],
@@ -435,10 +371,16 @@ class Conversation:
                                    ("↩️ 撤回", f"undo:{note_id}")])
         sent = await self._deliver(Outbound(note.channel, chat, text=text, buttons=buttons,
                                             reply_to=None if edit else message, edit=edit))
-        if sent is not None:
-            await self.db(lambda s: cq.record_card(session=s, member_id=who.member_id, note_id=note_id,
-                                                   sent_key=f"{note.channel}:{chat}:{sent}", text=text,
-                                                   at=self.clock()))
+        if sent is None:
+            return False
+
+        def remember(session):
+            cq.record_card(session=session, member_id=who.member_id, note_id=note_id,
+                           sent_key=f"{note.channel}:{chat}:{sent}", text=text, at=self.clock())
+            if mark_carded:
+                note_ops.carded(session=session, note_id=note_id, at=self.clock())
+        await self.db(remember)
+        return True
 
     def _card_view(self, session, note_id: int) -> dict:
         note = session.get(Note, note_id)
@@ -514,18 +456,11 @@ class Conversation:
             await self._reply(inbound, "要处理哪一条？请直接回复那张卡片或提醒，或者发送：完成 编号")
             return
         if context is None or (fix.kind == "quantity" and fix.target and not await self._has_item(context, fix.target)):
-            note_id = await self._record(who, inbound)     # not about a card after all: a new note
+            note_id = await pipeline.record(self, who, inbound)     # not about a card after all: a new note
             if note_id:
-                await self._process_new(who, note_id)
+                self.runner.submit(note_id, who.member_id)   # runs once this handler lets go of the lock
             return
         await self._correct(who, inbound, fix, context)
-
-    async def _process_new(self, who: Who, note_id: int) -> None:
-        try:
-            await self._process(who, note_id)
-        except Exception as exc:
-            log.exception("conversation: note %s failed", note_id)
-            await self.db(lambda s: note_ops.mark_failed(session=s, note=s.get(Note, note_id), error=repr(exc)))
 
     async def _has_item(self, context: tuple[str, int], target: str) -> bool:
         if context[0] != "note":
@@ -566,7 +501,7 @@ class Conversation:
             await self._reply(inbound, problem)
             return
         await self._apply(note_id, extraction)
-        await self._show_card(who, note_id, title="已更新")
+        await self.show_card(who, note_id, title="已更新")
 
     def _patched(self, who: Who, note: Note, fix) -> tuple[dict, str | None]:
         """The note's extraction with only the corrected part changed; or a question back."""
@@ -638,7 +573,7 @@ class Conversation:
         extraction = copy.deepcopy(note.extraction or {})
         extraction.setdefault("dates", []).append({"date": day.isoformat(), "kind": kind, "status": "planned"})
         await self._apply(note.id, extraction)
-        await self._show_card(who, note.id, title="已更新")
+        await self.show_card(who, note.id, title="已更新")
 
     async def _other(self, who: Who, inbound: Inbound) -> None:
         """Button presses, files, empty messages."""
@@ -679,7 +614,7 @@ class Conversation:
         elif verb == "pick" and note.state == "ambiguous":
             options = {"customer_id": int(choice)} if choice.isdigit() else {"new_customer": True}
             await self._apply(note_id, note.extraction or {}, **options)
-            await self._show_card(who, note_id, edit=inbound.reply_to)
+            await self.show_card(who, note_id, edit=inbound.reply_to)
 
     # --- commands (bot/commands.py) ------------------------------------------------------------------
 

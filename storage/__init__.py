@@ -6,7 +6,8 @@
 - stages.py   stages_from_config(config) -> [Stage]: [[stages]] of the config, never hard-coded
 - teams.py    teams, members, chat accounts, invite codes (redeem_invite for /start CODE)
 - notes.py    the two-phase ingest: record_inbound() first and durably, apply_extraction() in one
-              transaction; unfinished_notes() for re-processing, mark_transcribed(), mark_failed()
+              transaction; the pipeline's compare-and-set steps (transcribed(), store_parsed(),
+              failed(), carded()); unfinished_notes() and uncarded_notes() for resuming
 - deals.py    stage moves (with `requires`), won/lost, amounts, commitments done/postponed/cancelled
 - outbox.py   notifications with a unique dedupe key, due_notifications(), mark_sent(), the sweep lease
 - queries.py  visible_member_ids(), pipeline, stalled and idle deals, timelines, open commitments,

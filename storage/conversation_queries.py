@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, cast, delete, exists, func, literal
+from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -75,15 +75,6 @@ def latest_context(*, session: Session, member_id: int, since: datetime) -> Noti
         Notification.recipient_id == member_id, Notification.kind.in_(CONTEXT_KINDS),
         Notification.sent_at.is_not(None), Notification.sent_at >= as_utc(since))
         .order_by(Notification.sent_at.desc(), Notification.id.desc())).first()
-
-
-def notes_without_card(*, session: Session, since: datetime) -> list[Note]:
-    """Parsed (or ambiguous) notes since `since` that no card was recorded for: answer them now."""
-    card = exists().where(Notification.kind == "card",
-                          Notification.subject == literal("note:") + cast(Note.id, String))
-    return list(session.exec(select(Note).where(
-        Note.state.in_(("parsed", "ambiguous")), Note.received_at >= as_utc(since), ~card)
-        .order_by(Note.received_at, Note.id)).all())
 
 
 def retract_note(*, session: Session, note: Note) -> Note:

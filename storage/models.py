@@ -158,6 +158,8 @@ class Note(NoteBase, table=True):
     state: str = Field(default="received", max_length=16)
     error: Optional[str] = None
     parsed_at: Optional[datetime] = None
+    # When the note's card went out (bot/pipeline.py's last step); None: still to send.
+    carded_at: Optional[datetime] = None
 
 
 class NoteFact(SQLModel):

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -113,6 +113,77 @@ def mark_failed(*, session: Session, note: Note, error: str) -> Note:
     note.error = (error or "")[:2000]
     session.add(note)
     session.commit()
+    return note
+
+
+# --- the note's path as steps (bot/pipeline.py): each advances the state with a compare-and-set ----
+
+def advance(*, session: Session, note_id: int, frm: tuple[str, ...], to: str, commit: bool = True,
+            **values) -> bool:
+    """Moves the note from one of `frm` to `to` (and sets `values`) unless another run already moved
+    it: one conditional UPDATE, which SQLite and PostgreSQL apply atomically. True when this call did."""
+    moved = session.execute(update(Note).where(Note.id == note_id, Note.state.in_(frm))
+                            .values(state=to, **values).execution_options(synchronize_session=False)).rowcount
+    if commit:
+        session.commit()
+    _refresh(session, note_id)
+    return moved == 1
+
+
+def transcribed(*, session: Session, note_id: int, transcript: str) -> bool:
+    """received -> transcribed with the transcript; False when the note was past that already."""
+    return advance(session=session, note_id=note_id, frm=("received",), to="transcribed",
+                   transcript=transcript, error=None)
+
+
+def failed(*, session: Session, note_id: int, error: str, frm: tuple[str, ...] = UNFINISHED_STATES) -> bool:
+    """An unfinished note -> failed with the reason (kept with its text or audio, not retried)."""
+    return advance(session=session, note_id=note_id, frm=frm, to="failed", error=(error or "")[:2000])
+
+
+def store_parsed(*, session: Session, note_id: int, extraction: dict[str, Any], stages: list[Stage],
+                 frm: tuple[str, ...] = UNFINISHED_STATES) -> Applied | None:
+    """The parse step's write: moves the note out of `frm` and stores its extraction in the same
+    transaction; None (nothing written) when another run already stored it."""
+    try:
+        claimed = session.execute(update(Note).where(Note.id == note_id, Note.state.in_(frm))
+                                  .values(error=None).execution_options(synchronize_session=False)).rowcount
+        if claimed != 1:
+            session.rollback()
+            return None
+        note = _refresh(session, note_id)
+        before = history.snapshot(note)
+        result = _apply(session, note, extraction, stages, None, False)
+        history.note_changed(session=session, note=note, before=before)
+        session.commit()
+        return result
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def carded(*, session: Session, note_id: int, at: datetime | None = None, commit: bool = True) -> bool:
+    """Marks the note's card sent (compare-and-set on carded_at); False when it was already."""
+    moved = session.execute(update(Note).where(Note.id == note_id, Note.carded_at.is_(None))
+                            .values(carded_at=as_utc(at) if at else utcnow())
+                            .execution_options(synchronize_session=False)).rowcount
+    if commit:
+        session.commit()
+    _refresh(session, note_id)
+    return moved == 1
+
+
+def uncarded_notes(*, session: Session, since: datetime) -> list[Note]:
+    """Notes stored (parsed or ambiguous) since `since` whose card never went out, oldest first."""
+    return list(session.exec(select(Note).where(
+        Note.state.in_(("parsed", "ambiguous")), Note.carded_at.is_(None), Note.received_at >= as_utc(since))
+        .order_by(Note.received_at, Note.id)).all())
+
+
+def _refresh(session: Session, note_id: int) -> Note | None:
+    note = session.get(Note, note_id)
+    if note is not None:
+        session.refresh(note)
     return note
 
 
