@@ -11,7 +11,7 @@ from bot.messages import Inbound
 from storage import teams
 from storage.db import open_database
 from storage.models import Commitment, Customer, Deal, Item, Note, Notification
-from tests.chat_bot import bot  # noqa: F401  (the fixture)
+from tests.chat_bot import Bot, bot  # noqa: F401  (the fixture; Bot for the suites that import it from here)
 
 
 @pytest.mark.parametrize("text", ["今天", "/today", "帮助", "漏斗", "停滞", "周报", "客户 张总", "客户：王经理",

@@ -1,7 +1,7 @@
 """note.carded_at: the note's path as steps (issue 18)
 
-Revision ID: 0004_note_steps
-Revises: 0003_operations
+Revision ID: 0005_note_steps
+Revises: 0004_insights
 Create Date: 2026-12-08 09:00:00
 """
 from typing import Sequence, Union
@@ -11,8 +11,8 @@ import sqlmodel  # noqa: F401  (autogenerate writes sqlmodel.sql.sqltypes.AutoSt
 from alembic import op
 
 
-revision: str = '0004_note_steps'
-down_revision: Union[str, None] = '0003_operations'
+revision: str = '0005_note_steps'
+down_revision: Union[str, None] = '0004_insights'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
