@@ -61,6 +61,7 @@ def cmd_parse(args, config) -> int:
     from nlu.parser import parse
 
     industry = args.industry or config.get("team", {}).get("industry") or None
+    catalogue = _catalogue_arg(args.catalogue)
     if args.jsonl:
         for number, obj, error in read_jsonl(args.jsonl):
             if error:
@@ -75,7 +76,7 @@ def cmd_parse(args, config) -> int:
             except UsageError as exc:
                 emit({"id": obj.get("id"), "error": str(exc)})
                 continue
-            extraction = parse(text, ref, obj.get("industry") or industry)
+            extraction = parse(text, ref, obj.get("industry") or industry, **catalogue)
             if "error" in extraction:
                 emit({"id": obj.get("id"), "error": extraction["error"]})
             else:
@@ -83,7 +84,7 @@ def cmd_parse(args, config) -> int:
         return 0
     if args.text is None:
         raise UsageError("parse needs TEXT or --jsonl FILE")
-    emit(parse(args.text, parse_ref(args.ref), industry))
+    emit(parse(args.text, parse_ref(args.ref), industry, **catalogue))
     return 0
 
 
@@ -111,10 +112,16 @@ def cmd_dates(args, config) -> int:
 
 
 def cmd_eval(args, config) -> int:
-    from nlu.evaluate import evaluate_file, format_report
+    """The reference scorer's figures, then where attribution fails (kind confusions, worst notes)."""
+    from nlu.evaluate import evaluate_file, format_confusions, format_report
 
-    result = evaluate_file(args.file)
-    print(json.dumps(result, ensure_ascii=False) if args.json else format_report(result))
+    result = evaluate_file(args.file, _catalogue_arg(args.catalogue) or None, with_confusions=True)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print(format_report(result))
+        print()
+        print(format_confusions(result))
     return 0
 
 
@@ -153,6 +160,36 @@ def cmd_transcribe(args, config) -> int:
             result["extraction"] = parse(t.text, ref, industry)
         report_transcript(args, result)
     return 0
+
+
+def _catalogue_arg(path: str | None) -> dict:
+    if not path:
+        return {}
+    try:
+        return catalogue_for_parse(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read the catalogue {path}: {exc}") from exc
+
+
+def catalogue_for_parse(path: str) -> dict:
+    """A catalogue file for the parser: {"products": {term: term}, "customers": [names]}. A line may say
+    what it is (`customer: 恒通机械`, `product: X3-200`, `competitor: 博世`); a bare term that is shaped like
+    an organisation (恒通机械, Harbor Tools) is a customer, any other a product; competitors are not passed
+    (the packs know rivals, and a rival named by the team is no product of ours)."""
+    from nlu.customer import looks_like_org
+
+    products, customers = {}, []
+    for line in read_catalogue(path):
+        kind, sep, term = line.partition(":")
+        kind = kind.strip().lower() if sep else ""
+        term = term.strip() if sep and kind in ("customer", "product", "competitor", "客户", "产品", "竞品") else line
+        if kind in ("competitor", "竞品"):
+            continue
+        if kind in ("customer", "客户") or not kind and looks_like_org(term):
+            customers.append(term)
+        else:
+            products[term] = term
+    return {"products": products, "customers": customers}
 
 
 def read_catalogue(path: str) -> list[str]:
@@ -457,6 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--ref", help="ISO time the note was made (default now)")
     s.add_argument("--industry")
     s.add_argument("--jsonl", metavar="FILE", help="lines with id, text, ref[, industry]")
+    s.add_argument("--catalogue", metavar="FILE", help="the team's terms, one per line (customer: / product: optional)")
     s.set_defaults(func=cmd_parse)
 
     s = sub.add_parser("dates", help="every time expression in TEXT")
@@ -468,6 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("eval", help="score the parser on an annotated notes file")
     s.add_argument("file")
     s.add_argument("--json", action="store_true")
+    s.add_argument("--catalogue", metavar="FILE", help="the team's terms, as for parse --catalogue")
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("transcribe", help="voice notes -> Simplified-Chinese text")

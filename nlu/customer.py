@@ -657,3 +657,15 @@ def _tightest_org(note: Note, lo: int, e: int, suffix: int) -> str | None:
         if len(phrase) - suffix >= 2 and is_org(phrase):
             return phrase
     return None
+
+
+def looks_like_org(term: str) -> bool:
+    """Is a catalogue term an organisation's name (恒通机械, 协和医院, Harbor Tools) rather than a product?"""
+    term = (term or "").strip()
+    if not term:
+        return False
+    if term.isascii():
+        return any(n.kind == "org" for n in latin_names(term)) or term.lower().split()[-1:] and \
+            term.lower().split()[-1] in ("inc", "ltd", "co", "group", "corp")
+    ending = _ending(term, frozenset((*_org_words()[0], *_type_words()[0], *_type_words()[1])))
+    return ending is not None and len(term) > len(ending) and is_org(term)

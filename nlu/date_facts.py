@@ -24,7 +24,8 @@ _EVENT_RELATIVE = re.compile(r"(?:[一二两三四五六七八九十\d]+|半)个
 _BARE_SPAN = re.compile(r"(?:[一二两三四五六七八九十百\d]+|半)个?(?:天|日|周|星期|礼拜|月)")
 _MOTION = frozenset("来我们 来公司 来厂 去 过去 过来 来".split())
 _BULK = re.compile(r"大货|批量|正式|量产")
-_TRIAL_ORDER = re.compile(r"试用|试点|试样|送样|样品|POC|测试|先试(?!销)|试模|示范|试验|打样")
+_TRIAL_ORDER = re.compile(r"试用|试点|试样|送样|样品|POC|测试|先试(?!销)|试模|示范|试验|打样|sample|小样|样本|样表|样布|样酒|样床|做样|"
+                          r"送一次样|试机|[一二两三四五六七八九十\d]+[个卷袋盒支瓶件片][^，,。]{0,4}试(?!销)")
 # 8.8级, 10.9级: a grade, not 8月8日.
 _NOT_A_DAY_AFTER = re.compile(r"[级寸米吨万元块倍毫厘公斤克升伏瓦%个只台套件]|mm|kg|kw|KW|V\b")
 # A festival naming a season, not a day (春节团购, 中秋礼盒).
@@ -133,10 +134,45 @@ def date_facts(note: Note, days: list, item_spans=()) -> list[dict]:
     return _dedupe(out)
 
 
+# 今天到X拜访, 昨晚跟X的Y吃饭, 明天去X找Y: the day opens a visit or a meeting.
+_VISIT_LEAD = re.compile(
+    r"(?:上午|下午|中午|晚上|早上|傍晚|一早)?(?:先|还|就|也|一起)?(?:(?:去了?|到了?|在)(?![货场位账仓店厂达齐期])(?=[^，,。]{2})|"
+    r"(?:跟|和|与)(?!进)|约了?|陪|请|拜访|见了?|接到|met|meet|visit|site visit|call|follow up call|Teams meeting|开了?个?会|电话)",
+    re.IGNORECASE)
+_PURPOSE = frozenset(("delivery", "payment", "trial", "deadline"))
+_NOT_PURPOSE = frozenset("到 发 交 跑 去 来 批 供 换 到店 到仓 到厂 上门 定 确认 批下来 报价 方案".split())
+
+
+def _visit_kind(note: Note, start: int, end: int, ce: int, status: str) -> str | None:
+    """meeting when the day opens a visit (reported, or planned with no other purpose said)."""
+    text = note.text
+    cs, _ = note.clause_at(start)
+    if text[cs:start].strip() not in ("", "今天", "昨天", "明天", "后天", "提醒自己") and not _LEADING_TIME.fullmatch(text[cs:start]):
+        return None
+    m = _VISIT_LEAD.match(text, end, ce)
+    if not m or text[end - 1] == "前" or text.startswith(("前", "之前"), end) or _TASK.search(text, end, ce):
+        return None  # 下周四前到现场: goods due there; 去量尺: a task, not a meeting
+    stop = min([b for b in note.breaks if m.end() < b < ce] + [ce])  # dictation: the visit's own words
+    purposes = [c for c in _cues_in(text[m.end():stop]) if c[2] in _PURPOSE and c[3] not in _NOT_PURPOSE]
+    if status == "reported":  # 今天去市海关送了一批打印纸: the visit was a delivery
+        done = [c for c in purposes if c[2] in ("delivery", "payment") and text.startswith(("了", "过"), m.end() + c[1])]
+        return done[0][2] if done else "meeting"
+    if note.text.startswith(("再", "又"), end):
+        return None  # 下周三再去谈: the next touch, a followup
+    return None if purposes else "meeting"
+
+
+_TASK = re.compile(r"量尺|量房|测量|安装|调试|送货|提货|装车|卸货")
+_LEADING_TIME = re.compile(r"(?:今天|昨天|明天|后天|上午|下午|晚上|中午|早上|刚才|刚刚|对|嗯)*")
+
+
 def _kind(note: Note, day, status: str, item_spans) -> str:
     text = note.text
     start, end = day.start_index, day.end_index
     cs, ce = note.clause_at(start)
+    visit = _visit_kind(note, start, end, ce, status)
+    if visit:
+        return visit
     after, before = _cues_in(text[end:ce]), _cues_in(text[cs:start])
     if before and before[-1][3] == "到" and before[-1][1] == start - cs:
         before = before[:-1]  # 合同到年底: "until", not an arrival
@@ -159,9 +195,10 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
             return "meeting"  # 今天去立讯精密做了视觉方案演示, 今天先把资料留下了
     deliverables = _deliverables()
     items_here = any(cs <= a < ce for a, _ in item_spans)
-    if deliverables and (kind in (None, "delivery", "other", "followup") and deliverables.search(text, end, ce)
-                         or kind in (None, "other") and deliverables.search(text, cs, start)
-                         or kind == "delivery" and not items_here and deliverables.search(text, cs, start)):
+    pause = min([b for b in note.breaks if end < b < ce] + [ce])  # 中秋前到 招标文件…: the next thought
+    if deliverables and (kind in (None, "delivery", "other", "followup") and _deliverable_in(text, end, pause)
+                         or kind in (None, "other") and _deliverable_in(text, cs, start) and _SENDING.search(text, end, ce)
+                         or kind == "delivery" and not items_here and _deliverable_in(text, cs, start)):
         return "deadline"  # 下周五之前交8D报告, 新价格表月底前要做出来
     if kind == "delivery" and cue is not None and cue[3] == "交" and i_prev_deliverable(note, cs, deliverables):
         return "deadline"  # 要我们出8D报告，下周三前交
@@ -177,11 +214,25 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
         near = note.clauses[max(0, i - 2)][0]
         kind = "delivery" if any(near <= a < ce for a, _ in item_spans) else "other"
     if kind == "delivery" and not _BULK.search(text, cs, ce) and (
-            i > 0 and _TRIAL_ORDER.search(text, note.clauses[i - 1][0], cs) or _TRIAL_ORDER.search(text, cs, start)):
+            i > 0 and _TRIAL_ORDER.search(text, note.clauses[i - 1][0], cs) or _TRIAL_ORDER.search(text, cs, ce)):
         kind = "trial"  # 姜总要先试用五百公斤，1月26号前到: the goods of a trial
     return kind
 
 
+def _deliverable_in(text: str, lo: int, hi: int) -> bool:
+    """A deliverable we owe between lo and hi. A contract counts only as a document sent (发合同, 合同发过去,
+    把合同…签), not as the deal (合同额, 谈合同)."""
+    for m in _deliverables().finditer(text, lo, hi):
+        if m.group() in ("合同", "协议", "contract"):
+            if text[m.end():m.end() + 1] in ("额", "价", "金") or not (
+                    _SENDING.search(text, max(lo, m.start() - 3), m.start()) or _SENDING.search(text, m.end(), m.end() + 8)
+                    or text[max(0, m.start() - 1):m.start()] == "把"):
+                continue
+        return True
+    return False
+
+
+_SENDING = re.compile(r"发|给|交|递|提交|send|寄|出|准备|做|签|报|定")
 _SHOWN = re.compile(r"方案(?:演示|讲解|汇报|交流|介绍)")
 _GIVEN = re.compile(r"(?:前|之前)?(?:给|付|结|打)")
 _PAID = re.compile(r"收到了?[^，,。]{0,8}(?:定金|订金|货款|尾款|首付|预付款|款)|(?:再|才)(?:付|结)(?:款|清)?(?:$|[，,。])")
@@ -194,7 +245,7 @@ def i_prev_deliverable(note: Note, cs: int, deliverables) -> bool:
     if i <= 0 or not deliverables:
         return False
     ps, pe = note.clauses[i - 1]
-    return bool(deliverables.search(note.text, ps, pe))
+    return _deliverable_in(note.text, ps, pe)
 
 
 def _status(note: Note, day, start: int, end: int) -> str:

@@ -86,25 +86,61 @@ def score(gold_rows: list[dict], predictions: dict) -> dict:
     return result
 
 
+def confusions(gold_rows: list[dict], predictions: dict) -> dict:
+    """Where attribution fails: {"dates": {gold kind: {predicted kind: n}}, "money": {...}} over the
+    facts whose day (amount) both sides found with different kinds, and the worst notes as
+    [{"id", "wrong": n, "slots": [...]}] (most wrong facts first, ten at most)."""
+    out = {"dates": defaultdict(lambda: defaultdict(int)), "money": defaultdict(lambda: defaultdict(int))}
+    worst = []
+    for row in gold_rows:
+        gold = row.get("expected") or {}
+        pred = predictions.get(row.get("id")) or {}
+        for slot, key in (("dates", "date"), ("money", "amount")):
+            pk = defaultdict(set)
+            for f in pred.get(slot) or []:
+                if isinstance(f, dict):
+                    pk[_fact_key(f.get(key))].add(f.get("kind"))
+            for f in gold.get(slot) or []:
+                kinds = pk.get(_fact_key(f.get(key)))
+                if kinds and f.get("kind") not in kinds:
+                    out[slot][f.get("kind")][sorted(kinds)[0]] += 1
+        gf, pf = facts(gold), facts(pred)
+        wrong = {s: len(gf.get(s, set()) ^ pf.get(s, set())) for s in CORE}
+        total = sum(wrong.values())
+        if total:
+            worst.append({"id": row.get("id"), "wrong": total, "slots": [s for s in CORE if wrong[s]]})
+    worst.sort(key=lambda w: -w["wrong"])
+    return {"dates": {g: dict(p) for g, p in out["dates"].items()},
+            "money": {g: dict(p) for g, p in out["money"].items()}, "worst_notes": worst[:10]}
+
+
+def _fact_key(value):
+    return str(value)[:10] if not isinstance(value, (int, float)) else num(value)
+
+
 def read_rows(path: str) -> list[dict]:
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def predict(rows: list[dict]) -> dict:
+def predict(rows: list[dict], catalogue: dict | None = None) -> dict:
     from nlu.parser import parse
 
     out = {}
     for row in rows:
         ref = datetime.fromisoformat(row["ref"]) if row.get("ref") else None
-        out[row.get("id")] = parse(row.get("text", ""), ref, row.get("industry"))
+        out[row.get("id")] = parse(row.get("text", ""), ref, row.get("industry"), **(catalogue or {}))
     return out
 
 
-def evaluate_file(path: str) -> dict:
-    """Parse every note of an annotated file and score the result."""
+def evaluate_file(path: str, catalogue: dict | None = None, with_confusions: bool = False) -> dict:
+    """Parse every note of an annotated file and score the result (the reference scorer's figures;
+    with_confusions adds the kind confusions and the worst notes under "confusions")."""
     rows = read_rows(path)
-    result = score(rows, predict(rows))
+    predictions = predict(rows, catalogue)
+    result = score(rows, predictions)
+    if with_confusions:
+        result["confusions"] = confusions(rows, predictions)
     return result
 
 
@@ -116,4 +152,19 @@ def format_report(result: dict) -> str:
         lines.append(f"{s:20s} P={r['p']:.3f} R={r['r']:.3f} F1={r['f1']:.3f}  (tp={r['tp']} fp={r['fp']} fn={r['fn']})")
     lines.append(f"micro F1={result['micro']['f1']:.3f} exact_notes={result['exact_notes']:.3f} "
                  f"missing_preds={result.get('missing_preds', 0)}")
+    return "\n".join(lines)
+
+
+def format_confusions(result: dict) -> str:
+    """Where attribution fails: the worst slots, the date-kind and money-kind confusions, the worst notes."""
+    conf = result["confusions"]
+    lines = []
+    if conf:
+        lines.append("worst slots: " + ", ".join(f"{s} {result[s]['f1']:.3f}" for s in sorted(CORE, key=lambda s: result[s]["f1"])[:3]))
+        for slot in ("dates", "money"):
+            pairs = sorted(((n, g, p) for g, ps in conf[slot].items() for p, n in ps.items()), reverse=True)
+            lines.append(f"{slot[:-1] if slot == 'dates' else slot} kind confusions (gold -> parsed): "
+                         + (", ".join(f"{g}->{p} {n}" for n, g, p in pairs) or "none"))
+        lines.append("worst notes: " + ", ".join(f"{w['id']} ({w['wrong']}: {'/'.join(w['slots'])})"
+                                                 for w in conf["worst_notes"]))
     return "\n".join(lines)

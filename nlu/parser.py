@@ -94,7 +94,7 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
     if customer and not strong and customer.get("company") in competitors:
         customer["company"] = None  # TDK那边缺货: a rival, not the customer
         customer = customer if customer["name"] else None
-    if customers and not (customer or {}).get("company"):
+    if customers:  # the catalogue wins: an imported company the note names is the company
         customer = _known_company(note.text, customer, customers, competitors)
     amounts = find_amounts(note)
     money = money_facts(note, amounts, competitors)
@@ -202,6 +202,9 @@ def _known_company(text: str, customer: dict | None, known: list[str], competito
              if len(name) >= 2 and name in text and name not in competitors]
     if not found:
         return customer
+    company = (customer or {}).get("company")
+    if company and any(company in name or name in company for _, _, name in found):
+        return customer  # the rules found it too (as spoken: 恒通 for 恒通机械 keeps what was said)
     company = min(found)[2]
     return {"name": (customer or {}).get("name"), "company": company}
 

@@ -49,9 +49,14 @@ def test_scoring_compares_normalised_sets():
 def test_cli_eval_prints_the_reference_format_and_json(capsys, dev_result):
     assert main(["eval", str(DEV)]) == 0
     text = capsys.readouterr().out
-    assert text.strip() == format_report(dev_result)
-    assert text.splitlines()[0].startswith("customer.name        P=")
-    assert len(text.splitlines()) == len(SLOTS) + 1
+    lines = text.splitlines()
+    assert "\n".join(lines[:len(SLOTS) + 1]) == format_report(dev_result)
+    assert lines[0].startswith("customer.name        P=")
+    assert lines[len(SLOTS) + 1] == ""  # then where attribution fails
+    assert lines[len(SLOTS) + 2].startswith("worst slots: ")
+    assert any(line.startswith("date kind confusions (gold -> parsed): ") for line in lines)
+    assert any(line.startswith("money kind confusions (gold -> parsed): ") for line in lines)
+    assert lines[-1].startswith("worst notes: ")
     assert main(["eval", "--json", str(DEV)]) == 0
     assert json.loads(capsys.readouterr().out)["micro"]["f1"] == dev_result["micro"]["f1"]
 

@@ -147,3 +147,29 @@ def test_the_company_is_exactly_the_organisation(text, company):
 ])
 def test_no_company_from_products_departments_or_sentences(text):
     assert (p(text)["customer"] or {}).get("company") is None
+
+
+# --- date kinds from each date's own clause ------------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("昨晚跟华夏医药的向总吃饭，聊得不错。", ("2026-03-01", "meeting")),
+    ("今天到丰年合作社拜访詹理事长。", ("2026-03-02", "meeting")),
+    ("后天去瑞康制药找柏经理。", ("2026-03-04", "meeting")),
+    ("quote明天发给他。", ("2026-03-03", "deadline")),
+    ("合同下周三前发过去。", ("2026-03-11", "deadline")),
+    ("sample下周五前寄过去。", ("2026-03-13", "trial")),
+    ("周四我们把改好的样床送过去给她验。", ("2026-03-05", "trial")),
+    ("下周四前到现场。", ("2026-03-12", "delivery")),
+    ("今天去市海关送了一批打印纸。", ("2026-03-02", "delivery")),
+    ("下周三再去谈。", ("2026-03-11", "followup")),
+])
+def test_each_date_takes_its_kind_from_its_clause(text, expected):
+    assert dates(p(text)) == {expected}
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("合同到年底，明年再考虑换。", "other"),          # the contract is no deliverable here
+    ("合同额一百二十万，7月3号前交第一批。", "delivery"),
+])
+def test_a_contract_is_a_deliverable_only_when_sent(text, kind):
+    assert {k for _, k in dates(p(text))} == {kind}
