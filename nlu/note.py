@@ -50,6 +50,7 @@ def marks_to_breaks(text: str) -> str:
 def _clean_normalized(text: str) -> tuple[str, frozenset[int]]:
     text = strip_fillers(_HESITATION.sub("，", text))  # 见了姚总 嗯 他们五一有…: a hesitation starts a new thought
     text = repair(_shorthand(text))[0]  # 四十台 不对 是四十五台: the final value only
+    text = _LONG_RUN.sub(_break_turns, text)  # dictation with no punctuation: who speaks starts a clause
     if " " not in text:
         return text, frozenset()
     out: list[str] = []
@@ -70,6 +71,17 @@ _HESITATION = re.compile(r"(?<=\S)\s+[嗯呃]+\s+(?=\S)")
 _NOT_SHORTHAND_NEXT = r"(?![A-Za-z]|[\u4e00-\u9fff](?<![元块左以多起到一每的]))"
 _TEN_THOUSAND = re.compile(rf"(?<=\d)[wW]{_NOT_SHORTHAND_NEXT}")
 _THOUSAND = re.compile(rf"(?<=\d)[kK]{_NOT_SHORTHAND_NEXT}")
+
+
+# A dictated run with no punctuation (嗯今天去了…他说预算卡得很死…我说回去申请一下…) is cut where a
+# speaker or a turn of the story starts, so cue words are read in the clause they belong to.
+_LONG_RUN = re.compile(r"[^，。；！？,;!?：:\n]{24,}")
+_TURN = re.compile(r"(?<=[^\s，])(?=(?:我说|他说|她说|他们说|她们说|我答应|我跟他说|我跟她说|但是|不过|所以|因为|对了|另外|而且|"
+                   r"结果|后来|然后|他还|她还|他们还|我这边|我们这边|我们报|我报)(?!了?[，。]))")
+
+
+def _break_turns(m: re.Match) -> str:
+    return _TURN.sub("，", m.group())
 
 
 def _shorthand(text: str) -> str:

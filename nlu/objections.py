@@ -153,19 +153,29 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
                 continue
             if praised and category in ("price", "competitor") and (category == "competitor" or _COMPARATIVE.search(phrase)):
                 continue
-            found.setdefault(category, (start + pos, (start, end)))
+            found.setdefault(category, (start + pos, (start, end), phrase))
     last = note.clauses[-1] if note.clauses else (0, len(note.text))
     if "delivery_time" not in found and "我们" in note.text:
         span = _our_lead_time_over(note)
         if span is not None:
-            found["delivery_time"] = (len(note.text), span)
+            found["delivery_time"] = (len(note.text), span, "")
     for category, at in _money_objections(money):
         if category == "price" and (praised or cancels["price"].search(note.text)):
             continue
         span = note.clause_at(at) if at is not None else last
-        found.setdefault(category, (len(note.text), span))
+        found.setdefault(category, (len(note.text), span, ""))
+    if "competitor" in found and _INCUMBENT.search(found["competitor"][2]) and _SWITCH.search(note.text) \
+            and not _KEEP.search(note.text):
+        del found["competitor"]  # 现在用的是道康宁，想换我们的试试: the incumbent they mean to leave
     order = sorted(found, key=lambda c: (found[c][0], CATEGORIES.index(c)))  # ties in a fixed order
     return [(c, found[c][1]) for c in order]
+
+
+# The customer means to leave the supplier they have (an opening for us, not a competitor objection)...
+_INCUMBENT = re.compile(r"用的是|一直用|一直在用|现在用|在用|主供|用惯|合作|一直是|原来用|之前用")
+_SWITCH = re.compile(r"想换(?!回)|要换(?!回|一家|别家)|想找个?备选|找个?备选|换一家|换家|换掉|想引入|导入第二|第二供应商|第二家|想试试我们|switch|想把[^，,。]{0,8}换")
+# ... unless they say they keep it.
+_KEEP = re.compile(r"不换|不想换|不太想换|不会换|暂时不|不打算换|没打算换|还是用|继续用(?!我们)")
 
 
 # 我们这边售后要排队: the customer describing us, not our side speaking

@@ -173,3 +173,30 @@ def test_each_date_takes_its_kind_from_its_clause(text, expected):
 ])
 def test_a_contract_is_a_deliverable_only_when_sent(text, kind):
     assert {k for _, k in dates(p(text))} == {kind}
+
+
+# --- objections need the customer's voice ---------------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("对比过沈阳机床的价格，他嫌我们贵了差不多一成。", "price"),
+    ("价格方面他嫌我们每吨一万八千五偏高。", "price"),
+    ("他说凯翔风机报得便宜不少，让我再压一压。", "price"),
+    ("简督导说要跟董事会报告才能决定。", "decision_delay"),
+    ("欧阳校长说要上校务会研究。", "decision_delay"),
+    ("现在用的是燕山石化的，她说暂时不想换。", "competitor"),
+])
+def test_customer_objections(text, expected):
+    assert expected in p(text)["objections"]
+
+
+@pytest.mark.parametrize("text", [
+    "我说回去申请一下，下周二给他正式报价。",                 # our side speaking
+    "嗯今天去了华强电子见了姜经理要十桶我说我们的价格这次不变",  # a dictated run: 我说 starts our clause
+    "现在用的是道康宁的，骆主管说想换我们的试试。",            # the incumbent they mean to leave
+    "他们一直用安费诺的，霍经理想引入我们降成本。",
+    "国庆前要把MSDS和检测报告给他们。",                        # 和…报告 is no report to a boss
+    "三一重工说我们的焊接机器人能耗偏高。",                    # high energy use is no price objection
+])
+def test_no_objection_without_the_customers_voice(text):
+    e = p(text)
+    assert not ({"price", "decision_delay", "competitor"} & set(e["objections"])), e["objections"]
