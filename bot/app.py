@@ -55,6 +55,12 @@ class App:
     scheduler: object = None
     leads: object = None  # bot.intake.LeadService: the intake API and the lead desk
     warming: object = None  # the start-up warm-up task (parser, speech model and its dictionaries)
+    # The procrastinate backend (bot/queue.py, bot/processes.py): the procrastinate App this process
+    # defers to, the rate limit shared by every process, and the unscheduled reminder desk of a worker.
+    queue: object = None
+    rate_limit: object = None
+    reminders: object = None
+    holder: str = ""
 
     async def send(self, outbound: Outbound) -> str | None:
         """Delivers through the channel named in the Outbound."""
@@ -62,6 +68,8 @@ class App:
         if channel is None:
             log.warning("no channel %r to send through", outbound.channel)
             return None
+        if self.rate_limit is not None and outbound.channel in RATE_LIMITED:
+            await self.rate_limit.wait(outbound.channel)   # one limit per bot, across processes
         return await channel.send(outbound)
 
     async def send_to_member(self, member_id: int, text: str, buttons=(), *, subject: str = "",
@@ -92,8 +100,27 @@ class App:
     async def health(self) -> dict:
         from bot.ops_runtime import status  # database and scheduler
 
-        return {"ok": True, "busy": self.conversation.busy, "handled": self.conversation.handled,
+        body = {"ok": True, "busy": self.conversation.busy, "handled": self.conversation.handled,
                 "channels": sorted(self.channels), **await status(self)}
+        if self.queue is not None:
+            body["queues"] = await queue_status(self)
+        return body
+
+
+RATE_LIMITED = ("telegram", "wecom")
+
+
+async def queue_status(app: App) -> dict | str:
+    """Per queue: jobs todo / doing / failed and the oldest waiting job's age (procrastinate's tables)."""
+    from bot.queue import queue_figures
+
+    def read():
+        with app.sessions() as session:
+            return queue_figures(session)
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(read), 5)
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
 
 
 def ensure_demo_team(session, timezone: str, industry: str) -> None:
@@ -118,8 +145,9 @@ def ensure_demo_team(session, timezone: str, industry: str) -> None:
 
 
 def build_app(config: dict, *, transcriber=None, parse=None, audio_dir=None,
-              with_channels: bool = True) -> App:
-    """Everything `salesbot run` needs, built from the config dict."""
+              with_channels: bool = True, queued: bool = False) -> App:
+    """Everything `salesbot run` needs, built from the config dict. `queued`: a process of the
+    procrastinate backend (bot/processes.py): Telegram never sets its webhook at start-up."""
     from storage.db import database_url, open_database
     from storage.stages import stages_from_config
 
@@ -143,7 +171,7 @@ def build_app(config: dict, *, transcriber=None, parse=None, audio_dir=None,
     app = App(config=config, engine=engine, sessions=sessions, conversation=conversation, transcriber=transcriber)
     app_ref["app"] = app
     if with_channels:
-        _add_channels(app)
+        _add_channels(app, queued=queued)
         from bot.messages import button_rows
         from reminders.scheduler import ReminderScheduler  # nudges, escalations, alerts, the weekly report
         app.scheduler_factory = lambda built: ReminderScheduler.for_app(built, make_buttons=button_rows,
@@ -187,7 +215,7 @@ def team_week_text(session, team, now) -> str:
     return team_week_report(session=session, team=team, now=now).text
 
 
-def _add_channels(app: App) -> None:
+def _add_channels(app: App, *, queued: bool = False) -> None:
     from bot.channels.local import LocalChannel
 
     config = app.config
@@ -196,7 +224,7 @@ def _add_channels(app: App) -> None:
     if (config.get("telegram") or {}).get("token"):
         from bot.channels.telegram import TelegramChannel
 
-        telegram = TelegramChannel(config["telegram"], app.conversation.receive)
+        telegram = TelegramChannel(config["telegram"], app.conversation.receive, set_webhook=not queued)
         app.channels["telegram"] = telegram
     wecom = None
     if (config.get("wecom") or {}).get("corp_id"):
@@ -214,7 +242,7 @@ def _add_channels(app: App) -> None:
     app.channels["local"] = local
     from bot.intake import LeadService
 
-    app.leads = LeadService(app)
+    app.leads = LeadService(app, queued=queued)
     app.web = build_web_app(local=local, telegram=telegram, health=app.health,
                             extra_routes=[*(wecom.routes() if wecom else ()), *app.leads.routes()])
 
@@ -240,20 +268,23 @@ async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio
             raise RuntimeError(f"the web server could not listen on {host}:{port}")
         await asyncio.sleep(0.02)
     started_channels = []
+    queued = app.queue is not None  # a web process of the procrastinate backend: workers do the rest
     try:
-        if warm_up and app.transcriber is not None:
+        if warm_up and app.transcriber is not None and not queued:
             app.warming = asyncio.create_task(_warm_up(app), name="warm-up")
-        await app.conversation.resume()
+        if not queued:
+            await app.conversation.resume()
         for name, channel in app.channels.items():
             if hasattr(channel, "start"):
                 await channel.start()
                 started_channels.append(channel)
-        if app.scheduler_factory is not None:
+        if app.scheduler_factory is not None and not queued:
             app.scheduler = app.scheduler_factory(app)
             await app.scheduler.start()
-        if app.leads is not None:
+        if app.leads is not None and not queued:
             await app.leads.start()
-        ops_runtime.start(app)  # voice retention sweep
+        if not queued:
+            ops_runtime.start(app)  # voice retention sweep
         log.info("salesbot: web chat on http://%s:%d/ ; channels: %s", host, port, ", ".join(app.channels))
         if started is not None:
             started.set()

@@ -223,7 +223,73 @@ def cmd_run(args, config) -> int:
     if args.port:
         config.setdefault("web", {})["port"] = args.port
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    from bot.queue import is_queued
+
+    if is_queued(config):  # all-in-one on the procrastinate backend: the web process and a worker
+        from bot.processes import check, run_all
+
+        check(config)
+        asyncio.run(run_all(config))
+        return 0
     asyncio.run(serve(build_app(config)))
+    return 0
+
+
+def cmd_web(args, config) -> int:
+    """The procrastinate backend's web process: records and defers, transcribes nothing."""
+    import asyncio
+
+    from bot.processes import check, run_web
+    from bot.queue import is_queued
+
+    if not is_queued(config):
+        raise UsageError('salesbot web needs [queue] backend = "procrastinate" (with the inline backend, '
+                         'salesbot run does everything in one process)')
+    check(config)
+    if args.host:
+        config.setdefault("web", {})["host"] = args.host
+    if args.port:
+        config.setdefault("web", {})["port"] = args.port
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    asyncio.run(run_web(config))
+    return 0
+
+
+def cmd_worker(args, config) -> int:
+    """A worker of the procrastinate backend: runs the jobs of --queues until SIGTERM."""
+    import asyncio
+
+    from bot.processes import check, run_worker
+    from bot.queue import QUEUES, is_queued
+
+    if not is_queued(config):
+        raise UsageError('salesbot worker needs [queue] backend = "procrastinate"')
+    queues = [q.strip() for q in (args.queues or ",".join(QUEUES)).split(",") if q.strip()]
+    unknown = [q for q in queues if q not in QUEUES]
+    if unknown or not queues:
+        raise UsageError(f"unknown queue {', '.join(unknown) or '(none)'}: choose from {', '.join(QUEUES)}")
+    check(config)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    asyncio.run(run_worker(config, queues, concurrency=args.concurrency))
+    return 0
+
+
+def cmd_telegram_set_webhook(args, config) -> int:
+    """Sets the Telegram webhook once for every web process ([telegram] webhook_url)."""
+    import asyncio
+
+    from bot.channels.telegram import TelegramChannel
+
+    telegram = config.get("telegram") or {}
+    if not telegram.get("token"):
+        raise UsageError("[telegram] token (or SALESBOT_TELEGRAM_TOKEN) is not set")
+    if not telegram.get("webhook_url"):
+        raise UsageError("[telegram] webhook_url is not set: the public https URL that forwards to /telegram/webhook")
+
+    async def ignore(inbound):
+        return None
+    url = asyncio.run(TelegramChannel(telegram, ignore).register_webhook())
+    print(f"Telegram webhook 已设置：{url}")
     return 0
 
 
@@ -386,9 +452,16 @@ def cmd_db_upgrade(args, config) -> int:
 
     from storage.db import database_url, upgrade_database
 
-    url = database_url(config)
+    from bot.queue import is_queued, require_postgresql
+
+    url = require_postgresql(config) if is_queued(config) else database_url(config)
     revision = upgrade_database(url)
     print(f"数据库已是最新版本 {revision}：{make_url(url).render_as_string(hide_password=True)}")
+    if is_queued(config):  # the procrastinate backend keeps its jobs in the same database
+        from bot.processes import apply_queue_schema
+
+        created = apply_queue_schema(url)
+        print("任务队列（procrastinate）的表已创建" if created else "任务队列（procrastinate）的表已存在")
     return 0
 
 
@@ -561,6 +634,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", help="override [web] host")
     s.add_argument("--port", type=int, help="override [web] port")
     s.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("web", help='the web process of [queue] backend = "procrastinate" (records and defers)')
+    s.add_argument("--host", help="override [web] host")
+    s.add_argument("--port", type=int, help="override [web] port")
+    s.set_defaults(func=cmd_web)
+
+    s = sub.add_parser("worker", help='a worker of [queue] backend = "procrastinate"')
+    s.add_argument("--queues", help="comma-separated: asr,notes,send,sweep (default: all)")
+    s.add_argument("--concurrency", type=int, help="jobs at once (default: [asr] workers with asr, else 4)")
+    s.set_defaults(func=cmd_worker)
+
+    s = sub.add_parser("telegram", help="Telegram set-up")
+    tg_sub = s.add_subparsers(dest="telegram_command", metavar="ACTION", required=True)
+    t = tg_sub.add_parser("set-webhook", help="set the webhook to [telegram] webhook_url (once, for every web process)")
+    t.set_defaults(func=cmd_telegram_set_webhook)
 
     s = sub.add_parser("note", help="store a note as a member, as if sent in chat")
     s.add_argument("text")

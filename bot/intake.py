@@ -133,7 +133,7 @@ class Intake:
 class LeadService:
     """What `salesbot run` adds for this issue: the intake routes and the lead desk's minute sweep."""
 
-    def __init__(self, app):
+    def __init__(self, app, *, queued: bool = False):
         from bot.messages import button_rows
         from reminders.lead_sweep import LeadDesk
 
@@ -142,7 +142,12 @@ class LeadService:
 
         self.desk = LeadDesk(sessions=app.sessions, config=app.config, send=send)
         token = str((app.config.get("api") or {}).get("token") or "")
-        self.intake = Intake(sessions=app.sessions, token=token, after=self.desk.soon, clock=lambda: self.desk.clock())
+        after = self.desk.soon
+        if queued:  # the procrastinate backend: one lead sweep job, whichever worker takes it
+            async def after():
+                from bot.queue import defer_leads_sweep
+                await defer_leads_sweep(app.queue)
+        self.intake = Intake(sessions=app.sessions, token=token, after=after, clock=lambda: self.desk.clock())
 
     def routes(self) -> list[Route]:
         return self.intake.routes()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, MetaData, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 # Stable constraint names: Alembic can then alter and drop them on every backend.
@@ -91,7 +91,11 @@ class Invite(SQLModel, table=True):
 
 class Customer(SQLModel, table=True):
     """The organisation; or the person (named after the contact) while no organisation is known."""
-    __table_args__ = (Index("ix_customer_team_key", "team_id", "key"),)
+    # An organisation is one customer per team (two workers creating it at once make one); customers
+    # named after a person stay one per rep who met them.
+    __table_args__ = (Index("ix_customer_team_key", "team_id", "key"),
+                      Index("uq_customer_team_key_org", "team_id", "key", unique=True,
+                            sqlite_where=text("is_person = 0"), postgresql_where=text("is_person = false")))
     id: Optional[int] = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="team.id")
     name: str = Field(max_length=200)
@@ -249,6 +253,13 @@ class Lease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     holder: str = Field(max_length=128)
     expires_at: datetime
+
+
+class RateBucket(SQLModel, table=True):
+    """A send rate shared by every process (one per bot): the next send may go at next_at."""
+    __tablename__ = "rate_bucket"
+    name: str = Field(primary_key=True, max_length=64)
+    next_at: datetime
 
 
 # The leads issue's tables (leads, offers, touchpoints, contract ends) live in their own module;

@@ -377,8 +377,19 @@ def _new_customer(session, team, author, company, contact_name) -> Customer:
     name = company or contact_name or "未知客户"
     customer = Customer(team_id=team.id, name=name, key=name_key(name), is_person=not company,
                         owner_id=author.id)
-    session.add(customer)
-    session.flush()
+    if not company:
+        session.add(customer)
+        session.flush()
+        return customer
+    try:
+        with session.begin_nested():  # another worker may create the same organisation right now
+            session.add(customer)
+    except IntegrityError:
+        found = session.exec(select(Customer).where(Customer.team_id == team.id, Customer.key == customer.key,
+                                                    Customer.is_person == False)).first()  # noqa: E712
+        if found is None:
+            raise
+        return found
     return customer
 
 

@@ -76,3 +76,44 @@ def release_lease(*, session: Session, name: str, holder: str) -> None:
     session.execute(update(Lease).where(Lease.name == name, Lease.holder == holder)
                     .values(expires_at=utcnow() - timedelta(seconds=1)))
     session.commit()
+
+
+# --- the distributed mode (bot/queue.py): send jobs and one rate limit per bot ---------------------
+
+def claim_unsent(*, session: Session, ids: list[int]) -> list[Notification]:
+    """Locks the unsent rows among `ids` for this transaction and returns them (send, then mark and
+    commit in the same session). A row another sender holds, or one already sent, is left out: two
+    senders never both have a row, and a row is never sent again once the database says it was.
+    The lock ends with the transaction, so a sender killed mid-send frees its rows for a retry."""
+    query = (select(Notification).where(Notification.id.in_(sorted(set(ids))), Notification.sent_at.is_(None))
+             .order_by(Notification.send_at, Notification.id))
+    if session.get_bind().dialect.name == "postgresql":  # the procrastinate backend's database
+        query = query.with_for_update(skip_locked=True)
+    return list(session.exec(query).all())
+
+
+def take_token(*, session: Session, name: str, per_second: float) -> float:
+    """One send from the bucket `name` (a bot), shared by every process: 0.0 when taken, else the
+    seconds to wait before asking again. The bucket holds one token and refills at `per_second`,
+    so sends are spaced at least 1/per_second apart in every process together."""
+    from storage.models import RateBucket
+
+    now = utcnow()
+    interval = 1.0 / per_second
+    bucket = session.exec(select(RateBucket).where(RateBucket.name == name).with_for_update()).first()
+    if bucket is None:
+        session.add(RateBucket(name=name, next_at=now + timedelta(seconds=interval)))
+        try:
+            session.commit()
+            return 0.0
+        except IntegrityError:
+            session.rollback()
+            return interval
+    wait = (as_utc(bucket.next_at) - now).total_seconds()
+    if wait > 0:
+        session.rollback()
+        return wait
+    bucket.next_at = now + timedelta(seconds=interval)
+    session.add(bucket)
+    session.commit()
+    return 0.0

@@ -54,8 +54,9 @@ class TelegramChannel:
 
     name = CHANNEL
 
-    def __init__(self, config: dict, receive: Receive):
+    def __init__(self, config: dict, receive: Receive, *, set_webhook: bool = True):
         self.config = config
+        self.set_webhook = set_webhook  # False with several processes: `salesbot telegram set-webhook` once
         self.receive = receive
         self.mode = (config.get("mode") or "polling").strip().lower()
         self.poll_timeout = int(config.get("poll_timeout", 20))
@@ -87,7 +88,9 @@ class TelegramChannel:
         await self.application.start()
         await self._optional("setMyCommands",
                              self.application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS]))
-        if self.mode == "webhook":
+        if self.mode == "webhook" and not self.set_webhook:
+            log.info("telegram: webhook mode; the webhook is set by `salesbot telegram set-webhook`")
+        elif self.mode == "webhook":
             if not self.config.get("webhook_url"):
                 raise ValueError("[telegram] mode = \"webhook\" needs webhook_url (the public https URL "
                                  "that forwards to /telegram/webhook)")
@@ -99,6 +102,19 @@ class TelegramChannel:
             await self._optional("deleteWebhook", self.application.bot.delete_webhook())
             self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
             log.info("telegram: polling %s", self.application.bot.base_url.rsplit("/bot", 1)[0] or "api.telegram.org")
+
+    async def register_webhook(self) -> str:
+        """Sets the webhook at Telegram (`salesbot telegram set-webhook`); returns the URL."""
+        url = self.config.get("webhook_url") or ""
+        if not url:
+            raise ValueError("[telegram] webhook_url is empty: the public https URL that forwards to /telegram/webhook")
+        await self.application.initialize()
+        try:
+            await self.application.bot.set_webhook(url=url, secret_token=webhook_secret(self.config),
+                                                   allowed_updates=ALLOWED_UPDATES)
+        finally:
+            await self.application.shutdown()
+        return url
 
     async def stop(self) -> None:
         if self._poller:

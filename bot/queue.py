@@ -1,0 +1,272 @@
+"""The distributed mode's task queue: procrastinate on PostgreSQL.
+
+`[queue] backend = "inline"` (the default) keeps everything in one process, as `salesbot run` always
+did. `"procrastinate"` runs web processes (`salesbot web`: channels in, chat page, intake API,
+/healthz; they record and defer) and workers (`salesbot worker --queues …`) on one PostgreSQL
+database; procrastinate keeps its jobs in tables of that database (`salesbot db upgrade` creates
+them). Queues:
+
+    asr     transcription (only workers serving it load the speech model; one job per core)
+    notes   parse and store, cards (one job lock per member keeps a member's notes in order)
+    send    one job per outbox row or batch: claim the rows, send, mark them sent
+    sweep   the reminder and lead sweeps, deferred once per minute by procrastinate's periodic
+            tasks (whichever worker runs the periodic deferrer, each minute is deferred once)
+
+Workers heartbeat; a job of a worker that stopped beating (kill -9, a lost machine) is retried by the
+`retry_stalled` task every 15 s. Chat APIs take no idempotency key: a worker killed between the API's
+answer and the mark may repeat that one message (at most one per killed worker).
+
+The tasks find the process's runtime (the bot.app.App of a worker, with its channels and desks) in
+procrastinate's job context: `additional_context={"runtime": app}`.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+
+from bot.config import ConfigError
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("inline", "procrastinate")
+QUEUES = ("asr", "notes", "send", "sweep")
+SWEEP_CRON = "* * * * *"           # every minute
+STALLED_CRON = "* * * * * */15"    # every 15 s (croniter's sixth field is seconds)
+SEND_PER_SECOND = 25.0             # Telegram allows a bot about 30 messages a second
+STALLED_SECONDS = 30.0             # a worker silent this long is dead: its jobs are retried
+SWEEP_LEASE_SECONDS = 60
+
+
+def backend(config: dict) -> str:
+    """"inline" or "procrastinate" ([queue] backend); anything else is a configuration error."""
+    name = str((config.get("queue") or {}).get("backend") or "inline").strip().lower()
+    if name not in BACKENDS:
+        raise ConfigError(f'[queue] backend = "{name}" is not known: use "inline" (one process) or '
+                          '"procrastinate" (web and workers on PostgreSQL)')
+    return name
+
+
+def is_queued(config: dict) -> bool:
+    return backend(config) == "procrastinate"
+
+
+def require_postgresql(config: dict) -> str:
+    """The database URL, which the procrastinate backend needs to be PostgreSQL; else a clear refusal."""
+    from sqlalchemy.engine import make_url
+
+    from storage.db import database_url
+
+    url = database_url(config)
+    if make_url(url).get_backend_name() != "postgresql":
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise ConfigError('[queue] backend = "procrastinate" needs PostgreSQL: set [database] url (or '
+                          'SALESBOT_DATABASE_URL) to "postgresql+psycopg://user:password@host:5432/dbname" '
+                          f'(now {shown}); or use backend = "inline" for one process on SQLite')
+    return url
+
+
+def conninfo(url: str) -> str:
+    """A libpq connection string from a SQLAlchemy URL (postgresql+psycopg://… -> postgresql://…)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def settings(config: dict) -> dict:
+    queue = config.get("queue") or {}
+    return {"send_per_second": float(queue.get("send_per_second") or SEND_PER_SECOND),
+            "stalled_seconds": float(queue.get("stalled_seconds") or STALLED_SECONDS)}
+
+
+def make_app(config: dict | None = None, *, connector=None):
+    """The procrastinate App with SalesBot's tasks; `connector` defaults to psycopg on the
+    configured PostgreSQL (tests pass procrastinate's InMemoryConnector)."""
+    import procrastinate
+
+    if connector is None:
+        connector = procrastinate.PsycopgConnector(conninfo=conninfo(require_postgresql(config or {})))
+    app = procrastinate.App(connector=connector)
+    stalled_seconds = settings(config or {})["stalled_seconds"]
+
+    @app.periodic(cron=SWEEP_CRON, periodic_id="reminders")
+    @app.task(name="sweep_reminders", queue="sweep", lock="sweep:reminders", queueing_lock="sweep:reminders",
+              pass_context=True)
+    async def sweep_reminders(context, timestamp: int | None = None) -> int:
+        """The reminder sweep: writes what is due to the outbox and defers one send job per message."""
+        return await defer_due(app, runtime(context), "reminders", _at(timestamp))
+
+    @app.periodic(cron=SWEEP_CRON, periodic_id="leads")
+    @app.task(name="sweep_leads", queue="sweep", lock="sweep:leads", queueing_lock="sweep:leads",
+              pass_context=True)
+    async def sweep_leads(context, timestamp: int | None = None) -> int:
+        """The lead desk's sweep (also deferred soon after an intake): offers, notices, send jobs."""
+        return await defer_due(app, runtime(context), "leads", _at(timestamp))
+
+    @app.task(name="send_outbox", queue="send", pass_context=True,
+              retry=procrastinate.RetryStrategy(max_attempts=5, wait=5))
+    async def send_outbox(context, ids: list[int], desk: str = "reminders") -> int:
+        """Claims outbox rows, sends them as one message, marks them sent."""
+        return await send_rows(runtime(context), ids, desk)
+
+    @app.periodic(cron=STALLED_CRON, periodic_id="stalled")
+    @app.task(name="retry_stalled", queue="sweep", queueing_lock="retry_stalled", pass_context=True)
+    async def retry_stalled(context, timestamp: int | None = None) -> int:
+        """Jobs of workers that stopped beating go back to todo (a kill -9, a lost machine)."""
+        stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_seconds)
+        for job in stalled:
+            log.warning("queue: job %s (%s) of a stalled worker is retried", job.id, job.task_name)
+            await app.job_manager.retry_job(job)
+        return len(stalled)
+
+    return app
+
+
+def runtime(context):
+    return context.additional_context["runtime"]
+
+
+def _at(timestamp: int | None) -> datetime:
+    """The sweep's time: now. (A periodic job's own timestamp may be minutes old after an outage;
+    what is due is decided by the present.)"""
+    return datetime.now(timezone.utc)
+
+
+async def defer_leads_sweep(app) -> None:
+    """After an intake: one lead sweep job soon; while one waits, later intakes add none."""
+    import procrastinate.exceptions
+
+    try:
+        await app.configure_task("sweep_leads", queueing_lock="sweep:leads").defer_async()
+    except procrastinate.exceptions.AlreadyEnqueued:
+        pass
+
+
+# --- sweeps: decide, write the outbox, defer the sends ----------------------------------------------
+
+async def defer_due(app, rt, desk: str, now: datetime) -> int:
+    """One sweep of `desk` ("reminders" or "leads") under its lease (a second guard beside the job
+    lock); every due message becomes a send job whose queueing lock is its first outbox row, so a
+    message waiting to be sent is never deferred twice. Returns the send jobs deferred."""
+    import procrastinate.exceptions
+
+    from storage.outbox import acquire_lease, release_lease
+
+    holder = rt.holder
+    lease = f"{desk}-sweep"
+    from datetime import timedelta
+
+    def take():
+        with rt.sessions() as session:
+            return acquire_lease(session=session, name=lease, holder=holder,
+                                 ttl=timedelta(seconds=SWEEP_LEASE_SECONDS), now=now)
+    if not await asyncio.to_thread(take):
+        log.info("queue: %s sweep skipped: another process holds its lease", desk)
+        return 0
+    try:
+        batches = await asyncio.to_thread(_collect, rt, desk, now)
+        deferred = 0
+        for ids in batches:
+            try:
+                await app.configure_task("send_outbox", queueing_lock=f"send:{ids[0]}").defer_async(
+                    ids=list(ids), desk=desk)
+                deferred += 1
+            except procrastinate.exceptions.AlreadyEnqueued:
+                pass
+        if batches:
+            log.info("queue: %s sweep: %d messages due, %d send jobs deferred", desk, len(batches), deferred)
+        return deferred
+    finally:
+        def release():
+            with rt.sessions() as session:
+                release_lease(session=session, name=lease, holder=holder)
+        await asyncio.to_thread(release)
+
+
+def _collect(rt, desk: str, now: datetime) -> list[tuple[int, ...]]:
+    """Writes newly due notices and returns the outbox ids of each message to send."""
+    if desk == "leads":
+        from reminders.lead_sweep import batch
+
+        rt.leads.desk.collect(now)
+        return [tuple(ids) for _, _, _, ids in batch(rt.leads.desk.pending(now))]
+    sweeper = rt.reminders.sweeper
+    sweeper.collect(now)
+    return [d.ids for d in sweeper.deliveries(now)]
+
+
+# --- sends: claim, send, mark --------------------------------------------------------------------------
+
+async def send_rows(rt, ids: list[int], desk: str) -> int:
+    """Sends the unsent rows among `ids` (one message; a manager's batch) and marks them sent, holding
+    the rows' locks from the claim to the mark. Returns the messages sent (0: sent or held elsewhere)."""
+    from storage.outbox import claim_unsent
+    from storage.reminder_queries import mark_sent
+
+    session = rt.sessions()
+    try:
+        rows = await asyncio.to_thread(claim_unsent, session=session, ids=ids)
+        if not rows:
+            await asyncio.to_thread(session.rollback)
+            return 0
+        sent = 0
+        if desk == "leads":
+            from reminders.lead_sweep import batch
+
+            for recipient, text, buttons, _ in batch(rows):
+                await rt.leads.desk.send(recipient, text, buttons)
+                sent += 1
+        else:
+            from reminders.rules import batch
+
+            for message in batch(rows):
+                await rt.reminders.send(message)
+                sent += 1
+        await asyncio.to_thread(mark_sent, session=session, ids=[r.id for r in rows])
+        return sent
+    except BaseException:
+        await asyncio.to_thread(session.rollback)
+        raise
+    finally:
+        await asyncio.to_thread(session.close)
+
+
+# --- one rate limit per bot, across processes ---------------------------------------------------------
+
+class RateLimit:
+    """Spaces the sends of each bot (channel) over every process by a row in PostgreSQL."""
+
+    def __init__(self, sessions, per_second: float):
+        self.sessions = sessions
+        self.per_second = per_second
+
+    async def wait(self, bucket: str) -> None:
+        from storage.outbox import take_token
+
+        def take() -> float:
+            with self.sessions() as session:
+                return take_token(session=session, name=bucket, per_second=self.per_second)
+        while (wait := await asyncio.to_thread(take)) > 0:
+            await asyncio.sleep(min(wait, 1.0))
+
+
+# --- depth and age, for /healthz -------------------------------------------------------------------------
+
+def queue_figures(session) -> dict:
+    """Per queue: jobs waiting (todo), running (doing), failed, and the oldest waiting job's age in
+    seconds (from procrastinate's tables; what to watch when scaling workers)."""
+    from sqlalchemy import text
+
+    rows = session.execute(text(
+        "SELECT j.queue_name, j.status, count(*), "
+        "EXTRACT(EPOCH FROM now() - min(COALESCE(j.scheduled_at, e.at))) "
+        "FROM procrastinate_jobs j LEFT JOIN LATERAL (SELECT min(at) AS at FROM procrastinate_events "
+        "WHERE job_id = j.id AND type = 'deferred') e ON true "
+        "WHERE j.status IN ('todo', 'doing', 'failed') GROUP BY j.queue_name, j.status")).all()
+    out: dict = {}
+    for queue, status, count, age in rows:
+        entry = out.setdefault(queue, {"todo": 0, "doing": 0, "failed": 0, "oldest_todo_s": 0.0})
+        entry[status] = int(count)
+        if status == "todo" and age is not None:
+            entry["oldest_todo_s"] = round(max(0.0, float(age)), 1)
+    return out

@@ -1,0 +1,308 @@
+"""The procrastinate backend: configuration refusals, sweeps that defer send jobs, sends that claim
+their outbox rows (each message once), one rate limit per bot across processes, the queue schema,
+/healthz queue figures. Jobs run through procrastinate's in-memory connector where no real worker is
+needed, and through real workers on PostgreSQL (SALESBOT_TEST_PG_URL) where one is.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from datetime import timedelta
+
+import pytest
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy import text
+from sqlmodel import select
+
+from bot import queue
+from bot.cli import main
+from bot.config import ConfigError, load_config
+from bot.processes import build_runtime, check, run_worker
+from storage import teams
+from storage.models import Notification, utcnow
+from storage.outbox import add_notification
+from tests.storage_db import PgSchema
+
+
+class Recorder:
+    """A channel that keeps what it was asked to send."""
+
+    def __init__(self, fail: int = 0):
+        self.sent: list = []
+        self.fail = fail
+
+    async def send(self, outbound):
+        if self.fail:
+            self.fail -= 1
+            raise ConnectionError("the chat API did not answer")
+        self.sent.append((outbound.chat_id, outbound.text, time.monotonic()))
+        return str(len(self.sent))
+
+
+def queued_config(tmp_path, url: str | None = None) -> dict:
+    config = load_config(None, env={})
+    config["database"]["url"] = url or f"sqlite:///{tmp_path / 'q.db'}"
+    config["queue"]["backend"] = "procrastinate"
+    config["storage"] = {"audio_dir": str(tmp_path / "audio")}
+    config["web"]["host"] = "0.0.0.0"   # no demo team
+    return config
+
+
+def runtime_with_rep(config, channel: Recorder, reps: int = 1):
+    app = build_runtime(config, serves_asr=False, web=False)
+    app.channels["telegram"] = channel
+    with app.sessions() as session:
+        team = teams.add_team(session=session, name="华东一组")
+        members = []
+        for i in range(reps):
+            member = teams.add_member(session=session, team=team, name=f"李雷{i}", role="rep")
+            teams.bind_account(session=session, member=member, channel="telegram", external_id=str(1000 + i))
+            members.append(member.id)
+    return app, members
+
+
+def due_nudges(app, member_ids, count: int, prefix: str = "n") -> list[int]:
+    ids = []
+    with app.sessions() as session:
+        for i in range(count):
+            row, _ = add_notification(session=session, kind="nudge", recipient_id=member_ids[i % len(member_ids)],
+                                      text=f"提醒 {prefix}{i}：明天给张总发货", send_at=utcnow() - timedelta(minutes=1),
+                                      dedupe_key=f"test:{prefix}:{i}")
+            ids.append(row.id)
+    return ids
+
+
+def unsent(app) -> int:
+    with app.sessions() as session:
+        return len(session.exec(select(Notification).where(Notification.sent_at.is_(None),
+                                                           Notification.kind == "nudge")).all())
+
+
+async def drain(config, queues, connector, app, rounds: int = 10) -> None:
+    """Runs a worker (wait=False) until the in-memory queues hold nothing to do: jobs deferred by a
+    job that was still running when the worker found the queue empty get their own round."""
+    for _ in range(rounds):
+        await run_worker(config, queues, connector=connector, wait=False, app=app)
+        if not any(j["status"] == "todo" and j["queue_name"] in queues for j in connector.jobs.values()):
+            return
+
+
+# --- configuration ------------------------------------------------------------------------------------
+
+def test_an_unknown_backend_is_refused():
+    with pytest.raises(ConfigError, match="inline"):
+        queue.backend({"queue": {"backend": "celery"}})
+    assert queue.backend({}) == "inline"
+
+
+@pytest.mark.parametrize("command", [["worker"], ["web"], ["run"], ["db", "upgrade"]])
+def test_procrastinate_on_sqlite_is_refused_with_a_clear_message(tmp_path, capsys, command):
+    config = tmp_path / "config.toml"
+    config.write_text('[queue]\nbackend = "procrastinate"\n', encoding="utf-8")
+    code = main(["--config", str(config), "--db", f"sqlite:///{tmp_path / 'x.db'}", *command])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "needs PostgreSQL" in err and "postgresql+psycopg://" in err
+    assert not (tmp_path / "x.db").exists()   # refused before anything was created
+
+
+def test_web_and_worker_are_refused_on_the_inline_backend(tmp_path, capsys):
+    assert main(["--db", f"sqlite:///{tmp_path / 'x.db'}", "worker"]) == 2
+    assert "backend" in capsys.readouterr().err
+
+
+def test_telegram_polling_is_refused_in_queue_mode():
+    config = load_config(None, env={})
+    config["database"]["url"] = "postgresql+psycopg://u:p@127.0.0.1:5432/db"
+    config["queue"]["backend"] = "procrastinate"
+    config["telegram"].update(token="123:abc", mode="polling")
+    with pytest.raises(ConfigError, match="webhook"):
+        check(config)
+    config["telegram"]["mode"] = "webhook"
+    check(config)
+
+
+def test_a_web_process_never_loads_the_speech_model(tmp_path):
+    app = build_runtime(queued_config(tmp_path), serves_asr=False, web=True)
+    with pytest.raises(RuntimeError, match="transcribes nothing"):
+        app.transcriber.transcribe_async
+    app.engine.dispose()
+
+
+# --- sweeps and sends through the in-memory connector (on PostgreSQL: row locks are part of the claim) ---
+
+@pytest.fixture
+def pg_queue(tmp_path):
+    """A fresh PostgreSQL schema: (config of the procrastinate backend on it, its URL)."""
+    schema = PgSchema()
+    url = f"{schema.url}?options=-csearch_path%3D{schema.name}"
+    yield queued_config(tmp_path, url), url
+    schema.drop()
+
+@pytest.mark.pg
+async def test_the_sweep_defers_one_send_job_per_message_and_each_is_sent_once(pg_queue):
+    from procrastinate.testing import InMemoryConnector
+
+    channel, connector = Recorder(), InMemoryConnector()
+    config, _ = pg_queue
+    app, reps = runtime_with_rep(config, channel, reps=2)
+    due_nudges(app, reps, 4)
+    papp = queue.make_app(config, connector=connector)
+    async with papp.open_async():
+        await papp.configure_task("sweep_reminders").defer_async()
+        with pytest.raises(AlreadyEnqueued):       # while one waits, another is not queued
+            await papp.configure_task("sweep_reminders").defer_async()
+    await drain(config, ["sweep", "send"], connector, app)
+    assert sorted(text for _, text, _ in channel.sent) == sorted(f"提醒 n{i}：明天给张总发货" for i in range(4))
+    assert unsent(app) == 0
+    assert not [j for j in connector.jobs.values() if j["status"] in ("todo", "doing", "failed")]
+    await app.conversation.close()
+
+
+@pytest.mark.pg
+async def test_two_send_jobs_for_the_same_row_send_it_once(pg_queue):
+    from procrastinate.testing import InMemoryConnector
+
+    channel, connector = Recorder(), InMemoryConnector()
+    config, _ = pg_queue
+    app, reps = runtime_with_rep(config, channel)
+    [row] = due_nudges(app, reps, 1)
+    papp = queue.make_app(config, connector=connector)
+    async with papp.open_async():
+        for _ in range(3):
+            await papp.configure_task("send_outbox").defer_async(ids=[row], desk="reminders")
+    await drain(config, ["send"], connector, app)
+    assert len(channel.sent) == 1 and unsent(app) == 0
+    await app.conversation.close()
+
+
+@pytest.mark.pg
+async def test_a_failed_send_leaves_the_row_unsent_and_a_later_job_sends_it(pg_queue):
+    from procrastinate.testing import InMemoryConnector
+
+    channel, connector = Recorder(fail=1), InMemoryConnector()
+    config, _ = pg_queue
+    app, reps = runtime_with_rep(config, channel)
+    [row] = due_nudges(app, reps, 1)
+    papp = queue.make_app(config, connector=connector)
+    async with papp.open_async():
+        await papp.configure_task("send_outbox").defer_async(ids=[row], desk="reminders")
+    await drain(config, ["send"], connector, app)
+    assert channel.sent == [] and unsent(app) == 1          # nothing marked that was not sent
+    async with papp.open_async():
+        with contextlib.suppress(AlreadyEnqueued):    # the minute's periodic sweep may be waiting already
+            await papp.configure_task("sweep_reminders").defer_async()
+    await drain(config, ["sweep", "send"], connector, app)
+    assert len(channel.sent) == 1 and unsent(app) == 0
+    await app.conversation.close()
+
+
+@pytest.mark.pg
+async def test_a_burst_of_intakes_defers_one_lead_sweep(pg_queue):
+    import httpx
+    from procrastinate.testing import InMemoryConnector
+
+    from bot.intake import LeadService
+
+    connector = InMemoryConnector()
+    config, _ = pg_queue
+    config["api"]["token"] = "t0ken"
+    app, _ = runtime_with_rep(config, Recorder())
+    app.queue = queue.make_app(config, connector=connector)
+    service = LeadService(app, queued=True)
+    from starlette.applications import Starlette
+
+    web = Starlette(routes=service.routes())
+    async with app.queue.open_async():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://bot") as client:
+            for i in range(20):
+                answer = await client.post("/api/leads", headers={"Authorization": "Bearer t0ken"},
+                                           json={"team": "华东一组", "company": f"客户{i}", "source": "官网表单"})
+                assert answer.status_code == 201
+        for _ in range(100):
+            if service.intake._tasks:
+                await asyncio.sleep(0.02)
+    sweeps = [j for j in connector.jobs.values() if j["task_name"] == "sweep_leads" and j["status"] == "todo"]
+    assert len(sweeps) == 1
+    await app.conversation.close()
+
+
+# --- real workers on PostgreSQL ------------------------------------------------------------------------
+
+@pytest.mark.pg
+def test_db_upgrade_creates_the_queue_schema_once(pg_queue, tmp_path, capsys):
+    config, url = pg_queue
+    path = tmp_path / "config.toml"
+    path.write_text('[queue]\nbackend = "procrastinate"\n', encoding="utf-8")
+    assert main(["--config", str(path), "--db", url, "db", "upgrade"]) == 0
+    assert "任务队列（procrastinate）的表已创建" in capsys.readouterr().out
+    assert main(["--config", str(path), "--db", url, "db", "upgrade"]) == 0
+    assert "已存在" in capsys.readouterr().out
+    from storage.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar() is not None
+    engine.dispose()
+
+
+@pytest.mark.pg
+async def test_real_workers_send_every_due_message_once_and_healthz_shows_the_queues(pg_queue):
+    from bot.processes import apply_queue_schema
+    from storage.db import upgrade_database
+
+    config, url = pg_queue
+    upgrade_database(url)
+    apply_queue_schema(url)
+    channel = Recorder()
+    app, reps = runtime_with_rep(config, channel, reps=3)
+    other = build_runtime(config, serves_asr=False, web=False)   # a second worker process's runtime
+    other.channels["telegram"] = channel
+    due_nudges(app, reps, 30)
+    papp = queue.make_app(config)
+    async with papp.open_async():
+        await papp.configure_task("sweep_reminders").defer_async()
+        app.queue = papp
+        health = await app.health()
+        assert health["queues"]["sweep"]["todo"] >= 1
+    workers = [asyncio.create_task(run_worker(config, ["sweep", "send"], app=rt, install_signals=False))
+               for rt in (app, other)]
+    try:
+        for _ in range(600):
+            if len(channel.sent) >= 30 and unsent(app) == 0:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)
+    finally:
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+    texts = [t for _, t, _ in channel.sent]
+    assert len(texts) == 30 == len(set(texts)) and unsent(app) == 0
+    with app.sessions() as session:
+        left = session.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE queue_name = 'send' "
+                                    "AND status IN ('todo', 'doing', 'failed')")).scalar()
+    assert left == 0
+    await app.conversation.close()
+    await other.conversation.close()
+
+
+@pytest.mark.pg
+async def test_one_rate_limit_per_bot_across_processes(pg_queue):
+    from storage.db import open_database
+
+    config, url = pg_queue
+    engine, sessions = open_database(url)
+    limits = [queue.RateLimit(sessions, per_second=20) for _ in range(3)]   # three processes
+    stamps: list[float] = []
+
+    async def sender(limit, n):
+        for _ in range(n):
+            await limit.wait("telegram")
+            stamps.append(time.monotonic())
+    await asyncio.gather(*(sender(limit, 15) for limit in limits))
+    engine.dispose()
+    stamps.sort()
+    busiest = max(sum(1 for s in stamps if start <= s < start + 1.0) for start in stamps)
+    assert len(stamps) == 45 and busiest <= 21
