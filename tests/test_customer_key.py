@@ -18,7 +18,7 @@ from tests.storage_db import empty_engine
 def old_database(request, tmp_path):
     """A database at the revision before the unique key."""
     engine, cleanup = empty_engine(request.param, tmp_path)
-    upgrade_database(engine, "0004_insights")
+    upgrade_database(engine, "0005_note_steps")
     yield engine
     cleanup()
 

@@ -7,7 +7,7 @@ commitments, facts, leads, history…) points at the one kept, contacts of the s
 the same way — so nothing is lost. rate_bucket holds one row per bot for the send rate limit.
 
 Revision ID: 0006_queue
-Revises: 0004_insights
+Revises: 0005_note_steps
 Create Date: 2026-12-08 06:20:00
 """
 from typing import Sequence, Union
@@ -17,7 +17,7 @@ import sqlmodel  # noqa: F401
 from alembic import op
 
 revision: str = '0006_queue'
-down_revision: Union[str, None] = '0004_insights'
+down_revision: Union[str, None] = '0005_note_steps'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
