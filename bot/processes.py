@@ -123,8 +123,11 @@ async def run_worker(config: dict, queues: list[str], *, connector=None, wait: b
     app = app or build_runtime(config, serves_asr="asr" in queues, web=False)
     papp = queue.make_app(config, connector=connector)
     app.queue = papp
+    app.conversation.runner = queue.Queued(app.conversation, papp)
     if owned:
         await open_channels_for_sending(app)
+        if "asr" in queues and hasattr(app.transcriber, "load_async"):
+            app.warming = asyncio.create_task(app.transcriber.load_async(), name="warm-up")
     try:
         async with papp.open_async():
             log.info("salesbot: worker %s on queues %s", app.holder, ",".join(queues))
@@ -158,6 +161,7 @@ async def run_web(config: dict, *, started: asyncio.Event | None = None, stop: a
     app = build_runtime(config, serves_asr=False, web=True)
     papp = queue.make_app(config, connector=connector)
     app.queue = papp
+    app.conversation.runner = queue.Queued(app.conversation, papp)
     async with papp.open_async():
         await serve(app, started=started, stop=stop, warm_up=False)
 

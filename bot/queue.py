@@ -109,6 +109,24 @@ def make_app(config: dict | None = None, *, connector=None):
         """Claims outbox rows, sends them as one message, marks them sent."""
         return await send_rows(runtime(context), ids, desk)
 
+    @app.task(name="note_step", queue="notes", pass_context=True)
+    async def note_step(context, note_id: int, member_id: int, step: str, announce: bool = False) -> str | None:
+        """One step of a note's path (bot/pipeline.py); defers the next one."""
+        return await run_step(app, runtime(context).conversation, note_id, member_id, step, announce)
+
+    @app.periodic(cron=SWEEP_CRON, periodic_id="notes")
+    @app.task(name="reconcile_notes", queue="sweep", queueing_lock="reconcile_notes", pass_context=True)
+    async def reconcile_notes(context, timestamp: int | None = None) -> int:
+        """Every unfinished note without a job gets one (a web process that died between recording a
+        note and deferring its job; a step that could not defer the next)."""
+        rt = runtime(context)
+        orphans = await asyncio.to_thread(_orphans, rt.sessions)
+        for note_id, member_id, step in orphans:
+            await defer_step(app, note_id, member_id, step)
+        if orphans:
+            log.warning("queue: %d recorded notes had no job; deferred", len(orphans))
+        return len(orphans)
+
     @app.periodic(cron=STALLED_CRON, periodic_id="stalled")
     @app.task(name="retry_stalled", queue="sweep", queueing_lock="retry_stalled", pass_context=True)
     async def retry_stalled(context, timestamp: int | None = None) -> int:
@@ -140,6 +158,100 @@ async def defer_leads_sweep(app) -> None:
         await app.configure_task("sweep_leads", queueing_lock="sweep:leads").defer_async()
     except procrastinate.exceptions.AlreadyEnqueued:
         pass
+
+
+# --- the note's path as jobs ----------------------------------------------------------------------------
+
+RECONCILE_AFTER_SECONDS = 30
+RESEND_CARDS_DAYS = 2
+
+
+class Queued:
+    """conversation.runner of a web or worker process: a recorded note's steps become jobs —
+    transcribe on the asr queue, parse and card on the notes queue under one job lock per member,
+    so a member's notes are stored and answered in order whichever worker runs them."""
+
+    def __init__(self, conv, app):
+        self.conv = conv
+        self.app = app
+
+    def submit(self, note_id: int, member_id: int, *, announce: bool = False, start: str | None = None) -> None:
+        """Defers the note's next step (in the background: the message is on record already, and the
+        reconciler defers it should this process die first)."""
+        self.conv._spawn(self.defer(note_id, member_id, start, announce))
+
+    async def defer(self, note_id: int, member_id: int, step: str | None = None, announce: bool = False) -> None:
+        from bot import pipeline
+        from storage.models import Note
+
+        if step is None:
+            step = pipeline.first_step(await self.conv.db(lambda s: s.get(Note, note_id)))
+        if step is not None:
+            await defer_step(self.app, note_id, member_id, step, announce)
+
+
+async def defer_step(app, note_id: int, member_id: int, step: str, announce: bool = False) -> None:
+    """A job for one step; while the same step of the note waits, it is not deferred again."""
+    import procrastinate.exceptions
+
+    transcribe = step == "transcribe"
+    try:
+        await app.configure_task("note_step", queue="asr" if transcribe else "notes",
+                                 lock=None if transcribe else f"member:{member_id}",
+                                 queueing_lock=f"note:{note_id}:{step}").defer_async(
+            note_id=note_id, member_id=member_id, step=step, announce=announce)
+    except procrastinate.exceptions.AlreadyEnqueued:
+        pass
+
+
+async def run_step(app, conv, note_id: int, member_id: int, step: str, announce: bool = False) -> str | None:
+    """Runs one step (a compare-and-set on the note's state: a second run changes nothing) and
+    defers the next. A step that raises marks the note failed and tells the rep, as inline."""
+    from bot import pipeline, render
+    from bot.messages import Outbound
+    from storage.models import Note
+
+    try:
+        if announce:
+            note = await conv.db(lambda s: s.get(Note, note_id))
+            if note is not None and note.state == "received":
+                chat, message = pipeline.reply_target(note)
+                await conv._deliver(Outbound(note.channel, chat, text=render.RECEIVED_VOICE, reply_to=message))
+        following = await pipeline.STEPS[step](conv, note_id)
+    except Exception as exc:
+        await pipeline.fail(conv, note_id, exc)
+        return None
+    if following is not None:
+        await defer_step(app, note_id, member_id, following)
+    return following
+
+
+def _orphans(sessions) -> list[tuple[int, int, str]]:
+    """(note id, author id, step) of notes whose path stopped without a job waiting or running."""
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    from bot import pipeline
+    from storage.models import Note
+
+    now = datetime.now(timezone.utc)
+    with sessions() as session:
+        ids = [row[0] for row in session.execute(text(
+            "SELECT n.id FROM note n WHERE n.received_at < :settled AND "
+            "(n.state IN ('received', 'transcribed') OR (n.state IN ('parsed', 'ambiguous') "
+            " AND n.carded_at IS NULL AND n.received_at > :cards_since)) "
+            "AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.task_name = 'note_step' "
+            " AND j.status IN ('todo', 'doing') AND (j.args->>'note_id')::bigint = n.id) ORDER BY n.id"),
+            {"settled": now - timedelta(seconds=RECONCILE_AFTER_SECONDS),
+             "cards_since": now - timedelta(days=RESEND_CARDS_DAYS)})]
+        out = []
+        for note_id in ids:
+            note = session.get(Note, note_id)
+            step = pipeline.first_step(note)
+            if step is not None:
+                out.append((note.id, note.author_id, step))
+        return out
 
 
 # --- sweeps: decide, write the outbox, defer the sends ----------------------------------------------

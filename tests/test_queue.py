@@ -133,12 +133,24 @@ def test_a_web_process_never_loads_the_speech_model(tmp_path):
 # --- sweeps and sends through the in-memory connector (on PostgreSQL: row locks are part of the claim) ---
 
 @pytest.fixture
-def pg_queue(tmp_path):
-    """A fresh PostgreSQL schema: (config of the procrastinate backend on it, its URL)."""
+def pg_bare(tmp_path):
+    """A fresh, empty PostgreSQL schema: (config of the procrastinate backend on it, its URL)."""
     schema = PgSchema()
     url = f"{schema.url}?options=-csearch_path%3D{schema.name}"
     yield queued_config(tmp_path, url), url
     schema.drop()
+
+
+@pytest.fixture
+def pg_queue(pg_bare):
+    """pg_bare after `salesbot db upgrade`: our tables and procrastinate's (empty when the tests use
+    the in-memory connector; the reconciler still reads them)."""
+    from bot.processes import apply_queue_schema
+    from storage.db import upgrade_database
+
+    upgrade_database(pg_bare[1])
+    apply_queue_schema(pg_bare[1])
+    return pg_bare
 
 @pytest.mark.pg
 async def test_the_sweep_defers_one_send_job_per_message_and_each_is_sent_once(pg_queue):
@@ -231,8 +243,8 @@ async def test_a_burst_of_intakes_defers_one_lead_sweep(pg_queue):
 # --- real workers on PostgreSQL ------------------------------------------------------------------------
 
 @pytest.mark.pg
-def test_db_upgrade_creates_the_queue_schema_once(pg_queue, tmp_path, capsys):
-    config, url = pg_queue
+def test_db_upgrade_creates_the_queue_schema_once(pg_bare, tmp_path, capsys):
+    config, url = pg_bare
     path = tmp_path / "config.toml"
     path.write_text('[queue]\nbackend = "procrastinate"\n', encoding="utf-8")
     assert main(["--config", str(path), "--db", url, "db", "upgrade"]) == 0
@@ -249,12 +261,7 @@ def test_db_upgrade_creates_the_queue_schema_once(pg_queue, tmp_path, capsys):
 
 @pytest.mark.pg
 async def test_real_workers_send_every_due_message_once_and_healthz_shows_the_queues(pg_queue):
-    from bot.processes import apply_queue_schema
-    from storage.db import upgrade_database
-
     config, url = pg_queue
-    upgrade_database(url)
-    apply_queue_schema(url)
     channel = Recorder()
     app, reps = runtime_with_rep(config, channel, reps=3)
     other = build_runtime(config, serves_asr=False, web=False)   # a second worker process's runtime
@@ -306,3 +313,130 @@ async def test_one_rate_limit_per_bot_across_processes(pg_queue):
     stamps.sort()
     busiest = max(sum(1 for s in stamps if start <= s < start + 1.0) for start in stamps)
     assert len(stamps) == 45 and busiest <= 21
+
+
+# --- the note's path as jobs ---------------------------------------------------------------------------
+
+class FakeSpeech:
+    """The asr worker's transcriber in these tests: what a voice file says."""
+
+    def __init__(self, text: str):
+        self.text, self.calls = text, 0
+
+    async def transcribe_async(self, path, fmt=None, *, catalogue=(), industry=None):
+        from types import SimpleNamespace
+
+        self.calls += 1
+        return SimpleNamespace(text=self.text)
+
+
+def telegram_note(message_id: int, text: str = "", voice=None, seconds_ago: float = 0):
+    from datetime import datetime, timezone
+
+    from bot.messages import Inbound
+
+    return Inbound(channel="telegram", user_id="1000", chat_id="1000", message_id=str(message_id),
+                   received_at=datetime.now(timezone.utc) - timedelta(seconds=seconds_ago), text=text, voice=voice)
+
+
+async def web_and_worker(config, connector):
+    """A web process's runtime (records, defers) and a worker's (runs the steps), one recorder each."""
+    web_channel, worker_channel = Recorder(), Recorder()
+    web, reps = runtime_with_rep(config, web_channel)
+    web.queue = queue.make_app(config, connector=connector)
+    web.conversation.runner = queue.Queued(web.conversation, web.queue)
+    worker = build_runtime(config, serves_asr=False, web=False)
+    worker.channels["telegram"] = worker_channel
+    return web, worker, worker_channel
+
+
+def note_rows(app):
+    from storage.models import Note
+
+    with app.sessions() as session:
+        return list(session.exec(select(Note).order_by(Note.id)).all())
+
+
+@pytest.mark.pg
+async def test_a_web_process_records_and_defers_and_a_worker_stores_and_answers_once(pg_queue):
+    from procrastinate.testing import InMemoryConnector
+
+    config, _ = pg_queue
+    connector = InMemoryConnector()
+    web, worker, channel = await web_and_worker(config, connector)
+    async with web.queue.open_async():
+        await web.conversation.receive(telegram_note(1, "张总，A型号订50台，下周三发货"))
+        await web.conversation.receive(telegram_note(1, "张总，A型号订50台，下周三发货"))   # delivered again
+        await web.conversation.idle(30)
+    [note] = note_rows(web)
+    assert note.state == "received"                       # the web process parsed nothing
+    [job] = [j for j in connector.jobs.values() if j["task_name"] == "note_step"]
+    assert (job["queue_name"], job["lock"], job["args"]["step"]) == ("notes", f"member:{note.author_id}", "parse")
+    await drain(config, ["notes"], connector, worker)
+    [note] = note_rows(web)
+    assert note.state == "parsed" and note.carded_at is not None
+    cards = [t for _, t, _ in channel.sent if "A型号" in t]
+    assert len(cards) == 1
+    async with web.queue.open_async():                    # the same steps again: nothing changes
+        for step in ("parse", "card"):
+            await web.queue.configure_task("note_step").defer_async(
+                note_id=note.id, member_id=note.author_id, step=step)
+    await drain(config, ["notes"], connector, worker)
+    assert len([t for _, t, _ in channel.sent if "A型号" in t]) == 1
+    await web.conversation.close()
+    await worker.conversation.close()
+
+
+@pytest.mark.pg
+async def test_a_voice_note_is_transcribed_on_the_asr_queue_only(pg_queue):
+    from procrastinate.testing import InMemoryConnector
+
+    from bot.messages import Voice
+
+    config, _ = pg_queue
+    connector = InMemoryConnector()
+    web, worker, channel = await web_and_worker(config, connector)
+    speech = FakeSpeech("李总说B型号要二十台，月底前签合同")
+    asr = build_runtime(config, serves_asr=False, web=False)
+    asr.transcriber = asr.conversation.transcriber = speech
+    asr.channels["telegram"] = channel
+    async with web.queue.open_async():
+        await web.conversation.receive(telegram_note(2, voice=Voice(data=b"OggS" + bytes(400), format="ogg")))
+        await web.conversation.idle(30)
+    [job] = [j for j in connector.jobs.values() if j["task_name"] == "note_step"]
+    assert (job["queue_name"], job["args"]["step"], job["lock"]) == ("asr", "transcribe", None)
+    await drain(config, ["notes"], connector, worker)      # a notes worker cannot take it
+    assert note_rows(web)[0].state == "received" and speech.calls == 0
+    await drain(config, ["asr"], connector, asr)
+    assert speech.calls == 1 and note_rows(web)[0].state == "transcribed"
+    await drain(config, ["notes"], connector, worker)
+    [note] = note_rows(web)
+    assert note.state == "parsed" and note.transcript.startswith("李总")
+    assert any("B型号" in t for _, t, _ in channel.sent)
+    await web.conversation.close()
+    await worker.conversation.close()
+    await asr.conversation.close()
+
+
+@pytest.mark.pg
+async def test_a_note_recorded_without_a_job_is_found_by_the_reconciler(pg_queue):
+    from procrastinate.testing import InMemoryConnector
+
+    from storage import notes as note_ops
+
+    config, _ = pg_queue
+    connector = InMemoryConnector()
+    web, worker, channel = await web_and_worker(config, connector)
+    with web.sessions() as session:   # a web process died right after recording this note
+        member = teams.member_for_account(session=session, channel="telegram", external_id="1000")
+        note_ops.record_inbound(session=session, author_id=member.id, channel="telegram",
+                                channel_message_id="1000:3", received_at=utcnow() - timedelta(minutes=2),
+                                text="王经理那边要三台C型号，下周五送货")
+    async with web.queue.open_async():
+        await web.queue.configure_task("reconcile_notes").defer_async()
+    await drain(config, ["sweep", "notes"], connector, worker)
+    [note] = note_rows(web)
+    assert note.state == "parsed" and note.carded_at is not None
+    assert len([t for _, t, _ in channel.sent if "C型号" in t]) == 1
+    await web.conversation.close()
+    await worker.conversation.close()
