@@ -14,7 +14,8 @@ from functools import cache
 
 from nlu.customer import type_only
 from nlu.lexicon import common
-from nlu.note import CJK, Note, compile_phrases
+from nlu.latin import is_prose
+from nlu.note import CJK, Note, compile_phrases, tokens
 from nlu.numbers import find_quantities
 
 
@@ -326,6 +327,12 @@ def _product_before(note: Note, start: int, blocked) -> str | None:
     pos = end
     for word in reversed(words):
         joiner = word in _JOINERS
+        latin_gap = word == " " and taken and taken[0][:1].isascii() and taken[0][:1].isalpha() \
+            and pos - 1 > lo and note.text[pos - 2].isascii() and note.text[pos - 2].isalpha()
+        if latin_gap:  # pen needles, soil conditioner: an English product of several words
+            taken.insert(0, word)
+            pos -= 1
+            continue
         if word in _NP_STOP and not _brand_head(word, taken) or not (joiner or _WORDLIKE.search(word)):
             break
         if pos in note.breaks and len("".join(taken)) >= 3:
@@ -383,6 +390,7 @@ def _after_name(note: Note, start: int) -> bool:
 
 
 def _clean_product(phrase: str, place_ok: bool = False) -> str | None:
+    phrase = _strip_function_words(phrase.strip())
     phrase = _POINTER_START.sub("", phrase)
     phrase = _COUNT_START.sub("", phrase)  # 的三套水质分析仪
     head = _PLACE_HEAD.match(phrase)
@@ -390,6 +398,24 @@ def _clean_product(phrase: str, place_ok: bool = False) -> str | None:
         phrase = phrase[head.end():]  # 工地AI智能分析盒: where it goes, not what it is
     phrase = _PRODUCT_TAIL.sub("", phrase)
     return phrase if _is_product(phrase, place_ok) and not _VERB_END.search(phrase) else None
+
+
+# Words around a product that are no part of it: who wants it, a wish, a pointer (他想换精酿, 要我们的干白,
+# 她挺喜欢那款马瑟兰, 配一匹定频挂机), or what is said of it after (早餐奶想统一采购, 消泡剂用量大).
+_LEAD_WORDS = frozenset("他 她 我 他们 她们 我们 咱们 我们的 想 要 换 买 订 加 补 配 对 给 把 跟 挺 喜欢 那款 这款 那个 这个 这批 一批 "
+                        "加装 想换 想要 还要 也要 先 再 都 就 的 那 这 款 个 想做 做 补 首单 首批 第一期 然后 但是 剩下 预计".split())
+_TRAIL_WORDS = frozenset("想 要 统一 采购 用量 量 大 大概 多 备 点 多备点 备点 今年 明年 这次 全年 月 少 挺 感兴趣 满意 挺满意 一个 季度 走 公开 招标".split())
+
+
+def _strip_function_words(phrase: str) -> str:
+    if not phrase:
+        return phrase
+    words = tokens(phrase)
+    while len(words) > 1 and words[0] in _LEAD_WORDS and len("".join(words[1:])) >= 2:
+        words.pop(0)
+    while len(words) > 1 and words[-1] in _TRAIL_WORDS and len("".join(words[:-1])) >= 2:
+        words.pop()
+    return "".join(words)
 
 
 def _rejected_phrase_before(note: Note, start: int, blocked) -> bool:
@@ -409,6 +435,8 @@ def _is_product(phrase: str, place_ok: bool = False) -> bool:
         return False  # 每袋四十公斤, 一块组件, 这门课: a measure or a pointer, not a product
     if phrase in _ATTRIBUTES or phrase in _not_orgs():
         return False
+    if phrase.isascii() and all(is_prose(w) for w in phrase.split()):
+        return False  # monthly, batch, quote: English words of the sentence
     places = _lists()[5]
     return place_ok or not (phrase in places or type_only(phrase))
 
@@ -452,12 +480,15 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
     # the latest ending, then the longest (销售技能内训 rather than its pack term 内训) ...
     best = max(candidates, key=lambda c: (c[0] + len(c[1]), len(c[1])))[1]
     if note.pack is not None:  # ... but 面料 rather than 面料色牢度 (a pack term and what was said of it)
-        terms = [t for _, _, t in note.pack.product_terms(best) if best.startswith(t) and len(t) < len(best)]
+        terms = [t for _, _, t in note.pack.product_terms(best) if best.startswith(t) and len(t) < len(best)
+                 and _SAID_OF.search(best[len(t):])]
         if terms and not _bare_noun_clause(note, best):
             return terms[0]
     return best
 
 
+# What is said of a product after its name (面料色牢度, 电池稳定性): the product is the name alone.
+_SAID_OF = re.compile(r"度|性|率|问题|质量|价|颜色|效果|含量|寿命|噪音|口感|外观|包装|交期|售后|预算|批|有|每|比|的|用|要|是")
 _TOPIC = re.compile(rf"说(?![我他她你这那上])((?:(?!的)[{CJK}A-Za-z0-9]){{2,8}}?)(?:还要|还得|要再|已经|目前|现在|上次|这次|有|没|不)")
 _MADE = re.compile(rf"(?:让|叫|要|请)我们(?:做|生产|定做|印|出|供)([{CJK}A-Za-z0-9]{{2,8}})$")
 

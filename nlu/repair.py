@@ -21,8 +21,8 @@ _NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万亿]+
 _DAY = r"(?:下下|下|这|本)?(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}月\d{1,2}[号日]|\d{1,2}[号日]|明天|后天|大后天"
 # Standing-alone cues (a word of their own) and cues that always repair (改成, 说错了).
 _CUE = re.compile(
-    r"(?:(?<=[，,。;；\s])|^|(?<=[哦噢呃嗯啊]))不对(?:不对)?(?=[，,。;；\s是]|$|[他她我]|应该|后来)"
-    r"|说错了?|口误|哦不|噢不|呃不|改口|又?改成了?|又?改为|纠正|更正|后来又?说|又说|最后定了?"
+    r"(?:(?<=[，,。;；\s])|^|(?<=[哦噢喔呃嗯啊]))不对(?:不对)?(?=[，,。;；\s是]|$|[他她我]|应该|后来)"
+    r"|说错了?|口误|哦不|噢不|喔不|呃不|改口|又?改成了?|又?改为|纠正|更正|后来又?说|又说|最后定了?|(?:又往上|又往下|又)?(?:调到|调整到|加到|增加到|涨到)"
 )
 _WEAK = ("又说", "后来说", "后来又说")  # these repair only a value that ends its clause
 _BEFORE = 24  # characters from the first value to its cue
@@ -77,6 +77,12 @@ def _repair_at(text: str, cue: re.Match, floor: int) -> tuple[int, int, str] | N
             break
     if second is None or not _same_kind(first, second):
         return None
+    if cue.group().endswith(("调到", "调整到", "加到", "增加到", "涨到")) and not (
+            first.group("unit") and first.group("unit") == second.group("unit")):
+        return None  # 想加到四个班: an increase needs the same measure on both sides to be a correction
+    if first.group("num") and not first.group("unit") and re.match(r"[\u4e00-\u9fff]", text[first.end():first.end() + 1]) \
+            and not _CUE.match(text, first.end()):
+        return None  # 实验二小: a numeral inside a name
     if cue.group() in _WEAK and not _ends_clause(text, second.end()):
         return None  # 又说要两台冰箱: another line, not a correction
     new = second.group()
@@ -92,7 +98,7 @@ def _repair_at(text: str, cue: re.Match, floor: int) -> tuple[int, int, str] | N
     return start, second.end(), new
 
 
-_LEAD_IN = re.compile(r"(?:原来|本来|一开始|开始|起初|最早|先)(?=[^，,。；;\s]{0,6}$)")
+_LEAD_IN = re.compile(r"(?:原来|本来|一开始|开始|起初|最早|先)(?=[^，,。；;\s]{0,6}$)|从$")
 
 
 def _whole(text: str, m: re.Match) -> bool:
