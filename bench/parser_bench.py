@@ -1,8 +1,15 @@
 """Parser speed on one core: throughput over the dev notes, p50/p99 per note after warm-up, and cold
-start (the time to the first parsed note in a new process, interpreter start included).
+start (the time to the first parsed note in a new process, interpreter start included); then full
+extraction against jionlp's time extraction alone on the same notes (issue 16).
 
-Run: .venv/bin/python -m bench.parser_bench [--rounds N] [FILE]
-Targets (issue 2): >= 2,000 notes/s, p99 < 5 ms, cold start < 3 s.
+Run: .venv/bin/python -m bench.parser_bench [--rounds N] [--repeat N] [FILE]
+Targets (issues 2, 16): >= 2,000 notes/s, p99 < 5 ms, cold start < 3 s, full extraction at least as fast
+as jionlp's time extraction (ratio >= 1).
+
+The comparison, as issue 16 specifies it: our side is the whole `salesbot parse --jsonl` process over
+the notes repeated --repeat (15) times minus the same process over them once, so start-up cancels out;
+jionlp's side is `jio.ner.extract_time(text)` over the same texts in one warm process. jionlp comes from
+the `bench` extra (`pip install -e ".[bench]"`); without it that part is skipped with a message.
 """
 from __future__ import annotations
 
@@ -83,6 +90,54 @@ def warm(notes, rounds: int) -> tuple[float, float, list[float], list[float]]:
     return len(cpu) / cpu_total, len(wall) / wall_total, cpu, wall
 
 
+def parse_process_rate(path: Path, repeat: int) -> tuple[float, float, int]:
+    """notes/s of the `salesbot parse --jsonl` process, start-up cancelled: (time over the notes
+    repeated `repeat` times - time over them once) / the extra notes; by the child's CPU time and by
+    wall clock (the CPU figure does not depend on what else the shared machine runs)."""
+    import resource
+    import tempfile
+
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        once, many = Path(tmp) / "once.jsonl", Path(tmp) / "many.jsonl"
+        once.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        many.write_text("\n".join(lines * repeat) + "\n", encoding="utf-8")
+        wall, cpu = {}, {}
+        for name, file in (("once", once), ("many", many)):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "bot", "parse", "--jsonl", str(file)], cwd=ROOT, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            wall[name] = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[name] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    extra = len(lines) * (repeat - 1)
+    return (extra / max(cpu["many"] - cpu["once"], 1e-9), extra / max(wall["many"] - wall["once"], 1e-9), extra)
+
+
+def jionlp_rate(path: Path) -> tuple[float, float] | None:
+    """notes/s of jionlp.ner.extract_time over the same texts in this (warm) process, by CPU time and by
+    wall clock; None without jionlp."""
+    try:
+        import jionlp
+    except ImportError:
+        return None
+    texts = [t for t, _, _ in load(path)]
+    base = time.time()
+    def extract(text):
+        try:
+            return jionlp.ner.extract_time(text, time_base=base)
+        except Exception:  # jionlp raises on some spans (期); it still spent the time
+            return None
+
+    for text in texts[:20]:  # warm-up: its lexicons load on first use
+        extract(text)
+    cpu, start = time.process_time(), time.perf_counter()
+    for text in texts:
+        extract(text)
+    return len(texts) / (time.process_time() - cpu), len(texts) / (time.perf_counter() - start)
+
+
 def percentile(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * q))]
@@ -92,6 +147,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("file", nargs="?", default=str(DEV))
     ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--repeat", type=int, default=15, help="copies of the notes for the parse-process figure")
     args = ap.parse_args()
     path = Path(args.file)
     pinned = one_core()
@@ -108,6 +164,16 @@ def main() -> int:
     print(f"latency max     {ms(cpu, 1):>8.2f} ms               {ms(wall, 1):>8.2f} ms")
     print(f"cold start      {min(colds):.2f} s best, {max(colds):.2f} s worst of {len(colds)} (wall, new process)"
           f"   (target < 3 s)")
+    ours_cpu, ours_wall, extra = parse_process_rate(path, args.repeat)
+    theirs = jionlp_rate(path)
+    print(f"salesbot parse --jsonl, full extraction   {ours_cpu:>8,.0f} notes/s          {ours_wall:>8,.0f} notes/s"
+          f"   (start-up cancelled over {extra:,} notes)")
+    if theirs is None:
+        print("jionlp not installed (pip install -e '.[bench]'): comparison skipped")
+    else:
+        print(f"jionlp.ner.extract_time, time only        {theirs[0]:>8,.0f} notes/s          {theirs[1]:>8,.0f} notes/s")
+        print(f"ratio full extraction / jionlp            {ours_cpu / theirs[0]:>8.2f}x                {ours_wall / theirs[1]:>8.2f}x"
+              "   (target >= 1)")
     return 0
 
 

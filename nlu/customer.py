@@ -608,9 +608,9 @@ def _first_named_org(note: Note, contacts: list[Contact]) -> str | None:
         ends[end + 1] = max(size, ends.get(end + 1, 0))
     found = []
     for e in sorted(ends):
-        if e < len(text) and not note.is_boundary(e):
-            continue
         lo, hi = note.clause_at(e - 1)
+        if not (e == hi or e in note.breaks or _TIE_AFTER.match(text, e) or any(c.start == e for c in contacts)):
+            continue  # cheap test first: the customer is met, visited or spoken for
         phrase = _tightest_org(note, lo, e, ends[e])
         if not phrase:
             continue
@@ -624,9 +624,10 @@ def _first_named_org(note: Note, contacts: list[Contact]) -> str | None:
             continue  # 教师资格证培训: a trade word ends it; only a visit makes it an organisation
         if _RIVAL_TALK.search(text, e, hi) or text.startswith(("比", "的价格", "的报价"), e):
             continue
-        if not (start == lo or start in note.breaks or _TIE_BEFORE.search(text, lo, start)) \
-                or not (e == hi or e in note.breaks or _TIE_AFTER.match(text, e) or any(c.start == e for c in contacts)):
+        if not (start == lo or start in note.breaks or _TIE_BEFORE.search(text, lo, start)):
             continue  # 钠电池正极材料: a product; the customer is met, visited or spoken for
+        if e < len(text) and not note.is_boundary(e):
+            continue  # 瑞丰工具批|发: not the end of a word
         found.append((start, phrase))
     return min(found)[1] if found else None
 

@@ -147,7 +147,8 @@ class Note:
     @classmethod
     def build(cls, raw: str, ref: datetime, pack: Pack | None) -> "Note":
         normalized = normalize(raw)
-        text, breaks = _clean_normalized(normalize(marks_to_breaks(raw)))
+        marked = marks_to_breaks(raw)
+        text, breaks = _clean_normalized(normalized if marked is raw else normalize(marked))
         spoken = normalized.replace(" ", "")
         return cls(text=text, ref=ref, pack=pack, clauses=split_clauses(text), breaks=breaks, spoken=spoken)
 

@@ -24,8 +24,15 @@ _MARKER = re.compile(
 _VISIT_AFTER = re.compile(_MOVE + r"|第|另一家|还有一家|[①②③④⑤⑥]|[1-6][.、)）]")
 
 
+# Any marker needs one of these characters (Traditional forms included): most notes have none.
+_HINT = re.compile(r"午|晚上|早上|傍晚|先[去到在]|[又再][去到]|然[后後][去到又再下上中晚]|接[着著]|随后|隨後|最[后後]|另外|顺路|順路|顺便|順便|"
+                   r"第[二三四五两兩]家|另一家|有一家|[①②③④⑤⑥]|[1-6][.、)）]")
+
+
 def split_points(raw: str) -> list[tuple[int, bool]]:
     """(offset in raw, whether a visit word follows) for every part start after the first."""
+    if not _HINT.search(raw):
+        return []
     text = _aligned(raw)
     out = []
     for m in _MARKER.finditer(text):
@@ -55,8 +62,11 @@ def split(raw: str) -> list[tuple[str, bool]]:
 
 def _aligned(raw: str) -> str:
     """raw in Simplified, half-width characters, offset for offset (the markers are matched on it)."""
-    chars = [unicodedata.normalize("NFKC", c) for c in raw]
-    text = "".join(c if len(c) == 1 else raw[i] for i, c in enumerate(chars))
+    if unicodedata.is_normalized("NFKC", raw):
+        text = raw
+    else:
+        chars = [unicodedata.normalize("NFKC", c) for c in raw]
+        text = "".join(c if len(c) == 1 else raw[i] for i, c in enumerate(chars))
     if text.isascii():
         return text
     simple = to_simplified(text)
