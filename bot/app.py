@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import ops_runtime
-from bot.conversation import Conversation
+from bot.conversation import ChatHistory, Conversation
 from bot.messages import Outbound
 from bot.web import build_web_app, is_loopback, make_server
 
@@ -70,7 +70,10 @@ class App:
             return None
         if self.rate_limit is not None and outbound.channel in RATE_LIMITED:
             await self.rate_limit.wait(outbound.channel)   # one limit per bot, across processes
-        return await channel.send(outbound)
+        message_id = await channel.send(outbound)
+        if message_id is not None and outbound.buttons and getattr(channel, "numbered_buttons", False):
+            await self.conversation.options_shown(outbound, message_id)   # a bare number in reply presses one
+        return message_id
 
     async def send_to_member(self, member_id: int, text: str, buttons=(), *, subject: str = "",
                              kind: str = "nudge") -> list[str]:
@@ -238,7 +241,7 @@ def _add_channels(app: App, *, queued: bool = False) -> None:
         with app.sessions() as session:
             ensure_demo_team(session, team.get("timezone") or "Asia/Shanghai", team.get("industry") or "")
     local = LocalChannel(app.conversation.receive, app.conversation.member_info,
-                         demo_accounts=DEMO_LABELS if demo else None)
+                         demo_accounts=DEMO_LABELS if demo else None, history=ChatHistory(app.conversation))
     app.channels["local"] = local
     from bot.intake import LeadService
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import logging
 import uuid
 from collections import defaultdict
@@ -33,19 +34,23 @@ from bot.messages import Inbound, Outbound, button_rows
 from bot.pipeline import reply_target
 from bot import lead_chat, ops_chat
 from nlu.catalogue import without_mishearings
-from storage import catalog
+from storage import catalog, dialogue
 from storage import conversation_queries as cq
 from storage import deals as deal_ops
 from storage import notes as note_ops
 from storage import teams as team_ops
+from storage.dialogue_models import Question
 from storage.models import Commitment, Customer, Deal, Member, Note, Team, utcnow
 
 log = logging.getLogger(__name__)
 
 Send = Callable[[Outbound], Awaitable[str | None]]
 CONTEXT = timedelta(minutes=10)       # a reply this soon after a card or nudge may correct it
+QUESTION_FOR = timedelta(hours=12)    # a bare date this soon after "哪一天？" answers it (until a newer question)
+OPTIONS_FOR = timedelta(minutes=10)   # a bare number this soon after numbered options picks one
 RESEND_CARDS_WITHIN = timedelta(days=2)
 SORRY = render.SORRY
+FILE_ALONE = "暂时看不懂图片和文件的内容。请把要记的事打字或说一句发给我（发图片时也可以附一句说明）。"
 # Names per kind (customers, contacts, products, competitors) given to speech recognition: the
 # pinyin correction costs about 0.25 ms per name per note, so the catalogue is kept small.
 CATALOGUE_PER_KIND = 80
@@ -69,16 +74,6 @@ class Who:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone or "Asia/Shanghai")
-
-
-@dataclass
-class Question:
-    """Something the bot asked and is waiting for: which day a vague date means."""
-
-    kind: str
-    note_id: int
-    word: str
-    asked_at: datetime
 
 
 def _who(session, member: Member | None) -> Who | None:
@@ -114,6 +109,14 @@ def date_only(text: str, ref: datetime) -> bool:
     return all(ch in ANSWER_FILLERS for ch in cleaned)
 
 
+class ChatHistory:
+    """The web chat's history as rows (bot/channels/local.py's History): survives a restart, and
+    every process of a deployment sees the same."""
+
+    def __init__(self, conversation: "Conversation"):
+        self.add, self.since = conversation.chat_add, conversation.chat_since
+
+
 class Conversation:
     """One per process. `send` delivers an Outbound through the right channel and returns its id."""
 
@@ -131,7 +134,6 @@ class Conversation:
         self._ingest = ThreadPoolExecutor(max_workers=INGEST_THREADS, thread_name_prefix="ingest")
         self.slots = asyncio.Semaphore(PROCESS_AT_ONCE)   # notes parsed and stored at once (pipeline.Inline)
         self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._questions: dict[int, Question] = {}
         self._tasks: set[asyncio.Task] = set()
         self.handled = 0
         # Where a recorded note goes down its path: in this process by default (pipeline.Inline); a
@@ -219,6 +221,7 @@ class Conversation:
 
     async def receive(self, inbound: Inbound) -> None:
         """Records the message durably (or sees it is a repeat), then handles it in the background."""
+        inbound = await self._option_picked(inbound)
         who = await self.record_db(lambda s: _who(s, team_ops.member_for_account(
             session=s, channel=inbound.channel, external_id=inbound.user_id)))
         code = intents.join_code(inbound.text) if not inbound.action and not inbound.voice else None
@@ -229,9 +232,45 @@ class Conversation:
         else:
             await self.accept(who, inbound)
 
+    async def _option_picked(self, inbound: Inbound) -> Inbound:
+        """A reply of just a number, in a chat shown numbered options lately, presses that button."""
+        number = intents.option_number(inbound.text) if not (inbound.action or inbound.voice or inbound.file) else None
+        if number is None:
+            return inbound
+        picked = await self.record_db(lambda s: dialogue.chosen_option(
+            session=s, channel=inbound.channel, chat_id=inbound.chat_id, number=number,
+            since=self.clock() - OPTIONS_FOR))
+        if picked is None:
+            return inbound
+        return dataclasses.replace(inbound, text="", action=picked[0], reply_to=picked[1])
+
+    async def options_shown(self, outbound: Outbound, message_id: str) -> None:
+        """A channel without buttons showed them as numbered options: remembered for the reply."""
+        choices = [b.data for row in outbound.buttons for b in row]
+        await self.record_db(lambda s: dialogue.remember_options(
+            session=s, channel=outbound.channel, chat_id=outbound.chat_id, message_id=message_id,
+            choices=choices, at=self.clock()))
+
+    # --- the web chat's history (bot/channels/local.py keeps none of it in memory) ------------------
+
+    async def chat_add(self, chat_id: str, message: dict) -> int:
+        """Stores one web-chat message ({"id", "from", "text", "buttons", …}); returns its sequence number."""
+        body = {k: message[k] for k in ("buttons", "reply_to", "edit", "image", "file") if message.get(k)}
+        return await self.record_db(lambda s: dialogue.add_chat_message(
+            session=s, chat_id=chat_id, message_id=message.get("id") or "", sender=message.get("from") or "bot",
+            text=message.get("text") or "", body=body, at=self.clock()))
+
+    async def chat_since(self, chat_id: str, after: int) -> list[dict]:
+        """A web chat's messages after sequence number `after`, as the page shows them."""
+        rows = await self.record_db(lambda s: dialogue.chat_messages(session=s, chat_id=chat_id, after=after))
+        return [{"seq": r.id, "id": r.message_id, "from": r.sender, "text": r.text, "at": r.at.timestamp(),
+                 **(r.body or {})} for r in rows]
+
     async def accept(self, who: Who, inbound: Inbound) -> int | None:
         """A known member's message: record, then handle in the background. Returns a new note's id."""
         text = (inbound.text or "").strip()
+        if inbound.file is not None and text and not inbound.action:
+            inbound = dataclasses.replace(inbound, file=None)   # a picture with a caption: the caption counts
         if inbound.voice is not None:
             note_id = await pipeline.record(self, who, inbound)
             if note_id:
@@ -251,7 +290,7 @@ class Conversation:
             return None
         cmd = intents.command(text)
         fix = None if cmd else intents.correction(text)
-        answer = None if cmd or fix else self._open_question(who, text)
+        answer = None if cmd or fix else await self._open_question(who, text)
         if cmd or fix or answer:
             if await self._claim(who, inbound):
                 self._spawn(self._locked(who, self._short(who, inbound, cmd, fix, answer)))
@@ -347,7 +386,8 @@ class Conversation:
 
     async def ask_date(self, who: Who, note_id: int, word: str, channel: str, chat: str) -> None:
         """Asks which day a vague word (近期, 过段时间…) meant; the answer comes back to _answer_date."""
-        self._questions[who.member_id] = Question("date", note_id, word, self.clock())
+        await self.db(lambda s: dialogue.ask(session=s, member_id=who.member_id, kind="date", note_id=note_id,
+                                             word=word, at=self.clock()))
         await self._deliver(Outbound(channel, chat,
                                      text=f"你说的“{word}”是哪一天？直接回复日期即可，例如：3月18日 或 下周三。"))
 
@@ -419,13 +459,14 @@ class Conversation:
 
     # --- commands, corrections, answers, buttons --------------------------------------------------
 
-    def _open_question(self, who: Who, text: str) -> Question | None:
-        """A pending "which day?" question that this message answers with a date and nothing else."""
-        question = self._questions.get(who.member_id)
-        if question is None or self.clock() - question.asked_at > CONTEXT:
-            return None
+    async def _open_question(self, who: Who, text: str) -> Question | None:
+        """The member's open "which day?" question, when this message answers it with a date and
+        nothing else."""
         ref = datetime.now(who.tz)
-        return question if self._day(text, ref) is not None and date_only(text, ref) else None
+        if not date_only(text, ref) or self._day(text, ref) is None:
+            return None
+        return await self.record_db(lambda s: dialogue.open_question(
+            session=s, member_id=who.member_id, since=self.clock() - QUESTION_FOR))
 
     def _day(self, text: str, ref: datetime) -> date | None:
         """The one calendar day a short expression names (3月18日, 下周三), read by the parser's own
@@ -563,7 +604,8 @@ class Conversation:
 
     async def _answer_date(self, who: Who, inbound: Inbound, question: Question) -> None:
         """The day a vague date meant: the note gets that date, its kind read from the note."""
-        self._questions.pop(who.member_id, None)
+        if not await self.db(lambda s: dialogue.close_question(session=s, question_id=question.id, at=self.clock())):
+            return   # answered already (the same answer delivered twice, or by another process)
         note = await self.db(lambda s: s.get(Note, question.note_id))
         ref = note.received_at.astimezone(who.tz)
         day = self._day(inbound.text, datetime.now(who.tz))
@@ -578,7 +620,7 @@ class Conversation:
     async def _other(self, who: Who, inbound: Inbound) -> None:
         """Button presses, files, empty messages."""
         if inbound.file is not None:
-            await self._reply(inbound, "暂时只能处理文字和语音笔记。图片和文件请附一句文字说明。")
+            await self._reply(inbound, FILE_ALONE)
             return
         if not inbound.action:
             await self._reply(inbound, "发一条语音或文字笔记给我，或者发送“帮助”查看用法。")

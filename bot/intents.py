@@ -141,6 +141,15 @@ def correction(text: str) -> Correction | None:
     return None
 
 
+OPTION = re.compile(r"^\s*([0-9]{1,2})\s*[.。、]?\s*$")
+
+
+def option_number(text: str) -> int | None:
+    """The number a reply of just a number (1, ２, 3.) picks among numbered options; else None."""
+    m = OPTION.match(clean(text))
+    return int(m.group(1)) if m else None
+
+
 def number_and_unit(value: str) -> tuple[float | None, str | None]:
     """'60台' -> (60, '台'); '两百箱' -> (200, '箱'); '1.5万' -> (15000, None)."""
     m = re.match(rf"^\s*({NUMBER})\s*([\u4e00-\u9fff]{{0,2}})\s*$", clean(value))

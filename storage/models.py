@@ -267,5 +267,7 @@ class RateBucket(SQLModel, table=True):
 from storage import lead_models  # noqa: E402,F401
 # Issue 10's tables (change log, product catalogue, contact phones, duplicate claims).
 from storage import history_models  # noqa: E402,F401
+# Issue 18: the dialogue (questions, numbered options, the web chat's history).
+from storage import dialogue_models  # noqa: E402,F401
 # Issue 21's tables (forecast snapshots).
 from storage import insight_models  # noqa: E402,F401

@@ -5,7 +5,9 @@ a button press) to /chat/send and long-polls /chat/updates for what the bot show
 keeps a session cookie. In demo mode the session picks one of the demo team's accounts with a
 member switcher; otherwise the session itself is the chat account, a stranger until the person
 joins with an invite code (加入 CODE), so nobody reaches records they may not see.
-Like every channel, this one never touches the database or the parser.
+Like every channel, this one never touches the database or the parser: the chat's history (both
+sides, cards with their buttons) goes to `history` — the conversation's rows, so a page shows it
+after a server restart and any process can add to it — or, without one, stays in memory.
 """
 from __future__ import annotations
 
@@ -26,13 +28,23 @@ from bot.messages import Attachment, Inbound, Outbound, Voice, audio_format
 
 CHANNEL = "local"
 COOKIE = "salesbot_session"
+DEMO_COOKIE = "salesbot_demo"   # demo mode: which demo account this browser speaks as
 MAX_UPLOAD = 25_000_000
-KEEP_MESSAGES = 300     # per chat, in memory: the page's history since the server started
+KEEP_MESSAGES = 300     # per chat, in memory (without a history store)
 POLL_SECONDS = 25
+RECHECK_SECONDS = 1.0   # a long poll also looks at the history store this often (another process may add)
 KEEP_BLOBS = 200        # images and files the page can still fetch
 
 Receive = Callable[[Inbound], Awaitable[None]]
 WhoIs = Callable[[str, str], Awaitable[dict | None]]   # (channel, account) -> {"name", "role", "team"}
+
+
+class History:
+    """Where a chat's messages are kept: add(chat, message) -> its sequence number, since(chat, after)."""
+
+    async def add(self, chat_id: str, message: dict) -> int: ...
+
+    async def since(self, chat_id: str, after: int) -> list[dict]: ...
 
 
 class ChatLog:
@@ -45,6 +57,10 @@ class ChatLog:
     def add(self, message: dict) -> None:
         self.messages.append(message)
         del self.messages[:-KEEP_MESSAGES]
+        self.wake()
+
+    def wake(self) -> None:
+        """Answers the long polls waiting on this chat."""
         self.changed.set()
         self.changed = asyncio.Event()
 
@@ -54,11 +70,12 @@ class LocalChannel:
 
     name = CHANNEL
 
-    def __init__(self, receive: Receive, who: WhoIs, *, demo_accounts: dict[str, str] | None = None):
+    def __init__(self, receive: Receive, who: WhoIs, *, demo_accounts: dict[str, str] | None = None,
+                 history: History | None = None):
         self.receive = receive
         self.who = who
+        self.history = history
         self.demo_accounts = dict(demo_accounts or {})
-        self.sessions: dict[str, str] = {}        # demo mode: session token -> demo account
         self.chats: dict[str, ChatLog] = {}
         self.blobs: dict[str, Attachment] = {}
         self._seq = itertools.count(1)
@@ -97,7 +114,8 @@ class LocalChannel:
             token = secrets.token_urlsafe(24)
         if not self.demo:
             return token, "web-" + hashlib.sha256(token.encode()).hexdigest()[:32]
-        return token, self.sessions.setdefault(token, next(iter(self.demo_accounts)))
+        chosen = request.cookies.get(DEMO_COOKIE, "")
+        return token, chosen if chosen in self.demo_accounts else next(iter(self.demo_accounts))
 
     @staticmethod
     def _with_cookie(response: Response, token: str) -> Response:
@@ -121,8 +139,9 @@ class LocalChannel:
         account = (await request.json()).get("account") if self.demo else None
         if account not in self.demo_accounts:
             return JSONResponse({"error": "没有这个演示账号"}, status_code=400)
-        self.sessions[token] = account
-        return self._with_cookie(JSONResponse({"ok": True, "account": account}), token)
+        response = self._with_cookie(JSONResponse({"ok": True, "account": account}), token)
+        response.set_cookie(DEMO_COOKIE, account, httponly=True, samesite="strict", max_age=30 * 24 * 3600)
+        return response
 
     # --- browser -> Inbound -------------------------------------------------------------------
 
@@ -151,23 +170,36 @@ class LocalChannel:
                           received_at=datetime.now(timezone.utc), text=text, voice=voice, file=file,
                           action=action, reply_to=reply_to)
         if not action:
-            self._echo(account, message_id, text, voice, file)
+            await self._echo(account, message_id, text, voice, file)
         await self.receive(inbound)
         return self._with_cookie(JSONResponse({"ok": True, "id": message_id}), token)
 
-    def _echo(self, account: str, message_id: str, text: str, voice, file) -> None:
+    async def _echo(self, account: str, message_id: str, text: str, voice, file) -> None:
         """What the person sent, kept in the chat's history so a reload shows both sides."""
-        label = text or ("[语音]" if voice else f"[文件] {file.filename}" if file else "")
-        self._chat(account).add({"seq": next(self._seq), "id": message_id, "from": "me", "text": label,
-                                 "at": time.time()})
+        label = "[语音]" if voice else f"[文件] {file.filename}" if file else ""
+        label = f"{label} {text}".strip() if label else text
+        await self._add(account, {"id": message_id, "from": "me", "text": label, "at": time.time()})
+
+    async def _add(self, account: str, message: dict) -> None:
+        """Keeps a message in the chat's history and wakes the page's long poll."""
+        chat = self._chat(account)
+        if self.history is None:
+            chat.add({**message, "seq": next(self._seq)})
+            return
+        await self.history.add(account, message)
+        chat.wake()
+
+    async def _since(self, account: str, after: int) -> list[dict]:
+        if self.history is not None:
+            return await self.history.since(account, after)
+        return [m for m in self._chat(account).messages if m["seq"] > after]
 
     # --- Outbound -> browser ------------------------------------------------------------------
 
     async def send(self, outbound: Outbound) -> str:
         """Queues an Outbound for the browser; returns its message id."""
-        seq = next(self._seq)
-        message_id = outbound.edit or f"b{seq}"
-        message = {"seq": seq, "id": message_id, "from": "bot", "text": outbound.text,
+        message_id = outbound.edit or f"b{uuid.uuid4().hex[:12]}"
+        message = {"id": message_id, "from": "bot", "text": outbound.text,
                    "buttons": [[{"text": b.text, "data": b.data} for b in row] for row in outbound.buttons],
                    "reply_to": outbound.reply_to, "edit": bool(outbound.edit), "at": time.time()}
         for kind, attachment in (("image", outbound.image), ("file", outbound.file)):
@@ -177,7 +209,7 @@ class LocalChannel:
                 for old in list(self.blobs)[:-KEEP_BLOBS]:
                     del self.blobs[old]
                 message[kind] = {"url": f"/chat/blob/{blob_id}", "name": attachment.filename}
-        self._chat(outbound.chat_id).add(message)
+        await self._add(outbound.chat_id, message)
         return message_id
 
     async def updates(self, request: Request) -> Response:
@@ -188,18 +220,18 @@ class LocalChannel:
             wait = min(float(request.query_params.get("wait", POLL_SECONDS)), POLL_SECONDS)
         except ValueError:
             return JSONResponse({"error": "bad parameters"}, status_code=400)
-        chat = self._chat(account)
         deadline = time.monotonic() + wait
         while True:
-            fresh = [m for m in chat.messages if m["seq"] > after]
+            changed = self._chat(account).changed
+            fresh = await self._since(account, after)
             remaining = deadline - time.monotonic()
             if fresh or remaining <= 0 or self._closing:
                 return self._with_cookie(JSONResponse({"messages": fresh}), token)
+            recheck = min(remaining, RECHECK_SECONDS) if self.history is not None else remaining
             try:
-                await asyncio.wait_for(chat.changed.wait(), remaining)
+                await asyncio.wait_for(changed.wait(), recheck)
             except asyncio.TimeoutError:
                 pass
-            chat = self._chat(account)
 
     async def blob(self, request: Request) -> Response:
         attachment = self.blobs.get(request.path_params["blob_id"])

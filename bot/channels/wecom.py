@@ -5,7 +5,8 @@ the answer takes longer than 5 s. The callback is checked (signature, timestamp,
 the conversation (which records it durably and drops a delivery it has seen) and answered with an
 empty 200 — after at most ACK_BUDGET seconds, so a slow voice download never makes WeCom retry.
 Replies go out through message/send. WeCom has no buttons in app chats: buttons become numbered
-options ("回复数字：1 ✅ 确认 …") and a reply of just that number comes back as the button's action.
+options ("回复数字：1 ✅ 确认 …"); the conversation remembers them (`numbered_buttons`) and turns a reply
+of just that number into the button's action.
 `Outbound.meta` may carry {"markdown": "the markdown form of the text"} (reports), or {"markdown": True}
 to send `text` itself as markdown, or ask for a text card {"url": ..., "button": ...}.
 Outbound to chat "#robot" (or "#robot:KEY") goes to the team's group robot (群机器人) instead.
@@ -18,10 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Awaitable, Callable
 
@@ -40,29 +39,19 @@ log = logging.getLogger(__name__)
 CHANNEL = "wecom"
 ROBOT = "#robot"            # WeCom user ids cannot contain "#"
 ACK_BUDGET = 3.0            # seconds of work before the callback is answered anyway (WeCom waits 5)
-OPTIONS_FOR = 600.0         # a numbered reply counts within 10 minutes of the options
 MAX_TEXT = 2048             # bytes of text content per message
 REMEMBER = 5000             # recent MsgIds kept in memory (the conversation's record is the durable one)
 WELCOME = "你好，我是销售助手。请发送：加入 邀请码（邀请码由管理员提供）。"
 SORRY = "抱歉，没能取到这条语音/文件，请重新发送。"
-NUMBER = re.compile(r"^\s*([0-9０-９]{1,2})\s*[.。、]?\s*$")
 
 Receive = Callable[[Inbound], Awaitable[None]]
-
-
-@dataclass
-class Options:
-    """Numbered choices shown in place of buttons: number -> button data."""
-
-    choices: list[str]
-    message_id: str
-    at: float
 
 
 class WeComChannel:
     """One self-built app. `receive` is the conversation's entry point; it returns once recorded."""
 
     name = CHANNEL
+    numbered_buttons = True     # buttons are shown as numbered options (the conversation keeps them)
 
     def __init__(self, config: dict, receive: Receive, *, clock=time.time):
         missing = [k for k in ("corp_id", "agent_id", "secret", "token", "encoding_aes_key") if not config.get(k)]
@@ -83,7 +72,6 @@ class WeComChannel:
         self.robots: dict[str, GroupRobot] = {}
         self.robot_window = float(config.get("robot_window", 60.0))   # WeCom's minute; tests shorten it
         self._seen: OrderedDict[str, None] = OrderedDict()
-        self._options: dict[str, Options] = {}
         self._sent_text: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._tasks: set[asyncio.Task] = set()
 
@@ -190,11 +178,7 @@ class WeComChannel:
         base = dict(channel=CHANNEL, user_id=user, chat_id=user, message_id=message.get("MsgId") or "",
                     received_at=when)
         if kind == "text":
-            text = message.get("Content", "")
-            action = self._chosen(user, text)
-            if action:
-                return Inbound(**base, action=action[0], reply_to=action[1])
-            return Inbound(**base, text=text)
+            return Inbound(**base, text=message.get("Content", ""))
         if kind == "voice":
             media = await self.api.get_media(message.get("MediaId", ""))
             fmt = (message.get("Format") or "").lower() or audio_format(media.mime, media.filename) or "amr"
@@ -211,17 +195,6 @@ class WeComChannel:
                 await self._safe_text(user, WELCOME)
             return None
         return Inbound(**base, text="")           # video, location, link: the conversation explains
-
-    def _chosen(self, chat: str, text: str) -> tuple[str, str] | None:
-        """A reply that is just the number of a shown option: (button data, the options' message id)."""
-        match = NUMBER.match(text or "")
-        options = self._options.get(chat)
-        if not match or options is None or self.clock() - options.at > OPTIONS_FOR:
-            return None
-        number = int(match.group(1).translate(str.maketrans("０１２３４５６７８９", "0123456789")))
-        if 1 <= number <= len(options.choices):
-            return options.choices[number - 1], options.message_id
-        return None
 
     # --- Outbound -> the API --------------------------------------------------------------------------
 
@@ -268,8 +241,6 @@ class WeComChannel:
         return "回复数字：" + "　".join(f"{n} {b.text}" for n, b in enumerate(buttons, 1))
 
     def _after_send(self, outbound: Outbound, chat: str, message_id: str) -> None:
-        if outbound.buttons:
-            self._options[chat] = Options([b.data for row in outbound.buttons for b in row], message_id, self.clock())
         self._sent_text[(chat, message_id)] = outbound.text or ""
         while len(self._sent_text) > REMEMBER:
             self._sent_text.popitem(last=False)

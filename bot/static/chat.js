@@ -91,9 +91,11 @@ document.getElementById("join-form").onsubmit = async (e) => {
   setTimeout(whoami, 800);
 };
 
+// A file goes with what is typed in the box as its caption (图片 + 一句说明).
 document.getElementById("upload").onchange = (e) => {
   const f = e.target.files[0];
-  if (f) post({}, {field: "file", blob: f, name: f.name});
+  const input = document.getElementById("text");
+  if (f) { post({text: input.value.trim()}, {field: "file", blob: f, name: f.name}); input.value = ""; }
   e.target.value = "";
 };
 
