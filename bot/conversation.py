@@ -50,7 +50,7 @@ QUESTION_FOR = timedelta(hours=12)    # a bare date this soon after "哪一天�
 OPTIONS_FOR = timedelta(minutes=10)   # a bare number this soon after numbered options picks one
 RESEND_CARDS_WITHIN = timedelta(days=2)
 SORRY = render.SORRY
-FILE_ALONE = "暂时看不懂图片和文件的内容。请把要记的事打字或说一句发给我（发图片时也可以附一句说明）。"
+FILE_ALONE = "暂时只能处理文字和语音，看不懂图片和文件的内容。请把要记的事打字或说一句发给我（发图片时也可以附一句说明）。"
 # Names per kind (customers, contacts, products, competitors) given to speech recognition: the
 # pinyin correction costs about 0.25 ms per name per note, so the catalogue is kept small.
 CATALOGUE_PER_KIND = 80
