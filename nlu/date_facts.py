@@ -15,6 +15,7 @@ from functools import cache
 import ahocorasick
 
 from nlu.dates import find_days
+from nlu.english_dates import english_days
 from nlu.lexicon import common
 from nlu.note import Note, compile_phrases
 
@@ -87,7 +88,11 @@ def day_mentions(note: Note, names: list[tuple[int, int]]) -> list:
     (春节团购), a bare span (九十天的交期), a span counted from an event (签约后一周内)."""
     text = note.text
     out = []
-    for day in _split_at_pauses(note, find_days(text, note.ref)):
+    found = find_days(text, note.ref)
+    english = english_days(text, note.ref, lambda i: note.clause_at(min(i, len(text) - 1))[1])
+    found += [d for d in english if not any(o.start_index < d.end_index and d.start_index < o.end_index for o in found)]
+    found.sort(key=lambda d: d.start_index)
+    for day in _split_at_pauses(note, found):
         start, end = day.start_index, day.end_index
         if any(a < end and start < b for a, b in names):
             continue

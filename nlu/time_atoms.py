@@ -118,7 +118,7 @@ _NOT_NUM_AFTER = r"(?![\d零一二两三四五六七八九十百千万号日月�
 # a month numeral right after a number or a money unit belongs to that number (二百七|月底, 九毛五|月底)
 # (an Arabic month after 万 starts a new number: 单价2.35万11月10号)
 _NOT_AFTER_NUMBER = r"(?:(?<![\d.百千万亿毛块元角])|(?<=[百千万亿毛块元角])(?=\d))"
-_REL = "下下个|下下|下个|下|上上个|上上|上个|上|这个|这一|这|本|今个|今|当"
+_REL = "(?<!一)下下个|(?<!一)下下|下个|下|上上个|上上|上个|上|这个|这一|这|本|今个|今|当"  # 一下|下周二: "a bit", then next week
 
 # canonical holiday name -> pattern (longest forms first inside each)
 _HOLIDAY_PATTERNS = {
@@ -177,7 +177,7 @@ _ALTERNATIVES = [
     ("xun", r"(?<![月\d一二三四五六七八九十])(?P<@x>上旬|中旬|下旬)"),
     ("mrel", r"(?P<@p>下下个|下个|下|上上个|上个|上|这个|这一个|本|今个|当)月(?![份底末初中\d])"),
     ("wday", rf"(?P<@p>{_REL})?(?:周|星期|礼拜)(?P<@d>[一二三四五六日天末1-7])(?!次|[十百千\d]|[一二三四五六七八九两]十)"),
-    ("week", r"(?P<@p>下下个|下下|下个|下|上上个|上上|上个|上|这个|这一|这|本|今个)(?:周|星期|礼拜)"
+    ("week", r"(?P<@p>(?<!一)下下个|(?<!一)下下|下个|下|上上个|上上|上个|上|这个|这一|这|本|今个)(?:周|星期|礼拜)"
              r"(?![一二三四五六日天末1-7期年])"),
     ("rnight", r"今晚|今夜|明晚|明早|今早|昨晚|昨夜|听晚|寻晚"),
     ("rday", r"大后天|大后日|大前天|大前日|(?<![然之以最随往落背过而午明])后[天日]"
@@ -199,6 +199,8 @@ _ALTERNATIVES = [
     ("mdot", r"(?<![\d.A-Za-z])(?P<@m>1[0-2]|0?[1-9])\.(?P<@d>3[01]|[12]\d|0?[1-9])(?P<@s>号|日)?"
              r"(?![\d.%A-Za-z万千百亿元块吨米斤个台件套箱倍折成公克升级度寸代版型伏安瓦毫厘分秒档层位栋平方立])"),
     ("mslash", r"(?<![\d/.A-Za-z])(?P<@m>1[0-2]|0?[1-9])/(?P<@d>3[01]|[12]\d|0?[1-9])(?![\d/%A-Za-z])"),
+    # 15/3: a first number over 12 is the day (NOTES_SCHEMA: day/month then)
+    ("dslash", r"(?<![\d/.A-Za-z])(?P<@d>1[3-9]|2\d|3[01])/(?P<@m>1[0-2]|0?[1-9])(?![\d/%A-Za-z])"),
     ("dom", rf"(?<![\d月型编第A-Za-z./号零一二两三四五六七八九十])(?P<@d>{_DAY})(?P<@s>号|日)"
             r"(?![线楼仓机门库车位店码厅馆口院房室柜台座栋床罐池期常本报用子语元电钢油胶字纸筋游])"),
     ("now", r"现在|此时|此刻|当前|宜家|而家|依家"),
@@ -474,12 +476,16 @@ def _b_mdot(m, g, s, e, ctx):
         before = ctx.before(s, 4)
         if any(c in before for c in "价元钱费报降涨版号¥$Vv第共约合计"):
             return None
-        if len(g("d")) == 1 and ctx.norm[ctx.skip(e):ctx.skip(e) + 1] not in tuple("前后之到开发送交见签付"):
+        if len(g("d")) == 1 and ctx.norm[ctx.skip(e):ctx.skip(e) + 1] not in tuple("前后之到开发送交见签付寄装出"):
             return None
     return _month_day(int(g("m")), int(g("d")), None, s, e, ctx)
 
 
 def _b_mslash(m, g, s, e, ctx):
+    return _month_day(int(g("m")), int(g("d")), None, s, e, ctx)
+
+
+def _b_dslash(m, g, s, e, ctx):
     return _month_day(int(g("m")), int(g("d")), None, s, e, ctx)
 
 

@@ -200,3 +200,33 @@ def test_customer_objections(text, expected):
 def test_no_objection_without_the_customers_voice(text):
     e = p(text)
     assert not ({"price", "decision_delay", "competitor"} & set(e["objections"])), e["objections"]
+
+
+# --- English and numeric dates (our rules; dateparser reads an English month and day) ------------
+
+@pytest.mark.parametrize("text,day", [
+    ("next Monday 先寄 sample", "2026-03-09"),
+    ("this Friday 发货", "2026-03-06"),
+    ("Friday 再 call", "2026-03-06"),
+    ("Tomorrow 去 CarFix", "2026-03-03"),
+    ("yesterday 开了会", "2026-03-01"),
+    ("约了Jan 16去他们厂里", "2027-01-16"),     # passed this year, nothing done: next year
+    ("Mar 15 前装船", "2026-03-15"),
+    ("15 March 交货", "2026-03-15"),
+    ("March 20th 之前 confirm", "2026-03-20"),
+    ("我3.2寄过去", "2026-03-02"),
+    ("15/3交货", "2026-03-15"),
+    ("我说回去申请一下下周二给他正式报价", "2026-03-10"),  # 一下 + 下周二, not 下下周二
+])
+def test_english_and_numeric_dates(text, day):
+    assert day in {d["date"] for d in p(text)["dates"]}
+
+
+@pytest.mark.parametrize("text", [
+    "Sun Pharma 的报价",          # a name, not Sunday
+    "单价3.2元一公斤",             # a price, not 3月2日
+    "March 的预算还没批",          # a month with no day
+    "SAT 认证还没过",               # an abbreviation, not Saturday
+])
+def test_no_english_date_from_names_prices_or_months(text):
+    assert not p(text)["dates"]
