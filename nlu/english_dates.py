@@ -66,7 +66,10 @@ def _weekday(today: date, which: str | None, index: int) -> date:
 
 
 def _month_day(span: str, today: date, text: str, end: int, clause_end) -> date | None:
-    import dateparser  # lazily: only notes that write a month in English get here
+    try:
+        import dateparser  # lazily: only notes that write a month in English get here
+    except ImportError:  # an install without it still reads every other date
+        return None
 
     base = datetime(today.year, today.month, today.day)
     parsed = dateparser.parse(span, languages=["en"],
