@@ -74,9 +74,20 @@ _SAID = re.compile(
 )
 
 
+# 我们报680/只，他要650: a bare number the customer answers with, right after a price (their counter-offer).
+_COUNTERED = re.compile(
+    r"(?:他|她)们?(?:要|想要|只给|最多给|只肯出|出)([零一二两三四五六七八九十百千万\d.]+(?:块[零一二两三四五六七八九]?|元)?)(?=$|[，,。；;]|然后)"
+)
+
+
 def _said_prices(note: Note, found: list[Amount]) -> list[Amount]:
-    """我们两百二, 进场费他们要收八千: a bare number said as our price or a fee."""
+    """我们两百二, 进场费他们要收八千: a bare number said as our price or a fee; 他要650 right after a price."""
     out = []
+    for m in _COUNTERED.finditer(note.text):
+        if any(a.end <= m.start(1) < a.end + 25 for a in found) and not any(a.start <= m.start(1) < a.end for a in found):
+            value = to_number(m.group(1).rstrip("块元"))
+            if value:
+                out.append(Amount(m.start(1), m.end(1), value))
     for m in _SAID.finditer(note.text):
         if any(a.start <= m.start(1) < a.end for a in found) or not _BIG_AMOUNT.search(m.group(1)):
             continue

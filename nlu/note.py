@@ -84,8 +84,13 @@ def _break_turns(m: re.Match) -> str:
     return _TURN.sub("，", m.group())
 
 
+_AT_PRICE = re.compile(r"@\s?(?=[¥$]?\d)")
+
+
 def _shorthand(text: str) -> str:
-    """52.6w -> 52.6万, 4.5k -> 4.5千: one character for one, so offsets stay."""
+    """52.6w -> 52.6万, 4.5k -> 4.5千, @260/箱 -> 价260/箱 (a unit price): one character for one."""
+    if "@" in text:
+        text = _AT_PRICE.sub(lambda m: "价" + m.group()[1:], text)
     if not text.isascii() and not any(c in text for c in "wWkK"):
         return text
     return _THOUSAND.sub("千", _TEN_THOUSAND.sub("万", text))

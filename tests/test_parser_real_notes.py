@@ -230,3 +230,17 @@ def test_english_and_numeric_dates(text, day):
 ])
 def test_no_english_date_from_names_prices_or_months(text):
     assert not p(text)["dates"]
+
+
+# --- money kinds from who says the amount ---------------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("吡虫啉50箱 @260/箱", (260, "quote")),
+    ("target price ¥200/台", (200, "other")),
+    ("我们报 680/只，他要 650", (650, "other")),
+    ("他说 competitor 才 1.28w", (12800, "competitor_price")),
+    ("货款八千四已经付清", (8400, "other")),
+    ("合同总额10.8w，签了", (108000, "deal")),
+])
+def test_money_kinds(text, expected):
+    assert expected in money(p(text))
