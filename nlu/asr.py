@@ -50,11 +50,15 @@ _HALLUCINATIONS = ("字幕由", "字幕提供", "请不吝点赞", "订阅转发
                    "以下是普通话的句子", SIMPLIFIED_PROMPT[:8])  # the prompt echoed back
 
 
-# int8 is exact only where the CPU has an int8 dot-product instruction (VNNI on x86, any 64-bit ARM).
-# On plain AVX2/AVX-512 the u8*s8 pair sums saturate at 16 bits: on an AMD EPYC with AVX2 the bundled
-# model lost 6.6 points of CER on speech_real in int8 (0.213 against 0.147 in float32), and float32 ran
-# as fast there, since without VNNI int8 has no speed to give.
-_INT8_FLAGS = ("avx512_vnni", "avx_vnni")
+# int8 costs accuracy on every x86 CPU measured, so "auto" takes float32 there (issue 15):
+# - AMD EPYC, AVX2 without VNNI: u8*s8 pair sums saturate at 16 bits; speech_real CER 0.213 in int8
+#   against 0.147 in float32, at the same speed.
+# - AMD EPYC with AVX-512 VNNI (two machines): speech_dev 0.159-0.165 in int8 against 0.150 in float32
+#   (AMR without DTX 0.203-0.217, over the 0.20 target); speech_real 0.150 on one, 0.165-0.202 on the
+#   other, where int8 also varied from run to run (float32 never did) and ran no faster (RTF 0.11
+#   against 0.12). float32 read the same figures on all three and stayed within RTF 0.30.
+# 64-bit ARM keeps int8: its int8 kernels (ruy) accumulate exactly.
+_VNNI_FLAGS = ("avx512_vnni", "avx_vnni")
 
 
 @cache
@@ -67,13 +71,24 @@ def cpu_flags() -> frozenset[str]:
     return frozenset(line.partition(":")[2].split())
 
 
-def default_compute_type(flags: Iterable[str] | None = None, machine: str | None = None) -> str:
-    """int8 where this CPU computes it exactly, float32 where int8 would cost accuracy."""
-    machine = (machine or platform.machine()).lower()
-    if machine in ("aarch64", "arm64"):
-        return "int8"
+def has_vnni(flags: Iterable[str] | None = None) -> bool:
+    """Whether an x86 CPU has an int8 dot-product instruction (the only x86 kind where int8 is usable)."""
     flags = cpu_flags() if flags is None else flags
-    return "int8" if any(f in flags for f in _INT8_FLAGS) else "float32"
+    return any(f in flags for f in _VNNI_FLAGS)
+
+
+def default_compute_type(flags: Iterable[str] | None = None, machine: str | None = None) -> str:
+    """What "auto" means on this machine: int8 on 64-bit ARM, float32 on x86 (see the figures above)."""
+    machine = (machine or platform.machine()).lower()
+    return "int8" if machine in ("aarch64", "arm64") else "float32"
+
+
+def describe_path(compute_type: str | None = None) -> str:
+    """One line for logs and test headers: the compute type and what the CPU offers int8."""
+    machine = platform.machine().lower()
+    cpu = machine if machine in ("aarch64", "arm64") else \
+        next((f for f in _VNNI_FLAGS if f in cpu_flags()), "no vnni")
+    return f"compute_type={compute_type or default_compute_type()} (cpu: {cpu})"
 
 
 class ModelError(Exception):
@@ -294,7 +309,8 @@ class Transcriber:
             raise ModelError(f"cannot load the speech model from {path}: {exc}") from exc
         model.window_frames = int(self.window_seconds * FRAMES_PER_SECOND)
         self.load_seconds = time.perf_counter() - started
-        log.info("speech model loaded from %s (%s) in %.2f s", path, self.compute_type, self.load_seconds)
+        log.info("speech model loaded from %s (%s) in %.2f s", path, describe_path(self.compute_type),
+                 self.load_seconds)
         return model
 
     def decode(self, source, fmt: str | None = None) -> np.ndarray:

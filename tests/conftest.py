@@ -27,3 +27,10 @@ def shared_data():
 
 # Database fixtures (SQLite and, with SALESBOT_TEST_PG_URL, PostgreSQL): db_engine, db_session, db_sessions.
 from tests.storage_db import db_engine, db_session, db_sessions  # noqa: E402,F401
+
+
+def pytest_report_header(config):
+    """The speech path this machine takes, so a red speech test can be read at once."""
+    from nlu.asr import describe_path
+
+    return f"speech tests: {describe_path()}"

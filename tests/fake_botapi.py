@@ -228,7 +228,7 @@ class FakeBotAPI(AwaitsSent):
         with self._lock:
             return next((s for s in reversed(self.sent) if s.message_id == message_id), None)
 
-    def wait_for(self, predicate, timeout: float = 20.0):
+    def wait_for(self, predicate, timeout: float = 60.0):
         """Blocks until predicate(list of Sent) is truthy; returns its value or raises TimeoutError."""
         deadline = time.monotonic() + timeout
         with self._changed:

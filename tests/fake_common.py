@@ -8,7 +8,7 @@ import time
 class AwaitsSent:
     """For fakes that keep what the bot sent in `self.sent`, guarded by `self._lock`."""
 
-    async def await_for(self, predicate, timeout: float = 20.0):
+    async def await_for(self, predicate, timeout: float = 60.0):
         """Waits without blocking the loop the bot runs in until predicate(list of sent) is truthy;
         returns that value."""
         deadline = time.monotonic() + timeout

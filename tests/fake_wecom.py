@@ -263,7 +263,7 @@ class FakeWeCom(AwaitsSent):
                 f"<AgentID><![CDATA[{self.agent_id}]]></AgentID></xml>")
         params = {"msg_signature": signature or sealed["msg_signature"], "timestamp": sealed["timestamp"],
                   "nonce": sealed["nonce"]}
-        async with httpx.AsyncClient(trust_env=False, timeout=10) as client:
+        async with httpx.AsyncClient(trust_env=False, timeout=60) as client:
             return await client.post(self.callback_url, params=params, content=body.encode(),
                                      headers={"Content-Type": "text/xml"})
 
@@ -289,7 +289,7 @@ class FakeWeCom(AwaitsSent):
         echostr = PrpCrypto(key).encrypt(echo, self.corp_id).decode()
         params = {"msg_signature": signature or _get_signature(self.token, timestamp, nonce, echostr),
                   "timestamp": timestamp, "nonce": nonce, "echostr": echostr}
-        async with httpx.AsyncClient(trust_env=False, timeout=10) as client:
+        async with httpx.AsyncClient(trust_env=False, timeout=60) as client:
             return await client.get(self.callback_url, params=params), echo
 
     # --- what the test reads ----------------------------------------------------------------------------

@@ -63,7 +63,7 @@ async def test_the_weekly_report_and_an_escalation_reach_the_group_robot(tmp_pat
         assert all(any("周报" in m.text for m in fake.messages_to(lead)) for lead in ("zhao", "qian"))
         await scheduler.sweep(at("2026-12-04T10:00"))            # the 12月2日 delivery was never done
         assert any("小李" in m.text for m in fake.messages_to("wang"))
-        await app.channels["wecom"].robot().drained(timeout=10)
+        await app.channels["wecom"].robot().drained(timeout=60)
         group = fake.robot_texts()
         assert len(group) == 2, group                            # the report once, however many leads
         assert group[0].startswith("🗓 周报") and "华东一组" in group[0]

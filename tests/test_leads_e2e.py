@@ -53,7 +53,7 @@ async def bot(tmp_path):
 async def post(bot, path: str, body, token: str | None = TOKEN) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
     async with httpx.AsyncClient() as client:
-        return await client.post(bot.url + path, json=body, headers=headers, timeout=10)
+        return await client.post(bot.url + path, json=body, headers=headers, timeout=60)
 
 
 async def test_leads_with_a_wrong_token_are_refused_and_the_right_one_reaches_a_rep_who_claims(bot):

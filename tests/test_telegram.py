@@ -59,7 +59,7 @@ class Running:
         self.fake.send_text(user, f"/start {self.invite(role)}")
         await self.fake.await_for(lambda sent: any("欢迎加入" in s.text for s in sent if s.chat_id == user["id"]))
 
-    async def reply(self, user: dict, text: str, contains: str, timeout: float = 20) -> object:
+    async def reply(self, user: dict, text: str, contains: str, timeout: float = 90) -> object:
         """Sends text as the user and returns the first new message to them that contains `contains`."""
         before = len(self.fake.messages_to(user["id"]))
         self.fake.send_text(user, text)
