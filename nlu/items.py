@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 from nlu.customer import type_only
 from nlu.lexicon import common
 from nlu.latin import is_prose
-from nlu.note import CJK, Note, compile_phrases, tokens
+from nlu.note import CJK, Note, compile_phrases, is_function_word, tokens
 from nlu.numbers import find_quantities
 
 
@@ -170,6 +170,8 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
         if _skip(note, q, end, money_spans, quantities[i + 1:]):
             continue
         product = _product_before(note, q.start, blocked) or _product_after(note, q.start, end)
+        if product is not None and is_function_word(product) and not _pack_term(note, product):
+            product = None  # 拍板, 年前, 剩下: a verb, a time word, not a thing
         if product is None:
             if _DE_NOT_ORDER.match(text[end:end + 3]):
                 continue  # 五公斤的不考虑: a spec, not an order
@@ -197,6 +199,10 @@ _CUT_BACK = re.compile(r"(?:只能|只|最后|最终|还是)(?:先)?(?:买|订|�
 
 
 _EACH = re.compile(rf"([{CJK}A-Za-z0-9]{{2,8}})(?:和|、|跟|与|及)([{CJK}A-Za-z0-9]{{2,8}})各$")
+
+
+def _pack_term(note: Note, phrase: str) -> bool:
+    return note.pack is not None and phrase in note.pack.products
 
 
 def _unit_of(text, q):
@@ -404,9 +410,10 @@ def _clean_product(phrase: str, place_ok: bool = False) -> str | None:
 # 她挺喜欢那款马瑟兰, 配一匹定频挂机), or what is said of it after (早餐奶想统一采购, 消泡剂用量大).
 _LEAD_WORDS = frozenset("他 她 我 他们 她们 我们 咱们 我们的 想 要 换 买 订 加 补 配 对 给 把 跟 挺 喜欢 那款 这款 那个 这个 这批 一批 "
                         "加装 想换 想要 还要 也要 再 都 就 的 款 个 想做 做 补 首单 首批 第一期 然后 但是 剩下 预计".split())
-_TRAIL_WORDS = frozenset("想 要 统一 采购 用量 量 大 大概 多 备 点 多备点 备点 今年 明年 这次 全年 月 少 挺 感兴趣 满意 挺满意 一个 季度 走 公开 招标".split())
+_TRAIL_WORDS = frozenset("想 要 统一 采购 用量 量 大 大概 多 备 点 多备点 备点 今年 明年 这次 全年 月 少 挺 感兴趣 满意 挺满意 一个 季度 走 公开 招标 含 全公司".split())
 
 
+_NOT_A_THING = re.compile(r"(?:科|中心|宿舍|大堂|样板房|樣板房|出入口|厂里|车间|仓库|现场|工地|园区|办公室|会议室|部门|季度|年会)$")
 _LEAD_FIRST = frozenset(w[0] for w in _LEAD_WORDS)
 _TRAIL_LAST = frozenset(w[-1] for w in _TRAIL_WORDS)
 
@@ -446,6 +453,8 @@ def _is_product(phrase: str, place_ok: bool = False) -> bool:
         return False
     if phrase.isascii() and all(is_prose(w) for w in phrase.split()):
         return False  # monthly, batch, quote: English words of the sentence
+    if _NOT_A_THING.search(phrase):
+        return False  # 康复科, 员工宿舍: where, not what
     places = _lists()[5]
     return place_ok or not (phrase in places or type_only(phrase))
 

@@ -134,6 +134,38 @@ def _common_words(jieba) -> Path:
     return path
 
 
+# Word classes of jieba's dictionary that never name a product on their own (time words, adverbs,
+# conjunctions, pronouns, prepositions, particles, directions; its verb, noun and place tags are too loose).
+_FUNCTION_TAGS = frozenset("t tg d c r rr rz p u uj ul uz ud ug f".split())
+
+
+@cache
+def _function_words() -> frozenset[str]:
+    """jieba's common words (frequency >= 10, up to six characters) of the classes above, derived once
+    into the temp directory like the common-word list."""
+    import jieba
+
+    path = Path(tempfile.gettempdir()) / f"salesbot-jieba-{jieba.__version__}-function-words.txt"
+    if not path.exists():
+        source = Path(jieba.__file__).with_name("dict.txt")
+        keep = []
+        with source.open(encoding="utf-8") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 3 and len(parts[0]) <= 6 and parts[1].isdigit() and int(parts[1]) >= 10 \
+                        and parts[2] in _FUNCTION_TAGS:
+                    keep.append(parts[0] + "\n")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text("".join(keep), encoding="utf-8")
+        os.replace(tmp, path)
+    return frozenset(path.read_text(encoding="utf-8").split())
+
+
+def is_function_word(word: str) -> bool:
+    """Is word a verb, time word, adverb, conjunction, pronoun, numeral, place … in jieba's dictionary?"""
+    return word in _function_words()
+
+
 def tokens(s: str) -> list[str]:
     """Words of s (one base jieba dictionary, no HMM: stable and fast)."""
     return _jieba().lcut(s, HMM=False) if s else []
