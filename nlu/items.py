@@ -413,7 +413,7 @@ _LEAD_WORDS = frozenset("他 她 我 他们 她们 我们 咱们 我们的 想 �
 _TRAIL_WORDS = frozenset("想 要 统一 采购 用量 量 大 大概 多 备 点 多备点 备点 今年 明年 这次 全年 月 少 挺 感兴趣 满意 挺满意 一个 季度 走 公开 招标 含 全公司".split())
 
 
-_NOT_A_THING = re.compile(r"(?:科|中心|宿舍|大堂|样板房|樣板房|出入口|厂里|车间|仓库|现场|工地|园区|办公室|会议室|部门|季度|年会)$")
+_NOT_A_THING = re.compile(r"(?:科|(?:计量|研发|信息|技术|培训|客服|检测)中心|宿舍|大堂|样板房|樣板房|出入口|厂里|车间|仓库|现场|工地|园区|办公室|会议室|部门|季度|年会)$")
 _LEAD_FIRST = frozenset(w[0] for w in _LEAD_WORDS)
 _TRAIL_LAST = frozenset(w[-1] for w in _TRAIL_WORDS)
 
