@@ -151,9 +151,11 @@ def build_app(config: dict, *, transcriber=None, parse=None, audio_dir=None,
               with_channels: bool = True, queued: bool = False) -> App:
     """Everything `salesbot run` needs, built from the config dict. `queued`: a process of the
     procrastinate backend (bot/processes.py): Telegram never sets its webhook at start-up."""
+    from bot import redact
     from storage.db import database_url, open_database
     from storage.stages import stages_from_config
 
+    redact.install(config)  # every log record of the process, whatever library writes it
     engine, sessions = open_database(database_url(config))
     if parse is None:
         from nlu.parser import parse
@@ -240,14 +242,17 @@ def _add_channels(app: App, *, queued: bool = False) -> None:
         team = config.get("team") or {}
         with app.sessions() as session:
             ensure_demo_team(session, team.get("timezone") or "Asia/Shanghai", team.get("industry") or "")
+    voice_bytes = int((config.get("asr") or {}).get("max_bytes") or 20_000_000)
     local = LocalChannel(app.conversation.receive, app.conversation.member_info,
-                         demo_accounts=DEMO_LABELS if demo else None, history=ChatHistory(app.conversation))
+                         demo_accounts=DEMO_LABELS if demo else None, history=ChatHistory(app.conversation),
+                         max_upload=voice_bytes + 64_000)   # speech's own limit plus the form around it
     app.channels["local"] = local
     from bot.intake import LeadService
 
     app.leads = LeadService(app, queued=queued)
     app.web = build_web_app(local=local, telegram=telegram, health=app.health,
-                            extra_routes=[*(wecom.routes() if wecom else ()), *app.leads.routes()])
+                            extra_routes=[*(wecom.routes() if wecom else ()), *app.leads.routes()],
+                            origins=web.get("origins") or ())
 
 
 async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio.Event | None = None,

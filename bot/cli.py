@@ -690,6 +690,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         overrides = {"database": {"url": args.db}} if args.db else None
         config = load_config(args.config, overrides=overrides)
+        from bot import redact  # no secret of the config reaches a log line
+        redact.install(config)
         from bot.ops_runtime import configure_logging  # [log] format = "json"
         configure_logging(config, verbose=args.verbose)
         return args.func(args, config) or 0
@@ -703,5 +705,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as exc:  # one line for the user, the traceback in debug logs
         log.debug("failure", exc_info=True)
-        print(f"salesbot {args.command}: {exc}", file=sys.stderr)
+        from bot.redact import redact
+        print(f"salesbot {args.command}: {redact(exc)}", file=sys.stderr)
         return 1

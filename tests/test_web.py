@@ -121,9 +121,10 @@ async def test_without_demo_the_page_needs_an_invite_code(tmp_path):
             me = (await alice.get("/chat/me")).json()
             assert me["demo"] is False and me["member"] is None and me["accounts"] == []
             assert (await alice.post("/chat/switch", json={"account": "demo-lead"})).status_code == 400
-            await alice.post("/chat/send", data={"text": "张总，A型号订50台"})
-            shown = (await alice.get("/chat/updates", params={"after": 0, "wait": 5})).json()["messages"]
-            assert any("邀请码" in m["text"] for m in shown if m["from"] == "bot")
+            answer = (await alice.post("/chat/send", data={"text": "张总，A型号订50台"})).json()
+            assert any("邀请码" in m["text"] for m in answer["replies"])     # answered in the POST's reply...
+            shown = (await alice.get("/chat/updates", params={"after": 0, "wait": 0})).json()["messages"]
+            assert shown == []                                                  # ...and kept nowhere
             await alice.post("/chat/send", data={"text": f"加入 {code}"})
             assert (await _wait_member(alice))["role"] == "rep"
             await alice.post("/chat/send", data={"text": "张总，A型号订50台，3月15日发货"})

@@ -8,15 +8,27 @@ joins with an invite code (加入 CODE), so nobody reaches records they may not 
 Like every channel, this one never touches the database or the parser: the chat's history (both
 sides, cards with their buttons) goes to `history` — the conversation's rows, so a page shows it
 after a server restart and any process can add to it — or, without one, stays in memory.
+
+What a browser sends is read with a cap while it streams (a member's voice note up to the speech
+limit, a stranger's few KB), so a chunked upload without Content-Length is held to the same cap and
+a refused upload never becomes a file. A stranger's message is answered in the reply to its POST and
+kept nowhere. In demo mode the demo account a browser speaks as is named by a cookie this process
+signed: a cookie the server did not issue is replaced, never adopted. Images and files the bot shows
+are fetched only by the session they were shown to.
 """
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import itertools
+import json
+import math
+import re
 import secrets
 import time
 import uuid
+from collections import OrderedDict
 from datetime import datetime, timezone
 from typing import Awaitable, Callable
 
@@ -25,15 +37,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.messages import Attachment, Inbound, Outbound, Voice, audio_format
+from bot.web import TooLarge, read_body, replayed
 
 CHANNEL = "local"
 COOKIE = "salesbot_session"
 DEMO_COOKIE = "salesbot_demo"   # demo mode: which demo account this browser speaks as
-MAX_UPLOAD = 25_000_000
+MAX_UPLOAD = 20_000_000 + 64_000   # a member's post: the largest voice file speech accepts, plus the form
+STRANGER_MAX = 8_000    # a stranger can only say 加入 CODE
+SWITCH_MAX = 4_000
 KEEP_MESSAGES = 300     # per chat, in memory (without a history store)
+KEEP_CHATS = 2_000      # chats whose long polls and in-memory history are kept, least recently used dropped
 POLL_SECONDS = 25
+MAX_WAIT = 30.0
 RECHECK_SECONDS = 1.0   # a long poll also looks at the history store this often (another process may add)
 KEEP_BLOBS = 200        # images and files the page can still fetch
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 Receive = Callable[[Inbound], Awaitable[None]]
 WhoIs = Callable[[str, str], Awaitable[dict | None]]   # (channel, account) -> {"name", "role", "team"}
@@ -71,13 +89,16 @@ class LocalChannel:
     name = CHANNEL
 
     def __init__(self, receive: Receive, who: WhoIs, *, demo_accounts: dict[str, str] | None = None,
-                 history: History | None = None):
+                 history: History | None = None, max_upload: int = MAX_UPLOAD):
         self.receive = receive
         self.who = who
         self.history = history
         self.demo_accounts = dict(demo_accounts or {})
-        self.chats: dict[str, ChatLog] = {}
-        self.blobs: dict[str, Attachment] = {}
+        self.max_upload = int(max_upload)
+        self._key = secrets.token_bytes(32)       # signs the demo account cookie (this process only)
+        self.chats: OrderedDict[str, ChatLog] = OrderedDict()
+        self.blobs: OrderedDict[str, tuple[str, Attachment]] = OrderedDict()   # id -> (chat, attachment)
+        self._answering: dict[str, list[dict]] = {}   # stranger chat -> replies for its POST's answer
         self._seq = itertools.count(1)
         self._closing = False
 
@@ -108,14 +129,20 @@ class LocalChannel:
     def _account(self, request: Request) -> tuple[str, str]:
         """(session token, chat account). Outside demo mode the account is derived from the token,
         so a joined browser stays joined across server restarts; in demo mode the session picks a
-        demo account (the first one until the switcher changes it)."""
+        demo account (the first one until the switcher changes it), named by a cookie this process
+        signed for this session: a demo cookie the server did not issue is ignored."""
         token = request.cookies.get(COOKIE, "")
-        if len(token) < 20:
+        if not TOKEN.match(token):
             token = secrets.token_urlsafe(24)
         if not self.demo:
             return token, "web-" + hashlib.sha256(token.encode()).hexdigest()[:32]
-        chosen = request.cookies.get(DEMO_COOKIE, "")
-        return token, chosen if chosen in self.demo_accounts else next(iter(self.demo_accounts))
+        chosen, _, signature = request.cookies.get(DEMO_COOKIE, "").rpartition(".")
+        if chosen in self.demo_accounts and hmac.compare_digest(signature.encode(), self._sign(token, chosen).encode()):
+            return token, chosen
+        return token, next(iter(self.demo_accounts))
+
+    def _sign(self, token: str, account: str) -> str:
+        return hmac.new(self._key, f"{token}.{account}".encode(), hashlib.sha256).hexdigest()[:32]
 
     @staticmethod
     def _with_cookie(response: Response, token: str) -> Response:
@@ -123,7 +150,15 @@ class LocalChannel:
         return response
 
     def _chat(self, account: str) -> ChatLog:
-        return self.chats.setdefault(account, ChatLog())
+        """The chat's waiters (and in-memory history), kept while among the KEEP_CHATS most recently used."""
+        chat = self.chats.get(account)
+        if chat is None:
+            chat = self.chats[account] = ChatLog()
+            while len(self.chats) > KEEP_CHATS:
+                _, dropped = self.chats.popitem(last=False)
+                dropped.wake()                 # its waiting long poll answers now
+        self.chats.move_to_end(account)
+        return chat
 
     async def me(self, request: Request) -> Response:
         """Who this browser is: the member (or null for a stranger) and the demo accounts."""
@@ -136,21 +171,54 @@ class LocalChannel:
     async def switch(self, request: Request) -> Response:
         """Demo mode only: the member switcher picks which demo account this browser speaks as."""
         token, _ = self._account(request)
-        account = (await request.json()).get("account") if self.demo else None
-        if account not in self.demo_accounts:
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            return JSONResponse({"error": "需要 application/json"}, status_code=415)
+        try:
+            wanted = json.loads(await read_body(request, SWITCH_MAX))
+        except TooLarge:
+            return JSONResponse({"error": "请求太大"}, status_code=413)
+        except ValueError:
+            return JSONResponse({"error": "请求体不是 JSON"}, status_code=400)
+        account = wanted.get("account") if self.demo and isinstance(wanted, dict) else None
+        if not isinstance(account, str) or account not in self.demo_accounts:
             return JSONResponse({"error": "没有这个演示账号"}, status_code=400)
         response = self._with_cookie(JSONResponse({"ok": True, "account": account}), token)
-        response.set_cookie(DEMO_COOKIE, account, httponly=True, samesite="strict", max_age=30 * 24 * 3600)
+        response.set_cookie(DEMO_COOKIE, f"{account}.{self._sign(token, account)}", httponly=True,
+                            samesite="strict", max_age=30 * 24 * 3600)
         return response
 
     # --- browser -> Inbound -------------------------------------------------------------------
 
     async def send_from_browser(self, request: Request) -> Response:
-        """Turns a browser post into an Inbound; answers only after the conversation recorded it."""
+        """Turns a browser post into an Inbound; answers only after the conversation recorded it.
+        A stranger's post is answered in this response and kept nowhere."""
         token, account = self._account(request)
-        if int(request.headers.get("content-length") or 0) > MAX_UPLOAD:
-            return JSONResponse({"error": "文件太大（上限 25MB）"}, status_code=413)
-        form = await request.form(max_part_size=MAX_UPLOAD)
+        member = await self.who(CHANNEL, account)
+        limit = self.max_upload if member else STRANGER_MAX
+        try:
+            body = await read_body(request, limit)
+        except TooLarge:
+            error = f"文件太大（上限 {self.max_upload // 1_000_000}MB）" if member else "请先发送：加入 邀请码"
+            return JSONResponse({"error": error}, status_code=413)
+        try:
+            form = await replayed(request, body).form(max_part_size=limit)
+        except Exception:   # multipart that does not parse
+            return JSONResponse({"error": "无法读取这条消息"}, status_code=400)
+        try:
+            inbound = await self._inbound(form, account)
+        finally:
+            await form.close()
+        if inbound is None:
+            return JSONResponse({"error": "空消息"}, status_code=400)
+        if not member:
+            return self._with_cookie(JSONResponse(await self._answer_stranger(inbound)), token)
+        if not inbound.action:
+            await self._echo(account, inbound.message_id, inbound.text, inbound.voice, inbound.file)
+        await self.receive(inbound)
+        return self._with_cookie(JSONResponse({"ok": True, "id": inbound.message_id}), token)
+
+    @staticmethod
+    async def _inbound(form, account: str) -> Inbound | None:
         text = str(form.get("text") or "").strip()
         action = str(form.get("action") or "") or None
         reply_to = str(form.get("reply_to") or "") or None
@@ -165,14 +233,19 @@ class LocalChannel:
             else:
                 file = Attachment(data, upload.filename or "file", upload.content_type or "application/octet-stream")
         if not (text or voice or file or action):
-            return JSONResponse({"error": "空消息"}, status_code=400)
-        inbound = Inbound(channel=CHANNEL, user_id=account, chat_id=account, message_id=message_id,
-                          received_at=datetime.now(timezone.utc), text=text, voice=voice, file=file,
-                          action=action, reply_to=reply_to)
-        if not action:
-            await self._echo(account, message_id, text, voice, file)
-        await self.receive(inbound)
-        return self._with_cookie(JSONResponse({"ok": True, "id": message_id}), token)
+            return None
+        return Inbound(channel=CHANNEL, user_id=account, chat_id=account, message_id=message_id,
+                       received_at=datetime.now(timezone.utc), text=text, voice=voice, file=file,
+                       action=action, reply_to=reply_to)
+
+    async def _answer_stranger(self, inbound: Inbound) -> dict:
+        """What the conversation answers a stranger (join or refusal), returned instead of kept."""
+        replies = self._answering.setdefault(inbound.chat_id, [])
+        try:
+            await self.receive(inbound)
+        finally:
+            self._answering.pop(inbound.chat_id, None)
+        return {"ok": True, "id": inbound.message_id, "replies": replies}
 
     async def _echo(self, account: str, message_id: str, text: str, voice, file) -> None:
         """What the person sent, kept in the chat's history so a reload shows both sides."""
@@ -197,17 +270,22 @@ class LocalChannel:
     # --- Outbound -> browser ------------------------------------------------------------------
 
     async def send(self, outbound: Outbound) -> str:
-        """Queues an Outbound for the browser; returns its message id."""
+        """Queues an Outbound for the browser (a stranger's reply goes into its POST's answer);
+        returns its message id."""
         message_id = outbound.edit or f"b{uuid.uuid4().hex[:12]}"
+        answering = self._answering.get(outbound.chat_id)
+        if answering is not None:
+            answering.append({"id": message_id, "from": "bot", "text": outbound.text[:2000]})
+            return message_id
         message = {"id": message_id, "from": "bot", "text": outbound.text,
                    "buttons": [[{"text": b.text, "data": b.data} for b in row] for row in outbound.buttons],
                    "reply_to": outbound.reply_to, "edit": bool(outbound.edit), "at": time.time()}
         for kind, attachment in (("image", outbound.image), ("file", outbound.file)):
             if attachment:
-                blob_id = uuid.uuid4().hex
-                self.blobs[blob_id] = attachment
-                for old in list(self.blobs)[:-KEEP_BLOBS]:
-                    del self.blobs[old]
+                blob_id = secrets.token_urlsafe(24)
+                self.blobs[blob_id] = (outbound.chat_id, attachment)
+                while len(self.blobs) > KEEP_BLOBS:
+                    self.blobs.popitem(last=False)
                 message[kind] = {"url": f"/chat/blob/{blob_id}", "name": attachment.filename}
         await self._add(outbound.chat_id, message)
         return message_id
@@ -216,10 +294,11 @@ class LocalChannel:
         """Long poll: the messages after `after`, waiting up to 25 s for one to arrive."""
         token, account = self._account(request)
         try:
-            after = int(request.query_params.get("after", "0"))
-            wait = min(float(request.query_params.get("wait", POLL_SECONDS)), POLL_SECONDS)
+            after = int(request.query_params.get("after", "0")[:20])
+            wait = float(request.query_params.get("wait", str(POLL_SECONDS))[:20])
         except ValueError:
             return JSONResponse({"error": "bad parameters"}, status_code=400)
+        wait = 0.0 if math.isnan(wait) else min(max(wait, 0.0), MAX_WAIT)    # NaN would never time out
         deadline = time.monotonic() + wait
         while True:
             changed = self._chat(account).changed
@@ -234,7 +313,12 @@ class LocalChannel:
                 pass
 
     async def blob(self, request: Request) -> Response:
-        attachment = self.blobs.get(request.path_params["blob_id"])
-        if attachment is None:
+        """An image or file the bot showed, to the session it was shown to only."""
+        _, account = self._account(request)
+        found = self.blobs.get(request.path_params["blob_id"])
+        if found is None or found[0] != account:
             return Response(status_code=404)
-        return Response(attachment.data, media_type=attachment.mime)
+        attachment = found[1]
+        return Response(attachment.data, media_type=attachment.mime, headers={
+            "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": "attachment" if not attachment.mime.startswith("image/") else "inline"})

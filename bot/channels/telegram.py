@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
+import json
 import logging
 from datetime import datetime, timezone
 from typing import Awaitable, Callable
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_TEXT = 4000           # Telegram allows 4096 characters; long reports are split
 MAX_DOWNLOAD = 20_000_000  # the Bot API's getFile limit
+MAX_UPDATE = 1_000_000     # one update is a few KB; files come by getFile, never in the webhook body
 SORRY = "抱歉，处理这条消息时出了点问题，请稍后再试。"
 TOO_BIG = "文件太大（上限20MB），请分段发送。"
 COMMANDS = [
@@ -163,11 +164,17 @@ class TelegramChannel:
         """Starlette endpoint for POST /telegram/webhook: secret checked, recorded, then 200."""
         from starlette.responses import Response
 
+        from bot.web import TooLarge, read_body, same_secret
+
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if not hmac.compare_digest(given, webhook_secret(self.config)):
+        if not same_secret(given, webhook_secret(self.config)):
             return Response("forbidden", status_code=403)
         try:
-            update = Update.de_json(await request.json(), self.application.bot)
+            body = await read_body(request, MAX_UPDATE)
+        except TooLarge:
+            return Response("too large", status_code=413)
+        try:
+            update = Update.de_json(json.loads(body), self.application.bot)
         except Exception:
             return Response("bad update", status_code=400)
         await self.application.process_update(update)

@@ -30,9 +30,10 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.channels.wecom_api import GroupRobot, WeComAPI, WeComError, split_bytes
-from bot.channels.wecom_crypto import MAX_XML, CallbackCrypto, Refused, parse_xml
+from bot.channels.wecom_crypto import MAX_XML, CallbackCrypto, Refused, decode_xml, envelope_ciphertext, parse_xml
 from bot.config import ConfigError
 from bot.messages import Attachment, Inbound, Outbound, Voice, audio_format
+from bot.web import TooLarge, read_body
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +109,12 @@ class WeComChannel:
                                         query.get("nonce", ""), echostr)
                 log.info("wecom: callback URL verified")
                 return PlainTextResponse(echo)
-            envelope = parse_xml(await self._body(request))
+            text = decode_xml(await self._body(request))
+            # The signature first: a stranger's XML is never parsed. Then the envelope and the
+            # message, each checked for a DOCTYPE after decoding (parse_xml).
             plain = self.crypto.open(query.get("msg_signature", ""), query.get("timestamp", ""),
-                                     query.get("nonce", ""), envelope.get("Encrypt", ""))
+                                     query.get("nonce", ""), envelope_ciphertext(text))
+            parse_xml(text)
             message = parse_xml(plain)
         except Refused as exc:
             log.warning("wecom: callback refused (%s) from %s", exc.reason,
@@ -133,12 +137,10 @@ class WeComChannel:
     @staticmethod
     async def _body(request: Request) -> bytes:
         """The request body, read no further than a WeCom callback can be long."""
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_XML:
-                raise Refused("callback body too large", 413)
-        return body
+        try:
+            return await read_body(request, MAX_XML)
+        except TooLarge:
+            raise Refused("callback body too large", 413) from None
 
     @staticmethod
     def _delivery_key(message: dict) -> str:

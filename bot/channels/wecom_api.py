@@ -117,6 +117,7 @@ class WeComAPI:
     async def get_media(self, media_id: str) -> Media:
         """media/get: the bytes of a voice note or file a member sent (kept by WeCom for 3 days)."""
         response = await self.call("GET", "/cgi-bin/media/get", params={"media_id": media_id})
+        _status(response, "media/get")
         if _errcode(response) is not None:
             _json(response, "media/get")      # raises with WeCom's errcode
         if len(response.content) > MAX_MEDIA:
@@ -143,8 +144,15 @@ def _errcode(response: httpx.Response) -> int | None:
     return int(code) if code is not None else None
 
 
+def _status(response: httpx.Response, path: str) -> None:
+    """A non-2xx answer as a WeComError naming the API path only: httpx's own message carries the full
+    URL, and with it corpsecret= / access_token= / key=."""
+    if not response.is_success:
+        raise WeComError(-response.status_code, f"HTTP {response.status_code}", path)
+
+
 def _json(response: httpx.Response, path: str) -> dict:
-    response.raise_for_status()
+    _status(response, path)
     try:
         body = response.json()
     except ValueError:
@@ -267,7 +275,7 @@ class GroupRobot:
             self.sent_at.append(self.clock())
             response = await self.client.post(self.url, params={"key": self.key},
                                               json={"msgtype": kind, kind: {"content": content}})
-            response.raise_for_status()
+            _status(response, "webhook/send")
             body = response.json()
             code = int(body.get("errcode") or 0)
             if code == 0:

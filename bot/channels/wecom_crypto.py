@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import hashlib
 import hmac
+import re
 import struct
 import time
 import xml.etree.ElementTree as ET
@@ -51,18 +53,53 @@ def signature(token: str, timestamp: str, nonce: str, encrypted: str) -> str:
     return hashlib.sha1("".join(sorted([token, timestamp, nonce, encrypted])).encode()).hexdigest()
 
 
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+UNMARKED = ((b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"), (b"\x00<\x00?", "utf-16-be"),
+            (b"<\x00?\x00", "utf-16-le"), (b"\x4c\x6f\xa7\x94", "cp500"))     # XML 1.0, appendix F
+DECLARATION = re.compile(r"^\s*<\?xml\b[^>]*?\?>")
+DECLARED = re.compile(r"""^\s*<\?xml\b[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
+ENCRYPT = re.compile(r"<Encrypt>\s*(?:<!\[CDATA\[\s*([A-Za-z0-9+/=]*)\s*\]\]>|([A-Za-z0-9+/=]*))\s*</Encrypt>")
+
+
+def decode_xml(raw: bytes) -> str:
+    """An XML document's text, decoded the way an XML parser would: by its byte-order mark, else by
+    how its first characters are laid out, else by its declared encoding (UTF-8 by default).
+    Refused(400) when it does not decode."""
+    codec = next((c for bom, c in BOMS if raw.startswith(bom)), None) \
+        or next((c for head, c in UNMARKED if raw.startswith(head)), None)
+    if codec is None:
+        declared = DECLARED.match(raw[:200].decode("latin-1"))
+        codec = declared.group(1) if declared else "utf-8"
+    try:
+        return raw.decode(codec)
+    except (LookupError, UnicodeDecodeError):
+        raise Refused(f"XML not readable (encoding {codec})", 400) from None
+
+
+def envelope_ciphertext(text: str) -> str:
+    """The Encrypt value of a callback envelope, found without an XML parser, so the signature is
+    checked before any XML of a stranger is parsed; "" when there is none."""
+    found = ENCRYPT.search(text)
+    return (found.group(1) or found.group(2) or "") if found else ""
+
+
 def parse_xml(text: str | bytes) -> dict[str, str]:
     """The child elements of a flat WeCom <xml> document as a dict; Refused(400) when unreadable.
 
-    Documents with a DOCTYPE are refused outright, so no entity tricks reach the parser."""
+    The document is decoded first (any encoding: UTF-16, UTF-32, EBCDIC, UTF-7 …) and refused when
+    its text has a DOCTYPE or an ENTITY, so no entity trick reaches the parser in any encoding."""
     raw = text.encode() if isinstance(text, str) else text
     if len(raw) > MAX_XML:
         raise Refused("callback body too large", 413)
-    if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw.upper():
+    decoded = text if isinstance(text, str) else decode_xml(raw)
+    decoded = DECLARATION.sub("", decoded, count=1)
+    upper = decoded.upper()
+    if "<!DOCTYPE" in upper or "<!ENTITY" in upper:
         raise Refused("XML with a DOCTYPE", 400)
     try:
-        root = ET.fromstring(raw)
-    except ET.ParseError as exc:
+        root = ET.fromstring(decoded.encode("utf-8", "surrogatepass"))
+    except (ET.ParseError, UnicodeEncodeError) as exc:
         raise Refused(f"XML not readable ({exc})", 400) from exc
     return {child.tag: (child.text or "").strip() for child in root}
 
@@ -87,7 +124,7 @@ class CallbackCrypto:
         if abs(self.clock() - sent_at) > MAX_SKEW:
             raise Refused(f"timestamp {timestamp} is more than {MAX_SKEW} s off our clock")
         expected = signature(self.token, timestamp, nonce, encrypted)
-        if not hmac.compare_digest(expected, msg_signature.lower()):
+        if not msg_signature.isascii() or not hmac.compare_digest(expected.encode(), msg_signature.lower().encode()):
             raise Refused("bad msg_signature")
         message, receive_id = self.decrypt(encrypted)
         if not hmac.compare_digest(receive_id.encode(), self.corp_id.encode()):

@@ -43,6 +43,8 @@ async function post(fields, file) {
     const r = await fetch("/chat/send", {method: "POST", body: form});
     const body = await r.json();
     say(r.ok ? "" : (body.error || "发送失败"));
+    // A stranger's answer comes back here (the server keeps nothing of it).
+    for (const m of body.replies || []) render({...m, id: "r" + Math.random()});
   } catch (e) { say("网络错误，请重试"); }
 }
 
