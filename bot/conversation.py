@@ -349,6 +349,9 @@ class Conversation:
                 return None, None, None, "conflict"
 
         name, team, role, error = await self.db(redeem)
+        if error == "too_many":   # guessing codes: refused for 10 minutes, counted in the database
+            await self._reply(inbound, "尝试次数过多，请10分钟后再试")
+            return
         if error:
             reasons = {"unknown": "邀请码不对", "expired": "邀请码已过期", "used_up": "邀请码已被使用"}
             await self._reply(inbound, f"{reasons.get(error, '无法加入')}，请向管理员索取新的邀请码。")

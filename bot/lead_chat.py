@@ -23,6 +23,7 @@ from storage import renewals as renewal_ops
 from storage import touchpoints as touch_ops
 from storage.lead_models import Lead, Touchpoint
 from storage.models import Customer, Deal, Member, Note
+from storage.queries import visible_member_ids
 
 ANSWER = re.compile(r"^\s*(已联系|已处理)\s*#?\s*(\d+)?\s*[。.!！]?\s*$")
 REQUIREMENT_NAMES = {"budget": "预算金额", "quote": "报价", "deal_amount": "成交金额", "meeting_date": "会面/演示日期",
@@ -134,8 +135,8 @@ def _set_contract_end(session, who, name: str, said: str, ref) -> str:
     if end is None:
         return "没看懂日期，请这样说：合同到期 远大机械 2027年3月31日（或：明年3月）"
     key = name_key(name)
-    found = session.exec(select(Customer).where(Customer.team_id == who.team_id, Customer.key == key)).all() or \
-        [c for c in session.exec(select(Customer).where(Customer.team_id == who.team_id)).all() if key in c.key]
+    mine = visible_customers(session, who, select(Customer).where(Customer.team_id == who.team_id))
+    found = [c for c in mine if c.key == key] or [c for c in mine if key and key in c.key]
     if len(found) != 1:
         return f"没有找到客户“{name}”。" if not found else \
             f"“{name}”对应多位客户：{'、'.join(c.name for c in found[:5])}，请说全名。"
@@ -170,6 +171,16 @@ def _after_note(session, note_id: int, stages, now) -> list[str]:
         lines.append(f"📅 已记下：「{customer.name}」的合同 {_day(end.end_date)} 到期，到期前 90 天提醒你续约。")
     lines += _implied_stage(session, note, stages, now)
     return lines
+
+
+def visible_customers(session, who, query) -> list[Customer]:
+    """The customers of `query` the member may see and change: the visibility rule of reads
+    (storage.queries.visible_member_ids) applied to a write — the customer's owner is among the
+    members they may see; a lead or admin also sees the team's customers nobody owns."""
+    me = session.get(Member, who.member_id)
+    visible = visible_member_ids(session=session, member=me)
+    unowned = me.role in ("lead", "admin")
+    return [c for c in session.exec(query).all() if c.owner_id in visible or (c.owner_id is None and unowned)]
 
 
 def _day(day: date) -> str:

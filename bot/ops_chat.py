@@ -4,7 +4,8 @@
 - The team's imported catalogue reaches the parser (products=) and speech (hotwords, correction).
 - After each stored note: 撞单 (a customer another rep owns) tells the owner and asks the decider, with
   buttons dclaim:<claim>:<winner>; the words 撞单 (list) and 撞单 N 归 名字 do the same in text.
-- Words for managers, leads and admins: 停用 名字 交接给 名字, 作废邀请码 CODE.
+- Words for managers, leads and admins: 停用 名字 交接给 名字, 启用 名字 (members of a lower rank within
+  their reach; admins only from the command line), 作废邀请码 CODE (a code of their own team).
 - /customer shows the customer's corrections (note facts, withdrawals, owner changes) and, to whoever owns it, the contacts' phones
   (masked for everyone else).
 """
@@ -21,6 +22,7 @@ from sqlmodel import select
 from bot import render
 from bot.messages import Inbound, Outbound, button_rows
 from storage import catalog, claims, history, people
+from storage.names import clean_name
 from storage.queries import visible_member_ids
 from storage.models import ChannelAccount, Contact, Customer, Member
 
@@ -29,7 +31,12 @@ log = logging.getLogger(__name__)
 DEACTIVATED = "你的账号已停用，不能再记录笔记。如有疑问请联系你的主管。"
 COMMAND = re.compile(r"^\s*(?:(停用)\s*(\S+?)\s*(?:交接给|转给|交给)\s*(\S+)"
                      r"|(撞单)(?:\s*#?(\d+)\s*(?:归|给|归属)\s*(\S+))?"
-                     r"|(作废邀请码|撤销邀请码)\s*([A-Za-z0-9]{4,32}))\s*[。.!！]?\s*$")
+                     r"|(作废邀请码|撤销邀请码)\s*([A-Za-z0-9]{4,32})"
+                     r"|(启用|恢复)\s*(\S+?))\s*[。.!！]?\s*$")
+# Who may deactivate or reactivate whom in chat: only members of a lower rank within one's reach
+# (visible_member_ids). Admins are changed from the command line only.
+RANK = {"rep": 0, "manager": 1, "lead": 2, "admin": 3}
+ROLE_NAMES = {"rep": "销售", "manager": "经理", "lead": "主管", "admin": "管理员"}
 CORRECTIONS_SHOWN = 5
 
 
@@ -144,6 +151,8 @@ async def command(conv, who, inbound: Inbound) -> None:
     m = COMMAND.match(inbound.text)
     if m.group(1):
         reply = await conv.db(_deactivate, who, m.group(2), m.group(3), conv.clock())
+    elif m.group(9):
+        reply = await conv.db(_activate, who, m.group(10), conv.clock())
     elif m.group(4) and m.group(5):
         reply = await decide(conv, who, int(m.group(5)), winner_name=m.group(6))
     elif m.group(4):
@@ -153,21 +162,55 @@ async def command(conv, who, inbound: Inbound) -> None:
     await conv._reply(inbound, reply)
 
 
+def _team_member(session, me: Member, name: str) -> Member | None:
+    return session.exec(select(Member).where(Member.team_id == me.team_id, Member.name == clean_name(name))).first()
+
+
+def out_of_reach(session, me: Member, target: Member) -> str | None:
+    """Why `me` may not deactivate or reactivate `target` in chat, or None when they may."""
+    if target.role == "admin":
+        return "管理员只能在命令行中停用或启用（salesbot member deactivate / activate）。"
+    if RANK.get(target.role, 0) >= RANK.get(me.role, 0):
+        return f"只能停用或启用职级低于你的成员，{target.name} 是{ROLE_NAMES.get(target.role, target.role)}。"
+    if target.id not in visible_member_ids(session=session, member=me):
+        return f"{target.name} 不是你的下属，请联系主管办理。"
+    return None
+
+
 def _deactivate(session, who, name: str, to_name: str, now) -> str:
     me = session.get(Member, who.member_id)
     if me.role not in ("manager", "lead", "admin"):
         return "只有经理、主管或管理员可以停用成员。"
-    leaver, receiver = (session.exec(select(Member).where(Member.team_id == me.team_id, Member.name == n)).first()
-                        for n in (name, to_name))
+    leaver, receiver = _team_member(session, me, name), _team_member(session, me, to_name)
     if leaver is None or receiver is None:
         return f"团队中没有「{name if leaver is None else to_name}」。"
-    if me.role == "manager" and (leaver.id == me.id or leaver.id not in visible_member_ids(session=session, member=me)):
-        return f"{leaver.name} 不是你的下属，请联系主管办理。"
+    why = out_of_reach(session, me, leaver)
+    if why:
+        return why
+    if receiver.id not in visible_member_ids(session=session, member=me):
+        return f"{receiver.name} 不在你的团队范围内，请交接给你能管理的同事。"
     try:
         done = people.deactivate(session=session, member=leaver, handover_to=receiver, by_id=me.id, now=now)
     except people.PeopleError as exc:
         return str(exc)
     return f"✅ 已停用 {leaver.name}，{done.summary()} 已交接给 {receiver.name}。相关同事会收到通知。"
+
+
+def _activate(session, who, name: str, now) -> str:
+    me = session.get(Member, who.member_id)
+    if me.role not in ("manager", "lead", "admin"):
+        return "只有经理、主管或管理员可以启用成员。"
+    member = _team_member(session, me, name)
+    if member is None:
+        return f"团队中没有「{name}」。"
+    why = out_of_reach(session, me, member)
+    if why:
+        return why
+    try:
+        people.activate(session=session, member=member, by_id=me.id, now=now)
+    except people.PeopleError as exc:
+        return str(exc)
+    return f"✅ 已启用 {member.name}，TA 可以继续用原来的聊天账号记录笔记。之前交接出去的工作仍由接手的同事负责。"
 
 
 def _list_claims(session, who) -> str:
@@ -188,12 +231,11 @@ def _revoke(session, who, code: str, now) -> str:
     me = session.get(Member, who.member_id)
     if me.role not in ("lead", "admin"):
         return "只有主管或管理员可以作废邀请码。"
-    try:
-        invite = people.revoke_invite(session=session, code=code, now=now)
+    try:   # the team is checked before anything is written
+        invite = people.revoke_invite(session=session, code=code, now=now,
+                                      team_id=None if me.role == "admin" else me.team_id)
     except people.PeopleError as exc:
         return str(exc)
-    if invite.team_id != me.team_id and me.role != "admin":
-        return f"没有邀请码 {code.upper()}"
     return f"✅ 邀请码 {invite.code} 已作废。"
 
 

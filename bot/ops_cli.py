@@ -15,6 +15,10 @@ def register(sub, member_sub) -> None:
     m.add_argument("--handover-to", required=True, metavar="NAME", help="the member taking over (same team)")
     m.add_argument("--team", help="team name (required when the name is ambiguous)")
     m.set_defaults(func=cmd_member_deactivate)
+    m = member_sub.add_parser("activate", help="bring a deactivated member back (their chat accounts work again)")
+    m.add_argument("name")
+    m.add_argument("--team", help="team name (required when the name is ambiguous)")
+    m.set_defaults(func=cmd_member_activate)
     m = member_sub.add_parser("set", help="change a member's manager and/or role")
     m.add_argument("name")
     m.add_argument("--manager", help="the new manager (same team); 'none' removes it")
@@ -63,6 +67,20 @@ def cmd_member_deactivate(args, config) -> int:
               "touchpoints": done.touchpoints, "told": len(done.told)})
         print(f"已停用 {leaver.name}，{done.summary()} 已交接给 {receiver.name}；"
               f"通知已写入发送队列（{len(done.told)} 人，运行中的机器人一分钟内发出）。", file=sys.stderr)
+    return 0
+
+
+def cmd_member_activate(args, config) -> int:
+    from storage import people
+
+    with open_store(config) as session:
+        member = resolve_member(session, args.name, args.team)
+        try:
+            people.activate(session=session, member=member)
+        except people.PeopleError as exc:
+            raise UsageError(str(exc)) from None
+        emit({"member": member.name, "active": True})
+        print(f"已启用 {member.name}；TA 的聊天账号可以继续使用（交接出去的工作仍由接手的同事负责）。", file=sys.stderr)
     return 0
 
 

@@ -21,6 +21,7 @@ from storage.notes import _contact_in, name_key
 
 LEAD_FIELDS = ("team", "source", "name", "company", "phone", "region", "budget", "product", "dwell_seconds",
                "video_completed", "visits", "created_at")
+MIN_YEAR, MAX_YEAR = 2000, 2100
 TRUE_WORDS = {"true", "1", "yes", "y", "是", "完播", "已看完", "t"}
 FALSE_WORDS = {"false", "0", "no", "n", "否", "", "未完播", "f"}
 
@@ -104,6 +105,8 @@ def time_field(obj: dict, key: str, tz: str, default: datetime | None = None) ->
             raise BadField(key, "应为 ISO 时间，例如 2026-03-15T10:30:00+08:00") from None
     else:
         raise BadField(key, "应为 ISO 时间文本")
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:   # also keeps the conversion to UTC from overflowing
+        raise BadField(key, f"时间应在 {MIN_YEAR} 年到 {MAX_YEAR} 年之间")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(tz))
     return as_utc(moment)

@@ -262,6 +262,16 @@ class RateBucket(SQLModel, table=True):
     next_at: datetime
 
 
+class JoinAttempt(SQLModel, table=True):
+    """A wrong invite code sent by a chat account (or web session): counted in the database, so a
+    restart or a second process does not reset the limit on guessing codes."""
+    __table_args__ = (Index("ix_joinattempt_account_at", "channel", "account", "at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    account: str = Field(max_length=128)
+    at: datetime = Field(default_factory=utcnow)
+
+
 # The leads issue's tables (leads, offers, touchpoints, contract ends) live in their own module;
 # importing it here registers them on the same metadata for Alembic and the tests.
 from storage import lead_models  # noqa: E402,F401
@@ -271,3 +281,10 @@ from storage import history_models  # noqa: E402,F401
 from storage import dialogue_models  # noqa: E402,F401
 # Issue 21's tables (forecast snapshots).
 from storage import insight_models  # noqa: E402,F401
+
+# Names are stored without control and bidi characters (storage.names), whoever writes them.
+from storage.names import clean_columns  # noqa: E402
+
+clean_columns(SQLModel, {"team": ("name",), "member": ("name",), "channelaccount": ("display_name",),
+                         "customer": ("name",), "contact": ("name",), "competitormention": ("name",),
+                         "lead": ("name", "company"), "touchpoint": ("company", "contact"), "product": ("name",)})

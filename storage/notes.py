@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from storage import history
+from storage.names import clean_name
 from storage.deals import open_deal, refresh_amount
 from storage.models import (NOTE_FACT_TABLES, UNFINISHED_STATES, Commitment, CompetitorMention, Contact, Customer, Deal,
                             Item, Member, MoneyFact, Note, ObjectionMention, RiskMention, StageChange, Team,
@@ -37,8 +38,8 @@ COMMITMENT_KINDS = {"delivery", "followup", "meeting", "payment", "trial", "dead
 
 
 def name_key(text: str) -> str:
-    """Matching form of a name: NFKC, lower case, no whitespace."""
-    return "".join(unicodedata.normalize("NFKC", text).lower().split())
+    """Matching form of a name: no control or bidi characters, NFKC, lower case, no whitespace."""
+    return "".join(unicodedata.normalize("NFKC", clean_name(text)).lower().split())
 
 
 def split_title(name: str) -> str:

@@ -127,12 +127,41 @@ def _tell(session: Session, done: Handover, now: datetime) -> list[int]:
     return list(texts)
 
 
-def revoke_invite(*, session: Session, code: str, now: datetime | None = None) -> Invite:
-    """The code can no longer be used (it reads as expired); uses already made stay."""
-    invite = session.exec(select(Invite).where(Invite.code == code.strip().upper())).first()
+def activate(*, session: Session, member: Member, by_id: int | None = None, now: datetime | None = None) -> Member:
+    """Brings a deactivated member back: their chat accounts work again (what was handed over stays
+    with who took it over). They are told through the outbox."""
+    now = as_utc(now) if now else utcnow()
+    if member.active:
+        raise PeopleError(f"{member.name} 没有停用，无需启用")
+    member.active = True
+    session.add(member)
+    history.record(session=session, entity="member", entity_id=member.id, field="active", old=False, new=True,
+                   by_id=by_id, reason="activate", team_id=member.team_id, at=now)
+    add_notification(session=session, kind="alert", recipient_id=member.id, send_at=now,
+                     text="👋 你的账号已重新启用，可以继续记录笔记了。发送“今天”查看待办。",
+                     dedupe_key=f"activate:{member.id}:{now.isoformat()}", subject=f"member:{member.id}")
+    session.commit()
+    return member
+
+
+def find_invite(*, session: Session, code: str) -> Invite | None:
+    return session.exec(select(Invite).where(Invite.code == code.strip().upper())).first()
+
+
+def revoke_invite(*, session: Session, code: str, now: datetime | None = None, team_id: int | None = None) -> Invite:
+    """The code can no longer be used (it reads as expired); uses already made stay. With `team_id`,
+    only a code of that team: checked before anything is written."""
+    invite = find_invite(session=session, code=code)
     if invite is None:
         raise PeopleError(f"没有邀请码 {code.strip().upper()}")
-    invite.expires_at = min(invite.expires_at, as_utc(now) if now else utcnow())
+    if team_id is not None and invite.team_id != team_id:
+        raise PeopleError(f"邀请码 {invite.code} 属于其他团队，你不能作废它。")
+    now = as_utc(now) if now else utcnow()
+    if invite.expires_at <= now:
+        raise PeopleError(f"邀请码 {invite.code} 已经失效，无需作废。")
+    if invite.uses >= invite.max_uses:
+        raise PeopleError(f"邀请码 {invite.code} 已经用过了，无需作废。")
+    invite.expires_at = min(invite.expires_at, now)
     session.add(invite)
     session.commit()
     return invite

@@ -9,10 +9,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from storage.models import ROLES, ChannelAccount, Invite, Member, Team, as_utc, utcnow
+from storage.models import ROLES, ChannelAccount, Invite, JoinAttempt, Member, Team, as_utc, utcnow
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+# Guessing codes: after JOIN_ATTEMPTS wrong codes within JOIN_WINDOW from one chat account, every try
+# is refused for JOIN_WINDOW.
+JOIN_ATTEMPTS = 5
+JOIN_WINDOW = timedelta(minutes=10)
 
 
 class NotFound(LookupError):
@@ -32,7 +36,8 @@ class Conflict(ValueError):
 
 
 class InviteError(ValueError):
-    """An invite code that cannot be used; `reason`: unknown | expired | used_up."""
+    """An invite code that cannot be used; `reason`: unknown | expired | used_up | too_many (this
+    account sent too many wrong codes lately)."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -176,13 +181,15 @@ def redeem_invite(*, session: Session, code: str, channel: str, external_id: str
     if existing is not None:
         return Redeemed(existing, session.get(Team, existing.team_id), False, already_bound=True)
     now = as_utc(now) if now else utcnow()
+    if join_locked_until(session=session, channel=channel, account=str(external_id), now=now) is not None:
+        raise InviteError("too_many")
     invite = session.exec(select(Invite).where(Invite.code == code.strip().upper())).first()
-    if invite is None:
-        raise InviteError("unknown")
-    if invite.expires_at <= now:
-        raise InviteError("expired")
-    if invite.uses >= invite.max_uses:
-        raise InviteError("used_up")
+    wrong = "unknown" if invite is None else "expired" if invite.expires_at <= now \
+        else "used_up" if invite.uses >= invite.max_uses else None
+    if wrong:
+        session.add(JoinAttempt(channel=channel, account=str(external_id)[:128], at=now))
+        session.commit()
+        raise InviteError(wrong)
     team = session.get(Team, invite.team_id)
     if invite.member_id is not None:
         member, new_member = session.get(Member, invite.member_id), False
@@ -198,6 +205,20 @@ def redeem_invite(*, session: Session, code: str, channel: str, external_id: str
     session.add(invite)
     _commit_or_conflict(session, f"{channel} account {external_id} is already bound")
     return Redeemed(member, team, new_member)
+
+
+def join_locked_until(*, session: Session, channel: str, account: str, now: datetime | None = None) -> datetime | None:
+    """Until when this chat account may not try invite codes: JOIN_WINDOW after the moment it had
+    sent JOIN_ATTEMPTS wrong codes within JOIN_WINDOW; None when it may try now."""
+    now = as_utc(now) if now else utcnow()
+    times = sorted(as_utc(t) for t in session.exec(select(JoinAttempt.at).where(
+        JoinAttempt.channel == channel, JoinAttempt.account == account[:128],
+        JoinAttempt.at > now - 2 * JOIN_WINDOW)).all())
+    until = None
+    for first, last in zip(times, times[JOIN_ATTEMPTS - 1:]):
+        if last - first <= JOIN_WINDOW:
+            until = last + JOIN_WINDOW
+    return until if until is not None and until > now else None
 
 
 def _free_name(session: Session, team: Team, wanted: str) -> str:

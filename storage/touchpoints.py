@@ -20,6 +20,7 @@ from storage.lead_models import TOUCHPOINT_KINDS, Lead, Touchpoint
 from storage.leads import BadField, find_team_named, normal_phone, text_field, time_field
 from storage.models import Contact, Customer, Deal, Member, Note, as_utc, utcnow
 from storage.notes import name_key
+from storage.queries import visible_member_ids
 
 TOUCHPOINT_FIELDS = ("team", "kind", "company", "contact", "phone", "text", "at")
 
@@ -110,8 +111,8 @@ def mark_handled(*, session: Session, touchpoint_id: int, member: Member, at: da
     touch = session.get(Touchpoint, touchpoint_id)
     if touch is None or touch.team_id != member.team_id:
         raise TouchAnswer(f"没有找到客户触点 #{touchpoint_id}。")
-    if touch.owner_id not in (None, member.id) and member.role == "rep":
-        raise TouchAnswer(f"客户触点 #{touchpoint_id} 不是你负责的。")
+    if touch.owner_id not in (None, member.id) and touch.owner_id not in visible_member_ids(session=session, member=member):
+        raise TouchAnswer(f"客户触点 #{touchpoint_id} 不是你负责的。")   # the rule of reads: only what one may see
     if touch.handled_at is None:
         touch.handled_at, touch.handled_by = as_utc(at) if at else utcnow(), "button"
         if touch.owner_id is None:
