@@ -1,7 +1,7 @@
 """wrong invite codes per chat account, for the attempt limit (issue 19)
 
 Revision ID: 0005_join_attempts
-Revises: 0003_operations
+Revises: 0004_insights
 Create Date: 2026-12-08 10:00:00
 """
 from typing import Sequence, Union
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0005_join_attempts'
-down_revision: Union[str, None] = '0003_operations'
+down_revision: Union[str, None] = '0004_insights'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
