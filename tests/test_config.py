@@ -17,7 +17,7 @@ def test_repository_config_documents_exactly_the_defaults():
 def test_defaults_without_any_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = load_config(env={})
-    assert config["web"] == {"host": "127.0.0.1", "port": 8321}
+    assert config["web"] == {"host": "127.0.0.1", "port": 8321, "origins": []}
     assert [s["name"] for s in config["stages"]][:3] == ["线索", "初步接触", "需求探询"]
     assert len(config["stages"]) == 12
 
