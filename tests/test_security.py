@@ -399,12 +399,16 @@ async def test_long_poll_wait_is_clamped_and_nan_returns_at_once():
     async def who(channel, account):
         return None
 
-    app = build_web_app(local=LocalChannel(receive, who))
+    local = LocalChannel(receive, who)
+    app = build_web_app(local=local)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1",
                                  timeout=20) as client:
         for wait in ("nan", "NaN", "-inf", "-5"):
             answer = await client.get("/chat/updates", params={"after": 0, "wait": wait})
             assert answer.status_code == 200 and answer.json() == {"messages": []}
+        await local.send(Outbound("local", local._account(httpx_request(client))[1], text="你好"))
+        answer = await client.get("/chat/updates", params={"after": 0})           # the page's own poll
+        assert [m["text"] for m in answer.json()["messages"]] == ["你好"]
 
 
 UTF_BODIES = ["utf-16", "utf-16-le", "utf-32", "utf-8-sig"]
