@@ -24,7 +24,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from bot import redact
-from bot.channels.local import COOKIE, LocalChannel
+from bot.channels.local import COOKIE, DEMO_COOKIE, LocalChannel
 from bot.channels.wecom_crypto import Refused, parse_xml
 from bot.messages import Attachment, Outbound
 from bot.web import build_web_app
@@ -470,11 +470,11 @@ async def test_demo_mode_checks_host_origin_content_type_and_issues_its_own_cook
         mine = await client.post("/chat/switch", json={"account": "demo-lead"},
                                  headers={"Origin": "http://127.0.0.1:8321"})
         assert mine.status_code == 200 and (await client.get("/chat/me")).json()["account"] == "demo-lead"
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8321",
-                                 cookies={COOKIE: "x.demo-lead.chosen-by-the-client"}) as forged:
-        me = await forged.get("/chat/me")
-        assert me.json()["account"] == "demo-rep"                       # not adopted
-        assert me.cookies.get(COOKIE) != "x.demo-lead.chosen-by-the-client"
+    chosen = {COOKIE: "chosen-by-the-client-0123456789", DEMO_COOKIE: "demo-lead"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8321", cookies=chosen) as forged:
+        assert (await forged.get("/chat/me")).json()["account"] == "demo-rep"     # not adopted
+        forged.cookies.set(DEMO_COOKIE, "demo-lead." + "0" * 32)
+        assert (await forged.get("/chat/me")).json()["account"] == "demo-rep"     # a forged signature neither
 
 
 # --- bidi and control characters in names ------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """wrong invite codes per chat account, for the attempt limit (issue 19)
 
-Revision ID: 0007_join_attempts
-Revises: 0006_queue
+Revision ID: 0008_join_attempts
+Revises: 0007_dialogue
 Create Date: 2026-12-08 10:00:00
 """
 from typing import Sequence, Union
@@ -11,8 +11,8 @@ import sqlmodel  # noqa: F401
 from alembic import op
 
 
-revision: str = '0007_join_attempts'
-down_revision: Union[str, None] = '0006_queue'
+revision: str = '0008_join_attempts'
+down_revision: Union[str, None] = '0007_dialogue'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
