@@ -56,14 +56,18 @@ class Line:
 
 # Multi-character words between a product and its quantity: periods, adverbs, ordering verbs.
 _TRAIL_RE = re.compile(
-    r"(?:每个?月|每年|每周|每天|每季度|一个月|一年|一季度|一周|今年|明年|年底前?|月底前?|年内|下个月|这个月|本月|"
+    r"(?:月需|年需|月采|月用量?|年用量?|月均|日均|用量|需求|月需求|每个?月|每年|每周|每天|每季度|一个月|一年|一季度|一周|今年|明年|年底前?|月底前?|年内|下个月|这个月|本月|"
     r"下周|这周|本周|上半年|下半年|大概|大约|差不多|一共|总共|至少|左右|先要|先拿|先送|先给|先寄|先订|先试销|试销|"
     r"先试用|试用|订了|要了|签了|买了|进了|采购|订购|下单|追加|准备|打算|计划|预计|还要|需要|想要|只要|能交|要交|"
     r"固定|稳定|稳定供|每月稳定供|长期|只能|先买|覆盖|重新|原来|现在|改成|改为|开始|起|这次|这回|本次|"
     r"(?<=[\u4e00-\u9fff])要)$"
 )
 # Verbs after which the product may follow the quantity (先拿两吨生物有机肥, 签了一千吨磷酸锰铁锂).
-_ORDER_VERB = re.compile(r"(?:拿|寄|要|订|定|先下|再下|下了|改成|改为|签了?|买|放|进|试|试用|试销|用|送|给|给我们|上|备|采购|订购|报的|报了|做|先放|先上)(?:了)?$")
+_ORDER_VERB = re.compile(r"(?:拿|寄|要|订|定|先下|再下|下了|改成|改为|签了?|买|放|进|试|试用|试销|用|送|给|给我们|上|备|采购|订购|报的|报了|做|先放|先上|"
+                         r"下单|确认了?|订的|定的|要配|配|加订|追加|进了|采购了|下了单)(?:了)?$")
+# 下单80箱复印纸和20盒签字笔: a second line joined to an order in the same clause
+_ORDER_ANY = re.compile(r"拿|寄|要|订|定|下单|确认|签|买|进|采购|配|加订|追加")
+_JOINED = re.compile(r"(?:和|、|及|以及|还有|另加|加)$")
 # 两台SY215下周二交车: an order line that goes on with its date or delivery verb.
 _PERIODIC = re.compile(r"(?:每天|每月|每周|每年|一个月|一年|每个月)(?:大概|大约|约|差不多|要)?$")
 _DATE_AHEAD = re.compile(r"下下?周|这周|本周|明天|后天|大后天|今天|月底|月初|\d+月|\d+号|[一二三四五六七八九十]+月|周[一二三四五六日末]")
@@ -235,7 +239,8 @@ def _skip(note, q, end, money_spans, later) -> bool:
     if spec_words and _spec_before().search(before):
         return True  # 负载要到十公斤, 质保五年
     last = note.words(clause_start, q.start)[-1:]
-    if _HAVE_OR_USE.search(before) or last == ["带"]:
+    periodic_use = before.endswith("要用") and q.unit not in _SPEC_UNITS  # 一年大概要用960条: a yearly volume
+    if _HAVE_OR_USE.search(before) and not periodic_use or last == ["带"]:
         return True  # 小麦有三千亩, 有两把腿是歪的, 一亩地用两袋: what they have or use, not an order
     if text[end:end + 1] == "装" or text[end:end + 2] == "以上":
         return True
@@ -378,8 +383,9 @@ def _product_after(note: Note, start: int, end: int) -> str | None:
         return None  # 三节滑轨 四百副: the number after the noun counts it; this one is its spec
     whole_clause = start == clause_start and (pos == clause_end or bool(_THEN_DELIVERED.match(note.text, pos)))
     periodic = bool(_PERIODIC.search(note.text, clause_start, start))  # 每天五百单快递
+    joined = bool(_JOINED.search(note.text, clause_start, start)) and bool(_ORDER_ANY.search(note.text, clause_start, start))
     if not (_ORDER_VERB.search(note.text, clause_start, start) or _ORDER_AFTER.match(note.text, pos) or whole_clause
-            or periodic or _after_name(note, start)):
+            or periodic or joined or _after_name(note, start)):
         return None
     phrase = "".join(taken)
     if _NUMBER_START.match(phrase) and not spec:
@@ -484,15 +490,17 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
             candidates.append((m.start(1), phrase))
     for a, b in note.clauses:
         clause = text[a:b]
-        if b <= start and _NOUN_CLAUSE.fullmatch(clause) and _bare_noun(clause) \
-                and _clean_product(clause):
-            candidates.append((a, clause))
+        cleaned = _clean_product(clause) if b <= start and _NOUN_CLAUSE.fullmatch(clause) and _bare_noun(clause) else None
+        if cleaned:
+            candidates.append((a + clause.find(cleaned) if cleaned in clause else a, cleaned))
         topic = _TOPIC.search(clause) if b <= start else None
-        if topic and not any(p in topic.group(1) for p in people) and _clean_product(topic.group(1)):
-            candidates.append((a + topic.start(1), topic.group(1)))  # 邬工说负极材料还要再测一轮
+        cleaned = _clean_product(topic.group(1)) if topic and not any(p in topic.group(1) for p in people) else None
+        if cleaned:
+            candidates.append((a + topic.start(1), cleaned))  # 邬工说负极材料还要再测一轮
         made = _MADE.search(clause) if b <= start else None
-        if made and _bare_noun(made.group(1)) and _clean_product(made.group(1)):
-            candidates.append((a + made.start(1), made.group(1)))  # 让我们做外箱，五万个
+        cleaned = _clean_product(made.group(1)) if made and _bare_noun(made.group(1)) else None
+        if cleaned:
+            candidates.append((a + made.start(1), cleaned))  # 让我们做外箱，五万个
     if not candidates:
         return None
     # the latest ending, then the longest (销售技能内训 rather than its pack term 内训) ...

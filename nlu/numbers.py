@@ -98,7 +98,8 @@ def _quantity_at(text, folded, tok, unit_re, noun_re) -> Quantity | None:
     m = unit_re.match(folded, pos)
     if not m and folded[pos:pos + 2].strip()[:1].isascii():
         latin = ASCII_UNIT_RE.match(folded, pos)  # 500 pcs, 3t: English measure words, kept as written
-        if latin and folded[tok.end - 1].isdigit() and latin.group(1) != "T" and tok.value:  # 8T: terabytes
+        arabic = folded[tok.end - 1].isdigit() or folded[tok.end - 1] in "千万" and folded[tok.start].isdigit()
+        if latin and arabic and latin.group(1) != "T" and tok.value:  # 8T: terabytes; 20k pcs counts
             return Quantity(tok.start, latin.end(), text[tok.start:latin.end()], tok.value, text[latin.start(1):latin.end()])
     if not m or tok.value == 0 and folded[tok.start] == "零":
         return None

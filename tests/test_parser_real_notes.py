@@ -244,3 +244,27 @@ def test_no_english_date_from_names_prices_or_months(text):
 ])
 def test_money_kinds(text, expected):
     assert expected in money(p(text))
+
+
+# --- noun phrases, not debris ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("宫经理确认了三台前移式叉车。", {("前移式叉车", 3, "台")}),
+    ("孔姐刚下单80箱A4复印纸和20盒签字笔。", {("A4复印纸", 80, "箱"), ("签字笔", 20, "盒")}),
+    ("他们80台重卡，一年大概要用960条轮胎。", {("轮胎", 960, "条")}),
+    ("整流桥KBP307 月需20k pcs。", {("整流桥KBP307", 20000, "pcs")}),
+    ("她挺喜欢那款马瑟兰，先要24瓶。", {("马瑟兰", 24, "瓶")}),
+    ("他想换精酿，要20桶。", {("精酿", 20, "桶")}),
+    ("gripper 要 40 sets，pen needles 20 盒。", {("gripper", 40, "sets"), ("pen needles", 20, "盒")}),
+])
+def test_the_product_is_the_noun_phrase(text, expected):
+    assert items(p(text)) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "纸张要用七十克双胶。",          # a paper weight, not an order
+    "钱总拍板，年前再说。",          # no quantity, no item
+    "monthly 大概 600。",            # an English word is no product, and no unit
+])
+def test_no_item_from_specs_verbs_or_prose(text):
+    assert not p(text)["items"] or all(i["product"] not in ("纸张", "monthly", "拍板") for i in p(text)["items"])
