@@ -1,0 +1,338 @@
+"""What the insights read: a team's open deals with everything their health needs, customers' note
+histories, reps' records, objections with their sentences, stalls, won deals. Plain rows only (storage
+never imports insights); insights/read.py turns them into the rules' values.
+
+Keyword-only functions that take a session. Every query is bounded by a team (its deals through
+(team_id), its notes through (author_id, received_at) of its members) and by a time window.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Iterable
+
+from sqlalchemy import and_, func, select as sa_select
+from sqlmodel import Session
+
+from storage.lead_models import Lead, Touchpoint
+from storage.models import (Commitment, CompetitorMention, Contact, Customer, Deal, Member, MoneyFact, Note,
+                            ObjectionMention, RiskMention, StageChange, as_utc)
+
+CHUNK = 500
+
+
+def _chunks(values: list, size: int = CHUNK):
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def team_member_ids(*, session: Session, team_id: int) -> list[int]:
+    return list(session.execute(sa_select(Member.id).where(Member.team_id == team_id)).scalars())
+
+
+# --- deal health ----------------------------------------------------------------------------------
+
+@dataclass
+class DealRows:
+    """A team's open deals and their facts, keyed by deal id (customer_* by customer id)."""
+    deals: list[tuple] = field(default_factory=list)  # (id, customer_id, customer, owner_id, owner, stage,
+    #                                                    stage_entered_at, last_activity_at, created_at, amount)
+    notes_recent: dict[int, int] = field(default_factory=dict)
+    promises: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # (due, state, done_at)
+    objections: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # (at, category), in order
+    rivals: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # (at, name)
+    moves: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # (at, to_stage)
+    roles: dict[int, set] = field(default_factory=lambda: defaultdict(set))  # customer -> roles
+    money: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # customer -> (at, deal, kind, amount)
+    risks: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+
+def open_deal_rows(*, session: Session, team_id: int, notes_since: datetime, promises_since: date,
+                   late_stages: Iterable[str], deal_ids: Iterable[int] | None = None) -> DealRows:
+    """Everything deal health reads about the team's open deals (or only `deal_ids` of them):
+    notes since `notes_since`, promises due since `promises_since`, objections and rivals said on
+    them, stage moves of the deals at a late stage, the customers' contacts and quotes/budgets, and
+    verbal-promise risks."""
+    rows = DealRows()
+    is_open = and_(Deal.team_id == team_id, Deal.status == "open")
+    if deal_ids is not None:
+        is_open = and_(is_open, Deal.id.in_(list(deal_ids)))
+    query = (sa_select(Deal.id, Deal.customer_id, Customer.name, Deal.owner_id, Member.name, Deal.stage,
+                       Deal.stage_entered_at, Deal.last_activity_at, Deal.created_at, Deal.amount)
+             .join(Customer, Customer.id == Deal.customer_id).join(Member, Member.id == Deal.owner_id)
+             .where(is_open).order_by(Deal.id))
+    rows.deals = [(i, c, cn, o, on, s, as_utc(e), as_utc(a), as_utc(cr), amount)
+                  for i, c, cn, o, on, s, e, a, cr, amount in session.execute(query)]
+    if not rows.deals:
+        return rows
+    open_ids = {d[0] for d in rows.deals}
+    authors = team_member_ids(session=session, team_id=team_id)
+
+    # touch density: notes of the team's members in the window, per deal
+    for deal_id, n in session.execute(sa_select(Note.deal_id, func.count()).where(
+            Note.author_id.in_(authors), Note.received_at >= as_utc(notes_since), Note.deal_id.is_not(None),
+            Note.state == "parsed").group_by(Note.deal_id)):
+        if deal_id in open_ids:
+            rows.notes_recent[deal_id] = n
+
+    # promises due in the window, and the open ones still ahead (the next step)
+    for deal_id, due, state, done_at in session.execute(sa_select(
+            Commitment.deal_id, Commitment.due_date, Commitment.state, Commitment.done_at).where(
+            Commitment.owner_id.in_(authors), Commitment.state.in_(("open", "done")),
+            Commitment.due_date >= promises_since, Commitment.deal_id.is_not(None))):
+        if deal_id in open_ids:
+            rows.promises[deal_id].append((due, state, as_utc(done_at) if done_at else None))
+
+    # objections said since the deal entered its stage: not followed by progress (yet)
+    for deal_id, at, category in session.execute(
+            sa_select(ObjectionMention.deal_id, Note.received_at, ObjectionMention.category)
+            .join(Note, Note.id == ObjectionMention.note_id).join(Deal, Deal.id == ObjectionMention.deal_id)
+            .where(is_open, Note.received_at >= Deal.stage_entered_at)
+            .order_by(Note.received_at, ObjectionMention.id)):
+        rows.objections[deal_id].append((as_utc(at), category))
+
+    # rivals named on deals now at a late stage, with those deals' stage moves
+    late = list(late_stages)
+    at_late = and_(is_open, Deal.stage.in_(late))
+    for deal_id, at, name in session.execute(
+            sa_select(CompetitorMention.deal_id, Note.received_at, CompetitorMention.name)
+            .join(Note, Note.id == CompetitorMention.note_id).join(Deal, Deal.id == CompetitorMention.deal_id)
+            .where(at_late)):
+        rows.rivals[deal_id].append((as_utc(at), name))
+    for chunk in _chunks(sorted(rows.rivals)):
+        for deal_id, at, to_stage in session.execute(sa_select(StageChange.deal_id, StageChange.changed_at,
+                                                               StageChange.to_stage)
+                                                     .where(StageChange.deal_id.in_(chunk))):
+            rows.moves[deal_id].append((as_utc(at), to_stage))
+
+    # the customers' decision-chain roles
+    for customer_id, role in session.execute(
+            sa_select(Contact.customer_id, Contact.role).join(Deal, Deal.customer_id == Contact.customer_id)
+            .where(is_open).distinct()):
+        rows.roles[customer_id].add(role)
+
+    # quotes and budgets to the customers, on any deal of the team
+    customers = {d[1] for d in rows.deals}
+    for at, deal_id, customer_id, kind, amount in session.execute(
+            sa_select(Note.received_at, MoneyFact.deal_id, Deal.customer_id, MoneyFact.kind, MoneyFact.amount)
+            .join(Note, Note.id == MoneyFact.note_id).join(Deal, Deal.id == MoneyFact.deal_id)
+            .where(Deal.team_id == team_id, MoneyFact.kind.in_(("quote", "budget")))
+            .order_by(Note.received_at, MoneyFact.id)):
+        if customer_id in customers:
+            rows.money[customer_id].append((as_utc(at), deal_id, kind, amount))
+
+    for deal_id, phrase in session.execute(sa_select(RiskMention.deal_id, RiskMention.phrase)
+                                           .join(Deal, Deal.id == RiskMention.deal_id).where(is_open)
+                                           .order_by(RiskMention.id)):
+        rows.risks[deal_id].append(phrase)
+    return rows
+
+
+def density_rows(*, session: Session, team_id: int, notes_since: datetime) -> list[tuple[datetime, int]]:
+    """(created_at, notes since `notes_since`) of each of the team's open deals: the team's median
+    touch density without reading everything else."""
+    authors = team_member_ids(session=session, team_id=team_id)
+    counts = dict(session.execute(sa_select(Note.deal_id, func.count()).where(
+        Note.author_id.in_(authors), Note.received_at >= as_utc(notes_since), Note.deal_id.is_not(None),
+        Note.state == "parsed").group_by(Note.deal_id)).all())
+    return [(as_utc(created), counts.get(deal_id, 0)) for deal_id, created in session.execute(
+        sa_select(Deal.id, Deal.created_at).where(Deal.team_id == team_id, Deal.status == "open"))]
+
+
+# --- churn: customers with won deals --------------------------------------------------------------
+
+@dataclass
+class CustomerRows:
+    customers: list[tuple] = field(default_factory=list)  # (id, name, owner_id) with a won deal
+    notes: dict[int, list[datetime]] = field(default_factory=lambda: defaultdict(list))
+    complaints: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # (at, what, text)
+    missed: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # (due, text)
+
+
+def won_customer_rows(*, session: Session, team_id: int, since: datetime, recent_since: datetime,
+                      today: date, categories: Iterable[str]) -> CustomerRows:
+    """Customers of the team with a won deal: the times of their notes since `since`, their
+    quality/service objections and complaint touchpoints since `recent_since`, and payment promises
+    whose day is over and that are still open."""
+    rows = CustomerRows()
+    won = sa_select(Deal.customer_id).where(Deal.team_id == team_id, Deal.status == "won").distinct()
+    rows.customers = [tuple(r) for r in session.execute(
+        sa_select(Customer.id, Customer.name, Customer.owner_id).where(Customer.id.in_(won)).order_by(Customer.id))]
+    ids = [c[0] for c in rows.customers]
+    for chunk in _chunks(ids):
+        for customer_id, at in session.execute(sa_select(Note.customer_id, Note.received_at).where(
+                Note.customer_id.in_(chunk), Note.received_at >= as_utc(since), Note.state == "parsed")):
+            rows.notes[customer_id].append(as_utc(at))
+        for customer_id, at, category, evidence in session.execute(
+                sa_select(Note.customer_id, Note.received_at, ObjectionMention.category, ObjectionMention.evidence)
+                .join(Note, Note.id == ObjectionMention.note_id)
+                .where(Note.customer_id.in_(chunk), Note.received_at >= as_utc(recent_since),
+                       ObjectionMention.category.in_(list(categories)))):
+            rows.complaints[customer_id].append((as_utc(at), category, evidence or ""))
+        for customer_id, at, text in session.execute(sa_select(Touchpoint.customer_id, Touchpoint.at, Touchpoint.text)
+                                                     .where(Touchpoint.customer_id.in_(chunk),
+                                                            Touchpoint.kind == "complaint",
+                                                            Touchpoint.at >= as_utc(recent_since))):
+            rows.complaints[customer_id].append((as_utc(at), "complaint", text or ""))
+        for customer_id, due, text in session.execute(sa_select(Commitment.customer_id, Commitment.due_date,
+                                                                Commitment.text)
+                                                      .where(Commitment.customer_id.in_(chunk),
+                                                             Commitment.kind == "payment",
+                                                             Commitment.state == "open",
+                                                             Commitment.due_date < today)):
+            rows.missed[customer_id].append((due, text or ""))
+    for values in rows.notes.values():
+        values.sort()
+    return rows
+
+
+# --- the outbox: when an insight about something was last written ---------------------------------
+
+def last_written(*, session: Session, prefix: str, since: datetime) -> dict[str, datetime]:
+    """dedupe key -> created_at of outbox rows whose key starts with `prefix`, written since `since`."""
+    from storage.models import Notification
+
+    return {key: as_utc(at) for key, at in session.execute(
+        sa_select(Notification.dedupe_key, Notification.created_at).where(
+            Notification.dedupe_key.startswith(prefix, autoescape=True), Notification.created_at >= as_utc(since)))}
+
+
+# --- objection trends -----------------------------------------------------------------------------
+
+def objection_rows(*, session: Session, team_id: int, since: datetime) -> list[tuple]:
+    """(at, category, customer, evidence, note_id) of objections in notes of the team's members since `since`."""
+    authors = team_member_ids(session=session, team_id=team_id)
+    return [(as_utc(at), category, customer or "", evidence or "", note_id) for at, category, customer, evidence, note_id
+            in session.execute(sa_select(Note.received_at, ObjectionMention.category, Customer.name,
+                                         ObjectionMention.evidence, Note.id)
+                               .join(Note, Note.id == ObjectionMention.note_id)
+                               .outerjoin(Customer, Customer.id == Note.customer_id)
+                               .where(Note.author_id.in_(authors), Note.received_at >= as_utc(since),
+                                      Note.state == "parsed")
+                               .order_by(Note.received_at, ObjectionMention.id))]
+
+
+def rivals_of_notes(*, session: Session, note_ids: Iterable[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    for chunk in _chunks(sorted(set(note_ids))):
+        for note_id, name in session.execute(sa_select(CompetitorMention.note_id, CompetitorMention.name)
+                                             .where(CompetitorMention.note_id.in_(chunk))):
+            found[note_id].append(name)
+    return found
+
+
+# --- stalls and won deals (coaching) ---------------------------------------------------------------
+
+def stage_history(*, session: Session, team_id: int, since: datetime) -> list[tuple]:
+    """(deal_id, owner_id, status, changed_at, from_stage, to_stage) of every stage move of the team's
+    deals that were open at some point since `since` (created before now, closed after since or open)."""
+    touched = sa_select(Deal.id).where(Deal.team_id == team_id,
+                                       (Deal.status == "open") | (Deal.closed_at >= as_utc(since)))
+    return [(d, o, st, as_utc(at), f, t) for d, o, st, at, f, t in session.execute(
+        sa_select(StageChange.deal_id, Deal.owner_id, Deal.status, StageChange.changed_at, StageChange.from_stage,
+                  StageChange.to_stage).join(Deal, Deal.id == StageChange.deal_id)
+        .where(StageChange.deal_id.in_(touched)).order_by(StageChange.deal_id, StageChange.changed_at,
+                                                            StageChange.id))]
+
+
+def won_deal_stories(*, session: Session, team_id: int, stage: str, limit: int) -> list[dict]:
+    """The team's most recently won deals that moved on from `stage`: each with its customer, owner,
+    and the objections met (category, evidence, note time) and the notes on the deal after each."""
+    passed = sa_select(StageChange.deal_id).where(StageChange.from_stage == stage)
+    deals = session.execute(sa_select(Deal.id, Customer.name, Member.name, Deal.amount, Deal.closed_at)
+                            .join(Customer, Customer.id == Deal.customer_id).join(Member, Member.id == Deal.owner_id)
+                            .where(Deal.team_id == team_id, Deal.status == "won", Deal.id.in_(passed))
+                            .order_by(Deal.closed_at.desc(), Deal.id.desc()).limit(limit)).all()
+    stories = []
+    for deal_id, customer, owner, amount, closed_at in deals:
+        notes = session.execute(sa_select(Note.id, Note.received_at, Note.transcript, Note.raw_text)
+                                .where(Note.deal_id == deal_id, Note.state == "parsed")
+                                .order_by(Note.received_at, Note.id)).all()
+        objections = session.execute(sa_select(ObjectionMention.note_id, ObjectionMention.category,
+                                                ObjectionMention.evidence)
+                                     .where(ObjectionMention.deal_id == deal_id)
+                                     .order_by(ObjectionMention.id)).all()
+        stories.append({"deal_id": deal_id, "customer": customer, "owner": owner, "amount": amount,
+                        "notes": [(i, as_utc(at), t or r or "") for i, at, t, r in notes],
+                        "objections": [tuple(o) for o in objections]})
+    return stories
+
+
+# --- the rep capability radar --------------------------------------------------------------------
+
+@dataclass
+class RepRows:
+    reps: list[tuple] = field(default_factory=list)  # (id, name) of the team's active reps
+    notes: dict[int, int] = field(default_factory=dict)
+    promises: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # (due, state, done_at)
+    chain: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # (deal, roles set)
+    objections: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # (deal, at)
+    progress: dict[int, list[datetime]] = field(default_factory=lambda: defaultdict(list))  # deal -> forward move times
+    quotes: dict[int, dict[int, list[float]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
+    first_touch: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))  # hours
+
+
+def rep_rows(*, session: Session, team_id: int, since: datetime, until: datetime, today: date,
+             stage_order: Iterable[str]) -> RepRows:
+    """Each active rep's record in [since, until): notes, promises due, decision chain of the deals they
+    worked, objections and the progress after them, quotes per customer, hours to the first touch of
+    claimed leads."""
+    rows = RepRows()
+    rows.reps = [tuple(r) for r in session.execute(sa_select(Member.id, Member.name).where(
+        Member.team_id == team_id, Member.role == "rep", Member.active == True)  # noqa: E712
+        .order_by(Member.id))]
+    ids = [r[0] for r in rows.reps]
+    if not ids:
+        return rows
+    since, until = as_utc(since), as_utc(until)
+    for author_id, n in session.execute(sa_select(Note.author_id, func.count()).where(
+            Note.author_id.in_(ids), Note.received_at >= since, Note.received_at < until,
+            Note.state == "parsed").group_by(Note.author_id)):
+        rows.notes[author_id] = n
+    for owner_id, due, state, done_at in session.execute(sa_select(
+            Commitment.owner_id, Commitment.due_date, Commitment.state, Commitment.done_at).where(
+            Commitment.owner_id.in_(ids), Commitment.state.in_(("open", "done")),
+            Commitment.due_date >= since.date(), Commitment.due_date < today)):
+        rows.promises[owner_id].append((due, state, as_utc(done_at) if done_at else None))
+    worked = and_(Deal.owner_id.in_(ids), (Deal.status == "open") | (Deal.closed_at >= since),
+                  Deal.created_at < until)
+    deal_owner: dict[int, int] = {}
+    customers: dict[int, int] = {}
+    for deal_id, owner_id, customer_id in session.execute(sa_select(Deal.id, Deal.owner_id, Deal.customer_id)
+                                                          .where(worked)):
+        deal_owner[deal_id] = owner_id
+        customers[deal_id] = customer_id
+    roles: dict[int, set] = defaultdict(set)
+    for chunk in _chunks(sorted(set(customers.values()))):
+        for customer_id, role in session.execute(sa_select(Contact.customer_id, Contact.role)
+                                                 .where(Contact.customer_id.in_(chunk))):
+            roles[customer_id].add(role)
+    for deal_id, owner_id in deal_owner.items():
+        rows.chain[owner_id].append((deal_id, frozenset(roles.get(customers[deal_id], ()))))
+    order = {name: i for i, name in enumerate(stage_order)}
+    for chunk in _chunks(sorted(deal_owner)):
+        for deal_id, at in session.execute(sa_select(ObjectionMention.deal_id, Note.received_at)
+                                           .join(Note, Note.id == ObjectionMention.note_id)
+                                           .where(ObjectionMention.deal_id.in_(chunk), Note.received_at >= since,
+                                                  Note.received_at < until)):
+            rows.objections[deal_owner[deal_id]].append((deal_id, as_utc(at)))
+        for deal_id, at, from_stage, to_stage in session.execute(sa_select(
+                StageChange.deal_id, StageChange.changed_at, StageChange.from_stage, StageChange.to_stage)
+                .where(StageChange.deal_id.in_(chunk), StageChange.changed_at >= since)):
+            forward = to_stage == "won" or (from_stage in order and to_stage in order
+                                            and order[to_stage] > order[from_stage])
+            if forward:
+                rows.progress[deal_id].append(as_utc(at))
+        for deal_id, customer_id, amount in session.execute(
+                sa_select(MoneyFact.deal_id, Deal.customer_id, MoneyFact.amount)
+                .join(Note, Note.id == MoneyFact.note_id).join(Deal, Deal.id == MoneyFact.deal_id)
+                .where(MoneyFact.deal_id.in_(chunk), MoneyFact.kind == "quote", Note.received_at >= since,
+                       Note.received_at < until)):
+            rows.quotes[deal_owner[deal_id]][customer_id].append(amount)
+    for owner_id, received, contacted in session.execute(sa_select(Lead.owner_id, Lead.received_at, Lead.contacted_at)
+                                                         .where(Lead.owner_id.in_(ids), Lead.received_at >= since,
+                                                                Lead.received_at < until,
+                                                                Lead.contacted_at.is_not(None))):
+        rows.first_touch[owner_id].append(max(0.0, (as_utc(contacted) - as_utc(received)).total_seconds() / 3600))
+    return rows
