@@ -169,10 +169,13 @@ def build_app(config: dict, *, transcriber=None, parse=None, audio_dir=None,
         return await app_ref["app"].send(outbound)
 
     team_defaults = config.get("team") or {}
+    from insights.policy import policy_from_config as insight_policy
+
     conversation = Conversation(sessions=sessions, stages=stages_from_config(config), parse=parse, send=send,
                                 transcriber=transcriber,
                                 audio_dir=audio_dir or default_audio_dir(config),
-                                default_industry=team_defaults.get("industry", ""))
+                                default_industry=team_defaults.get("industry", ""),
+                                insights=insight_policy(config))
     app = App(config=config, engine=engine, sessions=sessions, conversation=conversation, transcriber=transcriber)
     app_ref["app"] = app
     if with_channels:

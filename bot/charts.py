@@ -148,3 +148,42 @@ def forecast_chart(months, *, title: str = "成交预测（按预计成交月）
               bbox_to_anchor=(0.5, 1.0), ncols=2)
     _header(fig, family, title)
     return _png(fig)
+
+
+def radar_chart(radar, *, title: str, subtitle: str = "") -> bytes:
+    """A capability radar: the rep's six scores (0-100, filled) and the team median (dashed), each axis
+    labelled with its name, the rep's score and the raw figure. `radar`: insights.radar.Radar."""
+    import math
+
+    axes = list(radar.axes)
+    labels = [f"{a.name} {'—' if a.score is None else round(a.score)}\n{a.text}" for a in axes]
+    legend = (radar.name, "团队中位数")
+    _check([title, subtitle, *labels, *legend, "0123456789"])
+    family = _family()
+    fig = Figure(figsize=(WIDTH_IN, 8.4), dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.18, 0.15, 0.64, 0.58), projection="polar")
+    ax.set_theta_offset(math.pi / 2)  # the first axis at the top, the others clockwise
+    ax.set_theta_direction(-1)
+    angles = [2 * math.pi * i / len(axes) for i in range(len(axes))]
+    closed = angles + angles[:1]
+
+    def ring(values):
+        values = [0.0 if v is None else v for v in values]
+        return values + values[:1]
+
+    median = ring([a.team_median for a in axes])
+    mine = ring([a.score for a in axes])
+    ax.plot(closed, median, color="#888888", linestyle="--", linewidth=2, label=legend[1])
+    ax.plot(closed, mine, color="#1f6fb2", linewidth=2.5, label=legend[0])
+    ax.fill(closed, mine, color="#1f6fb2", alpha=0.25)
+    ax.set_ylim(0, 100)
+    ax.set_yticks([25, 50, 75, 100], ["", "50", "", "100"], fontsize=FONT_SIZE - 5, color="#777777")
+    ax.set_xticks(angles, labels, fontsize=FONT_SIZE - 1, family=family)
+    ax.tick_params(axis="x", pad=22)
+    ax.spines["polar"].set_color("#cccccc")
+    ax.grid(color="#dddddd")
+    fig.legend(prop={"family": family, "size": FONT_SIZE - 2}, frameon=False, loc="lower center",
+               bbox_to_anchor=(0.5, 0.01), ncols=2)
+    _header(fig, family, title, subtitle)
+    return _png(fig)

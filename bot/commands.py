@@ -1,5 +1,5 @@
 """The chat commands: what 帮助, 今天, 客户 张总, 完成 12, 阶段 12 商务谈判, 漏斗, 停滞, 周报, 预测, 团队,
-导出 and 角色 answer (bot/intents.py decides that a message is one).
+导出, 角色, 健康度 and 能力 answer (bot/intents.py decides that a message is one).
 
 Each handler does one job in the conversation's database thread: it gets an `Asked` (the session,
 who asked, the argument as said) and returns the reply text, or a reports.Report (text plus a chart or
@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Callable
 
 from sqlmodel import Session
 
-from bot import render, reports
+from bot import insight_reports, render, reports
+from insights.policy import InsightPolicy
 from storage import conversation_queries as cq
 from storage import deals as deal_ops
 from storage.models import Commitment, Deal, Member
@@ -38,14 +39,17 @@ class Asked:
     arg: str
     stages: list[Stage]
     now: datetime           # the conversation's clock (UTC)
+    insights: InsightPolicy = InsightPolicy()  # [insights] of the config
 
 
-def run(session: Session, *, who: "Who", cmd: "Command", stages: list[Stage], now: datetime):
+def run(session: Session, *, who: "Who", cmd: "Command", stages: list[Stage], now: datetime,
+        insights: InsightPolicy | None = None):
     """Answers one command: the handler named by the command, or the help for an unknown one."""
     handler = HANDLERS.get(cmd.name)
     if handler is None:
         return f"不认识的命令 {cmd.arg}。\n\n{render.HELP}"
-    return handler(Asked(session, who, session.get(Member, who.member_id), cmd.arg, stages, now))
+    return handler(Asked(session, who, session.get(Member, who.member_id), cmd.arg, stages, now,
+                         insights or InsightPolicy()))
 
 
 # --- the member's own work -------------------------------------------------------------------------
@@ -109,7 +113,8 @@ def stage(asked: Asked) -> str:
 
 def customer(asked: Asked) -> reports.Report:
     """客户 张总: the customer's profile."""
-    return reports.customer_report(session=asked.session, member=asked.member, name=asked.arg, now=asked.now)
+    return reports.customer_report(session=asked.session, member=asked.member, name=asked.arg, now=asked.now,
+                                   stages=asked.stages, insights=asked.insights)
 
 
 def pipeline(asked: Asked) -> reports.Report:
@@ -119,7 +124,8 @@ def pipeline(asked: Asked) -> reports.Report:
 
 def stalled(asked: Asked) -> reports.Report:
     """停滞: deals past their stage's time limit, oldest first."""
-    return reports.stalled_report(session=asked.session, member=asked.member, stages=asked.stages, now=asked.now)
+    return reports.stalled_report(session=asked.session, member=asked.member, stages=asked.stages, now=asked.now,
+                                  insights=asked.insights)
 
 
 def week(asked: Asked) -> reports.Report:
@@ -148,8 +154,22 @@ def role(asked: Asked) -> str:
     return reports.set_role(session=asked.session, member=asked.member, arg=asked.arg)
 
 
+# --- the insights (bot/insight_reports.py) -------------------------------------------------------
+
+def health(asked: Asked) -> reports.Report:
+    """健康度: the lowest-scoring open deals the member may see, with their reasons."""
+    return insight_reports.health_report(session=asked.session, member=asked.member, stages=asked.stages,
+                                         policy=asked.insights, now=asked.now)
+
+
+def radar(asked: Asked) -> reports.Report:
+    """能力 / 能力 李雷: a rep's capability radar (text and chart); a rep sees only their own."""
+    return insight_reports.radar_report(session=asked.session, member=asked.member, name=asked.arg,
+                                        stages=asked.stages, policy=asked.insights, now=asked.now)
+
+
 HANDLERS: dict[str, Callable[[Asked], object]] = {
     "help": help_text, "start": start, "today": today, "done": done, "stage": stage, "customer": customer,
     "pipeline": pipeline, "stalled": stalled, "week": week, "forecast": forecast, "team": team,
-    "export": export, "role": role,
+    "export": export, "role": role, "health": health, "radar": radar,
 }

@@ -121,9 +121,11 @@ class Conversation:
     """One per process. `send` delivers an Outbound through the right channel and returns its id."""
 
     def __init__(self, *, sessions, stages, parse, send: Send, transcriber=None,
-                 audio_dir: str | Path, default_industry: str = "", clock=None, runner=None):
+                 audio_dir: str | Path, default_industry: str = "", clock=None, runner=None,
+                 insights=None):
         self.sessions = sessions
         self.stages = stages
+        self.insights = insights  # insights.policy.InsightPolicy ([insights]); None: the defaults
         self.parse = parse
         self.send = send
         self.transcriber = transcriber
@@ -665,4 +667,5 @@ class Conversation:
 
     def _command(self, session, who: Who, cmd: intents.Command):
         """A command's answer, text or a reports.Report, in the database thread."""
-        return commands.run(session, who=who, cmd=cmd, stages=self.stages, now=self.clock())
+        return commands.run(session, who=who, cmd=cmd, stages=self.stages, now=self.clock(),
+                            insights=self.insights)

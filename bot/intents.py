@@ -19,6 +19,7 @@ PUNCT = "。，,.!！?？~～…:：;；、 \t\n"
 @dataclass(frozen=True)
 class Command:
     name: str          # help today customer done stage pipeline stalled week forecast team export role start
+    #                    health radar
     arg: str = ""
 
 
@@ -31,11 +32,13 @@ class Correction:
 
 SLASH = {"help": "help", "start": "start", "today": "today", "customer": "customer", "done": "done",
          "stage": "stage", "pipeline": "pipeline", "stalled": "stalled", "week": "week",
-         "forecast": "forecast", "team": "team", "export": "export", "role": "role"}
+         "forecast": "forecast", "team": "team", "export": "export", "role": "role",
+         "health": "health", "radar": "radar"}
 WORDS = {"帮助": "help", "今天": "today", "客户": "customer", "完成": "done", "阶段": "stage",
          "漏斗": "pipeline", "停滞": "stalled", "周报": "week", "加入": "start", "菜单": "help",
-         "预测": "forecast", "团队": "team", "导出": "export", "角色": "role"}
-NO_ARG = {"help", "today", "pipeline", "stalled", "week", "forecast", "team"}
+         "预测": "forecast", "团队": "team", "导出": "export", "角色": "role",
+         "健康度": "health", "能力": "radar"}
+NO_ARG = {"help", "today", "pipeline", "stalled", "week", "forecast", "team", "health"}
 
 NAME_TITLE = re.compile(r"^[\u4e00-\u9fff]{1,3}(总|经理|工|姐|哥|主任|老板|处长|科长|局长|院长|厂长|主管|总监|老师|医生|师傅)$")
 SHORT_NAME = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9·()（）\-]{1,20}$")
@@ -88,6 +91,10 @@ def _with_arg(name: str, arg: str, *, slash: bool, separated: bool = True) -> Co
         if not arg:
             return Command(name, "") if slash else None
         if NAME_TITLE.match(arg) or (separated and SHORT_NAME.match(arg)) or slash:
+            return Command(name, arg)
+        return None
+    if name == "radar":    # 能力 / 能力 李雷 / /radar 李雷
+        if not arg or slash or (separated and SHORT_NAME.match(arg)):
             return Command(name, arg)
         return None
     if name == "done":

@@ -147,7 +147,8 @@ def _chart(draw, rows, filename: str) -> Attachment | None:
 
 # --- /stalled ----------------------------------------------------------------------------------
 
-def stalled_report(*, session: Session, member: Member, stages: list[Stage], now: datetime | None = None) -> Report:
+def stalled_report(*, session: Session, member: Member, stages: list[Stage], now: datetime | None = None,
+                   insights=None) -> Report:
     ids, _, scope = _scope(session, member)
     now = as_utc(now) if now else utcnow()
     rows = stalled_deals(session=session, stages=stages, now=now, member_ids=ids, limit=STALLED_SHOWN)
@@ -156,8 +157,12 @@ def stalled_report(*, session: Session, member: Member, stages: list[Stage], now
     figures = {"count": count, "rows": [(r.deal_id, r.customer, r.stage, r.days, r.limit, r.owner) for r in rows]}
     if not rows:
         return Report(["⏸ 停滞的商机", "没有停滞的商机。👍"], figures=figures)
+    health = _health(session, member, stages, insights, now, [r.deal_id for r in rows])
+    figures["health"] = {i: h.score for i, h in health.items()}
     lines = [f"⏸ 停滞的商机（{scope}，共{count}个，最久的在前）"]
-    lines += [f"#{r.deal_id} {r.customer} · {r.stage} 已{r.days}天（上限{r.limit}天）· {r.owner}" for r in rows]
+    for r in rows:
+        lines.append(f"#{r.deal_id} {r.customer} · {r.stage} 已{r.days}天（上限{r.limit}天）· {r.owner}"
+                     + (f" · 健康度{health[r.deal_id].score}分" if r.deal_id in health else ""))
     if count > len(rows):
         lines.append(f"……还有{count - len(rows)}个未列出。")
     return Report(lines, figures=figures)
@@ -165,7 +170,20 @@ def stalled_report(*, session: Session, member: Member, stages: list[Stage], now
 
 # --- /customer ---------------------------------------------------------------------------------
 
-def customer_report(*, session: Session, member: Member, name: str, now: datetime | None = None) -> Report:
+def _health(session, member, stages, insights, now, deal_ids) -> dict:
+    """deal id -> insights.health.Health of those open deals ({} without stages or deals)."""
+    if not stages or not deal_ids:
+        return {}
+    from bot.insight_reports import visible_health
+    from insights.policy import InsightPolicy
+
+    found = visible_health(session=session, member=member, stages=stages, policy=insights or InsightPolicy(),
+                           now=now, deal_ids=deal_ids)
+    return {h.deal.deal_id: h for h in found}
+
+
+def customer_report(*, session: Session, member: Member, name: str, now: datetime | None = None,
+                    stages: list[Stage] | None = None, insights=None) -> Report:
     name = (name or "").strip()
     if not name:
         return Report(["👤 客户档案", "请说客户名，例如：客户 张总"])
@@ -182,14 +200,17 @@ def customer_report(*, session: Session, member: Member, name: str, now: datetim
             profiles.append(facts)
     if not profiles:
         return Report(["👤 客户档案", f"没有找到你能查看的客户“{name}”。"])
+    open_ids = [d.deal_id for f in profiles[:CUSTOMERS_SHOWN] for d in f.deals if d.status == "open"]
+    health = _health(session, member, stages, insights, now, open_ids)
     lines = []
     for facts in profiles[:CUSTOMERS_SHOWN]:
-        lines += _customer_lines(facts, tz)
+        lines += _customer_lines(facts, tz, health)
         lines += _ops_lines(session, member, facts.customer_id, tz)  # phones (masked) and changes
         lines.append("")
     if len(profiles) > CUSTOMERS_SHOWN:
         lines.append("还有：" + "、".join(f.name for f in profiles[CUSTOMERS_SHOWN:]) + "。请说得更具体一些。")
-    return Report(lines[:-1] if lines[-1] == "" else lines, figures={"customers": profiles})
+    return Report(lines[:-1] if lines[-1] == "" else lines, figures={"customers": profiles,
+                                                                     "health": {i: h.score for i, h in health.items()}})
 
 
 def _ops_lines(session: Session, member: Member, customer_id: int, tz: ZoneInfo) -> list[str]:
@@ -205,7 +226,7 @@ def _team_ids(session: Session, member: Member) -> list[int]:
     return list(session.exec(select(Team.id).order_by(Team.id)).all())
 
 
-def _customer_lines(facts: rq.CustomerFacts, tz: ZoneInfo) -> list[str]:
+def _customer_lines(facts: rq.CustomerFacts, tz: ZoneInfo, health: dict | None = None) -> list[str]:
     lines = [f"👤 {facts.name}"]
     if facts.contacts:
         lines.append("联系人：" + "、".join(f"{n}（{ROLE_NAMES.get(r, r)}）" for n, r in facts.contacts))
@@ -220,6 +241,10 @@ def _customer_lines(facts: rq.CustomerFacts, tz: ZoneInfo) -> list[str]:
         covered = 3 - len(d.missing)
         chain = f"决策链 {covered}/3" + ("" if not d.missing else "，缺" + "、".join(ROLE_NAMES[m] for m in d.missing))
         lines.append(" · ".join(parts) + " · " + chain)
+        if health and d.deal_id in health:
+            from bot.insight_reports import health_line
+
+            lines.append("  " + health_line(health[d.deal_id]))
     if facts.items:
         lines.append("产品：" + "；".join(f"{p} {number_text(q)}{u}" for p, q, u in facts.items[:6]))
     o = facts.outcomes

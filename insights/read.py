@@ -12,12 +12,14 @@ from sqlmodel import Session
 
 from insights.health import DealFacts, Health, median_density, median_of, score_all
 from insights.policy import InsightPolicy
+from insights.radar import RepRecord, customer_spreads
 from storage import insight_queries as iq
 from storage.models import Team, as_utc
 from storage.report_queries import Outcomes
 from storage.stages import Stage
 
 CLOSED = ("won", "lost")
+CHAIN = frozenset({"decision_maker", "user", "influencer"})
 
 
 def late_stages(stages: list[Stage], policy: InsightPolicy) -> list[str]:
@@ -101,3 +103,29 @@ def team_health(session: Session, team: Team, now: datetime, policy: InsightPoli
         facts = [f for f in facts if f.owner_id in owners]
     return score_all(facts, as_utc(now), policy, stall_days={s.name: s.stall_days for s in stages},
                      stage_order=tuple(s.name for s in stages), median=median)
+
+
+def rep_records(session: Session, team: Team, now: datetime, policy: InsightPolicy,
+                stages: list[Stage]) -> list[RepRecord]:
+    """Each active rep's record over the last radar_days, for the radar."""
+    now = as_utc(now)
+    tz = ZoneInfo(team.timezone or "Asia/Shanghai")
+    today = now.astimezone(tz).date()
+    since = now - timedelta(days=policy.radar_days)
+    rows = iq.rep_rows(session=session, team_id=team.id, since=since, until=now, today=today,
+                       stage_order=[s.name for s in stages])
+    records = []
+    for member_id, name in rows.reps:
+        outcomes = Outcomes()
+        for due, state, done_at in rows.promises.get(member_id, ()):
+            outcomes.add(state, due, done_at, today, tz)
+        objections = rows.objections.get(member_id, [])
+        followed = sum(1 for deal_id, at in objections if any(t > at for t in rows.progress.get(deal_id, ())))
+        records.append(RepRecord(
+            member_id=member_id, name=name, notes=rows.notes.get(member_id, 0), weeks=policy.radar_days / 7,
+            kept=outcomes.kept, late=outcomes.late, broken=outcomes.broken,
+            chain=tuple(len(roles & CHAIN) / len(CHAIN) for _, roles in rows.chain.get(member_id, ())),
+            objections=len(objections), followed=followed,
+            spreads=customer_spreads(rows.quotes.get(member_id, {})),
+            first_touch_hours=tuple(rows.first_touch.get(member_id, ()))))
+    return records

@@ -179,10 +179,13 @@ def test_stalled_per_role_oldest_first(world, who):
 
 
 def test_stalled_text(world):
+    # health (insights, default weights): D6 loses 10 stage age, 8 chain (张总 only), 8 no next step,
+    # 4.8 density (0.25 notes a week against the team's median 0.625), 3 one late promise -> 66;
+    # D7 loses 15 silence (32 days), 10 stage age, 8 density, 8 chain, 8 no next step -> 51
     report = run(world, reports.stalled_report, "lead", stages=STAGES, now=NOW)
     assert report.lines == ["⏸ 停滞的商机（全队，共2个，最久的在前）",
-                            f"#{world['D6'].id} 联想 · 线索 已54天（上限14天）· 小张",
-                            f"#{world['D7'].id} 国美 · 线索 已32天（上限14天）· 小孙"]
+                            f"#{world['D6'].id} 联想 · 线索 已54天（上限14天）· 小张 · 健康度66分",
+                            f"#{world['D7'].id} 国美 · 线索 已32天（上限14天）· 小孙 · 健康度51分"]
     assert run(world, reports.stalled_report, "li", stages=STAGES, now=NOW).lines[-1] == "没有停滞的商机。👍"
 
 

@@ -35,6 +35,7 @@ COMMANDS = [
     ("done", "完成待办：/done 编号"), ("stage", "改阶段：/stage 编号 阶段"), ("pipeline", "销售漏斗"),
     ("stalled", "停滞的商机"), ("week", "本周周报"), ("forecast", "成交预测"), ("team", "团队本周动态"),
     ("export", "导出表格：/export 或 /export csv"), ("role", "联系人角色：/role 张总 决策人"),
+    ("health", "商机健康度"), ("radar", "能力雷达：/radar 姓名"),
     ("start", "加入团队：/start 邀请码"),
 ]
 ALLOWED_UPDATES = ["message", "callback_query"]

@@ -1,0 +1,124 @@
+"""What the insights show in chat: /health (健康度), /radar NAME (能力 NAME), and the health lines of
+/customer and /stalled. Each reads through insights.read (scoped by visible_member_ids, as every
+report) and returns a reports.Report or lines."""
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+
+from sqlmodel import Session, select
+
+from bot import charts
+from bot.reports import Report, _chart, _scope
+from insights.health import Health
+from insights.policy import InsightPolicy
+from insights.radar import Radar, radars
+from insights.read import rep_records, team_health
+from storage.models import Member, Team, as_utc, utcnow
+from storage.notes import name_key
+from storage.queries import visible_member_ids
+from storage.stages import Stage
+
+
+def _teams_in_scope(session: Session, member: Member) -> list[Team]:
+    if member.role == "admin":
+        return list(session.exec(select(Team).order_by(Team.id)).all())
+    return [session.get(Team, member.team_id)]
+
+
+def visible_health(*, session: Session, member: Member, stages: list[Stage], policy: InsightPolicy,
+                   now: datetime | None = None, deal_ids=None) -> list[Health]:
+    """The health of the open deals the member may see (or of `deal_ids` among them), lowest first."""
+    ids, _, _ = _scope(session, member)
+    now = as_utc(now) if now else utcnow()
+    found: list[Health] = []
+    for team in _teams_in_scope(session, member):
+        found += team_health(session, team, now, policy, stages, owner_ids=ids, deal_ids=deal_ids)
+    return sorted(found, key=lambda x: (x.score, x.deal.deal_id))
+
+
+def health_line(health: Health) -> str:
+    return f"健康度 {health.score}分" + (f"（{'；'.join(health.reasons)}）" if health.reasons else "")
+
+
+def health_report(*, session: Session, member: Member, stages: list[Stage], policy: InsightPolicy,
+                  now: datetime | None = None) -> Report:
+    """/health, 健康度: the lowest-scoring open deals the member may see, each with its three reasons."""
+    _, _, scope = _scope(session, member)
+    scored = visible_health(session=session, member=member, stages=stages, policy=policy, now=now)
+    at_risk = sum(1 for x in scored if x.score < policy.at_risk)
+    figures = {"deals": [x.to_json() for x in scored[:policy.health_shown]], "count": len(scored),
+               "at_risk": at_risk}
+    if not scored:
+        return Report(["🩺 商机健康度", "没有进行中的商机。"], figures=figures)
+    shown = scored[:policy.health_shown]
+    lines = [f"🩺 商机健康度（{scope}，共{len(scored)}个，{at_risk}个低于{policy.at_risk}分，最低的在前）"]
+    for x in shown:
+        d = x.deal
+        lines.append(f"{_mark(x.score, policy)} {x.score}分 #{d.deal_id} {d.customer} · {d.stage} · {d.owner}")
+        if x.reasons:
+            lines.append("   " + "；".join(x.reasons))
+    if len(scored) > len(shown):
+        lines.append(f"……还有{len(scored) - len(shown)}个分数更高的商机未列出。")
+    return Report(lines, figures=figures)
+
+
+def _mark(score: int, policy: InsightPolicy) -> str:
+    return "🔴" if score < policy.at_risk else "🟡" if score < 70 else "🟢"
+
+
+# --- /radar ------------------------------------------------------------------------------------
+
+def team_radars(*, session: Session, team: Team, stages: list[Stage], policy: InsightPolicy,
+                now: datetime | None = None) -> list[Radar]:
+    """Every active rep of the team, ranked among the team's reps."""
+    now = as_utc(now) if now else utcnow()
+    return radars(rep_records(session, team, now, policy, stages))
+
+
+def find_rep(session: Session, member: Member, name: str) -> Member | str:
+    """The member named (the asker when no name) if the asker may see them; else the answer why not."""
+    name = (name or "").strip()
+    if not name:
+        return member
+    query = select(Member).where(Member.active == True)  # noqa: E712
+    if member.role != "admin":
+        query = query.where(Member.team_id == member.team_id)
+    found = [m for m in session.exec(query).all() if name_key(m.name) == name_key(name)]
+    allowed = None if member.role == "admin" else visible_member_ids(session=session, member=member)
+    found = [m for m in found if allowed is None or m.id in allowed]
+    if not found:
+        if member.role == "rep":
+            return "只能查看自己的能力雷达：直接发送“能力”。"
+        return f"没有找到你能查看的成员“{name}”。"
+    if len(found) > 1:
+        return f"有{len(found)}位“{name}”，请让管理员在命令行查看：salesbot radar --team 团队 --member {name}"
+    return found[0]
+
+
+def radar_lines(radar: Radar, policy: InsightPolicy) -> list[str]:
+    lines = [f"📡 {radar.name} 的能力雷达（近{policy.radar_days}天，在{radar.reps}名销售中排位，0-100）"]
+    for a in radar.axes:
+        score = "无数据" if a.score is None else f"{round(a.score)}分"
+        median = "" if a.team_median is None else f"（团队中位数{round(a.team_median)}）"
+        lines.append(f"{a.name}：{score} · {a.text}{median}")
+    return lines
+
+
+def radar_report(*, session: Session, member: Member, name: str, stages: list[Stage], policy: InsightPolicy,
+                 now: datetime | None = None) -> Report:
+    """能力 / 能力 李雷 / /radar 李雷: the rep's six axes as text and a radar chart."""
+    rep = find_rep(session, member, name)
+    if isinstance(rep, str):
+        return Report(["📡 能力雷达", rep])
+    team = session.get(Team, rep.team_id)
+    found = [r for r in team_radars(session=session, team=team, stages=stages, policy=policy, now=now)
+             if r.member_id == rep.id]
+    if not found:
+        return Report(["📡 能力雷达", f"{rep.name} 不是在职的销售，没有能力雷达。"])
+    radar = found[0]
+    title = f"{radar.name} 能力雷达"
+    subtitle = f"近{policy.radar_days}天 · 在{team.name}{radar.reps}名销售中的排位"
+    return Report(radar_lines(radar, policy), figures={"radar": radar.to_json()}, caption=title,
+                  draw=partial(_chart, lambda r: charts.radar_chart(r, title=title, subtitle=subtitle), radar,
+                               "radar.png"))
