@@ -54,6 +54,7 @@ class App:
     scheduler_factory: object = None
     scheduler: object = None
     leads: object = None  # bot.intake.LeadService: the intake API and the lead desk
+    insights: object = None  # insights.desk.InsightDesk: at-risk lists, churn warnings, coaching, briefs
     warming: object = None  # the start-up warm-up task (parser, speech model and its dictionaries)
     # The procrastinate backend (bot/queue.py, bot/processes.py): the procrastinate App this process
     # defers to, the rate limit shared by every process, and the unscheduled reminder desk of a worker.
@@ -216,6 +217,16 @@ class GroupRobotCopies:
         await self.app.send(Outbound("wecom", "#robot", text=text))
 
 
+def insight_desk(app: App):
+    """The insight desk of a running App: its notices go to every chat account of the member."""
+    from insights.desk import InsightDesk
+
+    async def send(member_id: int, text: str):
+        return await app.send_to_member(member_id, text)
+
+    return InsightDesk(sessions=app.sessions, config=app.config, send=send)
+
+
 def team_week_text(session, team, now) -> str:
     """The Monday report the reminder scheduler sends to each team's leads."""
     from bot.reports import team_week_report
@@ -253,6 +264,7 @@ def _add_channels(app: App, *, queued: bool = False) -> None:
     from bot.intake import LeadService
 
     app.leads = LeadService(app, queued=queued)
+    app.insights = insight_desk(app)
     app.web = build_web_app(local=local, telegram=telegram, health=app.health,
                             extra_routes=[*(wecom.routes() if wecom else ()), *app.leads.routes()],
                             origins=web.get("origins") or ())
@@ -294,6 +306,8 @@ async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio
             await app.scheduler.start()
         if app.leads is not None and not queued:
             await app.leads.start()
+        if app.insights is not None and not queued:
+            await app.insights.start()
         if not queued:
             ops_runtime.start(app)  # voice retention sweep
         log.info("salesbot: web chat on http://%s:%d/ ; channels: %s", host, port, ", ".join(app.channels))
@@ -306,6 +320,8 @@ async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio
             await app.scheduler.stop()
         if app.leads is not None:
             await app.leads.stop()
+        if app.insights is not None:
+            await app.insights.stop()
         await ops_runtime.stop(app)
         for channel in reversed(started_channels):
             try:

@@ -630,6 +630,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_invite)
     from bot import ops_cli  # member deactivate/set, catalog, backup, restore, privacy (issue 10)
     ops_cli.register(sub, member_sub)
+    from bot import insights_cli  # health, radar, insights due (issue 21)
+    insights_cli.register(sub)
     s = sub.add_parser("run", help="start the bot: channels and the web chat (default http://127.0.0.1:8321)")
     s.add_argument("--host", help="override [web] host")
     s.add_argument("--port", type=int, help="override [web] port")

@@ -162,13 +162,14 @@ class Pending:
 SCHEDULED_KINDS = ("nudge", "digest", "escalation", "alert", "report")
 
 
-def pending(*, session: Session, now: datetime, limit: int | None = None) -> list[Pending]:
-    """Scheduled notifications due at `now` and not sent, in send-time order."""
+def pending(*, session: Session, now: datetime, limit: int | None = None,
+            kinds: Iterable[str] = SCHEDULED_KINDS) -> list[Pending]:
+    """Scheduled notifications of these kinds due at `now` and not sent, in send-time order."""
     query = (sa_select(Notification.id, Notification.kind, Notification.recipient_id, Member.name, Member.team_id,
                        Notification.subject, Notification.text, Notification.send_at, Notification.dedupe_key)
              .join(Member, Member.id == Notification.recipient_id)
              .where(Notification.sent_at.is_(None), Notification.send_at <= as_utc(now),
-                    Notification.kind.in_(SCHEDULED_KINDS))
+                    Notification.kind.in_(list(kinds)))
              .order_by(Notification.send_at, Notification.id))
     if limit:
         query = query.limit(limit)
