@@ -190,12 +190,13 @@ def won_customer_rows(*, session: Session, team_id: int, since: datetime, recent
 # --- the outbox: when an insight about something was last written ---------------------------------
 
 def last_written(*, session: Session, prefix: str, since: datetime) -> dict[str, datetime]:
-    """dedupe key -> created_at of outbox rows whose key starts with `prefix`, written since `since`."""
+    """dedupe key -> send time of outbox rows whose key starts with `prefix`, due since `since` (the
+    send time, not the time of writing: it follows from the data, so a dry run at any `now` agrees)."""
     from storage.models import Notification
 
     return {key: as_utc(at) for key, at in session.execute(
-        sa_select(Notification.dedupe_key, Notification.created_at).where(
-            Notification.dedupe_key.startswith(prefix, autoescape=True), Notification.created_at >= as_utc(since)))}
+        sa_select(Notification.dedupe_key, Notification.send_at).where(
+            Notification.dedupe_key.startswith(prefix, autoescape=True), Notification.send_at >= as_utc(since)))}
 
 
 # --- objection trends -----------------------------------------------------------------------------

@@ -1,0 +1,265 @@
+"""The insight notices from a stored team history, through the desk as `salesbot insights due` and the
+running bot see them: each churn warning, coaching message, objection brief and the at-risk list fires
+on its threshold and not below it, to the right people, once; the desk sends and marks what it wrote.
+
+NOW is Wednesday 2026-06-10 10:00 in Shanghai (the daily checks go out from 09:30 on working days)."""
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from insights.desk import InsightDesk
+from storage.lead_models import Touchpoint
+from storage.models import Notification
+from tests.insights_world import CONFIG, NOW, Team, ago, day_ago, planned, stages
+
+
+def desk(db_sessions, stages=None, **insights) -> InsightDesk:
+    config = copy.deepcopy(CONFIG)
+    config["insights"].update(insights)
+    if stages is not None:
+        config["stages"] = [{"name": n, "probability": 0.2, "stall_days": d} for n, d in stages]
+    return InsightDesk(sessions=db_sessions, config=config)
+
+
+def due(d: InsightDesk, now=NOW, kind=None) -> list[dict]:
+    return [x for x in d.dry_run(now) if kind is None or x["kind"] == kind]
+
+
+def delivered(db_sessions) -> None:
+    """What the desk wrote has gone out (as after a sweep)."""
+    from sqlalchemy import update
+
+    with db_sessions() as s:
+        s.execute(update(Notification).values(sent_at=NOW))
+        s.commit()
+
+
+def won_customer(t: Team, company="远大机械", days=120):
+    """A customer won `days` ago."""
+    first = t.note(days, company, "张总", money=[("deal", 300000)])
+    t.close(first.deal, "won", days - 1)
+    return first
+
+
+# --- churn -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("every,last,fires", [(10, 21, False), (10, 22, True), (15, 30, False), (15, 31, True)])
+def test_churn_when_the_gap_outgrows_twice_the_customers_cadence_and_21_days(db_session, db_sessions, every, last,
+                                                                             fires):
+    """Notes every `every` days up to `last` days ago: warned only when the gap is more than twice the
+    median gap and more than 21 days."""
+    t = Team(db_session)
+    won_customer(t, days=last + 6 * every)
+    for k in range(6):
+        t.note(last + (5 - k) * every, "远大机械")
+    found = due(desk(db_sessions), kind="churn")
+    if not fires:
+        assert found == []
+        return
+    assert sorted(x["recipient"] for x in found) == ["小李", "王经理"]
+    assert found[0]["text"].splitlines() == [
+        "⚠️ 客户流失预警：远大机械（负责人 小李）",
+        f"· 已{last}天没有记录，过去180天里笔记间隔的中位数是{every}天",
+        "建议尽快回访，了解客户的真实情况。"]
+    assert found[0]["due_at"] == "2026-06-10T09:30:00+08:00"
+
+
+def test_churn_needs_a_cadence_to_compare_with(db_session, db_sessions):
+    t = Team(db_session)
+    won_customer(t, days=100)
+    t.note(60, "远大机械")  # two notes: one gap is no history yet (churn_min_notes = 3)
+    assert due(desk(db_sessions), kind="churn") == []
+
+
+@pytest.mark.parametrize("complaints,fires", [(1, False), (2, True)])
+def test_churn_on_repeated_quality_or_service_complaints(db_session, db_sessions, complaints, fires):
+    t = Team(db_session)
+    first = won_customer(t, days=30)
+    t.note(10, "远大机械", objections=["quality"], evidence=[("quality", "上批货外壳有划痕")])
+    if complaints > 1:
+        t.s.add(Touchpoint(team_id=t.team.id, kind="complaint", company="远大机械", text="售后电话一直没人接",
+                           at=ago(3), customer_id=first.deal.customer_id, owner_id=t.rep.id))
+        t.s.commit()
+    t.note(1, "远大机械", objections=["price"])  # another category: not a complaint
+    found = due(desk(db_sessions), kind="churn")
+    assert bool(found) is fires
+    if fires:
+        assert found[0]["text"].splitlines()[1] == \
+            "· 近60天质量/服务问题和投诉2次：质量问题“上批货外壳有划痕”；客户投诉“售后电话一直没人接”"
+
+
+@pytest.mark.parametrize("due_days_ago,fires", [(0, False), (1, True)])
+def test_churn_on_a_missed_payment(db_session, db_sessions, due_days_ago, fires):
+    t = Team(db_session)
+    won_customer(t, days=30)
+    t.note(20, "远大机械", dates=[planned(day_ago(due_days_ago), "payment")], text="远大机械说月初付尾款")
+    t.note(0.5, "远大机械", hour=8)
+    found = due(desk(db_sessions), kind="churn")
+    assert bool(found) is fires
+    if fires:
+        assert "· 付款逾期1笔：6月9日" in found[0]["text"]
+
+
+def test_churn_at_most_once_a_week_per_customer(db_session, db_sessions):
+    t = Team(db_session)
+    won_customer(t, days=30)
+    t.note(20, "远大机械", dates=[planned(day_ago(2), "payment")])
+    d = desk(db_sessions)
+    assert d.collect(NOW) == 2  # the owner and the manager
+    delivered(db_sessions)
+    assert due(d, NOW + timedelta(days=1), "churn") == []
+    assert due(d, NOW + timedelta(days=6, hours=23), "churn") == []
+    again = due(d, NOW + timedelta(days=7), "churn")
+    assert sorted(x["recipient"] for x in again) == ["小李", "王经理"]
+
+
+def test_no_warning_for_a_customer_never_won(db_session, db_sessions):
+    t = Team(db_session)
+    t.note(20, "远大机械", dates=[planned(day_ago(2), "payment")])
+    assert due(desk(db_sessions), kind="churn") == []
+
+
+def test_daily_checks_wait_for_a_working_day_and_their_time(db_session, db_sessions):
+    t = Team(db_session)
+    won_customer(t, days=30)
+    t.note(20, "远大机械", dates=[planned(day_ago(2), "payment")])
+    d = desk(db_sessions)
+    assert due(d, NOW.replace(hour=9, minute=29)) == []
+    assert due(d, NOW.replace(hour=9, minute=30)) != []
+    saturday = NOW + timedelta(days=3)
+    assert due(d, saturday) == []
+
+
+# --- coaching ----------------------------------------------------------------------------------------
+
+STALL_STAGES = [("线索", 5), ("方案", 90), ("商务谈判", 30)]
+
+
+def stalled_deals(t: Team, n: int, who="小李"):
+    """`n` deals of `who` that each sat in 线索 more than its 5 days, within the last 90 days."""
+    for k in range(n):
+        deal = t.note(60 - 10 * k, f"客户{who}{k}", "刘总", who=who).deal
+        t.move(deal, "方案", 60 - 10 * k - 8)
+
+
+def won_story(t: Team):
+    """小张 won 华强 after answering a price objection."""
+    first = t.note(80, "华强", "赵总", who="小张", objections=["price"],
+                   evidence=[("price", "赵总说我们比三一贵了一成")], text="赵总说我们比三一贵了一成")
+    t.note(78, "华强", who="小张", text="给华强做了三年分期的方案，赵总同意了")
+    t.move(first.deal, "方案", 77)
+    t.close(first.deal, "won", 70)
+
+
+@pytest.mark.parametrize("stalls,fires", [(2, False), (3, True)])
+def test_coaching_after_three_stalls_at_one_stage(db_session, db_sessions, stalls, fires):
+    t = Team(db_session, reps=("小李", "小张"), stages=stages(*STALL_STAGES))
+    won_story(t)
+    stalled_deals(t, stalls)
+    found = due(desk(db_sessions, stages=STALL_STAGES), kind="coach")
+    if not fires:
+        assert found == []
+        return
+    rep, manager = sorted(found, key=lambda x: x["recipient"] != "小李")
+    assert rep["recipient"] == "小李" and manager["recipient"] == "王经理"
+    assert rep["text"].splitlines() == [
+        "💡 你的商机近90天在“线索”阶段停滞了3次。看看团队里走过这一阶段并赢单的案例：",
+        "✅ 华强（小张）",
+        "  异议·价格：“赵总说我们比三一贵了一成”",
+        "  后来：“给华强做了三年分期的方案，赵总同意了”"]
+    assert manager["text"].startswith("💡 小李 的商机近90天在“线索”阶段停滞了3次。已把团队1个")
+
+
+def test_the_manager_is_told_once(db_session, db_sessions):
+    t = Team(db_session, reps=("小李", "小张"), stages=stages(*STALL_STAGES))
+    d = desk(db_sessions, stages=STALL_STAGES)
+    won_story(t)
+    stalled_deals(t, 3)
+    assert d.collect(NOW) == 2
+    delivered(db_sessions)
+    stalled_deals(t, 1)  # a fourth stall within the 90 days
+    assert due(d, NOW + timedelta(days=1), "coach") == []
+    assert due(d, NOW + timedelta(days=30), "coach") == []
+
+
+# --- objection trends ------------------------------------------------------------------------------------
+
+def objections(t: Team, n: int, days_from: float, days_to: float, category="price"):
+    step = (days_from - days_to) / max(n, 1)
+    for k in range(n):
+        t.note(days_from - k * step, f"客户{category}{days_from}-{k}", "刘总", objections=[category],
+               evidence=[(category, f"刘总说太贵了（{k}）")], competitors=["三一"] if k % 2 == 0 else [])
+
+
+@pytest.mark.parametrize("recent,before,fires", [(4, 0, False), (5, 0, True), (6, 12, False), (7, 12, True)])
+def test_a_brief_when_a_category_doubles_its_baseline_and_reaches_five(db_session, db_sessions, recent, before,
+                                                                       fires):
+    """`before` price objections in the 8 weeks before the last 14 days (baseline: before / 4 per 14 days)."""
+    t = Team(db_session)
+    objections(t, before, 65, 16)
+    objections(t, recent, 13, 0.5)
+    found = due(desk(db_sessions), kind="brief")
+    if not fires:
+        assert found == []
+        return
+    assert [x["recipient"] for x in found] == ["赵总监"]
+    lines = found[0]["text"].splitlines()
+    assert lines[0] == f"📋 异议简报：{t.team.name} 近14天“价格”异议{recent}次（之前8周平均每14天{before / 4:.1f}次）"
+    assert lines[1].startswith(f"涉及客户{recent}个：客户price13-0、")
+    assert "  “刘总说太贵了（0）”" in lines and lines[-1] == f"同时提到的竞品：三一×{(recent + 1) // 2}"
+
+
+def test_a_brief_goes_once_per_surge(db_session, db_sessions):
+    t = Team(db_session)
+    objections(t, 5, 13, 0.5)
+    d = desk(db_sessions)
+    assert d.collect(NOW) == 1
+    delivered(db_sessions)
+    assert due(d, NOW + timedelta(days=1), "brief") == []
+
+
+# --- the Monday at-risk list ----------------------------------------------------------------------------
+
+def test_the_at_risk_list_goes_to_managers_on_monday_below_the_threshold(db_session, db_sessions):
+    t = Team(db_session)
+    idle = t.note(50, "远大机械", "张总").deal  # a low score
+    t.note(1, "华强", "赵总", money=[("budget", 100000)], dates=[planned(day_ago(-3))])
+    monday = NOW + timedelta(days=5, hours=-1)  # 2026-06-15 09:00
+    from insights.read import team_health
+
+    scores = {h.deal.customer: h.score for h in team_health(t.s, t.team, monday, desk(db_sessions).policy,
+                                                               t.stages)}
+    low = scores["远大机械"]
+    assert low < scores["华强"]
+    assert due(desk(db_sessions, at_risk=low), monday, "atrisk") == []
+    [found] = due(desk(db_sessions, at_risk=low + 1), monday, "atrisk")
+    assert found["recipient"] == "王经理" and found["due_at"] == "2026-06-15T09:00:00+08:00"
+    assert found["text"].splitlines()[:2] == [f"🩺 6月15日 风险商机（健康度低于{low + 1}分，共1个，最低的在前）",
+                                              f"· {low}分 #{idle.id} 远大机械 · 线索 · 小李"]
+    assert due(desk(db_sessions, at_risk=100), monday - timedelta(minutes=1), "atrisk") == []
+    assert due(desk(db_sessions, at_risk=100), monday + timedelta(days=1), "atrisk") == []
+
+
+# --- sending -----------------------------------------------------------------------------------------
+
+async def test_the_desk_sends_what_it_wrote_once(db_session, db_sessions):
+    t = Team(db_session)
+    won_customer(t, days=30)
+    t.note(20, "远大机械", dates=[planned(day_ago(2), "payment")])
+    sent = []
+
+    async def send(member_id, text):
+        sent.append((member_id, text.splitlines()[0]))
+
+    d = desk(db_sessions)
+    d.send = send
+    assert await d.sweep(NOW) == 2
+    assert await d.sweep(NOW + timedelta(minutes=1)) == 0
+    assert sorted(m for m, _ in sent) == sorted([t.rep.id, t.manager.id])
+    rows = db_session.exec(select(Notification).where(Notification.kind == "churn")).all()
+    assert len(rows) == 2 and all(r.sent_at is not None for r in rows)
+    assert due(d, NOW + timedelta(minutes=2)) == []
