@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from storage import privacy
 from storage.conversation_queries import retract_note
-from storage.db import downgrade_database, upgrade_database
+from storage.db import upgrade_database
 from storage.models import ObjectionMention, RiskMention
 from storage.notes import apply_extraction, record_inbound
 from storage.stages import stages_from_config
@@ -89,20 +89,32 @@ def test_privacy_erase_covers_evidence_and_risk_sentences(db_session):
 
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
 def test_the_upgrade_fills_in_the_risks_of_notes_stored_before(tmp_path, kind):
+    """A database at the revision before: its parsed notes' risks become rows, its objections keep ""."""
     engine, cleanup = empty_engine(kind, tmp_path)
     try:
-        upgrade_database(engine)
-        from storage.db import session_factory
-        with session_factory(engine)() as session:
-            store(session, rep_of(session), said("贵", "保证三天到货"))
-            session.execute(text("DELETE FROM riskmention"))
-            session.commit()
-        downgrade_database(engine, "0003_operations")
+        upgrade_database(engine, "0003_operations")
+        extraction = json.dumps(said("贵", "保证三天到货"))
+        at = "2026-03-02 02:00:00"
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO team (id, name, timezone, industry, created_at) "
+                              "VALUES (1, '华东', 'Asia/Shanghai', '', :at)"), {"at": at})
+            conn.execute(text("INSERT INTO member (id, team_id, name, role, active, created_at) "
+                              "VALUES (1, 1, '韩梅', 'rep', TRUE, :at)"), {"at": at})
+            conn.execute(text("INSERT INTO customer (id, team_id, name, key, is_person, owner_id, created_at) "
+                              "VALUES (1, 1, '华强', '华强', FALSE, 1, :at)"), {"at": at})
+            conn.execute(text("INSERT INTO deal (id, team_id, customer_id, owner_id, stage, status, stage_entered_at, "
+                              "last_activity_at, created_at) VALUES (1, 1, 1, 1, '线索', 'open', :at, :at, :at)"),
+                         {"at": at})
+            conn.execute(text("INSERT INTO note (id, channel, received_at, raw_text, author_id, customer_id, deal_id, "
+                              "extraction, state) VALUES (1, 'local', :at, '贵', 1, 1, 1, :x, 'parsed')"),
+                         {"at": at, "x": extraction})
+            conn.execute(text("INSERT INTO objectionmention (note_id, deal_id, customer_id, category) "
+                              "VALUES (1, 1, 1, 'price')"))
         upgrade_database(engine)
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT phrase, text, deal_id FROM riskmention")).all()
+            rows = conn.execute(text("SELECT note_id, deal_id, phrase, text FROM riskmention")).all()
             evidence = conn.execute(text("SELECT evidence FROM objectionmention")).scalars().all()
-        assert [tuple(r) for r in rows] == [("免费", "保证三天到货", 1)]  # the note's deal #1
-        assert evidence == ["", ""]  # the clauses were not kept before: nothing is made up
+        assert [tuple(r) for r in rows] == [(1, 1, "免费", "保证三天到货")]
+        assert evidence == [""]  # the clause was not kept before: nothing is made up
     finally:
         cleanup()
