@@ -1,13 +1,16 @@
-"""Reports benchmark: /pipeline and /week over 100,000 deals and 1,000,000 notes on SQLite.
+"""Reports benchmark: /pipeline, /week and /health over 100,000 deals and 1,000,000 notes on SQLite.
 
     .venv/bin/python -m bench.reports_bench [--deals N] [--notes N] [--db PATH] [--repeat N]
 
 Builds a company (10 teams x 1 lead, 4 managers, 40 reps; customers with contacts in decision-chain
 roles; deals with stage history and expected close days; commitments) with executemany, then the
 1,000,000 notes and their objection / competitor mentions with INSERT … SELECT from a recursive CTE,
-so the load takes a minute or two. Times each report as the chat runs it (queries + Chinese text; the
-PNG chart timed separately) for a lead (one team) and an admin (every team). Writes one chart to
-bench/out/. Target: each report < 1 s.
+so the load takes a minute or two; quotes and budgets on a fifth and an eleventh of the notes, a
+verbal-promise risk on one in fifty. Times each report as the chat runs it (queries + Chinese text;
+the PNG chart timed separately) for a lead (one team) and an admin (every team); /health (deal health
+of every visible open deal, computed at once, the lowest 20 shown), /stalled with its health figures,
+and the radar of one rep. Writes one chart to bench/out/. Target: each report < 1 s (the admin's
+/health, over every team's deals, is printed but not held to it).
 """
 from __future__ import annotations
 
@@ -23,7 +26,8 @@ from pathlib import Path
 from sqlalchemy import insert, text
 from sqlmodel import select
 
-from bot import charts, reports
+from bot import charts, insight_reports, reports
+from insights.policy import policy_from_config
 from storage.db import make_engine, session_factory, upgrade_database
 from storage.models import Commitment, Contact, Customer, Deal, Member, StageChange, Team
 from storage.queries import pipeline, visible_member_ids
@@ -139,10 +143,16 @@ def load_notes(conn, n_notes: int, n_deals: int) -> dict:
     cases = " ".join(f"WHEN {i} THEN '{c}'" for i, c in enumerate(COMPETITORS))
     conn.execute(text(f"""INSERT INTO competitormention (note_id, deal_id, customer_id, name)
         SELECT id, deal_id, customer_id, CASE (id / 6) % {len(COMPETITORS)} {cases} END FROM note WHERE id % 6 = 0"""))
+    conn.execute(text("""INSERT INTO moneyfact (note_id, deal_id, customer_id, amount, kind)
+        SELECT id, deal_id, customer_id, 100000 + (id * 7919) % 90000, 'quote' FROM note WHERE id % 5 = 0"""))
+    conn.execute(text("""INSERT INTO moneyfact (note_id, deal_id, customer_id, amount, kind)
+        SELECT id, deal_id, customer_id, 200000, 'budget' FROM note WHERE id % 11 = 0"""))
+    conn.execute(text("""INSERT INTO riskmention (note_id, deal_id, customer_id, phrase, text)
+        SELECT id, deal_id, customer_id, '免费', '答应免费安装' FROM note WHERE id % 50 = 0"""))
     counted = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar()
-               for t in ("note", "objectionmention", "competitormention")}
+               for t in ("note", "objectionmention", "competitormention", "moneyfact", "riskmention")}
     return dict(notes=counted["note"], objections=counted["objectionmention"],
-                competitors=counted["competitormention"])
+                competitors=counted["competitormention"], money=counted["moneyfact"], risks=counted["riskmention"])
 
 
 def load(engine, rng, stages, args, path) -> None:
@@ -180,7 +190,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args(argv)
-    stages = stages_from_config(tomllib.loads(DEFAULTS.read_text(encoding="utf-8")))
+    config = tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))
+    stages = stages_from_config(config)
+    insights = policy_from_config(config)
     rng = random.Random(args.seed)
     tmp = tempfile.TemporaryDirectory()
     path = Path(args.db) if args.db else Path(tmp.name) / "reports.db"
@@ -208,15 +220,32 @@ def main(argv: list[str] | None = None) -> int:
                 ("/pipeline text + chart", lambda m=member: reports.pipeline_report(session=session, member=m,
                                                                                     stages=stages)),
                 ("/week", lambda m=member: reports.week_report(session=session, member=m, now=NOW)),
+                ("/health", lambda m=member: insight_reports.health_report(session=session, member=m, stages=stages,
+                                                                           policy=insights, now=NOW)),
+                ("/stalled with health", lambda m=member: reports.stalled_report(session=session, member=m,
+                                                                                 stages=stages, now=NOW,
+                                                                                 insights=insights)),
             ]
             for name, fn in cases:
                 median, worst, report = timed(fn, args.repeat)
                 results.append((f"{name} ({label})", median, worst))
+                if name == "/health" and member is lead:
+                    health = report.figures
+                    print(f"  health of the lead's team: {health['count']:,} open deals, {health['at_risk']:,} below "
+                          f"{insights.at_risk}; lowest {health['deals'][0]['score']} "
+                          f"({'；'.join(health['deals'][0]['reasons'])})")
                 if name == "/week" and member is lead:
                     week = report.figures["week"]
                     print(f"  week of the lead: {week.new_deals.count} new deals, {week.stage_moves} stage moves, "
                           f"{week.won.count} won, {week.lost.count} lost, {week.commitments.due} commitments due, "
                           f"{sum(r.notes for r in week.reps)} notes, top objection {week.objections[0]}")
+        rep = session.exec(select(Member).where(Member.role == "rep")).first()
+        median, worst, radar = timed(lambda: insight_reports.radar_report(session=session, member=lead, name=rep.name,
+                                                                          stages=stages, policy=insights, now=NOW),
+                                     args.repeat)
+        results.append(("/radar of a rep (lead, text)", median, worst))
+        median, worst, _ = timed(lambda: radar.draw(), args.repeat)
+        results.append(("radar chart alone (matplotlib, PNG)", median, worst))
         median, worst, png = timed(lambda: charts.pipeline_chart(pipeline(session=session, stages=stages)), args.repeat)
         results.append(("pipeline chart alone (matplotlib, PNG)", median, worst))
         text_report = reports.pipeline_report(session=session, member=admin, stages=stages, chart=False)

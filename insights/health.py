@@ -22,7 +22,7 @@ ROLE_NAMES = {"decision_maker": "决策人", "user": "使用者", "influencer": 
 DAY = 86400.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class DealFacts:
     """What the record says about one open deal (storage.insight_queries builds these)."""
     deal_id: int
@@ -60,7 +60,7 @@ class Context:
     median_density: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class Part:
     """What one indicator took: points (0 to its weight) and the reason in Chinese ('' when none)."""
     indicator: str
@@ -68,7 +68,7 @@ class Part:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Health:
     deal: DealFacts
     score: int
@@ -128,7 +128,8 @@ def median_of(deals: list[tuple[datetime, int]], now: datetime, policy: InsightP
 def silence(deal: DealFacts, ctx: Context) -> tuple[float, str]:
     days = int(_days(ctx.now, deal.last_touch_at))
     p = ctx.policy
-    return _share(days, p.silence_from_days, p.silence_full_days), f"{days}天没有跟进"
+    share = _share(days, p.silence_from_days, p.silence_full_days)
+    return share, f"{days}天没有跟进" if share else ""
 
 
 def touch_density(deal: DealFacts, ctx: Context) -> tuple[float, str]:
@@ -136,17 +137,21 @@ def touch_density(deal: DealFacts, ctx: Context) -> tuple[float, str]:
         return 0.0, ""
     mine = density(deal, ctx)
     share = max(0.0, 1 - mine / ctx.median_density)
-    return share, f"跟进偏少：每周{mine:.1f}条（团队中位数{ctx.median_density:.1f}条）"
+    return share, f"跟进偏少：每周{mine:.1f}条（团队中位数{ctx.median_density:.1f}条）" if share else ""
 
 
 def promises(deal: DealFacts, ctx: Context) -> tuple[float, str]:
     p = ctx.policy
+    if not deal.broken and not deal.late:
+        return 0.0, ""
     said = [f"{deal.broken}个承诺逾期"] if deal.broken else []
     said += [f"{deal.late}个承诺延迟完成"] if deal.late else []
     return _count_share(deal.broken + p.late_counts * deal.late, p.promises_full), "、".join(said)
 
 
 def open_objections(deal: DealFacts, ctx: Context) -> tuple[float, str]:
+    if not deal.open_objections:
+        return 0.0, ""
     names = "、".join(OBJECTIONS.get(c, c) for c in deal.open_objections)
     return _count_share(len(deal.open_objections), ctx.policy.objections_full), f"异议未解决：{names}"
 
@@ -161,7 +166,7 @@ def late_rival(deal: DealFacts, ctx: Context) -> tuple[float, str]:
 
 def chain(deal: DealFacts, ctx: Context) -> tuple[float, str]:
     missing = [r for r in CHAIN_ROLES if r not in deal.roles]
-    return len(missing) / len(CHAIN_ROLES), "决策链缺" + "、".join(ROLE_NAMES[r] for r in missing)
+    return len(missing) / len(CHAIN_ROLES), "决策链缺" + "、".join(ROLE_NAMES[r] for r in missing) if missing else ""
 
 
 def stage_age(deal: DealFacts, ctx: Context) -> tuple[float, str]:
@@ -170,12 +175,13 @@ def stage_age(deal: DealFacts, ctx: Context) -> tuple[float, str]:
         return 0.0, ""
     days = int(_days(ctx.now, deal.stage_entered_at))
     p = ctx.policy
-    return _share(days / limit, p.stage_age_from, p.stage_age_full), f"在{deal.stage}停留{days}天（上限{limit}天）"
+    share = _share(days / limit, p.stage_age_from, p.stage_age_full)
+    return share, f"在{deal.stage}停留{days}天（上限{limit}天）" if share else ""
 
 
 def quote_changes(deal: DealFacts, ctx: Context) -> tuple[float, str]:
     changes = sum(1 for a, b in zip(deal.quotes, deal.quotes[1:]) if a != b)
-    return _count_share(changes, ctx.policy.quote_changes_full), f"报价改了{changes}次"
+    return _count_share(changes, ctx.policy.quote_changes_full), f"报价改了{changes}次" if changes else ""
 
 
 def spread(quotes: tuple[float, ...] | list[float]) -> float:
@@ -190,7 +196,7 @@ def spread(quotes: tuple[float, ...] | list[float]) -> float:
 def quote_spread(deal: DealFacts, ctx: Context) -> tuple[float, str]:
     found = spread(deal.customer_quotes)
     limit = ctx.policy.quote_spread
-    return float(found > limit), f"同一客户报价浮动±{found:.0%}（超过±{limit:.0%}）"
+    return (1.0, f"同一客户报价浮动±{found:.0%}（超过±{limit:.0%}）") if found > limit else (0.0, "")
 
 
 def next_step(deal: DealFacts, ctx: Context) -> tuple[float, str]:
@@ -202,9 +208,13 @@ def budget(deal: DealFacts, ctx: Context) -> tuple[float, str]:
 
 
 def risks(deal: DealFacts, ctx: Context) -> tuple[float, str]:
+    if not deal.risks:
+        return 0.0, ""
     phrases = "、".join(dict.fromkeys(deal.risks))
     return _count_share(len(deal.risks), ctx.policy.risks_full), f"口头承诺风险：{phrases}"
 
+
+NOTHING = {indicator: Part(indicator, 0.0, "") for indicator in INDICATORS}  # what an indicator that took nothing says
 
 RULES: dict[str, Callable[[DealFacts, Context], tuple[float, str]]] = {
     "silence": silence, "density": touch_density, "promises": promises, "objections": open_objections,
@@ -214,12 +224,13 @@ RULES: dict[str, Callable[[DealFacts, Context], tuple[float, str]]] = {
 
 
 def score(deal: DealFacts, ctx: Context) -> Health:
-    """The deal's health and what each indicator took."""
+    """The deal's health and what each indicator took (a reason is written only when it took points)."""
     parts = []
+    weights = ctx.policy.weights
     for indicator in INDICATORS:
         share, reason = RULES[indicator](deal, ctx)
-        points = round(ctx.policy.weight(indicator) * min(1.0, max(0.0, share)), 1)
-        parts.append(Part(indicator, points, reason if points > 0 else ""))
+        points = round(weights.get(indicator, 0) * min(1.0, max(0.0, share)), 1) if share else 0.0
+        parts.append(Part(indicator, points, reason) if points > 0 else NOTHING[indicator])
     total = 100 - sum(p.points for p in parts)
     # half up (not to even): a whole-weight change then always moves the score by exactly that weight
     return Health(deal, int(math.floor(min(100.0, max(0.0, total)) + 0.5)), tuple(parts))

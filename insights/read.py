@@ -53,13 +53,13 @@ def deal_facts(session: Session, team: Team, now: datetime, policy: InsightPolic
             stage_entered_at=entered, last_touch_at=last, created_at=created,
             notes_recent=rows.notes_recent.get(deal_id, 0),
             kept=outcomes.kept, late=outcomes.late, broken=outcomes.broken,
-            open_objections=tuple(dict.fromkeys(c for _, c in rows.objections.get(deal_id, ()))),
+            open_objections=tuple(dict.fromkeys(rows.objections.get(deal_id, ()))),
             late_rivals=_late_rivals(rows.rivals.get(deal_id, ()), rows.moves.get(deal_id, ()), late),
             roles=frozenset(rows.roles.get(customer_id, ())),
-            quotes=tuple(a for _, d, kind, a in money if kind == "quote" and d == deal_id),
-            customer_quotes=tuple(a for _, _, kind, a in money if kind == "quote"),
+            quotes=tuple(a for d, kind, a in money if kind == "quote" and d == deal_id),
+            customer_quotes=tuple(a for _, kind, a in money if kind == "quote"),
             next_step=min(ahead) if ahead else None,
-            budget_known=any(kind == "budget" for _, _, kind, _ in money),
+            budget_known=any(kind == "budget" for _, kind, _ in money),
             risks=tuple(rows.risks.get(deal_id, ())), customer_id=customer_id, amount=amount))
     return facts
 

@@ -40,11 +40,11 @@ class DealRows:
     #                                                    stage_entered_at, last_activity_at, created_at, amount)
     notes_recent: dict[int, int] = field(default_factory=dict)
     promises: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # (due, state, done_at)
-    objections: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # (at, category), in order
+    objections: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))  # categories, in order
     rivals: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # (at, name)
     moves: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # (at, to_stage)
     roles: dict[int, set] = field(default_factory=lambda: defaultdict(set))  # customer -> roles
-    money: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # customer -> (at, deal, kind, amount)
+    money: dict[int, list[tuple]] = field(default_factory=lambda: defaultdict(list))  # customer -> (deal, kind, amount), oldest first
     risks: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
@@ -55,6 +55,7 @@ def open_deal_rows(*, session: Session, team_id: int, notes_since: datetime, pro
     them, stage moves of the deals at a late stage, the customers' contacts and quotes/budgets, and
     verbal-promise risks."""
     rows = DealRows()
+    run = session.connection().execute  # Core: these are plain rows, thousands of them
     is_open = and_(Deal.team_id == team_id, Deal.status == "open")
     if deal_ids is not None:
         is_open = and_(is_open, Deal.id.in_(list(deal_ids)))
@@ -63,21 +64,21 @@ def open_deal_rows(*, session: Session, team_id: int, notes_since: datetime, pro
              .join(Customer, Customer.id == Deal.customer_id).join(Member, Member.id == Deal.owner_id)
              .where(is_open).order_by(Deal.id))
     rows.deals = [(i, c, cn, o, on, s, as_utc(e), as_utc(a), as_utc(cr), amount)
-                  for i, c, cn, o, on, s, e, a, cr, amount in session.execute(query)]
+                  for i, c, cn, o, on, s, e, a, cr, amount in run(query)]
     if not rows.deals:
         return rows
     open_ids = {d[0] for d in rows.deals}
     authors = team_member_ids(session=session, team_id=team_id)
 
     # touch density: notes of the team's members in the window, per deal
-    for deal_id, n in session.execute(sa_select(Note.deal_id, func.count()).where(
+    for deal_id, n in run(sa_select(Note.deal_id, func.count()).where(
             Note.author_id.in_(authors), Note.received_at >= as_utc(notes_since), Note.deal_id.is_not(None),
             Note.state == "parsed").group_by(Note.deal_id)):
         if deal_id in open_ids:
             rows.notes_recent[deal_id] = n
 
     # promises due in the window, and the open ones still ahead (the next step)
-    for deal_id, due, state, done_at in session.execute(sa_select(
+    for deal_id, due, state, done_at in run(sa_select(
             Commitment.deal_id, Commitment.due_date, Commitment.state, Commitment.done_at).where(
             Commitment.owner_id.in_(authors), Commitment.state.in_(("open", "done")),
             Commitment.due_date >= promises_since, Commitment.deal_id.is_not(None))):
@@ -85,44 +86,45 @@ def open_deal_rows(*, session: Session, team_id: int, notes_since: datetime, pro
             rows.promises[deal_id].append((due, state, as_utc(done_at) if done_at else None))
 
     # objections said since the deal entered its stage: not followed by progress (yet)
-    for deal_id, at, category in session.execute(
-            sa_select(ObjectionMention.deal_id, Note.received_at, ObjectionMention.category)
+    for deal_id, category in run(
+            sa_select(ObjectionMention.deal_id, ObjectionMention.category)
             .join(Note, Note.id == ObjectionMention.note_id).join(Deal, Deal.id == ObjectionMention.deal_id)
             .where(is_open, Note.received_at >= Deal.stage_entered_at)
             .order_by(Note.received_at, ObjectionMention.id)):
-        rows.objections[deal_id].append((as_utc(at), category))
+        rows.objections[deal_id].append(category)
 
     # rivals named on deals now at a late stage, with those deals' stage moves
     late = list(late_stages)
     at_late = and_(is_open, Deal.stage.in_(late))
-    for deal_id, at, name in session.execute(
+    for deal_id, at, name in run(
             sa_select(CompetitorMention.deal_id, Note.received_at, CompetitorMention.name)
             .join(Note, Note.id == CompetitorMention.note_id).join(Deal, Deal.id == CompetitorMention.deal_id)
             .where(at_late)):
         rows.rivals[deal_id].append((as_utc(at), name))
     for chunk in _chunks(sorted(rows.rivals)):
-        for deal_id, at, to_stage in session.execute(sa_select(StageChange.deal_id, StageChange.changed_at,
+        for deal_id, at, to_stage in run(sa_select(StageChange.deal_id, StageChange.changed_at,
                                                                StageChange.to_stage)
                                                      .where(StageChange.deal_id.in_(chunk))):
             rows.moves[deal_id].append((as_utc(at), to_stage))
 
     # the customers' decision-chain roles
-    for customer_id, role in session.execute(
+    for customer_id, role in run(
             sa_select(Contact.customer_id, Contact.role).join(Deal, Deal.customer_id == Contact.customer_id)
             .where(is_open).distinct()):
         rows.roles[customer_id].add(role)
 
     # quotes and budgets to the customers, on any deal of the team
     customers = {d[1] for d in rows.deals}
-    for at, deal_id, customer_id, kind, amount in session.execute(
-            sa_select(Note.received_at, MoneyFact.deal_id, Deal.customer_id, MoneyFact.kind, MoneyFact.amount)
-            .join(Note, Note.id == MoneyFact.note_id).join(Deal, Deal.id == MoneyFact.deal_id)
+    # in the order said: notes are numbered as they arrive (no join with note: this is the largest read)
+    for deal_id, customer_id, kind, amount in run(
+            sa_select(MoneyFact.deal_id, Deal.customer_id, MoneyFact.kind, MoneyFact.amount)
+            .join(Deal, Deal.id == MoneyFact.deal_id)
             .where(Deal.team_id == team_id, MoneyFact.kind.in_(("quote", "budget")))
-            .order_by(Note.received_at, MoneyFact.id)):
+            .order_by(MoneyFact.note_id, MoneyFact.id)):
         if customer_id in customers:
-            rows.money[customer_id].append((as_utc(at), deal_id, kind, amount))
+            rows.money[customer_id].append((deal_id, kind, amount))
 
-    for deal_id, phrase in session.execute(sa_select(RiskMention.deal_id, RiskMention.phrase)
+    for deal_id, phrase in run(sa_select(RiskMention.deal_id, RiskMention.phrase)
                                            .join(Deal, Deal.id == RiskMention.deal_id).where(is_open)
                                            .order_by(RiskMention.id)):
         rows.risks[deal_id].append(phrase)
