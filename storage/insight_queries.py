@@ -68,11 +68,15 @@ def open_deal_rows(*, session: Session, team_id: int, notes_since: datetime, pro
     if not rows.deals:
         return rows
     open_ids = {d[0] for d in rows.deals}
+    # the whole team through its members' indexes; a few deals through their own
+    few = deal_ids is not None and len(open_ids) <= CHUNK
     authors = team_member_ids(session=session, team_id=team_id)
+    note_scope = Note.deal_id.in_(list(open_ids)) if few else Note.author_id.in_(authors)
+    promise_scope = Commitment.deal_id.in_(list(open_ids)) if few else Commitment.owner_id.in_(authors)
 
     # touch density: notes of the team's members in the window, per deal
     for deal_id, n in run(sa_select(Note.deal_id, func.count()).where(
-            Note.author_id.in_(authors), Note.received_at >= as_utc(notes_since), Note.deal_id.is_not(None),
+            note_scope, Note.received_at >= as_utc(notes_since), Note.deal_id.is_not(None),
             Note.state == "parsed").group_by(Note.deal_id)):
         if deal_id in open_ids:
             rows.notes_recent[deal_id] = n
@@ -80,7 +84,7 @@ def open_deal_rows(*, session: Session, team_id: int, notes_since: datetime, pro
     # promises due in the window, and the open ones still ahead (the next step)
     for deal_id, due, state, done_at in run(sa_select(
             Commitment.deal_id, Commitment.due_date, Commitment.state, Commitment.done_at).where(
-            Commitment.owner_id.in_(authors), Commitment.state.in_(("open", "done")),
+            promise_scope, Commitment.state.in_(("open", "done")),
             Commitment.due_date >= promises_since, Commitment.deal_id.is_not(None))):
         if deal_id in open_ids:
             rows.promises[deal_id].append((due, state, as_utc(done_at) if done_at else None))
@@ -119,7 +123,8 @@ def open_deal_rows(*, session: Session, team_id: int, notes_since: datetime, pro
     for deal_id, customer_id, kind, amount in run(
             sa_select(MoneyFact.deal_id, Deal.customer_id, MoneyFact.kind, MoneyFact.amount)
             .join(Deal, Deal.id == MoneyFact.deal_id)
-            .where(Deal.team_id == team_id, MoneyFact.kind.in_(("quote", "budget")))
+            .where(Deal.team_id == team_id, MoneyFact.kind.in_(("quote", "budget")),
+                   *([Deal.customer_id.in_(list(customers))] if few else []))
             .order_by(MoneyFact.note_id, MoneyFact.id)):
         if customer_id in customers:
             rows.money[customer_id].append((deal_id, kind, amount))
@@ -282,60 +287,55 @@ def rep_rows(*, session: Session, team_id: int, since: datetime, until: datetime
     worked, objections and the progress after them, quotes per customer, hours to the first touch of
     claimed leads."""
     rows = RepRows()
-    rows.reps = [tuple(r) for r in session.execute(sa_select(Member.id, Member.name).where(
+    run = session.connection().execute
+    rows.reps = [tuple(r) for r in run(sa_select(Member.id, Member.name).where(
         Member.team_id == team_id, Member.role == "rep", Member.active == True)  # noqa: E712
         .order_by(Member.id))]
     ids = [r[0] for r in rows.reps]
     if not ids:
         return rows
     since, until = as_utc(since), as_utc(until)
-    for author_id, n in session.execute(sa_select(Note.author_id, func.count()).where(
-            Note.author_id.in_(ids), Note.received_at >= since, Note.received_at < until,
-            Note.state == "parsed").group_by(Note.author_id)):
+    # every note a rep sent counts as activity (the (author, received_at) index answers it alone)
+    for author_id, n in run(sa_select(Note.author_id, func.count()).where(
+            Note.author_id.in_(ids), Note.received_at >= since, Note.received_at < until).group_by(Note.author_id)):
         rows.notes[author_id] = n
-    for owner_id, due, state, done_at in session.execute(sa_select(
+    for owner_id, due, state, done_at in run(sa_select(
             Commitment.owner_id, Commitment.due_date, Commitment.state, Commitment.done_at).where(
             Commitment.owner_id.in_(ids), Commitment.state.in_(("open", "done")),
             Commitment.due_date >= since.date(), Commitment.due_date < today)):
         rows.promises[owner_id].append((due, state, as_utc(done_at) if done_at else None))
-    worked = and_(Deal.owner_id.in_(ids), (Deal.status == "open") | (Deal.closed_at >= since),
-                  Deal.created_at < until)
-    deal_owner: dict[int, int] = {}
-    customers: dict[int, int] = {}
-    for deal_id, owner_id, customer_id in session.execute(sa_select(Deal.id, Deal.owner_id, Deal.customer_id)
-                                                          .where(worked)):
-        deal_owner[deal_id] = owner_id
-        customers[deal_id] = customer_id
+    # the deals each rep worked in the window: touched in it (a note or a move) and open, or closed in it
+    worked = and_(Deal.owner_id.in_(ids), Deal.created_at < until,
+                  and_(Deal.status == "open", Deal.last_activity_at >= since) | (Deal.closed_at >= since))
     roles: dict[int, set] = defaultdict(set)
-    for chunk in _chunks(sorted(set(customers.values()))):
-        for customer_id, role in session.execute(sa_select(Contact.customer_id, Contact.role)
-                                                 .where(Contact.customer_id.in_(chunk))):
-            roles[customer_id].add(role)
-    for deal_id, owner_id in deal_owner.items():
-        rows.chain[owner_id].append((deal_id, frozenset(roles.get(customers[deal_id], ()))))
+    for customer_id, role in run(sa_select(Contact.customer_id, Contact.role)
+                                 .join(Deal, Deal.customer_id == Contact.customer_id).where(worked).distinct()):
+        roles[customer_id].add(role)
+    for deal_id, owner_id, customer_id in run(sa_select(Deal.id, Deal.owner_id, Deal.customer_id).where(worked)):
+        rows.chain[owner_id].append((deal_id, frozenset(roles.get(customer_id, ()))))
+    # the window on note times is applied here, not in SQL: there SQLite would walk the notes by time
+    # instead of the few deals' facts
+    for deal_id, owner_id, at in run(sa_select(ObjectionMention.deal_id, Deal.owner_id, Note.received_at)
+                                     .select_from(Deal).join(ObjectionMention, ObjectionMention.deal_id == Deal.id)
+                                     .join(Note, Note.id == ObjectionMention.note_id).where(worked)):
+        if since <= as_utc(at) < until:
+            rows.objections[owner_id].append((deal_id, as_utc(at)))
     order = {name: i for i, name in enumerate(stage_order)}
-    for chunk in _chunks(sorted(deal_owner)):
-        for deal_id, at in session.execute(sa_select(ObjectionMention.deal_id, Note.received_at)
-                                           .join(Note, Note.id == ObjectionMention.note_id)
-                                           .where(ObjectionMention.deal_id.in_(chunk), Note.received_at >= since,
-                                                  Note.received_at < until)):
-            rows.objections[deal_owner[deal_id]].append((deal_id, as_utc(at)))
-        for deal_id, at, from_stage, to_stage in session.execute(sa_select(
-                StageChange.deal_id, StageChange.changed_at, StageChange.from_stage, StageChange.to_stage)
-                .where(StageChange.deal_id.in_(chunk), StageChange.changed_at >= since)):
-            forward = to_stage == "won" or (from_stage in order and to_stage in order
-                                            and order[to_stage] > order[from_stage])
-            if forward:
-                rows.progress[deal_id].append(as_utc(at))
-        for deal_id, customer_id, amount in session.execute(
-                sa_select(MoneyFact.deal_id, Deal.customer_id, MoneyFact.amount)
-                .join(Note, Note.id == MoneyFact.note_id).join(Deal, Deal.id == MoneyFact.deal_id)
-                .where(MoneyFact.deal_id.in_(chunk), MoneyFact.kind == "quote", Note.received_at >= since,
-                       Note.received_at < until)):
-            rows.quotes[deal_owner[deal_id]][customer_id].append(amount)
-    for owner_id, received, contacted in session.execute(sa_select(Lead.owner_id, Lead.received_at, Lead.contacted_at)
-                                                         .where(Lead.owner_id.in_(ids), Lead.received_at >= since,
-                                                                Lead.received_at < until,
-                                                                Lead.contacted_at.is_not(None))):
+    for deal_id, at, from_stage, to_stage in run(sa_select(
+            StageChange.deal_id, StageChange.changed_at, StageChange.from_stage, StageChange.to_stage)
+            .join(Deal, Deal.id == StageChange.deal_id).where(worked, StageChange.changed_at >= since)):
+        forward = to_stage == "won" or (from_stage in order and to_stage in order and order[to_stage] > order[from_stage])
+        if forward:
+            rows.progress[deal_id].append(as_utc(at))
+    for owner_id, customer_id, amount, at in run(sa_select(Deal.owner_id, Deal.customer_id, MoneyFact.amount,
+                                                           Note.received_at)
+                                                 .select_from(Deal).join(MoneyFact, MoneyFact.deal_id == Deal.id)
+                                                 .join(Note, Note.id == MoneyFact.note_id)
+                                                 .where(worked, MoneyFact.kind == "quote")):
+        if since <= as_utc(at) < until:
+            rows.quotes[owner_id][customer_id].append(amount)
+    for owner_id, received, contacted in run(sa_select(Lead.owner_id, Lead.received_at, Lead.contacted_at)
+                                             .where(Lead.owner_id.in_(ids), Lead.received_at >= since,
+                                                    Lead.received_at < until, Lead.contacted_at.is_not(None))):
         rows.first_touch[owner_id].append(max(0.0, (as_utc(contacted) - as_utc(received)).total_seconds() / 3600))
     return rows
