@@ -9,7 +9,7 @@ them). Queues:
     asr     transcription (only workers serving it load the speech model; one job per core)
     notes   parse and store, cards (one job lock per member keeps a member's notes in order)
     send    one job per outbox row or batch: claim the rows, send, mark them sent
-    sweep   the reminder and lead sweeps, deferred once per minute by procrastinate's periodic
+    sweep   the reminder, lead and insight sweeps, deferred once per minute by procrastinate's periodic
             tasks (whichever worker runs the periodic deferrer, each minute is deferred once)
 
 Workers heartbeat; a job of a worker that stopped beating (kill -9, a lost machine) is retried by the
@@ -102,6 +102,13 @@ def make_app(config: dict | None = None, *, connector=None):
     async def sweep_leads(context, timestamp: int | None = None) -> int:
         """The lead desk's sweep (also deferred soon after an intake): offers, notices, send jobs."""
         return await defer_due(app, runtime(context), "leads", _at(timestamp))
+
+    @app.periodic(cron=SWEEP_CRON, periodic_id="insights")
+    @app.task(name="sweep_insights", queue="sweep", lock="sweep:insights", queueing_lock="sweep:insights",
+              pass_context=True)
+    async def sweep_insights(context, timestamp: int | None = None) -> int:
+        """The insight desk's sweep: at-risk lists, churn warnings, coaching, briefs; send jobs."""
+        return await defer_due(app, runtime(context), "insights", _at(timestamp))
 
     @app.task(name="send_outbox", queue="send", pass_context=True,
               retry=procrastinate.RetryStrategy(max_attempts=5, wait=5))
@@ -257,7 +264,7 @@ def _orphans(sessions) -> list[tuple[int, int, str]]:
 # --- sweeps: decide, write the outbox, defer the sends ----------------------------------------------
 
 async def defer_due(app, rt, desk: str, now: datetime) -> int:
-    """One sweep of `desk` ("reminders" or "leads") under its lease (a second guard beside the job
+    """One sweep of `desk` ("reminders", "leads" or "insights") under its lease (a second guard beside the job
     lock); every due message becomes a send job whose queueing lock is its first outbox row, so a
     message waiting to be sent is never deferred twice. Returns the send jobs deferred."""
     import procrastinate.exceptions
@@ -302,6 +309,10 @@ def _collect(rt, desk: str, now: datetime) -> list[tuple[int, ...]]:
 
         rt.leads.desk.collect(now)
         return [tuple(ids) for _, _, _, ids in batch(rt.leads.desk.pending(now))]
+    if desk == "insights":
+        rt.insights.collect(now)
+        rt.insights.snapshot_forecasts(now)
+        return [(ident,) for ident, _, _ in rt.insights.pending(now)]
     sweeper = rt.reminders.sweeper
     sweeper.collect(now)
     return [d.ids for d in sweeper.deliveries(now)]
@@ -327,6 +338,10 @@ async def send_rows(rt, ids: list[int], desk: str) -> int:
 
             for recipient, text, buttons, _ in batch(rows):
                 await rt.leads.desk.send(recipient, text, buttons)
+                sent += 1
+        elif desk == "insights":
+            for row in rows:
+                await rt.insights.send(row.recipient_id, row.text)
                 sent += 1
         else:
             from reminders.rules import batch
