@@ -8,6 +8,7 @@ before it in the note is used.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -16,6 +17,7 @@ from nlu.customer import type_only
 from nlu.lexicon import common
 from nlu.latin import is_prose
 from nlu.note import CJK, Note, compile_phrases, is_function_word, tokens
+from nlu.product_crf import product_span
 from nlu.numbers import find_quantities
 
 
@@ -176,6 +178,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
         product = _product_before(note, q.start, blocked) or _product_after(note, q.start, end)
         if product is not None and is_function_word(product) and not _pack_term(note, product):
             product = None  # 拍板, 年前, 剩下: a verb, a time word, not a thing
+        product = _with_model(note, q, product, blocked)
         if product is None:
             if _DE_NOT_ORDER.match(text[end:end + 3]):
                 continue  # 五公斤的不考虑: a spec, not an order
@@ -203,6 +206,41 @@ _CUT_BACK = re.compile(r"(?:只能|只|最后|最终|还是)(?:先)?(?:买|订|�
 
 
 _EACH = re.compile(rf"([{CJK}A-Za-z0-9]{{2,8}})(?:和|、|跟|与|及)([{CJK}A-Za-z0-9]{{2,8}})各$")
+
+
+CRF_POLICY = os.environ.get("SALESBOT_CRF_POLICY", "crf_first")
+
+
+def _with_model(note: Note, q, product: str | None, blocked) -> str | None:
+    """The product span the sequence labeller (nlu/product_crf.py) finds for this quantity, when it is a
+    valid product and no contact, date or amount."""
+    if CRF_POLICY == "off" or CRF_POLICY == "rules_first" and product is not None:
+        return product
+    if product is not None and _pack_term(note, product):
+        return product  # the pack knows it: no need to ask the model
+    span = product_span(note, q)
+    if span is None or any(a < span[1] and span[0] < b for a, b in blocked if (a, b) != (q.start, q.end)):
+        return product
+    found = _clean_product(note.text[span[0]:span[1]], place_ok=True)
+    if found is None or is_function_word(found) or note.spoken and found.replace(" ", "") not in note.spoken:
+        return product  # not a product, or only made by our edits of the text (a repair)
+    if text_before_each(note, q):
+        return product  # 酸奶和鲜奶各五百箱: the rules pair the two products
+    if CRF_POLICY == "arbiter" and product is not None and found not in product and product not in found:
+        return product  # two different phrases: the rules keep theirs
+    if product and found != product and found.startswith(product) and _only_filler(found[len(product):]):
+        return product  # 床垫试, 轮胎一次: the model took a word that follows the product
+    return found
+
+
+def text_before_each(note: Note, q) -> bool:
+    return note.text[max(0, q.start - 1):q.start] == "各"
+
+
+def _only_filler(tail: str) -> bool:
+    words = tokens(tail)
+    return bool(words) and all(w in _TRAILING or w in _NP_STOP or w in _TRAIL_WORDS or _TRAIL_RE.fullmatch(w)
+                               or _NUMBER_WORD.fullmatch(w) or w in ("一次", "一次性") for w in words)
 
 
 def _pack_term(note: Note, phrase: str) -> bool:
@@ -416,7 +454,7 @@ def _clean_product(phrase: str, place_ok: bool = False) -> str | None:
 # 她挺喜欢那款马瑟兰, 配一匹定频挂机), or what is said of it after (早餐奶想统一采购, 消泡剂用量大).
 _LEAD_WORDS = frozenset("他 她 我 他们 她们 我们 咱们 我们的 想 要 换 买 订 加 补 配 对 给 把 跟 挺 喜欢 那款 这款 那个 这个 这批 一批 "
                         "加装 想换 想要 还要 也要 再 都 就 的 款 个 想做 做 补 首单 首批 第一期 然后 但是 剩下 预计".split())
-_TRAIL_WORDS = frozenset("想 要 统一 采购 用量 量 大 大概 多 备 点 多备点 备点 今年 明年 这次 全年 月 少 挺 感兴趣 满意 挺满意 一个 季度 走 公开 招标 含 全公司".split())
+_TRAIL_WORDS = frozenset("想 要 统一 采购 用量 量 大 大概 多 备 点 多备点 备点 今年 明年 这次 全年 月 少 挺 感兴趣 满意 挺满意 一个 季度 走 公开 招标 含 全公司 说 也".split())
 
 
 _NOT_A_THING = re.compile(r"(?:科|(?:计量|研发|信息|技术|培训|客服|检测)中心|宿舍|大堂|样板房|樣板房|出入口|厂里|车间|仓库|现场|工地|园区|办公室|会议室|部门|季度|年会)$")

@@ -1,0 +1,119 @@
+"""Where a quantity's product is: a sequence labeller (CRF, python-crfsuite) over a window of characters
+around each quantity, trained on annotated notes (scripts/train_product_crf.py).
+
+The packs stay the knowledge: a character inside a pack product term is one of the features, next to
+the characters themselves, jieba's word boundaries, whether a word is a function word, and how far the
+quantity is. The parser asks `product_span(note, q)` for the span the model labels nearest the quantity
+in its window; the rules decide whether to use it (nlu/items.py).
+"""
+from __future__ import annotations
+
+import logging
+from functools import cache
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+MODEL = Path(__file__).parent / "models" / "products.crfsuite"
+BEFORE, AFTER = 14, 10  # the window: characters before the quantity and after it, within its clause
+_NUMERAL = set("0123456789零一二两三四五六七八九十百千万亿.")
+
+
+def window(note, q) -> tuple[int, int]:
+    lo, hi = note.clause_at(q.start)
+    return max(lo, q.start - BEFORE), min(hi, q.end + AFTER)
+
+
+def features(note, q, lo: int, hi: int) -> list[list[str]]:
+    """One feature list per character of note.text[lo:hi]."""
+    from nlu.note import is_function_word
+
+    seg = note.text[lo:hi]
+    tokens_at: list[tuple[str, str]] = []  # (position in word, word) per character
+    for word in note.words(lo, hi):
+        for k in range(len(word)):
+            where = "S" if len(word) == 1 else "B" if k == 0 else "E" if k == len(word) - 1 else "M"
+            tokens_at.append((where, word))
+    pack = [""] * len(seg)
+    if note.pack is not None:
+        for s, e, _ in note.pack.product_terms(seg):
+            for k in range(s, e):
+                pack[k] = "B" if k == s else "I"
+    classes = [_cls(c) for c in seg]
+    padded = "^^" + seg + "$$"
+    function = {w for _, w in tokens_at if is_function_word(w)}
+    breaks = note.breaks
+    out = []
+    for k, ch in enumerate(seg):
+        i = lo + k
+        where, word = tokens_at[k] if k < len(tokens_at) else ("S", ch)
+        p1, n1 = padded[k + 1], padded[k + 3]
+        f = [
+            "c=" + ch, "cl=" + classes[k], "p1=" + p1, "n1=" + n1, "p2=" + padded[k], "n2=" + padded[k + 4],
+            "b1=" + p1 + ch, "b2=" + ch + n1, "w=" + where, "pk=" + pack[k], "cls=" + "".join(classes[max(0, k - 2):k + 3]),
+        ]
+        if len(word) <= 4:
+            f.append("tok=" + word)
+        if word in function:
+            f.append("fw")
+        if q.start <= i < q.end:
+            f.append("inq")
+        elif i < q.start:
+            f.append("dq=-" + _bucket(q.start - i))
+        else:
+            f.append("dq=+" + _bucket(i - q.end + 1))
+        if i in breaks:
+            f.append("pause")
+        out.append(f)
+    return out
+
+
+def _cls(ch: str) -> str:
+    if ch in _NUMERAL:
+        return "D"
+    if ch.isascii() and ch.isalpha():
+        return "L"
+    if "\u4e00" <= ch <= "\u9fff":
+        return "H"
+    return "P"
+
+
+def _bucket(n: int) -> str:
+    return str(n) if n <= 3 else "4-6" if n <= 6 else "7-10" if n <= 10 else "far"
+
+
+@cache
+def _tagger():
+    """The trained model, or None when the file or python-crfsuite is missing (the rules then work alone)."""
+    try:
+        import pycrfsuite
+    except ImportError:
+        return None
+    if not MODEL.exists():
+        return None
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(MODEL))
+    return tagger
+
+
+def product_span(note, q) -> tuple[int, int] | None:
+    """The product span the model labels nearest the quantity (before it first), or None."""
+    tagger = _tagger()
+    if tagger is None:
+        return None
+    lo, hi = window(note, q)
+    if hi <= lo:
+        return None
+    labels = tagger.tag(features(note, q, lo, hi))
+    spans, start = [], None
+    for k, label in enumerate(labels + ["O"]):
+        if label == "B" or label == "O" and start is not None or label == "I" and start is None:
+            if start is not None:
+                spans.append((lo + start, lo + k))
+                start = None
+            if label in ("B", "I"):
+                start = k
+    if not spans:
+        return None
+    before = [s for s in spans if s[1] <= q.start]
+    after = [s for s in spans if s[0] >= q.end]
+    return before[-1] if before else after[0] if after else None
