@@ -10,6 +10,8 @@ retries after 5 s). Afterwards every note must be stored exactly once.
     .venv/bin/python -m bench.ack_latency                     # 400 notes at 100 concurrent, each way
     .venv/bin/python -m bench.ack_latency --concurrency 200
     .venv/bin/python -m bench.ack_latency --db postgresql+psycopg://sb:sb@127.0.0.1:5432/sb
+    SALESBOT_TEST_PG_URL=… .venv/bin/python -m bench.ack_latency --queue --concurrency 200
+        # the procrastinate backend: `salesbot web` answers, one `salesbot worker` processes
 """
 from __future__ import annotations
 
@@ -52,7 +54,13 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.tmp = Path(tempfile.mkdtemp(prefix="salesbot-ack-"))
-        self.db_url = args.db or f"sqlite:///{self.tmp / 'bench.db'}"
+        self.schema = None
+        if args.queue:   # a PostgreSQL schema of its own on SALESBOT_TEST_PG_URL
+            from bench.dist_common import Schema
+
+            self.schema = Schema()
+        self.db_url = self.schema.url if self.schema else args.db or f"sqlite:///{self.tmp / 'bench.db'}"
+        self.worker: subprocess.Popen | None = None
         self.port = free_port()
         self.wecom = FakeWeCom().start()
         self.wecom.callback_url = f"http://127.0.0.1:{self.port}/wecom/callback"
@@ -84,6 +92,7 @@ audio_dir = "{self.tmp / 'audio'}"
 
 [privacy]
 voice_retention_days = 0
+{'[queue]' + chr(10) + 'backend = "procrastinate"' if self.schema else ''}
 {self.extra}
 """, encoding="utf-8")
         return path
@@ -94,6 +103,10 @@ voice_retention_days = 0
         from storage.db import open_database
 
         config_path = self.write_config()
+        if self.schema:
+            from bench.dist_common import salesbot
+
+            salesbot(config_path, "db", "upgrade")
         engine, sessions = open_database(self.db_url)
         with sessions() as session:
             name = f"压测团队{secrets.token_hex(3)}"
@@ -110,6 +123,11 @@ voice_retention_days = 0
     def start(self, config_path: Path) -> None:
         log = (self.tmp / "bot.log").open("ab")
         command = self.args.command.split()
+        if self.schema:
+            command = ["web"]
+            self.worker = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config_path), "worker",
+                                            "--queues", "notes,send,sweep"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                           stderr=(self.tmp / "worker.log").open("ab"))
         self.bot = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config_path), *command],
                                     cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 120
@@ -199,13 +217,16 @@ voice_retention_days = 0
             engine.dispose()
 
     def stop(self) -> None:
-        if self.bot and self.bot.poll() is None:
-            self.bot.send_signal(signal.SIGTERM)
-            try:
-                self.bot.wait(30)
-            except subprocess.TimeoutExpired:
-                self.bot.kill()
+        for process in (self.bot, self.worker):
+            if process and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
         self.wecom.stop()
+        if self.schema:
+            self.schema.drop()
 
 
 def main(argv=None) -> int:
@@ -215,6 +236,8 @@ def main(argv=None) -> int:
     p.add_argument("--reps", type=int, default=100)
     p.add_argument("--db", help="database URL (default: a fresh SQLite file)")
     p.add_argument("--command", default="run", help="the salesbot command that serves (default: run)")
+    p.add_argument("--queue", action="store_true",
+                   help="the procrastinate backend on SALESBOT_TEST_PG_URL: salesbot web + one worker")
     p.add_argument("--config-extra", help="TOML appended to the generated config")
     p.add_argument("--channels", default="web,wecom")
     p.add_argument("--drain", type=float, default=600, help="seconds to wait for processing to finish")
@@ -222,7 +245,8 @@ def main(argv=None) -> int:
 
     bench = Bench(args)
     report: dict = {"notes": args.notes, "concurrency": args.concurrency, "reps": args.reps,
-                    "database": args.db.split("@")[-1] if args.db else "sqlite", "command": args.command,
+                    "database": "postgresql" if args.queue or args.db else "sqlite",
+                    "command": "web + worker" if args.queue else args.command,
                     "cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in os.getloadavg()]}
     try:
         bench.start(bench.prepare())

@@ -44,12 +44,13 @@ class Schema:
         self._admin.dispose()
 
 
-def write_config(path: Path, url: str, extra: str = "") -> Path:
+def write_config(path: Path, url: str, extra: str = "", queue: str = "") -> Path:
     path.write_text(f"""[database]
 url = "{url}"
 
 [queue]
 backend = "procrastinate"
+{queue}
 
 [storage]
 audio_dir = "{path.parent / 'audio'}"

@@ -35,7 +35,10 @@ SWEEP_CRON = "* * * * *"           # every minute
 STALLED_CRON = "* * * * * */15"    # every 15 s (croniter's sixth field is seconds)
 SEND_PER_SECOND = 25.0             # Telegram allows a bot about 30 messages a second
 STALLED_SECONDS = 30.0             # a worker silent this long is dead: its jobs are retried
-SWEEP_LEASE_SECONDS = 60
+SWEEP_LEASE_SECONDS = 45   # shorter than a minute: a killed sweeper never costs the next minute
+# Messages per send job: each is claimed, sent and marked on its own (a killed sender repeats at most
+# the one in hand); a job of several spares the queue 20,000 jobs for 20,000 nudges.
+MESSAGES_PER_JOB = 20
 
 
 def backend(config: dict) -> str:
@@ -112,9 +115,12 @@ def make_app(config: dict | None = None, *, connector=None):
 
     @app.task(name="send_outbox", queue="send", pass_context=True,
               retry=procrastinate.RetryStrategy(max_attempts=5, wait=5))
-    async def send_outbox(context, ids: list[int], desk: str = "reminders") -> int:
-        """Claims outbox rows, sends them as one message, marks them sent."""
-        return await send_rows(runtime(context), ids, desk)
+    async def send_outbox(context, messages: list[list[int]], desk: str = "reminders") -> int:
+        """For each message (its outbox rows): claim the rows, send, mark them sent."""
+        sent = 0
+        for ids in messages:
+            sent += await send_rows(runtime(context), ids, desk)
+        return sent
 
     @app.task(name="note_step", queue="notes", pass_context=True)
     async def note_step(context, note_id: int, member_id: int, step: str, announce: bool = False) -> str | None:
@@ -265,8 +271,8 @@ def _orphans(sessions) -> list[tuple[int, int, str]]:
 
 async def defer_due(app, rt, desk: str, now: datetime) -> int:
     """One sweep of `desk` ("reminders", "leads" or "insights") under its lease (a second guard beside the job
-    lock); every due message becomes a send job whose queueing lock is its first outbox row, so a
-    message waiting to be sent is never deferred twice. Returns the send jobs deferred."""
+    lock); due messages become send jobs of up to MESSAGES_PER_JOB, whose queueing lock is their first
+    outbox row, so messages waiting to be sent are not deferred twice. Returns the send jobs deferred."""
     import procrastinate.exceptions
 
     from storage.outbox import acquire_lease, release_lease
@@ -283,17 +289,20 @@ async def defer_due(app, rt, desk: str, now: datetime) -> int:
         log.info("queue: %s sweep skipped: another process holds its lease", desk)
         return 0
     try:
-        batches = await asyncio.to_thread(_collect, rt, desk, now)
+        due = await asyncio.to_thread(_collect, rt, desk, now)
+        waiting = await asyncio.to_thread(_rows_in_send_jobs, rt.sessions)
+        due = [ids for ids in due if not waiting.intersection(ids)]   # a job holds them already
         deferred = 0
-        for ids in batches:
+        for start in range(0, len(due), MESSAGES_PER_JOB):
+            chunk = [list(ids) for ids in due[start:start + MESSAGES_PER_JOB]]
             try:
-                await app.configure_task("send_outbox", queueing_lock=f"send:{ids[0]}").defer_async(
-                    ids=list(ids), desk=desk)
+                await app.configure_task("send_outbox", queueing_lock=f"send:{chunk[0][0]}").defer_async(
+                    messages=chunk, desk=desk)
                 deferred += 1
             except procrastinate.exceptions.AlreadyEnqueued:
                 pass
-        if batches:
-            log.info("queue: %s sweep: %d messages due, %d send jobs deferred", desk, len(batches), deferred)
+        if due:
+            log.info("queue: %s sweep: %d messages due, %d send jobs deferred", desk, len(due), deferred)
         return deferred
     finally:
         def release():
@@ -316,6 +325,17 @@ def _collect(rt, desk: str, now: datetime) -> list[tuple[int, ...]]:
     sweeper = rt.reminders.sweeper
     sweeper.collect(now)
     return [d.ids for d in sweeper.deliveries(now)]
+
+
+def _rows_in_send_jobs(sessions) -> set[int]:
+    """Outbox ids that a send job waiting or running will take (a backlog longer than a minute is
+    not deferred again by the next sweep)."""
+    from sqlalchemy import text
+
+    with sessions() as session:
+        return {int(row[0]) for row in session.execute(text(
+            "SELECT jsonb_array_elements(jsonb_array_elements(args->'messages')) FROM procrastinate_jobs "
+            "WHERE task_name = 'send_outbox' AND status IN ('todo', 'doing')"))}
 
 
 # --- sends: claim, send, mark --------------------------------------------------------------------------

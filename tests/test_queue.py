@@ -153,7 +153,7 @@ def pg_queue(pg_bare):
     return pg_bare
 
 @pytest.mark.pg
-async def test_the_sweep_defers_one_send_job_per_message_and_each_is_sent_once(pg_queue):
+async def test_the_sweep_defers_send_jobs_and_each_message_is_sent_once(pg_queue):
     from procrastinate.testing import InMemoryConnector
 
     channel, connector = Recorder(), InMemoryConnector()
@@ -183,7 +183,7 @@ async def test_two_send_jobs_for_the_same_row_send_it_once(pg_queue):
     papp = queue.make_app(config, connector=connector)
     async with papp.open_async():
         for _ in range(3):
-            await papp.configure_task("send_outbox").defer_async(ids=[row], desk="reminders")
+            await papp.configure_task("send_outbox").defer_async(messages=[[row]], desk="reminders")
     await drain(config, ["send"], connector, app)
     assert len(channel.sent) == 1 and unsent(app) == 0
     await app.conversation.close()
@@ -199,7 +199,7 @@ async def test_a_failed_send_leaves_the_row_unsent_and_a_later_job_sends_it(pg_q
     [row] = due_nudges(app, reps, 1)
     papp = queue.make_app(config, connector=connector)
     async with papp.open_async():
-        await papp.configure_task("send_outbox").defer_async(ids=[row], desk="reminders")
+        await papp.configure_task("send_outbox").defer_async(messages=[[row]], desk="reminders")
     await drain(config, ["send"], connector, app)
     assert channel.sent == [] and unsent(app) == 1          # nothing marked that was not sent
     async with papp.open_async():

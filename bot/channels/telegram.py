@@ -68,8 +68,11 @@ class TelegramChannel:
     # --- wiring -------------------------------------------------------------------------------
 
     def _build(self) -> Application:
+        # With several processes (set_webhook False) the per-bot limit is the shared one in PostgreSQL
+        # (bot/queue.py); this process's own overall limit would only cap each sender at 30/s.
+        limiter = AIORateLimiter(max_retries=3) if self.set_webhook else AIORateLimiter(max_retries=3, overall_max_rate=0)
         builder = (Application.builder().token(self.config["token"]).updater(None).job_queue(None)
-                   .rate_limiter(AIORateLimiter(max_retries=3))
+                   .rate_limiter(limiter)
                    .get_updates_read_timeout(self.poll_timeout + 10))
         if self.config.get("base_url"):
             builder = builder.base_url(self.config["base_url"])
