@@ -10,6 +10,8 @@ repeat per killed worker), no job left todo/doing/failed, and the web processes 
 The last line printed is one JSON object with the figures; the exit code is 0 when all of that held.
 
     SALESBOT_TEST_PG_URL=postgresql+psycopg://sb:sb@127.0.0.1:5432/sb .venv/bin/python -m bench.dist_chaos
+    # throughput of voice notes with N asr workers (no kill, voice only):
+    … -m bench.dist_chaos --texts 0 --voices 60 --redeliver 0 --kill-after-cards 0 --asr-workers 2
 """
 from __future__ import annotations
 
@@ -75,7 +77,9 @@ def main(argv=None) -> int:
     p.add_argument("--redeliver", type=int, default=30)
     p.add_argument("--reps", type=int, default=30)
     p.add_argument("--deadline", type=float, default=240)
-    p.add_argument("--kill-after-cards", type=int, default=60, help="kill a notes worker once this many cards went out")
+    p.add_argument("--kill-after-cards", type=int, default=60,
+                   help="kill a notes worker once this many cards went out (0: no kill)")
+    p.add_argument("--asr-workers", type=int, default=1)
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--keep", action="store_true", help="keep the schema and the logs")
     args = p.parse_args(argv)
@@ -108,13 +112,16 @@ def main(argv=None) -> int:
                 teams.bind_account(session=session, member=member, channel="telegram", external_id=str(user["id"]))
         ports = [free_port(), free_port()]
         webs = [Proc(f"web{n + 1}", config, ["web", "--port", str(port)], tmp).start() for n, port in enumerate(ports)]
-        asr = Proc("asr", config, ["worker", "--queues", "asr"], tmp).start()
+        asrs = [Proc(f"asr{n + 1}", config, ["worker", "--queues", "asr"], tmp).start() for n in range(args.asr_workers)]
         notes = [Proc(f"worker{n + 1}", config, ["worker", "--queues", "notes,send,sweep"], tmp).start()
                  for n in range(2)]
-        procs = [*webs, asr, *notes]
+        procs = [*webs, *asrs, *notes]
         for web, port in zip(webs, ports):
             wait_health(port, web)
-        time.sleep(2)   # workers connected
+        deadline = time.monotonic() + 120   # the asr workers load the model at start
+        while time.monotonic() < deadline and not all("speech model loaded" in a.log_text() for a in asrs):
+            time.sleep(0.5)
+        time.sleep(1)
 
         plan = updates(fake, users, args.texts, args.voices, args.seed)
         again = random.Random(args.seed + 1).sample(range(len(plan)), args.redeliver)
@@ -132,7 +139,7 @@ def main(argv=None) -> int:
             return counted
 
         killed = None
-        while time.monotonic() - started < args.deadline and killed is None:
+        while time.monotonic() - started < args.deadline and killed is None and args.kill_after_cards:
             if sum(cards().values()) >= args.kill_after_cards:
                 busy = [w for w in notes if open_jobs(w)]
                 if busy:
@@ -169,7 +176,9 @@ def main(argv=None) -> int:
             "repeats": sum(c - 1 for c in counted.values()),
             "jobs_left": jobs_left(sessions), "seconds": seconds,
             "model_in_web": any(w.maps_contain("ctranslate2") or "speech model loaded" in w.log_text() for w in webs),
-            "model_in_asr_worker": asr.maps_contain("ctranslate2"),
+            "model_in_asr_worker": all(a.maps_contain("ctranslate2") for a in asrs),
+            "asr_workers": args.asr_workers,
+            "voice_notes_per_hour": round(args.voices / max(seconds, 0.001) * 3600) if not args.texts else None,
             "killed_workers": sum(w.kills for w in notes),
         })
         engine.dispose()

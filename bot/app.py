@@ -271,7 +271,7 @@ def _add_channels(app: App, *, queued: bool = False) -> None:
 
 
 async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio.Event | None = None,
-                warm_up: bool = True) -> None:
+                warm_up: bool = True, on_stop=None) -> None:
     """Runs until SIGINT/SIGTERM (or `stop` is set): web server, channels, unfinished work.
     `warm_up` loads the speech model and the parser at start rather than on the first note."""
     web = app.config.get("web") or {}
@@ -293,7 +293,7 @@ async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio
     started_channels = []
     queued = app.queue is not None  # a web process of the procrastinate backend: workers do the rest
     try:
-        if warm_up and app.transcriber is not None and not queued:
+        if warm_up and app.transcriber is not None and getattr(app.transcriber, "loads_model", True):
             app.warming = asyncio.create_task(_warm_up(app), name="warm-up")
         if not queued:
             await app.conversation.resume()
@@ -316,6 +316,8 @@ async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio
         await stop.wait()
     finally:
         log.info("salesbot: stopping")
+        if on_stop is not None:   # e.g. the in-process worker of `salesbot run` on the queue backend
+            await on_stop()
         if app.scheduler is not None:
             await app.scheduler.stop()
         if app.leads is not None:

@@ -27,11 +27,17 @@ POLLING_REFUSED = ('[queue] backend = "procrastinate" needs Telegram in webhook 
                    'one consumer per token; several processes cannot share it)')
 
 
+class NoSpeechHere(RuntimeError, AttributeError):
+    """Raised for anything asked of a web process's transcriber."""
+
+
 class NoSpeech:
     """The web process's transcriber: there is none, and nothing may ask for one."""
 
+    loads_model = False
+
     def __getattr__(self, name):
-        raise RuntimeError("the web process transcribes nothing: voice notes go to the asr queue")
+        raise NoSpeechHere("the web process transcribes nothing: voice notes go to the asr queue")
 
 
 def check(config: dict) -> None:
@@ -168,17 +174,26 @@ async def run_web(config: dict, *, started: asyncio.Event | None = None, stop: a
 
 # --- salesbot run on the procrastinate backend ------------------------------------------------------------
 
-async def run_all(config: dict) -> None:
-    """The web process and a worker on every queue, in one process (a small cluster of one)."""
-    import signal
+async def run_all(config: dict, *, started: asyncio.Event | None = None, stop: asyncio.Event | None = None,
+                  warm_up: bool = True) -> None:
+    """The web routes and a worker on every queue in one process and one runtime (a cluster of one:
+    the web chat shows the cards the worker sends), until SIGINT/SIGTERM (or `stop`)."""
+    from bot.app import serve
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    web = asyncio.create_task(run_web(config, stop=stop), name="web")
-    work = asyncio.create_task(run_worker(config, list(queue.QUEUES), wait=True, install_signals=False),
-                               name="worker")
-    await stop.wait()
-    work.cancel()
-    await asyncio.gather(web, work, return_exceptions=True)
+    app = build_runtime(config, serves_asr=True, web=False)
+    papp = queue.make_app(config)
+    app.queue = papp
+    app.conversation.runner = queue.Queued(app.conversation, papp)
+    async with papp.open_async():
+        work = asyncio.create_task(papp.run_worker_async(
+            queues=list(queue.QUEUES), wait=True, concurrency=4, name=app.holder,
+            additional_context={"runtime": app}, update_heartbeat_interval=5,
+            stalled_worker_timeout=queue.settings(config)["stalled_seconds"], delete_jobs="successful",
+            install_signal_handlers=False), name="worker")
+        async def stop_worker():   # before the conversation closes: jobs in hand finish or go back
+            work.cancel()
+            await asyncio.gather(work, return_exceptions=True)
+        try:
+            await serve(app, started=started, stop=stop, warm_up=warm_up, on_stop=stop_worker)
+        finally:
+            await stop_worker()

@@ -440,3 +440,63 @@ async def test_a_note_recorded_without_a_job_is_found_by_the_reconciler(pg_queue
     assert len([t for _, t, _ in channel.sent if "C型号" in t]) == 1
     await web.conversation.close()
     await worker.conversation.close()
+
+
+def test_set_webhook_sets_it_once_and_web_processes_do_not(tmp_path, capsys):
+    from tests.fake_botapi import FakeBotAPI
+
+    with FakeBotAPI() as fake:
+        path = tmp_path / "config.toml"
+        path.write_text(f'[telegram]\ntoken = "{fake.token}"\nbase_url = "{fake.base_url}"\nmode = "webhook"\n'
+                        'webhook_url = "https://bot.example.com/telegram/webhook"\n', encoding="utf-8")
+        assert main(["--config", str(path), "--db", f"sqlite:///{tmp_path / 'x.db'}", "telegram", "set-webhook"]) == 0
+        assert fake.webhook_url == "https://bot.example.com/telegram/webhook"
+        assert "webhook" in capsys.readouterr().out
+        fake.webhook_url = ""
+        calls = len(fake.calls)
+        config = queued_config(tmp_path)
+        config["telegram"].update(token=fake.token, base_url=fake.base_url, mode="webhook",
+                                  webhook_url="https://bot.example.com/telegram/webhook")
+        app = build_runtime(config, serves_asr=False, web=True)
+
+        async def start_and_stop():
+            await app.channels["telegram"].start()
+            await app.channels["telegram"].stop()
+        asyncio.run(start_and_stop())
+        assert fake.webhook_url == "" and "getMe" in fake.calls[calls:] and "setWebhook" not in fake.calls[calls:]
+        app.engine.dispose()
+
+
+@pytest.mark.pg
+async def test_salesbot_run_on_the_queue_backend_is_a_cluster_of_one(pg_queue):
+    """`salesbot run` with [queue] backend = "procrastinate": the web chat records, a real worker in
+    the same process stores the note and the card comes back to the page."""
+    import httpx
+
+    from bot.processes import run_all
+    from tests.fake_botapi import free_port
+
+    config, _ = pg_queue
+    config["web"].update(host="127.0.0.1", port=free_port())
+    started, stop = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(run_all(config, started=started, stop=stop, warm_up=False))
+    try:
+        await asyncio.wait_for(started.wait(), 60)
+        base = f"http://127.0.0.1:{config['web']['port']}"
+        async with httpx.AsyncClient(trust_env=False, timeout=30) as client:
+            await client.get(f"{base}/chat/me")
+            answer = await client.post(f"{base}/chat/send", data={"text": "张总，A型号订50台，下周三发货"})
+            assert answer.status_code == 200
+            card, after = None, 0
+            for _ in range(120):
+                updates = (await client.get(f"{base}/chat/updates", params={"after": after, "wait": 1})).json()
+                after = max([after] + [m["seq"] for m in updates["messages"]])
+                card = next((m for m in updates["messages"] if m["from"] == "bot" and "A型号" in m["text"]), None)
+                if card:
+                    break
+            assert card is not None and "50" in card["text"]
+            health = (await client.get(f"{base}/healthz")).json()
+            assert "queues" in health and health["scheduler"] == "off"
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 60)
