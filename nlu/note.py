@@ -77,7 +77,7 @@ _THOUSAND = re.compile(rf"(?<=\d)[kK]{_NOT_SHORTHAND_NEXT}")
 # speaker or a turn of the story starts, so cue words are read in the clause they belong to.
 _LONG_RUN = re.compile(r"[^，。；！？,;!?：:\n]{24,}")
 _TURN = re.compile(r"(?<=[^\s，])(?=(?:我说|他说|她说|他们说|她们说|我答应|我跟他说|我跟她说|但是|不过|所以|因为|对了|另外|而且|"
-                   r"结果|后来|然后|他还|她还|他们还|我这边|我们这边|我们报|我报)(?!了?[，。]))")
+                   r"结果|后来|然后|他还|她还|他们还|我这边|我们这边|我们报|我报|我们一般|我们不)(?!了?[，。]))")
 
 
 def _break_turns(m: re.Match) -> str:

@@ -164,7 +164,8 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
             continue
         span = note.clause_at(at) if at is not None else last
         found.setdefault(category, (len(note.text), span, ""))
-    if "competitor" in found and _INCUMBENT.search(found["competitor"][2]) and _SWITCH.search(note.text) \
+    if "competitor" in found and (_INCUMBENT.search(found["competitor"][2]) and _SWITCH.search(note.text)
+                                  or _SWITCH.search(note.text, *found["competitor"][1]) and _OTHER_INCUMBENT.search(note.text)) \
             and not _KEEP.search(note.text):
         del found["competitor"]  # 现在用的是道康宁，想换我们的试试: the incumbent they mean to leave
     order = sorted(found, key=lambda c: (found[c][0], CATEGORIES.index(c)))  # ties in a fixed order
@@ -172,6 +173,8 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
 
 
 # The customer means to leave the supplier they have (an opening for us, not a competitor objection)...
+# 现在用的那家老是延期，想找个备选: the supplier they mean to leave is someone else, not us
+_OTHER_INCUMBENT = re.compile(r"(?:现在|目前|之前|以前|去年|原来|一直)(?:主要)?(?:用|找|合作)的?(?:是|那家)?(?!我们)|现在是[^，,。]{1,8}在做|老供应商|原来的供应商")
 _INCUMBENT = re.compile(r"用的是|一直用|一直在用|现在用|在用|主供|用惯|合作|一直是|原来用|之前用")
 _SWITCH = re.compile(r"想换(?!回)|要换(?!回|一家|别家)|想找个?备选|找个?备选|换一家|换家|换掉|想引入|导入第二|第二供应商|第二家|想试试我们|switch|想把[^，,。]{0,8}换")
 # ... unless they say they keep it.
@@ -210,6 +213,14 @@ _WE_JUST_BEFORE = re.compile(r"我们(?:的)?.{0,2}$")
 _WE_COMPARE = re.compile(r"我们[^得要需必才除]{0,8}比")
 
 
+_ANOTHER_SUPPLIER = re.compile(r"那家|別家|别家|对方|之前合作|现在用的|之前用的|以前用的|上一家|原来的|老供应商|进口设备|去年找的|"
+                               r"[^，,。]{1,6}那边(?=[^，,。]{0,6}(?:外教|师傅|售后|服务|产品|货))")
+_TRIAL_UNITS = re.compile(r"[\d一二两三四五六七八九十百]+\s?(?:公斤|kg|块|个|套|台|pcs|片|瓶|盒|吨)(?:[^，,。]{0,4}做)?$")
+_REST_LATER = re.compile(r"(?:其他的?|其余的?|剩下的?|二期|三期|后续的?)[^，,。]{0,4}$")
+_ASKS_EXCLUSIVE = re.compile(r"(?:想要|要求我们做|要我们做|要求|希望)[^，,。]{0,4}$")
+_PRESS_NOT_PRICE = re.compile(r"[\d一二两三四五六七八九十]+(?:天|周|个月)|预算")
+
+
 def _not_here(clause: str, start: int, end: int, category: str, competitors) -> bool:
     phrase = clause[start:end]
     if category == "decision_delay" and _WAIT.match(phrase) and _WAIT_FOR_MONEY_OR_GOODS.search(clause):
@@ -225,8 +236,20 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors) -> 
     if category == "competitor" and phrase.startswith(("换成", "改用", "转向", "换到", "转到")) \
             and not any(c in clause[start:] for c in competitors):
         return True  # 换成环保材料: a change of material, not of supplier
-    if category == "competitor" and phrase in ("一直是", "一直都是") and clause.startswith("我们", end):
-        return True  # 一直是我们供: we are the incumbent
+    if category == "competitor" and phrase in ("一直是", "一直都是") and (clause.startswith("我们", end)
+                                                                      or clause.startswith(("跟我们", "从我们"), end)):
+        return True  # 一直是我们供, 一直是跟我们拿的: we are the incumbent
+    if category == "competitor" and "独家" in phrase and _ASKS_EXCLUSIVE.search(clause, 0, start + 1):
+        return True  # 想要独家供货, 要求我们做独家供应: exclusivity asked of us
+    other = [m.end() for m in _ANOTHER_SUPPLIER.finditer(clause, 0, start)]
+    if category in _SUPPLIER_SIDE and other and "我们" not in clause[other[-1]:start]:
+        return True  # 现在用的那家老是延期, 之前合作的那家色差太大: the supplier they have, not us
+    if category == "decision_delay" and _TRIAL_UNITS.search(clause, 0, start):
+        return True  # 先要五十公斤做评估: a trial of ours, not a delayed decision
+    if category == "decision_delay" and _REST_LATER.search(clause, 0, start + 1):
+        return True  # 第一期先要五十张，二期明年再说: the rest of an order, later
+    if category == "price" and _PRESS_NOT_PRICE.match(clause, end):
+        return True  # 希望压到15天, 压到预算以内: a lead time or the budget, not our price
     if category == "competitor" and _THREAT.search(clause, 0, start):
         return True  # 不然就换别家: a threat, not a choice made
     if category == "decision_delay" and phrase.startswith("再") and _DONE_BEFORE.search(clause, 0, start):

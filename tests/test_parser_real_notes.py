@@ -268,3 +268,21 @@ def test_the_product_is_the_noun_phrase(text, expected):
 ])
 def test_no_item_from_specs_verbs_or_prose(text):
     assert not p(text)["items"] or all(i["product"] not in ("纸张", "monthly", "拍板") for i in p(text)["items"])
+
+
+@pytest.mark.parametrize("text", [
+    "她说现在用的那家老是延期，想找个备选。",               # the supplier they have, not us
+    "之前合作的那家色差太大被客户投诉过。",
+    "他们想要独家供货。",                                   # exclusivity asked of us
+    "她希望压到15天交货。",                                 # a lead time, not a price
+    "先要五十公斤做评估。",                                  # a trial, not a delay
+    "第一期先要五十张，二期明年再说。",                      # the rest of the order later
+    "他们伺服马达的芯片一直是跟我们拿的。",                   # we are the incumbent
+])
+def test_complaints_about_others_and_requests_are_no_objection_to_us(text):
+    e = p(text)
+    assert not ({"competitor", "delivery_time", "quality", "decision_delay", "price"} & set(e["objections"])), e["objections"]
+
+
+def test_a_complaint_about_our_goods_after_naming_the_incumbent_is_ours():
+    assert "quality" in p("他们现在用的是安捷的周转箱，我们的箱子容易裂。")["objections"]
