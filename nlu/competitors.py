@@ -74,7 +74,7 @@ def find_competitors(note: Note, contacts: list[Contact], customer: dict | None)
     text = note.text
     taken = [(c.start, c.end) for c in contacts]
     company = (customer or {}).get("company")
-    in_company = [(m.start(), m.end()) for m in re.finditer(re.escape(company), text)] if company else []
+    in_company = _occurrences(text, company) if company else []
     taken += in_company
     found: list[tuple[int, str]] = []
     for start, end, name in competitor_terms(text):
@@ -147,6 +147,14 @@ def _fullest(text: str, start: int, end: int) -> str:
     """伟星 said as 伟星管业: keep the longer spoken form when a suffix word follows."""
     m = _SUFFIX_WORD.match(text[end:])
     return text[start:end + (m.end() if m else 0)]
+
+
+def _occurrences(text: str, name: str) -> list[tuple[int, int]]:
+    out, i = [], text.find(name)
+    while i >= 0:
+        out.append((i, i + len(name)))
+        i = text.find(name, i + 1)
+    return out
 
 
 def _dedupe(found: list[tuple[int, str]]) -> list[str]:

@@ -352,6 +352,10 @@ _ROLE = re.compile(rf"{_LEAD}([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)?(?:的
 _NAMED_ORG = re.compile(rf"叫([{CJK}A-Za-z0-9]{{2,8}}?)的[{CJK}]{{0,4}}(?:公司|集团|工厂|厂|医院|学校|超市|酒店|门店|店)")
 
 
+_THERE_END = re.compile(r"(?:那边|这边)$")
+_WE_START = re.compile(r"^(?:俺们|咱们|我们|他们|她们)")
+
+
 def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, bool]:
     """({"name", "company"} or None when neither is said, whether the company comes from a strong
     pattern: tied to a contact, a visit, or an organisation opening a clause)."""
@@ -388,8 +392,8 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
         return None, False
     if company:  # 苏宁那边的采购: 那边/这边 is never part of the name (NOTES_SCHEMA)
         company = _trimmed(company)
-        company = re.sub(r"(?:那边|这边)$", "", company)
-        company = re.sub(r"^(?:俺们|咱们|我们|他们|她们)", "", company)  # 俺们县农机站
+        company = _THERE_END.sub("", company)
+        company = _WE_START.sub("", company)  # 俺们县农机站
         company = _SITE_TAIL.sub("", company) or None
     return {"name": name, "company": company}, strong
 

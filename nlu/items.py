@@ -154,7 +154,7 @@ def _units_of(pack) -> tuple[str, ...]:
 def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spans=(), rivals=()) -> list[dict]:
     text = note.text
     people = {c.name for c in contacts} | set(rivals)  # neither a person nor a rival is a product
-    rival_spans = [(m.start(), m.end()) for r in rivals for m in re.finditer(re.escape(r), text)]
+    rival_spans = [span for r in rivals for span in _occurrences(text, r)]
     quantities = [q for q in find_quantities(text, units=_units(note))
                   if not any(a <= q.start < b or a < q.end <= b for a, b in money_spans + rival_spans)]
     early = sorted([(c.start, c.end) for c in contacts] + list(day_spans) + list(money_spans))
@@ -241,6 +241,14 @@ def _only_filler(tail: str) -> bool:
     words = tokens(tail)
     return bool(words) and all(w in _TRAILING or w in _NP_STOP or w in _TRAIL_WORDS or _TRAIL_RE.fullmatch(w)
                                or _NUMBER_WORD.fullmatch(w) or w in ("一次", "一次性") for w in words)
+
+
+def _occurrences(text: str, name: str) -> list[tuple[int, int]]:
+    out, i = [], text.find(name) if name else -1
+    while i >= 0:
+        out.append((i, i + len(name)))
+        i = text.find(name, i + 1)
+    return out
 
 
 def _pack_term(note: Note, phrase: str) -> bool:

@@ -262,5 +262,8 @@ def _spans(text: str, names) -> list[tuple[int, int]]:
     out = []
     for name in names:
         if name:
-            out += [(m.start(), m.end()) for m in re.finditer(re.escape(name), text)]
+            i = text.find(name)
+            while i >= 0:
+                out.append((i, i + len(name)))
+                i = text.find(name, i + 1)
     return out
