@@ -161,6 +161,8 @@ def _visit_kind(note: Note, start: int, end: int, ce: int, status: str) -> str |
     purposes = [c for c in _cues_in(text[m.end():stop]) if c[2] in _PURPOSE and c[3] not in _NOT_PURPOSE]
     if status == "reported":  # 今天去市海关送了一批打印纸: the visit was a delivery
         done = [c for c in purposes if c[2] in ("delivery", "payment") and text.startswith(("了", "过"), m.end() + c[1])]
+        if not done and _SIGNED.search(text, m.end(), stop):
+            return "deadline"  # 昨天去银河物业签了…合同: the visit signed the deal
         return done[0][2] if done else "meeting"
     if note.text.startswith(("再", "又"), end):
         return None  # 下周三再去谈: the next touch, a followup
@@ -200,8 +202,10 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
             return "meeting"  # 今天去立讯精密做了视觉方案演示, 今天先把资料留下了
     deliverables = _deliverables()
     items_here = any(cs <= a < ce for a, _ in item_spans)
-    pause = min([b for b in note.breaks if end < b < ce] + [ce])  # 中秋前到 招标文件…: the next thought
-    if deliverables and (kind in (None, "delivery", "other", "followup") and _deliverable_in(text, end, pause)
+    pause = min([b for b in note.breaks if end < b < ce and _CJK_PAIR.match(text, b - 1)] + [ce])  # 中秋前到 招标文件…
+    if _AGAIN_GO.match(text, end, ce):  # 下周三我再带方案过去: the next visit, whatever it brings
+        return "meeting" if _MEET_PURPOSE.search(text, end, ce) else "followup"
+    if deliverables and (kind in (None, "delivery", "other", "followup", "trial") and _deliverable_in(text, end, pause)
                          or kind in (None, "other") and _deliverable_in(text, cs, start) and _SENDING.search(text, end, ce)
                          or kind == "delivery" and not items_here and _deliverable_in(text, cs, start)):
         return "deadline"  # 下周五之前交8D报告, 新价格表月底前要做出来
@@ -237,6 +241,10 @@ def _deliverable_in(text: str, lo: int, hi: int) -> bool:
     return False
 
 
+_SIGNED = re.compile(r"签了|签下来|签下了|签约了|签合同了|签的合同")
+_AGAIN_GO = re.compile(r"(?:之前|前)?(?:我|我们)?(?:再|又)(?:带[^，,。]{0,8})?(?:去|过去|过来|来|跑)")
+_MEET_PURPOSE = re.compile(r"拜访|技术交流|交流|开会|演示|见面|考察|参观")
+_CJK_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")  # a pause between two Chinese words (not around an English one)
 _SENDING = re.compile(r"发|给|交|递|提交|send|寄|出|准备|做|签|报|定")
 _SHOWN = re.compile(r"方案(?:演示|讲解|汇报|交流|介绍)")
 _GIVEN = re.compile(r"(?:前|之前)?(?:给|付|结|打)")

@@ -286,3 +286,14 @@ def test_complaints_about_others_and_requests_are_no_objection_to_us(text):
 
 def test_a_complaint_about_our_goods_after_naming_the_incumbent_is_ours():
     assert "quality" in p("他们现在用的是安捷的周转箱，我们的箱子容易裂。")["objections"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("下周四前把 drawing 和 quote 一起发过去。", ("2026-03-12", "deadline")),
+    ("下周三我再带方案过去。", ("2026-03-11", "followup")),
+    ("3月5号再去他们惠州工厂拜访一次。", ("2026-03-05", "meeting")),
+    ("9月底出测试报告。", ("2026-09-30", "deadline")),
+    ("昨天去银河物业签了外墙涂料的合同。", ("2026-03-01", "deadline")),
+])
+def test_date_kinds_of_deliverables_and_next_visits(text, expected):
+    assert dates(p(text)) == {expected}
