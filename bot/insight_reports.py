@@ -117,8 +117,10 @@ def radar_report(*, session: Session, member: Member, name: str, stages: list[St
     if not found:
         return Report(["📡 能力雷达", f"{rep.name} 不是在职的销售，没有能力雷达。"])
     radar = found[0]
-    title = f"{radar.name} 能力雷达"
-    subtitle = f"近{policy.radar_days}天 · 在{team.name}{radar.reps}名销售中的排位"
-    return Report(radar_lines(radar, policy), figures={"radar": radar.to_json()}, caption=title,
-                  draw=partial(_chart, lambda r: charts.radar_chart(r, title=title, subtitle=subtitle), radar,
-                               "radar.png"))
+    return Report(radar_lines(radar, policy), figures={"radar": radar.to_json()}, caption=f"{radar.name} 能力雷达",
+                  draw=partial(_chart, lambda r: radar_png(r, team.name, policy), radar, "radar.png"))
+
+
+def radar_png(radar: Radar, team: str, policy: InsightPolicy) -> bytes:
+    return charts.radar_chart(radar, title=f"{radar.name} 能力雷达",
+                              subtitle=f"近{policy.radar_days}天 · 在「{team}」{radar.reps}名销售中的排位")

@@ -55,8 +55,7 @@ def cmd_health(args, config) -> int:
 
 def cmd_radar(args, config) -> int:
     """One rep's six axes (JSON with --json) and the radar chart as a PNG file."""
-    from bot import charts
-    from bot.insight_reports import radar_lines, team_radars
+    from bot.insight_reports import radar_lines, radar_png, team_radars
     from storage.models import Team
 
     policy, stages = _policy(config)
@@ -73,9 +72,7 @@ def cmd_radar(args, config) -> int:
         raise UsageError(f"「{member.name}」不是在职的销售，没有能力雷达")
     radar = found[0]
     if args.out:
-        png = charts.radar_chart(radar, title=f"{radar.name} 能力雷达",
-                                 subtitle=f"近{policy.radar_days}天 · 在{team_name}{radar.reps}名销售中的排位")
-        Path(args.out).write_bytes(png)
+        Path(args.out).write_bytes(radar_png(radar, team_name, policy))
     if args.json:
         emit(radar.to_json())
     else:
