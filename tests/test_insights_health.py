@@ -207,3 +207,34 @@ def test_quote_spread_fires_above_its_threshold_only():
     ctx = h.Context(NOW, POLICY, {"方案": 21}, ("方案",), 1.0)
     assert h.score(facts(customer_quotes=(100.0, 115.0, 130.0)), ctx).score == 100  # ±13%
     assert h.score(facts(customer_quotes=(100.0, 100.0, 116.0)), ctx).score == 100 - 5  # ±16%
+
+
+# --- [insights] in config.toml -----------------------------------------------------------------------
+
+def test_the_shipped_weights_add_up_to_100():
+    assert sum(POLICY.weights.values()) == 100 and len(POLICY.weights) == 12
+
+
+@pytest.mark.parametrize("section,message", [
+    ({"weight_silense": 10}, "[insights] weight_silense: not a known key"),
+    ({"weight_silence": -1}, "[insights] weight_silence = -1: expected a number >= 0"),
+    ({"at_risk": "low"}, "[insights] at_risk = 'low': expected a number >= 0"),
+    ({"daily_time": "9点半"}, "[insights] daily_time = '9点半': expected HH:MM"),
+    ({"at_risk_report": "Monday"}, "[insights] at_risk_report = 'Monday': expected e.g. \"MON 09:00\""),
+    ({"silence_from_days": 40}, "[insights] silence_full_days must be more than silence_from_days"),
+])
+def test_a_bad_insights_value_is_refused_naming_the_key(section, message):
+    from insights.policy import InsightsConfigError
+
+    with pytest.raises(InsightsConfigError) as found:
+        policy(**section)
+    assert str(found.value).startswith(message)
+
+
+def test_the_command_line_refuses_a_bad_insights_section(tmp_path, capsys, monkeypatch):
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.toml").write_text("[insights]\nweight_silence = -5\n", encoding="utf-8")
+    code = main(["--db", f"sqlite:///{tmp_path / 'x.db'}", "health", "--team", "华东"])
+    assert code == 2 and "[insights] weight_silence = -5" in capsys.readouterr().err
