@@ -43,7 +43,10 @@ def health_line(health: Health) -> str:
 
 def health_report(*, session: Session, member: Member, stages: list[Stage], policy: InsightPolicy,
                   now: datetime | None = None) -> Report:
-    """/health, 健康度: the lowest-scoring open deals the member may see, each with its three reasons."""
+    """/health, 健康度: the lowest-scoring open deals the member may see, each with its three reasons.
+    Computed at once for one team; an admin's, over every team, reads what the desk keeps."""
+    if member.role == "admin":
+        return _kept_health_report(session, member, stages, policy, as_utc(now) if now else utcnow())
     _, _, scope = _scope(session, member)
     scored = visible_health(session=session, member=member, stages=stages, policy=policy, now=now)
     at_risk = sum(1 for x in scored if x.score < policy.at_risk)
@@ -60,6 +63,42 @@ def health_report(*, session: Session, member: Member, stages: list[Stage], poli
             lines.append("   " + "；".join(x.reasons))
     if len(scored) > len(shown):
         lines.append(f"……还有{len(scored) - len(shown)}个分数更高的商机未列出。")
+    return Report(lines, figures=figures)
+
+
+def _kept_health_report(session: Session, member: Member, stages: list[Stage], policy: InsightPolicy,
+                        now: datetime) -> Report:
+    """Every team's lowest deals from the kept deal health (a team never kept yet: computed now)."""
+    from storage import insight_queries as iq
+
+    lowest, count, at_risk, oldest = [], 0, 0, now
+    for team in _teams_in_scope(session, member):
+        at = iq.health_computed_at(session=session, team_id=team.id)
+        if at is None:
+            scored = team_health(session, team, now, policy, stages)
+            lowest += [(h.deal.deal_id, h.deal.customer, h.deal.stage, h.deal.owner, h.score, h.reasons)
+                       for h in scored[:policy.health_shown]]
+            count += len(scored)
+            at_risk += sum(1 for h in scored if h.score < policy.at_risk)
+            continue
+        rows, n, low = iq.kept_health(session=session, team_id=team.id, limit=policy.health_shown, below=policy.at_risk)
+        lowest += rows
+        count, at_risk, oldest = count + n, at_risk + low, min(oldest, at)
+    lowest.sort(key=lambda r: (r[4], r[0]))
+    shown = lowest[:policy.health_shown]
+    figures = {"deals": [{"deal": d, "customer": c, "score": sc, "reasons": list(r or [])}
+                         for d, c, _, _, sc, r in shown], "count": count, "at_risk": at_risk}
+    if not shown:
+        return Report(["🩺 商机健康度", "没有进行中的商机。"], figures=figures)
+    minutes = max(0, int((now - oldest).total_seconds() // 60))
+    lines = [f"🩺 商机健康度（全公司，共{count}个，{at_risk}个低于{policy.at_risk}分，最低的在前；"
+             f"每{policy.health_refresh_minutes}分钟更新，最早的是{minutes}分钟前算的）"]
+    for deal_id, customer, stage, owner, score, reasons in shown:
+        lines.append(f"{_mark(score, policy)} {score}分 #{deal_id} {customer} · {stage} · {owner}")
+        if reasons:
+            lines.append("   " + "；".join(reasons))
+    if count > len(shown):
+        lines.append(f"……还有{count - len(shown)}个分数更高的商机未列出。")
     return Report(lines, figures=figures)
 
 

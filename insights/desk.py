@@ -60,6 +60,7 @@ class InsightDesk:
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         # team -> (day, _due_now) of its last full check: the heavy reads run again only when these change
         self.checked: dict[int, tuple] = {}
+        self.kept: dict[int, datetime | None] = {}  # team -> when its deal health was last kept
         self._lock = asyncio.Lock()
         self._scheduler = None
 
@@ -139,7 +140,25 @@ class InsightDesk:
                 written += rq.write_outbox(session=session, notices=self.candidates(session, team, now, daily=daily))
                 if daily:
                     self.checked[team.id] = (day, self._due_now(clock, now))
+                self.keep_health(session, team, now)
         return written
+
+    def keep_health(self, session, team: Team, now: datetime, *, force: bool = False) -> bool:
+        """Recomputes the team's kept deal health when it is older than health_refresh_minutes (what an
+        admin's /health over every team reads). Returns whether it did."""
+        now = as_utc(now)
+        last = self.kept.get(team.id)
+        if last is None:
+            last = self.kept[team.id] = iq.health_computed_at(session=session, team_id=team.id)
+        if not force and last is not None and timedelta(0) <= now - last < \
+                timedelta(minutes=self.policy.health_refresh_minutes):
+            return False
+        rows = [{"deal_id": h.deal.deal_id, "owner_id": h.deal.owner_id, "customer": h.deal.customer[:200],
+                 "stage": h.deal.stage[:32], "owner": h.deal.owner[:100], "score": h.score, "reasons": h.reasons}
+                for h in team_health(session, team, now, self.policy, self.stages)]
+        iq.keep_health(session=session, team_id=team.id, rows=rows, at=now)
+        self.kept[team.id] = now
+        return True
 
     def _due_now(self, clock: rules.Team, now: datetime) -> tuple[bool, bool]:
         """(the at-risk list's time has come today, the daily checks' time has come today): the

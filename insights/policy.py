@@ -42,6 +42,7 @@ class InsightPolicy:
     risks_full: int = 2
     at_risk: int = 40
     health_shown: int = 20
+    health_refresh_minutes: int = 60
     # churn warnings
     churn_history_days: int = 180
     churn_gap_factor: float = 2.0

@@ -1,4 +1,5 @@
-"""Tables of the insights (issue 21): the weighted forecast each month started with.
+"""Tables of the insights (issue 21): the weighted forecast each month started with, and the deal health
+the desk keeps for the largest views.
 
 Same conventions as storage.models. One row per (team, owner, month): a manager's or a lead's
 forecast accuracy is the sum over the owners they may see.
@@ -8,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models import utcnow
@@ -25,3 +26,19 @@ class ForecastSnapshot(SQLModel, table=True):
     amount: float = 0.0
     weighted: float = 0.0
     taken_at: datetime = Field(default_factory=utcnow)
+
+
+class DealHealth(SQLModel, table=True):
+    """A deal's health as the insight desk last computed it (every [insights] health_refresh_minutes):
+    what /health reads for an admin over every team, where computing 100,000 deals at once is too slow.
+    deal_id is a plain id: a correction may drop a deal."""
+    __table_args__ = (Index("ix_dealhealth_team_score", "team_id", "score"),)
+    deal_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    team_id: int = Field(foreign_key="team.id")
+    owner_id: int
+    customer: str = Field(default="", max_length=200)
+    stage: str = Field(default="", max_length=32)
+    owner: str = Field(default="", max_length=100)
+    score: int
+    reasons: list = Field(default_factory=list, sa_column=Column(JSON))
+    computed_at: datetime = Field(default_factory=utcnow)

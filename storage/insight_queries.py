@@ -339,3 +339,43 @@ def rep_rows(*, session: Session, team_id: int, since: datetime, until: datetime
                                                     Lead.received_at < until, Lead.contacted_at.is_not(None))):
         rows.first_touch[owner_id].append(max(0.0, (as_utc(contacted) - as_utc(received)).total_seconds() / 3600))
     return rows
+
+
+# --- the deal health the desk keeps ------------------------------------------------------------------
+
+def health_computed_at(*, session: Session, team_id: int) -> datetime | None:
+    """When the team's kept deal health was last computed (None: never)."""
+    from storage.insight_models import DealHealth
+
+    at = session.execute(sa_select(func.max(DealHealth.computed_at)).where(DealHealth.team_id == team_id)).scalar()
+    return as_utc(at) if at else None
+
+
+def keep_health(*, session: Session, team_id: int, rows: list[dict], at: datetime) -> int:
+    """Replaces the team's kept deal health with `rows` (deal_id, owner_id, customer, stage, owner,
+    score, reasons) in one transaction."""
+    from sqlalchemy import delete, insert
+
+    from storage.insight_models import DealHealth
+
+    session.execute(delete(DealHealth).where(DealHealth.team_id == team_id))
+    if rows:
+        values = [{**r, "team_id": team_id, "computed_at": as_utc(at)} for r in rows]
+        for i in range(0, len(values), 5000):
+            session.execute(insert(DealHealth), values[i:i + 5000])
+    session.commit()
+    return len(rows)
+
+
+def kept_health(*, session: Session, team_id: int, limit: int, below: int) -> tuple[list[tuple], int, int]:
+    """The team's kept deal health: (the `limit` lowest as (deal_id, customer, stage, owner, score,
+    reasons), how many deals, how many below `below`)."""
+    from storage.insight_models import DealHealth
+
+    in_team = DealHealth.team_id == team_id
+    lowest = [tuple(r) for r in session.execute(
+        sa_select(DealHealth.deal_id, DealHealth.customer, DealHealth.stage, DealHealth.owner, DealHealth.score,
+                  DealHealth.reasons).where(in_team).order_by(DealHealth.score, DealHealth.deal_id).limit(limit))]
+    count = session.execute(sa_select(func.count()).where(in_team)).scalar() or 0
+    low = session.execute(sa_select(func.count()).where(in_team, DealHealth.score < below)).scalar() or 0
+    return lowest, count, low

@@ -263,3 +263,35 @@ async def test_the_desk_sends_what_it_wrote_once(db_session, db_sessions):
     rows = db_session.exec(select(Notification).where(Notification.kind == "churn")).all()
     assert len(rows) == 2 and all(r.sent_at is not None for r in rows)
     assert due(d, NOW + timedelta(minutes=2)) == []
+
+
+# --- the deal health the desk keeps for an admin -----------------------------------------------------------
+
+def test_an_admins_health_reads_what_the_desk_keeps(db_session, db_sessions):
+    from bot.insight_reports import health_report
+    from storage.teams import add_member
+
+    east, west = Team(db_session), Team(db_session)
+    idle = east.note(40, "远大机械", "张总").deal
+    west.note(35, "华强", "赵总")
+    admin = add_member(session=db_session, team=east.team, name="管理员", role="admin")
+    d = desk(db_sessions)
+
+    def admin_view(now):
+        return health_report(session=db_session, member=admin, stages=d.stages, policy=d.policy, now=now)
+
+    live = admin_view(NOW)  # nothing kept yet: computed now, team by team
+    assert [x["customer"] for x in live.figures["deals"]] == ["远大机械", "华强"]
+    assert d.collect(NOW) == 0 and d.kept[east.team.id] == NOW
+    kept = admin_view(NOW + timedelta(minutes=5))
+    assert kept.figures["deals"] == live.figures["deals"] and kept.figures["count"] == 2
+    assert "每60分钟更新，最早的是5分钟前算的" in kept.lines[0]
+    east.note(0.1, "远大机械", dates=[planned(day_ago(-3))])  # the idle deal is touched
+    assert admin_view(NOW + timedelta(minutes=10)).figures["deals"] == live.figures["deals"]
+    d.collect(NOW + timedelta(minutes=59))
+    assert admin_view(NOW + timedelta(minutes=59)).figures["deals"] == live.figures["deals"]
+    d.collect(NOW + timedelta(minutes=60))
+    fresh = admin_view(NOW + timedelta(minutes=61)).figures["deals"]
+    assert [x["customer"] for x in fresh] == ["华强", "远大机械"]
+    assert next(x for x in fresh if x["deal"] == idle.id)["score"] > \
+        next(x for x in live.figures["deals"] if x["deal"] == idle.id)["score"]
