@@ -37,8 +37,29 @@ def visible_health(*, session: Session, member: Member, stages: list[Stage], pol
     return sorted(found, key=lambda x: (x.score, x.deal.deal_id))
 
 
-def health_line(health: Health) -> str:
-    return f"健康度 {health.score}分" + (f"（{'；'.join(health.reasons)}）" if health.reasons else "")
+def deal_scores(*, session: Session, member: Member, stages: list[Stage], policy: InsightPolicy,
+                now: datetime | None, deal_ids: list[int]) -> dict[int, tuple[int, list[str]]]:
+    """deal id -> (score, reasons) of those open deals the member may see: computed now in their
+    teams; for an admin, what the desk keeps where it keeps them (reading every team is slow)."""
+    from storage import insight_queries as iq
+
+    ids, _, _ = _scope(session, member)
+    now = as_utc(now) if now else utcnow()
+    found: dict[int, tuple[int, list[str]]] = {}
+    if member.role == "admin":
+        found = iq.kept_scores(session=session, deal_ids=deal_ids)
+    rest = [i for i in deal_ids if i not in found]
+    for team_id in iq.teams_of_deals(session=session, deal_ids=rest):
+        team = session.get(Team, team_id)
+        if member.role != "admin" and team.id != member.team_id:
+            continue
+        for h in team_health(session, team, now, policy, stages, owner_ids=ids, deal_ids=rest):
+            found[h.deal.deal_id] = (h.score, h.reasons)
+    return found
+
+
+def health_line(score: int, reasons: list[str]) -> str:
+    return f"健康度 {score}分" + (f"（{'；'.join(reasons)}）" if reasons else "")
 
 
 def health_report(*, session: Session, member: Member, stages: list[Stage], policy: InsightPolicy,

@@ -158,11 +158,11 @@ def stalled_report(*, session: Session, member: Member, stages: list[Stage], now
     if not rows:
         return Report(["⏸ 停滞的商机", "没有停滞的商机。👍"], figures=figures)
     health = _health(session, member, stages, insights, now, [r.deal_id for r in rows])
-    figures["health"] = {i: h.score for i, h in health.items()}
+    figures["health"] = {i: score for i, (score, _) in health.items()}
     lines = [f"⏸ 停滞的商机（{scope}，共{count}个，最久的在前）"]
     for r in rows:
         lines.append(f"#{r.deal_id} {r.customer} · {r.stage} 已{r.days}天（上限{r.limit}天）· {r.owner}"
-                     + (f" · 健康度{health[r.deal_id].score}分" if r.deal_id in health else ""))
+                     + (f" · 健康度{health[r.deal_id][0]}分" if r.deal_id in health else ""))
     if count > len(rows):
         lines.append(f"……还有{count - len(rows)}个未列出。")
     return Report(lines, figures=figures)
@@ -171,15 +171,14 @@ def stalled_report(*, session: Session, member: Member, stages: list[Stage], now
 # --- /customer ---------------------------------------------------------------------------------
 
 def _health(session, member, stages, insights, now, deal_ids) -> dict:
-    """deal id -> insights.health.Health of those open deals ({} without stages or deals)."""
+    """deal id -> (health score, reasons) of those open deals ({} without stages or deals)."""
     if not stages or not deal_ids:
         return {}
-    from bot.insight_reports import visible_health
+    from bot.insight_reports import deal_scores
     from insights.policy import InsightPolicy
 
-    found = visible_health(session=session, member=member, stages=stages, policy=insights or InsightPolicy(),
-                           now=now, deal_ids=deal_ids)
-    return {h.deal.deal_id: h for h in found}
+    return deal_scores(session=session, member=member, stages=stages, policy=insights or InsightPolicy(), now=now,
+                       deal_ids=deal_ids)
 
 
 def customer_report(*, session: Session, member: Member, name: str, now: datetime | None = None,
@@ -210,7 +209,7 @@ def customer_report(*, session: Session, member: Member, name: str, now: datetim
     if len(profiles) > CUSTOMERS_SHOWN:
         lines.append("还有：" + "、".join(f.name for f in profiles[CUSTOMERS_SHOWN:]) + "。请说得更具体一些。")
     return Report(lines[:-1] if lines[-1] == "" else lines, figures={"customers": profiles,
-                                                                     "health": {i: h.score for i, h in health.items()}})
+                                                                     "health": {i: sc for i, (sc, _) in health.items()}})
 
 
 def _ops_lines(session: Session, member: Member, customer_id: int, tz: ZoneInfo) -> list[str]:
@@ -244,7 +243,7 @@ def _customer_lines(facts: rq.CustomerFacts, tz: ZoneInfo, health: dict | None =
         if health and d.deal_id in health:
             from bot.insight_reports import health_line
 
-            lines.append("  " + health_line(health[d.deal_id]))
+            lines.append("  " + health_line(*health[d.deal_id]))
     if facts.items:
         lines.append("产品：" + "；".join(f"{p} {number_text(q)}{u}" for p, q, u in facts.items[:6]))
     o = facts.outcomes

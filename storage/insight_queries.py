@@ -379,3 +379,23 @@ def kept_health(*, session: Session, team_id: int, limit: int, below: int) -> tu
     count = session.execute(sa_select(func.count()).where(in_team)).scalar() or 0
     low = session.execute(sa_select(func.count()).where(in_team, DealHealth.score < below)).scalar() or 0
     return lowest, count, low
+
+def kept_scores(*, session: Session, deal_ids: Iterable[int]) -> dict[int, tuple[int, list[str]]]:
+    """deal id -> (score, reasons) the desk keeps for those deals (the ones it keeps)."""
+    from storage.insight_models import DealHealth
+
+    found = {}
+    for chunk in _chunks(sorted(set(deal_ids))):
+        for deal_id, score, reasons in session.execute(sa_select(DealHealth.deal_id, DealHealth.score,
+                                                                 DealHealth.reasons)
+                                                       .where(DealHealth.deal_id.in_(chunk))):
+            found[deal_id] = (score, list(reasons or []))
+    return found
+
+
+def teams_of_deals(*, session: Session, deal_ids: Iterable[int]) -> list[int]:
+    """The teams those deals belong to."""
+    teams: set[int] = set()
+    for chunk in _chunks(sorted(set(deal_ids))):
+        teams.update(session.execute(sa_select(Deal.team_id).where(Deal.id.in_(chunk)).distinct()).scalars())
+    return sorted(teams)

@@ -288,6 +288,13 @@ def test_an_admins_health_reads_what_the_desk_keeps(db_session, db_sessions):
     assert "每60分钟更新，最早的是5分钟前算的" in kept.lines[0]
     east.note(0.1, "远大机械", dates=[planned(day_ago(-3))])  # the idle deal is touched
     assert admin_view(NOW + timedelta(minutes=10)).figures["deals"] == live.figures["deals"]
+    from bot.reports import stalled_report
+
+    lead_stalled = stalled_report(session=db_session, member=east.lead, stages=d.stages, now=NOW, insights=d.policy)
+    admin_stalled = stalled_report(session=db_session, member=admin, stages=d.stages, now=NOW, insights=d.policy)
+    kept_score = next(x for x in live.figures["deals"] if x["deal"] == idle.id)["score"]
+    assert admin_stalled.figures["health"][idle.id] == kept_score  # what the desk keeps
+    assert lead_stalled.figures["health"][idle.id] > kept_score    # computed now, with the new note
     d.collect(NOW + timedelta(minutes=59))
     assert admin_view(NOW + timedelta(minutes=59)).figures["deals"] == live.figures["deals"]
     d.collect(NOW + timedelta(minutes=60))
