@@ -11,26 +11,28 @@ from nlu.note import CJK, Note
 
 NAME = rf"(?:[{CJK}A-Za-z]|\d+[A-Za-z])[{CJK}A-Za-z0-9&·\-]{{0,7}}?(?<=..)"
 # Where a clause's subject starts: the clause start or right after a reporting verb.
-_SUBJECT = re.compile(r"说|觉得|反馈|讲|提到|听说|表示|称|但是|但|而且|可是|之前|以前|原来|上次")
+_SUBJECT = re.compile(r"说|觉得|反馈|讲|提到|听说|表示|称|但是|但|而且|可是|之前|以前|原来|上次|透露|还有|另外|目前")
 # A rival's product or offer compared with ours.
 _RIVAL_OF = re.compile(rf"({NAME})(?:那边|这边)?的(?!我们)")
 _RIVAL_DOES = re.compile(
-    rf"({NAME})(?:那边|这边)?(?:(?:的)?(?:价格|报价|单价|工费|运费|加工费|费用|年费)?(?:才|只要|只有|只卖)(?=[\d零一二两三四五六七八九十])|才报|报得|的返点|给的返点|给的|给他们|给了|也在报|也报了|在他们那|在这个|只要|才要|才卖|那边缺货|缺货|更便宜|便宜|都会投|也会投|也投|也在跟|也在谈|也在做|也在投|也找了|次日达|当天到|隔天到|当天发|都有现货|有现货|"
+    rf"({NAME})(?:那边|这边)?(?:(?:的)?(?:价格|报价|单价|工费|运费|加工费|费用|年费)?(?:才|只要|只有|只卖)(?=[\d零一二两三四五六七八九十])|才报|报得|的返点|给的返点|给的|给过|都给|现货|也在盯|也在找|也在送样|也在评估|也在报价|在报|同级的才|同款才|的代工厂|去年的中标价|的中标价|给他们|给了|也在报|也报了|在他们那|在这个|只要|才要|才卖|那边缺货|缺货|更便宜|便宜|都会投|也会投|也投|也在跟|也在谈|也在做|也在投|也找了|次日达|当天到|隔天到|当天发|都有现货|有现货|"
     rf"比我们|报(?:的|了)?(?:是|才|只有?)?(?=[\d零一二两三四五六七八九十])|的报价(?:是|才|只有?)?(?=[\d零一二两三四五六七八九十]))"
 )
 _PREFER = re.compile(
-    rf"(?:更?倾向于?|更愿意报|更愿意用|更想报|换成|改用|用的是|选了|竞品|签给了|先给|还是认|就认|只认|用惯了|找了|找的是|找的(?!是)|主要用(?!的)|合作的是|"
+    rf"(?:更?倾向于?|更愿意报|更愿意用|更想报|换成|改用|用的是|用的全是|装的是|选了|竞品|签给了|先给|还是认|就认|只认|用惯了|找了|找的是|找的(?!是)|主要用(?!的)|合作的是|"
+    rf"现在用的(?!是)|之前用的(?!是)|以前用的(?!是)|之前合作的|原设计用|指定的是|指定要用|主供是|转给|照着|比之前用的|跟(?=[^，,。]{{1,8}}合作过)|"
     rf"一直用|一直在用|一直都用|(?<!现)在用(?!的)|用过|就换(?!货|新|成)|原来用(?!的)|以前用(?!的)|之前用(?!的)|换给了?|换回|还是用|还是选|还是买|转向|转到|改从|改找|换到)"
     rf"(?:用|选用|选|买|找|拿)?({NAME})(?=$|[的，,。了家报也给说在才只便卖比不拿进买订采])"
 )
-_RIVAL_WORD = re.compile(r"(?:竞品|竞争对手|对手|友商)(?:是|有)?")
+_LISTED_RIVALS = re.compile(rf"({NAME})(?:和|、|与|跟)({NAME})(?=$|[，,。])|({NAME})(?=$|[，,。])")
+_RIVAL_WORD = re.compile(r"(?:竞品|竞争对手|对手|友商)(?:主要|可能)?(?:是|有)?")
 # 拿安佳的价是四十二: where the customer buys now
 _SOURCE = re.compile(rf"(?:拿|从|进)(?![出来去到])({NAME})(?:那边|这边)?的(?:价|货|料)")
 _NEIGHBOUR_HINT = re.compile(r"隔壁|别家|同行|对面|旁边|人家")
 _NEIGHBOUR = re.compile(r"(?:隔壁|隔壁家|别家|同行|对面|旁边|人家)的?")
 # 一个叫康普瑞的品牌, 康普瑞牌: a brand named as such
 _NAMED_BRAND = re.compile(rf"(?:一家|一个)叫({NAME})的|叫({NAME})的(?=$|[，,。])|叫({NAME})的(?:品牌|牌子|厂家|公司|厂|报|价|产品|货|方案商|供应商|服务商|代理商|经销商|厂商)|({NAME})(?:这个|这个品牌|这个牌子)?牌子?的(?=[{CJK}]{{2}})(?<=牌的)")
-_BOTH = re.compile(rf"({NAME})和({NAME})(?=都|也)")  # 西门子和瓦里安都会投
+_BOTH = re.compile(rf"({NAME})和({NAME})(?=都|也|在报|在跟|在谈|在投)")  # 西门子和瓦里安都会投
 _THAN = re.compile(rf"比({NAME})(?:家的?|的)?(?:便宜|低|贵|高|好|快|慢|差|短|长|小|大|久|少|多)")
 # 价格要跟林德的比一下: the rival the customer compares us with
 _COMPARED = re.compile(rf"(?:跟|和|与)({NAME})(?:家的?|的)?(?:比|对比|PK|一样|看齐)")
@@ -38,7 +40,7 @@ _COMPARED = re.compile(rf"(?:跟|和|与)({NAME})(?:家的?|的)?(?:比|对比|P
 _RIVAL_CUE = re.compile(
     r"比我们|比咱们|便宜|报价低|价格低|价低|低[了一二两三四五六七八九十\d]|更低|太低|一直|在用|用惯|用了|主供|供了|卖得|"
     r"卖了|质保|交期|售后|更好|好用|倾向|在他们那|样板间|团购|政策|次日达|试用过|缺货|做了|才[一二两三四五六七八九十\d]|只要|"
-    r"代理|经销商|给了|给的|能贷款|能分期|可以分期|能垫资|促销|力度|活动"
+    r"代理|经销商|给了|给的|能贷款|能分期|可以分期|能垫资|促销|力度|活动|太贵|更贵|报价是|报价|中标价|代工厂|产品|交期"
 )
 # X的采购 / X的张总: X is the customer, not a rival.
 _ROLE_AFTER = re.compile(r"(?:[\u4e00-\u9fff]{0,4}?(?:采购|负责人|老板|领导|对接人)|[\u4e00-\u9fff]{1,3}(?:部|科|处)(?:的|[\u4e00-\u9fff]{1,2}(?:经理|主任|长)))")
@@ -53,7 +55,8 @@ _PRONOUN_START = re.compile(r"^(?:我|他|她|它|咱|你|您|这|那|对方|客
 # Patterns used inside the functions below, compiled once.
 _CARRIER_VERB = re.compile(r"(?:发|走|寄|叫|用)$")
 _THING_END = re.compile(r"(?:材料|产品|设备|系统|方案|包装|配方|型号|规格|版本|工艺|价格|精度|质量|质保书|质保|交期|服务|售后|效果|预算|费用|成本|平台|款)$")
-_NOT_A_RIVAL_NAME = re.compile(r"[的了说要是在把被和跟与给他她我你们每就都也还再又才只选]|价|报|质量|一样|差不多|用$")
+_NOT_A_RIVAL_NAME = re.compile(r"[的了说要是在把被和跟与给他她我你们每就都也还再又才只选]|价|报|质量|一样|差不多|用$|"
+                               r"样品|品牌|率$|[不后那个個版]$|经理|总监|主管|[东西南北]区$|加厚|想找|调整|取证|班$")
 _LINK_WORD = re.compile(r"^(?:的|那个|这边的?|那边的?)")
 _SUFFIX_WORD = re.compile(r"(?:管业|集团|科技|股份|电子|电气|化学|化工|物流|快递|快运|汽车|医疗|智能|机器人|包装|药业|风机|动力|职培|职校|"
                           r"管家|钢铁|新材|材料|电器|股份|制药|食品|纺织|印务|环保|石化|力士乐)")
@@ -102,6 +105,12 @@ _CHOSEN = re.compile("|".join(f"(?:{p.pattern})" for p in (_PREFER, _THAN, _COMP
 
 def _structural(clause: str):
     lead = _RIVAL_WORD.match(clause)  # 竞品江南布业报十七块: the name follows the word for a rival
+    if lead:
+        listed = _LISTED_RIVALS.match(clause, lead.end())  # 竞争对手主要是科兴和华兰
+        if listed:
+            for i in (1, 2):
+                if listed.group(i):
+                    yield listed.group(i), listed.start(i)
     starts = [lead.end() if lead else 0] + [m.end() for m in _SUBJECT.finditer(clause)]
     if _NEIGHBOUR_HINT.search(clause):
         starts += [m.end() for s in starts for m in [_NEIGHBOUR.match(clause, s)] if m]  # 隔壁的康源食品才卖

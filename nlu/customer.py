@@ -254,6 +254,8 @@ def is_org(phrase: str | None) -> bool:
         return False
     if _DEPARTMENT_END.search(phrase) and not phrase.endswith(suffixes):
         return False
+    if _TWO_NAMES.search(phrase):
+        return False  # 蓝天环保和绿源科技: two organisations, not one
     if _UNIT_OF_ORG.search(phrase) and not phrase.endswith(suffixes) or _ROLE_WORD_END.search(phrase):
         return False  # 器械科, 宴会部, 粮油组: a department; 技术负责人, 主理人: a role
     if _DATE_START.match(phrase) and _BEFORE_OR_SEND.search(phrase):
@@ -318,6 +320,7 @@ _NOT_A_NAME = re.compile(
 )
 # 采购经理姓岳, 周五白天: a person's surname or a time, never an organisation
 _NOT_ORG_WORDS = re.compile(r"那家|这家|^(?:不过|但是|可是|而且|另外|所以|听说|然后|因为|如果)|姓.$|^周[一二三四五六日末](?:$|[到至白上下晚早中前后])|白天|上午|下午|晚上|早上|中午|星期|礼拜")
+_TWO_NAMES = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,}(?:和|与|、|及)[\u4e00-\u9fffA-Za-z]{2,}|还有|目前")
 _UNIT_OF_ORG = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,4}(?:科|部|处|课|室|股|组|部门)$")
 _ROLE_WORD_END = re.compile(r"(?:负责人|主理人|店长|分管|对接|负责|策划|车管|管理员|总监|副总|主管|会计|出纳|前台)$")
 _DATE_START = re.compile(r"周[一二三四五六日末]|星期|礼拜|[\d一二三四五六七八九十]+[月号日]|下周|这周|本周|月底|年底")

@@ -297,3 +297,29 @@ def test_a_complaint_about_our_goods_after_naming_the_incumbent_is_ours():
 ])
 def test_date_kinds_of_deliverables_and_next_visits(text, expected):
     assert dates(p(text)) == {expected}
+
+
+# --- rivals from how the customer talks about them -----------------------------------------------
+
+@pytest.mark.parametrize("text,rival", [
+    ("目前还有蓝天环保和绿源科技在报。", "绿源科技"),
+    ("竞争对手主要是科兴和华兰。", "科兴"),
+    ("他说 Yara 的太贵。", "Yara"),
+    ("原设计用 TI 的 LDO。", "TI"),
+    ("他说 Mouser 现货更快。", "Mouser"),
+    ("谷总透露雅化的报价是每吨七万六。", "雅化"),
+    ("他们现在装的是大华的。", "大华"),
+    ("不然下一季的订单可能要转给艾迈斯。", "艾迈斯"),
+])
+def test_rivals_from_how_they_are_talked_about(text, rival):
+    assert rival in p(text)["competitors"]
+
+
+@pytest.mark.parametrize("text", [
+    "采购经理房姐和生产的两个主管都在。",
+    "她说我们送货比原来那家快。",
+    "东区的店长茅姐说我们那款沙发卖得不错。",
+    "叉车工取证班报了35人。",
+])
+def test_no_rival_from_people_places_or_words(text):
+    assert p(text)["competitors"] == []
