@@ -157,7 +157,7 @@ def money_facts(note: Note, amounts: list[Amount], competitors: list[str]) -> li
     return out
 
 
-_COUNTER = re.compile(r"想|只肯|肯给|压到|降到|砍到|还价|只给|最多给|只愿意|希望")
+_COUNTER = re.compile(r"想|只肯|肯给|压到|降到|砍到|还价|只给|最多给|只愿意|希望|target|目标价|能做到|做到|他要|她要|最多接受")
 _COUNTER_BEFORE = re.compile(r"(?:降到|压到|砍到|谈到)$")
 _CEILING_AFTER = re.compile(r"(?:块|元)?(?:钱)?(?:以内|之内|以下|封顶|顶天)")
 
