@@ -21,7 +21,8 @@ from typing import Awaitable, Callable
 
 from insights import rules
 from insights.policy import InsightPolicy, policy_from_config
-from insights.read import team_health
+from insights.radar import radars
+from insights.read import rep_records, team_health
 from reminders.calendar import WorkCalendar
 from reminders.policy import policy_from_config as reminder_policy
 from reminders.rules import Notice, Person
@@ -84,9 +85,13 @@ class InsightDesk:
         local = now.astimezone(who.tz)
         p = self.policy
         if local.weekday() != p.at_risk_weekday or local.time() < p.at_risk_time \
-                or rq.has_key_prefix(session=session, prefix=f"atrisk:{team.id}:{local.date()}:"):
+                or any(rq.has_key_prefix(session=session, prefix=f"{kind}:{team.id}:{local.date()}:")
+                       for kind in ("atrisk", "radar")):
             return []
-        return rules.at_risk_notices(who, team_health(session, team, now, p, self.stages), now, p)
+        notices = rules.at_risk_notices(who, team_health(session, team, now, p, self.stages), now, p)
+        if p.weekly_radar:
+            notices += rules.radar_notices(who, radars(rep_records(session, team, now, p, self.stages)), now, p)
+        return notices
 
     def _churn(self, session, who: rules.Team, now: datetime) -> list[Notice]:
         p = self.policy

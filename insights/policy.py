@@ -54,6 +54,7 @@ class InsightPolicy:
     churn_every_days: int = 7
     # rep capability radar
     radar_days: int = 90
+    weekly_radar: bool = True
     # coaching
     coach_stalls: int = 3
     coach_days: int = 90
@@ -116,6 +117,10 @@ def policy_from_config(config: dict) -> InsightPolicy:
             raise InsightsConfigError(f"[insights] {key}: not a known key")
         if key == "late_stage":
             values[key] = str(value)
+        elif key == "weekly_radar":
+            if not isinstance(value, bool):
+                raise InsightsConfigError(f"[insights] weekly_radar = {value!r}: expected true or false")
+            values[key] = value
         else:
             values[key] = _number(value, key, type(getattr(base, key)))
     if values.get("silence_full_days", base.silence_full_days) <= values.get("silence_from_days", base.silence_from_days):

@@ -3,6 +3,7 @@
 
 Dedupe keys (one notice per recipient):
 - atrisk:<team>:<day>:<member>                    the at-risk list, at_risk_report (Monday 09:00)
+- radar:<team>:<day>:<member>                     each rep's capability radar, at the same time
 - churn:customer:<id>:<day>:<member>               a churn warning; again only churn_every_days later
 - coach:<rep>:<stage>:<day>:<member>               coaching, to the rep and once to the manager
 - brief:<team>:<category>:<day>:<member>           an objection trend, to the leads
@@ -25,7 +26,7 @@ from insights.policy import InsightPolicy
 from reminders.calendar import WorkCalendar, at_local
 from reminders.rules import Notice, Person
 
-KINDS = ("atrisk", "churn", "coach", "brief")
+KINDS = ("atrisk", "churn", "coach", "brief", "radar")
 COMPLAINT_CATEGORIES = ("quality", "service")
 DAY = 86400.0
 
@@ -98,6 +99,26 @@ def at_risk_notices(team: Team, health: list[Health], now: datetime, policy: Ins
         out.append(_notice(team, "atrisk", boss, f"team#{team.team_id}",
                            texts.at_risk(deals, policy.at_risk, local.date()), at,
                            f"atrisk:{team.team_id}:{local.date()}:{boss.id}"))
+    return out
+
+
+# --- the weekly radar --------------------------------------------------------------------------------
+
+def radar_notices(team: Team, found: list, now: datetime, policy: InsightPolicy) -> list[Notice]:
+    """On the at-risk day from its time: each active rep gets their capability radar as text.
+    `found`: insights.radar.Radar of the team's reps."""
+    local = now.astimezone(team.tz)
+    if not policy.weekly_radar or local.weekday() != policy.at_risk_weekday:
+        return []
+    at = at_local(local.date(), policy.at_risk_time, team.tz)
+    if now < at:
+        return []
+    out = []
+    for radar in found:
+        rep = team.person(radar.member_id)
+        if rep is not None and rep.active:
+            out.append(_notice(team, "radar", rep, f"team#{team.team_id}", texts.radar(radar, policy.radar_days), at,
+                               f"radar:{team.team_id}:{local.date()}:{rep.id}"))
     return out
 
 

@@ -82,3 +82,13 @@ def brief(team: str, category: str, count: int, baseline: float, days: int, week
         lines += [f"  “{clip(s, 50)}”" for s in sentences[:8]]
     lines.append("同时提到的竞品：" + ("、".join(f"{n}×{c}" for n, c in rivals) if rivals else "无"))
     return "\n".join(lines)
+
+
+def radar(found, days: int) -> str:
+    """The weekly radar as text: `found` is an insights.radar.Radar."""
+    lines = [f"📡 你的本周能力雷达（近{days}天，在{found.reps}名销售中排位，0-100）"]
+    for a in found.axes:
+        score = "无数据" if a.score is None else f"{round(a.score)}分"
+        lines.append(f"{a.name}：{score} · {a.text}")
+    lines.append("发送“能力”看雷达图。")
+    return "\n".join(lines)

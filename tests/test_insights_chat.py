@@ -159,8 +159,10 @@ def test_salesbot_insights_due_is_a_dry_run(cli_team, capsys):
     code, out, err = run_cli(capsys, "--db", cli_team, "insights", "due", "--now", "2026-06-15T09:00", "--json")
     assert code == 0, err
     found = [json.loads(line) for line in out.splitlines()]
-    assert [(x["kind"], x["recipient"], x["due_at"]) for x in found] == [("atrisk", "王经理", "2026-06-15T09:00:00+08:00")]
-    assert "远大机械" in found[0]["text"]
+    assert [(x["kind"], x["recipient"], x["due_at"]) for x in found] == [
+        ("atrisk", "王经理", "2026-06-15T09:00:00+08:00"), ("radar", "李雷", "2026-06-15T09:00:00+08:00"),
+        ("radar", "韩梅", "2026-06-15T09:00:00+08:00")]
+    assert "远大机械" in found[0]["text"] and found[1]["text"].startswith("📡 你的本周能力雷达")
     assert run_cli(capsys, "--db", cli_team, "insights", "due", "--now", "2026-06-15T09:00", "--json")[1] == out
     code, out, err = run_cli(capsys, "--db", cli_team, "insights", "due", "--now", "2026-06-14T09:00")
     assert code == 0 and out == "" and "没有待发送的洞察" in err

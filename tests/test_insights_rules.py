@@ -302,3 +302,19 @@ def test_an_admins_health_reads_what_the_desk_keeps(db_session, db_sessions):
     assert [x["customer"] for x in fresh] == ["华强", "远大机械"]
     assert next(x for x in fresh if x["deal"] == idle.id)["score"] > \
         next(x for x in live.figures["deals"] if x["deal"] == idle.id)["score"]
+
+
+def test_each_rep_gets_their_radar_on_monday(db_session, db_sessions):
+    t = Team(db_session, reps=("小李", "小张"))
+    t.note(20, "远大机械", "张总")
+    t.note(10, "华强", "赵总", who="小张")
+    t.note(5, "华强", who="小张")
+    monday = NOW + timedelta(days=5, hours=-1)
+    found = due(desk(db_sessions), monday, "radar")
+    assert sorted(x["recipient"] for x in found) == ["小张", "小李"]
+    zhang = next(x for x in found if x["recipient"] == "小张")["text"].splitlines()
+    assert zhang[0] == "📡 你的本周能力雷达（近90天，在2名销售中排位，0-100）"
+    assert zhang[1] == "活动量：100分 · 每周0.2条笔记" and zhang[-1] == "发送“能力”看雷达图。"
+    assert due(desk(db_sessions), monday - timedelta(minutes=1), "radar") == []
+    assert due(desk(db_sessions), monday + timedelta(days=1), "radar") == []
+    assert due(desk(db_sessions, weekly_radar=False), monday, "radar") == []
