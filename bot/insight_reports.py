@@ -39,11 +39,11 @@ def visible_health(*, session: Session, member: Member, stages: list[Stage], pol
 
 def deal_scores(*, session: Session, member: Member, stages: list[Stage], policy: InsightPolicy,
                 now: datetime | None, deal_ids: list[int]) -> dict[int, tuple[int, list[str]]]:
-    """deal id -> (score, reasons) of those open deals the member may see: computed now in their
-    teams; for an admin, what the desk keeps where it keeps them (reading every team is slow)."""
+    """deal id -> (score, reasons) of those open deals (the ones a report shows: visible by the rule
+    the report applied), computed now in their teams; for an admin, what the desk keeps where it keeps
+    them (reading every team is slow)."""
     from storage import insight_queries as iq
 
-    ids, _, _ = _scope(session, member)
     now = as_utc(now) if now else utcnow()
     found: dict[int, tuple[int, list[str]]] = {}
     if member.role == "admin":
@@ -53,7 +53,7 @@ def deal_scores(*, session: Session, member: Member, stages: list[Stage], policy
         team = session.get(Team, team_id)
         if member.role != "admin" and team.id != member.team_id:
             continue
-        for h in team_health(session, team, now, policy, stages, owner_ids=ids, deal_ids=rest):
+        for h in team_health(session, team, now, policy, stages, deal_ids=rest):
             found[h.deal.deal_id] = (h.score, h.reasons)
     return found
 
