@@ -90,15 +90,29 @@ def _run_alembic(action: str, target: str | Engine, revision: str) -> str | None
 
     engine = make_engine(target) if isinstance(target, str) else target
     try:
-        with engine.begin() as connection:
-            # Processes starting together migrate one at a time, each in one transaction.
-            if connection.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-            elif connection.dialect.name == "sqlite":  # pysqlite would run the DDL outside a transaction
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            cfg = alembic_config()
-            cfg.attributes["connection"] = connection
-            getattr(command, action)(cfg, revision)
+        with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite alters a table by copying it and dropping the old one, which enforced foreign
+                # keys refuse; the switch only works outside a transaction. Checked again before commit.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
+            try:
+                with connection.begin():
+                    # Processes starting together migrate one at a time, each in one transaction.
+                    if not sqlite:
+                        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+                    else:  # pysqlite would run the DDL outside a transaction
+                        connection.exec_driver_sql("BEGIN IMMEDIATE")
+                    cfg = alembic_config()
+                    cfg.attributes["connection"] = connection
+                    getattr(command, action)(cfg, revision)
+                    if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                        raise RuntimeError(f"migration {action} to {revision} left rows without their parent")
+            finally:
+                if sqlite:
+                    connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    connection.commit()
         return current_revision(engine)
     finally:
         if isinstance(target, str):
