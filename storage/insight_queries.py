@@ -343,6 +343,12 @@ def rep_rows(*, session: Session, team_id: int, since: datetime, until: datetime
 
 # --- the deal health the desk keeps ------------------------------------------------------------------
 
+def has_admin(*, session: Session) -> bool:
+    """Whether any active member is an admin (who alone reads the kept deal health)."""
+    return session.execute(sa_select(Member.id).where(Member.role == "admin", Member.active == True)  # noqa: E712
+                           .limit(1)).first() is not None
+
+
 def health_computed_at(*, session: Session, team_id: int) -> datetime | None:
     """When the team's kept deal health was last computed (None: never)."""
     from storage.insight_models import DealHealth

@@ -281,6 +281,14 @@ def test_an_admins_health_reads_what_the_desk_keeps(db_session, db_sessions):
         return health_report(session=db_session, member=admin, stages=d.stages, policy=d.policy, now=now)
 
     live = admin_view(NOW)  # nothing kept yet: computed now, team by team
+    admin.active = False
+    db_session.add(admin)
+    db_session.commit()
+    d.collect(NOW)
+    assert d.kept == {}  # no admin: nothing is kept (nobody reads it)
+    admin.active = True
+    db_session.add(admin)
+    db_session.commit()
     assert [x["customer"] for x in live.figures["deals"]] == ["远大机械", "华强"]
     assert d.collect(NOW) == 0 and d.kept[east.team.id] == NOW
     kept = admin_view(NOW + timedelta(minutes=5))
