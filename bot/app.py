@@ -235,7 +235,7 @@ def team_week_text(session, team, now) -> str:
 
 
 def _add_channels(app: App, *, queued: bool = False) -> None:
-    from bot.channels.local import LocalChannel
+    from bot.channels.local import FORM_ROOM, LocalChannel
 
     config = app.config
     web = config.get("web") or {}
@@ -259,7 +259,7 @@ def _add_channels(app: App, *, queued: bool = False) -> None:
     voice_bytes = int((config.get("asr") or {}).get("max_bytes") or 20_000_000)
     local = LocalChannel(app.conversation.receive, app.conversation.member_info,
                          demo_accounts=DEMO_LABELS if demo else None, history=ChatHistory(app.conversation),
-                         max_upload=voice_bytes + 64_000)   # speech's own limit plus the form around it
+                         max_upload=voice_bytes + FORM_ROOM)   # speech's own limit plus the form around it
     app.channels["local"] = local
     from bot.intake import LeadService
 

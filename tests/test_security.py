@@ -201,6 +201,22 @@ async def test_a_chunked_upload_is_refused_at_the_cap_and_leaves_no_file(site):
     await member.aclose()
 
 
+async def test_a_voice_file_over_what_speech_accepts_is_refused_before_it_is_a_file(tmp_path):
+    config = web_config(tmp_path)
+    config["asr"]["max_bytes"] = 100_000
+    app, stop, task = await start_web(config)
+    try:
+        member = await joined(app, f"http://127.0.0.1:{config['web']['port']}")
+        answer = await member.post("/chat/send", files={"voice": ("note.ogg", b"\0" * 100_001, "audio/ogg")})
+        assert answer.status_code == 413 and "上限" in answer.json()["error"]
+        audio = tmp_path / "audio"
+        assert not audio.exists() or list(audio.iterdir()) == []
+        await member.aclose()
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+
 async def test_strangers_posts_are_capped_answered_and_kept_nowhere(site):
     app, port, _ = site
     local = app.channels["local"]

@@ -42,7 +42,8 @@ from bot.web import TooLarge, read_body, replayed
 CHANNEL = "local"
 COOKIE = "salesbot_session"
 DEMO_COOKIE = "salesbot_demo"   # demo mode: which demo account this browser speaks as
-MAX_UPLOAD = 20_000_000 + 64_000   # a member's post: the largest voice file speech accepts, plus the form
+FORM_ROOM = 64_000      # the form around an upload: fields, boundaries, headers
+MAX_UPLOAD = 20_000_000 + FORM_ROOM   # a member's post: the largest voice file speech accepts, plus the form
 STRANGER_MAX = 8_000    # a stranger can only say 加入 CODE
 SWITCH_MAX = 4_000
 KEEP_MESSAGES = 300     # per chat, in memory (without a history store)
@@ -210,6 +211,10 @@ class LocalChannel:
             await form.close()
         if inbound is None:
             return JSONResponse({"error": "空消息"}, status_code=400)
+        if inbound.voice is not None and len(inbound.voice.data) > self.max_upload - FORM_ROOM:
+            # over what speech accepts: refused here, before it could become a file
+            return JSONResponse({"error": f"文件太大（上限 {(self.max_upload - FORM_ROOM) // 1_000_000}MB）"},
+                                status_code=413)
         if not member:
             return self._with_cookie(JSONResponse(await self._answer_stranger(inbound)), token)
         if not inbound.action:
