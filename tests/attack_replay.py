@@ -127,10 +127,17 @@ class Browser:
     def say(self, text: str) -> dict:
         return self.client.post("/chat/send", data={"text": text}).json()
 
+    def answer(self, text: str, *needles: str) -> str:
+        """A stranger's answer: in the POST's reply (kept nowhere), else (older builds) in the chat."""
+        replies = self.say(text).get("replies")
+        if replies:
+            return replies[0]["text"]
+        return self.wait_for(*needles, timeout=20)["text"]
+
     def join(self, code: str) -> None:
-        replies = self.say(f"加入 {code}").get("replies") or []
-        if not any("欢迎加入" in r["text"] for r in replies):
-            raise RuntimeError(f"could not join with {code}: {replies}")
+        answer = self.answer(f"加入 {code}", "欢迎加入", "邀请码")
+        if "欢迎加入" not in answer:
+            raise RuntimeError(f"could not join with {code}: {answer}")
 
     def wait_for(self, *needles: str, timeout: float = 60) -> dict:
         """The next bot message containing one of `needles` (reminders and reports in between skipped)."""
@@ -163,6 +170,14 @@ def held(results: list, name: str, ok: bool, detail: str) -> None:
     print(f"{'held  ' if ok else 'FAILED'}  {name}: {detail}", flush=True)
 
 
+def attempt(results: list, name: str, run) -> None:
+    """Runs one attack; an error on the way counts as not held (the attack got somewhere unexpected)."""
+    try:
+        run()
+    except Exception as exc:
+        held(results, name, False, f"{type(exc).__name__}: {exc}"[:300])
+
+
 def replay(site: Instance) -> list:
     results: list = []
     site.cli("team", "create", "华北")
@@ -177,109 +192,134 @@ def replay(site: Instance) -> list:
     rep2.ask("金鹰物流的王总说B型号订20台，4月1日发货", "已记录")
 
     # 1. a member's chunked 60 MB upload
-    files, rss = site.audio_files(), site.rss()
-    head, tail = multipart_parts("REPLAY", {"client_id": "big"}, "voice", "big.ogg", "audio/ogg")
-    sent = asyncio.run(chunked_post("127.0.0.1", site.port, "/chat/send", total=60_000_000, head=head, tail=tail,
-                                    headers={"Content-Type": "multipart/form-data; boundary=REPLAY",
-                                             "Cookie": f"{COOKIE}={rep1.cookie}"}))
-    grew = site.rss() - rss
-    held(results, "chunked 60 MB upload", sent.status == 413 and grew < MEMORY_BOUND and site.audio_files() == files,
-         f"answer {sent.status} after {sent.sent / 1e6:.1f} MB sent, RSS +{grew / 1e6:.0f} MB, "
-         f"new files {sorted(site.audio_files() - files)}")
+    def step_0():
+        files, rss = site.audio_files(), site.rss()
+        head, tail = multipart_parts("REPLAY", {"client_id": "big"}, "voice", "big.ogg", "audio/ogg")
+        sent = asyncio.run(chunked_post("127.0.0.1", site.port, "/chat/send", total=60_000_000, head=head, tail=tail,
+                                        headers={"Content-Type": "multipart/form-data; boundary=REPLAY",
+                                                 "Cookie": f"{COOKIE}={rep1.cookie}"}))
+        grew = site.rss() - rss
+        held(results, "chunked 60 MB upload", sent.status == 413 and grew < MEMORY_BOUND and site.audio_files() == files,
+             f"answer {sent.status} after {sent.sent / 1e6:.1f} MB sent, RSS +{grew / 1e6:.0f} MB, "
+             f"new files {sorted(site.audio_files() - files)}")
+    attempt(results, "1. a member's chunked 60 MB upload", step_0)
 
     # 2. strangers' large posts from new cookies
-    rss, statuses = site.rss(), []
-    for n in range(10):
-        head, tail = multipart_parts("S", {"text": "你好"}, "file", "big.bin", "application/octet-stream")
-        statuses.append(asyncio.run(chunked_post("127.0.0.1", site.port, "/chat/send", total=20_000_000, head=head,
-                                                 tail=tail, headers={"Content-Type": "multipart/form-data; boundary=S"})).status)
-    for n in range(10):
-        httpx.post(f"{site.url}/chat/send", data={"text": "x" * 7000}, timeout=30)
-    grew = site.rss() - rss
-    held(results, "strangers' large posts", grew < MEMORY_BOUND and set(statuses) == {413},
-         f"answers {sorted(set(statuses))}, RSS +{grew / 1e6:.0f} MB")
+    def step_1():
+        rss, statuses = site.rss(), []
+        for n in range(10):
+            head, tail = multipart_parts("S", {"text": "你好"}, "file", "big.bin", "application/octet-stream")
+            statuses.append(asyncio.run(chunked_post("127.0.0.1", site.port, "/chat/send", total=20_000_000, head=head,
+                                                     tail=tail, headers={"Content-Type": "multipart/form-data; boundary=S"})).status)
+        for n in range(10):
+            httpx.post(f"{site.url}/chat/send", data={"text": "x" * 7000}, timeout=30)
+        grew = site.rss() - rss
+        held(results, "strangers' large posts", grew < MEMORY_BOUND and set(statuses) == {413},
+             f"answers {sorted(set(statuses))}, RSS +{grew / 1e6:.0f} MB")
+    attempt(results, "2. strangers' large posts from new cookies", step_1)
 
     # 3. a rep's write to a customer they cannot see, and the names they learn
-    ends = site.sql("select count(*) from contractend")[0][0]
-    answer = rep1.ask("合同到期 金鹰物流 2027年3月31日", "客户", "合同")
-    listed = rep1.ask("合同到期 金 明年3月", "客户", "合同")
-    stored = site.sql("select count(*) from contractend c join customer k on k.id = c.customer_id "
-                      "where k.name = '金鹰物流'")[0][0]
-    held(results, "rep writes to an invisible customer", stored == 0 and "金鹰物流" not in listed,
-         f"answers {answer!r} / {listed!r}; contract ends on 金鹰物流: {stored} (before: {ends} in all)")
+    def step_2():
+        ends = site.sql("select count(*) from contractend")[0][0]
+        answer = rep1.ask("合同到期 金鹰物流 2027年3月31日", "客户", "合同")
+        listed = rep1.ask("合同到期 金 明年3月", "客户", "合同")
+        stored = site.sql("select count(*) from contractend c join customer k on k.id = c.customer_id "
+                          "where k.name = '金鹰物流'")[0][0]
+        held(results, "rep writes to an invisible customer", stored == 0 and "金鹰物流" not in listed,
+             f"answers {answer!r} / {listed!r}; contract ends on 金鹰物流: {stored} (before: {ends} in all)")
+    attempt(results, "3. a rep's write to a customer they cannot see, and the names they learn", step_2)
 
     # 4. a lead deactivating an admin
-    answer = lead.ask(f"停用 管理员 交接给 {rep1_name}", "停用", "管理员", "团队中没有")
-    active = site.sql("select active from member where name = '管理员'")[0][0]
-    held(results, "lead deactivates an admin", bool(active), f"answer {answer!r}; admin active: {bool(active)}")
+    def step_3():
+        answer = lead.ask(f"停用 管理员 交接给 {rep1_name}", "停用", "管理员", "团队中没有")
+        active = site.sql("select active from member where name = '管理员'")[0][0]
+        held(results, "lead deactivates an admin", bool(active), f"answer {answer!r}; admin active: {bool(active)}")
+    attempt(results, '4. a lead deactivating an admin', step_3)
 
     # 5. a lead revoking another team's code
-    other = code(site, "华南", "rep")
-    before = site.sql("select expires_at from invite where code = ?", other)[0][0]
-    answer = lead.ask(f"作废邀请码 {other}", "邀请码")
-    after = site.sql("select expires_at from invite where code = ?", other)[0][0]
-    held(results, "lead revokes another team's code", before == after and "其他团队" in answer,
-         f"answer {answer!r}; expiry {'unchanged' if before == after else 'changed'}")
+    def step_4():
+        other = code(site, "华南", "rep")
+        before = site.sql("select expires_at from invite where code = ?", other)[0][0]
+        answer = lead.ask(f"作废邀请码 {other}", "邀请码")
+        after = site.sql("select expires_at from invite where code = ?", other)[0][0]
+        held(results, "lead revokes another team's code", before == after and "其他团队" in answer,
+             f"answer {answer!r}; expiry {'unchanged' if before == after else 'changed'}")
+    attempt(results, "5. a lead revoking another team's code", step_4)
 
     # 6. a blob fetched without its session
-    lead.say("导出")
-    url = lead.wait_for("销售记录")["file"]["url"]
-    mine = lead.client.get(url).status_code
-    nobody = httpx.get(f"{site.url}{url}", timeout=10).status_code
-    other_session = rep1.client.get(url).status_code
-    held(results, "blob without its session", mine == 200 and nobody != 200 and other_session != 200,
-         f"owner {mine}, no cookie {nobody}, another member {other_session}")
+    def step_5():
+        lead.say("导出")
+        url = lead.wait_for("销售记录")["file"]["url"]
+        mine = lead.client.get(url).status_code
+        nobody = httpx.get(f"{site.url}{url}", timeout=10).status_code
+        other_session = rep1.client.get(url).status_code
+        held(results, "blob without its session", mine == 200 and nobody != 200 and other_session != 200,
+             f"owner {mine}, no cookie {nobody}, another member {other_session}")
+    attempt(results, '6. a blob fetched without its session', step_5)
 
     # 7. non-ASCII secret header and signature
-    header = httpx.post(f"{site.url}/telegram/webhook", content=b"{}",
-                        headers={"X-Telegram-Bot-Api-Secret-Token": "é".encode()}, timeout=10).status_code
-    signature = httpx.post(f"{site.url}/wecom/callback", params={"msg_signature": "éééé", "timestamp": str(int(time.time())),
-                                                                  "nonce": "n"},
-                           content=b"<xml><Encrypt><![CDATA[QUJD]]></Encrypt></xml>", timeout=10).status_code
-    held(results, "non-ASCII secret header and signature", header == 403 and signature == 403,
-         f"webhook {header}, callback {signature}")
+    def step_6():
+        header = httpx.post(f"{site.url}/telegram/webhook", content=b"{}",
+                            headers={"X-Telegram-Bot-Api-Secret-Token": "é".encode()}, timeout=10).status_code
+        signature = httpx.post(f"{site.url}/wecom/callback", params={"msg_signature": "éééé", "timestamp": str(int(time.time())),
+                                                                      "nonce": "n"},
+                               content=b"<xml><Encrypt><![CDATA[QUJD]]></Encrypt></xml>", timeout=10).status_code
+        held(results, "non-ASCII secret header and signature", header == 403 and signature == 403,
+             f"webhook {header}, callback {signature}")
+    attempt(results, '7. non-ASCII secret header and signature', step_6)
 
     # 8. malformed intake bodies
-    auth = {"Authorization": f"Bearer {SECRETS['[api] token']}"}
-    leads_before = site.sql("select count(*) from lead")[0][0]
-    bodies = {"100k-deep JSON": b"[" * 100_000 + b"]" * 100_000,
-              "4,300-digit integer": ('{"team": "华北", "name": "张三", "visits": %s}' % ("9" * 4300)).encode(),
-              "lone surrogate": b'{"team": "\\u534e\\u5317", "name": "\\ud800"}',
-              "created_at 0001-01-01": '{"team": "华北", "name": "张三", "created_at": "0001-01-01"}'.encode(),
-              "created_at 9999-12-31T23:59:59-12:00":
-                  '{"team": "华北", "name": "张三", "created_at": "9999-12-31T23:59:59-12:00"}'.encode()}
-    answers = {name: httpx.post(f"{site.url}/api/leads", content=body, headers=auth, timeout=30).status_code
-               for name, body in bodies.items()}
-    stored = site.sql("select count(*) from lead")[0][0] - leads_before
-    held(results, "malformed intake bodies", all(400 <= s < 500 for s in answers.values()) and stored == 0,
-         f"{answers}, leads stored {stored}")
+    def step_7():
+        auth = {"Authorization": f"Bearer {SECRETS['[api] token']}"}
+        leads_before = site.sql("select count(*) from lead")[0][0]
+        bodies = {"100k-deep JSON": b"[" * 100_000 + b"]" * 100_000,
+                  "5,000-digit integer": ('{"team": "华北", "name": "张三", "visits": %s}' % ("9" * 5000)).encode(),
+                  "lone surrogate": b'{"team": "\\u534e\\u5317", "name": "\\ud800"}',
+                  "created_at 0001-01-01": '{"team": "华北", "name": "张三", "created_at": "0001-01-01"}'.encode(),
+                  "created_at 9999-12-31T23:59:59-12:00":
+                      '{"team": "华北", "name": "张三", "created_at": "9999-12-31T23:59:59-12:00"}'.encode()}
+        answers = {name: httpx.post(f"{site.url}/api/leads", content=body, headers=auth, timeout=30).status_code
+                   for name, body in bodies.items()}
+        stored = site.sql("select count(*) from lead")[0][0] - leads_before
+        held(results, "malformed intake bodies", all(400 <= s < 500 for s in answers.values()) and stored == 0,
+             f"{answers}, leads stored {stored}")
+    attempt(results, '8. malformed intake bodies', step_7)
 
     # 9. a long poll with wait=nan
-    started = time.monotonic()
-    try:
-        status = httpx.get(f"{site.url}/chat/updates", params={"after": 0, "wait": "nan"}, timeout=40).status_code
-    except httpx.TimeoutException:
-        status = None
-    took = time.monotonic() - started
-    held(results, "long poll with wait=nan", status == 200 and took < 5, f"answer {status} after {took:.1f} s")
+    def step_8():
+        started = time.monotonic()
+        try:
+            status = httpx.get(f"{site.url}/chat/updates", params={"after": 0, "wait": "nan"}, timeout=40).status_code
+        except httpx.TimeoutException:
+            status = None
+        took = time.monotonic() - started
+        held(results, "long poll with wait=nan", status == 200 and took < 5, f"answer {status} after {took:.1f} s")
+    attempt(results, '9. a long poll with wait=nan', step_8)
 
     # 10. a bidi character in a company name
-    rep1.ask("金鹰\u202e建材的刘总说B型号再订20台，3月20日发货", "已记录")
-    names = [n for (n,) in site.sql("select name from customer where name like '%建材%'")]
-    held(results, "bidi character in a company name", names == ["金鹰建材"], f"customers {names}")
+    def step_9():
+        rep1.ask("金鹰\u202e建材的刘总说B型号再订20台，3月20日发货", "已记录")
+        names = [n for (n,) in site.sql("select name from customer where name like '%建材%'")]
+        held(results, "bidi character in a company name", names == ["金鹰建材"], f"customers {names}")
+    attempt(results, '10. a bidi character in a company name', step_9)
 
     # extra: guessing invite codes, a cross-site post
-    guesser = Browser(site)
-    answers = [guesser.say(f"加入 WRONG{n:03d}")["replies"][0]["text"] for n in range(6)]
-    held(results, "invite-code guessing (extra)", answers[-1] == "尝试次数过多，请10分钟后再试", f"6th answer {answers[-1]!r}")
-    cross = lead.client.post("/chat/send", data={"text": "漏斗"}, headers={"Origin": "http://attacker.example"}).status_code
-    held(results, "cross-site post to the chat page (extra)", cross == 403, f"answer {cross}")
+    def step_10():
+        guesser = Browser(site)
+        answers = [guesser.answer(f"加入 WRONG{n:03d}", "邀请码", "尝试") for n in range(6)]
+        held(results, "invite-code guessing (extra)", answers[-1] == "尝试次数过多，请10分钟后再试", f"6th answer {answers[-1]!r}")
+        cross = lead.client.post("/chat/send", data={"text": "漏斗"}, headers={"Origin": "http://attacker.example"}).status_code
+        held(results, "cross-site post to the chat page (extra)", cross == 403, f"answer {cross}")
+    attempt(results, 'extra: guessing invite codes, a cross-site post', step_10)
 
     # last: the secrets of every failed outgoing call (WeCom answers 404 from the start)
-    text = site.log_text()
-    leaked = [name for name, secret in SECRETS.items() if secret in text]
-    held(results, "secret in a failed call's log", not leaked and "could not get an access token" in text,
-         f"leaked: {leaked or 'none'}; {text.count('***')} masked values in {len(text.splitlines())} log lines")
+    def step_11():
+        text = site.log_text()
+        leaked = [name for name, secret in SECRETS.items() if secret in text]
+        held(results, "secret in a failed call's log", not leaked and "could not get an access token" in text,
+             f"leaked: {leaked or 'none'}; {text.count('***')} masked values in {len(text.splitlines())} log lines")
+    attempt(results, 'last: the secrets of every failed outgoing call (WeCom answers 404 from the start)', step_11)
+
     return results
 
 
