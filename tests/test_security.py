@@ -263,6 +263,21 @@ async def test_a_rep_cannot_write_to_a_customer_they_cannot_see_nor_learn_its_na
     assert "已记下" in reply                             # the manager sees both reps' customers
 
 
+async def test_a_manager_cannot_handle_a_touchpoint_of_someone_outside_their_reach(office):
+    from storage.lead_models import Touchpoint
+
+    office.member("孙经理", role="manager", manager="赵主管")
+    with office.sessions() as s:
+        han = teams.find_member(session=s, name="韩梅")
+        touch = Touchpoint(team_id=han.team_id, kind="call", company="金鹰物流", at=office.now, owner_id=han.id)
+        s.add(touch)
+        s.commit()
+        touch_id = touch.id
+    assert "不是你负责的" in (await office.say("孙经理", f"已处理 {touch_id}"))[0].text
+    assert office.rows(Touchpoint)[0].handled_at is None
+    assert "已处理" in (await office.say("王经理", f"已处理 {touch_id}"))[0].text      # 韩梅's manager may
+
+
 # --- role ranks -------------------------------------------------------------------------------------------
 
 async def test_a_lead_cannot_deactivate_an_admin_and_ranks_decide_who_may(office):
