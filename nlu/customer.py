@@ -339,7 +339,7 @@ _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道
 
 _VISIT = re.compile(
     rf"(?:(?:去|跑|到)了?一?趟|(?:去了|到了|跑了)|拜访了|走访了|接待了|去|到|在|给)([{CJK}A-Za-z]{{2,10}}?)"
-    rf"(?:(?:那边|这边)?(?:总部|的[{CJK}]{{0,4}}?(?:部|科|处|中心|仓|分公司|工厂|基地|门店|厂区|园区|项目部|工地|现场|项目))?"
+    rf"(?:(?:那边|这边)?(?:总部|的[{CJK}]{{0,4}}?(?:部|科|处|中心|仓|分公司|工厂|基地|门店|厂区|园区|项目部|工地|现场|项目|站|车间|实验室|试验室|办公室|校区|仓库))?"
     rf"[，,]?(?:见了|找了|见|找|拜访|跟|和|开了|开的|开|聊|谈|做了|看了|签|送|发)"
     rf"|(?:的[{CJK}]{{0,4}}?)?(?:总部|分公司|工厂|厂区|基地)做"
     rf"|的(?:工地|项目部|现场|工厂|厂区|总部|基地)(?=[，,。]|$))"
@@ -554,7 +554,7 @@ def company_span(note: Note, customer: dict | None) -> tuple[int, int] | None:
     return (pos, pos + len(company)) if pos >= 0 else None
 
 
-def with_latin_names(text: str, customer: dict | None, contacts: list[Contact]) -> dict | None:
+def with_latin_names(text: str, customer: dict | None, contacts: list[Contact], note: Note | None = None) -> dict | None:
     """English names of a bilingual note (nlu/latin.py) fill what the Chinese rules left empty: the
     first English person when no contact was found, the first English organisation (not a known
     rival) when no company was."""
@@ -570,6 +570,8 @@ def with_latin_names(text: str, customer: dict | None, contacts: list[Contact]) 
         if person is not None:
             name = person.text
             contacts.append(Contact(person.start, person.end, person.text))  # no product, no rival
+            if not company and note is not None and note.text[:person.start].rstrip().endswith("的"):
+                company = org_before(note, person.start)  # 优品电商的Lily
     if not company:
         company = next((n.text for n in found if n.kind == "org" and n.text not in rivals), None)
     return {"name": name, "company": company} if name or company else customer
@@ -602,6 +604,8 @@ def _org_ends_strict() -> frozenset[str]:
     return frozenset((*data["company_suffixes"], *data["org_types"]))
 
 
+# 明辉铜业的房会计, 优品电商的Lily, 锦程化纤那边: the organisation a person or a desk belongs to
+_OWNER_AFTER = re.compile(r"(?:的|那边|这边)(?:[\u4e00-\u9fff]{0,4}(?:经理|总|工|主任|会计|采购|老板|主管|负责人|科|部|处)|[A-Z])|那边|这边")
 _NOT_IN_NAME = re.compile(r"^[发送运拉交给]|价|费|[换做拿找用卖买进就才都也还又再想能会他她它我你]|今年|明年|去年|下个月|这个月|上个月|月底|年底|生意")
 
 
@@ -627,7 +631,8 @@ def _first_named_org(note: Note, contacts: list[Contact]) -> str | None:
         if _NOT_IN_NAME.search(phrase):
             continue  # 下个月就换海大, 处方粮 医院, 蓄电池: a sentence, two words, or a word
         trade_only = text[e - ends[e]:e] not in _org_ends_strict()
-        if trade_only and not _TIE_BEFORE.search(text, lo, start):
+        if trade_only and not (_TIE_BEFORE.search(text, lo, start) or start == lo and _OWNER_AFTER.match(text, e)
+                               or any(c.start == e for c in contacts)):
             continue  # 教师资格证培训: a trade word ends it; only a visit makes it an organisation
         if _RIVAL_TALK.search(text, e, hi) or text.startswith(("比", "的价格", "的报价"), e):
             continue

@@ -68,7 +68,7 @@ def _clean_normalized(text: str) -> tuple[str, frozenset[int]]:
 _HESITATION = re.compile(r"(?<=\S)\s+[嗯呃]+\s+(?=\S)")
 # Typed shorthand after a number: w/W = 万, k/K = 千 (52.6w, 4.5k/吨); kg, kw, kWh are units, not these,
 # and neither is a power or a resolution glued to a noun (580W单晶组件, 8K屏).
-_NOT_SHORTHAND_NEXT = r"(?![A-Za-z]|[\u4e00-\u9fff](?<![元块左以多起到一每的]))"
+_NOT_SHORTHAND_NEXT = r"(?![A-Za-z]|[\u4e00-\u9fff](?<![元块左以多起到一每的盒箱台件套吨个只支瓶桶包袋张片条颗卷平方人]))"
 _TEN_THOUSAND = re.compile(rf"(?<=\d)[wW]{_NOT_SHORTHAND_NEXT}")
 _THOUSAND = re.compile(rf"(?<=\d)[kK]{_NOT_SHORTHAND_NEXT}")
 
@@ -88,9 +88,9 @@ _AT_PRICE = re.compile(r"@\s?(?=[¥$]?\d)")
 
 
 def _shorthand(text: str) -> str:
-    """52.6w -> 52.6万, 4.5k -> 4.5千, @260/箱 -> 价260/箱 (a unit price): one character for one."""
+    """52.6w -> 52.6万, 4.5k -> 4.5千 (one character for one), @260/箱 -> 单价260/箱 (a unit price)."""
     if "@" in text:
-        text = _AT_PRICE.sub(lambda m: "价" + m.group()[1:], text)
+        text = _AT_PRICE.sub(lambda m: "单价" + m.group()[1:], text)
     if not text.isascii() and not any(c in text for c in "wWkK"):
         return text
     return _THOUSAND.sub("千", _TEN_THOUSAND.sub("万", text))

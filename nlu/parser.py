@@ -86,7 +86,7 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
         return empty_extraction()
     contacts = find_contacts(note.text)
     customer, strong = find_customer(note, contacts)
-    customer = with_latin_names(note.text, customer, contacts)
+    customer = with_latin_names(note.text, customer, contacts, note)
     competitors = find_competitors(note, contacts, customer if strong else None)
     if customer and customer.get("name") in competitors:  # 柳工的铲车: a brand, not a person
         rest = [c.name for c in contacts if c.name not in competitors]

@@ -323,3 +323,16 @@ def test_rivals_from_how_they_are_talked_about(text, rival):
 ])
 def test_no_rival_from_people_places_or_words(text):
     assert p(text)["competitors"] == []
+
+
+@pytest.mark.parametrize("text,name,company", [
+    ("明辉铜业的房会计来电，尾款已经打过来了。", "房会计", "明辉铜业"),
+    ("优品电商的Lily说PO已经发过来了。", "Lily", "优品电商"),
+    ("昨天下午去了中石大化的计量站见了邱站长。", "邱站长", "中石大化"),
+])
+def test_the_organisation_of_a_desk_or_an_english_contact(text, name, company):
+    assert p(text)["customer"] == {"name": name, "company": company}
+
+
+def test_typed_ten_thousands_before_a_measure_word():
+    assert items(p("对乙酰氨基酚片5w盒/年")) == {("对乙酰氨基酚片", 50000, "盒")}
