@@ -460,7 +460,7 @@ def _clean_product(phrase: str, place_ok: bool = False) -> str | None:
 
 # Words around a product that are no part of it: who wants it, a wish, a pointer (他想换精酿, 要我们的干白,
 # 她挺喜欢那款马瑟兰, 配一匹定频挂机), or what is said of it after (早餐奶想统一采购, 消泡剂用量大).
-_LEAD_WORDS = frozenset("他 她 我 他们 她们 我们 咱们 我们的 想 要 换 买 订 加 补 配 对 给 把 跟 挺 喜欢 那款 这款 那个 这个 这批 一批 "
+_LEAD_WORDS = frozenset("他 她 我 他们 她们 我们 咱们 我们的 想 要 换 买 订 加 补 配 给 把 跟 挺 喜欢 那款 这款 那个 这个 这批 一批 "
                         "加装 想换 想要 还要 也要 再 都 就 的 款 个 想做 做 补 首单 首批 第一期 然后 但是 剩下 预计".split())
 _TRAIL_WORDS = frozenset("想 要 统一 采购 用量 量 大 大概 多 备 点 多备点 备点 今年 明年 这次 全年 月 少 挺 感兴趣 满意 挺满意 一个 季度 走 公开 招标 含 全公司 说 也".split())
 
