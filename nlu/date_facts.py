@@ -209,7 +209,8 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
                          or kind in (None, "other") and _deliverable_in(text, cs, start) and _SENDING.search(text, end, ce)
                          or kind == "delivery" and not items_here and _deliverable_in(text, cs, start)):
         return "deadline"  # 下周五之前交8D报告, 新价格表月底前要做出来
-    if kind == "delivery" and cue is not None and cue[3] == "交" and i_prev_deliverable(note, cs, deliverables):
+    if kind == "delivery" and cue is not None and cue[3] in ("交", "发", "给") and not items_here \
+            and i_prev_deliverable(note, cs, deliverables):
         return "deadline"  # 要我们出8D报告，下周三前交
     if kind is None and any(cs <= a < ce for a, _ in item_spans):
         return "delivery"  # DMF年底前要三十吨
@@ -245,7 +246,7 @@ _SIGNED = re.compile(r"签了|签下来|签下了|签约了|签合同了|签的�
 _AGAIN_GO = re.compile(r"(?:之前|前)?(?:我|我们)?(?:再|又)(?:带[^，,。]{0,8})?(?:去|过去|过来|来|跑)")
 _MEET_PURPOSE = re.compile(r"拜访|技术交流|交流|开会|演示|见面|考察|参观")
 _CJK_PAIR = re.compile(r"[\u4e00-\u9fff]{2}")  # a pause between two Chinese words (not around an English one)
-_SENDING = re.compile(r"发|给|交|递|提交|send|寄|出|准备|做|签|报|定")
+_SENDING = re.compile(r"发|给|交|递|提交|send|寄|出|准备|做|签|报|定|看到|收到")
 _SHOWN = re.compile(r"方案(?:演示|讲解|汇报|交流|介绍)")
 _GIVEN = re.compile(r"(?:前|之前)?(?:给|付|结|打)")
 _PAID = re.compile(r"收到了?[^，,。]{0,8}(?:定金|订金|货款|尾款|首付|预付款|款)|(?:再|才)(?:付|结)(?:款|清)?(?:$|[，,。])")
