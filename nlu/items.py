@@ -257,6 +257,8 @@ def _final(product: str | None) -> str | None:
     (大概…, 然后…, 如果中试…), and is not one."""
     if not product:
         return product
+    if product[0] not in _opening_first() and not _FIRST_ORDINAL.match(product) and len(product) > 2:
+        return product  # the common case: no segmentation needed
     words = tokens(product)
     while len(words) > 1 and (words[0] in _CONNECTIVES or words[0] in _LEAD_WORDS) and len("".join(words[1:])) >= 2:
         words.pop(0)
@@ -269,6 +271,11 @@ def _final(product: str | None) -> str | None:
 # Connectives and hedges that open a clause, never a product name (然后…, 如果中试…, 大概…, 主要聊…).
 _CONNECTIVES = frozenset("然后 如果 后续 主要 预计 大概 大约 初步 计划 还是 就是 但是 所以 因为 而且 或者 以及 另外 其中 目前 现在 之前 "
                          "已经 可能 应该 估计 差不多 一共 总共".split())
+@cache
+def _opening_first() -> frozenset[str]:
+    return frozenset(w[0] for w in (*_CONNECTIVES, *_LEAD_WORDS))
+
+
 _FIRST_ORDINAL = re.compile(r"^(?:第[一二三四五六七八九十\d]+[期批次]|首[单批次])$")
 
 

@@ -225,9 +225,11 @@ def _as_spoken(spoken: str, out: Extraction) -> Extraction:
 def _as_written(raw: str, out: Extraction, spoken: str = "") -> Extraction:
     """Strings found in the Simplified text are given back as the note wrote them (劉姐, not 刘姐):
     speech output often comes in Traditional characters, and the facts must be substrings of the note."""
+    strings = [v for v in (out["customer"] or {}).values() if v] + [i["product"] for i in out["items"] if i["product"]] \
+        + [i["unit"] for i in out["items"] if i["unit"]] + list(out["competitors"])
+    if all(v in raw for v in strings):
+        return out  # every string is already as the note wrote it: the common case costs nothing
     written = _SPACES.sub("", unicodedata.normalize("NFKC", raw))
-    if (written == spoken or normalize(written) == written) and " " not in raw:
-        return out  # nothing was converted: the common case costs one conversion
 
     def back(s):
         if not s or s in raw:
