@@ -336,3 +336,18 @@ def test_the_organisation_of_a_desk_or_an_english_contact(text, name, company):
 
 def test_typed_ten_thousands_before_a_measure_word():
     assert items(p("对乙酰氨基酚片5w盒/年")) == {("对乙酰氨基酚片", 50000, "盒")}
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("他们一直从坚朗拿货，暂时不换。", "competitor"),
+    ("福斯特是他们现在的主力供应商，不太可能整个换掉。", "competitor"),
+    ("彭经理说他们更信得过安讯士。", "competitor"),
+    ("华处长说预算卡得很死，每平方最多一百六。", "budget"),
+    ("欧阳主任说资金要等省里拨下来。", "budget"),
+])
+def test_the_customer_keeps_a_rival_or_lacks_money(text, expected):
+    assert expected in p(text)["objections"]
+
+
+def test_keeping_us_is_no_competitor_objection():
+    assert "competitor" not in p("田总说我们服务好，暂时不换。")["objections"]
