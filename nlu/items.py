@@ -66,7 +66,7 @@ _TRAIL_RE = re.compile(
 )
 # Verbs after which the product may follow the quantity (先拿两吨生物有机肥, 签了一千吨磷酸锰铁锂).
 _ORDER_VERB = re.compile(r"(?:拿|寄|要|订|定|先下|再下|下了|改成|改为|签了?|买|放|进|试|试用|试销|用|送|给|给我们|上|备|采购|订购|报的|报了|做|先放|先上|"
-                         r"下单|确认了?|订的|定的|要配|配|加订|追加|进了|采购了|下了单)(?:了)?$")
+                         r"下单|确认了?|订的|定的|要配|配|加订|追加|进了|采购了|下了单|补|再补|加|又加|谈|发|铺)(?:了)?$")
 # 下单80箱复印纸和20盒签字笔: a second line joined to an order in the same clause
 _ORDER_ANY = re.compile(r"拿|寄|要|订|定|下单|确认|签|买|进|采购|配|加订|追加")
 _JOINED = re.compile(r"(?:和|、|及|以及|还有|另加|加)$")
@@ -203,6 +203,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
     return _dedupe(lines)
 
 
+_PERIOD_USE = re.compile(r"(?:每[月年周天]|一个?月|一年|每个月)[^，,。]{0,4}用$")
 _CUT_BACK = re.compile(r"(?:只能|只|最后|最终|还是)(?:先)?(?:买|订|要|拿|签|采购|上)$|(?:改成|改为|减到|降到|砍到)$")
 
 
@@ -313,7 +314,7 @@ def _skip(note, q, end, money_spans, later) -> bool:
     if spec_words and _spec_before().search(before):
         return True  # 负载要到十公斤, 质保五年
     last = note.words(clause_start, q.start)[-1:]
-    periodic_use = before.endswith("要用") and q.unit not in _SPEC_UNITS  # 一年大概要用960条: a yearly volume
+    periodic_use = (before.endswith("要用") or _PERIOD_USE.search(before)) and q.unit not in _SPEC_UNITS  # 一年要用960条
     if _HAVE_OR_USE.search(before) and not periodic_use or last == ["带"]:
         return True  # 小麦有三千亩, 有两把腿是歪的, 一亩地用两袋: what they have or use, not an order
     if text[end:end + 1] == "装" or text[end:end + 2] == "以上":
