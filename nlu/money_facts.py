@@ -199,10 +199,12 @@ def _nearest_cue(left: str, competitors: list[str], strong_only: bool = False) -
     """The kind whose cue ends nearest to the amount (strong cues before weak ones)."""
     strong, weak = _strong_patterns()
     best: tuple[int, str] | None = None
+    longest = 0
     for kind, pattern in strong:
         for m in pattern.finditer(left) if pattern else ():
-            if best is None or m.end() > best[0]:
-                best = (m.end(), kind)
+            size = m.end() - m.start()
+            if best is None or m.end() > best[0] or m.end() == best[0] and size > longest:
+                best, longest = (m.end(), kind), size  # 代理给到 (a rival's) over 给到 at the same place
     for name in competitors:
         pos = left.rfind(name)
         if pos >= 0 and (best is None or pos + len(name) > best[0]):

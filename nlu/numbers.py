@@ -263,7 +263,7 @@ _MIN_BEFORE = re.compile(r"(?:至少|最少|起码|最低|不低于)\s?$")
 _MAX_AFTER = re.compile(r"\s?(?:以下|以内|之内|内|封顶)")
 _MIN_AFTER = re.compile(r"\s?(?:以上|起步|起)")
 _CUE_RE = re.compile(
-    rf"(?:{_alternation(MONEY_CUES)}|[\u4e00-\u9fff][费款金]|每[\u4e00-\u9fff])"
+    rf"(?:{_alternation(MONEY_CUES)}|[\u4e00-\u9fff][费款金]|每(?:公斤|千克|平米|平方|立方)|每[\u4e00-\u9fff])"
     r"(?:\s?(?:每[\u4e00-\u9fff]|分别是|分别|都是|差不多|大概|大约|估计|一共|总共|左右|只剩|还剩|剩下|剩|只有|还有"
     r"|不超过|不低于|最多|最高|至少|最少|起码|顶多|控制在|是|为|在|按|约|就|才|只|也|了|的|要|给|报|:|,|：|，))*\s?$"
 )

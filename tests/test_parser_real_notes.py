@@ -351,3 +351,15 @@ def test_the_customer_keeps_a_rival_or_lacks_money(text, expected):
 
 def test_keeping_us_is_no_competitor_objection():
     assert "competitor" not in p("田总说我们服务好，暂时不换。")["objections"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("我们报价每公斤六十八。", (68, "quote")),
+    ("Jason说沙钢的代理商给到4.05k。", (4050, "competitor_price")),
+])
+def test_more_money_said_unit_first_or_by_a_rival(text, expected):
+    assert expected in money(p(text))
+
+
+def test_a_periodic_volume_is_no_price():
+    assert not p("海运整柜每个月大概三十柜。")["money"]
