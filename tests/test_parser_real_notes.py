@@ -363,3 +363,15 @@ def test_more_money_said_unit_first_or_by_a_rival(text, expected):
 
 def test_a_periodic_volume_is_no_price():
     assert not p("海运整柜每个月大概三十柜。")["money"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("还嫌我们lead time四周太长。", "delivery_time"),
+    ("上次那批我们delay了两周。", "delivery_time"),
+    ("他说 Siemens 才报 35 万，而且我们 service 点太少。", "service"),
+    ("但要求warranty从一年延到三年。", "service"),
+    ("说我们的TMS最近老掉线，司机端APP打不开。", "quality"),
+    ("邢工说我们3kW的不够，得上6kW的。", "spec"),
+])
+def test_supplier_side_complaints_in_english_and_typed_words(text, expected):
+    assert expected in p(text)["objections"]
