@@ -191,6 +191,7 @@ def _org_before_rest(note: Note, lo: int, hi: int) -> str | None:
     return None
 
 
+_TRADE_DEPT = re.compile(r"(.{2,}?)[\u4e00-\u9fff]{2,4}(?:部|科|处|课|室)$")
 _REGION_DEPT = re.compile(r"(.{2,}?)(?:区域|大区|[东南西北华中]{1,2}区)(?:(?:市场|销售|运营)?(?:部|中心))?$")
 
 
@@ -214,6 +215,9 @@ def _strip_department(phrase: str) -> str:
     m = suffix_dept.match(phrase)
     if m:
         return m.group(1)
+    m = _TRADE_DEPT.match(phrase)
+    if m and _ending(m.group(1), _type_words()[1]):
+        return m.group(1)  # 瑞安保险培训部: a department after the trade that ends the name
     m = dept_end.search(phrase) if dept_end is not None else None
     if m and m.start() >= 2:
         return phrase[:m.start()]
@@ -256,6 +260,8 @@ def is_org(phrase: str | None) -> bool:
         return False
     if _TWO_NAMES.search(phrase):
         return False  # 蓝天环保和绿源科技: two organisations, not one
+    if phrase in _ROLES:
+        return False  # 采购, 店长: a role said without its organisation
     if _UNIT_OF_ORG.search(phrase) and not phrase.endswith(suffixes) or _ROLE_WORD_END.search(phrase):
         return False  # 器械科, 宴会部, 粮油组: a department; 技术负责人, 主理人: a role
     if _DATE_START.match(phrase) and _BEFORE_OR_SEND.search(phrase):
@@ -320,8 +326,9 @@ _NOT_A_NAME = re.compile(
 )
 # 采购经理姓岳, 周五白天: a person's surname or a time, never an organisation
 _NOT_ORG_WORDS = re.compile(r"那家|这家|^(?:不过|但是|可是|而且|另外|所以|听说|然后|因为|如果)|姓.$|^周[一二三四五六日末](?:$|[到至白上下晚早中前后])|白天|上午|下午|晚上|早上|中午|星期|礼拜")
+_ROLES = frozenset("采购 店长 主理人 负责人 老板 老板娘 经理 主管 总监 行政 财务 前台 会计 技术 工程部 项目上 场馆".split())
 _TWO_NAMES = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,}(?:和|与|、|及)[\u4e00-\u9fffA-Za-z]{2,}|还有|目前")
-_UNIT_OF_ORG = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,4}(?:科|部|处|课|室|股|组|部门)$")
+_UNIT_OF_ORG = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,8}(?:科|部|处|课|室|股|组|部门)$")
 _ROLE_WORD_END = re.compile(r"(?:负责人|主理人|店长|分管|对接|负责|策划|车管|管理员|总监|副总|主管|会计|出纳|前台)$")
 _DATE_START = re.compile(r"周[一二三四五六日末]|星期|礼拜|[\d一二三四五六七八九十]+[月号日]|下周|这周|本周|月底|年底")
 _DEPARTMENT_END = re.compile(
@@ -374,6 +381,8 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
     company = None
     for contact in contacts:
         company = org_before(note, contact.start)
+        if company and note.pack is not None and company in note.pack.products:
+            company = None  # 面料采购的骆总: the goods the contact buys, not their organisation
         if company:
             break
     if company and len(company) <= 2 and not company.endswith(tuple(_suffix_set())):
@@ -592,9 +601,9 @@ def _org_end_automaton():
     return automaton
 
 
-_TIE_BEFORE = re.compile(r"(?:去了?|到了?|在|从|拜访了?|走访了?|跑了?一?趟|见了?|约了?|跟|和|与|给|陪|请|来自|call了?|"
+_TIE_BEFORE = re.compile(r"(?:去了?一?趟|到了?一?趟|去了?|到了?|在|从|拜访了?|走访了?|跑了?一?趟|见了?|约了?|跟|和|与|给|陪|请|来自|call了?|"
                          r"今天|昨天|刚刚?|上午|下午|晚上|今晚|老客户|客户|up|with|at|from|to|了)$", re.IGNORECASE)
-_TIE_AFTER = re.compile(r"出来|开会|开了|开完|那边|这边|的|见|找|聊|谈|参加|做|看|签|下单|来电|打电话|电话|微信|[A-Za-z]|"
+_TIE_AFTER = re.compile(r"出来|开会|开了|开完|那边|这边|的|见|找|聊|谈|参加|做|看|签|下单|来电|打电话|电话|微信|[A-Za-z]|就是|跟|和|"
                         r"采购|老板|负责人|[\u4e00-\u9fff]{1,3}(?:部|科|处|室|中心)")
 
 
@@ -628,7 +637,7 @@ def _first_named_org(note: Note, contacts: list[Contact]) -> str | None:
         start = e - len(phrase)
         if any(a < e and start < b for a, b in rivals) or any(c.start < e and start < c.end for c in contacts):
             continue
-        if _NOT_IN_NAME.search(phrase):
+        if _NOT_IN_NAME.search(phrase) or any(start < b < e for b in note.breaks):
             continue  # 下个月就换海大, 处方粮 医院, 蓄电池: a sentence, two words, or a word
         trade_only = text[e - ends[e]:e] not in _org_ends_strict()
         if trade_only and not (_TIE_BEFORE.search(text, lo, start) or start == lo and _OWNER_AFTER.match(text, e)
