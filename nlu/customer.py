@@ -381,7 +381,7 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
     company = None
     for contact in contacts:
         company = org_before(note, contact.start)
-        if company and note.pack is not None and company in note.pack.products:
+        if company and (note.pack is not None and company in note.pack.products or _goods_buyer(note, company)):
             company = None  # 面料采购的骆总: the goods the contact buys, not their organisation
         if company:
             break
@@ -445,6 +445,18 @@ def _orgs_named_like_people(text: str, contacts: list[Contact], orgs: list[str] 
             continue
         out.append(c)
     return out
+
+
+def _goods_buyer(note: Note, company: str) -> bool:
+    """面料采购: a common word glued to a buying role names the goods bought, not an organisation."""
+    i = note.text.find(company + "采购")
+    return i >= 0 and _jieba_word(company) and not company.endswith(tuple(_suffix_set()))
+
+
+def _jieba_word(word: str) -> bool:
+    from nlu.note import _jieba
+
+    return _jieba().FREQ.get(word, 0) > 0
 
 
 def _visited_org(note: Note) -> str | None:
