@@ -107,7 +107,8 @@ _SUPPLIER_SIDE = ("delivery_time", "quality", "service", "spec")
 
 # Waiting for money or goods is a payment or delivery matter, not a delayed decision.
 _WAIT = re.compile(r"^(?:等|要等|得等)")
-_WAIT_FOR_MONEY_OR_GOODS = re.compile(r"封顶|完工|竣工|土建|主体|付|结|钱|款|账期|才能到|到货|发货|交期|船期|[一二两三四五六七八九十\d]+天|来不及|等不了")
+_WAIT_FOR_MONEY_OR_GOODS = re.compile(r"封顶|完工|竣工|土建|主体|付|结|钱|款|账期|才能到|到货|发货|交期|船期|[一二两三四五六七八九十\d]+天|来不及|等不了|"
+                                      r"报修|换货|坏了|维修|配件|好几天|礼拜|星期")
 
 
 _GOES_ON = re.compile(r"[要再还先也就得]")  # 我们这边觉得偏高，要请示
@@ -215,7 +216,7 @@ _WE_COMPARE = re.compile(r"我们[^得要需必才除]{0,8}比")
 
 _ANOTHER_SUPPLIER = re.compile(r"那家|別家|别家|对方|之前合作|现在用的|之前用的|以前用的|上一家|原来的|老供应商|进口设备|去年找的|"
                                r"[^，,。]{1,6}那边(?=[^，,。]{0,6}(?:外教|师傅|售后|服务|产品|货))")
-_TRIAL_UNITS = re.compile(r"[\d一二两三四五六七八九十百]+\s?(?:公斤|kg|块|个|套|台|pcs|片|瓶|盒|吨)(?:[^，,。]{0,4}做)?$")
+_TRIAL_UNITS = re.compile(r"[\d一二两三四五六七八九十百]+\s?(?:公斤|kg|块|个|套|台|pcs|片|瓶|盒|吨)(?:[^，,。]{0,12}做)?$")
 _REST_LATER = re.compile(r"(?:其他的?|其余的?|剩下的?|二期|三期|后续的?)[^，,。]{0,4}$")
 _ASKS_EXCLUSIVE = re.compile(r"(?:想要|要求我们做|要我们做|要求|希望)[^，,。]{0,4}$")
 _PRESS_NOT_PRICE = re.compile(r"[\d一二两三四五六七八九十]+(?:天|周|个月)|预算")

@@ -375,3 +375,14 @@ def test_a_periodic_volume_is_no_price():
 ])
 def test_supplier_side_complaints_in_english_and_typed_words(text, expected):
     assert expected in p(text)["objections"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("他们还在等领导批，下下周一回访。", True),
+    ("要跟技术那边评估一下，材料要重新做认证。", True),
+    ("店长说县里的客户报修要等好几天。", False),       # a service wait, not their decision
+    ("先要50 pcs sample做验证。", False),               # our trial
+    ("只能等下一批。", False),
+])
+def test_delays_of_decision(text, expected):
+    assert ("decision_delay" in p(text)["objections"]) is expected
