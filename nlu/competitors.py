@@ -21,7 +21,7 @@ _RIVAL_DOES = re.compile(
 _PREFER = re.compile(
     rf"(?:更?倾向于?|更愿意报|更愿意用|更想报|换成|改用|用的是|用的全是|装的是|选了|竞品|签给了|先给|还是认|就认|只认|用惯了|找了|找的是|找的(?!是)|主要用(?!的)|合作的是|"
     rf"现在用的(?!是)|之前用的(?!是)|以前用的(?!是)|之前合作的|原设计用|指定的是|指定要用|主供是|转给|照着|比之前用的|跟(?=[^，,。]{{1,8}}合作过)|"
-    rf"一直用|一直在用|一直都用|(?<!现)在用(?!的)|用过|就换(?!货|新|成)|原来用(?!的)|以前用(?!的)|之前用(?!的)|换给了?|换回|还是用|还是选|还是买|转向|转到|改从|改找|换到)"
+    rf"一直用|一直在用|一直都用|(?<!现)在用(?!的)|用过|就换(?!货|新|成)|原来用(?!的|过)|以前用(?!的|过)|之前用(?!的|过)|换给了?|换回|还是用|还是选|还是买|转向|转到|改从|改找|换到)"
     rf"(?:用|选用|选|买|找|拿)?({NAME})(?=$|[的，,。了家报也给说在才只便卖比不拿进买订采])"
 )
 _LISTED_RIVALS = re.compile(rf"({NAME})(?:和|、|与|跟)({NAME})(?=$|[，,。])|({NAME})(?=$|[，,。])")
@@ -90,7 +90,8 @@ def find_competitors(note: Note, contacts: list[Contact], customer: dict | None)
         found.append((start, _fullest(text, start, end)))
     for start, end in note.clauses:
         clause = text[start:end]
-        for name, offset in _structural(clause):
+        for raw, offset in _structural(clause):
+            name = _trim_rival(raw)
             s = start + offset
             if any(a <= s < b for a, b in taken) or name == company or not _plausible(name, note):
                 continue
@@ -134,6 +135,19 @@ def _structural(clause: str):
     for m in _CHOSEN.finditer(clause):  # one pass for _PREFER, _THAN, _COMPARED, _SOURCE
         i = m.lastindex
         yield m.group(i), m.start(i)
+
+
+_RIVAL_TAIL = re.compile(r"(?<=..)(?:经常|最近|一直|合作过|合作|写|也|都)$")
+_LATIN_THEN_CJK = re.compile(r"^([A-Za-z][A-Za-z0-9&.\- ]*?)[\u4e00-\u9fff]+$")
+
+
+def _trim_rival(name: str) -> str:
+    """首钢经常, 西门子最近, GE写, Trina合作过: the words after a rival's name are no part of it."""
+    name = _RIVAL_TAIL.sub("", name)
+    m = _LATIN_THEN_CJK.match(name)
+    if m and not _SUFFIX_WORD.search(name[len(m.group(1)):]):
+        return m.group(1).strip()
+    return name
 
 
 def _plausible(name: str, note: Note) -> bool:

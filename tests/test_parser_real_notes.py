@@ -386,3 +386,12 @@ def test_supplier_side_complaints_in_english_and_typed_words(text, expected):
 ])
 def test_delays_of_decision(text, expected):
     assert ("decision_delay" in p(text)["objections"]) is expected
+
+
+@pytest.mark.parametrize("text,rival", [
+    ("之前也接触过首钢的代理，但首钢经常缺货。", "首钢"),
+    ("参数基本是照着GE写的。", "GE"),
+    ("他说以前用过 Netafim 的，service 太慢。", "Netafim"),
+])
+def test_a_rivals_name_stops_where_the_sentence_goes_on(text, rival):
+    assert rival in p(text)["competitors"]
