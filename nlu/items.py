@@ -189,7 +189,10 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
             if product is None and not (_ORDER_VERB.search(text[clause_start:q.start])
                                         or _PERIODIC.search(text, clause_start, q.start)):
                 continue  # a stray number; an order with no product named keeps product null
-        product = _final(product)
+        final = _final(product)
+        if product is not None and final is None:  # 预计, 报名: no product; the one named before, if any
+            final = _final(_product_earlier(note, q.start, people))
+        product = final
         before = text[note.clause_at(q.start)[0]:q.start]
         if product is not None and _CUT_BACK.search(before):  # 报的三套…，只能先买两套: the final amount
             lines = [l for l in lines if not (l.product == product and l.unit == unit)]
@@ -264,14 +267,14 @@ def _final(product: str | None) -> str | None:
     while len(words) > 1 and (words[0] in _CONNECTIVES or words[0] in _LEAD_WORDS) and len("".join(words[1:])) >= 2:
         words.pop(0)
     product = "".join(words)
-    if len(product) > 1 and is_function_word(product) or _FIRST_ORDINAL.match(product):
+    if len(product) > 1 and is_function_word(product) or _FIRST_ORDINAL.match(product) or product in _CONNECTIVES:
         return None
     return product
 
 
 # Connectives and hedges that open a clause, never a product name (然后…, 如果中试…, 大概…, 主要聊…).
 _CONNECTIVES = frozenset("然后 如果 后续 主要 预计 大概 大约 初步 计划 还是 就是 但是 所以 因为 而且 或者 以及 另外 其中 目前 现在 之前 "
-                         "已经 可能 应该 估计 差不多 一共 总共".split())
+                         "已经 可能 应该 估计 差不多 一共 总共 报名 试单 定点 首单 招生 量大概 用量".split())
 @cache
 def _opening_first() -> frozenset[str]:
     return frozenset(w[0] for w in (*_CONNECTIVES, *_LEAD_WORDS))
