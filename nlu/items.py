@@ -207,6 +207,9 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
 
 
 _PERIOD_USE = re.compile(r"(?:每[月年周天]|一个?月|一年|每个月)[^，,。]{0,4}用$")
+_ONE_LINE = re.compile(r"[^，,。\d]{0,4}(?:产线|生产线|线)")
+_ONE_LIMIT = re.compile(r"(?:不能超过|不超过|最多|才|卖|是)[\d零一二两三四五六七八九十百千万]")
+_DEARER_BY = re.compile(r"(?:贵|便宜|高|低)了?[\d零一二两三四五六七八九十百千万]+[块元毛]?[^，,。]{0,2}$")
 _CUT_BACK = re.compile(r"(?:只能|只|最后|最终|还是)(?:先)?(?:买|订|要|拿|签|采购|上)$|(?:改成|改为|减到|降到|砍到)$")
 
 
@@ -330,6 +333,8 @@ def _skip(note, q, end, money_spans, later) -> bool:
         return True  # 三万单 is a count, 一个单价 is not
     if q.value == 1 and q.unit in ("批", "些", "点", "下"):
         return True  # 送一批过去: an article
+    if q.value == 1 and (_ONE_LINE.match(text, end) or _ONE_LIMIT.match(text, end) or _DEARER_BY.search(text, clause_start, q.start)):
+        return True  # 上一条新的组件线, 一台不能超过三万五, 贵了一块多一公斤: no order of one
     if q.value == 1 and (_PER_UNIT_NEXT.match(text, end)
                          or text[q.start - 1:q.start] in ("块", "元", "钱", "毛", "金", "刀")
                          or any(b == q.start or a == end for a, b in money_spans)):

@@ -395,3 +395,16 @@ def test_delays_of_decision(text, expected):
 ])
 def test_a_rivals_name_stops_where_the_sentence_goes_on(text, rival):
     assert rival in p(text)["competitors"]
+
+
+@pytest.mark.parametrize("text", [
+    "他们要扩建一条电解液产线，需要我们的锂盐。",        # a production line, not an order of one
+    "他说预算卡得很死一台不能超过三万五。",              # a price limit per unit
+    "我们的焊条跟大桥的比起来贵了一块多一公斤。",        # a price difference per kilo
+])
+def test_one_of_something_that_is_no_order(text):
+    assert not [i for i in p(text)["items"] if i["quantity"] == 1]
+
+
+def test_an_order_of_one_stays():
+    assert items(p("办公楼改造要中央空调多联机一套。")) == {("中央空调多联机", 1, "套")}
