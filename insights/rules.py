@@ -105,8 +105,8 @@ def at_risk_notices(team: Team, health: list[Health], now: datetime, policy: Ins
 # --- the weekly radar --------------------------------------------------------------------------------
 
 def radar_notices(team: Team, found: list, now: datetime, policy: InsightPolicy) -> list[Notice]:
-    """On the at-risk day from its time: each active rep gets their capability radar as text.
-    `found`: insights.radar.Radar of the team's reps."""
+    """On the at-risk day from its time: each active rep who wrote notes in the window gets their
+    capability radar as text (a rep with none would be ranked on nothing). `found`: insights.radar.Radar."""
     local = now.astimezone(team.tz)
     if not policy.weekly_radar or local.weekday() != policy.at_risk_weekday:
         return []
@@ -116,10 +116,15 @@ def radar_notices(team: Team, found: list, now: datetime, policy: InsightPolicy)
     out = []
     for radar in found:
         rep = team.person(radar.member_id)
-        if rep is not None and rep.active:
+        if rep is not None and rep.active and _wrote_notes(radar):
             out.append(_notice(team, "radar", rep, f"team#{team.team_id}", texts.radar(radar, policy.radar_days), at,
                                f"radar:{team.team_id}:{local.date()}:{rep.id}"))
     return out
+
+
+def _wrote_notes(radar) -> bool:
+    activity = next((a for a in radar.axes if a.axis == "activity"), None)
+    return bool(activity and activity.raw)
 
 
 # --- churn warnings --------------------------------------------------------------------------------

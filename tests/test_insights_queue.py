@@ -25,6 +25,7 @@ async def test_a_churn_warning_goes_out_once_through_the_queue(pg_queue):
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     config["reminders"]["extra_workdays"] = [today.isoformat()]  # whatever day the test runs on
     config["insights"]["daily_time"] = "00:00"
+    config["insights"]["weekly_radar"] = False        # on a Monday the radar would go out too
     channel, connector = Recorder(), InMemoryConnector()
     app, [rep] = runtime_with_rep(config, channel)
     with app.sessions() as s:

@@ -326,3 +326,10 @@ def test_each_rep_gets_their_radar_on_monday(db_session, db_sessions):
     assert due(desk(db_sessions), monday - timedelta(minutes=1), "radar") == []
     assert due(desk(db_sessions), monday + timedelta(days=1), "radar") == []
     assert due(desk(db_sessions, weekly_radar=False), monday, "radar") == []
+
+
+def test_a_rep_who_wrote_nothing_in_the_window_gets_no_radar(db_session, db_sessions):
+    t = Team(db_session, reps=("小李", "小张"))
+    t.note(10, "华强", "赵总", who="小张")
+    monday = NOW + timedelta(days=5, hours=-1)
+    assert [x["recipient"] for x in due(desk(db_sessions), monday, "radar")] == ["小张"]
