@@ -162,7 +162,7 @@ def radar_chart(radar, *, title: str, subtitle: str = "") -> bytes:
     family = _family()
     fig = Figure(figsize=(WIDTH_IN, 8.4), dpi=DPI)
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.18, 0.15, 0.64, 0.58), projection="polar")
+    ax = fig.add_axes((0.21, 0.16, 0.58, 0.56), projection="polar")
     ax.set_theta_offset(math.pi / 2)  # the first axis at the top, the others clockwise
     ax.set_theta_direction(-1)
     angles = [2 * math.pi * i / len(axes) for i in range(len(axes))]
@@ -179,8 +179,14 @@ def radar_chart(radar, *, title: str, subtitle: str = "") -> bytes:
     ax.fill(closed, mine, color="#1f6fb2", alpha=0.25)
     ax.set_ylim(0, 100)
     ax.set_yticks([25, 50, 75, 100], ["", "50", "", "100"], fontsize=FONT_SIZE - 5, color="#777777")
-    ax.set_xticks(angles, labels, fontsize=FONT_SIZE - 1, family=family)
-    ax.tick_params(axis="x", pad=22)
+    ax.set_rlabel_position(30)  # between the first two axes, off the lines
+    ax.set_xticks(angles, [""] * len(angles))
+    for angle, label in zip(angles, labels):
+        # each label outside the ring, leaning away from it, so a score of 100 never runs into it
+        x, y = math.sin(angle), math.cos(angle)
+        ax.text(angle, 108, label, ha="center" if abs(x) < 0.1 else ("left" if x > 0 else "right"),
+                va="bottom" if y > 0.1 else ("top" if y < -0.1 else "center"), fontsize=FONT_SIZE - 1,
+                family=family, linespacing=1.3, clip_on=False)
     ax.spines["polar"].set_color("#cccccc")
     ax.grid(color="#dddddd")
     fig.legend(prop={"family": family, "size": FONT_SIZE - 2}, frameon=False, loc="lower center",

@@ -87,7 +87,7 @@ def raw_text(axis: str, value: float | None) -> str:
         return "无数据"
     return {"activity": f"每周{value:.1f}条笔记", "promises": f"按时兑现{value:.0%}",
             "chain": f"平均覆盖{value * 3:.1f}/3", "follow_through": f"异议后推进{value:.0%}",
-            "price": f"报价浮动±{-value:.0%}", "first_touch": f"首次响应{-value:.1f}小时"}[axis]
+            "price": f"报价浮动±{-value:.0%}", "first_touch": f"中位{-value:.1f}小时"}[axis]
 
 
 def percentile(value: float, values: list[float]) -> float:

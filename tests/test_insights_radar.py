@@ -67,7 +67,7 @@ def test_each_axis_ranks_the_reps(three):
                            "first_touch": None}
     texts = {axis: a.text for axis, a in found["乙"].items()}
     assert texts == {"activity": "每周0.2条笔记", "promises": "按时兑现50%", "chain": "平均覆盖0.0/3",
-                     "follow_through": "异议后推进0%", "price": "报价浮动±20%", "first_touch": "首次响应30.0小时"}
+                     "follow_through": "异议后推进0%", "price": "报价浮动±20%", "first_touch": "中位30.0小时"}
     assert found["丙"]["promises"].text == "无数据"
     assert found["甲"]["activity"].team_median == 50
 
