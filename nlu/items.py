@@ -99,7 +99,7 @@ _OF_ATTRIBUTE = re.compile(
 )
 _ATTRIBUTES = frozenset("质量 价格 报价 单价 交期 售后 服务 效果 参数 规格 型号 品牌 牌子 产品 东西 货 样品 主供 二供 供应商 口感 "
                         "独家 合同 订单 项目 方案 稳定性 性能 识别率 效果 外观 包装 做工 破损率 合格率 良率 时效 油耗 能耗 功耗 "
-                        "噪音 水分 年度 年度合同 框架 认证 测试 审核 验收".split())
+                        "噪音 水分 年度 年度合同 框架 认证 测试 审核 验收 长单 单子 大单 事 事情 续约".split())
 _PER_UNIT_NEXT = re.compile(r"[\d零一二两三四五六七八九十百千万]+(?![\d零一二两三四五六七八九十百千万]|个?(?:月|天|年|周|星期|小时|礼拜))|[比才就只要价卖报是]|便宜|贵|低|高")
 _PRODUCT_TAIL = re.compile(r"(?:样品|小样|样|的货|这批|这次|这回|换新|更新|改造|升级|年度框架|年度合同|框架|合同|订单|单子|这块|这边|那边|的量|用量|需求)$")
 _REVISED_FROM = re.compile(
@@ -175,6 +175,8 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
             continue  # 每袋五十公斤: the size of a package (not 片碱五十吨每袋二十五公斤)
         if _skip(note, q, end, money_spans, quantities[i + 1:]):
             continue
+        if unit == "期" and _PHASE_NEXT.match(text, end):
+            continue  # 一期先上800块, 二期明年再说: a phase of the project, not an order of one
         product = _product_before(note, q.start, blocked) or _product_after(note, q.start, end)
         if product is not None and is_function_word(product) and not _pack_term(note, product):
             product = None  # 拍板, 年前, 剩下: a verb, a time word, not a thing
@@ -189,6 +191,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
             if product is None and not (_ORDER_VERB.search(text[clause_start:q.start])
                                         or _PERIODIC.search(text, clause_start, q.start)):
                 continue  # a stray number; an order with no product named keeps product null
+            product = product or _introduced_before(note, q.start, people)
         final = _final(product)
         if product is not None and final is None:  # 预计, 报名: no product; the one named before, if any
             final = _final(_product_earlier(note, q.start, people))
@@ -201,8 +204,9 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
             continue  # 刹车片两千套，下周三先送一千套: the first part of the same order
         lines.append(Line(q.start, end, product, q.value, unit))
         pair = _EACH.search(text, note.clause_at(q.start)[0], q.start) if product else None
-        if pair and pair.group(2) == product and _clean_product(pair.group(1)):
-            lines.append(Line(q.start, end, pair.group(1), q.value, unit))  # 酸奶和鲜奶各五百箱
+        first = _final(_clean_product(pair.group(1))) if pair and pair.group(2) == product else None
+        if first:
+            lines.append(Line(q.start, end, first, q.value, unit))  # 酸奶和鲜奶各五百箱; 庞老板要刹车油和…: 刹车油
     return _dedupe(lines)
 
 
@@ -213,6 +217,7 @@ _DEARER_BY = re.compile(r"(?:贵|便宜|高|低)了?[\d零一二两三四五六�
 _CUT_BACK = re.compile(r"(?:只能|只|最后|最终|还是)(?:先)?(?:买|订|要|拿|签|采购|上)$|(?:改成|改为|减到|降到|砍到)$")
 
 
+_PHASE_NEXT = re.compile(r"[先就再要上做的工项，,。]|$")
 _EACH = re.compile(rf"([{CJK}A-Za-z0-9]{{2,8}})(?:和|、|跟|与|及)([{CJK}A-Za-z0-9]{{2,8}})各$")
 
 
@@ -264,6 +269,10 @@ def _final(product: str | None) -> str | None:
     (大概…, 然后…, 如果中试…), and is not one."""
     if not product:
         return product
+    product = _SPEAKER_LEAD.sub("", product) if len(_SPEAKER_LEAD.sub("", product)) >= 2 else product
+    cut = _TRIAL_TAIL.search(product)
+    if cut and cut.start() >= 2:
+        product = product[:cut.start()]  # 矽碳负极做个小试: what is done with it is no part of it
     if product[0] not in _opening_first() and not _FIRST_ORDINAL.match(product) and len(product) > 2:
         return product  # the common case: no segmentation needed
     words = tokens(product)
@@ -273,6 +282,12 @@ def _final(product: str | None) -> str | None:
     if len(product) > 1 and is_function_word(product) or _FIRST_ORDINAL.match(product) or product in _CONNECTIVES:
         return None
     return product
+
+
+# Who speaks or wants and the verb before the thing (庞老板要刹车油, 谷总透露雅化, 聊磷酸铁锂): never the product.
+_SPEAKER_LEAD = re.compile(rf"^(?:[{CJK}]{{1,2}}(?:总|经理|工|主任|老板|姐|哥|科长|处长|厂长|主管)(?:说要|透露|提到|说|要|讲)"
+                           r"|(?:透露|提到|聊了?|聊的是|谈的是)(?:一下)?)")
+_TRIAL_TAIL = re.compile(r"做(?:个|一下|一些|点)?(?:小试|中试|试样|测试|评估|验证|对比|试验|试机)$")
 
 
 # Connectives and hedges that open a clause, never a product name (然后…, 如果中试…, 大概…, 主要聊…).
@@ -584,6 +599,7 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
         cleaned = _clean_product(made.group(1)) if made and _bare_noun(made.group(1)) else None
         if cleaned:
             candidates.append((a + made.start(1), cleaned))  # 让我们做外箱，五万个
+    candidates = [c for c in candidates if _final(c[1])]  # 的量大概: no thing
     if not candidates:
         return None
     # the latest ending, then the longest (销售技能内训 rather than its pack term 内训) ...
@@ -599,6 +615,35 @@ def _product_earlier(note: Note, start: int, people=frozenset()) -> str | None:
 # What is said of a product after its name (面料色牢度, 电池稳定性): the product is the name alone.
 _SAID_OF = re.compile(r"度|性|率|问题|质量|价|颜色|效果|含量|寿命|噪音|口感|外观|包装|交期|售后|预算|批|有|每|比|的|用|要|是")
 _TOPIC = re.compile(rf"说(?![我他她你这那上])((?:(?!的)[{CJK}A-Za-z0-9]){{2,8}}?)(?:还要|还得|要再|已经|目前|现在|上次|这次|有|没|不)")
+# A thing named as the object of a visit's topic or of a wish, closing its phrase; its quantity comes later.
+_INTRODUCED = re.compile(
+    rf"(?:聊|谈|讲|关于|就是|换|上|采购|买|订|进|用|需要|要|想要|想用|看中|感兴趣)(?:了|的是|一下|过)?"
+    rf"(?:一批|一套|一些|一台|些|那个|这个|那款|这款|我们的|我们|他们的|我们代理的)*"
+    rf"((?:(?![的了说要是在和跟])[{CJK}A-Za-z0-9\-]){{2,12}}?)(?:的事情?|的事儿|的项目|的长单|的单子|总代|的续约|的采购)?$"
+)
+
+
+def _introduced_before(note: Note, start: int, people=frozenset()) -> str | None:
+    """The last thing named as a topic or a wish before start (聊那个液相色谱仪的事…有一台,
+    要换一批燃气表，一期先上800块)."""
+    found = None
+    for a, b in note.clauses:
+        if a >= start:
+            break
+        for lo, hi in _pieces(note, a, min(b, start)):
+            named = _INTRODUCED.search(note.text, lo, hi)
+            cleaned = _final(_clean_product(named.group(1))) if named and not any(p in named.group(1) for p in people) else None
+            if cleaned and _bare_noun(cleaned):
+                found = cleaned
+    return found
+
+
+def _pieces(note: Note, lo: int, hi: int) -> list[tuple[int, int]]:
+    """A clause cut at its spoken pauses (dictation without punctuation)."""
+    cuts = [lo] + [b for b in note.breaks if lo < b < hi] + [hi]
+    return list(zip(cuts, cuts[1:]))
+
+
 _MADE = re.compile(rf"(?:让|叫|要|请)我们(?:做|生产|定做|印|出|供)([{CJK}A-Za-z0-9]{{2,8}})$")
 
 

@@ -130,9 +130,15 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
     found: dict[str, tuple[int, tuple[int, int]]] = {}
     our_turn = False
     previous = ""
+    rival_said = False  # the sentence so far speaks of a rival or the supplier they have, not of us
     for start, end in note.clauses:
         clause = note.text[start:end]
         prev, previous = previous, clause
+        if start == 0 or note.text[start - 1] in _SENTENCE_END:
+            rival_said = False
+        of_rival = _rival_topic(clause, competitors)
+        carried = rival_said and "我们" not in clause and not _NEW_SUBJECT.match(clause)
+        rival_said = of_rival or carried
         # 我们这边觉得偏高，要请示: a clause with no subject after ours is ours too
         our_turn = bool(ours and ours.match(clause)) and not _ABOUT_US.match(clause) or our_turn and bool(_GOES_ON.match(clause))
         if our_turn:
@@ -147,6 +153,9 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
             if category in _SUPPLIER_SIDE and (rival_subject or any(clause[:pos].endswith((c, c + "的")) for c in competitors)) \
                     and not _WE.search(clause, 0, pos + len(phrase)):
                 continue  # TDK那边缺货, 除非得力断货: said of a rival
+            if (category in _SUPPLIER_SIDE or category == "price" and _DEAR.search(phrase)) \
+                    and (carried or _rival_before(clause, pos, pos + len(phrase), competitors)):
+                continue  # 目前用的是英飞凌，但交期太长; 最近舍弗勒老断货: still the rival's story
             if negation.search(clause[max(0, pos - 3):pos]) and not phrase.startswith(("不", "没")):
                 continue
             cancel = cancels.get(category)
@@ -171,6 +180,28 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
         del found["competitor"]  # 现在用的是道康宁，想换我们的试试: the incumbent they mean to leave
     order = sorted(found, key=lambda c: (found[c][0], CATEGORIES.index(c)))  # ties in a fixed order
     return [(c, found[c][1]) for c in order]
+
+
+_SENTENCE_END = "。！？!?；;\n"
+# A clause that names who speaks or acts anew (他说, 她觉得, 黎主管说): the rival's story stops there.
+_NEW_SUBJECT = re.compile(r"^(?:[^，,。]{0,6}?(?:他|她|客户|对方)(?:们)?(?:说|觉得|嫌|反映|要求|希望|担心|提到|也说)|[^，,。]{1,4}(?:总|经理|工|主任|老板|姐|哥|长)(?:说|觉得|嫌|反映|要求))")
+
+
+def _rival_topic(clause: str, competitors) -> bool:
+    """The clause speaks of a rival or of the supplier the customer has, and not of us."""
+    if "我们" in clause:
+        return False
+    return any(c in clause for c in competitors) or bool(_ANOTHER_SUPPLIER.search(clause) or _OTHER_INCUMBENT.search(clause))
+
+
+def _rival_before(clause: str, pos: int, end: int, competitors) -> bool:
+    """A rival named earlier in the clause, with no 我们 after it up to the phrase's end (最近舍弗勒老断货;
+    not 华为质保十年我们只有五年)."""
+    for c in competitors:
+        i = clause.rfind(c, 0, pos)
+        if i >= 0 and not re.search(r"我们|我們", clause[:end]) and not _NEW_SUBJECT.search(clause[i + len(c):pos]):
+            return True
+    return False
 
 
 # The customer means to leave the supplier they have (an opening for us, not a competitor objection)...

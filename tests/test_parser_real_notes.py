@@ -408,3 +408,46 @@ def test_one_of_something_that_is_no_order(text):
 
 def test_an_order_of_one_stays():
     assert items(p("办公楼改造要中央空调多联机一套。")) == {("中央空调多联机", 1, "套")}
+
+
+# --- a product named first, its quantity later; who wants it is no part of it ----------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("刘总说明年要换一批变频水泵，一期先上60台。", {("变频水泵", 60, "台")}),
+    ("跟采购部的宋经理谈防火卷帘门的长单。他们下半年每月大概三百樘。", {("防火卷帘门", 300, "樘")}),
+    ("找蒋工聊那个激光打标机的事情 他们今年要两台", {("激光打标机", 2, "台")}),
+    ("柯老板要机油和齿轮油各80桶。", {("机油", 80, "桶"), ("齿轮油", 80, "桶")}),
+    ("她要我们的白茶和红茶各三十箱。", {("白茶", 30, "箱"), ("红茶", 30, "箱")}),
+    ("想试试我们的硅负极，先要两百公斤做个小试。", {("硅负极", 200, "公斤")}),
+])
+def test_a_product_named_before_its_quantity(text, expected):
+    assert items(p(text)) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "说明书一年大约五十万张。",          # 说 opens the product's own name
+    "谈判桌要六张。",
+])
+def test_a_product_that_starts_like_a_verb_keeps_its_name(text):
+    assert {i["product"] for i in p(text)["items"]} <= {"说明书", "谈判桌"} and p(text)["items"]
+
+
+# --- a complaint goes on about the rival or the supplier they have ---------------------------------
+
+@pytest.mark.parametrize("text", [
+    "目前用的是欧姆龙，但交期太长，想导入第二供应商。",
+    "之前一直用博世的，但是最近博世老断货。",
+    "他们之前跟索菲亚谈过，但索菲亚交期要六十天，他们等不了。",
+])
+def test_a_complaint_about_the_rival_goes_on_in_the_next_clause(text):
+    e = p(text)
+    assert "delivery_time" not in e["objections"], e["objections"]
+
+
+@pytest.mark.parametrize("text,category", [
+    ("目前用的是欧姆龙。他嫌我们交期太长。", "delivery_time"),            # a new sentence, a new subject
+    ("华为的逆变器质保十年，我们只有五年。", "service"),                 # of us after all
+    ("他们现在用的是西门子，我们的变频器兼容性不好。", "spec"),
+])
+def test_a_complaint_about_us_after_naming_the_rival_is_ours(text, category):
+    assert category in p(text)["objections"]
