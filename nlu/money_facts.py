@@ -16,6 +16,7 @@ from nlu.note import Note, compile_phrases
 
 from nlu.note import CJK
 from nlu.numbers import find_money, to_number
+from nlu.numerals import FEE_AFTER
 
 
 # Patterns used inside the functions below, compiled once.
@@ -157,6 +158,7 @@ def money_facts(note: Note, amounts: list[Amount], competitors: list[str]) -> li
     return out
 
 
+_FEE_AFTER = re.compile(FEE_AFTER)
 _COUNTER = re.compile(r"想|只肯|肯给|压到|降到|砍到|还价|只给|最多给|只愿意|希望|target|目标价|能做到|做到|他要|她要|最多接受")
 _COUNTER_BEFORE = re.compile(r"(?:降到|压到|砍到|谈到)$")
 _CEILING_AFTER = re.compile(r"(?:块|元)?(?:钱)?(?:以内|之内|以下|封顶|顶天)")
@@ -167,6 +169,8 @@ def _kind(note: Note, a: Amount, competitors: list[str]) -> tuple[str, int]:
     start, _ = note.clause_at(a.start)
     if _CEILING_AFTER.match(text, a.end) and not _COUNTER_BEFORE.search(text, max(start, a.start - 4), a.start):
         return "budget", a.end  # 七千以内能接受 (but 希望我们降到五千五以内 is their target price)
+    if _FEE_AFTER.match(text, a.end):
+        return "other", a.end  # 交五十万的履约保证金, 两千的条码费: their charge or a deposit, not our price
     kind = _nearest_cue(text[start:a.start], competitors)
     if kind:
         return kind, start

@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from nlu.numerals import (  # the numeral layer; its public names are re-exported here
-    ASCII_UNIT_RE, COUNTING_NOUNS, MONEY_CUES, UNITS, Money, Quantity, Span, _CODE_NEIGHBOUR, _D, _DIGIT_VALUE, _HAN, _M,
+    ASCII_UNIT_RE, COUNTING_NOUNS, FEE_AFTER, MONEY_CUES, UNITS, Money, Quantity, Span, _CODE_NEIGHBOUR, _D, _DIGIT_VALUE, _HAN, _M,
     _MEASURE_CHARS, _NOT_PER, _NOT_UNIT_RE, _NUM_RE, _TIME_AFTER_GE, _Tok, _UNIT_RE_DEFAULT, _alternation,
     _clean, _fold, _int_part, _scan, _unit_res, _value, find_numbers, to_number,
 )
@@ -273,6 +273,7 @@ _PER_BEFORE_RE = re.compile(
 _NUMERAL_CHARS = frozenset(_D + _M + "0123456789第")
 _CEILING_AFTER = re.compile(r"\s?(?:以内|以下|封顶)")
 # what may follow a money word without making it a measure of something else
+_FEE_AFTER_RE = re.compile(FEE_AFTER)
 _MONEY_NEXT_OK = frozenset("钱一每的左以到至和或也就是了吧啊呢多算给卖收拿走成买进出付起含谈签定开报")
 _EACH_BEFORE = re.compile(r"每[托箱袋包盒车柜桶批捆卷件套]\s?$")  # 每托三十六块: pieces per pallet
 _JOIN_RE = re.compile(r"\s?(?:和|、|跟|与|或|及|/)\s?$")
@@ -392,7 +393,7 @@ def _bare_money(t: str, tok: _Tok, before: list[Money] = (), cued: bool = False)
     has_big = "万" in s or "亿" in s
     if s.startswith("0.0") and not _MONEY_WORD.search(pre):
         return None  # 只能做到0.01: a tolerance, not a price
-    cued = cued or bool(_CUE_RE.search(pre))
+    cued = cued or bool(_CUE_RE.search(pre)) or bool(_FEE_AFTER_RE.match(t, tok.end)) and not pre.endswith("百分之")
     listed = bool(before) and _JOIN_RE.search(t[before[-1].end: tok.start] or "x") is not None \
         and before[-1].end >= tok.start - 3
     per = _per_unit_follows(t, tok.end)

@@ -451,3 +451,24 @@ def test_a_complaint_about_the_rival_goes_on_in_the_next_clause(text):
 ])
 def test_a_complaint_about_us_after_naming_the_rival_is_ours(text, category):
     assert category in p(text)["objections"]
+
+
+# --- charges and deposits named after the number; the customer's target --------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("商场要我们先交三万保证金。", {(30000, "other")}),
+    ("他们每个单品收一千五的条码费。", {(1500, "other")}),
+    ("签约前要交二十万的履约保证金。", {(200000, "other")}),
+    ("我报了每箱八十五，他的目标是七十。", {(85, "quote"), (70, "other")}),
+    ("他说目标价是两万八。", {(28000, "other")}),
+])
+def test_charges_deposits_and_targets_are_other_money(text, expected):
+    assert money(p(text)) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "他们要三万套保温杯。",          # a count, not a deposit
+    "保证金的事下周再谈。",          # no amount
+])
+def test_no_charge_without_an_amount(text):
+    assert not p(text)["money"]
