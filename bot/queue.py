@@ -146,11 +146,34 @@ def make_app(config: dict | None = None, *, connector=None):
         """Jobs of workers that stopped beating go back to todo (a kill -9, a lost machine)."""
         stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_seconds)
         for job in stalled:
-            log.warning("queue: job %s (%s) of a stalled worker is retried", job.id, job.task_name)
-            await app.job_manager.retry_job(job)
+            await revive(app, job)
         return len(stalled)
 
     return app
+
+
+async def revive(app, job) -> str:
+    """A stalled job goes back to todo; when a job with the same queueing lock waits already (the next
+    minute's sweep), that one does the work and the stalled one is aborted, which frees the job lock
+    the waiting one needs. Returns what was done ("retried", "aborted" or "gone")."""
+    import procrastinate.exceptions
+    from procrastinate.jobs import Status
+
+    try:
+        await app.job_manager.retry_job(job)
+        log.warning("queue: job %s (%s) of a stalled worker is retried", job.id, job.task_name)
+        return "retried"
+    except procrastinate.exceptions.UniqueViolation:
+        pass
+    except procrastinate.exceptions.ConnectorException:
+        return "gone"   # another retry_stalled (of another worker) took it first
+    try:
+        await app.job_manager.finish_job(job, status=Status.ABORTED, delete_job=False)
+        log.warning("queue: job %s (%s) of a stalled worker is aborted: the same job waits already",
+                    job.id, job.task_name)
+        return "aborted"
+    except procrastinate.exceptions.ConnectorException:
+        return "gone"
 
 
 def runtime(context):

@@ -442,6 +442,45 @@ async def test_a_note_recorded_without_a_job_is_found_by_the_reconciler(pg_queue
     await worker.conversation.close()
 
 
+@pytest.mark.pg
+async def test_a_killed_sweeper_does_not_block_the_next_minutes_sweep(pg_queue):
+    """The sweeper was kill -9ed mid-sweep and the next minute's sweep already waits: the stalled job
+    cannot go back to todo (same queueing lock); it is aborted, so the waiting sweep gets the job lock
+    and sends what is due."""
+    config, _ = pg_queue
+    channel = Recorder()
+    app, reps = runtime_with_rep(config, channel, reps=2)
+    due_nudges(app, reps, 4)
+    papp = queue.make_app(config)
+    async with papp.open_async():
+        first = await papp.configure_task("sweep_reminders").defer_async()
+        dead = await papp.job_manager.register_worker()
+        job = await papp.job_manager.fetch_job(["sweep"], worker_id=dead)      # the killed sweeper's job
+        assert job.id == first
+        second = await papp.configure_task("sweep_reminders").defer_async()   # the next minute's
+        with app.sessions() as session:   # its heartbeat stopped a minute ago
+            session.execute(text("UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 minute' "
+                                 "WHERE id = :id"), {"id": dead})
+            session.commit()
+        await papp.configure_task("retry_stalled").defer_async()
+    worker = asyncio.create_task(run_worker(config, ["sweep", "send"], app=app, install_signals=False))
+    try:
+        for _ in range(300):
+            if len(channel.sent) >= 4 and unsent(app) == 0:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        worker.cancel()
+        await asyncio.gather(worker, return_exceptions=True)
+    with app.sessions() as session:
+        status = dict(session.execute(text("SELECT id, status::text FROM procrastinate_jobs WHERE id IN (:a, :b)"),
+                                      {"a": first, "b": second}).all())
+        failed = session.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'failed'")).scalar()
+    assert status[first] == "aborted" and status.get(second, "done") in ("succeeded", "done") and failed == 0
+    assert len(channel.sent) == 4 and unsent(app) == 0
+    await app.conversation.close()
+
+
 def test_set_webhook_sets_it_once_and_web_processes_do_not(tmp_path, capsys):
     from tests.fake_botapi import FakeBotAPI
 
