@@ -88,7 +88,7 @@ _NP_STOP = frozenset("""后来 之后 然后 的 说 了 要 把 给 和 跟 是
 她们 咱们 订购 购买 采购 下单 进 需要 想要 准备 打算 报 报了 追加 有 用 试用 要求 还有 以及 及 或者 或 另外 加上 寄
 签 签了 定了 订了 只要 能 交 到 做 过去 试 试试 里 上 还是 的话 话 整个 只能 同意 答应 覆盖 重新 原来 现在 改成 改为 放 先放 临时 稳定
 固定 每月 每个 供 砍掉 测出来 出来 印 印刷 确认 换 换成 全部 喜欢 挺 那款 这款 那个 这个 一批 一家 想 想换 他想 她想
-我们的 全年 今年 月 少 也要 还要 全公司 改口""".split())
+我们的 全年 今年 月 少 也要 还要 全公司 改口 他 她""".split())
 _JOINERS = set("-.%/+×*·μ~#ΦφΩ°")
 _AFTER_DE = re.compile(
     rf"的(?!话)((?:(?![的了说要是在，,。])[{CJK}A-Za-z0-9\-.]){{2,10}}?)(?=一直|是|在|比|他们|我们|报价|价格|便宜|卖|供|用|质量|交期|售后|有|要|说|也|都|还|"
@@ -200,8 +200,8 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
         if product is not None and _CUT_BACK.search(before):  # 报的三套…，只能先买两套: the final amount
             lines = [l for l in lines if not (l.product == product and l.unit == unit)]
         if any(l.unit == unit and l.quantity > q.value for l in lines) and \
-                _FIRST_PART.search(text[note.clause_at(q.start)[0]:q.start]):
-            continue  # 刹车片两千套，下周三先送一千套: the first part of the same order
+                (_FIRST_PART.search(before) or _BATCH.search(before)):
+            continue  # 刹车片两千套，下周三先送一千套, 一共两千套，第一批一千套: the first part of the same order
         lines.append(Line(q.start, end, product, q.value, unit))
         pair = _EACH.search(text, note.clause_at(q.start)[0], q.start) if product else None
         first = _final(_clean_product(pair.group(1))) if pair and pair.group(2) == product else None
@@ -217,6 +217,8 @@ _DEARER_BY = re.compile(r"(?:贵|便宜|高|低)了?[\d零一二两三四五六�
 _CUT_BACK = re.compile(r"(?:只能|只|最后|最终|还是)(?:先)?(?:买|订|要|拿|签|采购|上)$|(?:改成|改为|减到|降到|砍到)$")
 
 
+_JOINED_OPEN = re.compile(r"(?:然后|另外)?(?:还有|还要|另外|另加|再加)$")
+_BATCH = re.compile(r"(?:第[一二三四五]批|首批|头批)")
 _PHASE_NEXT = re.compile(r"[先就再要上做的工项，,。]|$")
 _EACH = re.compile(rf"([{CJK}A-Za-z0-9]{{2,8}})(?:和|、|跟|与|及)([{CJK}A-Za-z0-9]{{2,8}})各$")
 
@@ -269,7 +271,7 @@ def _final(product: str | None) -> str | None:
     (大概…, 然后…, 如果中试…), and is not one."""
     if not product:
         return product
-    product = _SPEAKER_LEAD.sub("", product) if len(_SPEAKER_LEAD.sub("", product)) >= 2 else product
+    product = _without_speaker(product)
     cut = _TRIAL_TAIL.search(product)
     if cut and cut.start() >= 2:
         product = product[:cut.start()]  # 矽碳负极做个小试: what is done with it is no part of it
@@ -278,15 +280,22 @@ def _final(product: str | None) -> str | None:
     words = tokens(product)
     while len(words) > 1 and (words[0] in _CONNECTIVES or words[0] in _LEAD_WORDS) and len("".join(words[1:])) >= 2:
         words.pop(0)
-    product = "".join(words)
+    product = _without_speaker("".join(words))
     if len(product) > 1 and is_function_word(product) or _FIRST_ORDINAL.match(product) or product in _CONNECTIVES:
         return None
     return product
 
 
+def _without_speaker(product: str) -> str:
+    """庞老板要刹车油 -> 刹车油, 用高镍正极NCM811 -> 高镍正极NCM811."""
+    rest = _SPEAKER_LEAD.sub("", product)
+    return rest if len(rest) >= 2 else product
+
+
 # Who speaks or wants and the verb before the thing (庞老板要刹车油, 谷总透露雅化, 聊磷酸铁锂): never the product.
-_SPEAKER_LEAD = re.compile(rf"^(?:[{CJK}]{{1,2}}(?:总|经理|工|主任|老板|姐|哥|科长|处长|厂长|主管)(?:说要|透露|提到|说|要|讲)"
-                           r"|(?:透露|提到|聊了?|聊的是|谈的是)(?:一下)?)")
+_SPEAKER = (rf"[{CJK}]{{1,2}}(?:总|经理|工|主任|老板|姐|哥|科长|处长|厂长|主管|协理|总监|主席|所长)(?:说要|透露|提到|说|要|讲|聊|谈)"
+            r"|(?:透露|提到|聊了?|聊的是|谈了?|谈的是)(?:一下)?(?=[^判话])|(?:要用|想用|需要用|还要用)|用(?![品户电人工法途料量水具])(?=...)")
+_SPEAKER_LEAD = re.compile(rf"^(?:{_SPEAKER})")
 _TRIAL_TAIL = re.compile(r"做(?:个|一下|一些|点)?(?:小试|中试|试样|测试|评估|验证|对比|试验|试机)$")
 
 
@@ -481,7 +490,10 @@ def _product_after(note: Note, start: int, end: int) -> str | None:
         return None  # 三节滑轨 四百副: the number after the noun counts it; this one is its spec
     whole_clause = start == clause_start and (pos == clause_end or bool(_THEN_DELIVERED.match(note.text, pos)))
     periodic = bool(_PERIODIC.search(note.text, clause_start, start))  # 每天五百单快递
-    joined = bool(_JOINED.search(note.text, clause_start, start)) and bool(_ORDER_ANY.search(note.text, clause_start, start))
+    # 还要三百件反光马甲; 要一百三十台挂机，还有二十台柜机: joined to an order, in this clause or the one before
+    i = note.clause_index(start)
+    order_from = note.clauses[i - 1][0] if i > 0 and _JOINED_OPEN.match(note.text, clause_start, start) else clause_start
+    joined = bool(_JOINED.search(note.text, clause_start, start)) and bool(_ORDER_ANY.search(note.text, order_from, start))
     if not (_ORDER_VERB.search(note.text, clause_start, start) or _ORDER_AFTER.match(note.text, pos) or whole_clause
             or periodic or joined or _after_name(note, start)):
         return None

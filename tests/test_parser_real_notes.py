@@ -472,3 +472,16 @@ def test_charges_deposits_and_targets_are_other_money(text, expected):
 ])
 def test_no_charge_without_an_amount(text):
     assert not p(text)["money"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("说要一百台挂机 然后还有二十台柜机 他说预算卡得紧", {("挂机", 100, "台"), ("柜机", 20, "台")}),
+    ("首批先进两千盒板蓝根颗粒。", {("板蓝根颗粒", 2000, "盒")}),
+    ("邵经理要用高镍正极NCM811，每年两百吨。", {("高镍正极NCM811", 200, "吨")}),
+])
+def test_a_first_batch_and_a_joined_second_product_are_items(text, expected):
+    assert items(p(text)) == expected
+
+
+def test_the_first_batch_of_a_stated_order_is_no_second_item():
+    assert items(p("轴承一共要两千套，第一批先送一千套。")) == {("轴承", 2000, "套")}
