@@ -136,7 +136,8 @@ def week(asked: Asked) -> reports.Report:
 
 def forecast(asked: Asked) -> reports.Report:
     """预测: open deals by expected closing month."""
-    return reports.forecast_report(session=asked.session, member=asked.member, stages=asked.stages, chart=False)
+    return reports.forecast_report(session=asked.session, member=asked.member, stages=asked.stages, chart=False,
+                                   now=asked.now, insights=asked.insights)
 
 
 def team(asked: Asked) -> reports.Report:

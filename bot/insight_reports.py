@@ -9,6 +9,7 @@ from functools import partial
 from sqlmodel import Session, select
 
 from bot import charts
+from bot.render import money_text
 from bot.reports import Report, _chart, _scope
 from insights.health import Health
 from insights.policy import InsightPolicy
@@ -65,10 +66,15 @@ def health_line(score: int, reasons: list[str]) -> str:
 def health_report(*, session: Session, member: Member, stages: list[Stage], policy: InsightPolicy,
                   now: datetime | None = None) -> Report:
     """/health, 健康度: the lowest-scoring open deals the member may see, each with its three reasons.
-    Computed at once for one team; an admin's, over every team, reads what the desk keeps."""
-    if member.role == "admin":
-        return _kept_health_report(session, member, stages, policy, as_utc(now) if now else utcnow())
-    _, _, scope = _scope(session, member)
+    Computed at once for one team of up to health_live_deals open deals; an admin's, over every team,
+    and anyone's in a larger team read what the desk keeps."""
+    from storage import insight_queries as iq
+
+    ids, _, scope = _scope(session, member)
+    if member.role == "admin" or \
+            iq.open_deal_count(session=session, team_id=member.team_id) > policy.health_live_deals:
+        return _kept_health_report(session, _teams_in_scope(session, member), ids, scope, stages, policy,
+                                   as_utc(now) if now else utcnow())
     scored = visible_health(session=session, member=member, stages=stages, policy=policy, now=now)
     at_risk = sum(1 for x in scored if x.score < policy.at_risk)
     figures = {"deals": [x.to_json() for x in scored[:policy.health_shown]], "count": len(scored),
@@ -87,22 +93,24 @@ def health_report(*, session: Session, member: Member, stages: list[Stage], poli
     return Report(lines, figures=figures)
 
 
-def _kept_health_report(session: Session, member: Member, stages: list[Stage], policy: InsightPolicy,
-                        now: datetime) -> Report:
-    """Every team's lowest deals from the kept deal health (a team never kept yet: computed now)."""
+def _kept_health_report(session: Session, teams: list[Team], ids, scope: str, stages: list[Stage],
+                        policy: InsightPolicy, now: datetime) -> Report:
+    """The lowest deals of `ids`' (None: everyone's) in `teams` from the kept deal health (a team never
+    kept yet: computed now)."""
     from storage import insight_queries as iq
 
     lowest, count, at_risk, oldest = [], 0, 0, now
-    for team in _teams_in_scope(session, member):
+    for team in teams:
         at = iq.health_computed_at(session=session, team_id=team.id)
         if at is None:
-            scored = team_health(session, team, now, policy, stages)
+            scored = team_health(session, team, now, policy, stages, owner_ids=ids)
             lowest += [(h.deal.deal_id, h.deal.customer, h.deal.stage, h.deal.owner, h.score, h.reasons)
                        for h in scored[:policy.health_shown]]
             count += len(scored)
             at_risk += sum(1 for h in scored if h.score < policy.at_risk)
             continue
-        rows, n, low = iq.kept_health(session=session, team_id=team.id, limit=policy.health_shown, below=policy.at_risk)
+        rows, n, low = iq.kept_health(session=session, team_id=team.id, limit=policy.health_shown, below=policy.at_risk,
+                                      owner_ids=ids)
         lowest += rows
         count, at_risk, oldest = count + n, at_risk + low, min(oldest, at)
     lowest.sort(key=lambda r: (r[4], r[0]))
@@ -112,7 +120,7 @@ def _kept_health_report(session: Session, member: Member, stages: list[Stage], p
     if not shown:
         return Report(["🩺 商机健康度", "没有进行中的商机。"], figures=figures)
     minutes = max(0, int((now - oldest).total_seconds() // 60))
-    lines = [f"🩺 商机健康度（全公司，共{count}个，{at_risk}个低于{policy.at_risk}分，最低的在前；"
+    lines = [f"🩺 商机健康度（{scope}，共{count}个，{at_risk}个低于{policy.at_risk}分，最低的在前；"
              f"每{policy.health_refresh_minutes}分钟更新，最早的是{minutes}分钟前算的）"]
     for deal_id, customer, stage, owner, score, reasons in shown:
         lines.append(f"{_mark(score, policy)} {score}分 #{deal_id} {customer} · {stage} · {owner}")
@@ -184,3 +192,43 @@ def radar_report(*, session: Session, member: Member, name: str, stages: list[St
 def radar_png(radar: Radar, team: str, policy: InsightPolicy) -> bytes:
     return charts.radar_chart(radar, title=f"{radar.name} 能力雷达",
                               subtitle=f"近{policy.radar_days}天 · 在「{team}」{radar.reps}名销售中的排位")
+
+
+# --- forecast accuracy (in /forecast) -------------------------------------------------------------------
+
+def accuracy_lines(*, session: Session, member: Member, policy: InsightPolicy, now: datetime | None = None) -> list[str]:
+    """The last forecast_months months' accuracy over the owners the member may see: the weighted
+    forecast stored on each month's first day against the amount won in it. Months before the first
+    with a forecast or a win are left out."""
+    from datetime import time
+
+    from insights.forecast import accuracy, last_months, month_of
+    from storage import insight_queries as iq
+
+    ids, tz, _ = _scope(session, member)
+    today = (as_utc(now) if now else utcnow()).astimezone(tz).date()
+    months = last_months(today, policy.forecast_months)
+    since = datetime.combine(months[0], time.min, tzinfo=tz)
+    until = datetime.combine(month_of(today), time.min, tzinfo=tz)
+    wins = [(at.astimezone(tz).date(), amount)
+            for at, amount in iq.won_amounts(session=session, since=since, until=until, owner_ids=ids)]
+    found = accuracy(months, iq.forecasts(session=session, months=months, owner_ids=ids), wins)
+    while found and found[0].forecast <= 0 and found[0].actual <= 0:
+        found.pop(0)
+    band = f"±{policy.forecast_tolerance:.0%}"
+    if not found:
+        return ["🎯 预测准确率：还没有记录（每月1日记下当月的加权预测，月底和实际赢单比较）。"]
+    lines = [f"🎯 预测准确率（月初加权预测 vs 当月实际赢单，误差在{band}以内为准）"]
+    for a in found:
+        month = f"{a.month.year}年{a.month.month}月"
+        if a.error is None:
+            lines.append(f"{month}：无预测 · 实际{money_text(a.actual)}")
+        else:
+            verdict = "✅ 准" if a.within(policy.forecast_tolerance) else f"❌ 超出{band}"
+            lines.append(f"{month}：预测{money_text(a.forecast)} · 实际{money_text(a.actual)} · "
+                         f"误差{a.error:+.0%} {verdict}")
+    measured = [a for a in found if a.error is not None]
+    if measured:
+        lines.append(f"{len(measured)}个有预测的月份中{sum(bool(a.within(policy.forecast_tolerance)) for a in measured)}"
+                     f"个在{band}以内")
+    return lines

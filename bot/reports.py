@@ -314,17 +314,26 @@ def _rep_line(r: rq.RepWeek) -> str:
 
 # --- /forecast and /team -----------------------------------------------------------------------
 
-def forecast_report(*, session: Session, member: Member, stages: list[Stage], chart: bool = True) -> Report:
+def forecast_report(*, session: Session, member: Member, stages: list[Stage], chart: bool = True,
+                    now: datetime | None = None, insights=None) -> Report:
+    """Open deals by expected close month; with `insights` ([insights] policy) the accuracy of the
+    months before (bot/insight_reports.py) after them."""
     ids, _, scope = _scope(session, member)
     months = rq.forecast(session=session, stages=stages, member_ids=ids)
     figures = {"months": [(m.month, m.count, m.amount, m.weighted) for m in months]}
+    accuracy = []
+    if insights is not None:
+        from bot.insight_reports import accuracy_lines
+
+        accuracy = accuracy_lines(session=session, member=member, policy=insights, now=now)
     if not months:
-        return Report(["📈 成交预测", "没有进行中的商机。"], figures=figures)
+        return Report(["📈 成交预测", "没有进行中的商机。", *accuracy], figures=figures)
     lines = [f"📈 成交预测（{scope}，按预计成交月）"]
     lines += [f"{charts.month_label(m.month)}：{m.count}个 · 金额{money_text(m.amount)} · 加权{money_text(m.weighted)}"
               for m in months]
     dated = [m for m in months if m.month is not None]
     lines.append(f"合计加权（有预计成交日的）：{money_text(sum(m.weighted for m in dated))}")
+    lines += accuracy
     if not dated:
         return Report(lines, figures=figures)
     report = Report(lines, figures=figures, caption="成交预测",

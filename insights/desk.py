@@ -19,7 +19,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Awaitable, Callable
 
-from insights import rules
+from insights import forecast, rules
 from insights.policy import InsightPolicy, policy_from_config
 from insights.radar import radars
 from insights.read import rep_records, team_health
@@ -62,6 +62,8 @@ class InsightDesk:
         # team -> (day, _due_now) of its last full check: the heavy reads run again only when these change
         self.checked: dict[int, tuple] = {}
         self.kept: dict[int, datetime | None] = {}  # team -> when its deal health was last kept
+        self.counted: dict[int, datetime] = {}  # team -> when its open deals were last counted (is it large?)
+        self.forecast_taken: dict[int, object] = {}  # team -> the month whose forecast is stored
         self._lock = asyncio.Lock()
         self._scheduler = None
 
@@ -138,7 +140,7 @@ class InsightDesk:
         now = as_utc(now)
         written = 0
         with self.sessions() as session:
-            admins = iq.has_admin(session=session)  # only an admin's /health reads the kept health
+            admins = iq.has_admin(session=session)  # an admin's /health reads every team's kept health
             for team in rq.teams(session=session):
                 clock = rules.Team(team.id, team.name, team.timezone)
                 day = now.astimezone(clock.tz).date()
@@ -146,20 +148,28 @@ class InsightDesk:
                 written += rq.write_outbox(session=session, notices=self.candidates(session, team, now, daily=daily))
                 if daily:
                     self.checked[team.id] = (day, self._due_now(clock, now))
-                if admins:
-                    self.keep_health(session, team, now)
+                self.keep_health(session, team, now, only_large=not admins)
         return written
 
-    def keep_health(self, session, team: Team, now: datetime, *, force: bool = False) -> bool:
+    def keep_health(self, session, team: Team, now: datetime, *, force: bool = False, only_large: bool = False) -> bool:
         """Recomputes the team's kept deal health when it is older than health_refresh_minutes (what an
-        admin's /health over every team reads). Returns whether it did."""
+        admin's /health over every team reads, and anyone's /health in a team of more than
+        health_live_deals open deals). `only_large`: only for such a team (no admin reads the others).
+        Returns whether it did."""
         now = as_utc(now)
+        every = timedelta(minutes=self.policy.health_refresh_minutes)
         last = self.kept.get(team.id)
         if last is None:
             last = self.kept[team.id] = iq.health_computed_at(session=session, team_id=team.id)
-        if not force and last is not None and timedelta(0) <= now - last < \
-                timedelta(minutes=self.policy.health_refresh_minutes):
+        if not force and last is not None and timedelta(0) <= now - last < every:
             return False
+        if not force and only_large:
+            counted = self.counted.get(team.id)
+            if counted is not None and timedelta(0) <= now - counted < every:
+                return False
+            self.counted[team.id] = now
+            if iq.open_deal_count(session=session, team_id=team.id) <= self.policy.health_live_deals:
+                return False
         rows = [{"deal_id": h.deal.deal_id, "owner_id": h.deal.owner_id, "customer": h.deal.customer[:200],
                  "stage": h.deal.stage[:32], "owner": h.deal.owner[:100], "score": h.score, "reasons": h.reasons}
                 for h in team_health(session, team, now, self.policy, self.stages)]
@@ -226,8 +236,29 @@ class InsightDesk:
             return sent
 
     def snapshot_forecasts(self, now: datetime) -> int:
-        """The forecast accuracy's monthly snapshot (insights.forecast); 0 until it is wired."""
-        return 0
+        """Stores each team's weighted forecast for its month once, at the first sweep of the month's
+        first day (a month whose first day the bot missed has none: 无预测): the open deals expected to
+        close in it, each weighted by its stage's probability, a range over months counting evenly in
+        each. Returns the rows stored."""
+        now = as_utc(now)
+        stored = 0
+        probability = {s.name: s.probability for s in self.stages}
+        with self.sessions() as session:
+            for team in rq.teams(session=session):
+                today = now.astimezone(rules.Team(team.id, team.name, team.timezone).tz).date()
+                month = forecast.month_of(today)
+                # only on the first day: a forecast taken later would already miss the deals won since
+                if today != month or self.forecast_taken.get(team.id) == month:
+                    continue
+                if not iq.has_forecast(session=session, team_id=team.id, month=month):
+                    deals = [forecast.OpenDeal(owner, amount or 0.0, probability.get(stage, 0.0), start, end)
+                             for owner, amount, stage, start, end in iq.forecast_deal_rows(session=session,
+                                                                                          team_id=team.id)]
+                    rows = [{"owner_id": owner, "deals": f.deals, "amount": f.amount, "weighted": f.weighted}
+                            for owner, f in sorted(forecast.forecast_for(month, deals).items())]
+                    stored += iq.store_forecast(session=session, team_id=team.id, month=month, rows=rows, at=now)
+                self.forecast_taken[team.id] = month
+        return stored
 
     def _take(self, now: datetime) -> bool:
         with self.sessions() as session:

@@ -96,3 +96,12 @@ def last_months(today: date, count: int) -> list[date]:
     """The `count` months that ended before today's month, oldest first."""
     this = month_of(today)
     return [add_months(this, -n) for n in range(count, 0, -1)]
+
+
+def accuracy(months: list[date], forecasts: dict[date, float], wins: list[tuple[date, float]]) -> list[Accuracy]:
+    """Each month's stored forecast (0 when none) against the amount won on its days (`wins`: the
+    local day each deal was won and its amount)."""
+    won: dict[date, float] = {}
+    for day, amount in wins:
+        won[month_of(day)] = won.get(month_of(day), 0.0) + amount
+    return [Accuracy(m, forecasts.get(m, 0.0), won.get(m, 0.0)) for m in months]

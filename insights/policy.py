@@ -43,6 +43,7 @@ class InsightPolicy:
     at_risk: int = 40
     health_shown: int = 20
     health_refresh_minutes: int = 60
+    health_live_deals: int = 2000
     # churn warnings
     churn_history_days: int = 180
     churn_gap_factor: float = 2.0
@@ -64,6 +65,9 @@ class InsightPolicy:
     trend_baseline_weeks: int = 8
     trend_factor: float = 2.0
     trend_min: int = 5
+    # forecast accuracy
+    forecast_tolerance: float = 0.10
+    forecast_months: int = 6
     # when the scheduler sends: the daily checks, and the weekly at-risk list to managers
     daily_time: time = time(9, 30)
     at_risk_weekday: int = 0

@@ -117,8 +117,9 @@ def close_deal(*, session: Session, deal: Deal, status: str, by_id: int | None =
     return deal
 
 
-def set_expected_close(*, session: Session, deal: Deal, day: date | None) -> Deal:
-    deal.expected_close = day
+def set_expected_close(*, session: Session, deal: Deal, day: date | None, end: date | None = None) -> Deal:
+    """The expected close: a day, or the range [day, end) (end exclusive)."""
+    deal.expected_close, deal.expected_close_end = day, end
     session.add(deal)
     session.commit()
     return deal

@@ -343,6 +343,11 @@ def rep_rows(*, session: Session, team_id: int, since: datetime, until: datetime
 
 # --- the deal health the desk keeps ------------------------------------------------------------------
 
+def open_deal_count(*, session: Session, team_id: int) -> int:
+    return session.execute(sa_select(func.count()).select_from(Deal).where(Deal.team_id == team_id,
+                                                                            Deal.status == "open")).scalar() or 0
+
+
 def has_admin(*, session: Session) -> bool:
     """Whether any active member is an admin (who alone reads the kept deal health)."""
     return session.execute(sa_select(Member.id).where(Member.role == "admin", Member.active == True)  # noqa: E712
@@ -373,12 +378,15 @@ def keep_health(*, session: Session, team_id: int, rows: list[dict], at: datetim
     return len(rows)
 
 
-def kept_health(*, session: Session, team_id: int, limit: int, below: int) -> tuple[list[tuple], int, int]:
-    """The team's kept deal health: (the `limit` lowest as (deal_id, customer, stage, owner, score,
-    reasons), how many deals, how many below `below`)."""
+def kept_health(*, session: Session, team_id: int, limit: int, below: int,
+                owner_ids: Iterable[int] | None = None) -> tuple[list[tuple], int, int]:
+    """The team's kept deal health (of `owner_ids`' deals; None: all): (the `limit` lowest as
+    (deal_id, customer, stage, owner, score, reasons), how many deals, how many below `below`)."""
     from storage.insight_models import DealHealth
 
     in_team = DealHealth.team_id == team_id
+    if owner_ids is not None:
+        in_team = and_(in_team, DealHealth.owner_id.in_(list(owner_ids)))
     lowest = [tuple(r) for r in session.execute(
         sa_select(DealHealth.deal_id, DealHealth.customer, DealHealth.stage, DealHealth.owner, DealHealth.score,
                   DealHealth.reasons).where(in_team).order_by(DealHealth.score, DealHealth.deal_id).limit(limit))]
@@ -405,3 +413,62 @@ def teams_of_deals(*, session: Session, deal_ids: Iterable[int]) -> list[int]:
     for chunk in _chunks(sorted(set(deal_ids))):
         teams.update(session.execute(sa_select(Deal.team_id).where(Deal.id.in_(chunk)).distinct()).scalars())
     return sorted(teams)
+
+
+# --- forecast accuracy --------------------------------------------------------------------------------
+
+def forecast_deal_rows(*, session: Session, team_id: int) -> list[tuple]:
+    """The team's open deals with an expected close: (owner_id, amount, stage, expected_close,
+    expected_close_end)."""
+    run = session.connection().execute
+    return [tuple(r) for r in run(sa_select(Deal.owner_id, Deal.amount, Deal.stage, Deal.expected_close,
+                                            Deal.expected_close_end)
+                                  .where(Deal.team_id == team_id, Deal.status == "open",
+                                         Deal.expected_close.is_not(None)))]
+
+
+def has_forecast(*, session: Session, team_id: int, month: date) -> bool:
+    """Whether a forecast of the team for `month` is stored."""
+    from storage.insight_models import ForecastSnapshot
+
+    return session.execute(sa_select(ForecastSnapshot.id).where(ForecastSnapshot.team_id == team_id,
+                                                                ForecastSnapshot.month == month).limit(1)).first() \
+        is not None
+
+
+def store_forecast(*, session: Session, team_id: int, month: date, rows: list[dict], at: datetime) -> int:
+    """Stores the team's forecast for `month`: a row per owner (owner_id, deals, amount, weighted).
+    When another sweep stored it first (the unique key), nothing is written."""
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.insight_models import ForecastSnapshot
+
+    try:
+        for r in rows:
+            session.add(ForecastSnapshot(team_id=team_id, month=month, taken_at=as_utc(at), **r))
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return 0
+    return len(rows)
+
+
+def forecasts(*, session: Session, months: list[date], owner_ids: Iterable[int] | None) -> dict[date, float]:
+    """month -> the weighted forecast stored for it, summed over `owner_ids` (None: everyone's)."""
+    from storage.insight_models import ForecastSnapshot
+
+    query = (sa_select(ForecastSnapshot.month, func.sum(ForecastSnapshot.weighted))
+             .where(ForecastSnapshot.month.in_(months)).group_by(ForecastSnapshot.month))
+    if owner_ids is not None:
+        query = query.where(ForecastSnapshot.owner_id.in_(list(owner_ids)))
+    return {month: float(weighted or 0.0) for month, weighted in session.connection().execute(query)}
+
+
+def won_amounts(*, session: Session, since: datetime, until: datetime,
+                owner_ids: Iterable[int] | None) -> list[tuple[datetime, float]]:
+    """(closed_at, amount) of the deals won in [since, until) by `owner_ids` (None: everyone)."""
+    query = sa_select(Deal.closed_at, Deal.amount).where(Deal.status == "won", Deal.closed_at >= as_utc(since),
+                                                         Deal.closed_at < as_utc(until))
+    if owner_ids is not None:
+        query = query.where(Deal.owner_id.in_(list(owner_ids)))
+    return [(as_utc(at), float(amount or 0.0)) for at, amount in session.connection().execute(query)]

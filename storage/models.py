@@ -131,6 +131,7 @@ class Deal(SQLModel, table=True):
     amount: Optional[float] = None
     amount_kind: Optional[str] = Field(default=None, max_length=16)  # deal | quote | budget
     expected_close: Optional[date] = None
+    expected_close_end: Optional[date] = None  # a close said as a range (a month, a quarter): its end, exclusive
     stage_entered_at: datetime = Field(default_factory=utcnow)
     last_activity_at: datetime = Field(default_factory=utcnow)
     closed_at: Optional[datetime] = None

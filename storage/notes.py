@@ -305,7 +305,7 @@ def _apply(session, note, extraction, stages, customer_id, new_customer) -> Appl
         deal.last_activity_at = max(deal.last_activity_at, when)
         close = _expected_close(extraction, local_day)
         if close:
-            deal.expected_close = close
+            deal.expected_close, deal.expected_close_end = close
         refresh_amount(session=session, deal=deal, commit=False)
         session.add(deal)
     _drop_if_orphan(session, old_deal_id, old_customer_id, note)
@@ -486,11 +486,19 @@ def _add_commitments(session, extraction, ids, author, when, local_day, text) ->
     return made
 
 
-def _expected_close(extraction, local_day) -> date | None:
+def _expected_close(extraction, local_day) -> tuple[date, date | None] | None:
+    """(first day, end or None) of the close the note expects: the parser's expected_close (a range,
+    end exclusive; the end kept when it spans more than a day) when it is not over, else the latest
+    planned deadline."""
+    said = extraction.get("expected_close")
+    if isinstance(said, dict):
+        start, end = _day(said.get("start")), _day(said.get("end"))
+        if start is not None and (end or start) > local_day:
+            return start, end if end is not None and (end - start).days > 1 else None
     days = [_day(e.get("date")) for e in _dicts(extraction.get("dates"))
             if e.get("kind") == "deadline" and is_planned(e, local_day)]
     days = [d for d in days if d is not None]
-    return max(days) if days else None
+    return (max(days), None) if days else None
 
 
 def _clear_facts(session, note: Note) -> None:

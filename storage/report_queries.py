@@ -265,20 +265,35 @@ class ForecastMonth:
 
 def forecast(*, session: Session, stages: list[Stage], member_ids: Iterable[int] | None = None) -> list[ForecastMonth]:
     """Open deals by expected close month: amount and amount x stage probability; months in order,
-    deals without an expected close day last."""
+    deals without an expected close day last. A close said as a range over several months (a quarter)
+    counts in each of them with an even share of its amount."""
     year, month = extract("year", Deal.expected_close), extract("month", Deal.expected_close)
+    open_deals = and_(Deal.status == "open", _owned(Deal.owner_id, member_ids))
     rows = session.exec(select(year, month, Deal.stage, func.count(), func.coalesce(func.sum(Deal.amount), 0.0))
-                        .where(Deal.status == "open", _owned(Deal.owner_id, member_ids))
+                        .where(open_deals, Deal.expected_close_end.is_(None))
                         .group_by(year, month, Deal.stage)).all()
+    rows = [(int(y) if y is not None else None, int(m) if m is not None else None, stage, count, float(amount))
+            for y, m, stage, count, amount in rows]
+    for start, end, stage, amount in session.exec(select(Deal.expected_close, Deal.expected_close_end, Deal.stage,
+                                                         Deal.amount).where(open_deals,
+                                                                            Deal.expected_close_end.is_not(None))):
+        spanned = _months(start, end)
+        rows += [(y, m, stage, 1, float(amount or 0.0) / len(spanned)) for y, m in spanned]
     probability = {s.name: s.probability for s in stages}
     months: dict[str | None, ForecastMonth] = {}
     for y, m, stage, count, amount in rows:
-        key = f"{int(y):04d}-{int(m):02d}" if y is not None else None
+        key = f"{y:04d}-{m:02d}" if y is not None else None
         row = months.setdefault(key, ForecastMonth(key, 0, 0.0, 0.0))
         row.count += count
-        row.amount += float(amount)
-        row.weighted += float(amount) * probability.get(stage, 0.0)
+        row.amount += amount
+        row.weighted += amount * probability.get(stage, 0.0)
     return sorted(months.values(), key=lambda r: (r.month is None, r.month or ""))
+
+
+def _months(start: date, end: date) -> list[tuple[int, int]]:
+    """(year, month) of each month the days [start, end) touch (insights.forecast.months_of)."""
+    last = date.fromordinal(max(start.toordinal(), end.toordinal() - 1))
+    return [(i // 12, i % 12 + 1) for i in range(start.year * 12 + start.month - 1, last.year * 12 + last.month)]
 
 
 def stalled_count(*, session: Session, stages: list[Stage], now: datetime,

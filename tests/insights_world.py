@@ -56,13 +56,16 @@ class Team:
         return self.reps[who] if isinstance(who, str) else (who or self.rep)
 
     def note(self, days: float, company: str | None, contact: str | None = None, *, who=None, hour: int = 10,
-             money=(), dates=(), objections=(), competitors=(), risks=(), evidence=None, text: str | None = None):
+             money=(), dates=(), objections=(), competitors=(), risks=(), evidence=None, text: str | None = None,
+             close: dict | None = None):
         """A note `days` days ago; returns storage.notes.Applied (its deal, commitments …)."""
         extraction = {"customer": {"name": contact, "company": company}, "items": [], "dates": list(dates),
                       "money": [{"amount": a, "kind": k} for k, a in money], "objections": list(objections),
                       "competitors": list(competitors)}
         if evidence is not None:
             extraction["objection_evidence"] = [{"category": c, "text": t} for c, t in evidence]
+        if close is not None:
+            extraction["expected_close"] = close
         if risks:
             extraction["risks"] = [{"text": t, "phrase": p} for p, t in risks]
         said = text or f"{company or ''}{contact or ''}：跟进记录"

@@ -285,7 +285,10 @@ def test_an_admins_health_reads_what_the_desk_keeps(db_session, db_sessions):
     db_session.add(admin)
     db_session.commit()
     d.collect(NOW)
-    assert d.kept == {}  # no admin: nothing is kept (nobody reads it)
+    from storage import insight_queries as iq
+
+    assert [iq.health_computed_at(session=db_session, team_id=x.team.id) for x in (east, west)] == [None, None]
+    # no admin and small teams: nothing is kept (nobody reads it)
     admin.active = True
     db_session.add(admin)
     db_session.commit()
@@ -310,6 +313,45 @@ def test_an_admins_health_reads_what_the_desk_keeps(db_session, db_sessions):
     assert [x["customer"] for x in fresh] == ["华强", "远大机械"]
     assert next(x for x in fresh if x["deal"] == idle.id)["score"] > \
         next(x for x in live.figures["deals"] if x["deal"] == idle.id)["score"]
+
+
+def test_in_a_team_over_health_live_deals_everyones_health_reads_what_the_desk_keeps(db_session, db_sessions):
+    """No admin; the team has 3 open deals and health_live_deals is 2: the desk keeps its health and a
+    lead's, a manager's and a rep's /health read it (each their own deals); at 3 it is computed at once."""
+    from bot.insight_reports import health_report
+    from storage import insight_queries as iq
+    from storage.teams import add_member
+
+    t = Team(db_session, reps=("小李", "小张"))
+    other_manager = add_member(session=db_session, team=t.team, name="钱经理", role="manager")
+    zhou = add_member(session=db_session, team=t.team, name="小周", manager=other_manager)
+    idle = t.note(40, "远大机械", "张总").deal
+    t.note(20, "华强", "赵总", who="小张")
+    t.note(10, "中联", "刘总", who=zhou)
+    small = desk(db_sessions, health_live_deals=3)
+    small.collect(NOW)
+    assert iq.health_computed_at(session=db_session, team_id=t.team.id) is None
+    d = desk(db_sessions, health_live_deals=2)
+    live = health_report(session=db_session, member=t.lead, stages=d.stages, policy=small.policy, now=NOW)
+    assert "分钟前算的" not in live.lines[0]
+    d.collect(NOW)
+    assert iq.health_computed_at(session=db_session, team_id=t.team.id) == NOW
+
+    def view(member, now):
+        return health_report(session=db_session, member=member, stages=d.stages, policy=d.policy, now=now)
+
+    kept = view(t.lead, NOW + timedelta(minutes=5))
+    assert kept.figures["deals"] == live.figures["deals"] and kept.figures["count"] == 3
+    assert kept.lines[0] == "🩺 商机健康度（全队，共3个，{}个低于40分，最低的在前；每60分钟更新，最早的是5分钟前算的）".format(
+        live.figures["at_risk"])
+    assert [x["customer"] for x in view(t.manager, NOW).figures["deals"]] == \
+        [x["customer"] for x in live.figures["deals"] if x["customer"] != "中联"]
+    assert [x["customer"] for x in view(t.rep, NOW).figures["deals"]] == ["远大机械"]
+    t.note(0.1, "远大机械", dates=[planned(day_ago(-3))])  # touched: the kept score waits for the refresh
+    assert view(t.lead, NOW + timedelta(minutes=10)).figures["deals"] == live.figures["deals"]
+    d.collect(NOW + timedelta(minutes=60))
+    fresh = {x["deal"]: x["score"] for x in view(t.lead, NOW + timedelta(minutes=61)).figures["deals"]}
+    assert fresh[idle.id] > next(x["score"] for x in live.figures["deals"] if x["deal"] == idle.id)
 
 
 def test_each_rep_gets_their_radar_on_monday(db_session, db_sessions):
