@@ -121,7 +121,8 @@ def find_objections(note: Note, money: list[dict] = (), competitors: list[str] =
     return [category for category, _ in objection_clauses(note, money, competitors)]
 
 
-def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str] = ()) -> list[tuple[str, tuple[int, int]]]:
+def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str] = (),
+                      products: list[str] = ()) -> list[tuple[str, tuple[int, int]]]:
     """(category, span of the clause it came from) in the order first raised. An objection the amounts
     show (a rival's price under our quote) comes from the clause of that amount (`_start` on a money
     fact), else the note's last clause."""
@@ -145,7 +146,12 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
             continue
         rival_subject = any(clause.startswith(c) for c in competitors)
         asks_us = bool(_ASKS_US.match(clause))  # 让我们考虑一下能不能跟: our decision, not theirs
+        named = [(i, i + len(p)) for p in products if p for i in _found_at(clause, p)]
         for pos, category, phrase in _matches(clause, note.pack, competitors):
+            if any(a <= pos and pos + len(phrase) <= b for a, b in named):
+                continue  # 彩色卡纸50包: a word of the product's name, not a complaint
+            if category == "price" and phrase.startswith("差") and _GAP_OF_OTHER.search(prev + clause[:pos]):
+                continue  # 预算每块1200以内，差得有点多; 账期九十天…差太多了: the gap is the budget's or the terms'
             if asks_us and category == "decision_delay":
                 continue
             if category == "competitor" and _CONDITION.search(prev):
@@ -182,6 +188,17 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
     return [(c, found[c][1]) for c in order]
 
 
+_GAP_OF_OTHER = re.compile(r"预算|账期|[\d一二两三四五六七八九十]+天|交期|承兑|月结")
+
+
+def _found_at(text: str, word: str) -> list[int]:
+    out, i = [], text.find(word)
+    while i >= 0:
+        out.append(i)
+        i = text.find(word, i + 1)
+    return out
+
+
 _SENTENCE_END = "。！？!?；;\n"
 # A clause that names who speaks or acts anew (他说, 她觉得, 黎主管说): the rival's story stops there.
 _NEW_SUBJECT = re.compile(r"^(?:[^，,。]{0,6}?(?:他|她|客户|对方)(?:们)?(?:说|觉得|嫌|反映|要求|希望|担心|提到|也说)|[^，,。]{1,4}(?:总|经理|工|主任|老板|姐|哥|长)(?:说|觉得|嫌|反映|要求))")
@@ -208,7 +225,7 @@ def _rival_before(clause: str, pos: int, end: int, competitors) -> bool:
 # 现在用的那家老是延期，想找个备选: the supplier they mean to leave is someone else, not us
 _OTHER_INCUMBENT = re.compile(r"(?:现在|目前|之前|以前|去年|原来|一直)(?:主要)?(?:用|找|合作)的?(?:是|那家)?(?!我们)|现在是[^，,。]{1,8}在做|老供应商|原来的供应商")
 _INCUMBENT = re.compile(r"用的是|一直用|一直在用|现在用|在用|主供|用惯|合作|一直是|原来用|之前用")
-_SWITCH = re.compile(r"想换(?!回)|要换(?!回|一家|别家)|想找个?备选|找个?备选|换一家|换家|换掉|想引入|导入第二|第二供应商|第二家|想试试我们|switch|想把[^，,。]{0,8}换")
+_SWITCH = re.compile(r"想换(?!回)|要换(?!回|一家|别家)|(?:要|想|打算|准备)(?:统一|全部|整体|都)换|想找个?备选|找个?备选|换一家|换家|换掉|想引入|导入第二|第二供应商|第二家|想试试我们|switch|想把[^，,。]{0,8}换")
 # ... unless they say they keep it.
 _KEEP = re.compile(r"不换|不想换|不太想换|不会换|暂时不|不打算换|没打算换|还是用|继续用(?!我们)")
 
@@ -253,8 +270,28 @@ _ASKS_EXCLUSIVE = re.compile(r"(?:想要|要求我们做|要我们做|要求|希
 _PRESS_NOT_PRICE = re.compile(r"[\d一二两三四五六七八九十]+(?:天|周|个月)|预算")
 
 
+# Plain payment terms: stated, they are the deal's terms; only asked for or disputed are they an objection.
+_PLAIN_TERMS = re.compile(r"^(?:货到|票到|验收后|后付款)")
+_DEMAND = re.compile(r"要求|要|希望|想|只能|最多|太|不接受|不同意|不肯|压|拖|坚持|非得|必须|能不能|不乐意|不满意|长")
+_BARE_SPEC = frozenset(("认证", "名录", "入围"))
+_PROBLEM = re.compile(r"没|缺|不|未|还在|过不了|差|难|卡|要求|必须|需要|得有|只有")
+_THEIR_OWN = re.compile(r"(?:现在|现有|原来|目前|老)的?[^，,。我]{0,6}$")
+_NO_REPLY = re.compile(r"(?:消息|信儿?|回复|话)")
+_NOT_OUR_PRICE = re.compile(r"MOQ|moq|起订量|起订")
+
+
 def _not_here(clause: str, start: int, end: int, category: str, competitors) -> bool:
     phrase = clause[start:end]
+    if category == "payment_terms" and _PLAIN_TERMS.match(phrase) and not _DEMAND.search(clause):
+        return True  # 付款是每批货到后45天, 货到30天付款: the terms, with no dispute
+    if category == "spec" and phrase in _BARE_SPEC and clause.startswith("的", end) and not _PROBLEM.search(clause):
+        return True  # CCS认证的船板: what the product is, not a requirement we fail
+    if category in ("spec", "quality") and _THEIR_OWN.search(clause, 0, start) and "我们" not in clause[:start]:
+        return True  # 现在的沼气池不够用: their own equipment falls short, which is why they buy
+    if category == "service" and phrase in ("没回", "不回", "没人回") and _NO_REPLY.match(clause, end):
+        return True  # 那边还没回消息: no answer yet, not slow after-sales
+    if category == "price" and _NOT_OUR_PRICE.search(clause, 0, start):
+        return True  # 要求MOQ再低一点: the minimum order, not our price
     if category == "decision_delay" and _WAIT.match(phrase) and _WAIT_FOR_MONEY_OR_GOODS.search(clause):
         return True  # 等秋收卖了粮再给钱
     if category == "quality" and phrase == "坏了" and _NOBODY_REPAIRS.match(clause, end):

@@ -109,7 +109,7 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
     for item in items:
         del item["_start"], item["_end"]
     dates = date_facts(note, days, item_spans)
-    raised = objection_clauses(note, money, competitors)
+    raised = objection_clauses(note, money, competitors, [i["product"] for i in items if i["product"]])
     objections = [category for category, _ in raised]
     for m in money:
         m.pop("counter", None)

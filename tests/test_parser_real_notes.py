@@ -485,3 +485,28 @@ def test_a_first_batch_and_a_joined_second_product_are_items(text, expected):
 
 def test_the_first_batch_of_a_stated_order_is_no_second_item():
     assert items(p("轴承一共要两千套，第一批先送一千套。")) == {("轴承", 2000, "套")}
+
+
+# --- terms stated, requirements stated, their own shortfalls: no objection ------------------------
+
+@pytest.mark.parametrize("text", [
+    "付款是每批货到后45天。",                          # the terms, undisputed
+    "要了彩色卡纸50包和胶棒100支。",                    # a product's name, not a paper jam
+    "他们要CCS认证的船板，二百八十吨。",                 # a requirement stated
+    "他们现在的沼气池不够用，想上一套固液分离机。",       # their own equipment falls short
+    "另外金港酒店那边还没回消息。",                     # no answer yet
+    "要求MOQ再低一点。",                                # the minimum order, not our price
+    "单价我们报1350，他们预算是每块1200以内，差得有点多。",  # the budget's gap
+])
+def test_no_objection_from_stated_terms_requirements_or_names(text):
+    e = p(text)
+    assert not ({"payment_terms", "quality", "spec", "service", "price"} & set(e["objections"])), e["objections"]
+
+
+@pytest.mark.parametrize("text,category", [
+    ("她要求货到90天付款，我们最多给60天。", "payment_terms"),
+    ("日本客户要求GOTS认证，我们还没有。", "spec"),
+    ("我们报十二块一只，他说比别人家贵太多了。", "price"),
+])
+def test_disputed_terms_and_unmet_requirements_stay_objections(text, category):
+    assert category in p(text)["objections"]
