@@ -174,6 +174,28 @@ def test_coaching_after_three_stalls_at_one_stage(db_session, db_sessions, stall
     assert manager["text"].startswith("💡 小李 的商机近90天在“线索”阶段停滞了3次。已把团队1个")
 
 
+@pytest.mark.parametrize("first_days,fires", [(96, False), (94, True)])
+def test_coaching_counts_the_stalls_of_the_last_90_days(db_session, db_sessions, first_days, fires):
+    """Two stalls lately and one more: it stalled (5 days in 线索) 91 days ago or 89 days ago."""
+    t = Team(db_session, reps=("小李", "小张"), stages=stages(*STALL_STAGES))
+    won_story(t)
+    stalled_deals(t, 2)
+    old = t.note(first_days, "老客户", "刘总").deal
+    t.move(old, "方案", first_days - 8)
+    assert bool(due(desk(db_sessions, stages=STALL_STAGES), kind="coach")) is fires
+
+
+def test_coaching_needs_three_stalls_at_one_stage(db_session, db_sessions):
+    t = Team(db_session, reps=("小李", "小张"), stages=stages(*STALL_STAGES))
+    won_story(t)
+    stalled_deals(t, 2)  # two in 线索
+    late = t.note(80, "拖延客户", "刘总").deal
+    t.move(late, "方案", 79)
+    t.move(late, "商务谈判", 70)  # and one in 商务谈判 (30 days), stalled 40 days ago
+    t.move(late, "方案", 35)
+    assert due(desk(db_sessions, stages=STALL_STAGES), kind="coach") == []
+
+
 def test_the_manager_is_told_once(db_session, db_sessions):
     t = Team(db_session, reps=("小李", "小张"), stages=stages(*STALL_STAGES))
     d = desk(db_sessions, stages=STALL_STAGES)
