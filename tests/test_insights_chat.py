@@ -78,6 +78,12 @@ async def test_radar_for_a_manager_a_rep_and_a_stranger(bot):
     assert (await bot.say("主管", "能力 经理"))[0].text == "📡 能力雷达\n经理 不是在职的销售，没有能力雷达。"
 
 
+async def test_forecast_in_chat_shows_the_accuracy(bot):
+    await team(bot)
+    lines = (await bot.say("主管", "预测"))[0].text.splitlines()
+    assert lines[-1] == "🎯 预测准确率：还没有记录（每月1日记下当月的加权预测，月底和实际赢单比较）。"
+
+
 async def test_the_conversation_uses_the_configured_insights(bot):
     await team(bot)
     await bot.conversation.close()
