@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot import commands, intents, pipeline, render, reports
+from bot import commands, corrections, intents, pipeline, render, reports
 from bot.messages import Inbound, Outbound, button_rows
 from bot.pipeline import reply_target
 from bot import lead_chat, ops_chat
@@ -50,6 +50,8 @@ QUESTION_FOR = timedelta(hours=12)    # a bare date this soon after "哪一天�
 OPTIONS_FOR = timedelta(minutes=10)   # a bare number this soon after numbered options picks one
 RESEND_CARDS_WITHIN = timedelta(days=2)
 SORRY = render.SORRY
+ACK_REPLY = "👌 收到。要记录拜访，直接发文字或语音给我。"
+FOR_COMMITMENTS = ("done", "postpone", "cancel", "confirm", "retract")
 FILE_ALONE = "暂时只能处理文字和语音，看不懂图片和文件的内容。请把要记的事打字或说一句发给我（发图片时也可以附一句说明）。"
 # Names per kind (customers, contacts, products, competitors) given to speech recognition: the
 # pinyin correction costs about 0.25 ms per name per note, so the catalogue is kept small.
@@ -290,6 +292,10 @@ class Conversation:
             if await self._claim(who, inbound):
                 self._spawn(self._locked(who, ops_chat.command(self, who, inbound)))
             return None
+        if intents.no_words(text) or intents.acknowledgement(text):   # 👍👍, 好的, 收到: nothing to store
+            if await self._claim(who, inbound):
+                self._spawn(self._locked(who, self._acknowledged(who, inbound)))
+            return None
         cmd = intents.command(text)
         fix = None if cmd else intents.correction(text)
         answer = None if cmd or fix else await self._open_question(who, text)
@@ -501,6 +507,10 @@ class Conversation:
         if context is None and fix.kind in ("confirm", "done", "cancel", "retract"):
             await self._reply(inbound, "要处理哪一条？请直接回复那张卡片或提醒，或者发送：完成 编号")
             return
+        if context is not None and context[0] == "commitment" and fix.kind == "date":
+            fix = intents.Correction("postpone", fix.value)    # 改到周五 after a nudge: that to-do moves
+        if context is not None and context[0] == "commitment" and fix.kind not in FOR_COMMITMENTS:
+            context = None     # 数量改成… after a nudge: nothing on a to-do to change
         if context is None or (fix.kind == "quantity" and fix.target and not await self._has_item(context, fix.target)):
             note_id = await pipeline.record(self, who, inbound)     # not about a card after all: a new note
             if note_id:
@@ -542,44 +552,54 @@ class Conversation:
             await self._reply(inbound, f"✅ 笔记 #{note_id} 已确认。")
             return
         note = await self.db(lambda s: s.get(Note, note_id))
-        extraction, problem = self._patched(who, note, fix)
+        catalogue = await self.db(lambda s: cq.organisation_names(session=s, team_id=who.team_id))
+        extraction, problem = self._patched(who, note, fix, catalogue)
+        if isinstance(problem, tuple):        # a date without its kind, and several planned: which one?
+            await self._reply(inbound, problem[0], buttons=problem[1])
+            return
         if problem:
             await self._reply(inbound, problem)
             return
         await self._apply(note_id, extraction)
         await self.show_card(who, note_id, title="已更新")
 
-    def _patched(self, who: Who, note: Note, fix) -> tuple[dict, str | None]:
-        """The note's extraction with only the corrected part changed; or a question back."""
+    async def _acknowledged(self, who: Who, inbound: Inbound) -> None:
+        """好的 / 收到 / 👍: answered kindly; after a card it confirms the card; nothing is stored."""
+        context = await self.db(self._context, who, inbound)
+        if intents.acknowledgement(inbound.text) and context is not None and context[0] == "note":
+            await self._reply(inbound, f"✅ 笔记 #{context[1]} 已确认。")
+            return
+        await self._reply(inbound, ACK_REPLY)
+
+    def _patched(self, who: Who, note: Note, fix, catalogue: set[str] = frozenset()) -> tuple[dict, object]:
+        """The note's extraction with only the corrected part changed; or a question back (text, or
+        (text, buttons) when the rep should pick)."""
         extraction = copy.deepcopy(note.extraction or {})
+        ref = note.received_at.astimezone(who.tz)
         if fix.kind == "quantity":
-            number, unit = intents.number_and_unit(fix.value)
-            items = extraction.get("items") or []
-            if number is None:
-                return extraction, "没看懂数量，请这样说：数量改成60"
-            if not items:
-                return extraction, "这条笔记没有产品数量。可以补一句，例如：A型号60台"
-            target = next((i for i in items if fix.target and (fix.target in (i.get("product") or "")
-                                                                or (i.get("product") or "-") in fix.target)), items[0])
-            target["quantity"] = int(number) if float(number).is_integer() else number
-            if unit:
-                target["unit"] = unit
-        elif fix.kind == "customer":
-            company, _, name = fix.value.rpartition("的")
-            extraction["customer"] = {"name": name.strip() or None, "company": company.strip() or None}
-            if company and not name:
-                extraction["customer"] = {"name": None, "company": company.strip()}
-        elif fix.kind == "date":
-            ref = note.received_at.astimezone(who.tz)
+            return extraction, corrections.quantity(extraction, fix)
+        if fix.kind == "customer":
+            extraction["customer"] = corrections.customer(extraction.get("customer"), fix.value, catalogue,
+                                                          company_said=fix.target == "company")
+            return extraction, None
+        if fix.kind == "replace":
+            return extraction, corrections.replace(extraction, fix, catalogue)
+        if fix.kind == "close":
+            close = self.parse(f"{fix.value}签合同", ref, None).get("expected_close")
+            if not close:
+                return extraction, "没看懂预计什么时候签，请这样说：预计下月中旬签"
+            extraction["expected_close"] = close
+            return extraction, None
+        if fix.kind == "date":
             day = self._day(fix.value, ref)
             if day is None:
                 return extraction, "请说具体哪一天，例如：日期不对，是3月18日"
-            status = "planned" if day >= ref.date() else "reported"
-            dates = extraction.setdefault("dates", [])
-            if dates:
-                dates[0].update(date=day.isoformat(), status=status)
-            else:
-                dates.append({"date": day.isoformat(), "kind": "followup", "status": status})
+            old = self._day(fix.old, ref) if fix.old else None
+            picked = corrections.redate(extraction, kind=fix.target, day=day, today=ref.date(), old=old)
+            if isinstance(picked, list):
+                buttons = button_rows(*[[(f"{render.day_text(d.get('date'))} {render.DATE_KINDS.get(d.get('kind'), '其他')}",
+                                          f"redate:{note.id}:{i}:{day.isoformat()}")] for i, d in picked])
+                return extraction, (f"这条笔记有几个计划日期，要把哪一个改成 {render.day_text(day)}？", buttons)
         return extraction, None
 
     def _commitment_answer(self, session, who: Who, fix, kind: str, ident: int) -> str:
@@ -658,6 +678,13 @@ class Conversation:
             await self.db(lambda s: cq.retract_note(session=s, note=s.get(Note, note_id)))
             await self._deliver(Outbound(inbound.channel, inbound.chat_id, text=f"↩️ 笔记 #{note_id} 已撤回。",
                                          edit=inbound.reply_to))
+        elif verb == "redate":          # which planned date a date correction meant
+            index, _, day = choice.partition(":")
+            extraction = copy.deepcopy(note.extraction or {})
+            today = note.received_at.astimezone(who.tz).date()
+            if corrections.set_date(extraction, int(index), date.fromisoformat(day), today):
+                await self._apply(note_id, extraction)
+                await self.show_card(who, note_id, title="已更新")
         elif verb == "pick" and note.state == "ambiguous":
             options = {"customer_id": int(choice)} if choice.isdigit() else {"new_customer": True}
             await self._apply(note_id, note.extraction or {}, **options)

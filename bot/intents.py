@@ -23,13 +23,6 @@ class Command:
     arg: str = ""
 
 
-@dataclass(frozen=True)
-class Correction:
-    kind: str          # quantity customer date done postpone cancel retract confirm
-    value: str = ""    # the new value as said (number with unit, name, date expression)
-    target: str = ""   # for quantity: the product said before 改成, if any
-
-
 SLASH = {"help": "help", "start": "start", "today": "today", "customer": "customer", "done": "done",
          "stage": "stage", "pipeline": "pipeline", "stalled": "stalled", "week": "week",
          "forecast": "forecast", "team": "team", "export": "export", "role": "role",
@@ -114,38 +107,240 @@ def _with_arg(name: str, arg: str, *, slash: bool, separated: bool = True) -> Co
     return None
 
 
-CORRECTIONS = [
-    ("quantity", re.compile(rf"^(?P<target>.{{0,20}}?)(?:数量|数目|台数|件数|箱数)?(?:改成|改为|改到|应该是|是|变成)\s*(?P<value>(?:{NUMBER})\s*[\u4e00-\u9fff]{{0,2}})$")),
-    ("customer", re.compile(r"^客户(?:应该)?(?:改成|改为|是|叫|换成)\s*(?P<value>.{1,30})$")),
-    ("date", re.compile(r"^(?:日期|时间|日子)(?:不对|错了|有误)?[\s，,。:：]*(?:应该)?(?:是|改成|改为|为)?\s*(?P<value>.{1,20})$")),
-    ("postpone", re.compile(r"^(?:推迟|延期|延后|改期|顺延)(?:到|至)\s*(?P<value>.{1,20})$")),
-    ("done", re.compile(r"^(?:完成|已完成|搞定|做完了|办完了|完成了|已办)$")),
-    ("cancel", re.compile(r"^(?:取消|不用了|取消吧)$")),
-    ("retract", re.compile(r"^(?:撤回|删掉|删除|作废)$")),
-    ("confirm", re.compile(r"^(?:对|对的|确认|没问题|正确|好的|ok|OK)$")),
+# --- corrections: a slot and its new value, said the way people say them ---------------------------
+# A message is a correction form when it is short and, past its cue words (不是X, 改成, 应该是, 不对…),
+# what is left is only a new value of one kind: a quantity (100台), a date (下周四, 25号), a name
+# (恒通机械, 李总), or an expected close (下月签). Whether it IS a correction depends on context (a reply
+# to a card or nudge, or within 10 minutes of the last one); the conversation decides that.
+
+DATE_KINDS = {
+    "delivery": "交货|交期|发货|送货|到货|供货|出货|装机|安装|送到|交付|货期",
+    "meeting": "会面|见面|面谈|拜访|开会|会议|碰面|演示|上门|约见|见客户|洽谈",
+    "followup": "回访|跟进|联系|回电|电话|复查|再约",
+    "payment": "付款|回款|打款|收款|结款|付钱|结算|尾款|定金",
+    "trial": "试用|试机|试样|打样|样品|测试",
+    "deadline": "截止|报价|方案|标书|投标",
+}
+_KIND_OF = [(kind, re.compile(words)) for kind, words in DATE_KINDS.items()]
+_CLOSE_WORDS = r"签约|签合同|签单|签协议|签下来|签|成交|下单|拍板|定下来|落单"
+_CUSTOMER_WORDS = re.compile(r"客户|公司|单位|厂家|厂子|买家|对方|联系人|对接人|名字|名称|人名|客户名|那家")
+_COMPANY_WORDS = re.compile(r"公司|单位|厂家|厂子|企业|那家")
+_QUANTITY_WORDS = re.compile(r"数量|数目|台数|件数|个数|箱数|订量|量|多少")
+_DATE_WORDS = re.compile(r"日期|时间|日子|那天|哪天|哪一天|号数|天数")
+# What people put before the new value: the old value (不是80台), the admission (说错了, 搞错了),
+# and the verb (改成, 应该是). Greedy: the value is what follows the last cue.
+_CUE = (r"(?:改成|改为|改到|改在|改至|改一下|挪到|调到|调成|换成|变成|更正为|更正成|应该是|应是|应为|"
+        r"其实是|实际是|实际上是|准确说是|正确的是|要的是|订的是|应该|得是|是|为|成|到)")
+_OLD_NEW = re.compile(rf"^(?P<prefix>.*?)不是(?P<old>[^，,、 ]+?)(?:[，,、 ]+(?:而)?{_CUE}?|(?:而)?{_CUE})(?P<value>[^，,、 ]+)$")
+_NEW_OLD = re.compile(r"^(?:是)?(?P<value>[^，,、 ]+?)[，,、 ]*(?:而)?不是(?P<old>[^，,、 ]+?)(?:啊|呀|哈|哦|呢)?$")
+_WITH_CUE = re.compile(rf"^(?P<prefix>.*?){_CUE}[\s:：]*(?P<value>[^，,、]+)$")
+_ADMISSION = re.compile(r"(?:我)?(?:刚才|刚刚|之前|上面|前面)?(?:说错了|写错了|搞错了|记错了|弄错了|打错了|输错了|听错了|错了|不对|有误|"
+                        r"更正一下|更正|纠正一下|纠正|修改一下|修改|改一下|更改)(?:了|哈|啊|一下)?")
+_BARE_VALUE = re.compile(r"^(?P<prefix>(?:.{0,12}?)(?:数量|数目|台数|件数|个数|订量|日期|时间|交期|客户|公司|"
+                         r"交货|发货|送货|到货|会面|见面|拜访|开会|回访|付款|回款|试用))[\s:：]*(?P<value>[^，,、]+)$")
+_CLOSE_SAID = re.compile(rf"^(?:预计|预期|估计|应该|大概|争取|计划|可能)?(?P<value>.{{1,12}}?)(?:就|能|会|可以|再|才|要)?(?:{_CLOSE_WORDS})(?:了|吧|下来)?$")
+_CLOSE_SLOT = re.compile(rf"(?:{_CLOSE_WORDS}|预计成交|成交日期|签约时间|签约日期)")
+_FILLER_END = "吧啊呀哈哦呢的了嘛"
+MEASURE = set("台个套箱件吨只支批车瓶桶盒米斤张把颗片条包本卷块组对双副辆部份罐袋盘根架樘扇平方公斤千克升")
+UNIT_WORDS = ("公斤", "千克", "平方", "平米", "立方", "毫升", "英寸")
+# A person said with a title: 李总, 王经理, 张工. A one-character title takes a name of at most two
+# characters (远大重工 is a company, not 重工).
+PERSON_TITLE = re.compile(r"^(?:[\u4e00-\u9fffA-Za-z]{1,2}(?:总|工|姐|哥|董)|[\u4e00-\u9fffA-Za-z]{1,3}(?:经理|主任|老板|处长|科长|"
+                          r"局长|院长|厂长|主管|总监|老师|医生|师傅|部长|书记|秘书|助理|会计|采购|老总|校长|主席|董事长|"
+                          r"总经理|店长|先生|女士|小姐))$")
+
+
+@dataclass(frozen=True)
+class Correction:
+    kind: str          # quantity customer date close replace done postpone cancel retract confirm
+    value: str = ""    # the new value as said (number with unit, name, date expression)
+    target: str = ""   # quantity: the product said with it; date: the kind said (delivery, meeting…)
+    old: str = ""      # the old value said (不是80台 -> 80台), when said
+
+
+FIXED = [
+    ("postpone", re.compile(r"^(?:推迟|延期|延后|改期|顺延|往后推|推)(?:到|至)\s*(?P<value>.{1,20})$")),
+    ("done", re.compile(r"^(?:完成|已完成|搞定|搞定了|做完了|办完了|完成了|已办|办好了|弄好了|已经完成|已经办了|已经搞定)$")),
+    ("cancel", re.compile(r"^(?:取消|不用了|取消吧|不需要了|算了)$")),
+    ("retract", re.compile(r"^(?:撤回|删掉|删除|作废|删了|不要了|撤销)$")),
+    ("confirm", re.compile(r"^(?:对|对的|确认|没问题|正确|准确|是的|没错|对了)$")),
 ]
+ACKS = re.compile(r"^(?:好|好的|好滴|好嘞|好哒|好吧|行|行的|可以|收到|收到了|知道了|明白|明白了|了解|嗯|嗯嗯|嗯呢|哦|噢|ok|okay|"
+                  r"okk|k|谢谢|谢了|多谢|感谢|辛苦了|辛苦|thx|thanks|thank you|棒|赞|不错|好嘞谢谢|好的谢谢|收到谢谢)+$", re.I)
+
+
+def _bare(text: str) -> str:
+    return clean(text).strip(PUNCT + _FILLER_END + "。")
+
+
+def no_words(text: str) -> bool:
+    """A message with no letter and no digit (👍👍, 。。。, ？): nothing to store."""
+    return not any(unicodedata.category(ch)[0] in "LN" for ch in clean(text))
+
+
+def acknowledgement(text: str) -> bool:
+    """好的, 收到, 嗯嗯, OK谢谢, 好的👍: a bare acknowledgement, nothing to store."""
+    letters = "".join(ch for ch in clean(text) if unicodedata.category(ch)[0] in "LN" or ch == " ")
+    return bool(letters.strip()) and bool(ACKS.match(re.sub(r"\s+", "", letters).lower()))
 
 
 def correction(text: str) -> Correction | None:
     """The correction or answer form this message has, or None."""
-    t = clean(text).strip(PUNCT)
+    t = _bare(text)
     if not t or len(t) > 40:
         return None
-    for kind, pattern in CORRECTIONS:
+    for kind, pattern in FIXED:
         m = pattern.match(t)
+        if m:
+            value = (m.groupdict().get("value") or "").strip(PUNCT)
+            if kind == "postpone" and _date_kind(value):   # 推迟到下周四 stays a postponement
+                pass
+            return Correction(kind, value)
+    return _slot_and_value(t)
+
+
+def _slot_and_value(t: str) -> Correction | None:
+    prefix, value, old = "", "", ""
+    m, n = _OLD_NEW.match(t), _NEW_OLD.match(t)
+    if m:
+        prefix, old, value = m.group("prefix"), m.group("old"), m.group("value")
+    elif n:
+        value, old = n.group("value"), n.group("old")
+        cued = _WITH_CUE.match(value)
+        prefix, value = (cued.group("prefix"), cued.group("value")) if cued else ("", value)
+        if not prefix:
+            prefix, value = _split_value(value)
+    else:
+        for cue in re.finditer(_CUE, t):     # left to right: 到货改在月底 is 到货 | 改在 | 月底
+            value = t[cue.end():].lstrip(" :：")
+            if value and not re.search(r"[，,、]", value):
+                found = _judged(t[:cue.start()], value, "", t)
+                if found:
+                    return found
+        m = _BARE_VALUE.match(t) or _admitted(t)
         if not m:
-            continue
-        groups = m.groupdict()
-        value = (groups.get("value") or "").strip(PUNCT)
-        target = (groups.get("target") or "").strip(PUNCT)
-        if kind == "quantity":
-            target = re.sub(r"(的)?(数量|数目|台数|件数|箱数)$", "", target)
-            if target.startswith(("客户", "日期", "时间")):
-                continue
-        if kind in ("date", "postpone", "customer") and not value:
-            continue
-        return Correction(kind, value, target)
+            return _close(t, "")
+        prefix, value = m.group("prefix"), m.group("value")
+    return _judged(prefix, value, old, t)
+
+
+def _judged(prefix: str, value: str, old: str, whole: str) -> Correction | None:
+    value = value.strip(PUNCT + _FILLER_END)
+    prefix = _POLITE.sub("", _ADMISSION.sub(" ", prefix).strip(PUNCT)).strip(PUNCT)
+    old = old.strip(PUNCT)
+    if not value:
+        return None
+    return _classify(prefix, value, old, whole)
+
+
+_NOT_PRODUCT = re.compile(r"订单|单子|最后|最终|定的|他们|她们|客户|对方|要的|订的|总共|一共|其实|实际|上|一下")
+_POLITE = re.compile(r"^(?:请|麻烦|帮我|帮忙|你|给我|再|就)*(?:把|将)?")
+
+
+def _split_value(value: str) -> tuple[str, str]:
+    """是下周四交货 (said before 不是…): the kind word after the value goes to the prefix."""
+    kind = _date_kind(value)
+    if kind:
+        word = _KIND_OF[[k for k, _ in _KIND_OF].index(kind)][1].search(value).group()
+        rest = value.replace(word, "", 1)
+        if is_date(rest):
+            return word, rest
+    return "", value
+
+
+def _admitted(t: str):
+    """说错了，100台 / 不对，下周四: an admission, then the value alone."""
+    m = re.match(rf"^(?P<prefix>.{{0,12}}?)(?:{_ADMISSION.pattern})[\s，,。:：]*(?P<value>[^，,、]+)$", t)
+    return m
+
+
+def _classify(prefix: str, value: str, old: str, whole: str) -> Correction | None:
+    slot_text = prefix + " " + old
+    close = _close(value, prefix)
+    if close or (_CLOSE_SLOT.search(prefix) and is_date(value)):
+        return close or Correction("close", value)
+    if _CUSTOMER_WORDS.search(prefix):
+        company = "company" if _COMPANY_WORDS.search(prefix) else ""
+        return Correction("customer", value, company, old) if customer_like(value) else None
+    if is_date(value) and not quantity_like(value):
+        kind = _date_kind(slot_text) or _date_kind(value)
+        if prefix and not (kind or _DATE_WORDS.search(prefix) or _bare_prefix(prefix)):
+            return None
+        return Correction("date", value, kind or "", old)
+    if quantity_like(value):
+        target = _NOT_PRODUCT.sub("", _QUANTITY_WORDS.sub("", prefix))
+        target = re.sub(r"^(?:那个|这个|那|这)|的$|^的", "", target.strip(PUNCT + " ")).strip(PUNCT + " ")
+        if old and not target and not quantity_like(old):
+            target = old     # 不是A型号是100台: rare, keep the product
+        if _DATE_WORDS.search(prefix) or _CUSTOMER_WORDS.search(prefix) or len(target) > 20:
+            return None
+        return Correction("quantity", value, target, old)
+    if old and _name_like(value) and _name_like(old):
+        return Correction("replace", value, old=old)        # 不是张总，是李总 / 不是A型，是B型
+    person = value.rpartition("的")[2]
+    if not prefix and not old and PERSON_TITLE.match(person) and customer_like(value):
+        return Correction("customer", value)                 # 是李总 / 应该是恒通机械的王总
     return None
+
+
+def customer_like(value: str) -> bool:
+    """恒通机械, 李总, 华为的李总, 恒通机械王总: an organisation, a person with a title, or both."""
+    from nlu.customer import is_org
+    if not _name_like(value):
+        return False
+    company, _, person = value.rpartition("的")
+    if company:
+        return customer_like(company) and (not person or bool(PERSON_TITLE.match(person)))
+    return bool(PERSON_TITLE.match(value)) or is_org(value) or is_org(value.removesuffix("有限公司") or value)
+
+
+def _bare_prefix(prefix: str) -> bool:
+    """Nothing meaningful before the value (改成下周四): the date's kind is not said."""
+    return not prefix.strip(PUNCT + " 把那个这个的就")
+
+
+def _close(value: str, prefix: str) -> Correction | None:
+    m = _CLOSE_SAID.match(value)
+    if m and is_date(m.group("value")):
+        return Correction("close", m.group("value"))
+    return None
+
+
+def _date_kind(text: str) -> str:
+    for kind, pattern in _KIND_OF:
+        if pattern.search(text or ""):
+            return kind
+    return ""
+
+
+def _name_like(value: str) -> bool:
+    return 1 <= len(value) <= 30 and not quantity_like(value) and not is_date(value) \
+        and not re.search(r"[，,。！？!?]", value)
+
+
+def quantity_like(value: str) -> bool:
+    """100, 100台, 两百箱, 1.5万, 60公斤: a number with at most a measure word."""
+    m = re.match(rf"^({NUMBER})\s*(.{{0,2}})$", clean(value))
+    if not m:
+        return False
+    unit = m.group(2)
+    return not unit or unit in UNIT_WORDS or all(ch in MEASURE or ch == "万" for ch in unit)
+
+
+def is_date(value: str) -> bool:
+    """The value is a date expression and filler only (下周四, 25号, 12月25日下午)."""
+    from datetime import datetime
+    try:
+        from nlu.dates import find_times
+    except ImportError:
+        return False
+    cleaned = clean(value)
+    found = find_times(cleaned, datetime(2026, 6, 15, 9))   # any day: only the shape matters
+    if not found:
+        return False
+    for f in found:
+        cleaned = cleaned.replace(f.to_json()["text"], "", 1)
+    return all(ch in set("是就吧呢啊呀的那天之前前左右号哦嗯好内以") | set(PUNCT) for ch in cleaned)
 
 
 OPTION = re.compile(r"^\s*([0-9]{1,2})\s*[.。、]?\s*$")

@@ -1,7 +1,7 @@
 """Chinese text for people: note cards, answers, and the plain-text lists of the chat commands."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 DATE_KINDS = {"delivery": "交货", "followup": "跟进", "meeting": "会面", "payment": "付款", "trial": "试用",
               "deadline": "截止", "other": "其他"}
@@ -113,6 +113,9 @@ def card(*, note_id: int, extraction: dict, commitments: list[dict], transcript:
         from reminders.lead_texts import card_warning
 
         lines.append(card_warning(risks))
+    close = close_text(extraction.get("expected_close"))
+    if close:
+        lines.append(f"预计成交：{close}")
     if deal:
         lines.append(f"商机：#{deal['id']} {deal['stage']}" + (f"（新）" if deal.get("new") else ""))
     if commitments:
@@ -121,6 +124,25 @@ def card(*, note_id: int, extraction: dict, commitments: list[dict], transcript:
     if len(lines) <= 3 and not items and not dates and not money:
         lines.append("（没有识别到产品、日期或金额）")
     return "\n".join(lines)
+
+
+def close_text(close) -> str | None:
+    """The expected close as a rep would say it: 1月11日–1月20日 (1月中旬), 2027年第一季度, 12月25日."""
+    if not isinstance(close, dict):
+        return None
+    try:
+        start, end = date.fromisoformat(close["start"]), date.fromisoformat(close["end"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    grain = close.get("grain")
+    last = end - timedelta(days=1)
+    if grain == "quarter" and start.day == 1 and start.month % 3 == 1 and (last - start).days > 80:
+        return f"{start.year}年第{(start.month - 1) // 3 + 1}季度"
+    if grain == "year" and (last - start).days > 300:
+        return f"{start.year}年内"
+    if last <= start:
+        return day_text(start)
+    return f"{start.month}月{start.day}日–{last.month}月{last.day}日"
 
 
 def commitment_lines(rows) -> list[str]:

@@ -186,3 +186,9 @@ def stale_since(days: int, now: datetime | None = None) -> datetime:
 
 def team_of(*, session: Session, member: Member) -> Team:
     return session.get(Team, member.team_id)
+
+
+def organisation_names(*, session: Session, team_id: int, limit: int = 5000) -> set[str]:
+    """The team's customers that are organisations (imported or met): 客户是X names one of these."""
+    return set(session.exec(select(Customer.name).where(Customer.team_id == team_id, Customer.is_person == False)  # noqa: E712
+                            .order_by(Customer.id.desc()).limit(limit)).all())

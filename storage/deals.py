@@ -117,9 +117,11 @@ def close_deal(*, session: Session, deal: Deal, status: str, by_id: int | None =
     return deal
 
 
-def set_expected_close(*, session: Session, deal: Deal, day: date | None, end: date | None = None) -> Deal:
-    """The expected close: a day, or the range [day, end) (end exclusive)."""
+def set_expected_close(*, session: Session, deal: Deal, day: date | None, end: date | None = None,
+                       grain: str | None = None) -> Deal:
+    """The expected close: a day, or the range [day, end) (end exclusive) with its grain."""
     deal.expected_close, deal.expected_close_end = day, end
+    deal.expected_close_grain = (grain or ("day" if end is None else None)) if day else None
     session.add(deal)
     session.commit()
     return deal

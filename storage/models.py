@@ -132,6 +132,7 @@ class Deal(SQLModel, table=True):
     amount_kind: Optional[str] = Field(default=None, max_length=16)  # deal | quote | budget
     expected_close: Optional[date] = None
     expected_close_end: Optional[date] = None  # a close said as a range (a month, a quarter): its end, exclusive
+    expected_close_grain: Optional[str] = Field(default=None, max_length=8)  # as said: day week month quarter year
     stage_entered_at: datetime = Field(default_factory=utcnow)
     last_activity_at: datetime = Field(default_factory=utcnow)
     closed_at: Optional[datetime] = None
@@ -165,6 +166,10 @@ class Note(NoteBase, table=True):
     parsed_at: Optional[datetime] = None
     # When the note's card went out (bot/pipeline.py's last step); None: still to send.
     carded_at: Optional[datetime] = None
+    # A note about several customers is split (bot/pipeline.py): part 1 is this note, the delivery
+    # the channel sent; parts 2… are notes of their own pointing to it (source_id), same text and audio.
+    part: Optional[int] = None
+    source_id: Optional[int] = Field(default=None, foreign_key="note.id", index=True)
 
 
 class NoteFact(SQLModel):

@@ -276,6 +276,7 @@ def _apply(session, note, extraction, stages, customer_id, new_customer) -> Appl
             note.extraction = extraction
             note.state = "ambiguous"
             note.customer_id = note.contact_id = note.deal_id = None
+            session.execute(delete(Commitment).where(Commitment.note_id == note.id, Commitment.state == "open"))
             session.add(note)
             _drop_if_orphan(session, old_deal_id, old_customer_id, note)
             return Applied(note, candidates=match.candidates)
@@ -305,7 +306,7 @@ def _apply(session, note, extraction, stages, customer_id, new_customer) -> Appl
         deal.last_activity_at = max(deal.last_activity_at, when)
         close = _expected_close(extraction, local_day)
         if close:
-            deal.expected_close, deal.expected_close_end = close
+            deal.expected_close, deal.expected_close_end, deal.expected_close_grain = close
         refresh_amount(session=session, deal=deal, commit=False)
         session.add(deal)
     _drop_if_orphan(session, old_deal_id, old_customer_id, note)
@@ -466,39 +467,74 @@ def is_planned(entry: dict, local_day: date) -> bool:
 
 def _add_commitments(session, extraction, ids, author, when, local_day, text) -> list[Commitment]:
     """Each planned date becomes a commitment owned by the rep; reported events only count as activity.
-    created_at is the note's time: the promise was made then, even if the note is processed later."""
+    created_at is the note's time: the promise was made then, even if the note is processed later.
+
+    Applied again (a correction), the note's open commitments keep their ids, which the rep was
+    shown (完成 3 must still mean the same to-do): one of the same day and kind stays as it is, one
+    of the same kind takes the new day, and only what no date needs any more is removed."""
     made = []
     # A correction keeps the note's done or cancelled commitments: never make them again.
-    seen = set(session.exec(select(Commitment.due_date, Commitment.kind)
-                            .where(Commitment.note_id == ids["note_id"])).all())
+    seen = set(session.exec(select(Commitment.due_date, Commitment.kind).where(
+        Commitment.note_id == ids["note_id"], Commitment.state != "open")).all())
+    pool = list(session.exec(select(Commitment).where(
+        Commitment.note_id == ids["note_id"], Commitment.state == "open").order_by(Commitment.id)).all())
+    wanted = []
     for entry in _dicts(extraction.get("dates")):
         day = _day(entry.get("date"))
         kind = entry.get("kind") if entry.get("kind") in COMMITMENT_KINDS else "other"
         if day is None or (day, kind) in seen or not is_planned(entry, local_day):
             continue
         seen.add((day, kind))
+        wanted.append((day, kind))
+    unmatched = []
+    for day, kind in wanted:
+        same = next((c for c in pool if c.due_date == day and c.kind == kind), None)
+        if same is None:
+            unmatched.append((day, kind))
+            continue
+        pool.remove(same)
+        made.append(same)
+    for day, kind in unmatched:
+        moved = next((c for c in pool if c.kind == kind), None)
+        if moved is not None:
+            pool.remove(moved)
+            moved.due_date = day
+            made.append(moved)
+            continue
         commitment = Commitment(owner_id=author.id, deal_id=ids["deal_id"], customer_id=ids["customer_id"],
                                 note_id=ids["note_id"], kind=kind, due_date=day, text=text[:500],
                                 created_at=when)
         session.add(commitment)
         made.append(commitment)
+    for commitment in made:
+        commitment.deal_id, commitment.customer_id = ids["deal_id"], ids["customer_id"]
+        session.add(commitment)
+    for gone in pool:
+        session.delete(gone)
     session.flush()
     return made
 
 
-def _expected_close(extraction, local_day) -> tuple[date, date | None] | None:
-    """(first day, end or None) of the close the note expects: the parser's expected_close (a range,
-    end exclusive; the end kept when it spans more than a day) when it is not over, else the latest
-    planned deadline."""
+CLOSE_GRAINS = ("day", "week", "month", "quarter", "year")
+
+
+CLOSE_GRAINS = ("day", "week", "month", "quarter", "year")
+
+
+def _expected_close(extraction, local_day) -> tuple[date, date | None, str] | None:
+    """(first day, end or None, grain) of the close the note expects: the parser's expected_close (a
+    range, end exclusive; the end kept when it spans more than a day) when it is not over, else the
+    latest planned deadline."""
     said = extraction.get("expected_close")
     if isinstance(said, dict):
         start, end = _day(said.get("start")), _day(said.get("end"))
+        grain = said.get("grain") if said.get("grain") in CLOSE_GRAINS else "day"
         if start is not None and (end or start) > local_day:
-            return start, end if end is not None and (end - start).days > 1 else None
+            return start, end if end is not None and (end - start).days > 1 else None, grain
     days = [_day(e.get("date")) for e in _dicts(extraction.get("dates"))
             if e.get("kind") == "deadline" and is_planned(e, local_day)]
     days = [d for d in days if d is not None]
-    return (max(days), None) if days else None
+    return (max(days), None, "day") if days else None
 
 
 def _clear_facts(session, note: Note) -> None:
@@ -507,7 +543,7 @@ def _clear_facts(session, note: Note) -> None:
         return
     for table in NOTE_FACT_TABLES:
         session.execute(delete(table).where(table.note_id == note.id))
-    session.execute(delete(Commitment).where(Commitment.note_id == note.id, Commitment.state == "open"))
+    # The note's open commitments stay until _add_commitments has matched them (their ids are shown).
 
 
 def _drop_if_orphan(session, deal_id, customer_id, note: Note) -> None:
