@@ -306,7 +306,8 @@ def _matcher(names: tuple[str, ...]) -> re.Pattern:
 
 _CLAUSE_MAX = 80
 _CLAUSE_END = re.compile(r"[，。；！？,;!?\n]|然后|但是|不过|另外|还有|而且|所以")
-_PAST = re.compile(r"已|(?<![为除])了(?!解)|上次|(?<![超通经不再路])过(?![来去两几一年半])")
+_PAST = re.compile(r"已|(?<![为除])了(?!解)|上次|(?<![超通经不再路])过(?![来去两几一年半])|"
+                   r"(?:发|送|到|签|做|买|订|交|寄|装|收)的(?:那|这)批")  # 11月20号我们发的那批: already sent
 _FUTURE = re.compile(r"再|要|(?<!开)会|将|准备|打算|计划|得")
 _BEFORE = re.compile(r"之前|以前|前(?![后天一二两三四五六七八九十\d])")
 _AFTER = re.compile(r"之后|以后|后(?![天一二两三四五六七八九十\d])")
@@ -452,11 +453,19 @@ def _month_day(month: int, day: int, year: int | None, s: int, e: int, ctx: _Ctx
         return _day_tok(s, e, ctx, date(year, month, day), md=(month, day, True))
     calendar.monthrange(ctx.today.year, month)  # validates month
     d = _safe_date(ctx.today.year, month, day)
-    if d is None or (d < ctx.today and not ctx.past_clause(s, e)):
+    if d is None or (d < ctx.today and not ctx.past_clause(s, e) and not _opens_report(s, d, ctx)):
         d = _safe_date(ctx.today.year + 1, month, day)
     if d is None:
         return None
     return _day_tok(s, e, ctx, d, md=(month, day, False))
+
+
+def _opens_report(s: int, d: date, ctx: _Ctx) -> bool:
+    """4月10日在仁爱医院开会…, written days later: a note that opens with a recent day reports that day."""
+    if ctx.norm[:s].strip() or (ctx.today - d).days > 31:
+        return False
+    right = _CLAUSE_END.search(ctx.norm, s, s + _CLAUSE_MAX)
+    return not _FUTURE.search(ctx.norm, s, right.start() if right else len(ctx.norm))  # 3月1日要送到: still ahead
 
 
 def _safe_date(y: int, m: int, d: int) -> date | None:
