@@ -381,6 +381,8 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
     company = None
     for contact in contacts:
         company = org_before(note, contact.start)
+        if company and _ROLE_ONLY.fullmatch(company):
+            company = None  # 跟场长董建军: the role that introduces the name, not an organisation
         if company and (note.pack is not None and company in note.pack.products or _goods_buyer(note, company)):
             company = None  # 面料采购的骆总: the goods the contact buys, not their organisation
         if company:
@@ -415,20 +417,30 @@ _FULL_NAME = re.compile(
 )
 
 
+# 采购经理叫林海峰, 见了品控经理殷晓雯, 跟场长董建军聊: a full name right after the role that introduces it
+_ROLE_THEN_NAME = re.compile(
+    rf"(?:经理|主管|总监|场长|厂长|院长|主任|负责人|工程师|总工|科长|处长|部长|店长|园长|校长|老板|老板娘|采购|董事长|总经理)"
+    rf"(?:叫|是|名叫)?([{CJK}]{{2,3}}?)(?=[，,。；;！!]|说|聊|谈|他|她|接待|带|对|$)"
+)
+
+
+_ROLE_ONLY = re.compile(_ROLE_THEN_NAME.pattern.split("(?:叫")[0] + "(?:叫|是|名叫)?")
+
+
 def _full_names(text: str) -> list[Contact]:
     """A surname and a one- or two-character given name after an organisation or a meeting verb,
-    followed by a reporting verb: a contact said by full name."""
+    followed by a reporting verb, or right after the role that introduces it: a contact said by full name."""
     single, compound = surnames()
     titles, not_names, _ = _title_data()
     out = []
-    for m in _FULL_NAME.finditer(text):
+    for m in [*_FULL_NAME.finditer(text), *_ROLE_THEN_NAME.finditer(text)]:
         name = m.group(1)
         if name[0] not in single or name in not_names or name[1:].startswith(tuple(titles)) \
                 or re.search(r"[们的了是在有个我他她这那一二三四五六七八九十部门层面方边]", name[1:]) \
                 or _OURS.search(text[max(0, m.start(1) - 5):m.start(1)]):
             continue
         out.append(Contact(m.start(1), m.end(1), name))
-    return out
+    return sorted({c.start: c for c in out}.values(), key=lambda c: c.start)
 
 
 _ROLE_AFTER_NAME = r"的(?:采购|供应商|负责人|领导|对接人)(?:说|讲|反馈|要|部)"  # 徐工的采购说: 徐工 is a company

@@ -453,19 +453,25 @@ def _month_day(month: int, day: int, year: int | None, s: int, e: int, ctx: _Ctx
         return _day_tok(s, e, ctx, date(year, month, day), md=(month, day, True))
     calendar.monthrange(ctx.today.year, month)  # validates month
     d = _safe_date(ctx.today.year, month, day)
-    if d is None or (d < ctx.today and not ctx.past_clause(s, e) and not _opens_report(s, d, ctx)):
+    if d is None or (d < ctx.today and not ctx.past_clause(s, e) and not _opens_report(s, e, d, ctx)):
         d = _safe_date(ctx.today.year + 1, month, day)
     if d is None:
         return None
     return _day_tok(s, e, ctx, d, md=(month, day, False))
 
 
-def _opens_report(s: int, d: date, ctx: _Ctx) -> bool:
+_REPORTED_VISIT = re.compile(r"(?:上午|下午|晚上|中午)?(?:在|去|到|跟|和|与|见|拜访|走访)")
+
+
+def _opens_report(s: int, e: int, d: date, ctx: _Ctx) -> bool:
     """4月10日在仁爱医院开会…, written days later: a note that opens with a recent day reports that day."""
     if ctx.norm[:s].strip() or (ctx.today - d).days > 31:
         return False
     right = _CLAUSE_END.search(ctx.norm, s, s + _CLAUSE_MAX)
-    return not _FUTURE.search(ctx.norm, s, right.start() if right else len(ctx.norm))  # 3月1日要送到: still ahead
+    end = right.start() if right else len(ctx.norm)
+    if _FUTURE.search(ctx.norm, s, end):
+        return False  # 3月1日要送到: still ahead
+    return bool(_REPORTED_VISIT.match(ctx.norm, ctx.skip(e)))  # 4月10日在仁爱医院…开会 (not 3月1日发货)
 
 
 def _safe_date(y: int, m: int, d: int) -> date | None:

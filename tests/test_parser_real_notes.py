@@ -510,3 +510,29 @@ def test_no_objection_from_stated_terms_requirements_or_names(text):
 ])
 def test_disputed_terms_and_unmet_requirements_stay_objections(text, category):
     assert category in p(text)["objections"]
+
+
+@pytest.mark.parametrize("text,name", [
+    ("在恒力汽配开会 那个采购经理叫林海峰 他说一年要一千吨", "林海峰"),
+    ("去了趟好味来烘焙，见了品控经理殷晓雯。", "殷晓雯"),
+    ("去了一趟宏牧养殖场 跟场长董建军聊了挺久", "董建军"),
+])
+def test_a_full_name_introduced_by_its_role(text, name):
+    assert p(text)["customer"]["name"] == name
+
+
+@pytest.mark.parametrize("text", [
+    "见了采购经理，聊春节备货。",        # a role with no name
+    "跟厂长说了下周送货。",
+])
+def test_no_full_name_from_a_role_alone(text):
+    assert (p(text)["customer"] or {}).get("name") is None
+
+
+def test_the_role_before_a_full_name_is_no_company():
+    assert p("去了一趟宏牧养殖场 跟场长董建军聊了挺久")["customer"]["company"] == "宏牧养殖场"
+
+
+def test_a_note_that_opens_with_a_recent_day_reports_it():
+    e = parse("4月10日在仁爱医院药剂部跟叶主任开会。", datetime.fromisoformat("2026-04-12T18:00:00+08:00"))
+    assert ("2026-04-10", "meeting") in dates(e)
