@@ -60,13 +60,13 @@ class Line:
 _TRAIL_RE = re.compile(
     r"(?:月需|年需|月采|月用量?|年用量?|月均|日均|用量|需求|月需求|每个?月|每年|每周|每天|每季度|一个月|一年|一季度|一周|今年|明年|年底前?|月底前?|年内|下个月|这个月|本月|"
     r"下周|这周|本周|上半年|下半年|大概|大约|差不多|一共|总共|至少|左右|先要|先拿|先送|先给|先寄|先订|先试销|试销|"
-    r"先试用|试用|订了|要了|签了|买了|进了|采购|订购|下单|追加|准备|打算|计划|预计|还要|需要|想要|只要|能交|要交|"
+    r"先试用|试用|订了|要了|签了|买了|进了|采购|订购|下单|追加|准备|打算|计划|预计|还要|需要|想要|只要|能交|要交|压货|铺货|备货|进货|"
     r"固定|稳定|稳定供|每月稳定供|长期|只能|先买|覆盖|重新|原来|现在|改成|改为|开始|起|这次|这回|本次|"
     r"(?<=[\u4e00-\u9fff])要)$"
 )
 # Verbs after which the product may follow the quantity (先拿两吨生物有机肥, 签了一千吨磷酸锰铁锂).
 _ORDER_VERB = re.compile(r"(?:拿|寄|要|订|定|先下|再下|下了|改成|改为|签了?|买|放|进|试|试用|试销|用|送|给|给我们|上|备|采购|订购|报的|报了|做|先放|先上|"
-                         r"下单|确认了?|订的|定的|要配|配|加订|追加|进了|采购了|下了单|补|再补|加|又加|谈|发|铺)(?:了)?$")
+                         r"下单|确认了?|订的|定的|要配|配|加订|追加|进了|采购了|下了单|补|再补|加|又加|谈|发|铺|压货|铺货|备货|进货|囤)(?:了)?$")
 # 下单80箱复印纸和20盒签字笔: a second line joined to an order in the same clause
 _ORDER_ANY = re.compile(r"拿|寄|要|订|定|下单|确认|签|买|进|采购|配|加订|追加")
 _JOINED = re.compile(r"(?:和|、|及|以及|还有|另加|加)$")
@@ -272,6 +272,13 @@ def _final(product: str | None) -> str | None:
     if not product:
         return product
     product = _without_speaker(product)
+    inner = None
+    for inner in _INNER_LINK.finditer(product):
+        pass
+    if inner is not None:  # 代理可以谈但是首批得压货: a sentence, not a noun phrase; what follows its last link
+        product = product[inner.end():]
+        if len(product) < 2:
+            return None
     cut = _TRIAL_TAIL.search(product)
     if cut and cut.start() >= 2:
         product = product[:cut.start()]  # 矽碳负极做个小试: what is done with it is no part of it
@@ -296,6 +303,7 @@ def _without_speaker(product: str) -> str:
 _SPEAKER = (rf"[{CJK}]{{1,2}}(?:总|经理|工|主任|老板|姐|哥|科长|处长|厂长|主管|协理|总监|主席|所长)(?:说要|透露|提到|说|要|讲|聊|谈)"
             r"|(?:透露|提到|聊了?|聊的是|谈了?|谈的是)(?:一下)?(?=[^判话])|(?:要用|想用|需要用|还要用)|用(?![品户电人工法途料量水具])(?=...)")
 _SPEAKER_LEAD = re.compile(rf"^(?:{_SPEAKER})")
+_INNER_LINK = re.compile(r"但是|可以|然后|所以|因为|如果|不过|而且|就是")
 _TRIAL_TAIL = re.compile(r"做(?:个|一下|一些|点)?(?:小试|中试|试样|测试|评估|验证|对比|试验|试机)$")
 
 
@@ -344,7 +352,7 @@ def _skip(note, q, end, money_spans, later) -> bool:
     if spec_words and _spec_before().search(before):
         return True  # 负载要到十公斤, 质保五年
     last = note.words(clause_start, q.start)[-1:]
-    periodic_use = (before.endswith("要用") or _PERIOD_USE.search(before)) and q.unit not in _SPEC_UNITS  # 一年要用960条
+    periodic_use = (before.endswith("要用") or _PERIOD_USE.search(before)) and (q.unit not in _SPEC_UNITS or q.unit in _MASS_UNITS)  # 一年要用960条, 每月大概用三十吨
     if _HAVE_OR_USE.search(before) and not periodic_use or last == ["带"]:
         return True  # 小麦有三千亩, 有两把腿是歪的, 一亩地用两袋: what they have or use, not an order
     if text[end:end + 1] == "装" or text[end:end + 2] == "以上":
@@ -372,6 +380,7 @@ def _skip(note, q, end, money_spans, later) -> bool:
     return False
 
 
+_MASS_UNITS = frozenset("吨 公斤 千克 斤 kg t".split())  # a periodic use by weight is a volume bought
 _SPEC_UNITS = frozenset("米 平方 平米 平方米 克 千克 公斤 升 毫升 寸 吨 瓦 千瓦 兆瓦 伏 安 毫米 厘米 公里".split())
 
 

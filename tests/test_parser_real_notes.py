@@ -536,3 +536,16 @@ def test_the_role_before_a_full_name_is_no_company():
 def test_a_note_that_opens_with_a_recent_day_reports_it():
     e = parse("4月10日在仁爱医院药剂部跟叶主任开会。", datetime.fromisoformat("2026-04-12T18:00:00+08:00"))
     assert ("2026-04-10", "meeting") in dates(e)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("他们环氧树脂每月大概用三十吨，现在主要用南亚的。", {("环氧树脂", 30, "吨")}),
+    ("店小，一个月就用二十公斤改良剂。", {("改良剂", 20, "公斤")}),
+    ("谈的是我们的阿莫西林胶囊总代的事 他说代理可以谈但是首批得压货两万盒", {("阿莫西林胶囊", 20000, "盒")}),
+])
+def test_periodic_use_by_weight_and_stocking_are_volumes(text, expected):
+    assert items(p(text)) == expected
+
+
+def test_what_they_use_per_acre_is_no_order():
+    assert not p("一亩地用两袋复合肥。")["items"]
