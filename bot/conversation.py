@@ -415,7 +415,9 @@ class Conversation:
         elif note.state == "failed":
             return False
         else:
-            transcript = note.transcript if note.audio_ref else None
+            transcript = note.transcript if note.audio_ref and not note.source_id else None
+            if note.part and title == "已记录":
+                title = f"已记录（第{note.part}位客户）"
             text = render.card(note_id=note_id, extraction=note.extraction or {}, commitments=view["commitments"],
                                transcript=transcript, customer_label=view["customer"], deal=view["deal"], title=title)
             buttons = button_rows([("✅ 确认", f"ok:{note_id}"), ("✏️ 修改", f"fix:{note_id}"),

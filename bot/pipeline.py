@@ -45,6 +45,7 @@ TOO_LONG = "这条笔记太长了（{length}字，上限{limit}字），请分�
 def reply_target(note: Note) -> tuple[str, str | None]:
     """(chat id, message id) a note came from; channel_message_id is "chat:message"."""
     chat, _, message = (note.channel_message_id or "").partition(":")
+    message = message.partition("#")[0]    # a part of a split note answers the delivery itself
     return chat, message or None
 
 
@@ -142,21 +143,31 @@ async def parse_and_store(conv: "Conversation", note_id: int) -> str | None:
 
 async def card(conv: "Conversation", note_id: int) -> str | None:
     """The card of a stored note (or the "which customer?" question), then what follows from the note."""
-    from bot import lead_chat, ops_chat
-
     note = await conv.db(lambda s: s.get(Note, note_id))
     if note is None or note.state not in ("parsed", "ambiguous") or note.carded_at is not None:
         return None
     who = await conv.who(note.author_id)
     if not await conv.show_card(who, note_id, mark_carded=True):
         return None
+    await _follow_ups(conv, who, note)
+    if note.part == 1:    # a note about several customers: each part's card, in order
+        for part in await conv.db(lambda s: note_ops.parts_of(session=s, note_id=note_id)):
+            if part.carded_at is None and await conv.show_card(who, part.id, mark_carded=True):
+                await _follow_ups(conv, who, part)
+    return None
+
+
+async def _follow_ups(conv: "Conversation", who: "Who", note: Note) -> None:
+    """What follows a card: first touch, touchpoints, renewals, risks, stage, 撞单, "which day?"."""
+    from bot import lead_chat, ops_chat
+
+    note_id = note.id
     await lead_chat.after_note(conv, who, note_id)  # first touch, touchpoints, renewals, risks, stage
     await ops_chat.after_note(conv, who, note_id)  # 撞单: another rep's customer
-    word = intents.vague_word(note_ops.note_text(note))
+    word = intents.vague_word((note.extraction or {}).get("text") or note_ops.note_text(note))
     if word and note.state == "parsed" and not (note.extraction or {}).get("dates"):
         chat, _ = reply_target(note)
         await conv.ask_date(who, note_id, word, note.channel, chat)
-    return None
 
 
 STEPS = {"transcribe": transcribe, "parse": parse_and_store, "card": card}

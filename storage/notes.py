@@ -154,13 +154,43 @@ def store_parsed(*, session: Session, note_id: int, extraction: dict[str, Any], 
             return None
         note = _refresh(session, note_id)
         before = history.snapshot(note)
-        result = _apply(session, note, extraction, stages, None, False)
+        parts = note_parts(extraction)
+        result = _apply(session, note, parts[0] if parts else extraction, stages, None, False)
+        if parts:
+            note.part = 1
+            session.add(note)
+            for number, part in enumerate(parts[1:], 2):
+                _apply(session, _part_note(session, note, number), part, stages, None, False)
         history.note_changed(session=session, note=note, before=before)
         session.commit()
         return result
     except BaseException:
         session.rollback()
         raise
+
+
+def note_parts(extraction: dict[str, Any]) -> list[dict]:
+    """The parser's `parts` when the note is about two or more customers (each an extraction of its
+    own, with the clause text it came from); [] for a note about one."""
+    parts = [p for p in _dicts(extraction.get("parts")) if p]
+    return parts if len(parts) > 1 else []
+
+
+def _part_note(session: Session, note: Note, number: int) -> Note:
+    """Part `number` of a split note: a note of its own with the same text, audio and time; its
+    channel message id is the delivery's with the part number, so the delivery stays unique."""
+    part = Note(author_id=note.author_id, channel=note.channel,
+                channel_message_id=f"{note.channel_message_id or note.id}#{number}"[:128],
+                received_at=note.received_at, raw_text=note.raw_text, audio_ref=note.audio_ref,
+                transcript=note.transcript, state="received", part=number, source_id=note.id)
+    session.add(part)
+    session.flush()
+    return part
+
+
+def parts_of(*, session: Session, note_id: int) -> list[Note]:
+    """The other parts of a split note (2, 3, …), in order."""
+    return list(session.exec(select(Note).where(Note.source_id == note_id).order_by(Note.part, Note.id)).all())
 
 
 def carded(*, session: Session, note_id: int, at: datetime | None = None, commit: bool = True) -> bool:
