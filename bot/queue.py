@@ -35,6 +35,10 @@ SWEEP_CRON = "* * * * *"           # every minute
 STALLED_CRON = "* * * * * */15"    # every 15 s (croniter's sixth field is seconds)
 SEND_PER_SECOND = 25.0             # Telegram allows a bot about 30 messages a second
 STALLED_SECONDS = 30.0             # a worker silent this long is dead: its jobs are retried
+# Sweeps, the reconciler and the stalled-job check go before waiting sends: a worker serving both
+# queues behind a backlog of rate-limited send jobs would otherwise start the minute's sweep late and
+# the next minute's would find it still waiting (and be skipped).
+SWEEP_PRIORITY = 10
 SWEEP_LEASE_SECONDS = 45   # shorter than a minute: a killed sweeper never costs the next minute
 # Messages per send job: each is claimed, sent and marked on its own (a killed sender repeats at most
 # the one in hand); a job of several spares the queue 20,000 jobs for 20,000 nudges.
@@ -93,22 +97,22 @@ def make_app(config: dict | None = None, *, connector=None):
     stalled_seconds = settings(config or {})["stalled_seconds"]
 
     @app.periodic(cron=SWEEP_CRON, periodic_id="reminders")
-    @app.task(name="sweep_reminders", queue="sweep", lock="sweep:reminders", queueing_lock="sweep:reminders",
-              pass_context=True)
+    @app.task(name="sweep_reminders", queue="sweep", priority=SWEEP_PRIORITY, lock="sweep:reminders",
+              queueing_lock="sweep:reminders", pass_context=True)
     async def sweep_reminders(context, timestamp: int | None = None) -> int:
         """The reminder sweep: writes what is due to the outbox and defers one send job per message."""
         return await defer_due(app, runtime(context), "reminders", _at(timestamp))
 
     @app.periodic(cron=SWEEP_CRON, periodic_id="leads")
-    @app.task(name="sweep_leads", queue="sweep", lock="sweep:leads", queueing_lock="sweep:leads",
-              pass_context=True)
+    @app.task(name="sweep_leads", queue="sweep", priority=SWEEP_PRIORITY, lock="sweep:leads",
+              queueing_lock="sweep:leads", pass_context=True)
     async def sweep_leads(context, timestamp: int | None = None) -> int:
         """The lead desk's sweep (also deferred soon after an intake): offers, notices, send jobs."""
         return await defer_due(app, runtime(context), "leads", _at(timestamp))
 
     @app.periodic(cron=SWEEP_CRON, periodic_id="insights")
-    @app.task(name="sweep_insights", queue="sweep", lock="sweep:insights", queueing_lock="sweep:insights",
-              pass_context=True)
+    @app.task(name="sweep_insights", queue="sweep", priority=SWEEP_PRIORITY, lock="sweep:insights",
+              queueing_lock="sweep:insights", pass_context=True)
     async def sweep_insights(context, timestamp: int | None = None) -> int:
         """The insight desk's sweep: at-risk lists, churn warnings, coaching, briefs; send jobs."""
         return await defer_due(app, runtime(context), "insights", _at(timestamp))
@@ -128,7 +132,8 @@ def make_app(config: dict | None = None, *, connector=None):
         return await run_step(app, runtime(context).conversation, note_id, member_id, step, announce)
 
     @app.periodic(cron=SWEEP_CRON, periodic_id="notes")
-    @app.task(name="reconcile_notes", queue="sweep", queueing_lock="reconcile_notes", pass_context=True)
+    @app.task(name="reconcile_notes", queue="sweep", priority=SWEEP_PRIORITY, queueing_lock="reconcile_notes",
+              pass_context=True)
     async def reconcile_notes(context, timestamp: int | None = None) -> int:
         """Every unfinished note without a job gets one (a web process that died between recording a
         note and deferring its job; a step that could not defer the next)."""
@@ -141,7 +146,8 @@ def make_app(config: dict | None = None, *, connector=None):
         return len(orphans)
 
     @app.periodic(cron=STALLED_CRON, periodic_id="stalled")
-    @app.task(name="retry_stalled", queue="sweep", queueing_lock="retry_stalled", pass_context=True)
+    @app.task(name="retry_stalled", queue="sweep", priority=SWEEP_PRIORITY, queueing_lock="retry_stalled",
+              pass_context=True)
     async def retry_stalled(context, timestamp: int | None = None) -> int:
         """Jobs of workers that stopped beating go back to todo (a kill -9, a lost machine)."""
         stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_seconds)

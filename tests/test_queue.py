@@ -211,6 +211,30 @@ async def test_a_failed_send_leaves_the_row_unsent_and_a_later_job_sends_it(pg_q
 
 
 @pytest.mark.pg
+async def test_the_minutes_sweep_goes_before_a_backlog_of_sends(pg_queue):
+    """A worker serving sweep and send behind sends still waiting starts the minute's sweep first: a
+    sweep that waited behind them would be late and the next minute's would be skipped."""
+    from procrastinate.testing import InMemoryConnector
+
+    channel, connector = Recorder(), InMemoryConnector()
+    config, _ = pg_queue
+    app, reps = runtime_with_rep(config, channel)
+    backlog = due_nudges(app, reps, 3, prefix="b")
+    papp = queue.make_app(config, connector=connector)
+    async with papp.open_async():
+        sends = [await papp.configure_task("send_outbox").defer_async(messages=[[row]], desk="reminders")
+                 for row in backlog]
+        sweep = await papp.configure_task("sweep_reminders").defer_async()
+    await run_worker(config, ["sweep", "send"], connector=connector, wait=False, concurrency=1, app=app)
+
+    def started(job_id):
+        return next(e["at"] for e in connector.events[job_id] if e["type"] == "started")
+    assert all(started(sweep) < started(job) for job in sends)
+    assert len(channel.sent) == 3 and unsent(app) == 0
+    await app.conversation.close()
+
+
+@pytest.mark.pg
 async def test_a_burst_of_intakes_defers_one_lead_sweep(pg_queue):
     import httpx
     from procrastinate.testing import InMemoryConnector
