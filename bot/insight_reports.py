@@ -41,13 +41,13 @@ def visible_health(*, session: Session, member: Member, stages: list[Stage], pol
 def deal_scores(*, session: Session, member: Member, stages: list[Stage], policy: InsightPolicy,
                 now: datetime | None, deal_ids: list[int]) -> dict[int, tuple[int, list[str]]]:
     """deal id -> (score, reasons) of those open deals (the ones a report shows: visible by the rule
-    the report applied), computed now in their teams; for an admin, what the desk keeps where it keeps
-    them (reading every team is slow)."""
+    the report applied), computed now in their teams; for an admin, and in a team over
+    health_live_deals, what the desk keeps where it keeps them (reading a large team is slow)."""
     from storage import insight_queries as iq
 
     now = as_utc(now) if now else utcnow()
     found: dict[int, tuple[int, list[str]]] = {}
-    if member.role == "admin":
+    if reads_kept(session, member, policy):
         found = iq.kept_scores(session=session, deal_ids=deal_ids)
     rest = [i for i in deal_ids if i not in found]
     for team_id in iq.teams_of_deals(session=session, deal_ids=rest):
@@ -59,6 +59,15 @@ def deal_scores(*, session: Session, member: Member, stages: list[Stage], policy
     return found
 
 
+def reads_kept(session: Session, member: Member, policy: InsightPolicy) -> bool:
+    """Whether the member's health views read what the desk keeps: an admin's (every team), and
+    anyone's in a team of more than health_live_deals open deals."""
+    from storage import insight_queries as iq
+
+    return member.role == "admin" or \
+        iq.open_deal_count(session=session, team_id=member.team_id) > policy.health_live_deals
+
+
 def health_line(score: int, reasons: list[str]) -> str:
     return f"健康度 {score}分" + (f"（{'；'.join(reasons)}）" if reasons else "")
 
@@ -68,12 +77,11 @@ def health_report(*, session: Session, member: Member, stages: list[Stage], poli
     """/health, 健康度: the lowest-scoring open deals the member may see, each with its three reasons.
     Computed at once for one team of up to health_live_deals open deals; an admin's, over every team,
     and anyone's in a larger team read what the desk keeps."""
-    from storage import insight_queries as iq
-
     ids, _, scope = _scope(session, member)
-    if member.role == "admin" or \
-            iq.open_deal_count(session=session, team_id=member.team_id) > policy.health_live_deals:
-        return _kept_health_report(session, _teams_in_scope(session, member), ids, scope, stages, policy,
+    if reads_kept(session, member, policy):
+        # a lead sees the whole team: no owner filter (the kept rows are the team's)
+        return _kept_health_report(session, _teams_in_scope(session, member),
+                                   None if member.role == "lead" else ids, scope, stages, policy,
                                    as_utc(now) if now else utcnow())
     scored = visible_health(session=session, member=member, stages=stages, policy=policy, now=now)
     at_risk = sum(1 for x in scored if x.score < policy.at_risk)

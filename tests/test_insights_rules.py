@@ -371,6 +371,13 @@ def test_in_a_team_over_health_live_deals_everyones_health_reads_what_the_desk_k
     assert [x["customer"] for x in view(t.rep, NOW).figures["deals"]] == ["远大机械"]
     t.note(0.1, "远大机械", dates=[planned(day_ago(-3))])  # touched: the kept score waits for the refresh
     assert view(t.lead, NOW + timedelta(minutes=10)).figures["deals"] == live.figures["deals"]
+    from bot.reports import stalled_report
+
+    kept_score = next(x["score"] for x in live.figures["deals"] if x["deal"] == idle.id)
+    stalled = stalled_report(session=db_session, member=t.lead, stages=d.stages, now=NOW, insights=d.policy)
+    assert stalled.figures["health"][idle.id] == kept_score  # /stalled reads the kept score too
+    stalled = stalled_report(session=db_session, member=t.lead, stages=d.stages, now=NOW, insights=small.policy)
+    assert stalled.figures["health"][idle.id] > kept_score  # computed now, with the new note
     d.collect(NOW + timedelta(minutes=60))
     fresh = {x["deal"]: x["score"] for x in view(t.lead, NOW + timedelta(minutes=61)).figures["deals"]}
     assert fresh[idle.id] > next(x["score"] for x in live.figures["deals"] if x["deal"] == idle.id)
