@@ -177,10 +177,11 @@ def visible_customers(session, who, query) -> list[Customer]:
     """The customers of `query` the member may see and change: the visibility rule of reads
     (storage.queries.visible_member_ids) applied to a write — the customer's owner is among the
     members they may see; a lead or admin also sees the team's customers nobody owns."""
+    from storage.queries import owned_customers, sees_unowned
+
     me = session.get(Member, who.member_id)
     visible = visible_member_ids(session=session, member=me)
-    unowned = me.role in ("lead", "admin")
-    return [c for c in session.exec(query).all() if c.owner_id in visible or (c.owner_id is None and unowned)]
+    return list(session.exec(query.where(owned_customers(visible, unowned=sees_unowned(me)))).all())
 
 
 def _day(day: date) -> str:

@@ -31,7 +31,7 @@ from storage import report_queries as rq
 from storage.deals import set_contact_role
 from storage.models import Member, Team, as_utc, utcnow
 from storage.notes import name_key
-from storage.queries import find_customers, pipeline, stalled_deals, visible_member_ids
+from storage.queries import find_customers, pipeline, sees_unowned, stalled_deals, visible_member_ids
 from storage.stages import Stage
 
 log = logging.getLogger(__name__)
@@ -189,12 +189,13 @@ def customer_report(*, session: Session, member: Member, name: str, now: datetim
     ids, tz, _ = _scope(session, member)
     today = (as_utc(now) if now else utcnow()).astimezone(tz).date()
     teams = _team_ids(session, member)
+    unowned = sees_unowned(member)
     found = [c for team_id in teams for c in find_customers(session=session, team_id=team_id, text=name,
-                                                             member_ids=ids)]
+                                                             member_ids=ids, unowned=unowned)]
     profiles = []
     for customer in found:
         facts = rq.customer_facts(session=session, customer_id=customer.id, member_ids=ids, today=today,
-                                  timezone=tz.key)
+                                  timezone=tz.key, unowned=unowned)
         if facts is not None:
             profiles.append(facts)
     if not profiles:

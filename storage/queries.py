@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, or_, true
 from sqlmodel import Session, select
 
 from storage.models import (Commitment, Contact, Customer, Deal, Member, Note, StageChange, as_utc,
@@ -38,6 +38,40 @@ def visible_member_ids(*, session: Session, member: Member) -> set[int]:
                 seen.add(below)
                 todo.append(below)
     return seen
+
+
+# --- the one visibility rule for customers (reads and writes) ---------------------------------------
+# A member sees a customer wholly when its current owner is among the members they may see
+# (visible_member_ids): then everything recorded about it is visible, whoever wrote it (a handover or
+# a claimed lead gives the new owner the history). A customer they only have a deal with (an
+# organisation another rep owns) is seen partly: what they and the members they see recorded.
+# A lead or an admin also sees the team's customers nobody owns.
+
+def owned_customers(member_ids: Iterable[int] | None, *, unowned: bool = False):
+    """SQL condition: the customer's owner is one of `member_ids` (None: every customer)."""
+    if member_ids is None:
+        return true()
+    condition = Customer.owner_id.in_(list(member_ids))
+    return or_(condition, Customer.owner_id.is_(None)) if unowned else condition
+
+
+def customers_seen(member_ids: Iterable[int] | None, *, unowned: bool = False):
+    """SQL condition: customers seen wholly or partly (owned by a visible member, or with a deal of one)."""
+    if member_ids is None:
+        return true()
+    ids = list(member_ids)
+    return or_(owned_customers(ids, unowned=unowned), Customer.id.in_(select(Deal.customer_id).where(Deal.owner_id.in_(ids))))
+
+
+def sees_unowned(member: Member) -> bool:
+    return member.role in ("lead", "admin")
+
+
+def customer_wholly_visible(*, session: Session, customer_id: int, member_ids: Iterable[int] | None,
+                            unowned: bool = False) -> bool:
+    """Whether everything about the customer is visible to whoever sees `member_ids`."""
+    return session.exec(select(Customer.id).where(Customer.id == customer_id,
+                                                  owned_customers(member_ids, unowned=unowned))).first() is not None
 
 
 def _owned(column, member_ids: Iterable[int] | None):
@@ -139,7 +173,7 @@ def open_deals(*, session: Session, member_ids: Iterable[int] | None = None, now
 # --- customers --------------------------------------------------------------------------------
 
 def find_customers(*, session: Session, team_id: int, text: str,
-                   member_ids: Iterable[int] | None = None) -> list[Customer]:
+                   member_ids: Iterable[int] | None = None, unowned: bool = False) -> list[Customer]:
     """/customer 张总: customers whose name, or a contact's name, contains the text."""
     key = name_key(text)
     if not key:
@@ -148,9 +182,7 @@ def find_customers(*, session: Session, team_id: int, text: str,
     query = select(Customer).where(Customer.team_id == team_id,
                                    or_(Customer.key.contains(key, autoescape=True), Customer.id.in_(by_contact)))
     if member_ids is not None:
-        ids = list(member_ids)
-        query = query.where(or_(Customer.owner_id.in_(ids),
-                                Customer.id.in_(select(Deal.customer_id).where(Deal.owner_id.in_(ids)))))
+        query = query.where(customers_seen(member_ids, unowned=unowned))
     return list(session.exec(query.order_by(Customer.name, Customer.id)).all())
 
 

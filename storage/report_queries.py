@@ -337,13 +337,18 @@ class CustomerFacts:
 
 
 def customer_facts(*, session: Session, customer_id: int, member_ids: Iterable[int] | None, today: date,
-                   timezone: str = "Asia/Shanghai", notes_limit: int = 10) -> CustomerFacts | None:
-    """What the member may see of a customer: their deals, notes and commitments only; the contacts
-    (shared by the team) with their decision-chain roles. None when nothing of it is visible."""
+                   timezone: str = "Asia/Shanghai", notes_limit: int = 10, unowned: bool = False) -> CustomerFacts | None:
+    """What the member may see of a customer (storage.queries' visibility rule): everything, whoever
+    recorded it, when its owner is among the members they see; else only what those members
+    recorded. The contacts (shared by the team) with their decision-chain roles. None when nothing
+    of it is visible."""
+    from storage.queries import customer_wholly_visible
+
     customer = session.get(Customer, customer_id)
     if customer is None:
         return None
-    ids = None if member_ids is None else list(member_ids)
+    wholly = customer_wholly_visible(session=session, customer_id=customer_id, member_ids=member_ids, unowned=unowned)
+    ids = None if member_ids is None or wholly else list(member_ids)
     deals = session.exec(select(Deal, Member.name).join(Member, Member.id == Deal.owner_id)
                          .where(Deal.customer_id == customer_id, _owned(Deal.owner_id, ids))
                          .order_by(Deal.id)).all()
@@ -355,7 +360,7 @@ def customer_facts(*, session: Session, customer_id: int, member_ids: Iterable[i
     commitments = list(session.exec(select(Commitment).where(
         Commitment.customer_id == customer_id, _owned(Commitment.owner_id, ids))
         .order_by(Commitment.due_date, Commitment.id)).all())
-    if not deals and not notes and not commitments:
+    if not deals and not notes and not commitments and not wholly:
         return None
     contacts = [(c.name, c.role) for c in session.exec(select(Contact).where(
         Contact.customer_id == customer_id).order_by(Contact.id)).all()]
@@ -407,9 +412,9 @@ def note_contacts(*, session: Session, note_id: int) -> tuple[str, list[Contact]
 def contacts_named(*, session: Session, name_key: str, member_ids: Iterable[int] | None,
                    team_ids: Iterable[int]) -> list[tuple[Contact, str]]:
     """Contacts with that matching key at customers the member can see: (contact, customer name)."""
-    ids = None if member_ids is None else list(member_ids)
-    visible = or_(_owned(Customer.owner_id, ids),
-                  Customer.id.in_(select(Deal.customer_id).where(_owned(Deal.owner_id, ids))))
+    from storage.queries import customers_seen
+
+    visible = customers_seen(member_ids)
     return list(session.exec(select(Contact, Customer.name).join(Customer, Customer.id == Contact.customer_id)
                              .where(Contact.key == name_key, Customer.team_id.in_(list(team_ids)), visible)
                              .order_by(Customer.name, Contact.id)).all())
