@@ -191,7 +191,7 @@ def _org_before_rest(note: Note, lo: int, hi: int) -> str | None:
     return None
 
 
-_TRADE_DEPT = re.compile(r"(.{2,}?)[\u4e00-\u9fff]{2,4}(?:部|科|处|课|室)$")
+_HAN_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 _REGION_DEPT = re.compile(r"(.{2,}?)(?:区域|大区|[东南西北华中]{1,2}区)(?:(?:市场|销售|运营)?(?:部|中心))?$")
 
 
@@ -215,9 +215,12 @@ def _strip_department(phrase: str) -> str:
     m = suffix_dept.match(phrase)
     if m:
         return m.group(1)
-    m = _TRADE_DEPT.match(phrase)
-    if m and _ending(m.group(1), _type_words()[1]):
-        return m.group(1)  # 瑞安保险培训部: a department after the trade that ends the name
+    for size in (2, 3, 4):  # 瑞安保险培训部: a department after the trade that ends the name
+        head = phrase[:-(size + 1)]
+        if phrase[-1:] in "部科处课室" and len(head) >= 2 and _HAN_ONLY.fullmatch(phrase[-(size + 1):]) \
+                and not phrase.endswith(tuple(_suffix_set())) \
+                and len(_ending(head, _type_words()[1]) or "") >= 2:
+            return head
     m = dept_end.search(phrase) if dept_end is not None else None
     if m and m.start() >= 2:
         return phrase[:m.start()]
@@ -345,7 +348,7 @@ _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道
 
 
 _VISIT = re.compile(
-    rf"(?:(?:去|跑|到)了?一?趟|(?:去了|到了|跑了)|拜访了|走访了|接待了|去|到|在|给)([{CJK}A-Za-z]{{2,10}}?)"
+    rf"(?:(?:去|跑|到)了?一?趟|(?:去了|到了|跑了)|(?:先|又|再)?(?:去|到)的(?:是)?|拜访了|走访了|接待了|去|到|在|给)([{CJK}A-Za-z]{{2,10}}?)"
     rf"(?:(?:那边|这边)?(?:总部|的[{CJK}]{{0,4}}?(?:部|科|处|中心|仓|分公司|工厂|基地|门店|厂区|园区|项目部|工地|现场|项目|站|车间|实验室|试验室|办公室|校区|仓库))?"
     rf"[，,]?(?:见了|找了|见|找|拜访|跟|和|开了|开的|开|聊|谈|做了|看了|签|送|发)"
     rf"|(?:的[{CJK}]{{0,4}}?)?(?:总部|分公司|工厂|厂区|基地)做"
@@ -391,6 +394,8 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
         visited = next((m.group(1) for m in _VISITED_END.finditer(note.text) if is_org(m.group(1))), None)
         if visited and not visited.startswith(company):
             company = visited  # 今天拜访了安踏，鞋材采购的晏经理: the visit names it
+    if company and _DEPARTMENT_NAME.fullmatch(company):
+        company = _visited_org(note)  # 在卓远动力开会，技术中心的尹主任: a department of the organisation visited
     if company is None and named_orgs:
         company = named_orgs[0]
     if company is None:
@@ -425,6 +430,12 @@ _ROLE_THEN_NAME = re.compile(
 
 
 _ROLE_ONLY = re.compile(_ROLE_THEN_NAME.pattern.split("(?:叫")[0] + "(?:叫|是|名叫)?")
+
+
+# A unit inside an organisation named by what it does (技术中心, 继续教育学院, 研发部): never the customer itself.
+_DEPARTMENT_NAME = re.compile(
+    r"(?:技术|研发|计量|检测|培训|继续教育|信息|物流|质检|采购|工程|运营|客服|财务|后勤|设备|营销|销售|生产|品控|质量|行政|人力|总务|"
+    r"供应链|储运|仓储|安保|保卫|基建|动力|能源|工艺|实验|测试|国际|市场)(?:中心|学院|部|处|科|室|办|课)")
 
 
 def _full_names(text: str) -> list[Contact]:
@@ -471,17 +482,39 @@ def _jieba_word(word: str) -> bool:
     return _jieba().FREQ.get(word, 0) > 0
 
 
+def _pauses(note: Note) -> frozenset[int]:
+    """The spoken pauses that end a phrase: none when every word is spaced (a transcript's tokens)."""
+    return frozenset() if len(note.breaks) * 5 >= len(note.text) else note.breaks
+
+
 def _visited_org(note: Note) -> str | None:
+    pauses = _pauses(note)
     for m in _VISIT.finditer(note.text):
-        if is_org(m.group(1)) and note.is_boundary(m.end(1)):  # 瑞丰工具批|发: 批发 is one word
-            return m.group(1)
+        name = _after_place(m.group(1))
+        if is_org(name) and note.is_boundary(m.end(1)) and not any(m.start(1) < b < m.end(1) for b in pauses):
+            return name  # (瑞丰工具批|发: 批发 is one word; 蓝海印染 那个厂长: a pause ends the name)
     for m in _VISITED_END.finditer(note.text):  # 下午到了立新制版，于厂长说…: the place visited closes its clause
         if is_org(m.group(1)):
             return m.group(1)
+    previous = 0
+    for b in sorted(pauses):  # 上午先去的蓝海印染 那个厂长…: or a spoken pause closes it
+        lo, _ = note.clause_at(b - 1)
+        m = _VISITED_BEFORE_PAUSE.search(note.text, max(lo, previous, b - 24), b)
+        previous = b
+        if m and is_org(_after_place(m.group(1))):
+            return _after_place(m.group(1))
     return None
 
 
+def _after_place(name: str) -> str:
+    """新竹的鼎新半导体 -> 鼎新半导体: a short place name and 的 before the organisation."""
+    head, de, rest = name.partition("的")
+    return rest if de and 1 <= len(head) <= 3 and len(rest) >= 4 and is_org(rest) else name
+
+
 # 今天拜访了安踏，…: the place visited closes its clause
+_VISITED_BEFORE_PAUSE = re.compile(
+    rf"(?:拜访了|走访了|(?:去了|到了|跑了)一?趟?|(?:先|又|再)?(?:去|到)的(?:是)?|刚从|从)([{CJK}A-Za-z]{{2,14}}?)(?:出来)?$")
 _VISITED_END = re.compile(rf"(?:拜访了|走访了|(?:去了|到了|跑了)一?趟?)([{CJK}A-Za-z]{{2,10}}?)(?=[，,。]|$)")
 
 

@@ -549,3 +549,17 @@ def test_periodic_use_by_weight_and_stocking_are_volumes(text, expected):
 
 def test_what_they_use_per_acre_is_no_order():
     assert not p("一亩地用两袋复合肥。")["items"]
+
+
+# --- the organisation visited, not its department or the place it is in ---------------------------
+
+@pytest.mark.parametrize("text,company", [
+    ("今天下午到新竹的鼎新半导体开会，采购课的林课长说要八万颗。", "鼎新半导体"),
+    ("上午在卓远动力开会，技术中心的尹主任牵头。", "卓远动力"),
+    ("刚从宏图职业技术学院出来 见了继续教育学院的韦院长", "宏图职业技术学院"),
+    ("今天跑了两家 上午先去的蓝海印染 那个厂长姓彭 彭厂长 他们要双氧水", "蓝海印染"),
+    ("瑞安保险培训部龚经理定了销售话术课80人。", "瑞安保险"),
+    ("顺发五金批发部 邱老板：膨胀螺丝两万个。", "顺发五金批发部"),
+])
+def test_the_company_is_the_organisation_visited(text, company):
+    assert p(text)["customer"]["company"] == company
