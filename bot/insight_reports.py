@@ -187,13 +187,22 @@ def radar_report(*, session: Session, member: Member, name: str, stages: list[St
     rep = find_rep(session, member, name)
     if isinstance(rep, str):
         return Report(["📡 能力雷达", rep])
+    from storage import insight_queries as iq
+
     team = session.get(Team, rep.team_id)
-    found = [r for r in team_radars(session=session, team=team, stages=stages, policy=policy, now=now)
-             if r.member_id == rep.id]
-    if not found:
-        return Report(["📡 能力雷达", f"{rep.name} 不是在职的销售，没有能力雷达。"])
-    radar = found[0]
-    return Report(radar_lines(radar, policy), figures={"radar": radar.to_json()}, caption=f"{radar.name} 能力雷达",
+    kept = iq.kept_radar(session=session, member_id=rep.id) \
+        if iq.open_deal_count(session=session, team_id=team.id) > policy.health_live_deals else None
+    if kept is not None and rep.active and rep.role == "rep":  # a large team: what the desk keeps
+        radar, at = Radar.from_json(rep.id, kept[0]), kept[1]
+        minutes = max(0, int(((as_utc(now) if now else utcnow()) - at).total_seconds() // 60))
+        lines = radar_lines(radar, policy) + [f"（每{policy.health_refresh_minutes}分钟更新，这是{minutes}分钟前算的）"]
+    else:
+        found = [r for r in team_radars(session=session, team=team, stages=stages, policy=policy, now=now)
+                 if r.member_id == rep.id]
+        if not found:
+            return Report(["📡 能力雷达", f"{rep.name} 不是在职的销售，没有能力雷达。"])
+        radar, lines = found[0], radar_lines(found[0], policy)
+    return Report(lines, figures={"radar": radar.to_json()}, caption=f"{radar.name} 能力雷达",
                   draw=partial(_chart, lambda r: radar_png(r, team.name, policy), radar, "radar.png"))
 
 

@@ -154,8 +154,8 @@ class InsightDesk:
     def keep_health(self, session, team: Team, now: datetime, *, force: bool = False, only_large: bool = False) -> bool:
         """Recomputes the team's kept deal health when it is older than health_refresh_minutes (what an
         admin's /health over every team reads, and anyone's /health in a team of more than
-        health_live_deals open deals). `only_large`: only for such a team (no admin reads the others).
-        Returns whether it did."""
+        health_live_deals open deals), and in such a large team its reps' radars (what /radar reads
+        there). `only_large`: only for a large team (no admin reads the others). Returns whether it did."""
         now = as_utc(now)
         every = timedelta(minutes=self.policy.health_refresh_minutes)
         last = self.kept.get(team.id)
@@ -168,12 +168,16 @@ class InsightDesk:
             if counted is not None and timedelta(0) <= now - counted < every:
                 return False
             self.counted[team.id] = now
-            if iq.open_deal_count(session=session, team_id=team.id) <= self.policy.health_live_deals:
-                return False
+        large = iq.open_deal_count(session=session, team_id=team.id) > self.policy.health_live_deals
+        if only_large and not large:
+            return False
         rows = [{"deal_id": h.deal.deal_id, "owner_id": h.deal.owner_id, "customer": h.deal.customer[:200],
                  "stage": h.deal.stage[:32], "owner": h.deal.owner[:100], "score": h.score, "reasons": h.reasons}
                 for h in team_health(session, team, now, self.policy, self.stages)]
         iq.keep_health(session=session, team_id=team.id, rows=rows, at=now)
+        if large:
+            kept = radars(rep_records(session, team, now, self.policy, self.stages))
+            iq.keep_radars(session=session, team_id=team.id, rows=[(r.member_id, r.to_json()) for r in kept], at=now)
         self.kept[team.id] = now
         return True
 

@@ -64,6 +64,12 @@ class Radar:
                 "axes": [{"axis": a.axis, "name": a.name, "score": _round(a.score), "raw": a.raw, "text": a.text,
                           "team_median": _round(a.team_median)} for a in self.axes]}
 
+    @classmethod
+    def from_json(cls, member_id: int, found: dict) -> "Radar":
+        """The radar to_json() wrote (scores rounded to a tenth)."""
+        return cls(member_id, found["member"], tuple(Axis(a["axis"], a["score"], a["raw"], a["text"], a["team_median"])
+                                                     for a in found["axes"]), found["reps"])
+
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)

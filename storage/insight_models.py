@@ -42,3 +42,13 @@ class DealHealth(SQLModel, table=True):
     score: int
     reasons: list = Field(default_factory=list, sa_column=Column(JSON))
     computed_at: datetime = Field(default_factory=utcnow)
+
+
+class RepRadar(SQLModel, table=True):
+    """A rep's capability radar as the insight desk last computed it, for a team of more than
+    [insights] health_live_deals open deals, where ranking every rep at once is too slow for a chat
+    answer. `radar`: insights.radar.Radar.to_json()."""
+    member_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    team_id: int = Field(foreign_key="team.id", index=True)
+    radar: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    computed_at: datetime = Field(default_factory=utcnow)

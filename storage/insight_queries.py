@@ -472,3 +472,28 @@ def won_amounts(*, session: Session, since: datetime, until: datetime,
     if owner_ids is not None:
         query = query.where(Deal.owner_id.in_(list(owner_ids)))
     return [(as_utc(at), float(amount or 0.0)) for at, amount in session.connection().execute(query)]
+
+
+# --- the rep radars the desk keeps for large teams -------------------------------------------------------
+
+def keep_radars(*, session: Session, team_id: int, rows: list[tuple[int, dict]], at: datetime) -> int:
+    """Replaces the team's kept radars with `rows` of (member_id, radar as JSON) in one transaction."""
+    from sqlalchemy import delete, insert
+
+    from storage.insight_models import RepRadar
+
+    session.execute(delete(RepRadar).where(RepRadar.team_id == team_id))
+    if rows:
+        session.execute(insert(RepRadar), [{"member_id": m, "team_id": team_id, "radar": r, "computed_at": as_utc(at)}
+                                           for m, r in rows])
+    session.commit()
+    return len(rows)
+
+
+def kept_radar(*, session: Session, member_id: int) -> tuple[dict, datetime] | None:
+    """(the member's kept radar as JSON, when it was computed), or None."""
+    from storage.insight_models import RepRadar
+
+    row = session.execute(sa_select(RepRadar.radar, RepRadar.computed_at)
+                          .where(RepRadar.member_id == member_id)).first()
+    return (dict(row[0] or {}), as_utc(row[1])) if row else None

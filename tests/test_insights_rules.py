@@ -383,6 +383,33 @@ def test_in_a_team_over_health_live_deals_everyones_health_reads_what_the_desk_k
     assert fresh[idle.id] > next(x["score"] for x in live.figures["deals"] if x["deal"] == idle.id)
 
 
+def test_in_a_team_over_health_live_deals_radar_reads_what_the_desk_keeps(db_session, db_sessions):
+    from bot.insight_reports import radar_report
+
+    t = Team(db_session, reps=("小李", "小张"))
+    t.note(20, "远大机械", "张总")
+    t.note(10, "华强", "赵总", who="小张")
+    t.note(5, "中联", "刘总", who="小张")
+    d = desk(db_sessions, health_live_deals=2)
+
+    def radar(policy, now, name="小李"):
+        return radar_report(session=db_session, member=t.lead, name=name, stages=d.stages, policy=policy, now=now)
+
+    live = radar(d.policy, NOW)  # nothing kept yet: computed now
+    d.collect(NOW)
+    kept = radar(d.policy, NOW + timedelta(minutes=5))
+    assert kept.figures == live.figures and kept.lines[:-1] == live.lines
+    assert kept.lines[-1] == "（每60分钟更新，这是5分钟前算的）"
+    assert kept.draw is not None
+    for days in (4, 3, 2, 1):
+        t.note(days, "远大机械", "张总")  # 小李 gets busier: the kept radar waits for the refresh
+    assert radar(d.policy, NOW + timedelta(minutes=10)).figures == live.figures
+    now_live = radar(desk(db_sessions, health_live_deals=3).policy, NOW + timedelta(minutes=10))
+    assert now_live.figures != live.figures and "分钟前算的" not in now_live.lines[-1]
+    d.collect(NOW + timedelta(minutes=60))
+    assert radar(d.policy, NOW + timedelta(minutes=61)).figures == now_live.figures
+
+
 def test_each_rep_gets_their_radar_on_monday(db_session, db_sessions):
     t = Team(db_session, reps=("小李", "小张"))
     t.note(20, "远大机械", "张总")
