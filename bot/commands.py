@@ -169,8 +169,22 @@ def radar(asked: Asked) -> reports.Report:
                                         stages=asked.stages, policy=asked.insights, now=asked.now)
 
 
+def rename(asked: Asked) -> str:
+    """改名 李雷: the member's own display name (web-chat members join as 成员, 成员2…)."""
+    from storage import people
+
+    if not asked.arg:
+        return f"你现在叫“{asked.member.name}”。要改名请发送：改名 新名字（例如：改名 李雷）"
+    old = asked.member.name
+    try:
+        people.rename_member(session=asked.session, member=asked.member, name=asked.arg, by_id=asked.member.id)
+    except people.PeopleError as exc:
+        return str(exc)
+    return f"好的，已把你的名字从“{old}”改为“{asked.member.name}”。"
+
+
 HANDLERS: dict[str, Callable[[Asked], object]] = {
     "help": help_text, "start": start, "today": today, "done": done, "stage": stage, "customer": customer,
     "pipeline": pipeline, "stalled": stalled, "week": week, "forecast": forecast, "team": team,
-    "export": export, "role": role, "health": health, "radar": radar,
+    "export": export, "role": role, "health": health, "radar": radar, "rename": rename,
 }

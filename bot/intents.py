@@ -26,8 +26,8 @@ class Command:
 SLASH = {"help": "help", "start": "start", "today": "today", "customer": "customer", "done": "done",
          "stage": "stage", "pipeline": "pipeline", "stalled": "stalled", "week": "week",
          "forecast": "forecast", "team": "team", "export": "export", "role": "role",
-         "health": "health", "radar": "radar"}
-WORDS = {"帮助": "help", "今天": "today", "客户": "customer", "完成": "done", "阶段": "stage",
+         "health": "health", "radar": "radar", "rename": "rename", "name": "rename"}
+WORDS = {"改名字": "rename", "改名": "rename", "帮助": "help", "今天": "today", "客户": "customer", "完成": "done", "阶段": "stage",
          "漏斗": "pipeline", "停滞": "stalled", "周报": "week", "加入": "start", "菜单": "help",
          "预测": "forecast", "团队": "team", "导出": "export", "角色": "role",
          "健康度": "health", "能力": "radar"}
@@ -86,6 +86,11 @@ def _with_arg(name: str, arg: str, *, slash: bool, separated: bool = True) -> Co
         if NAME_TITLE.match(arg) or (separated and SHORT_NAME.match(arg)) or slash:
             return Command(name, arg)
         return None
+    if name == "rename":   # 改名 李雷 / 改名：李雷 / 我叫李雷 / /rename 李雷
+        arg = re.sub(r"^(?:为|成|叫)\s*", "", arg).strip()
+        if re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9·._\- ]{1,30}", arg) and (slash or separated or len(arg) <= 6):
+            return Command(name, arg)
+        return Command(name, "") if slash or not arg else None
     if name == "radar":    # 能力 / 能力 李雷 / /radar 李雷
         if not arg or slash or (separated and SHORT_NAME.match(arg)):
             return Command(name, arg)

@@ -23,6 +23,7 @@ def register(sub, member_sub) -> None:
     m.add_argument("name")
     m.add_argument("--manager", help="the new manager (same team); 'none' removes it")
     m.add_argument("--role", choices=["rep", "manager", "lead", "admin"])
+    m.add_argument("--name", dest="new_name", help="a new display name (unique in the team)")
     m.add_argument("--team")
     m.set_defaults(func=cmd_member_set)
 
@@ -87,10 +88,18 @@ def cmd_member_activate(args, config) -> int:
 def cmd_member_set(args, config) -> int:
     from storage import people
 
-    if not args.manager and not args.role:
-        raise UsageError("请给出 --manager 或 --role")
+    if not args.manager and not args.role and not args.new_name:
+        raise UsageError("请给出 --manager、--role 或 --name")
     with open_store(config) as session:
         member = resolve_member(session, args.name, args.team)
+        if args.new_name:
+            try:
+                people.rename_member(session=session, member=member, name=args.new_name)
+            except people.PeopleError as exc:
+                raise UsageError(str(exc)) from None
+            if not args.manager and not args.role:
+                print(f"已改名为 {member.name}")
+                return 0
         clear = (args.manager or "").lower() in ("none", "无")
         manager = resolve_member(session, args.manager, _team_name(session, member)) \
             if args.manager and not clear else None

@@ -191,6 +191,27 @@ def change_member(*, session: Session, member: Member, manager: Member | None = 
     return member
 
 
+def rename_member(*, session: Session, member: Member, name: str, by_id: int | None = None) -> Member:
+    """改名 / member set NAME --name NEW: a name no teammate has (1-30 characters), the old kept in history."""
+    from storage.names import clean_name
+
+    new = " ".join(clean_name(name or "").split())
+    if not new or len(new) > 30:
+        raise PeopleError("名字要有 1 到 30 个字")
+    if new == member.name:
+        return member
+    taken = session.exec(select(Member.id).where(Member.team_id == member.team_id, Member.name == new,
+                                                 Member.id != member.id)).first()
+    if taken is not None:
+        raise PeopleError(f"团队里已经有叫“{new}”的成员了，换一个名字吧")
+    old, member.name = member.name, new
+    session.add(member)
+    history.record(session=session, entity="member", entity_id=member.id, field="name", old=old, new=new,
+                   by_id=by_id, reason="name", team_id=member.team_id)
+    session.commit()
+    return member
+
+
 def notices_for(*, session: Session, member_id: int) -> list[Notification]:
     """Handover notices written for a member (tests and the CLI's summary)."""
     return list(session.exec(select(Notification).where(Notification.recipient_id == member_id,
