@@ -39,4 +39,10 @@ fi
 [ -n "${SALESBOT_TEST_PG_URL:-}" ] || echo "test.sh: no PostgreSQL (not root or no apt): PostgreSQL tests will be skipped"
 [ -x /usr/bin/chromium ] || echo "test.sh: no /usr/bin/chromium: browser tests will be skipped"
 
+if [ $# -eq 0 ] && [ -n "${SALESBOT_TEST_PG_URL:-}" ]; then
+  .venv/bin/python -m pytest
+  # the conversation's tests again in queue mode: a web process deferring to procrastinate, a worker
+  exec .venv/bin/python -m pytest -q -m pg --queue-backend procrastinate \
+    tests/test_conversation.py tests/test_dialogue_state.py tests/test_pipeline.py
+fi
 exec .venv/bin/python -m pytest "$@"

@@ -29,8 +29,22 @@ def shared_data():
 from tests.storage_db import db_engine, db_session, db_sessions  # noqa: E402,F401
 
 
+def pytest_addoption(parser):
+    parser.addoption("--queue-backend", choices=("inline", "procrastinate"), default=None,
+                     help="the conversation tests (tests/chat_bot.py's bot) in one process (inline, the default) "
+                          "or as a web process deferring to procrastinate and a worker (PostgreSQL only); "
+                          "also SALESBOT_TEST_QUEUE")
+
+
+def pytest_configure(config):
+    chosen = config.getoption("--queue-backend", default=None)
+    if chosen:
+        os.environ["SALESBOT_TEST_QUEUE"] = chosen
+
+
 def pytest_report_header(config):
     """The speech path this machine takes, so a red speech test can be read at once."""
     from nlu.asr import describe_path
 
-    return f"speech tests: {describe_path()}"
+    queue = os.environ.get("SALESBOT_TEST_QUEUE", "inline")
+    return f"speech tests: {describe_path()}; conversation tests: queue backend {queue}"
