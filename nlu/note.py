@@ -93,7 +93,12 @@ def _shorthand(text: str) -> str:
         text = _AT_PRICE.sub(lambda m: "单价" + m.group()[1:], text)
     if not text.isascii() and not any(c in text for c in "wWkK"):
         return text
+    text = _CUED_SHORTHAND.sub(lambda m: m.group(1) + ("万" if m.group(2) in "wW" else "千"), text)
     return _THOUSAND.sub("千", _TEN_THOUSAND.sub("万", text))
+
+
+# After a money word the letter is always the magnitude, whatever follows (总价22.95w已确认).
+_CUED_SHORTHAND = re.compile(r"((?:总价|报价|合计|预算|单价|总额|合同额|金额|一共|总共|报了?|价格是?|给到)\s?\d+(?:\.\d+)?)([wWkK])(?![A-Za-z])")
 # A space next to a Chinese character (or Chinese punctuation) is a spoken pause, not part of a name.
 _PAUSE = re.compile(rf"(?<=[{CJK}，。、,.;:!?]) | (?=[{CJK}，。、,.;:!?])")
 

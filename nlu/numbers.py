@@ -60,7 +60,7 @@ _PHASE_VERBS = frozenset("订要买做办开报签搞上培训期共第")
 
 
 # Patterns used inside the functions below, compiled once.
-_MONEY_WORD = re.compile(r"价|费|钱|款")
+_MONEY_WORD = re.compile(r"价|费|钱|款|报|才|只要")  # 扬杰才0.03, 报0.035/pcs: a price, not a tolerance
 
 
 def find_quantities(text: str, units: Iterable[str] = ()) -> list[Quantity]:

@@ -563,3 +563,19 @@ def test_what_they_use_per_acre_is_no_order():
 ])
 def test_the_company_is_the_organisation_visited(text, company):
     assert p(text)["customer"]["company"] == company
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("总价22.95w已确认，含安装。", {(229500, "deal")}),
+    ("叶总说马可波罗给的是50，让我们再降降。", {(50, "competitor_price")}),
+    ("她说之前问过一家报的每平八十五，我们报的九十八。", {(85, "competitor_price"), (98, "quote")}),
+    ("他说报十二块一只太高了，别人家九块就有。", {(12, "quote"), (9, "competitor_price")}),
+    ("我们报0.035/pcs，她说扬杰才0.03。", {(0.035, "quote"), (0.03, "competitor_price")}),
+    ("礼盒每份一百六十八，总价十八万四千八，采购总监当场定了我们的。", {(168, "quote"), (184800, "deal")}),
+])
+def test_rivals_prices_typed_totals_and_deals(text, expected):
+    assert money(p(text)) == expected
+
+
+def test_a_power_after_a_number_is_no_money():
+    assert not p("580W单晶组件要两百块。")["money"]  # watts, then pieces
