@@ -315,6 +315,9 @@ def _rep_line(r: rq.RepWeek) -> str:
 
 # --- /forecast and /team -----------------------------------------------------------------------
 
+UNDATED_SHOWN = 10
+
+
 def forecast_report(*, session: Session, member: Member, stages: list[Stage], chart: bool = True,
                     now: datetime | None = None, insights=None) -> Report:
     """Open deals by expected close month; with `insights` ([insights] policy) the accuracy of the
@@ -334,6 +337,12 @@ def forecast_report(*, session: Session, member: Member, stages: list[Stage], ch
               for m in months]
     dated = [m for m in months if m.month is not None]
     lines.append(f"合计加权（有预计成交日的）：{money_text(sum(m.weighted for m in dated))}")
+    undated = next((m.count for m in months if m.month is None), 0)
+    if undated:   # what the forecast cannot place: a close date said in a note (预计下月签) places it
+        shown = rq.undated_deals(session=session, member_ids=ids, limit=UNDATED_SHOWN)
+        more = f" 等{undated}个" if undated > len(shown) else ""
+        lines.append("未定成交日：" + "、".join(f"{name}（#{i}）" for i, name in shown) + more
+                     + "。回复卡片说“预计下月签”即可补上。")
     lines += accuracy
     if not dated:
         return Report(lines, figures=figures)

@@ -290,6 +290,14 @@ def forecast(*, session: Session, stages: list[Stage], member_ids: Iterable[int]
     return sorted(months.values(), key=lambda r: (r.month is None, r.month or ""))
 
 
+def undated_deals(*, session: Session, member_ids: Iterable[int] | None = None, limit: int = 10) -> list[tuple[int, str]]:
+    """(deal id, customer name) of open deals with no expected close: what /forecast cannot place."""
+    return [(i, name) for i, name in session.exec(
+        select(Deal.id, Customer.name).join(Customer, Customer.id == Deal.customer_id)
+        .where(Deal.status == "open", Deal.expected_close.is_(None), _owned(Deal.owner_id, member_ids))
+        .order_by(Deal.last_activity_at.desc(), Deal.id.desc()).limit(limit)).all()]
+
+
 def _months(start: date, end: date) -> list[tuple[int, int]]:
     """(year, month) of each month the days [start, end) touch (insights.forecast.months_of)."""
     last = date.fromordinal(max(start.toordinal(), end.toordinal() - 1))
