@@ -295,7 +295,7 @@ def undated_deals(*, session: Session, member_ids: Iterable[int] | None = None, 
     return [(i, name) for i, name in session.exec(
         select(Deal.id, Customer.name).join(Customer, Customer.id == Deal.customer_id)
         .where(Deal.status == "open", Deal.expected_close.is_(None), _owned(Deal.owner_id, member_ids))
-        .order_by(Deal.last_activity_at.desc(), Deal.id.desc()).limit(limit)).all()]
+        .order_by(Deal.id).limit(limit)).all()]
 
 
 def _months(start: date, end: date) -> list[tuple[int, int]]:

@@ -314,7 +314,8 @@ def test_forecast_by_expected_close_month(world):
                             "26年3月：1个 · 金额8万元 · 加权8000元",
                             "26年4月：1个 · 金额10万元 · 加权4万元",
                             "未定：2个 · 金额5万元 · 加权5000元",
-                            "合计加权（有预计成交日的）：4.8万元"]
+                            "合计加权（有预计成交日的）：4.8万元",
+                            f"未定成交日：联想（#{world['D6'].id}）、国美（#{world['D7'].id}）。回复卡片说“预计下月签”即可补上。"]
     assert report.image is not None and report.image.data[:4] == b"\x89PNG"
     li = run(world, reports.forecast_report, "li", stages=STAGES, chart=False)
     assert li.figures["months"] == [("2026-04", 1, 100000, 40000)]
