@@ -579,3 +579,23 @@ def test_rivals_prices_typed_totals_and_deals(text, expected):
 
 def test_a_power_after_a_number_is_no_money():
     assert not p("580W单晶组件要两百块。")["money"]  # watts, then pieces
+
+
+@pytest.mark.parametrize("text,category", [
+    ("季总说明年设备采购计划压缩了三成。", "budget"),
+    ("课时费我们报每课时800，处长说学院标准是600封顶。", "budget"),
+    ("上次那批标签粘性不够，贴上去起翘。", "quality"),
+    ("说上一家的退货率太高，对我们也不太放心。", "quality"),
+    ("岳经理说要我们也加两个点，不然就少进一点。", "price"),
+    ("问能不能按批发价给。", "price"),
+    ("他说如果每吨涨三千他就不做了。", "price"),
+    ("担心我们西北线路覆盖不够。", "service"),
+    ("范工说高温下感值掉得厉害，要我们改一版。", "spec"),
+    ("她要求首付30%，剩下T/T 60天。", "payment_terms"),
+])
+def test_more_ways_customers_object(text, category):
+    assert category in p(text)["objections"]
+
+
+def test_stated_tt_terms_are_no_objection():
+    assert "payment_terms" not in p("付款T/T 30天，下周发货。")["objections"]
