@@ -114,3 +114,21 @@ def test_cli_reports_bad_lines_and_goes_on(tmp_path, capsys):
     assert out[0]["extraction"]["items"][0]["quantity"] == 50
     assert all("error" in o for o in out[1:5])
     assert "extraction" in out[5]
+
+
+TYPED_WORDS = ["65w", "2.4W", "8k", "3k/月", "26元/kg", "@260/箱", "30%", "T/T 30 days", "500 pcs", "40 sets", "license",
+               "Mar 15", "15/3", "7.20", "next Friday", "tomorrow", "PO", "quote", "sample", "MOQ", "Kevin", "Linda",
+               "Harborview Foods", "不对", "哦不对", "不对不对 是", "后来又改成", "一开始说", "改口", "👍", "#跟进", "✅",
+               "報價", "下週三", "兩百", "經理", "聊那个", "的事情", "还有", "首批", "压货", "保证金", "目标价是", "先去的",
+               "技术中心的", "叫林海峰", "要用", "做个小试", "一期", "每课时", "别人家", "给的是"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(CJK_WORDS + TYPED_WORDS), max_size=40), st.booleans())
+def test_no_step_raises_on_typed_bilingual_or_repaired_salad(words, spaced):
+    """The inner steps themselves never raise (parse's guard would hide a crash as an empty card)."""
+    from nlu.parser import _parse
+
+    text = (" " if spaced else "").join(words)
+    e = _parse(text, REF, None)
+    assert well_formed(e)
