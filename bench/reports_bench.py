@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         for team in teams:
             desk.keep_health(session, team, NOW, force=True)
         kept_s = time.perf_counter() - start
-        print(f"deal health kept by the desk: {len(teams)} teams in {kept_s:.1f} s "
+        print(f"deal health (and radars, in a team over health_live_deals) kept by the desk: {len(teams)} teams in {kept_s:.1f} s "
               f"({1000 * kept_s / len(teams):.0f} ms a team, every {insights.health_refresh_minutes} minutes)")
     with make_session() as session:
         lead = session.exec(select(Member).where(Member.role == "lead")).first()
@@ -226,6 +226,10 @@ def main(argv: list[str] | None = None) -> int:
         median, worst, scored = timed(lambda: team_health(session, team, NOW, insights, stages), min(args.repeat, 3))
         print(f"deal health of the lead's team computed at once (what /health does up to "
               f"{insights.health_live_deals:,} open deals): {len(scored):,} deals, median {median:.0f} ms, max {worst:.0f} ms")
+        median, worst, ranked = timed(lambda: insight_reports.team_radars(session=session, team=team, stages=stages,
+                                                                          policy=insights, now=NOW), min(args.repeat, 3))
+        print(f"the radars of the lead's team computed at once (what /radar does up to {insights.health_live_deals:,} "
+              f"open deals): {len(ranked)} reps, median {median:.0f} ms, max {worst:.0f} ms")
         admin = session.exec(select(Member).where(Member.role == "admin")).first()
         manager = session.exec(select(Member).where(Member.role == "manager")).first()
         scopes = [("lead, one team", lead), ("manager, 10 reps", manager), ("admin, every team", admin)]

@@ -65,7 +65,7 @@ def reads_kept(session: Session, member: Member, policy: InsightPolicy) -> bool:
     from storage import insight_queries as iq
 
     return member.role == "admin" or \
-        iq.open_deal_count(session=session, team_id=member.team_id) > policy.health_live_deals
+        iq.more_open_deals_than(session=session, team_id=member.team_id, limit=policy.health_live_deals)
 
 
 def health_line(score: int, reasons: list[str]) -> str:
@@ -191,7 +191,7 @@ def radar_report(*, session: Session, member: Member, name: str, stages: list[St
 
     team = session.get(Team, rep.team_id)
     kept = iq.kept_radar(session=session, member_id=rep.id) \
-        if iq.open_deal_count(session=session, team_id=team.id) > policy.health_live_deals else None
+        if iq.more_open_deals_than(session=session, team_id=team.id, limit=policy.health_live_deals) else None
     if kept is not None and rep.active and rep.role == "rep":  # a large team: what the desk keeps
         radar, at = Radar.from_json(rep.id, kept[0]), kept[1]
         minutes = max(0, int(((as_utc(now) if now else utcnow()) - at).total_seconds() // 60))

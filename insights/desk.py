@@ -168,7 +168,7 @@ class InsightDesk:
             if counted is not None and timedelta(0) <= now - counted < every:
                 return False
             self.counted[team.id] = now
-        large = iq.open_deal_count(session=session, team_id=team.id) > self.policy.health_live_deals
+        large = iq.more_open_deals_than(session=session, team_id=team.id, limit=self.policy.health_live_deals)
         if only_large and not large:
             return False
         rows = [{"deal_id": h.deal.deal_id, "owner_id": h.deal.owner_id, "customer": h.deal.customer[:200],

@@ -343,9 +343,11 @@ def rep_rows(*, session: Session, team_id: int, since: datetime, until: datetime
 
 # --- the deal health the desk keeps ------------------------------------------------------------------
 
-def open_deal_count(*, session: Session, team_id: int) -> int:
-    return session.execute(sa_select(func.count()).select_from(Deal).where(Deal.team_id == team_id,
-                                                                            Deal.status == "open")).scalar() or 0
+def more_open_deals_than(*, session: Session, team_id: int, limit: int) -> bool:
+    """Whether the team has more than `limit` open deals (reads at most limit + 1 of them: counting a
+    70,000-deal team took a third of a second)."""
+    return session.execute(sa_select(Deal.id).where(Deal.team_id == team_id, Deal.status == "open")
+                           .limit(1).offset(limit)).first() is not None
 
 
 def has_admin(*, session: Session) -> bool:
@@ -358,7 +360,8 @@ def health_computed_at(*, session: Session, team_id: int) -> datetime | None:
     """When the team's kept deal health was last computed (None: never)."""
     from storage.insight_models import DealHealth
 
-    at = session.execute(sa_select(func.max(DealHealth.computed_at)).where(DealHealth.team_id == team_id)).scalar()
+    # every row of a team is written at once with the same time: one row through the team's index says it
+    at = session.execute(sa_select(DealHealth.computed_at).where(DealHealth.team_id == team_id).limit(1)).scalar()
     return as_utc(at) if at else None
 
 
