@@ -28,7 +28,7 @@ _WEEKDAY = re.compile(r"周[一二三四五六日天末]")
 _ONE_CJK = re.compile(rf"[{CJK}]")
 _EVERY_PERIOD = re.compile(r"每个(?:月|星期|礼拜|季度)$")
 _EVERY_ONE = re.compile(rf"每(?![月年周天日季个])[{CJK}](?:最多|大概|约)?$")
-_HAVE_OR_USE = re.compile(r"(?<![没还])有(?:大概|约|差不多)?$|(?<!试)用$")
+_HAVE_OR_USE = re.compile(r"(?<![没还划单里])有(?:大概|约|差不多)?$|(?<!试)用$")  # (采购计划里有五台: an order planned)
 _SHORT_NAME = re.compile(rf"[{CJK}A-Za-z0-9]{{1,8}}")
 _WORD_START = re.compile(rf"[{CJK}A-Za-z]")
 _ADVERB_END = re.compile(r"(?:先|再|还|也|就|各|共|一共|大概|大约)$")
@@ -40,7 +40,7 @@ _NUMBER_START = re.compile(r"[\d一二两三四五六七八九十百千万半]")
 _TITLE_END = re.compile(r"(?:总|经理|工|主任|姐|哥|老板|师傅|科长|处长|厂长|校长|院长)[：: ]?$")
 _POINTER_START = re.compile(r"^(?:从|这款|这个|那款|那个|一款|新款)")
 _COUNT_START = re.compile(r"^[\d一二两三四五六七八九十百千万]+[套台个件只箱](?=..)")
-_ONLY_NUMBER = re.compile(r"[\d.]+|[一二两三四五六七八九十百千万]+")
+_ONLY_NUMBER = re.compile(r"[\d.]+|[一二两三四五六七八九十百千万]+|[\d.一二两三四五六七八九十百千万]+[到至~-][\d.一二两三四五六七八九十百千万]+")
 _UP_TO_VERB = re.compile(r"^.*(?:说|了|是|跟|和)")
 _NOUN_CLAUSE = re.compile(rf"[{CJK}A-Za-z0-9.\-%]{{2,14}}")
 _NOT_BARE = re.compile(r"[说要了是在有的总工每不没比太很让才只]|经理|老板|主任|合作|继续|考虑|觉得|希望|可以|需要|准备|我们")
@@ -62,16 +62,16 @@ _TRAIL_RE = re.compile(
     r"下周|这周|本周|上半年|下半年|大概|大约|差不多|一共|总共|至少|左右|先要|先拿|先送|先给|先寄|先订|先试销|试销|"
     r"先试用|试用|订了|要了|签了|买了|进了|采购|订购|下单|追加|准备|打算|计划|预计|还要|需要|想要|只要|能交|要交|压货|铺货|备货|进货|"
     r"固定|稳定|稳定供|每月稳定供|长期|只能|先买|覆盖|重新|原来|现在|改成|改为|开始|起|这次|这回|本次|"
-    r"(?<=[\u4e00-\u9fff])要)$"
+    r"按照|按|(?<=[\u4e00-\u9fff])要)$"
 )
 # Verbs after which the product may follow the quantity (先拿两吨生物有机肥, 签了一千吨磷酸锰铁锂).
 _ORDER_VERB = re.compile(r"(?:拿|寄|要|订|定|先下|再下|下了|改成|改为|签了?|买|放|进|试|试用|试销|用|送|给|给我们|上|备|采购|订购|报的|报了|做|先放|先上|"
-                         r"下单|确认了?|订的|定的|要配|配|加订|追加|进了|采购了|下了单|补|再补|加|又加|谈|发|铺|压货|铺货|备货|进货|囤)(?:了)?$")
+                         r"下单|确认了?|订的|定的|要配|配|加订|追加|进了|采购了|下了单|补|再补|加|又加|谈|发|铺|压货|铺货|备货|进货|囤|借|租|计划里有|计划有)(?:了)?$")
 # 下单80箱复印纸和20盒签字笔: a second line joined to an order in the same clause
 _ORDER_ANY = re.compile(r"拿|寄|要|订|定|下单|确认|签|买|进|采购|配|加订|追加")
 _JOINED = re.compile(r"(?:和|、|及|以及|还有|另加|加)$")
 # 两台SY215下周二交车: an order line that goes on with its date or delivery verb.
-_PERIODIC = re.compile(r"(?:每天|每月|每周|每年|一个月|一年|每个月)(?:大概|大约|约|差不多|要)?$")
+_PERIODIC = re.compile(r"(?:每天|每月|每周|每年|一个月|一年|每个月|一期|每期|每批)(?:大概|大约|约|差不多|要)?$")
 _DATE_AHEAD = re.compile(r"下下?周|这周|本周|明天|后天|大后天|今天|月底|月初|\d+月|\d+号|[一二三四五六七八九十]+月|周[一二三四五六日末]")
 _THEN_DELIVERED = re.compile(r"下周|这周|本周|明天|后天|月底|\d+月|\d+号|[一二三四五六七八九十]+月|交|发|送|到")
 # The ordering verb may also follow: 省计量院的两台液相色谱仪签了.
@@ -95,7 +95,7 @@ _AFTER_DE = re.compile(
     rf"不|没|太|很|老|容易|测|通过|合格|效果|效率|性能|口感|更好|每|合同|订单|水分|含量|超标|纯度|浓度|颜色|尺寸|油耗|能耗|，|,|。|$)"
 )
 _OF_ATTRIBUTE = re.compile(
-    rf"((?:(?![的了说要是在，,。他我])[{CJK}A-Za-z0-9\-]){{2,10}}?)的(?:质量|价格|报价|单价|交期|售后|服务|货|效果|参数|规格|样板|样品)"
+    rf"((?:(?![的了说要是在，,。他我])[{CJK}A-Za-z0-9\-]){{2,10}}?)的(?:质量|价格|报价|单价|交期|售后|服务|货|效果|参数|规格|样板|样品|年度框架|框架协议|年度合同)"
 )
 _ATTRIBUTES = frozenset("质量 价格 报价 单价 交期 售后 服务 效果 参数 规格 型号 品牌 牌子 产品 东西 货 样品 主供 二供 供应商 口感 "
                         "独家 合同 订单 项目 方案 稳定性 性能 识别率 效果 外观 包装 做工 破损率 合格率 良率 时效 油耗 能耗 功耗 "
@@ -200,7 +200,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
         if product is not None and _CUT_BACK.search(before):  # 报的三套…，只能先买两套: the final amount
             lines = [l for l in lines if not (l.product == product and l.unit == unit)]
         if any(l.unit == unit and l.quantity > q.value for l in lines) and \
-                (_FIRST_PART.search(before) or _BATCH.search(before)):
+                (_FIRST_PART.search(before) or _BATCH.search(before)) and not _FOR_TRIAL.match(text, end):
             continue  # 刹车片两千套，下周三先送一千套, 一共两千套，第一批一千套: the first part of the same order
         lines.append(Line(q.start, end, product, q.value, unit))
         pair = _EACH.search(text, note.clause_at(q.start)[0], q.start) if product else None
@@ -218,6 +218,7 @@ _CUT_BACK = re.compile(r"(?:只能|只|最后|最终|还是)(?:先)?(?:买|订|�
 
 
 _JOINED_OPEN = re.compile(r"(?:然后|另外)?(?:还有|还要|另外|另加|再加)$")
+_FOR_TRIAL = re.compile(r"[^，,。]{0,10}?做[^，,。]{0,4}(?:测试|评估|验证|试验|对比|试用)|[^，,。]{0,8}?(?:试用|样品|送样|试样)")  # 先送20颗电芯做循环测试
 _BATCH = re.compile(r"(?:第[一二三四五]批|首批|头批)")
 _PHASE_NEXT = re.compile(r"[先就再要上做的工项，,。]|$")
 _EACH = re.compile(rf"([{CJK}A-Za-z0-9]{{2,8}})(?:和|、|跟|与|及)([{CJK}A-Za-z0-9]{{2,8}})各$")
@@ -302,7 +303,7 @@ def _without_speaker(product: str) -> str:
 # Who speaks or wants and the verb before the thing (庞老板要刹车油, 谷总透露雅化, 聊磷酸铁锂): never the product.
 _SPEAKER = (rf"[{CJK}]{{1,2}}(?:总|经理|工|主任|老板|姐|哥|科长|处长|厂长|主管|协理|总监|主席|所长)(?:说要|透露|提到|说|要|讲|聊|谈)"
             r"|(?:透露|提到|聊了?|聊的是|谈了?|谈的是)(?:一下)?(?=[^判话])|(?:要用|想用|需要用|还要用)|用(?![品户电人工法途料量水具])(?=...)")
-_SPEAKER_LEAD = re.compile(rf"^(?:{_SPEAKER})")
+_SPEAKER_LEAD = re.compile(rf"^(?:{_SPEAKER}|们[送要给的]?)")  # 们送…: what is left of 我们送
 _INNER_LINK = re.compile(r"但是|可以|然后|所以|因为|如果|不过|而且|就是")
 _TRIAL_TAIL = re.compile(r"做(?:个|一下|一些|点)?(?:小试|中试|试样|测试|评估|验证|对比|试验|试机)$")
 
@@ -638,7 +639,7 @@ _SAID_OF = re.compile(r"度|性|率|问题|质量|价|颜色|效果|含量|寿�
 _TOPIC = re.compile(rf"说(?![我他她你这那上])((?:(?!的)[{CJK}A-Za-z0-9]){{2,8}}?)(?:还要|还得|要再|已经|目前|现在|上次|这次|有|没|不)")
 # A thing named as the object of a visit's topic or of a wish, closing its phrase; its quantity comes later.
 _INTRODUCED = re.compile(
-    rf"(?:聊|谈|讲|关于|就是|换|上|采购|买|订|进|用|需要|要|想要|想用|看中|感兴趣)(?:了|的是|一下|过)?"
+    rf"(?:聊|谈|讲|关于|就是|换|上|采购|买|订|进|用|需要|要|想要|想用|看中|感兴趣|想做|要做)(?:了|的是|一下|过)?"
     rf"(?:一批|一套|一些|一台|些|那个|这个|那款|这款|我们的|我们|他们的|我们代理的)*"
     rf"((?:(?![的了说要是在和跟])[{CJK}A-Za-z0-9\-]){{2,12}}?)(?:的事情?|的事儿|的项目|的长单|的单子|总代|的续约|的采购)?$"
 )
@@ -652,11 +653,15 @@ def _introduced_before(note: Note, start: int, people=frozenset()) -> str | None
         if a >= start:
             break
         for lo, hi in _pieces(note, a, min(b, start)):
-            named = _INTRODUCED.search(note.text, lo, hi)
+            named = _INTRODUCED.search(note.text, lo, hi) or _PRAISED.search(note.text, lo, hi)
             cleaned = _final(_clean_product(named.group(1))) if named and not any(p in named.group(1) for p in people) else None
             if cleaned and _bare_noun(cleaned):
                 found = cleaned
     return found
+
+
+# 我们那款布艺沙发卖得不错，想再加十五套: the thing spoken of, then its order
+_PRAISED = re.compile(rf"(?:那款|这款|那个|这个)((?:(?![的了说要是在和跟])[{CJK}A-Za-z0-9\-]){{2,10}}?)(?=卖得|用得|反馈|效果|不错|挺好|很好|走得)")
 
 
 def _pieces(note: Note, lo: int, hi: int) -> list[tuple[int, int]]:

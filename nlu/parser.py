@@ -239,10 +239,12 @@ def _as_written(raw: str, out: Extraction, spoken: str = "") -> Extraction:
             return spaced
         if s in written:
             return s
-        size = len(s)
+        bare = s.replace(" ", "")
+        size = len(bare)
         for i in range(len(written) - size + 1):
-            if normalize(written[i:i + size]) == s:
-                return written[i:i + size]
+            if normalize(written[i:i + size]).replace(" ", "") == bare:
+                found = written[i:i + size]
+                return _spaced(raw, found) or found  # USB Type-C連接器: Traditional, with its spaces
         return s
 
     if out["customer"]:

@@ -599,3 +599,27 @@ def test_more_ways_customers_object(text, category):
 
 def test_stated_tt_terms_are_no_objection():
     assert "payment_terms" not in p("付款T/T 30天，下周发货。")["objections"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("葛总：280Ah电芯月需求约3k颗，先送20颗电芯做循环测试。", {("280Ah电芯", 3000, "颗"), ("电芯", 20, "颗")}),
+    ("尚工要借5块FPGA开发板做评估。", {("FPGA开发板", 5, "块")}),
+    ("白科长说今年采购计划里有五台除颤仪。", {("除颤仪", 5, "台")}),
+    ("茅姐说我们那款布艺沙发卖得不错，想再加十五套。", {("布艺沙发", 15, "套")}),
+    ("确认了PVDF粘结剂的年度框架：年用量按一百五十吨谈的。", {("PVDF粘结剂", 150, "吨")}),
+])
+def test_trials_loans_plans_and_things_spoken_of(text, expected):
+    assert items(p(text)) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "仓库里还有五台旧机器。",              # what they have
+    "规格十二到二十五的都要，大概五百吨。",   # a range is no product
+])
+def test_no_product_from_what_they_have_or_a_range(text):
+    assert all(i["product"] not in ("旧机器", "十二到二十五") for i in p(text)["items"])
+
+
+def test_a_traditional_product_with_english_keeps_its_writing():
+    e = p("永豐科技的呂經理確認了，USB Type-C連接器五萬個。")
+    assert items(e) == {("USB Type-C連接器", 50000, "個")}
