@@ -633,6 +633,11 @@ class Conversation:
         """The day a vague date meant: the note gets that date, its kind read from the note."""
         if not await self.db(lambda s: dialogue.close_question(session=s, question_id=question.id, at=self.clock())):
             return   # answered already (the same answer delivered twice, or by another process)
+        if question.kind == "postpone" and question.word.isdigit():     # 推迟 pressed, then the day
+            fix = intents.Correction("postpone", intents.clean(inbound.text))
+            await self._reply(inbound, await self.db(self._commitment_answer, who, fix, "commitment",
+                                                     int(question.word)))
+            return
         note = await self.db(lambda s: s.get(Note, question.note_id))
         ref = note.received_at.astimezone(who.tz)
         day = self._day(inbound.text, datetime.now(who.tz))
@@ -656,6 +661,15 @@ class Conversation:
         if await lead_chat.on_action(self, who, inbound):  # lead and touchpoint buttons
             return
         if await ops_chat.on_action(self, who, inbound):  # 撞单 decision buttons
+            return
+        if verb == "cpostpone" and rest.isdigit():    # 推迟 under a nudge or the evening recap: to which day?
+            commitment = await self.db(lambda s: s.get(Commitment, int(rest)))
+            if commitment is None or commitment.owner_id != who.member_id or commitment.state != "open":
+                await self._reply(inbound, "这条待办已经处理过了。")
+                return
+            await self.db(lambda s: dialogue.ask(session=s, member_id=who.member_id, kind="postpone",
+                                                 word=rest, at=self.clock()))
+            await self._reply(inbound, f"#{rest} 推迟到哪一天？直接回复日期即可，例如：下周一 或 12月20日。")
             return
         if verb in ("cdone", "ccancel") and rest.isdigit():   # buttons under a nudge
             fix = intents.Correction("done" if verb == "cdone" else "cancel")

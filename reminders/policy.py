@@ -28,6 +28,8 @@ class Policy:
     working_morning: time = time(8, 0)
     report_weekday: int = 0
     report_time: time = time(9, 0)
+    # The evening recap of the promises a rep made that day (working days); None: off.
+    recap_time: time | None = time(18, 0)
     facts_lookback_days: int = 7
     # A broken promise older than this is no longer escalated (only matters after a long outage);
     # it bounds what every sweep reads when reps leave old promises open.
@@ -105,6 +107,8 @@ def policy_from_config(config: dict) -> Policy:
         working_morning=_clock(section, "working_morning", base.working_morning),
         report_weekday=weekday,
         report_time=report_time,
+        recap_time=None if str(section.get("recap_at", "")).strip().lower() in ("off", "none", "false")
+        else _clock(section, "recap_at", base.recap_time),
         facts_lookback_days=_number(section, "facts_lookback_days", base.facts_lookback_days),
         escalation_lookback_days=_number(section, "escalation_lookback_days", base.escalation_lookback_days),
         calendar=WorkCalendar(_days(section, "extra_holidays"), _days(section, "extra_workdays")),

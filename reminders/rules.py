@@ -14,6 +14,7 @@ on each notification, and its dedupe key says what it is about and which occurre
 - objection:deal:<id>:<category>:<member>         at the Nth mention of the same category
 - competitor:deal:<id>:<name>:<member>            a competitor named at the alert stage or later
 - report:<team>:<day>:<member>                    the weekly report morning
+- recap:<member>:<day>                            recap_at (18:00) on a working day: the promises made that day
 
 Escalations and alerts (and idle/stall nudges) falling in quiet hours or on a non-working day move
 to the next working morning; the due-day digest keeps its day. A nudge expires when its due day
@@ -33,7 +34,7 @@ from reminders.policy import Policy
 
 MANAGER_KINDS = ("escalation", "alert")  # batched into one message per manager and sweep
 BATCH_MAX = 20  # items per batched message: a catch-up after an outage stays readable (and < 4096 chars)
-KIND_ORDER = {"digest": 0, "nudge": 1, "escalation": 2, "alert": 3, "report": 4}
+KIND_ORDER = {"digest": 0, "nudge": 1, "escalation": 2, "alert": 3, "report": 4, "recap": 5}
 
 
 # --- the state the rules read ---------------------------------------------------------------
@@ -94,6 +95,7 @@ class TeamState:
     deals: list[DealState] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     report_text: str | None = None  # given on the report day: the weekly report for the leads
+    made_today: list[Promise] = field(default_factory=list)  # open commitments promised today (the recap)
 
 
 # --- what the rules produce ----------------------------------------------------------------------
@@ -377,9 +379,36 @@ def report_day(policy: Policy, day: date) -> bool:
     return day.weekday() == policy.report_weekday
 
 
+def evening_recaps(ctx: _Ctx) -> None:
+    """recap_at (18:00) on a working day: each rep who promised customers something today hears it
+    back, each promise with its day and 推迟 / 完成 buttons; nobody who promised nothing."""
+    p = ctx.policy
+    today = ctx.now.astimezone(ctx.tz).date()
+    if p.recap_time is None or not p.calendar.is_workday(today):
+        return
+    start, at = ctx.local(today, time.min), ctx.local(today, p.recap_time)
+    by_owner: dict[int, list[Promise]] = defaultdict(list)
+    for c in ctx.state.made_today:
+        if c.created_at is not None and start <= c.created_at <= at:
+            by_owner[c.owner_id].append(c)
+    for owner_id, promises in by_owner.items():
+        key = f"recap:{owner_id}:{today}"
+        owner = ctx.people.get(owner_id)
+        if owner is None or not owner.active or not ctx.due(key, at, ctx.local(today + timedelta(days=1), time.min)):
+            continue
+        promises.sort(key=lambda c: (c.due_date, c.id))
+        promises = promises[:RECAP_MAX]
+        lines = [texts.promise_line(c.kind, c.due_date, c.customer, c.text, c.id) for c in promises]
+        ctx.add("recap", owner, f"recap#{today}:" + ",".join(str(c.id) for c in promises),
+                texts.recap(lines), at, key)
+
+
+RECAP_MAX = 10     # promises listed (and buttons) in one recap
+
+
 RULES: tuple[Callable[[_Ctx], None], ...] = (
     commitment_nudges, due_day_digests, broken_promises, idle_deals, stalled_deals, big_deals,
-    repeated_objections, late_competitors, weekly_reports)
+    repeated_objections, late_competitors, weekly_reports, evening_recaps)
 
 
 # --- batching ----------------------------------------------------------------------------------
@@ -389,7 +418,10 @@ def answer_buttons(kind: str, subject: str) -> tuple:
     handles cdone:<id> / ccancel:<id>, and a reply 完成 / 推迟到… to the message itself."""
     if kind in ("nudge", "digest") and subject.startswith("commitment:"):
         ident = subject.partition(":")[2]
-        return ((("完成", f"cdone:{ident}"), ("取消", f"ccancel:{ident}")),)
+        return ((("完成", f"cdone:{ident}"), ("推迟", f"cpostpone:{ident}"), ("取消", f"ccancel:{ident}")),)
+    if kind == "recap" and subject.startswith("recap#"):   # recap#<day>:<id>,<id>…: a row per promise
+        ids = [i for i in subject.partition(":")[2].split(",") if i.isdigit()]
+        return tuple(((f"推迟 #{i}", f"cpostpone:{i}"), (f"完成 #{i}", f"cdone:{i}")) for i in ids)
     return ()
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Callable
 from zoneinfo import ZoneInfo
 
+from reminders.calendar import at_local
 from reminders.policy import Policy
 from reminders.rules import (KIND_ORDER, DealState, Mention, Message, Notice, Person, Promise, TeamState, batch, due_notices,
                              report_day)
@@ -44,7 +45,9 @@ def team_state(session, team: Team, now: datetime, policy: Policy, *, with_repor
         [Mention(*row) for row in rq.recent_mentions(session=session, team_id=team.id,
                                                      since=now - timedelta(days=policy.facts_lookback_days),
                                                      big_deal_yuan=policy.big_deal_yuan)],
-        report)
+        report,
+        [Promise(*row) for row in rq.promises_made(session=session, team_id=team.id, since=at_local(
+            local.date(), time.min, ZoneInfo(team.timezone)))] if policy.recap_time is not None else [])
 
 
 def _plain_summary(session, team: Team, now: datetime) -> str:

@@ -40,6 +40,11 @@ def digest(lines: list[str], day: date) -> str:
     return "\n".join([head, *lines, tail])
 
 
+def recap(lines: list[str]) -> str:
+    head = f"🌙 今天你答应了客户{len(lines)}件事："
+    return "\n".join([head, *lines, "办完的点“完成”，要改期点“推迟”或回复“推迟到周五”。"])
+
+
 def escalation(owner: str, kind: str, due: date, customer: str | None, text: str, ident: int) -> str:
     return f"⚠️ {owner} 的承诺已逾期未完成：\n{promise_line(kind, due, customer, text, ident)}"
 

@@ -47,6 +47,17 @@ def open_promises(*, session: Session, team_id: int, until: date, since: date | 
     return [(i, o, k, d, t or "", c, as_utc(at) if at else None) for i, o, k, d, t, c, at in session.execute(query)]
 
 
+def promises_made(*, session: Session, team_id: int, since: datetime) -> list[tuple]:
+    """open_promises' rows of the team's open commitments promised (created) since `since`, any due day:
+    what the evening recap lists."""
+    query = (sa_select(Commitment.id, Commitment.owner_id, Commitment.kind, Commitment.due_date, Commitment.text,
+                       Customer.name, Commitment.created_at)
+             .join(Member, Member.id == Commitment.owner_id)
+             .outerjoin(Customer, Customer.id == Commitment.customer_id)
+             .where(Commitment.state == "open", Commitment.created_at >= as_utc(since), Member.team_id == team_id))
+    return [(i, o, k, d, t or "", c, as_utc(at) if at else None) for i, o, k, d, t, c, at in session.execute(query)]
+
+
 def open_deals(*, session: Session, team_id: int) -> list[tuple]:
     """(id, owner_id, customer, stage, stage_entered_at, last_activity_at) of the team's open deals."""
     query = (sa_select(Deal.id, Deal.owner_id, Customer.name, Deal.stage, Deal.stage_entered_at, Deal.last_activity_at)
@@ -159,7 +170,7 @@ class Pending:
     dedupe_key: str
 
 
-SCHEDULED_KINDS = ("nudge", "digest", "escalation", "alert", "report")
+SCHEDULED_KINDS = ("nudge", "digest", "escalation", "alert", "report", "recap")
 
 
 def pending(*, session: Session, now: datetime, limit: int | None = None,

@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot.config import load_config
+import dataclasses
+
 from reminders.policy import policy_from_config
 from reminders.scheduler import ReminderScheduler
 from storage import teams
@@ -93,6 +95,9 @@ EXPECTED = [
 ]
 # 10-08 08:00: the escalation and the alert reach 王经理 as one message
 EXPECTED_MESSAGES = len(EXPECTED) - 1
+# The evening recap (issue 18) is tested on its own (tests/test_conversation_recap.py); the fortnight
+# was worked out by hand without it.
+RECAP_OFF = dataclasses.replace(policy_from_config(CONFIG), recap_time=None)
 
 
 class Recorder:
@@ -113,7 +118,7 @@ def test_a_fortnight_of_notes_gives_the_hand_worked_notifications_once_each_in_o
                 for name in ("李雷", "韩梅", "张伟")}
     now = {"t": at("2026-09-28T00:00")}
     sent = Recorder(lambda: now["t"])
-    scheduler = ReminderScheduler(sessions=sessions, policy=policy_from_config(CONFIG), send=sent,
+    scheduler = ReminderScheduler(sessions=sessions, policy=RECAP_OFF, send=sent,
                                   clock=lambda: now["t"], holder="fortnight")
 
     def store(when, rep, text, extraction, number):

@@ -59,7 +59,7 @@ def test_nudge_at_nine_on_the_working_day_before():
     assert nudge.dedupe_key == "nudge:commitment:1:2026-11-25"
     assert nudge.subject == "commitment:1"
     assert "11月25日" in nudge.text and "华东机械" in nudge.text and "完成" in nudge.text
-    assert nudge.buttons == ((("完成", "cdone:1"), ("取消", "ccancel:1")),)
+    assert nudge.buttons == ((("完成", "cdone:1"), ("推迟", "cpostpone:1"), ("取消", "ccancel:1")),)
     assert nudge.send_at.utcoffset() == timedelta(hours=8)
 
 

@@ -76,6 +76,7 @@ async def test_a_nudge_reaches_the_rep_with_buttons_and_postponing_moves_the_rem
     assert "12月2日" in nudge.text and "华东机械" in nudge.text
     c = commitment(app)
     assert [(b.text, b.data) for row in nudge.buttons for b in row] == [("完成", f"cdone:{c.id}"),
+                                                                       ("推迟", f"cpostpone:{c.id}"),
                                                                        ("取消", f"ccancel:{c.id}")]
     reply = await answer(app, text="推迟到2026年12月10日", reply_to="f1")
     assert "已推迟" in reply and commitment(app).due_date == date(2026, 12, 10)
