@@ -265,6 +265,7 @@ _WE_COMPARE = re.compile(r"我们[^得要需必才除]{0,8}比")
 _ANOTHER_SUPPLIER = re.compile(r"那家|別家|别家|对方|之前合作|现在用的|之前用的|以前用的|上一家|原来的|老供应商|进口设备|去年找的|"
                                r"[^，,。]{1,6}那边(?=[^，,。]{0,6}(?:外教|师傅|售后|服务|产品|货))")
 _TRIAL_UNITS = re.compile(r"[\d一二两三四五六七八九十百]+\s?(?:公斤|kg|块|个|套|台|pcs|片|瓶|盒|吨)(?:[^，,。\d]{0,10}(?:做|sample|样品?))?\s?$")
+_UNITS_BEFORE = re.compile(r"[\d一二两三四五六七八九十百]+\s?(?:公斤|kg|块|个|套|台|pcs|片|瓶|盒|吨)[^，,。\d]{0,12}$")
 _REST_LATER = re.compile(r"(?:其他的?|其余的?|剩下的?|二期|三期|后续的?)[^，,。]{0,4}$")
 _ASKS_EXCLUSIVE = re.compile(r"(?:想要|要求我们做|要我们做|要求|希望)[^，,。]{0,4}$")
 _PRESS_NOT_PRICE = re.compile(r"[\d一二两三四五六七八九十]+(?:天|周|个月)|预算")
@@ -277,6 +278,7 @@ _ASKED = re.compile(r"要求|希望|坚持|非得|必须")  # a demand in the cl
 _BARE_SPEC = frozenset(("认证", "名录", "入围"))
 _PROBLEM = re.compile(r"没|缺|不|未|还在|过不了|差|难|卡|要求|必须|需要|得有|只有")
 _THEIR_OWN = re.compile(r"(?:现在|现有|原来|目前|老)的?[^，,。我]{0,6}$")
+_PAPERS = re.compile(r"证书|资质|认证|许可|执照|授权")
 _NO_REPLY = re.compile(r"(?:消息|信儿?|回复|话)")
 _NOT_OUR_PRICE = re.compile(r"MOQ|moq|起订量|起订")
 
@@ -290,6 +292,8 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors, pre
         return True  # CCS认证的船板: what the product is, not a requirement we fail
     if category in ("spec", "quality") and _THEIR_OWN.search(clause, 0, start) and "我们" not in clause[:start]:
         return True  # 现在的沼气池不够用: their own equipment falls short, which is why they buy
+    if category == "quality" and phrase == "过期" and _PAPERS.search(clause, 0, start):
+        return True  # 证书六月份过期了: a certificate (a spec matter), not goods gone off
     if category == "service" and phrase in ("没回", "不回", "没人回") and _NO_REPLY.match(clause, end):
         return True  # 那边还没回消息: no answer yet, not slow after-sales
     if category == "price" and _NOT_OUR_PRICE.search(clause, 0, start):
@@ -315,7 +319,8 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors, pre
     other = [m.end() for m in _ANOTHER_SUPPLIER.finditer(clause, 0, start)]
     if category in _SUPPLIER_SIDE and other and "我们" not in clause[other[-1]:start]:
         return True  # 现在用的那家老是延期, 之前合作的那家色差太大: the supplier they have, not us
-    if category == "decision_delay" and _TRIAL_UNITS.search(clause, 0, start):
+    if category == "decision_delay" and (_TRIAL_UNITS.search(clause, 0, start)
+                                         or phrase.startswith("做") and _UNITS_BEFORE.search(clause, 0, start)):
         return True  # 先要五十公斤做评估: a trial of ours, not a delayed decision
     if category == "decision_delay" and _REST_LATER.search(clause, 0, start + 1):
         return True  # 第一期先要五十张，二期明年再说: the rest of an order, later

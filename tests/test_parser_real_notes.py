@@ -623,3 +623,32 @@ def test_no_product_from_what_they_have_or_a_range(text):
 def test_a_traditional_product_with_english_keeps_its_writing():
     e = p("永豐科技的呂經理確認了，USB Type-C連接器五萬個。")
     assert items(e) == {("USB Type-C連接器", 50000, "個")}
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("还要扣5000块质量罚款。", {(5000, "other")}),
+    ("我们报0.45元/Wh，说海辰给的0.43。", {(0.45, "quote"), (0.43, "competitor_price")}),
+    ("target price 28/盒，我们 list price 是 32。", {(28, "other"), (32, "quote")}),
+])
+def test_fines_rivals_and_english_price_words(text, expected):
+    assert money(p(text)) == expected
+
+
+@pytest.mark.parametrize("text,category", [
+    ("薄总问能不能年付打八折。", "price"),
+    ("谭经理担心我们的摄像机在冷库低温下扛不住，觉得质量没保障。", "quality"),
+])
+def test_a_discount_asked_and_doubts_about_our_goods(text, category):
+    assert category in p(text)["objections"]
+
+
+@pytest.mark.parametrize("text", [
+    "合同下周四签，总价八十六万，审批已经走完了。",   # the approval is done
+    "尚工要借5块FPGA开发板做评估。",                  # a trial of ours
+])
+def test_no_delay_when_the_approval_is_done_or_a_trial_is_ours(text):
+    assert "decision_delay" not in p(text)["objections"]
+
+
+def test_an_expired_certificate_is_no_quality_complaint():
+    assert "quality" not in p("我们的证书六月份过期了还没续。")["objections"]
