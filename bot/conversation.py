@@ -52,6 +52,7 @@ RESEND_CARDS_WITHIN = timedelta(days=2)
 SORRY = render.SORRY
 ACK_REPLY = "👌 收到。要记录拜访，直接发文字或语音给我。"
 FOR_COMMITMENTS = ("done", "postpone", "cancel", "confirm", "retract")
+SPOKEN_CORRECTION = "a spoken correction of the card before it"   # the note's error: not a note
 FILE_ALONE = "暂时只能处理文字和语音，看不懂图片和文件的内容。请把要记的事打字或说一句发给我（发图片时也可以附一句说明）。"
 # Names per kind (customers, contacts, products, competitors) given to speech recognition: the
 # pinyin correction costs about 0.25 ms per name per note, so the catalogue is kept small.
@@ -564,6 +565,29 @@ class Conversation:
             return
         await self._apply(note_id, extraction)
         await self.show_card(who, note_id, title="已更新")
+
+    async def spoken_correction(self, who: Who, note: Note) -> bool:
+        """A voice note whose transcript is a correction of the card just before it (不是80台是100台,
+        said): that card changes and the voice note becomes no note (kept, marked as a correction).
+        True when it was one."""
+        text = note_ops.note_text(note)
+        fix = intents.correction(text)
+        if fix is None or fix.kind in ("confirm",) or intents.acknowledgement(text):
+            return False
+        found = await self.db(lambda s: cq.latest_context(session=s, member_id=who.member_id,
+                                                           since=note.received_at - CONTEXT))
+        context = referent(found.subject) if found is not None else None
+        if context is None or (context[0] == "note" and context[1] == note.id):
+            return False
+        if not await self.db(lambda s: note_ops.failed(session=s, note_id=note.id, error=SPOKEN_CORRECTION,
+                                                       frm=("transcribed",))):
+            return True     # another run handled it
+        chat, message = reply_target(note)
+        inbound = Inbound(channel=note.channel, user_id="", chat_id=chat, message_id=message or "",
+                          received_at=note.received_at, text=text)
+        await self._reply(inbound, f"🎤 识别：{text}")
+        await self._correct(who, inbound, fix, context)
+        return True
 
     async def _acknowledged(self, who: Who, inbound: Inbound) -> None:
         """好的 / 收到 / 👍: answered kindly; after a card it confirms the card; nothing is stored."""

@@ -127,6 +127,8 @@ async def parse_and_store(conv: "Conversation", note_id: int) -> str | None:
         return None
     who = await conv.who(note.author_id)
     text = note_ops.note_text(note)
+    if note.audio_ref and await conv.spoken_correction(who, note):
+        return None     # the transcript corrected the card before it: no note
     ref = note.received_at.astimezone(who.tz)
     extraction = await ops_chat.parse_note(conv, who, text, ref, who.industry or conv.default_industry or None)
     if "error" in extraction:

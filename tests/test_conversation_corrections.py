@@ -161,3 +161,31 @@ async def test_corrections_in_a_row_all_change_the_first_card(bot):
     assert note.extraction["customer"] == {"name": "王总", "company": "恒通机械"}
     assert [c.due_date.isoformat() for c in bot.rows(Commitment)] == [day_of("下周五").isoformat()]
     assert [c.name for c in bot.rows(Customer)] == ["恒通机械"]
+
+
+async def test_a_voice_message_that_is_a_correction_corrects_the_card(bot):
+    from bot.messages import Inbound, Voice
+    from tests.test_conversation import HeardTranscriber
+
+    rep = await carded(bot)
+    bot.conversation.transcriber = HeardTranscriber("不对，应该是一百二十台")
+    await bot.conversation.receive(Inbound(channel="local", user_id=rep, chat_id=rep, message_id="v1",
+                                           received_at=bot.now, voice=Voice(b"RIFF-fake", "wav")))
+    await bot.conversation.idle()
+    assert "已更新 #1" in bot.sent[-1].text and "A型泵 120台" in bot.sent[-1].text
+    assert [i.quantity for i in bot.rows(Item)] == [120]
+    notes = bot.rows(Note)
+    assert [n.state for n in sorted(notes, key=lambda n: n.id)] == ["parsed", "failed"]   # the voice is no note
+
+
+async def test_a_spoken_quantity_with_no_card_before_is_a_note(bot):
+    from bot.messages import Inbound, Voice
+    from tests.test_conversation import HeardTranscriber
+
+    bot.now = MONDAY
+    rep = bot.member("甲")
+    bot.conversation.transcriber = HeardTranscriber("应该是一百二十台")
+    await bot.conversation.receive(Inbound(channel="local", user_id=rep, chat_id=rep, message_id="v1",
+                                           received_at=bot.now, voice=Voice(b"RIFF-fake", "wav")))
+    await bot.conversation.idle()
+    assert "已记录 #1" in bot.sent[-1].text
