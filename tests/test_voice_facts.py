@@ -3,6 +3,7 @@ annotations, the synthetic corpus's manifests, the recognition cache, and a shor
 product's transcriber and parser."""
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -12,9 +13,11 @@ import numpy as np
 import pytest
 
 from bench import voice_facts
+from nlu import audio
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT / "tests" / "data" / "speech_dev"
+SYNTH = ROOT / "tests" / "data" / "speech_synth"
 
 
 # --- the data --------------------------------------------------------------------------------------
@@ -28,6 +31,31 @@ def test_dev_annotations_pass_the_checker_and_cover_every_clip():
     assert sorted(r["id"] for r in rows) == sorted(references)
     assert all(r["text"] == references[r["id"]] for r in rows)
     assert {r["format"] for r in rows} == {"wav", "ogg", "amr_dtx", "amr_nodtx"}
+
+
+@pytest.mark.parametrize("part", ["working", "locked"])
+def test_every_clip_of_a_manifest_is_there_as_written(part):
+    manifest = SYNTH / part / "manifest.jsonl"
+    rows = voice_facts.manifest_rows(manifest)
+    assert rows, manifest
+    for row in rows:
+        assert hashlib.sha256(Path(row["path"]).read_bytes()).hexdigest() == row["sha256"], row["id"]
+        assert set(row["expected"]) == {"customer", "items", "dates", "money", "objections", "competitors"}
+        assert row["now"] and row["format"] in ("ogg", "amr_dtx", "amr_nodtx", "pcm8k")
+
+
+def test_the_locked_manifest_is_unchanged_since_it_was_made():
+    folder = SYNTH / "locked"
+    recorded = (folder / "manifest.sha256").read_text(encoding="ascii").split()[0]
+    assert hashlib.sha256((folder / "manifest.jsonl").read_bytes()).hexdigest() == recorded
+
+
+@pytest.mark.parametrize("fmt", ["ogg", "amr_dtx", "amr_nodtx", "pcm8k"])
+def test_a_clip_of_each_synthetic_format_decodes_to_its_length(fmt):
+    row = next(r for r in voice_facts.manifest_rows(SYNTH / "working" / "manifest.jsonl") if r["format"] == fmt)
+    samples = audio.decode(row["path"], max_seconds=120)
+    assert abs(len(samples) / audio.SAMPLE_RATE - row["voice"]["seconds"]) < 0.5
+    assert float(np.abs(samples).max()) > 0.05
 
 
 # --- the cache -------------------------------------------------------------------------------------
