@@ -494,8 +494,12 @@ def _visited_org(note: Note) -> str | None:
         if is_org(name) and note.is_boundary(m.end(1)) and not any(m.start(1) < b < m.end(1) for b in pauses):
             return name  # (瑞丰工具批|发: 批发 is one word; 蓝海印染 那个厂长: a pause ends the name)
     for m in _VISITED_END.finditer(note.text):  # 下午到了立新制版，于厂长说…: the place visited closes its clause
-        if is_org(m.group(1)):
-            return m.group(1)
+        if is_org(_after_place(m.group(1))):
+            return _after_place(m.group(1))
+    for m in _VISITED_THEN_MET.finditer(note.text):  # 去了一趟城南的天成五金批发部找尤老板 (批|发 is no verb here)
+        name = _after_place(m.group(1))
+        if is_org(name):
+            return name
     previous = 0
     for b in sorted(pauses):  # 上午先去的蓝海印染 那个厂长…: or a spoken pause closes it
         lo, _ = note.clause_at(b - 1)
@@ -514,8 +518,10 @@ def _after_place(name: str) -> str:
 
 # 今天拜访了安踏，…: the place visited closes its clause
 _VISITED_BEFORE_PAUSE = re.compile(
-    rf"(?:拜访了|走访了|(?:去了|到了|跑了)一?趟?|(?:先|又|再)?(?:去|到)的(?:是)?|刚从|从)([{CJK}A-Za-z]{{2,14}}?)(?:出来)?$")
-_VISITED_END = re.compile(rf"(?:拜访了|走访了|(?:去了|到了|跑了)一?趟?)([{CJK}A-Za-z]{{2,10}}?)(?=[，,。]|$)")
+    rf"(?:拜访了|走访了|(?:去了|到了|跑了)一?趟?|(?:先|又|再)?(?:去|到)的(?:是)?|刚从|从)((?:(?![找见跟和聊谈说])[{CJK}A-Za-z]){{2,14}}?)(?:出来)?$")
+_VISITED_THEN_MET = re.compile(
+    rf"(?:(?:去了|到了|跑了)一?趟|拜访了|去了|到了)((?:(?![找见跟和聊谈说的])[{CJK}A-Za-z]){{2,3}}的(?:(?![找见跟和聊谈说])[{CJK}A-Za-z]){{2,10}}|(?:(?![找见跟和聊谈说])[{CJK}A-Za-z]){{2,12}})(?=找|见|跟|和)")
+_VISITED_END = re.compile(rf"(?:拜访了|走访了|(?:去了|到了|跑了)一?趟?)([{CJK}A-Za-z]{{2,12}}?)(?=[，,。]|$)")
 
 
 _ORDERED_BY = re.compile(rf"的[{CJK}A-Za-z]{{1,8}}?(?:合同|订单|单子)")

@@ -25,7 +25,7 @@ _EVENT_RELATIVE = re.compile(r"(?:[一二两三四五六七八九十\d]+|半)个
 _BARE_SPAN = re.compile(r"(?:[一二两三四五六七八九十百\d]+|半)个?(?:天|日|周|星期|礼拜|月)")
 _MOTION = frozenset("来我们 来公司 来厂 去 过去 过来 来".split())
 _BULK = re.compile(r"大货|批量|正式|量产")
-_TRIAL_ORDER = re.compile(r"试用|试点|试样|送样|样品|POC|测试|先试(?!销)|试模|示范|试验|打样|sample|小样|样本|样表|样布|样酒|样床|做样|"
+_TRIAL_ORDER = re.compile(r"试用|试点|试样|送样|样品|POC|测试|先试(?!销)|试模|示范|试验|打样|sample|小样|样本|样表|样布|样酒|样床|做样|评估|demo|试一[周週天个]|"
                           r"送一次样|试机|[一二两三四五六七八九十\d]+[个卷袋盒支瓶件片][^，,。]{0,4}试(?!销)")
 # 8.8级, 10.9级: a grade, not 8月8日.
 _NOT_A_DAY_AFTER = re.compile(r"[级寸米吨万元块倍毫厘公斤克升伏瓦%个只台套件]|mm|kg|kw|KW|V\b")
@@ -169,6 +169,8 @@ def _visit_kind(note: Note, start: int, end: int, ce: int, status: str) -> str |
     return None if purposes else "meeting"
 
 
+_TRIAL_NEXT = re.compile(r"[，,]")  # 寄两盒试纸，做个比对测试: the next clause of the same sentence says why
+_VISITED_PLACE = re.compile(r"(?:我们|你们|他们)?的?(?:展厅|公司|工厂|厂里|现场|办公室|会议室|总部|门店看|样板间)")
 _TASK = re.compile(r"量尺|量房|测量|安装|调试|送货|提货|装车|卸货")
 _LEADING_TIME = re.compile(r"(?:今天|昨天|明天|后天|上午|下午|晚上|中午|早上|刚才|刚刚|对|嗯)*")
 
@@ -184,6 +186,8 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
     if before and before[-1][3] == "到" and before[-1][1] == start - cs:
         before = before[:-1]  # 合同到年底: "until", not an arrival
     cue = after[0] if after else before[-1] if before else None
+    if cue is not None and cue[3] == "到" and len(after) > 1 and _VISITED_PLACE.match(text, end + cue[1]):
+        cue = after[1]  # 明天带他们到展厅看演示: where they go, then what for
     if cue is not None and cue[3] in _MOTION and len(after) > 1 and after[1][2] != "meeting" \
             and not (_deliverables() and _deliverables().fullmatch(after[1][3])):
         cue = after[1]  # 下周五来我们机构签合同: the purpose of the visit decides
@@ -213,7 +217,7 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
             and i_prev_deliverable(note, cs, deliverables):
         return "deadline"  # 要我们出8D报告，下周三前交
     if kind is None and any(cs <= a < ce for a, _ in item_spans):
-        return "delivery"  # DMF年底前要三十吨
+        return "trial" if _trial_next(note, i, ce) else "delivery"  # DMF年底前要三十吨
     if kind is None and i > 0:
         ps, pe = note.clauses[i - 1]
         if deliverables and deliverables.search(text[ps:pe]):
@@ -224,9 +228,16 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
         near = note.clauses[max(0, i - 2)][0]
         kind = "delivery" if any(near <= a < ce for a, _ in item_spans) else "other"
     if kind == "delivery" and not _BULK.search(text, cs, ce) and (
-            i > 0 and _TRIAL_ORDER.search(text, note.clauses[i - 1][0], cs) or _TRIAL_ORDER.search(text, cs, ce)):
+            i > 0 and _TRIAL_ORDER.search(text, note.clauses[i - 1][0], cs) or _TRIAL_ORDER.search(text, cs, ce)
+            or _trial_next(note, i, ce)):
         kind = "trial"  # 姜总要先试用五百公斤，1月26号前到: the goods of a trial
     return kind
+
+
+def _trial_next(note: Note, i: int, ce: int) -> bool:
+    """寄两盒试纸，做个比对测试: the next clause of the same sentence says it is for a trial."""
+    return bool(_TRIAL_NEXT.match(note.text, ce)) and i + 1 < len(note.clauses) \
+        and bool(_TRIAL_ORDER.search(note.text, *note.clauses[i + 1]))
 
 
 def _deliverable_in(text: str, lo: int, hi: int) -> bool:

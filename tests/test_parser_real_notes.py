@@ -652,3 +652,24 @@ def test_no_delay_when_the_approval_is_done_or_a_trial_is_ours(text):
 
 def test_an_expired_certificate_is_no_quality_complaint():
     assert "quality" not in p("我们的证书六月份过期了还没续。")["objections"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("约好了，明天带他们到展厅看激光切割机演示。", ("2026-03-03", "meeting")),
+    ("下周一给田主任寄两盒血糖试纸，做个比对测试。", ("2026-03-09", "trial")),
+    ("尚工要借5块FPGA开发板做评估，下周一我安排寄出。", ("2026-03-09", "trial")),
+])
+def test_a_date_takes_the_purpose_of_the_visit_or_the_shipment(text, expected):
+    assert expected in dates(p(text))
+
+
+def test_a_shipment_with_no_trial_stays_a_delivery():
+    assert ("2026-03-09", "delivery") in dates(p("下周一送两百箱，他们验货。"))
+
+
+@pytest.mark.parametrize("text,company", [
+    ("今天加班跑了趟东莞的伟业模具，林老板想买两台CNC雕铣机。", "伟业模具"),
+    ("去了一趟城南的天成五金批发部找尤老板 他说焊条贵了", "天成五金批发部"),
+])
+def test_the_organisation_visited_after_its_town(text, company):
+    assert p(text)["customer"]["company"] == company
