@@ -69,11 +69,11 @@ def top_three(health: h.Health) -> list[str]:
     return [p.reason for p in taken[:3]]
 
 
-def pair(db_session, **change):
+def pair(db_session, pol=POLICY, **change):
     base_team, changed_team = Team(db_session, stages=STAGES), Team(db_session, stages=STAGES)
     common = {k: v for k, v in change.items() if k == "others_active"}
-    base = score_of(base_team, story(base_team, **common))
-    changed = score_of(changed_team, story(changed_team, **change))
+    base = score_of(base_team, story(base_team, **common), pol)
+    changed = score_of(changed_team, story(changed_team, **change), pol)
     return base, changed
 
 
@@ -112,6 +112,13 @@ def test_one_fact_moves_the_score_by_its_weight(db_session, indicator, change, r
         == {indicator}
 
 
+@pytest.mark.parametrize("indicator,change,reason", CASES, ids=[c[0] for c in CASES])
+def test_a_changed_weight_is_the_one_taken(db_session, indicator, change, reason):
+    """The same fact with the indicator's weight set to 7 in [insights]: the score moves by 7."""
+    base, changed = pair(db_session, policy(**{f"weight_{indicator}": 7}), **change)
+    assert base.score - changed.score == 7 and reason in changed.reasons
+
+
 def test_density_below_the_team_median_takes_its_weight(db_session):
     """No note in four weeks while the team's other deals get one a week; the deal was moved two days
     ago, so it is not silent."""
@@ -120,6 +127,8 @@ def test_density_below_the_team_median_takes_its_weight(db_session):
     base, changed = pair(db_session, others_active=True, move=("报价", 2), weekly=())
     assert base.score - changed.score == POLICY.weight("density")
     assert changed.reasons == ["跟进偏少：每周0.0条（团队中位数1.2条）"]
+    base, changed = pair(db_session, policy(weight_density=7), others_active=True, move=("报价", 2), weekly=())
+    assert base.score - changed.score == 7
 
 
 def test_a_configured_weight_is_the_one_used(db_session):
