@@ -673,3 +673,17 @@ def test_a_shipment_with_no_trial_stays_a_delivery():
 ])
 def test_the_organisation_visited_after_its_town(text, company):
     assert p(text)["customer"]["company"] == company
+
+
+@pytest.mark.parametrize("text,bad", [
+    ("她们想 switch supplier，monthly 大概 600 盒。", "monthly"),
+    ("capacity 2000吨/天，budget around 4.5M。", "capacity"),
+    ("他们信息部的常部长还有生产部两个主管都在。", "生产部"),
+    ("颜色要五个色。", "颜色"),
+])
+def test_english_prose_departments_and_attributes_are_no_products(text, bad):
+    assert all(i["product"] != bad for i in p(text)["items"])
+
+
+def test_a_chemical_name_keeps_its_first_character():
+    assert ("对乙酰氨基酚片", 50000, "盒") in items(p("对乙酰氨基酚片要五万盒。"))
