@@ -5,6 +5,7 @@ with the note's time; CER and the facts found, per format and overall, with the 
     .venv/bin/python -m bench.voice_facts [--manifest FILE.jsonl | speech_dev] [--catalogue FILE.json]
                                           [--limit N] [--formats ogg,amr_dtx] [--json OUT.json]
                                           [--no-cache] [--beam 5] [--compute-type auto] [--show N]
+                                          [--shard K/N]
 
 --manifest: a manifest JSONL (default tests/data/speech_synth/working/manifest.jsonl; rows with id,
   format, file relative to the manifest, text, expected, now, industry), or `speech_dev` for the 8
@@ -35,7 +36,7 @@ import numpy as np
 
 from nlu import asr
 from nlu.asr_score import errors
-from nlu.evaluate import CORE, score
+from nlu.evaluate import CORE, facts, score
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MANIFEST = ROOT / "tests" / "data" / "speech_synth" / "working" / "manifest.jsonl"
@@ -79,11 +80,18 @@ def manifest_rows(path: Path) -> list[dict]:
     return rows
 
 
-def load_rows(manifest: str, formats: list[str] | None = None, limit: int | None = None) -> list[dict]:
+def load_rows(manifest: str, formats: list[str] | None = None, limit: int | None = None,
+              shard: str | None = None) -> list[dict]:
+    """The clips in manifest order, filtered by format, the first `limit`, then shard "K/N" (every
+    Nth from the Kth, so two processes can fill the cache side by side)."""
     rows = speech_dev_rows() if manifest == "speech_dev" else manifest_rows(Path(manifest))
     if formats:
         rows = [r for r in rows if r["format"] in formats]
-    return rows[:limit] if limit else rows
+    rows = rows[:limit] if limit else rows
+    if shard:
+        k, n = (int(x) for x in shard.split("/"))
+        rows = rows[k::n]
+    return rows
 
 
 def read_catalogue(path: str | None) -> tuple[list[str], dict]:
@@ -202,8 +210,6 @@ def figures(rows: list[dict], heard: list[dict], parser_kwargs: dict) -> dict:
         }
     clips = []
     for r in rows:
-        from nlu.evaluate import facts
-
         g, h = facts(r["expected"]), facts(hyp[r["id"]])
         lost = {s: sorted(map(str, g.get(s, set()) - h.get(s, set()))) for s in FACT_SLOTS}
         extra = {s: sorted(map(str, h.get(s, set()) - g.get(s, set()))) for s in FACT_SLOTS}
@@ -242,6 +248,7 @@ def main() -> None:
     p.add_argument("--catalogue", help="team catalogue JSON: measured without and with it")
     p.add_argument("--limit", type=int, help="the first N clips only")
     p.add_argument("--formats", help="comma-separated formats to keep (ogg, amr_dtx, amr_nodtx, pcm8k, wav)")
+    p.add_argument("--shard", help="K/N: every Nth clip from the Kth (0-based), to fill the cache in parallel")
     p.add_argument("--json", help="write the figures and per-clip rows to this file")
     p.add_argument("--no-cache", action="store_true", help="run the model on every clip")
     p.add_argument("--beam", type=int, default=5)
@@ -251,7 +258,7 @@ def main() -> None:
     p.add_argument("--show", type=int, default=0, help="print the N clips that lost most facts")
     args = p.parse_args()
 
-    rows = load_rows(args.manifest, args.formats.split(",") if args.formats else None, args.limit)
+    rows = load_rows(args.manifest, args.formats.split(",") if args.formats else None, args.limit, args.shard)
     transcriber = asr.Transcriber(beam_size=args.beam, threads=args.threads, compute_type=args.compute_type,
                                   window_seconds=args.window)
     cache = None if args.no_cache else RecognitionCache()
