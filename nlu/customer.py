@@ -343,7 +343,7 @@ _DEPARTMENT_END = re.compile(
 _SITE_TAIL = re.compile(r"(?<=..)(?:加油站|营业厅|服务区|分店|专卖店|总部|分公司|分部|办事处|(?:华[东南西北中]|[东南西北]区|区域)?(?:总仓|分仓|仓库|仓))$")
 _DEPT_AFTER_DE = re.compile(r"的([\u4e00-\u9fff]{0,5}(?:部门?|科|处|室|组|仓|食堂|车间|后勤)(?:主管|负责人|采购|经理|总监|管理员)?"
                             r"|[\u4e00-\u9fff]{1,6}(?:经理|主管|总监|负责人|管理员|工程师))$")
-_RIVAL_TALK = re.compile(r"比我们|便宜|报价低|价格低|主供|一直在用|用惯|倾向|用了")
+_RIVAL_TALK = re.compile(r"比我们|便宜|报价低|价格低|主供|一直在用|用惯|倾向|用了|给的|返点|返利|也在报")
 _PLACE_NAME = re.compile(rf"^[{CJK}]{{1,3}}(?:乡|镇|村|县|省|路|街|大道|工业园|园区|开发区)$")
 
 
@@ -482,6 +482,20 @@ def _jieba_word(word: str) -> bool:
     return _jieba().FREQ.get(word, 0) > 0
 
 
+_MET_NEXT = re.compile(r"[，,]?(?:见了|找了|见|找|拜访|跟|和|开了|开的|开会|聊|谈)")
+
+
+def _longer_visit(note: Note, start: int, end: int) -> str | None:
+    """A visited name the lazy pattern cut inside a word: the next word boundary before a meeting verb."""
+    if note.is_boundary(end):
+        return None
+    for k in range(end + 1, min(start + 12, note.clause_at(start)[1]) + 1):
+        if note.is_boundary(k) and _MET_NEXT.match(note.text, k):
+            name = _after_place(note.text[start:k])
+            return name if is_org(name) else None
+    return None
+
+
 def _pauses(note: Note) -> frozenset[int]:
     """The spoken pauses that end a phrase: none when every word is spaced (a transcript's tokens)."""
     return frozenset() if len(note.breaks) * 5 >= len(note.text) else note.breaks
@@ -493,6 +507,9 @@ def _visited_org(note: Note) -> str | None:
         name = _after_place(m.group(1))
         if is_org(name) and note.is_boundary(m.end(1)) and not any(m.start(1) < b < m.end(1) for b in pauses):
             return name  # (瑞丰工具批|发: 批发 is one word; 蓝海印染 那个厂长: a pause ends the name)
+        longer = _longer_visit(note, m.start(1), m.end(1))
+        if longer:
+            return longer  # 到长荣药品批发跟岳经理谈: the name goes on past 批|发
     for m in _VISITED_END.finditer(note.text):  # 下午到了立新制版，于厂长说…: the place visited closes its clause
         if is_org(_after_place(m.group(1))):
             return _after_place(m.group(1))

@@ -687,3 +687,8 @@ def test_english_prose_departments_and_attributes_are_no_products(text, bad):
 
 def test_a_chemical_name_keeps_its_first_character():
     assert ("对乙酰氨基酚片", 50000, "盒") in items(p("对乙酰氨基酚片要五万盒。"))
+
+
+def test_a_visited_name_goes_on_past_a_verb_inside_it():
+    e = p("今天下午到长荣药品批发跟岳经理谈年底备货。岳经理说修正药业给的返点高，要我们也加两个点。")
+    assert e["customer"]["company"] == "长荣药品批发" and "修正药业" in e["competitors"]
