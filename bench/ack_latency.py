@@ -12,6 +12,8 @@ retries after 5 s). Afterwards every note must be stored exactly once.
     .venv/bin/python -m bench.ack_latency --db postgresql+psycopg://sb:sb@127.0.0.1:5432/sb
     SALESBOT_TEST_PG_URL=… .venv/bin/python -m bench.ack_latency --queue --concurrency 200
         # the procrastinate backend: `salesbot web` answers, one `salesbot worker` processes
+    SALESBOT_TEST_PG_URL=… .venv/bin/python -m bench.ack_latency --queue --webs 2 --concurrency 200
+        # two web processes, the posts spread over them as a proxy would (deploy/compose.yaml)
 """
 from __future__ import annotations
 
@@ -67,6 +69,7 @@ class Bench:
         self.cookies = [secrets.token_urlsafe(24) for _ in range(args.reps)]
         self.wecom_users = [f"rep{i:03d}" for i in range(args.reps)]
         self.bot: subprocess.Popen | None = None
+        self.webs: list[tuple[subprocess.Popen, int]] = []   # --webs > 1: (process, port) of the others
         self.extra = args.config_extra or ""
 
     def write_config(self) -> Path:
@@ -130,13 +133,28 @@ voice_retention_days = 0
                                            stderr=(self.tmp / "worker.log").open("ab"))
         self.bot = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config_path), *command],
                                     cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
-        deadline = time.monotonic() + 120
+        if self.schema:
+            for n in range(1, self.args.webs):
+                port = free_port()
+                self.webs.append((subprocess.Popen(
+                    [sys.executable, "-m", "bot", "--config", str(config_path), "web", "--port", str(port)],
+                    cwd=ROOT, stdout=subprocess.DEVNULL, stderr=(self.tmp / f"web{n + 1}.log").open("ab")), port))
+        for process, port in [(self.bot, self.port), *self.webs]:
+            self.wait_up(process, port)
+
+    @property
+    def ports(self) -> list[int]:
+        return [self.port, *(port for _, port in self.webs)]
+
+    def wait_up(self, process: subprocess.Popen, port: int) -> None:
         import httpx
+
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            if self.bot.poll() is not None:
-                raise RuntimeError(f"the bot exited: see {self.tmp / 'bot.log'}")
+            if process.poll() is not None:
+                raise RuntimeError(f"the bot exited: see the logs in {self.tmp}")
             try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2).status_code in (200, 503):
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code in (200, 503):
                     return
             except httpx.HTTPError:
                 pass
@@ -155,11 +173,12 @@ voice_retention_days = 0
         gate = asyncio.Semaphore(self.args.concurrency)
         latencies: list[float] = []
         failures: dict[str, int] = {}
-        base = f"http://127.0.0.1:{self.port}"
+        bases = [f"http://127.0.0.1:{port}" for port in self.ports]
         limits = httpx.Limits(max_connections=self.args.concurrency + 10)
 
         async def one(client, i: int, text: str):
             rep = i % self.args.reps
+            base = bases[i % len(bases)]   # round robin, as a proxy in front of several web processes
             if kind == "web":
                 request = client.build_request("POST", f"{base}/chat/send",
                                                data={"text": text, "client_id": f"ack-{kind}-{i}"},
@@ -217,7 +236,7 @@ voice_retention_days = 0
             engine.dispose()
 
     def stop(self) -> None:
-        for process in (self.bot, self.worker):
+        for process in (self.bot, *(p for p, _ in self.webs), self.worker):
             if process and process.poll() is None:
                 process.send_signal(signal.SIGTERM)
                 try:
@@ -238,6 +257,7 @@ def main(argv=None) -> int:
     p.add_argument("--command", default="run", help="the salesbot command that serves (default: run)")
     p.add_argument("--queue", action="store_true",
                    help="the procrastinate backend on SALESBOT_TEST_PG_URL: salesbot web + one worker")
+    p.add_argument("--webs", type=int, default=1, help="with --queue: web processes the posts are spread over")
     p.add_argument("--config-extra", help="TOML appended to the generated config")
     p.add_argument("--channels", default="web,wecom")
     p.add_argument("--drain", type=float, default=600, help="seconds to wait for processing to finish")
@@ -246,7 +266,7 @@ def main(argv=None) -> int:
     bench = Bench(args)
     report: dict = {"notes": args.notes, "concurrency": args.concurrency, "reps": args.reps,
                     "database": "postgresql" if args.queue or args.db else "sqlite",
-                    "command": "web + worker" if args.queue else args.command,
+                    "command": f"web x{args.webs} + worker" if args.queue else args.command,
                     "cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in os.getloadavg()]}
     try:
         bench.start(bench.prepare())

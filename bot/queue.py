@@ -224,12 +224,24 @@ class Queued:
 
     async def defer(self, note_id: int, member_id: int, step: str | None = None, announce: bool = False) -> None:
         from bot import pipeline
-        from storage.models import Note
 
         if step is None:
-            step = pipeline.first_step(await self.conv.db(lambda s: s.get(Note, note_id)))
+            step = pipeline.first_step(await self.conv.db(lambda s: _path_state(s, note_id)))
         if step is not None:
             await defer_step(self.app, note_id, member_id, step, announce)
+
+
+def _path_state(session, note_id: int):
+    """The three columns pipeline.first_step reads (a web process defers every note it records: no
+    need to load the whole row for that)."""
+    from types import SimpleNamespace
+
+    from sqlmodel import select
+
+    from storage.models import Note
+
+    row = session.exec(select(Note.state, Note.audio_ref, Note.carded_at).where(Note.id == note_id)).first()
+    return None if row is None else SimpleNamespace(state=row[0], audio_ref=row[1], carded_at=row[2])
 
 
 async def defer_step(app, note_id: int, member_id: int, step: str, announce: bool = False) -> None:
