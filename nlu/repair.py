@@ -22,7 +22,7 @@ _DAY = r"(?:下下|下|这|本)?(?:周|星期|礼拜)[一二三四五六日天]|
 # Standing-alone cues (a word of their own) and cues that always repair (改成, 说错了).
 _CUE = re.compile(
     r"(?:(?<=[，,。;；\s])|^|(?<=[哦噢喔呃嗯啊]))不对(?:不对)?(?=[，,。;；\s是]|$|[他她我]|应该|后来)"
-    r"|说错了?|口误|哦不|噢不|喔不|呃不|改口|又?改成了?|又?改为|纠正|更正|后来又?说|又说|最后定了?|(?:又往上|又往下|又)?(?:调到|调整到|加到|增加到|涨到)"
+    r"|[哦噢喔呃]不对|说错了?|口误|哦不|噢不|喔不|呃不|改口|又?改成了?|又?改为|纠正|更正|后来又?说|又说|最后定了?|(?:又往上|又往下|又)?(?:调到|调整到|加到|增加到|涨到)"
 )
 _WEAK = ("又说", "后来说", "后来又说")  # these repair only a value that ends its clause
 _BEFORE = 24  # characters from the first value to its cue
@@ -32,7 +32,7 @@ _BREAKS = "，,。;；：: "
 
 @cache
 def _value() -> re.Pattern:
-    units = "|".join(re.escape(u) for u in sorted({*all_units(), "pcs", "sets", "units", "kg", "t"}, key=len, reverse=True))
+    units = "|".join(re.escape(u) for u in sorted({*all_units(), "pcs", "sets", "units", "kg", "t", "家"}, key=len, reverse=True))
     return re.compile(rf"(?P<day>{_DAY})|(?P<num>{_NUMBER})(?P<unit>{units})?")
 
 
@@ -72,9 +72,10 @@ def _repair_at(text: str, cue: re.Match, floor: int) -> tuple[int, int, str] | N
         return None
     second = None
     for m in value.finditer(text, cue.end(), min(len(text), cue.end() + _AFTER)):
-        if m.group() and _whole(text, m):
+        if m.group() and _whole(text, m) and not (m.group("num") and not m.group("unit")
+                                                 and _GLUED_WORD.match(text, m.end())):
             second = m
-            break
+            break  # (算了一下说要两吨半: 一下 is no value)
     if second is None or not _same_kind(first, second):
         return None
     if cue.group().endswith(("调到", "调整到", "加到", "增加到", "涨到")) and not (
@@ -98,7 +99,8 @@ def _repair_at(text: str, cue: re.Match, floor: int) -> tuple[int, int, str] | N
     return start, second.end(), new
 
 
-_LEAD_IN = re.compile(r"(?:原来|本来|一开始|开始|起初|最早|先)(?=[^，,。；;\s]{0,6}$)|从$")
+_LEAD_IN = re.compile(r"(?:原来|本来|一开始|开始|起初|最早|先)(?=[^，,。；;]{0,7}$)|从$")
+_GLUED_WORD = re.compile(r"[下点些直起会块儿个次遍]")  # 一下, 一点, 一直: a numeral inside a word
 
 
 def _whole(text: str, m: re.Match) -> bool:

@@ -38,6 +38,8 @@ def money(e: dict) -> set[tuple]:
     ("编码器一开始说500个，后来说新线也要用，改成了800。", {("编码器", 800, "个")}),
     ("牛经理原来说要八百箱，后来改成五百箱卷纸。", {("卷纸", 500, "箱")}),
     ("先说智能马桶要三十台，后来又改口说要四十台。", {("智能马桶", 40, "台")}),
+    ("水泵原来说 10 套，现在改口 8 套。", {("水泵", 8, "套")}),
+    ("硫酸镍这个月要两吨，喔不对，他后来算了一下说要两吨半。", {("硫酸镍", 2.5, "吨")}),
 ])
 def test_a_corrected_quantity_keeps_the_final_value(text, expected):
     assert items(p(text)) == expected
@@ -692,3 +694,7 @@ def test_a_chemical_name_keeps_its_first_character():
 def test_a_visited_name_goes_on_past_a_verb_inside_it():
     e = p("今天下午到长荣药品批发跟岳经理谈年底备货。岳经理说修正药业给的返点高，要我们也加两个点。")
     assert e["customer"]["company"] == "长荣药品批发" and "修正药业" in e["competitors"]
+
+
+def test_a_numeral_inside_a_word_after_the_cue_is_no_correction():
+    assert repair("要两吨，哦不对，他算了一下。")[0] == "要两吨，哦不对，他算了一下。"
