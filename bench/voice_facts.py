@@ -16,9 +16,10 @@ with the note's time; CER and the facts found, per format and overall, with the 
 CER is ../shared/tools/score_asr.py's (nlu/asr_score.py) against the note text. "facts F1" is the
 micro F1 over customer.name, customer.company, items, objections and competitors; "micro F1" over
 the seven slots of ../shared/tools/score_notes.py (nlu/evaluate.py computes the same).
-The model's output (Transcriber.recognise) is cached in .cache/voice_facts.sqlite, keyed by the
-decoded audio's sha256, the model, compute type, window, beam and prompt/hotwords: the corrections
-after recognition run afresh every time. RTF is printed over the clips that were not cached.
+The model's call (WhisperModel.transcribe: its segments) is cached in .cache/voice_facts.sqlite,
+keyed by the decoded audio's sha256, the model, compute type, window and the call's arguments (beam,
+prompt, hotwords ...): everything the product does with the segments runs afresh every time. RTF is
+printed over the clips that were not cached.
 """
 from __future__ import annotations
 
@@ -111,40 +112,42 @@ def read_catalogue(path: str | None) -> tuple[list[str], dict]:
 # --- the cache -------------------------------------------------------------------------------------
 
 class RecognitionCache:
-    """Transcriber.recognise's results in SQLite, so a re-run only redoes what follows recognition."""
+    """The model's own call (WhisperModel.transcribe: segments and info) cached in SQLite, so a re-run
+    redoes only what the product does with the segments; it holds whichever of the transcriber's
+    methods (recognise, segments, ...) makes the call."""
 
     def __init__(self, path: Path = CACHE):
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path)
-        self.db.execute("create table if not exists recognised (key text primary key, value blob)")
+        self.db = sqlite3.connect(path, timeout=60)
+        self.db.execute("create table if not exists model_calls (key text primary key, value blob)")
         self.hits = self.misses = 0
 
     def key(self, transcriber, samples: np.ndarray, kwargs: dict) -> str:
         config = {"model": transcriber.model_name, "compute_type": transcriber.compute_type,
-                  "window": transcriber.window_seconds, "beam": kwargs.get("beam_size") or transcriber.beam_size,
-                  "kwargs": {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in sorted(kwargs.items())
-                             if k != "beam_size"}}
+                  "window": transcriber.window_seconds, "kwargs": kwargs}
         digest = hashlib.sha256(np.ascontiguousarray(samples, dtype=np.float32).tobytes())
         digest.update(json.dumps(config, ensure_ascii=False, sort_keys=True, default=str).encode())
         return digest.hexdigest()
 
     def wrap(self, transcriber) -> None:
-        """Puts the cache in front of this transcriber's model call (an instance attribute)."""
-        recognise = transcriber.recognise
+        """Puts the cache in front of this transcriber's model (loading it)."""
+        model = transcriber.model
+        call = model.transcribe
 
         def cached(samples, **kwargs):
             key = self.key(transcriber, samples, kwargs)
-            row = self.db.execute("select value from recognised where key = ?", (key,)).fetchone()
+            row = self.db.execute("select value from model_calls where key = ?", (key,)).fetchone()
             if row is not None:
                 self.hits += 1
                 return pickle.loads(row[0])
             self.misses += 1
-            value = recognise(samples, **kwargs)
-            self.db.execute("insert or replace into recognised values (?, ?)", (key, pickle.dumps(value)))
+            segments, info = call(samples, **kwargs)
+            value = (list(segments), info)
+            self.db.execute("insert or replace into model_calls values (?, ?)", (key, pickle.dumps(value)))
             self.db.commit()
             return value
 
-        transcriber.recognise = cached
+        model.transcribe = cached
 
 
 # --- measuring -------------------------------------------------------------------------------------

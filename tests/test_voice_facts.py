@@ -60,28 +60,40 @@ def test_a_clip_of_each_synthetic_format_decodes_to_its_length(fmt):
 
 # --- the cache -------------------------------------------------------------------------------------
 
-class CountingRecogniser:
-    model_name, compute_type, window_seconds, beam_size = "base", "int8", 15, 5
-
+class CountingModel:
     def __init__(self):
         self.calls = 0
 
-    def recognise(self, samples, *, hotwords=(), beam_size=None):
+    def transcribe(self, samples, **kwargs):
         self.calls += 1
-        return f"heard {len(samples)} {list(hotwords)}"
+        return iter([f"heard {len(samples)} {kwargs}"]), {"language": "zh"}
 
 
-def test_the_cache_runs_the_model_once_per_audio_and_prompt(tmp_path):
-    model = CountingRecogniser()
+class FakeTranscriber:
+    model_name, compute_type, window_seconds = "base", "int8", 15
+
+    def __init__(self):
+        self.model = CountingModel()
+
+    def recognise(self, samples, **kwargs):
+        segments, _info = self.model.transcribe(samples, language="zh", **kwargs)
+        return "".join(segments)
+
+
+def test_the_cache_runs_the_model_once_per_audio_and_arguments(tmp_path):
+    transcriber = FakeTranscriber()
     cache = voice_facts.RecognitionCache(tmp_path / "cache.sqlite")
-    cache.wrap(model)
+    cache.wrap(transcriber)
     one, two = np.zeros(16000, np.float32), np.ones(16000, np.float32) / 2
-    first = model.recognise(one, hotwords=["张总"])
-    assert model.recognise(one, hotwords=["张总"]) == first
-    model.recognise(one, hotwords=[])          # another prompt: the model runs
-    model.recognise(two, hotwords=["张总"])    # other audio: the model runs
-    model.recognise(one, hotwords=["张总"], beam_size=1)
-    assert (model.calls, cache.hits, cache.misses) == (4, 1, 4)
+    first = transcriber.recognise(one, initial_prompt="张总")
+    assert transcriber.recognise(one, initial_prompt="张总") == first
+    transcriber.recognise(one)                          # another prompt: the model runs
+    transcriber.recognise(two, initial_prompt="张总")   # other audio: the model runs
+    transcriber.recognise(one, initial_prompt="张总", beam_size=1)
+    assert (transcriber.model.calls, cache.hits, cache.misses) == (4, 1, 4)
+    fresh = FakeTranscriber()                                          # kept across runs
+    voice_facts.RecognitionCache(tmp_path / "cache.sqlite").wrap(fresh)
+    assert fresh.recognise(one, initial_prompt="张总") == first and fresh.model.calls == 0
 
 
 # --- end to end with the model ---------------------------------------------------------------------
