@@ -535,10 +535,10 @@ def _after_place(name: str) -> str:
 
 # 今天拜访了安踏，…: the place visited closes its clause
 _VISITED_BEFORE_PAUSE = re.compile(
-    rf"(?:拜访了|走访了|(?:去了|到了|跑了)一?趟?|(?:先|又|再)?(?:去|到)的(?:是)?|刚从|从)((?:(?![找见跟和聊谈说])[{CJK}A-Za-z]){{2,14}}?)(?:出来)?$")
+    rf"(?:拜访了|走访了|(?:去了|到了|跑了)一?趟?|(?:先|又|再)?(?:去|到)的(?:是)?|刚从|从)((?:(?![找见跟和聊谈说])[{CJK}A-Za-z]){{2,14}}?)(?:出来|回来)?$")
 _VISITED_THEN_MET = re.compile(
     rf"(?:(?:去了|到了|跑了)一?趟|拜访了|去了|到了)((?:(?![找见跟和聊谈说的])[{CJK}A-Za-z]){{2,3}}的(?:(?![找见跟和聊谈说])[{CJK}A-Za-z]){{2,10}}|(?:(?![找见跟和聊谈说])[{CJK}A-Za-z]){{2,12}})(?=找|见|跟|和)")
-_VISITED_END = re.compile(rf"(?:拜访了|走访了|(?:去了|到了|跑了)一?趟?)([{CJK}A-Za-z]{{2,12}}?)(?=[，,。]|$)")
+_VISITED_END = re.compile(rf"(?:拜访了|走访了|(?:去了|到了|跑了)一?趟?|从)([{CJK}A-Za-z]{{2,12}}?)(?:回来|出来)?(?=[，,。]|$)")
 
 
 _ORDERED_BY = re.compile(rf"的[{CJK}A-Za-z]{{1,8}}?(?:合同|订单|单子)")
@@ -737,7 +737,7 @@ def _first_named_org(note: Note, contacts: list[Contact]) -> str | None:
 # 华南新材料厂里, CarFix连锁, 鼎丰物业行政): never part of the organisation's name.
 _LEAD_JUNK = re.compile(
     r"^(?:(?:刚刚|刚|剛|又|还|也|就|今天|昨天|今晚|昨晚|上午|下午|晚上|早上|中午|电话里|电话|老客户|新客户|客户|和|跟|与|从|從|"
-    r"在|去了|去|到了|到|见了|拜访了?|陪|请|給|给|follow ?up|Follow ?up|call了?|visit了?)(?=..))+"
+    r"在|去了|去|到了|到|见了|拜访了?|拜访一下|一下|陪|请|給|给|follow ?up|Follow ?up|call了?|visit了?)(?=..))+"
 )
 _TAIL_JUNK = re.compile(r"(?<=..)(?:车队|厂里|行政|老板娘|手术室|理化所|[A-Z]{2,4}部|的)$")
 

@@ -105,6 +105,8 @@ def _quantity_at(text, folded, tok, unit_re, noun_re) -> Quantity | None:
         return None
     unit, end = m.group(), m.end()
     n = noun_re.match(folded, end + (folded[end: end + 1] == " ")) if unit == "个" else None
+    if n and _starts_longer_word(folded, n.start(), n.end()):
+        n = None  # 四十个托盘: 托 only starts the word 托盘
     if n:  # 八十个账号, 两个点位: the counting noun is the unit
         unit, end = n.group(), n.end()
         if folded[end: end + 1] == "装":
@@ -307,6 +309,15 @@ def money_after(text: str, pos: int, max_gap: int = 8) -> Money | None:
         if tok.start > start:
             break
     return None
+
+
+def _starts_longer_word(t: str, start: int, end: int) -> bool:
+    """Is t[start:end] only the first part of a longer dictionary word (托 of 托盘)?"""
+    if end - start > 1 or end >= len(t):
+        return False
+    from nlu.note import _jieba
+
+    return _jieba().FREQ.get(t[start:end + 1], 0) > 0
 
 
 @lru_cache(maxsize=512)

@@ -698,3 +698,15 @@ def test_a_visited_name_goes_on_past_a_verb_inside_it():
 
 def test_a_numeral_inside_a_word_after_the_cue_is_no_correction():
     assert repair("要两吨，哦不对，他算了一下。")[0] == "要两吨，哦不对，他算了一下。"
+
+
+@pytest.mark.parametrize("text,company", [
+    ("拜访一下金鹰重工张总，他们要两台空压机。", "金鹰重工"),
+    ("从远大建材回来，王经理要两百吨水泥。", "远大建材"),
+])
+def test_movement_words_are_no_part_of_the_company(text, company):
+    assert p(text)["customer"]["company"] == company
+
+
+def test_a_counting_noun_that_starts_a_longer_word_is_the_product():
+    assert items(p("仓库主管说要四十个托盘。")) == {("托盘", 40, "个")}
