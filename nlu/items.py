@@ -106,7 +106,7 @@ _REVISED_FROM = re.compile(
     r"从?[\d零一二两三四五六七八九十百千万.]+[^\d，,。]{0,3}?(?:降到|减到|改成|改为|加到|增加到|调到|调整到|变成|涨到|提到|追加到)$"
 )
 _REVISION = re.compile(r"^(?:降到|减到|改成|改为|加到|增加到|调到|调整到|变成|涨到|提到|追加到|到)$")
-_TIME_WORD = re.compile(r"^[\d一二两三四五六七八九十百千万半]+个?(?:月|天|年|周|星期|小时|礼拜)|今天|明天|后天|昨天|今晚|上午|下午|晚上|早上|刚才|刚刚|这周|下周|本周|上周|这个月|下个月|月底|年底")
+_TIME_WORD = re.compile(r"^[\d一二两三四五六七八九十百千万半]+个?(?:月|天|年|周|星期|小时|礼拜)|今天|明天|后天|昨天|今晚|上午|下午|晚上|早上|刚才|刚刚|这周|下周|本周|上周|这个月|下个月|月底|年底|(?:以后|之后|以前|之前)$")  # 量产以后: a time, not a thing
 _NOT_A_PRODUCT_START = re.compile(r"每(?![日天])|[这那该此本]|一[个块台套件只张片条把袋箱瓶盒桶包根门亩]|最近|目前|现在")
 _PLACE_HEAD = re.compile(r"(?:工地|现场|车间|厂里|仓库里?|店里|项目上)(?=[A-Za-z])")
 _TIME_UNITS = frozenset("年 月 天 日 周 星期 小时 分钟 秒 季度 学期".split())
@@ -181,6 +181,8 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
         if product is not None and is_function_word(product) and not _pack_term(note, product):
             product = None  # 拍板, 年前, 剩下: a verb, a time word, not a thing
         product = _with_model(note, q, product, blocked)
+        if product and lines and lines[-1].product == product and _JOINED_RIGHT.match(text, lines[-1].end, q.start):
+            product = _product_after(note, q.start, end) or product  # 五十台空压机和二十台干燥机: its own product
         if product is None:
             if _DE_NOT_ORDER.match(text[end:end + 3]):
                 continue  # 五公斤的不考虑: a spec, not an order
@@ -219,6 +221,7 @@ _CUT_BACK = re.compile(r"(?:只能|只|最后|最终|还是)(?:先)?(?:买|订|�
 
 _JOINED_OPEN = re.compile(r"(?:然后|另外)?(?:还有|还要|另外|另加|再加)$")
 _FOR_TRIAL = re.compile(r"[^，,。]{0,10}?做[^，,。]{0,4}(?:测试|评估|验证|试验|对比|试用)|[^，,。]{0,8}?(?:试用|样品|送样|试样)")  # 先送20颗电芯做循环测试
+_JOINED_RIGHT = re.compile(r"[^，,。]{0,12}(?:和|、|及|以及|还有|另加|加上?|外加)$")
 _BATCH = re.compile(r"(?:第[一二三四五]批|首批|头批)")
 _PHASE_NEXT = re.compile(r"[先就再要上做的工项，,。]|$")
 _EACH = re.compile(rf"([{CJK}A-Za-z0-9]{{2,8}})(?:和|、|跟|与|及)([{CJK}A-Za-z0-9]{{2,8}})各$")

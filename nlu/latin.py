@@ -36,7 +36,7 @@ competitor competitors spec specs drawing drawings catalog catalogue brochure ce
 license licenses seats units pcs sets set unit case cases ton tons kg mt model type version series
 warranty service support install installation training coffee lunch dinner
 monthly weekly daily yearly annual annually capacity volume usage demand forecast first second batch per each
-upgrade switch reminder roughly
+upgrade switch reminder roughly want wants need needs buy buys order ordered asks asked
 """.split())
 _ORG_WORDS = frozenset("""
 inc ltd llc co corp corporation company group holdings foods food tools tool hardware hospital clinic clinics

@@ -311,6 +311,9 @@ def money_after(text: str, pos: int, max_gap: int = 8) -> Money | None:
     return None
 
 
+_PER_PERIOD = re.compile(r"\s?/\s?(?:月|年|天|季度?|周)")  # 3k/月: typed thousands by the period are a price
+
+
 def _starts_longer_word(t: str, start: int, end: int) -> bool:
     """Is t[start:end] only the first part of a longer dictionary word (托 of 托盘)?"""
     if end - start > 1 or end >= len(t):
@@ -407,7 +410,7 @@ def _bare_money(t: str, tok: _Tok, before: list[Money] = (), cued: bool = False)
     cued = cued or bool(_CUE_RE.search(pre)) or bool(_FEE_AFTER_RE.match(t, tok.end)) and not pre.endswith("百分之")
     listed = bool(before) and _JOIN_RE.search(t[before[-1].end: tok.start] or "x") is not None \
         and before[-1].end >= tok.start - 3
-    per = _per_unit_follows(t, tok.end)
+    per = _per_unit_follows(t, tok.end) or ("千" in s and _PER_PERIOD.match(t, tok.end) is not None)
     per_before = _PER_BEFORE_RE.search(pre)
     if per_before and (tok.lone or per_before.group(1) in _NOT_PER or pre[per_before.start() - 1: per_before.start()] in _NUMERAL_CHARS):
         per_before = None

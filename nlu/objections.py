@@ -132,8 +132,9 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
     our_turn = False
     previous = ""
     rival_said = False  # the sentence so far speaks of a rival or the supplier they have, not of us
-    for start, end in note.clauses:
+    for index, (start, end) in enumerate(note.clauses):
         clause = note.text[start:end]
+        nxt = note.text[slice(*note.clauses[index + 1])] if index + 1 < len(note.clauses) else ""
         prev, previous = previous, clause
         if start == 0 or note.text[start - 1] in _SENTENCE_END:
             rival_said = False
@@ -147,7 +148,7 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
         rival_subject = any(clause.startswith(c) for c in competitors)
         asks_us = bool(_ASKS_US.match(clause))  # 让我们考虑一下能不能跟: our decision, not theirs
         named = [(i, i + len(p)) for p in products if p for i in _found_at(clause, p)]
-        for pos, category, phrase in _matches(clause, note.pack, competitors, prev):
+        for pos, category, phrase in _matches(clause, note.pack, competitors, prev, nxt):
             if any(a <= pos and pos + len(phrase) <= b for a, b in named):
                 continue  # 彩色卡纸50包: a word of the product's name, not a complaint
             if category == "price" and phrase.startswith("差") and _GAP_OF_OTHER.search(prev + clause[:pos]):
@@ -274,6 +275,8 @@ _PRESS_NOT_PRICE = re.compile(r"[\d一二两三四五六七八九十]+(?:天|周
 # Plain payment terms: stated, they are the deal's terms; only asked for or disputed are they an objection.
 _PLAIN_TERMS = re.compile(r"^(?:货到|票到|验收后|后付款|T/T|TT|tt)")
 _DEMAND = re.compile(r"要求|要|希望|想|只能|最多|太|不接受|不同意|不肯|压|拖|坚持|非得|必须|能不能|不乐意|不满意|长")
+_DISPUTE = re.compile(r"太长|太久|不接受|不同意|只能|只给|最多|不行|谈不拢|不乐意|不太乐意|压|拖")
+_TERMS_STATED = re.compile(r"是|为|按")
 _ASKED = re.compile(r"要求|希望|坚持|非得|必须")  # a demand in the clause before (要求首付30%，剩下T/T 60天)
 _BARE_SPEC = frozenset(("认证", "名录", "入围"))
 _PROBLEM = re.compile(r"没|缺|不|未|还在|过不了|差|难|卡|要求|必须|需要|得有|只有")
@@ -283,8 +286,11 @@ _NO_REPLY = re.compile(r"(?:消息|信儿?|回复|话)")
 _NOT_OUR_PRICE = re.compile(r"MOQ|moq|起订量|起订")
 
 
-def _not_here(clause: str, start: int, end: int, category: str, competitors, prev: str = "") -> bool:
+def _not_here(clause: str, start: int, end: int, category: str, competitors, prev: str = "", nxt: str = "") -> bool:
     phrase = clause[start:end]
+    if category == "payment_terms" and phrase == "账期" and _TERMS_STATED.match(clause, end) and not _DEMAND.search(clause) \
+            and not _ASKED.search(prev) and not _DISPUTE.search(nxt) and not any(c in clause for c in competitors):
+        return True  # 账期是月结60天: our terms stated, no dispute (not 账期是九十天，太长了)
     if category == "payment_terms" and _PLAIN_TERMS.match(phrase) and not _DEMAND.search(clause) \
             and not (_ASKED.search(prev) and _PAYMENT_WORD.search(prev)):
         return True  # 付款是每批货到后45天, 货到30天付款: the terms, with no dispute
@@ -362,7 +368,7 @@ def _money_objections(money) -> list[tuple[str, int | None]]:
     return out
 
 
-def _matches(clause: str, pack: Pack | None, competitors=(), prev: str = ""):
+def _matches(clause: str, pack: Pack | None, competitors=(), prev: str = "", nxt: str = ""):
     """Phrase matches; a span once taken is only reused by another category for the very same span
     (不会换: competitor and decision_delay). Readings that do not apply here are dropped first, so
     they cannot hide a shorter phrase (等农户贷款放下来再结: payment, not a delayed decision)."""
@@ -375,7 +381,7 @@ def _matches(clause: str, pack: Pack | None, competitors=(), prev: str = ""):
              for m in pattern.finditer(clause) if m.end() > m.start()]
     for end, (length, *categories) in literals.iter(clause):
         found += [(end + 1 - length, end + 1, category) for category in categories]
-    found = [f for f in found if not _not_here(clause, *f, competitors, prev)]
+    found = [f for f in found if not _not_here(clause, *f, competitors, prev, nxt)]
     found.sort(key=lambda f: (f[0] - f[1], f[0]))  # longest first
     taken: list[tuple[int, int]] = []
     for start, end, category in found:

@@ -710,3 +710,30 @@ def test_movement_words_are_no_part_of_the_company(text, company):
 
 def test_a_counting_noun_that_starts_a_longer_word_is_the_product():
     assert items(p("仓库主管说要四十个托盘。")) == {("托盘", 40, "个")}
+
+
+# --- the issue's own phenomena, in examples written for these tests -------------------------------
+
+def test_a_time_word_is_no_product():
+    assert all(i["product"] != "量产以后" for i in p("焊接机器人他们量产以后大概要3套。")["items"])
+
+
+def test_two_products_share_one_clause():
+    assert items(p("要五十台空压机和二十台干燥机。")) == {("空压机", 50, "台"), ("干燥机", 20, "台")}
+
+
+def test_typed_thousands_per_month_are_a_price():
+    assert money(p("3k/月的服务费他们觉得可以。")) == {(3000, "quote")}
+
+
+@pytest.mark.parametrize("text,objects", [
+    ("账期是月结60天，我们保证质量。", False),          # our own terms stated
+    ("账期是九十天，太长了。", True),                    # disputed
+    ("他说华帝给的账期是九十天，我们只给六十。", True),     # a rival's better terms
+])
+def test_terms_stated_or_disputed(text, objects):
+    assert ("payment_terms" in p(text)["objections"]) is objects
+
+
+def test_an_english_verb_is_no_product():
+    assert all(i["product"] != "wants" for i in p("buyer Kevin from Harborview Foods wants 500 pcs gloves.")["items"])
