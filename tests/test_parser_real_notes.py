@@ -737,3 +737,7 @@ def test_terms_stated_or_disputed(text, objects):
 
 def test_an_english_verb_is_no_product():
     assert all(i["product"] != "wants" for i in p("buyer Kevin from Harborview Foods wants 500 pcs gloves.")["items"])
+
+
+def test_a_meeting_verb_after_a_trip_is_no_company():
+    assert (p("下周三过去一趟见面谈。")["customer"] or {}).get("company") is None
