@@ -65,7 +65,7 @@ _TRAIL_RE = re.compile(
     r"按照|按|(?<=[\u4e00-\u9fff])要)$"
 )
 # Verbs after which the product may follow the quantity (先拿两吨生物有机肥, 签了一千吨磷酸锰铁锂).
-_ORDER_VERB = re.compile(r"(?:拿|寄|要|订|定|先下|再下|下了|改成|改为|签了?|买|放|进|试|试用|试销|用|送|给|给我们|上|备|采购|订购|报的|报了|做|先放|先上|"
+_ORDER_VERB = re.compile(r"(?:先来|再来|拿|寄|要|订|定|先下|再下|下了|改成|改为|签了?|买|放|进|试|试用|试销|用|送|给|给我们|上|备|采购|订购|报的|报了|做|先放|先上|"
                          r"下单|确认了?|订的|定的|要配|配|加订|追加|进了|采购了|下了单|补|再补|加|又加|谈|发|铺|压货|铺货|备货|进货|囤|借|租|计划里有|计划有)(?:了)?$")
 # 下单80箱复印纸和20盒签字笔: a second line joined to an order in the same clause
 _ORDER_ANY = re.compile(r"拿|寄|要|订|定|下单|确认|签|买|进|采购|配|加订|追加")
@@ -192,7 +192,9 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
             clause_start, _ = note.clause_at(q.start)
             if product is None and not (_ORDER_VERB.search(text[clause_start:q.start])
                                         or _PERIODIC.search(text, clause_start, q.start)):
-                continue  # a stray number; an order with no product named keeps product null
+                product = _introduced_just_before(note, clause_start, people)
+                if product is None:
+                    continue  # a stray number; an order with no product named keeps product null
             product = product or _introduced_before(note, q.start, people)
         final = _final(product)
         if product is not None and final is None:  # 预计, 报名: no product; the one named before, if any
@@ -665,6 +667,23 @@ def _introduced_before(note: Note, start: int, people=frozenset()) -> str | None
 
 # 我们那款布艺沙发卖得不错，想再加十五套: the thing spoken of, then its order
 _PRAISED = re.compile(rf"(?:那款|这款|那个|这个)((?:(?![的了说要是在和跟])[{CJK}A-Za-z0-9\-]){{2,10}}?)(?=卖得|用得|反馈|效果|不错|挺好|很好|走得)")
+
+
+def _introduced_just_before(note: Note, clause_start: int, people=frozenset()) -> str | None:
+    """刘总要一批安全帽，大概三百顶: the clause before ends naming what is wanted; this one counts it."""
+    i = note.clause_index(clause_start)
+    if i <= 0 or not _COUNT_ONLY.fullmatch(note.text[clause_start:note.clauses[i][1]]):
+        return None
+    lo, hi = note.clauses[i - 1]
+    named = _INTRODUCED.search(note.text, lo, hi)
+    if named is None or not _ORDER_ANY.search(note.text, lo, named.start(1)) or any(p in named.group(1) for p in people):
+        return None
+    found = _final(_clean_product(named.group(1)))
+    return found if found and _bare_noun(found) else None
+
+
+# 大概三百顶, 一共两千件左右: a clause that only counts
+_COUNT_ONLY = re.compile(r"(?:大概|大约|约|差不多|一共|总共|先)?[\d零一二两三四五六七八九十百千万.]+[^\d，,。]{1,3}(?:左右|上下)?")
 
 
 def _pieces(note: Note, lo: int, hi: int) -> list[tuple[int, int]]:

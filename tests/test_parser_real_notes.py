@@ -741,3 +741,15 @@ def test_an_english_verb_is_no_product():
 
 def test_a_meeting_verb_after_a_trip_is_no_company():
     assert (p("下周三过去一趟见面谈。")["customer"] or {}).get("company") is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("刘总要一批安全帽，大概三百顶。", {("安全帽", 300, "顶")}),
+    ("张总说👍 先来二十箱矿泉水 #跟进", {("矿泉水", 20, "箱")}),
+])
+def test_a_count_in_the_clause_after_the_wish_and_先来(text, expected):
+    assert items(p(text)) == expected
+
+
+def test_a_duration_after_a_wish_is_no_order():
+    assert not p("张总说要看看样品，大概两周。")["items"]
