@@ -753,3 +753,8 @@ def test_a_count_in_the_clause_after_the_wish_and_先来(text, expected):
 
 def test_a_duration_after_a_wish_is_no_order():
     assert not p("张总说要看看样品，大概两周。")["items"]
+
+
+def test_a_price_by_the_day():
+    e = p("一个车位一天十块，要两百个车位。")
+    assert money(e) == {(10, "quote")} and items(e) == {(None, 200, "车位")}
