@@ -5,7 +5,7 @@ with the note's time; CER and the facts found, per format and overall, with the 
     .venv/bin/python -m bench.voice_facts [--manifest FILE.jsonl | speech_dev] [--catalogue FILE.json]
                                           [--limit N] [--formats ogg,amr_dtx] [--json OUT.json]
                                           [--no-cache] [--beam 5] [--compute-type auto] [--show N]
-                                          [--shard K/N]
+                                          [--shard K/N] [--cached-only]
 
 --manifest: a manifest JSONL (default tests/data/speech_synth/working/manifest.jsonl; rows with id,
   format, file relative to the manifest, text, expected, now, industry), or `speech_dev` for the 8
@@ -111,12 +111,17 @@ def read_catalogue(path: str | None) -> tuple[list[str], dict]:
 
 # --- the cache -------------------------------------------------------------------------------------
 
+class CacheMiss(Exception):
+    """--cached-only: this clip's model call is not in the cache."""
+
+
 class RecognitionCache:
     """The model's own call (WhisperModel.transcribe: segments and info) cached in SQLite, so a re-run
     redoes only what the product does with the segments; it holds whichever of the transcriber's
     methods (recognise, segments, ...) makes the call."""
 
-    def __init__(self, path: Path = CACHE):
+    def __init__(self, path: Path = CACHE, only: bool = False):
+        self.only = only  # a miss raises CacheMiss instead of running the model
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=60)
         self.db.execute("create table if not exists model_calls (key text primary key, value blob)")
@@ -140,6 +145,8 @@ class RecognitionCache:
             if row is not None:
                 self.hits += 1
                 return pickle.loads(row[0])
+            if self.only:
+                raise CacheMiss(key)
             self.misses += 1
             segments, info = call(samples, **kwargs)
             value = (list(segments), info)
@@ -165,7 +172,10 @@ def transcribe_all(rows: list[dict], transcriber, terms: list[str], cache: Recog
     results = []
     for i, row in enumerate(rows, 1):
         misses = cache.misses if cache else 0
-        heard = transcriber.transcribe(row["path"], catalogue=terms, industry=row.get("industry"))
+        try:
+            heard = transcriber.transcribe(row["path"], catalogue=terms, industry=row.get("industry"))
+        except CacheMiss:
+            continue
         fresh = cache is None or cache.misses > misses
         results.append({"id": row["id"], "transcript": heard.text, "raw": heard.raw_text,
                         "seconds": heard.seconds, "duration": heard.duration, "fresh": fresh})
@@ -186,6 +196,7 @@ def _facts_f1(result: dict, slots) -> float:
 def figures(rows: list[dict], heard: list[dict], parser_kwargs: dict) -> dict:
     """Per format and "all": clips, CER, facts F1, micro F1, the same on the reference text, RTF."""
     by_id = {h["id"]: h for h in heard}
+    rows = [r for r in rows if r["id"] in by_id]  # --cached-only leaves out what the cache lacks
     gold = [{"id": r["id"], "expected": r["expected"]} for r in rows]
     hyp = {r["id"]: parse_note(by_id[r["id"]]["transcript"], r, parser_kwargs) for r in rows}
     ref = {r["id"]: parse_note(r["text"], r, parser_kwargs) for r in rows}
@@ -254,6 +265,7 @@ def main() -> None:
     p.add_argument("--shard", help="K/N: every Nth clip from the Kth (0-based), to fill the cache in parallel")
     p.add_argument("--json", help="write the figures and per-clip rows to this file")
     p.add_argument("--no-cache", action="store_true", help="run the model on every clip")
+    p.add_argument("--cached-only", action="store_true", help="score only the clips whose model call is cached")
     p.add_argument("--beam", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--compute-type", default="auto")
@@ -264,7 +276,7 @@ def main() -> None:
     rows = load_rows(args.manifest, args.formats.split(",") if args.formats else None, args.limit, args.shard)
     transcriber = asr.Transcriber(beam_size=args.beam, threads=args.threads, compute_type=args.compute_type,
                                   window_seconds=args.window)
-    cache = None if args.no_cache else RecognitionCache()
+    cache = None if args.no_cache else RecognitionCache(only=args.cached_only)
     if cache:
         cache.wrap(transcriber)
     print(f"{len(rows)} clips from {args.manifest}; {asr.describe_path(transcriber.compute_type)}, beam {args.beam}")
@@ -273,6 +285,9 @@ def main() -> None:
     if args.catalogue:
         runs["with catalogue"] = measure(rows, transcriber, args.catalogue, cache, progress=True)
     for title, result in runs.items():
+        if not result["clips"]:
+            print(f"{title}: no clip transcribed")
+            continue
         print_table(title, result)
         if args.show:
             worst = sorted(result["clips"], key=lambda c: -sum(len(v) for v in c["lost"].values()))[:args.show]
