@@ -25,6 +25,7 @@ from typing import Iterable
 import numpy as np
 
 from nlu import audio
+from nlu.asr_fix import fix_names
 from nlu.catalogue import LETTER_MODELS, correct, correct_units
 
 log = logging.getLogger(__name__)
@@ -256,6 +257,18 @@ def measure_words(industry: str | None) -> tuple[str, ...]:
     return (*common()["units"], *(pack.units if pack else ()))
 
 
+def finish(pieces: list[str], catalogue: Iterable[str] = (), industry: str | None = None
+           ) -> tuple[str, list[tuple[str, str]]]:
+    """The model's segments -> the note's text: joined, then corrected towards the catalogue, the
+    letter models and the measure words. Pure text in, text out (the evaluation replays it on cached
+    segments)."""
+    raw = "".join(pieces)
+    text, corrections = correct(raw, [*catalogue, *LETTER_MODELS])
+    text, name_fixes = fix_names(text)
+    text, unit_fixes = correct_units(text, measure_words(industry))
+    return text, corrections + name_fixes + unit_fixes
+
+
 def _is_hallucination(text: str) -> bool:
     return any(marker.lower() in text.lower() for marker in _HALLUCINATIONS)
 
@@ -326,23 +339,27 @@ class Transcriber:
         started = time.perf_counter()
         samples = self.decode(source, fmt)
         catalogue = list(dict.fromkeys([t for t in catalogue if t] + industry_terms(industry)))
-        raw = self.recognise(samples, hotwords=[*catalogue, *hotwords], beam_size=beam_size)
-        text, corrections = correct(raw, [*catalogue, *LETTER_MODELS])
-        text, unit_fixes = correct_units(text, measure_words(industry))
+        pieces = self.segments(samples, hotwords=[*catalogue, *hotwords], beam_size=beam_size)
+        text, corrections = finish(pieces, catalogue, industry)
         return Transcript(text=text, seconds=round(time.perf_counter() - started, 3),
-                          duration=round(len(samples) / audio.SAMPLE_RATE, 3), raw_text=raw,
-                          corrections=corrections + unit_fixes)
+                          duration=round(len(samples) / audio.SAMPLE_RATE, 3), raw_text="".join(pieces),
+                          corrections=corrections)
 
     def recognise(self, samples: np.ndarray, *, hotwords: Iterable[str] = (),
                   beam_size: int | None = None) -> str:
         """Samples -> Simplified text; empty when there is no speech."""
+        return "".join(self.segments(samples, hotwords=hotwords, beam_size=beam_size))
+
+    def segments(self, samples: np.ndarray, *, hotwords: Iterable[str] = (),
+                 beam_size: int | None = None) -> list[str]:
+        """Samples -> the model's segments as Simplified text, hallucinations and empty ones left out."""
         prompt, words = build_prompt(hotwords)
         segments, _info = self.model.transcribe(
             samples, language="zh", task="transcribe", beam_size=beam_size or self.beam_size,
             vad_filter=True, initial_prompt=prompt, hotwords=words,
             best_of=FALLBACK_SAMPLES)
         pieces = [s.text.strip() for s in segments if not _is_hallucination(s.text)]
-        return to_simplified("".join(p for p in pieces if p))
+        return [to_simplified(p) for p in pieces if p]
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
