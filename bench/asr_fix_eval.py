@@ -56,6 +56,37 @@ def load_set(name: str) -> tuple[Path, dict, list[str]]:
     return SYNTH, json.loads(refs.read_text(encoding="utf-8")), []
 
 
+# Ways to put the catalogue into the prompt, for --variants (the product's is "catalogue").
+VARIANTS = {
+    "comma": lambda terms: asr.build_prompt(terms)[1].replace("、", "，") if terms else None,
+    "codes": lambda terms: asr.build_prompt([t for t in terms if any(c.isascii() and c.isalnum() for c in t)])[1],
+}
+
+
+def transcribe_variants(variants: list[str], beam: int) -> dict:
+    """Dev clips with the catalogue prompted another way: {variant: {clip: segments}}, cached."""
+    path = cache_file()
+    cache = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    folder, refs, terms = load_set("dev")
+    transcriber = None
+    for variant in variants:
+        original = asr.build_prompt
+        words = VARIANTS[variant](terms)
+        for clip in sorted(refs):
+            key = f"dev/{clip}/{variant}/{beam}"
+            if key in cache:
+                continue
+            transcriber = transcriber or asr.Transcriber(beam_size=beam, threads=2)
+            asr.build_prompt = lambda hot: (asr.SIMPLIFIED_PROMPT, words)
+            try:
+                cache[key] = transcriber.segments(transcriber.decode(folder / clip), hotwords=terms, beam_size=beam)
+            finally:
+                asr.build_prompt = original
+            print(f"  transcribed {key}: {''.join(cache[key])}", file=sys.stderr)
+            path.write_text(json.dumps(cache, ensure_ascii=False, indent=0), encoding="utf-8")
+    return cache
+
+
 def transcribe_all(sets: list[str], beam: int, refresh: bool) -> dict:
     path = cache_file()
     cache = json.loads(path.read_text(encoding="utf-8")) if path.is_file() and not refresh else {}
@@ -120,12 +151,14 @@ def evaluate(sets: list[str], cache: dict, beam: int, show: int) -> dict:
     results = {}
     for set_name in sets:
         folder, refs, terms = load_set(set_name)
-        for mode in ("plain", "catalogue") if terms else ("plain",):
+        # corrected: no hotwords in the prompt, the transcript corrected towards the catalogue
+        modes = ["plain", "catalogue", "corrected", *[v for v in VARIANTS if f"dev/sales_01.wav/{v}/{beam}" in cache]]
+        for mode in modes if terms else ("plain",):
             tallies: dict[str, Tally] = defaultdict(Tally)
             misses = []
             for clip, reference in sorted(refs.items()):
-                pieces = cache[f"{set_name}/{clip}/{mode}/{beam}"]
-                text, _ = asr.finish(pieces, terms if mode == "catalogue" else [])
+                pieces = cache[f"{set_name}/{clip}/{'plain' if mode == 'corrected' else mode}/{beam}"]
+                text, _ = asr.finish(pieces, terms if mode != "plain" else [])
                 group = fmt_of(clip) if set_name != "real" else "all"
                 lost = tallies[group].add(reference, text, facts_of(reference), facts_of(text))
                 tallies["ALL"].add(reference, text, facts_of(reference), facts_of(text))
@@ -149,8 +182,11 @@ def main(argv=None) -> None:
     ap.add_argument("--beam", type=int, default=5)
     ap.add_argument("--refresh", action="store_true", help="transcribe again, ignoring the cache")
     ap.add_argument("--show", type=int, default=0, help="clips to print, most facts lost first")
+    ap.add_argument("--variants", default="", help=f"also prompt the dev catalogue as: {', '.join(VARIANTS)}")
     args = ap.parse_args(argv)
     sets = args.sets.split(",")
+    if args.variants:
+        transcribe_variants(args.variants.split(","), args.beam)
     cache = transcribe_all(sets, args.beam, args.refresh)
     evaluate(sets, cache, args.beam, args.show)
 

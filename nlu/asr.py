@@ -25,7 +25,7 @@ from typing import Iterable
 import numpy as np
 
 from nlu import audio
-from nlu.asr_fix import fix_names
+from nlu.asr_fix import fix_codes, fix_names, fix_sales_words
 from nlu.catalogue import LETTER_MODELS, correct, correct_units
 
 log = logging.getLogger(__name__)
@@ -264,9 +264,12 @@ def finish(pieces: list[str], catalogue: Iterable[str] = (), industry: str | Non
     segments)."""
     raw = "".join(pieces)
     text, corrections = correct(raw, [*catalogue, *LETTER_MODELS])
+    units = measure_words(industry)
+    text, unit_fixes = correct_units(text, units)
+    text, code_fixes = fix_codes(text, units)
     text, name_fixes = fix_names(text)
-    text, unit_fixes = correct_units(text, measure_words(industry))
-    return text, corrections + name_fixes + unit_fixes
+    text, word_fixes = fix_sales_words(text)
+    return text, corrections + unit_fixes + code_fixes + name_fixes + word_fixes
 
 
 def _is_hallucination(text: str) -> bool:

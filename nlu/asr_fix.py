@@ -225,3 +225,199 @@ def fix_names(text: str) -> tuple[str, list[tuple[str, str]]]:
     text, first = fix_titles(text)
     text, second = fix_surnames(text)
     return text, first + second
+
+
+# --- letters and model codes --------------------------------------------------------------------
+
+_NUMERAL = "零一二两三四五六七八九十百千"
+_NUMBER = re.compile(rf"[0-9０-９]+|[{_NUMERAL}]+")
+# 杠 (the hyphen said aloud) and what it is heard as.
+_DASH = re.compile(r"-|－|杠|刚|钢|港|缸|高")
+_MODEL_WORDS = ("型号", "系列", "型", "款")
+
+
+@cache
+def _letter_spellings() -> tuple[tuple[str, str], ...]:
+    """(letter, its spoken spelling), longest spelling first."""
+    from nlu.catalogue import LETTERS
+
+    return tuple(sorted(LETTERS.items(), key=lambda kv: -len(kv[1])))
+
+
+def _reads_as(heard: str, spoken: str) -> bool:
+    return len(heard) == len(spoken) and all(
+        h == s or (_HAN.match(h) and readings(h) & readings(s)) for h, s in zip(heard, spoken))
+
+
+def spoken_letter(text: str, i: int) -> tuple[str, int] | None:
+    """(Latin letter, end) when text[i:] opens with a letter said the Chinese way (艾克斯, 爱克斯, 比)."""
+    for letter, spelling in _letter_spellings():
+        if _reads_as(text[i:i + len(spelling)], spelling):
+            return letter, i + len(spelling)
+    return None
+
+
+def _model_word(text: str, i: int) -> tuple[str, int] | None:
+    """型号 (or its homophones 行号, 刑后), 系列, 型, 款 at text[i:]."""
+    for word in _MODEL_WORDS:
+        if text.startswith(word, i):
+            return word, i + len(word)
+    pair = text[i:i + 2]
+    if len(pair) == 2 and all(_HAN.match(c) for c in pair) and "xing" in readings(pair[0]) and readings(pair[1]) & {"hao", "hou"}:
+        return "型号", i + 2
+    return None
+
+
+def _digits(numeral: str) -> str | None:
+    import cn2an
+
+    if numeral.isdigit():
+        return str(int(numeral)) if not numeral.startswith("0") else numeral
+    try:
+        value = cn2an.cn2an(numeral, "smart")
+    except (ValueError, KeyError):
+        return None
+    return str(int(value)) if float(value).is_integer() else None
+
+
+def _round_prefix(numeral: str) -> str:
+    """三百八十 -> 三百: a code's number is said round; what follows it is a quantity."""
+    m = re.match(r"[一二两三四五六七八九][十百千]", numeral)
+    return m.group() if m and len(numeral) > 2 else numeral
+
+
+def _code_at(text: str, i: int, units: frozenset[str]) -> tuple[str, int] | None:
+    """A model code said aloud at text[i:]: letter(s), a number, 杠, a number (艾克斯三高二百 -> X3-200)."""
+    first = spoken_letter(text, i)
+    if first is None:
+        return None
+    letters, at = first[0], first[1]
+    second = spoken_letter(text, at)
+    if second and _NUMBER.match(text, second[1]):
+        letters, at = letters + second[0], second[1]
+    head = _NUMBER.match(text, at)
+    if not head:
+        return None
+    dash = _DASH.match(text, head.end())
+    tail = _NUMBER.match(text, dash.end()) if dash else None
+    single = first[1] - i == 1  # a one-character letter (比, 西) is often a word of its own
+    if tail is None:
+        # 艾克斯3: digits written by the model after a letter said the long way
+        if head.group().isdigit() and not single and not text.startswith(tuple(units), head.end()):
+            return letters + head.group(), head.end()
+        return None
+    if dash.group() not in ("-", "－", "杠") and (single or not head.group().isdigit() and len(head.group()) > 1):
+        return None
+    numeral = tail.group()
+    end = tail.end()
+    if not numeral.isdigit() and text.startswith(tuple(units), end):
+        kept = _round_prefix(numeral)
+        end = tail.start() + len(kept)
+        numeral = kept
+    a, b = _digits(head.group()), _digits(numeral)
+    if a is None or b is None:
+        return None
+    code = f"{letters}{a}-{b}"
+    return (code + (" " if end < tail.end() else "")), end
+
+
+def fix_codes(text: str, units=()) -> tuple[str, list[tuple[str, str]]]:
+    """Letters said the Chinese way before 型号/系列 (比型号 -> B型号, 比刑后 -> B型号) and model codes
+    said aloud (艾克斯三杠二百 -> X3-200); a code's number is kept apart from the quantity after it
+    (艾克斯七杠三百八十台 -> X7-300 八十台)."""
+    units = frozenset(units) or _default_units()
+    out, fixes, i = [], [], 0
+    while i < len(text):
+        if _glued_left(text, i) and i and _HAN.match(text[i - 1]):
+            out.append(text[i])
+            i += 1
+            continue
+        code = _code_at(text, i, units)
+        if code:
+            fixes.append((text[i:code[1]], code[0].strip()))
+            out.append(code[0])
+            i = code[1]
+            continue
+        letter = spoken_letter(text, i)
+        word = _model_word(text, letter[1]) if letter else None
+        if letter and word and not (word[0] in ("型", "款") and len(text[i:letter[1]]) == 1):
+            fixes.append((text[i:word[1]], letter[0] + word[0]))
+            out.append(letter[0] + word[0])
+            i = word[1]
+            continue
+        out.append(text[i])
+        i += 1
+    return _list_comma_before_quantity("".join(out), units, fixes)
+
+
+def _list_comma_before_quantity(text: str, units, fixes) -> tuple[str, list[tuple[str, str]]]:
+    """X3-200、200箱 -> X3-200 200箱: the model writes the prompt's list comma between a code and its
+    quantity, where no list is; the parser then reads the comma as part of the product."""
+    pattern = re.compile(rf"(?<=[A-Za-z0-9])、(?=(?:[0-9]+|[{_NUMERAL}]+)(?:{'|'.join(map(re.escape, units))}))")
+    for m in reversed(list(pattern.finditer(text))):
+        fixes.append((text[m.start() - 1:m.end() + 1], text[m.start() - 1] + " " + text[m.end()]))
+        text = text[:m.start()] + " " + text[m.end():]
+    return text, fixes
+
+
+@cache
+def _default_units() -> frozenset[str]:
+    from nlu.lexicon import common
+
+    return frozenset(common()["units"])
+
+
+# --- sales words heard as homophones -------------------------------------------------------------
+
+# Words of sales notes that the model writes as a nonsense word of the same sound (供货 -> 共货, 回款 ->
+# 会款, 报价 -> 爆架). Only a heard form that is no word of the dictionary is replaced.
+SALES_WORDS = (
+    "供应商", "供货", "耗材", "报价", "交期", "回款", "样品", "货款", "付款", "发货", "交货", "到货", "订单",
+    "下单", "合同", "签约", "采购", "询价", "比价", "压价", "降价", "涨价", "折扣", "返点", "账期", "预付款",
+    "尾款", "定金", "开票", "发票", "库存", "备货", "排产", "产能", "工期", "安装", "调试", "验收", "售后",
+    "保修", "质保", "招标", "投标", "中标", "标书", "竞品", "试用", "试单", "批量", "续约", "续费", "回访",
+    "拜访", "对接", "方案", "预算", "立项", "审批", "毛利", "单价", "总价", "含税", "运费", "物流", "交付",
+    "经销商", "代理商", "渠道", "竞争对手", "反馈", "报备", "打样", "送样", "订货", "提货", "退货", "换货",
+)
+
+
+def _homophone(heard: str, word: str) -> bool:
+    return heard != word and len(heard) == len(word) and all(_HAN.match(c) for c in heard) \
+        and all(readings(h) & readings(w) for h, w in zip(heard, word))
+
+
+def fix_sales_words(text: str, extra: tuple[str, ...] = ()) -> tuple[str, list[tuple[str, str]]]:
+    """A nonsense word that sounds exactly like a sales word (共货 -> 供货, 会款 -> 回款), and 第 heard
+    for 订 between a model and its quantity (A型号第50台 -> A型号订50台)."""
+    fixes = []
+    words = sorted({*SALES_WORDS, *extra}, key=len, reverse=True)
+    out, i = text, 0
+    while i < len(out):
+        for word in words:
+            end = i + len(word)
+            heard = out[i:end]
+            if not _homophone(heard, word) or is_word(heard) or _glued_left(out, i) and i \
+                    or (end < len(out) and _glued_right(out, end - 1)) \
+                    or any(is_word(heard[:k]) for k in range(2, len(heard))):
+                continue
+            fixes.append((heard, word))
+            out = out[:i] + word + out[end:]
+            i = end - 1
+            break
+        i += 1
+    return _order_heard_as_ordinal(out, fixes)
+
+
+_ORDINAL_ORDER = re.compile(rf"(?:(?<=[A-Za-z0-9])|(?<=型号)|(?<=系列)|(?<=型))\s?第(?=(?:[0-9]+|[{_NUMERAL}]+)\s?[\u4e00-\u9fff])")
+
+
+def _order_heard_as_ordinal(text: str, fixes) -> tuple[str, list[tuple[str, str]]]:
+    units = _default_units()
+    for m in reversed(list(_ORDINAL_ORDER.finditer(text))):
+        number = _NUMBER.match(text, m.end())
+        after = text[number.end():].lstrip()
+        if not after.startswith(tuple(units)) or len(number.group()) == 1 and not number.group().isdigit():
+            continue  # 第二台坏了: an ordinal
+        fixes.append(("第" + number.group(), "订" + number.group()))
+        text = text[:m.end() - 1] + "订" + text[m.end():]
+    return text, fixes

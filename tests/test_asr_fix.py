@@ -48,3 +48,49 @@ def test_the_surname_list_names_its_source_and_holds_the_common_surnames():
     assert len(ranked) == 100 and len(set(ranked)) == 100 and ranked[:3] == ("王", "李", "张")
     assert set(ranked) <= trusted and {"俞", "喻", "萧"} <= trusted and "鱼" not in trusted
     assert "公安部" in (asr_fix.DATA / "surnames.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("heard,expected", [
+    ("赵总确认比型号追加30台", "赵总确认B型号追加30台"),           # a letter said the Chinese way
+    ("赵总确认比刑后追加30台", "赵总确认B型号追加30台"),           # 型号 heard as 刑后 too
+    ("诶型号订50台", "A型号订50台"),
+    ("西系列卖得好", "C系列卖得好"),
+    ("王经理说艾克斯三高二百要两百箱", "王经理说X3-200要两百箱"),  # digits and 杠 (heard 高) in a code
+    ("比三杠二百到了", "B3-200到了"),
+    ("艾克斯3的价格", "X3的价格"),
+    ("王经理说艾克斯七杠三百八十台", "王经理说X7-300 八十台"),     # the quantity stays apart
+    ("王经理说X3-200、200箱,下周三", "王经理说X3-200 200箱,下周三"),  # the prompt's list comma
+])
+def test_letters_and_codes_said_aloud_are_written_as_codes(heard, expected):
+    text, fixes = asr_fix.fix_codes(heard)
+    assert text == expected
+    assert fixes
+
+
+@pytest.mark.parametrize("text", [
+    "我们对比型号参数", "这个型号不行", "比较高", "价格比三高", "比三高二百", "东西系列", "比如说",
+    "艾克斯光机两台", "A型号、B型号各10台", "X3、X5两个型号", "X7-380台",
+])
+def test_what_is_no_spoken_code_is_left_alone(text):
+    assert asr_fix.fix_codes(text) == (text, [])
+
+
+@pytest.mark.parametrize("heard,expected", [
+    ("对方要求先共货再付款", "对方要求先供货再付款"),
+    ("这个月的会款还没到", "这个月的回款还没到"),
+    ("他们的爆架太高了", "他们的报价太高了"),
+    ("张总、A型号第50台3月15日发货。", "张总、A型号订50台3月15日发货。"),  # 订 heard as 第
+    ("X3-200 第二十台", "X3-200 订二十台"),
+])
+def test_sales_words_heard_as_nonsense_homophones_are_corrected(heard, expected):
+    text, fixes = asr_fix.fix_sales_words(heard)
+    assert text == expected
+    assert fixes
+
+
+@pytest.mark.parametrize("text", [
+    "第50台出了问题", "X3-200第二台坏了", "我们开会款项", "他们的报价太高", "工期太长", "今天去拜访",
+    "价格比竞争对手贵", "下周一给答复", "希望再降百分之五",
+])
+def test_real_words_and_ordinals_stay(text):
+    assert asr_fix.fix_sales_words(text) == (text, [])
