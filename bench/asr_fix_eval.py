@@ -158,6 +158,9 @@ def evaluate(sets: list[str], cache: dict, beam: int, show: int) -> dict:
             misses = []
             for clip, reference in sorted(refs.items()):
                 pieces = cache[f"{set_name}/{clip}/{'plain' if mode == 'corrected' else mode}/{beam}"]
+                if mode != "plain" and asr.echoes_hotwords("".join(pieces), asr.prompted_terms(terms)):
+                    print(f"  {clip} {mode}: hotwords echoed, the plain transcript taken: {''.join(pieces)}")
+                    pieces = cache[f"{set_name}/{clip}/plain/{beam}"]  # what Transcriber.transcribe does
                 text, _ = asr.finish(pieces, terms if mode != "plain" else [])
                 group = fmt_of(clip) if set_name != "real" else "all"
                 lost = tallies[group].add(reference, text, facts_of(reference), facts_of(text))

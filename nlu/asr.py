@@ -12,6 +12,7 @@ import importlib.util
 import logging
 import os
 import platform
+import re
 import shutil
 import tempfile
 import threading
@@ -202,6 +203,41 @@ def build_prompt(hotwords: Iterable[str]) -> tuple[str, str | None]:
     return SIMPLIFIED_PROMPT, ("、".join(terms) + "。" if terms else None)
 
 
+def prompted_terms(hotwords: Iterable[str]) -> list[str]:
+    """The terms build_prompt puts into the prompt (the cap leaves the rest out)."""
+    words = build_prompt(hotwords)[1]
+    return words.rstrip("。").split("、") if words else []
+
+
+def echoes_hotwords(text: str, terms: list[str]) -> bool:
+    """Does the transcript repeat the hotword list rather than the speaker? Three terms in the list's
+    order joined by its comma, or two that make up the transcript (X3-200、A型号); a term said
+    twice in a row (X3-200、X3-200), or begun in words and then written from the list (艾克斯三、X3-200).
+    Whisper does this on short or unclear notes, and the list's words then stand where the speaker's were."""
+    from nlu.catalogue import term_spellings
+
+    lowered = (text or "").lower()
+    if not lowered or not terms:
+        return False
+    lower_terms = [t.lower() for t in terms]
+    for run in (3, 2):
+        for i in range(len(lower_terms) - run + 1):
+            joined = "、".join(lower_terms[i:i + run])
+            spoken = len(re.sub(r"\W", "", lowered))
+            if joined in lowered and (run == 3 or (len(joined) - 1) * 5 >= spoken * 4):
+                return True
+    for term in lower_terms:
+        t = re.escape(term)
+        if re.search(rf"{t}[、，,\s]?{t}", lowered):
+            return True
+        spellings = term_spellings(term.upper())
+        for m in re.finditer(rf"([^、，,。\s]+)、{t}", lowered):
+            before = m.group(1)
+            if any(sp.startswith(before[-k:]) for sp in spellings for k in range(3, len(before) + 1)):
+                return True
+    return False
+
+
 def industry_terms(industry: str | None) -> list[str]:
     """Product names, then their synonyms, of an industry pack (none when it is unknown)."""
     if not industry:
@@ -257,12 +293,30 @@ def measure_words(industry: str | None) -> tuple[str, ...]:
     return (*common()["units"], *(pack.units if pack else ()))
 
 
+_CLAUSE_END = re.compile(r"[，。！？；：、,.!?;:…]$")
+
+
+def join_segments(pieces: Iterable[str]) -> str:
+    """The model's segments as one text, a segment boundary kept as a comma where the segment has no
+    punctuation of its own: Whisper cuts segments at pauses, and the parser needs them to split a note
+    about several customers (…谈完了，下午去了李总那边…) and to end a clause."""
+    out = ""
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        if out and not _CLAUSE_END.search(out):
+            out += "，"
+        out += piece
+    return out
+
+
 def finish(pieces: list[str], catalogue: Iterable[str] = (), industry: str | None = None
            ) -> tuple[str, list[tuple[str, str]]]:
     """The model's segments -> the note's text: joined, then corrected towards the catalogue, the
     letter models and the measure words. Pure text in, text out (the evaluation replays it on cached
     segments)."""
-    raw = "".join(pieces)
+    raw = join_segments(pieces)
     text, corrections = correct(raw, [*catalogue, *LETTER_MODELS])
     units = measure_words(industry)
     text, unit_fixes = correct_units(text, units)
@@ -342,16 +396,20 @@ class Transcriber:
         started = time.perf_counter()
         samples = self.decode(source, fmt)
         catalogue = list(dict.fromkeys([t for t in catalogue if t] + industry_terms(industry)))
-        pieces = self.segments(samples, hotwords=[*catalogue, *hotwords], beam_size=beam_size)
+        prompted = [*catalogue, *hotwords]
+        pieces = self.segments(samples, hotwords=prompted, beam_size=beam_size)
+        if prompted and echoes_hotwords("".join(pieces), prompted_terms(prompted)):
+            log.info("the transcript repeats the hotword list; transcribing again without it")
+            pieces = self.segments(samples, beam_size=beam_size)
         text, corrections = finish(pieces, catalogue, industry)
         return Transcript(text=text, seconds=round(time.perf_counter() - started, 3),
-                          duration=round(len(samples) / audio.SAMPLE_RATE, 3), raw_text="".join(pieces),
+                          duration=round(len(samples) / audio.SAMPLE_RATE, 3), raw_text=join_segments(pieces),
                           corrections=corrections)
 
     def recognise(self, samples: np.ndarray, *, hotwords: Iterable[str] = (),
                   beam_size: int | None = None) -> str:
         """Samples -> Simplified text; empty when there is no speech."""
-        return "".join(self.segments(samples, hotwords=hotwords, beam_size=beam_size))
+        return join_segments(self.segments(samples, hotwords=hotwords, beam_size=beam_size))
 
     def segments(self, samples: np.ndarray, *, hotwords: Iterable[str] = (),
                  beam_size: int | None = None) -> list[str]:

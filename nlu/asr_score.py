@@ -39,3 +39,43 @@ def cer(pairs) -> float:
         e, n = errors(reference, hypothesis)
         edits, total = edits + e, total + n
     return edits / max(total, 1)
+
+
+# The facts of a dictation the issue scores speech by (customer, items, objections, competitors),
+# normalised like ../shared/tools/score_notes.py (NOTES_SCHEMA.md).
+FACT_SLOTS = ("customer.name", "customer.company", "items", "objections", "competitors")
+
+
+def _norm(value) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)).strip().lower())
+
+
+def _num(value):
+    try:
+        return round(float(value), 4)
+    except (TypeError, ValueError):
+        return None
+
+
+def facts(extraction: dict) -> set[tuple]:
+    """(slot, value) pairs of one parsed note."""
+    out = set()
+    customer = extraction.get("customer") or {}
+    for key in ("name", "company"):
+        if isinstance(customer, dict) and customer.get(key):
+            out.add((f"customer.{key}", _norm(customer[key])))
+    for item in extraction.get("items") or []:
+        if isinstance(item, dict):
+            out.add(("items", (_norm(item.get("product")), _num(item.get("quantity")), _norm(item.get("unit")))))
+    out |= {("objections", o) for o in extraction.get("objections") or []}
+    out |= {("competitors", _norm(c)) for c in extraction.get("competitors") or []}
+    return out
+
+
+def facts_found(reference: str, hypothesis: str, parse=None) -> tuple[int, int, int]:
+    """(facts of the reference the transcript gives too, facts of the reference, wrong facts), both
+    texts read by the parser."""
+    if parse is None:
+        from nlu.parser import parse
+    gold, got = facts(parse(reference)), facts(parse(hypothesis))
+    return len(gold & got), len(gold), len(got - gold)

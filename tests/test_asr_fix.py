@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu import asr_fix
+from nlu import asr, asr_fix
 from nlu.asr_fix import fix_names, surname_for
 
 
@@ -94,3 +94,66 @@ def test_sales_words_heard_as_nonsense_homophones_are_corrected(heard, expected)
 ])
 def test_real_words_and_ordinals_stay(text):
     assert asr_fix.fix_sales_words(text) == (text, [])
+
+
+# --- hotwords never leak --------------------------------------------------------------------------
+
+TERMS = ["张总", "王经理", "A型号", "B型号", "X3-200", "华为"]
+
+
+@pytest.mark.parametrize("text", [
+    "艾克斯三、X3-200、X3-200箱",   # begun in words, then the list
+    "王经理说X3-200、X3-200",
+    "张总、王经理、A型号",            # the list itself
+    "B型号、X3-200。",
+])
+def test_a_transcript_that_repeats_the_hotword_list_is_caught(text):
+    assert asr.echoes_hotwords(text, TERMS)
+
+
+@pytest.mark.parametrize("text", [
+    "张总、王经理都同意", "A型号、B型号各10台", "王经理说X3-200要两百箱", "张总、A型号订50台", "华为", "",
+])
+def test_a_transcript_that_only_names_the_terms_is_no_echo(text):
+    assert not asr.echoes_hotwords(text, TERMS)
+
+
+def test_an_echoed_list_is_transcribed_again_without_hotwords(monkeypatch):
+    import numpy as np
+
+    t = asr.Transcriber()
+    calls = []
+
+    def segments(samples, *, hotwords=(), beam_size=None):
+        calls.append(list(hotwords))
+        return ["艾克斯三、X3-200、X3-200箱"] if hotwords else ["王经理说艾克斯三杠二百要两百箱"]
+
+    monkeypatch.setattr(t, "decode", lambda source, fmt=None: np.zeros(16000, dtype=np.float32))
+    monkeypatch.setattr(t, "segments", segments)
+    result = t.transcribe(b"audio", catalogue=["X3-200", "王经理"])
+    assert calls == [["X3-200", "王经理"], []]
+    assert result.text == "王经理说X3-200要两百箱"
+
+
+def test_the_prompt_is_capped_and_keeps_the_callers_order():
+    terms = [f"产品{i:03d}" for i in range(100)]
+    kept = asr.prompted_terms(terms)
+    assert kept == terms[:len(kept)] and sum(len(t) + 1 for t in kept) <= asr.MAX_HOTWORD_CHARS
+
+
+# --- segment boundaries ---------------------------------------------------------------------------
+
+def test_segment_boundaries_are_kept_as_punctuation():
+    assert asr.join_segments(["今天上午拜访了张总", "下午去了李总那边"]) == "今天上午拜访了张总，下午去了李总那边"
+    assert asr.join_segments(["张总说可以。", "下周签合同", " "]) == "张总说可以。下周签合同"
+    assert asr.join_segments([]) == ""
+
+
+def test_a_note_about_two_customers_in_two_segments_can_be_split():
+    from nlu.parser import parse
+
+    segments = ["今天上午拜访了张总他们要A型号五十台", "下午去了李总那边他们嫌价格太高"]
+    assert "parts" not in parse("".join(segments))  # run together, the second visit is lost
+    text, _ = asr.finish(segments)
+    parts = parse(text)["parts"]
+    assert [p["customer"]["name"] for p in parts] == ["张总", "李总"]
