@@ -94,6 +94,11 @@ def _stop_next() -> dict[str, str]:
     return {title: chars for title, chars in common()["title_stop_next"]}
 
 
+@cache
+def _titles_longest_first() -> tuple[str, ...]:
+    return tuple(sorted(_all_titles(), key=len, reverse=True))
+
+
 def _known_surname(char: str) -> bool:
     from nlu.lexicon import surnames
 
@@ -171,7 +176,7 @@ def fix_titles(text: str) -> tuple[str, list[tuple[str, str]]]:
         if any(out.startswith(t, at) for t in _all_titles()):
             i += 1
             continue
-        for title in titles():
+        for title in _starting_like(_by_first_sound(titles()), out[at]):
             heard = out[at:at + len(title)]
             if not _title_sound(heard, title):
                 continue
@@ -201,7 +206,7 @@ def fix_surnames(text: str) -> tuple[str, list[tuple[str, str]]]:
         char = out[i]
         if not _HAN.match(char) or char in surname_data()[1] or char in MODIFIERS or _function_word(char):
             continue
-        title = next((t for t in sorted(_all_titles(), key=len, reverse=True) if out.startswith(t, i + 1)), None)
+        title = next((t for t in _titles_longest_first() if out.startswith(t, i + 1)), None)
         if title is None or title not in titles():
             continue
         end = i + 1 + len(title)
@@ -251,9 +256,12 @@ def _reads_as(heard: str, spoken: str) -> bool:
 
 def spoken_letter(text: str, i: int) -> tuple[str, int] | None:
     """(Latin letter, end) when text[i:] opens with a letter said the Chinese way (艾克斯, 爱克斯, 比)."""
-    for letter, spelling in _letter_spellings():
+    if i >= len(text) or not _HAN.match(text[i]):
+        return None
+    spellings = dict((spelling, letter) for letter, spelling in _letter_spellings())
+    for spelling in _starting_like(_by_first_sound(tuple(spellings)), text[i]):
         if _reads_as(text[i:i + len(spelling)], spelling):
-            return letter, i + len(spelling)
+            return spellings[spelling], i + len(spelling)
     return None
 
 
@@ -328,7 +336,7 @@ def fix_codes(text: str, units=()) -> tuple[str, list[tuple[str, str]]]:
     units = frozenset(units) or _default_units()
     out, fixes, i = [], [], 0
     while i < len(text):
-        if _glued_left(text, i) and i and _HAN.match(text[i - 1]):
+        if spoken_letter(text, i) is None or i and _HAN.match(text[i - 1]) and _glued_left(text, i):
             out.append(text[i])
             i += 1
             continue
@@ -386,14 +394,52 @@ def _homophone(heard: str, word: str) -> bool:
         and all(readings(h) & readings(w) for h, w in zip(heard, word))
 
 
+@cache
+def _by_first_sound(words: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Reading of the first character -> the words (in the given order) that start so."""
+    out: dict[str, list[str]] = {}
+    for word in words:
+        for sound in readings(word[0]):
+            out.setdefault(sound, []).append(word)
+    return {sound: tuple(ws) for sound, ws in out.items()}
+
+
+def _starting_like(by_sound: dict[str, tuple[str, ...]], char: str) -> list[str]:
+    """The words whose first character may be char (same or near reading), longest first."""
+    if not _HAN.match(char):
+        return []
+    sounds = readings(char) | {_blurred for s in readings(char) for _blurred in _near_sounds(s)}
+    found = {w for s in sounds for w in by_sound.get(s, ())}
+    # longest first; then the word that starts with char itself (比 is B, though it may read pi too)
+    return sorted(found, key=lambda w: (-len(w), w[0] != char, w))
+
+
+@cache
+def _near_sounds(sound: str) -> frozenset[str]:
+    """Readings a near homophone may have (jin for jing, zong for zhong): every blur of sound."""
+    from nlu.catalogue import _FUZZY_FINALS, _FUZZY_INITIALS
+
+    out = {sound}
+    for full, short in _FUZZY_INITIALS:
+        for a, b in ((full, short), (short, full)):
+            if sound.startswith(a) and not (a == short and sound.startswith(full)):
+                out.add(b + sound[len(a):])
+    for full, short in _FUZZY_FINALS:
+        for s in list(out):
+            for a, b in ((full, short), (short, full)):
+                if s.endswith(a) and not (a == short and s.endswith(full)):
+                    out.add(s[:-len(a)] + b)
+    return frozenset(out)
+
+
 def fix_sales_words(text: str, extra: tuple[str, ...] = ()) -> tuple[str, list[tuple[str, str]]]:
     """A nonsense word that sounds exactly like a sales word (共货 -> 供货, 会款 -> 回款), and 第 heard
     for 订 between a model and its quantity (A型号第50台 -> A型号订50台)."""
     fixes = []
-    words = sorted({*SALES_WORDS, *extra}, key=len, reverse=True)
+    by_sound = _by_first_sound(tuple(sorted({*SALES_WORDS, *extra}, key=len, reverse=True)))
     out, i = text, 0
     while i < len(out):
-        for word in words:
+        for word in _starting_like(by_sound, out[i]):
             end = i + len(word)
             heard = out[i:end]
             if not _homophone(heard, word) or is_word(heard) or _glued_left(out, i) and i \
