@@ -11,14 +11,23 @@ import re
 from functools import cache
 from pathlib import Path
 
-from nlu.catalogue import FUZZY, char_score, readings
+from nlu.catalogue import FUZZY, _blur, readings
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 DATA = Path(__file__).with_name("data")
 
 # Single-character titles corrected from any character of their sound (纵/宗 -> 总, 公/功 -> 工).
-# Other single-character titles (处, 董, 叔…) are too often a word of their own to guess.
-SHORT_TITLES = ("总", "工", "姐", "哥")
+# Others (姐, 哥, 处, 董…) are too often a word of their own (借, 个) to guess.
+SHORT_TITLES = ("总", "工")
+# Titles after which a character that is no surname is taken for a misheard one (鱼总, 旅工, 鱼经理);
+# after the others (律师, 老板, 助理…) the character is as often a word of its own (博远律师, 加助理).
+SURNAME_TITLES = frozenset((
+    "总", "工", "总工", "总监", "总裁", "经理", "总经理", "主任", "主管", "董事长", "科长", "处长", "厂长",
+    "院长", "校长", "局长", "部长", "所长", "行长", "站长", "场长", "社长", "会长", "馆长", "园长", "镇长",
+    "村长", "县长", "区长", "队长", "组长", "店长", "课长", "股长", "护士长", "工程师"))
+# A character of the Hundred Family Surnames is trusted as a surname when it is rarely a word on its own
+# (骆, 蒲, 霍: jieba frequency under this), and taken for a misheard one when it is (鱼 16,190, 理).
+RARE_AS_WORD = 3000
 # A title that is also a word (理工, 员工, 老总) is read as a name only before what one says of a person.
 # What stands before a title without being a surname (副总, 老总, 小王).
 MODIFIERS = frozenset("副老小大总正前原新各该此每众诸")
@@ -49,6 +58,31 @@ def _surname_by_sound() -> dict[str, list[str]]:
 
 
 @cache
+def sound(char: str) -> str:
+    """The toneless reading a character is written for (its first reading: 信 xin, not shen; the
+    other readings of a character matched words that no one would hear so: 微信 as 尾款)."""
+    from pypinyin import lazy_pinyin
+
+    return lazy_pinyin(char, errors="ignore")[0] if _HAN.match(char) else char
+
+
+@cache
+def word_sounds(word: str) -> tuple[str, ...]:
+    """The readings of a word's characters as the word says them (降价 jiang jia, 科长 ke zhang)."""
+    from pypinyin import lazy_pinyin
+
+    return tuple(lazy_pinyin(word, errors="ignore"))
+
+
+def _sound_score(heard: str, wanted_sound: str) -> float:
+    """1 when heard is written for the wanted sound, FUZZY when for a near one (jin/jing), else 0."""
+    mine = sound(heard)
+    if mine == wanted_sound:
+        return 1.0
+    return FUZZY if _blur(mine) == _blur(wanted_sound) else 0.0
+
+
+@cache
 def _tones(char: str) -> frozenset[str]:
     from pypinyin import Style, pinyin
 
@@ -57,7 +91,7 @@ def _tones(char: str) -> frozenset[str]:
 
 def surname_for(char: str) -> str | None:
     """The most common surname that sounds like char (same tone first), or None."""
-    options = [name for sound in readings(char) for name in _surname_by_sound().get(sound, ())]
+    options = list(_surname_by_sound().get(sound(char), ()))
     if not options:
         return None
     ranked = surname_data()[0]
@@ -102,7 +136,46 @@ def _titles_longest_first() -> tuple[str, ...]:
 def _known_surname(char: str) -> bool:
     from nlu.lexicon import surnames
 
-    return char in surnames()[0] or char in surname_data()[1]
+    return char in surname_data()[1] or char in surnames()[0] and not _common_word(char)
+
+
+@cache
+def _jieba_dictionary() -> tuple[dict[str, str], frozenset[str]]:
+    """From jieba's full dictionary, read once: (single character -> its word class; the words of every
+    frequency that sound exactly like a sales word, e.g. 报修 for 保修, 交齐 for 交期: real words a
+    transcript may mean, never corrected)."""
+    import jieba
+
+    by_sound = {word_sounds(w): w for w in SALES_WORDS}
+    lengths = {len(w) for w in SALES_WORDS}
+    first_sounds = {sounds[0] for sounds in by_sound}
+    tags, protected = {}, set()
+    path = Path(jieba.__file__).with_name("dict.txt")
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) < 3:
+                continue
+            word = parts[0]
+            if len(word) == 1:
+                tags[word] = parts[2]
+            elif len(word) in lengths and _HAN.match(word[0]) and sound(word[0]) in first_sounds \
+                    and by_sound.get(word_sounds(word), word) != word:
+                protected.add(word)
+    return tags, frozenset(protected)
+
+
+def _may_be_misheard_surname(char: str) -> bool:
+    """A noun (鱼, 理, 旅) or no word at all may be a misheard surname; a verb, preposition or measure
+    word before a title is itself (带工程师, 找经理, 两家经理)."""
+    tag = _jieba_dictionary()[0].get(char)
+    return tag is None or tag.startswith("n")
+
+
+def _common_word(char: str) -> bool:
+    from nlu.note import _jieba
+
+    return _jieba().FREQ.get(char, 0) >= RARE_AS_WORD
 
 
 def is_word(word: str) -> bool:
@@ -132,7 +205,7 @@ def _title_sound(heard: str, title: str) -> bool:
     """heard (not the title itself) sounds like the title: every syllable alike, at most one near."""
     if heard == title or len(heard) != len(title) or not all(_HAN.match(c) for c in heard):
         return False
-    scores = [char_score(h, t) for h, t in zip(heard, title)]
+    scores = [1.0 if h == t else _sound_score(h, s) for h, t, s in zip(heard, title, word_sounds(title))]
     return min(scores) >= FUZZY and sum(s < 1 for s in scores) <= (1 if len(title) >= 2 else 0)
 
 
@@ -142,7 +215,7 @@ def _person_start(text: str, i: int) -> bool:
     char = text[i]
     return bool(_HAN.match(char)) and char not in MODIFIERS and not _function_word(char) \
         and not _glued_left(text, i) \
-        and (_known_surname(char) or surname_for(char) is not None)
+        and (_known_surname(char) or surname_for(char) is not None and _may_be_misheard_surname(char))
 
 
 def _said_of_a_person(text: str, end: int) -> bool:
@@ -180,6 +253,8 @@ def fix_titles(text: str) -> tuple[str, list[tuple[str, str]]]:
             heard = out[at:at + len(title)]
             if not _title_sound(heard, title):
                 continue
+            if not _known_surname(out[i]) and (len(title) == 1 or title not in SURNAME_TITLES):
+                continue  # 主供, 盒鲜生: neither the surname nor the title is sure
             end = at + len(title)
             if any(is_word(out[i:k]) for k in range(at + 1, end + 1)):
                 continue  # 价格, not 价哥
@@ -204,16 +279,17 @@ def fix_surnames(text: str) -> tuple[str, list[tuple[str, str]]]:
     out, fixes = text, []
     for i in range(len(out) - 1):
         char = out[i]
-        if not _HAN.match(char) or char in surname_data()[1] or char in MODIFIERS or _function_word(char):
+        if not _HAN.match(char) or _known_surname(char) or char in MODIFIERS or _function_word(char) \
+                or not _may_be_misheard_surname(char):
             continue
         title = next((t for t in _titles_longest_first() if out.startswith(t, i + 1)), None)
-        if title is None or title not in titles():
+        if title not in SURNAME_TITLES:
             continue
         end = i + 1 + len(title)
         if end < len(out) and out[end] in _stop_next().get(title, ""):
             continue
-        if _glued_left(out, i) or (len(title) == 1 and _glued_right(out, i + 1)):
-            continue
+        if _glued_left(out, i) or any(is_word(out[i + 1:end + k]) for k in (1, 2, 3) if end + k <= len(out)):
+            continue  # 工作, 经理人: the title is part of a longer word
         if (is_word(char + title) or char + title in _not_names()) and not (
                 _said_of_a_person(out, end) and (i == 0 or not _HAN.match(out[i - 1]))):
             continue
@@ -251,7 +327,7 @@ def _letter_spellings() -> tuple[tuple[str, str], ...]:
 
 def _reads_as(heard: str, spoken: str) -> bool:
     return len(heard) == len(spoken) and all(
-        h == s or (_HAN.match(h) and readings(h) & readings(s)) for h, s in zip(heard, spoken))
+        h == s or (_HAN.match(h) and sound(h) == sound(s)) for h, s in zip(heard, spoken))
 
 
 def spoken_letter(text: str, i: int) -> tuple[str, int] | None:
@@ -271,7 +347,7 @@ def _model_word(text: str, i: int) -> tuple[str, int] | None:
         if text.startswith(word, i):
             return word, i + len(word)
     pair = text[i:i + 2]
-    if len(pair) == 2 and all(_HAN.match(c) for c in pair) and "xing" in readings(pair[0]) and readings(pair[1]) & {"hao", "hou"}:
+    if len(pair) == 2 and all(_HAN.match(c) for c in pair) and sound(pair[0]) == "xing" and sound(pair[1]) in ("hao", "hou"):
         return "型号", i + 2
     return None
 
@@ -390,8 +466,9 @@ SALES_WORDS = (
 
 
 def _homophone(heard: str, word: str) -> bool:
+    """heard is written for exactly the sounds of word (toneless)."""
     return heard != word and len(heard) == len(word) and all(_HAN.match(c) for c in heard) \
-        and all(readings(h) & readings(w) for h, w in zip(heard, word))
+        and all(sound(h) == w for h, w in zip(heard, word_sounds(word)))
 
 
 @cache
@@ -399,8 +476,7 @@ def _by_first_sound(words: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     """Reading of the first character -> the words (in the given order) that start so."""
     out: dict[str, list[str]] = {}
     for word in words:
-        for sound in readings(word[0]):
-            out.setdefault(sound, []).append(word)
+        out.setdefault(word_sounds(word)[0], []).append(word)
     return {sound: tuple(ws) for sound, ws in out.items()}
 
 
@@ -408,7 +484,7 @@ def _starting_like(by_sound: dict[str, tuple[str, ...]], char: str) -> list[str]
     """The words whose first character may be char (same or near reading), longest first."""
     if not _HAN.match(char):
         return []
-    sounds = readings(char) | {_blurred for s in readings(char) for _blurred in _near_sounds(s)}
+    sounds = _near_sounds(sound(char))
     found = {w for s in sounds for w in by_sound.get(s, ())}
     # longest first; then the word that starts with char itself (比 is B, though it may read pi too)
     return sorted(found, key=lambda w: (-len(w), w[0] != char, w))
@@ -442,7 +518,8 @@ def fix_sales_words(text: str, extra: tuple[str, ...] = ()) -> tuple[str, list[t
         for word in _starting_like(by_sound, out[i]):
             end = i + len(word)
             heard = out[i:end]
-            if not _homophone(heard, word) or is_word(heard) or _glued_left(out, i) and i \
+            if not _homophone(heard, word) or is_word(heard) or heard in _jieba_dictionary()[1] \
+                    or not set(heard) & set(word) or _glued_left(out, i) and i \
                     or (end < len(out) and _glued_right(out, end - 1)) \
                     or any(is_word(heard[:k]) for k in range(2, len(heard))):
                 continue
