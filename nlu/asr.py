@@ -436,7 +436,7 @@ class Transcriber:
     def warm_up(self) -> None:
         """Loads the model and the correction's dictionaries (pinyin, jieba) before the first note."""
         _ = self.model
-        correct("张宗说", ["张总"])
+        finish(["张宗说"], ["张总"])
 
     async def load_async(self) -> None:
         """`warm_up` in the pool (at bot start-up), so neither the loop nor the first note waits."""

@@ -159,9 +159,11 @@ def _jieba_dictionary() -> tuple[dict[str, str], frozenset[str]]:
             word = parts[0]
             if len(word) == 1:
                 tags[word] = parts[2]
-            elif len(word) in lengths and _HAN.match(word[0]) and sound(word[0]) in first_sounds \
-                    and by_sound.get(word_sounds(word), word) != word:
-                protected.add(word)
+            elif len(word) in lengths and _HAN.match(word[0]) and sound(word[0]) in first_sounds:
+                # per character, as a heard window is judged (no per-word pinyin for 100k words)
+                sounds = tuple(sound(c) for c in word)
+                if by_sound.get(sounds, word) != word:
+                    protected.add(word)
     return tags, frozenset(protected)
 
 
