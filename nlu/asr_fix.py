@@ -32,7 +32,8 @@ RARE_AS_WORD = 3000
 # What stands before a title without being a surname (副总, 老总, 小王).
 MODIFIERS = frozenset("副老小大总正前原新各该此每众诸")
 REPORTING = ("说", "讲", "问", "反馈", "表示", "确认", "觉得", "认为", "希望", "要求", "答应", "同意",
-             "那边", "这边", "提出", "回复", "告诉", "嫌", "想", "打算", "准备", "已经", "今天", "昨天")
+             "那边", "这边", "提出", "回复", "告诉", "嫌", "想", "打算", "准备", "已经", "今天", "昨天",
+             "要", "订", "定", "签", "下单", "来", "打", "电话", "微信", "发", "他", "她")
 
 
 @cache
@@ -215,8 +216,8 @@ def _person_start(text: str, i: int) -> bool:
     """May text[i] be the surname of a contact: a Han character, no function word, not the end of a
     word with what precedes it."""
     char = text[i]
-    return bool(_HAN.match(char)) and char not in MODIFIERS and not _function_word(char) \
-        and not _glued_left(text, i) \
+    return bool(_HAN.match(char)) and char not in MODIFIERS and not _glued_left(text, i) \
+        and (char in surname_data()[1] or not _function_word(char)) \
         and (_known_surname(char) or surname_for(char) is not None and _may_be_misheard_surname(char))
 
 
@@ -226,7 +227,7 @@ def _said_of_a_person(text: str, end: int) -> bool:
 
 
 # After these a surname+title names the person met (拜访了陈经历, 跟王精力).
-_BEFORE_PERSON = frozenset("了跟和与给找见约访问对向请是")
+_BEFORE_PERSON = frozenset("了跟和与给找见约访问对向请是的")
 
 
 def _names_a_person(text: str, start: int, end: int) -> bool:
@@ -258,15 +259,16 @@ def fix_titles(text: str) -> tuple[str, list[tuple[str, str]]]:
             if not _known_surname(out[i]) and (len(title) == 1 or title not in SURNAME_TITLES):
                 continue  # 主供, 盒鲜生: neither the surname nor the title is sure
             end = at + len(title)
-            if any(is_word(out[i:k]) for k in range(at + 1, end + 1)):
-                continue  # 价格, not 价哥
+            if any(is_word(out[i:k]) for k in (range(at + 1, end + 1) if len(title) == 1 else (end,))):
+                continue  # 张公司, 李宗仁: the surname and what follows make a word
             if len(title) == 1 and (_glued_right(out, at) or _function_word(heard)):
                 continue
             if end < len(out) and out[end] in _stop_next().get(title, ""):
                 continue
             if out[i] + title in _not_names():
                 continue
-            if is_word(heard) and (not _names_a_person(out, i, end) or out.startswith(("过", "着"), end)):
+            if len(heard) > 1 and is_word(heard) and (
+                    not _names_a_person(out, i, end) or out.startswith(("过", "着"), end)):
                 continue  # 这段经历, 王经历过: the word
             fixes.append((out[i:end], out[i] + title))
             out = out[:at] + title + out[end:]
