@@ -340,7 +340,8 @@ def spoken_letter(text: str, i: int) -> tuple[str, int] | None:
         return None
     spellings = dict((spelling, letter) for letter, spelling in _letter_spellings())
     for spelling in _starting_like(_by_first_sound(tuple(spellings)), text[i]):
-        if _reads_as(text[i:i + len(spelling)], spelling):
+        # a one-character letter only as itself: its homophones are words (第 for 迪, 一 for 伊)
+        if _reads_as(text[i:i + len(spelling)], spelling) and (len(spelling) > 1 or text[i] == spelling):
             return spellings[spelling], i + len(spelling)
     return None
 
@@ -356,11 +357,21 @@ def _model_word(text: str, i: int) -> tuple[str, int] | None:
     return None
 
 
+def _sure_letter(spoken: str) -> bool:
+    """A letter said so that it is no word: a spelling of two or more characters (艾克斯, 艾姆), or one
+    character rarely a word on its own (诶, 迪; not 比, 西, 开)."""
+    from nlu.note import _jieba
+
+    return len(spoken) > 1 or _jieba().FREQ.get(spoken, 0) < 1000
+
+
 def _digits(numeral: str) -> str | None:
     import cn2an
 
     if numeral.isdigit():
         return str(int(numeral)) if not numeral.startswith("0") else numeral
+    if not re.search("[十百千]", numeral):  # said digit by digit: 零四 is 04
+        return "".join(str("零一二三四五六七八九".index(c)) if c in "零一二三四五六七八九" else "2" for c in numeral)
     try:
         value = cn2an.cn2an(numeral, "smart")
     except (ValueError, KeyError):
@@ -379,22 +390,25 @@ def _code_at(text: str, i: int, units: frozenset[str]) -> tuple[str, int] | None
     first = spoken_letter(text, i)
     if first is None:
         return None
-    letters, at = first[0], first[1]
-    second = spoken_letter(text, at)
-    if second and _NUMBER.match(text, second[1]):
-        letters, at = letters + second[0], second[1]
+    letters, at, surely = first[0], first[1], _sure_letter(text[i:first[1]])
+    for _ in range(2):  # up to three letters (AH36, DN200)
+        more = spoken_letter(text, at)
+        if not more:
+            break
+        letters, at, surely = letters + more[0], more[1], True
     head = _NUMBER.match(text, at)
     if not head:
         return None
     dash = _DASH.match(text, head.end())
     tail = _NUMBER.match(text, dash.end()) if dash else None
-    single = first[1] - i == 1  # a one-character letter (比, 西) is often a word of its own
     if tail is None:
-        # 艾克斯3: digits written by the model after a letter said the long way
-        if head.group().isdigit() and not single and not text.startswith(tuple(units), head.end()):
-            return letters + head.group(), head.end()
-        return None
-    if dash.group() not in ("-", "－", "杠") and (single or not head.group().isdigit() and len(head.group()) > 1):
+        # 艾克斯3, 艾姆二十高强螺栓, 迪恩二百: letters said in a way no word is, then a number that
+        # counts nothing (艾克斯三台 may be three of X)
+        if not surely or text.startswith(tuple(units), head.end()) or len(head.group()) > 5:
+            return None
+        number = _digits(head.group())
+        return (letters + number, head.end()) if number else None
+    if dash.group() not in ("-", "－", "杠") and (not surely or not head.group().isdigit() and len(head.group()) > 1):
         return None
     numeral = tail.group()
     end = tail.end()
