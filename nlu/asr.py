@@ -311,12 +311,12 @@ def join_segments(pieces: Iterable[str]) -> str:
     return out
 
 
-def finish(pieces: list[str], catalogue: Iterable[str] = (), industry: str | None = None
+def finish(raw: str | list[str], catalogue: Iterable[str] = (), industry: str | None = None
            ) -> tuple[str, list[tuple[str, str]]]:
-    """The model's segments -> the note's text: joined, then corrected towards the catalogue, the
-    letter models and the measure words. Pure text in, text out (the evaluation replays it on cached
-    segments)."""
-    raw = join_segments(pieces)
+    """What the model said (its text or its segments) -> the note's text, corrected towards the
+    catalogue, then by what we know of sales speech (nlu/asr_fix.py). Pure text in, text out (the
+    benches replay it on cached model output)."""
+    raw = raw if isinstance(raw, str) else join_segments(raw)
     text, corrections = correct(raw, [*catalogue, *LETTER_MODELS])
     units = measure_words(industry)
     text, unit_fixes = correct_units(text, units)
@@ -397,18 +397,19 @@ class Transcriber:
         samples = self.decode(source, fmt)
         catalogue = list(dict.fromkeys([t for t in catalogue if t] + industry_terms(industry)))
         prompted = [*catalogue, *hotwords]
-        pieces = self.segments(samples, hotwords=prompted, beam_size=beam_size)
-        if prompted and echoes_hotwords("".join(pieces), prompted_terms(prompted)):
+        raw = self.recognise(samples, hotwords=prompted, beam_size=beam_size)
+        if prompted and echoes_hotwords(raw, prompted_terms(prompted)):
             log.info("the transcript repeats the hotword list; transcribing again without it")
-            pieces = self.segments(samples, beam_size=beam_size)
-        text, corrections = finish(pieces, catalogue, industry)
+            raw = self.recognise(samples, beam_size=beam_size)
+        text, corrections = finish(raw, catalogue, industry)
         return Transcript(text=text, seconds=round(time.perf_counter() - started, 3),
-                          duration=round(len(samples) / audio.SAMPLE_RATE, 3), raw_text=join_segments(pieces),
+                          duration=round(len(samples) / audio.SAMPLE_RATE, 3), raw_text=raw,
                           corrections=corrections)
 
     def recognise(self, samples: np.ndarray, *, hotwords: Iterable[str] = (),
                   beam_size: int | None = None) -> str:
-        """Samples -> Simplified text; empty when there is no speech."""
+        """Samples -> Simplified text, segment boundaries kept as commas; empty when there is no speech.
+        (The one model call of `transcribe`: bench/voice_facts.py caches it.)"""
         return join_segments(self.segments(samples, hotwords=hotwords, beam_size=beam_size))
 
     def segments(self, samples: np.ndarray, *, hotwords: Iterable[str] = (),

@@ -135,12 +135,12 @@ def test_an_echoed_list_is_transcribed_again_without_hotwords(monkeypatch):
     t = asr.Transcriber()
     calls = []
 
-    def segments(samples, *, hotwords=(), beam_size=None):
+    def recognise(samples, *, hotwords=(), beam_size=None):
         calls.append(list(hotwords))
-        return ["艾克斯三、X3-200、X3-200箱"] if hotwords else ["王经理说艾克斯三杠二百要两百箱"]
+        return "艾克斯三、X3-200、X3-200箱" if hotwords else "王经理说艾克斯三杠二百要两百箱"
 
     monkeypatch.setattr(t, "decode", lambda source, fmt=None: np.zeros(16000, dtype=np.float32))
-    monkeypatch.setattr(t, "segments", segments)
+    monkeypatch.setattr(t, "recognise", recognise)
     result = t.transcribe(b"audio", catalogue=["X3-200", "王经理"])
     assert calls == [["X3-200", "王经理"], []]
     assert result.text == "王经理说X3-200要两百箱"
