@@ -142,9 +142,14 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
         carried = rival_said and "我们" not in clause and not _NEW_SUBJECT.match(clause)
         rival_said = of_rival or carried
         # 我们这边觉得偏高，要请示: a clause with no subject after ours is ours too
+        was_ours = our_turn
         our_turn = bool(ours and ours.match(clause)) and not _ABOUT_US.match(clause) or our_turn and bool(_GOES_ON.match(clause))
         if our_turn:
             continue
+        if was_ours and _DISPLEASED.match(clause):  # 我说账期最多给45天，她不太乐意: the customer rejects our terms
+            for pos, category, phrase in _matches(prev, note.pack, competitors):
+                if category in _REJECTED_TERMS:
+                    found.setdefault(category, (start, (start, end), phrase))
         rival_subject = any(clause.startswith(c) for c in competitors)
         asks_us = bool(_ASKS_US.match(clause))  # 让我们考虑一下能不能跟: our decision, not theirs
         named = [(i, i + len(p)) for p in products if p for i in _found_at(clause, p)]
@@ -200,6 +205,9 @@ def _found_at(text: str, word: str) -> list[int]:
     return out
 
 
+# The customer's displeasure right after what we said: what we said is what they object to.
+_DISPLEASED = re.compile(r"(?:他|她|客户|对方)?(?:们)?(?:不太|不是很|很不|有点不|不)(?:乐意|高兴|满意|同意|接受)|(?:他|她|客户)?(?:们)?(?:没答应|不答应|不接受|不同意)")
+_REJECTED_TERMS = ("payment_terms", "delivery_time", "price")
 _SENTENCE_END = "。！？!?；;\n"
 # A clause that names who speaks or acts anew (他说, 她觉得, 黎主管说): the rival's story stops there.
 _NEW_SUBJECT = re.compile(r"^(?:[^，,。]{0,6}?(?:他|她|客户|对方)(?:们)?(?:说|觉得|嫌|反映|要求|希望|担心|提到|也说)|[^，,。]{1,4}(?:总|经理|工|主任|老板|姐|哥|长)(?:说|觉得|嫌|反映|要求))")

@@ -758,3 +758,13 @@ def test_a_duration_after_a_wish_is_no_order():
 def test_a_price_by_the_day():
     e = p("一个车位一天十块，要两百个车位。")
     assert money(e) == {(10, "quote")} and items(e) == {(None, 200, "车位")}
+
+
+@pytest.mark.parametrize("text,objects", [
+    ("我说账期最多给45天，她不太乐意。", True),     # she rejects our terms
+    ("我说账期最多给45天，他不同意。", True),
+    ("我说账期最多给45天，她满意。", False),         # no displeasure
+    ("我说下周送货，他很高兴。", False),
+])
+def test_the_customers_displeasure_makes_our_terms_an_objection(text, objects):
+    assert ("payment_terms" in p(text)["objections"]) is objects
