@@ -23,6 +23,14 @@ def before(raw: str, catalogue, industry):
     return text, fixes + more
 
 
+def _cached(transcriber, row: dict, terms: list[str]) -> bool:
+    try:
+        transcriber.transcribe(row["path"], catalogue=terms, industry=row.get("industry"))
+        return True
+    except voice_facts.CacheMiss:
+        return False
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--manifest", default=str(voice_facts.DEFAULT_MANIFEST))
@@ -31,12 +39,15 @@ def main() -> None:
     p.add_argument("--formats")
     p.add_argument("--limit", type=int)
     p.add_argument("--show", type=int, default=0)
+    p.add_argument("--cached-only", action="store_true", help="measure only the clips already in the cache")
     args = p.parse_args()
     rows = voice_facts.load_rows(args.manifest, args.formats.split(",") if args.formats else None, args.limit)
     transcriber = asr.Transcriber(beam_size=5, threads=2)
-    cache = voice_facts.RecognitionCache(Path(args.cache))
+    cache = voice_facts.RecognitionCache(Path(args.cache), only=args.cached_only)
     cache.wrap(transcriber)
     terms, parser_kwargs = voice_facts.read_catalogue(args.catalogue)
+    if args.cached_only:
+        rows = [row for row in rows if _cached(transcriber, row, terms)]
     results = {}
     for label, path in (("before", before), ("after", asr.finish)):
         original = asr.finish
@@ -51,6 +62,10 @@ def main() -> None:
     changed = [(b, a) for b, a in zip(results["before"]["clips"], results["after"]["clips"])
                if b["transcript"] != a["transcript"]]
     print(f"{len(changed)} transcripts changed by the corrections")
+    if args.show:
+        print("facts lost after the corrections, most first:")
+        for clip in sorted(results["after"]["clips"], key=lambda c: -sum(map(len, c["lost"].values())))[:args.show]:
+            print(f"  {clip['id']} cer {clip['cer']}: {clip['transcript']}\n    lost {clip['lost']}\n    extra {clip['extra']}")
     for b, a in changed[:args.show]:
         lost_b = sum(map(len, b["lost"].values()))
         lost_a = sum(map(len, a["lost"].values()))

@@ -31,6 +31,8 @@ RARE_AS_WORD = 3000
 # A title that is also a word (理工, 员工, 老总) is read as a name only before what one says of a person.
 # What stands before a title without being a surname (副总, 老总, 小王).
 MODIFIERS = frozenset("副老小大总正前原新各该此每众诸")
+# The last character of a department or an organisation (设备科主任, 财务处处长): never a surname.
+DEPARTMENT_ENDS = frozenset("科处部室股院局所办组班队厂站司行社委会")
 REPORTING = ("说", "讲", "问", "反馈", "表示", "确认", "觉得", "认为", "希望", "要求", "答应", "同意",
              "那边", "这边", "提出", "回复", "告诉", "嫌", "想", "打算", "准备", "已经", "今天", "昨天",
              "要", "订", "定", "签", "下单", "来", "打", "电话", "微信", "发", "他", "她")
@@ -94,9 +96,24 @@ def surname_for(char: str) -> str | None:
     """The most common surname that sounds like char (same tone first), or None."""
     options = list(_surname_by_sound().get(sound(char), ()))
     if not options:
-        return None
+        # no common surname sounds so: the one trusted surname that does (培 -> 裴, 捏 -> 聂), if only one
+        others = _other_surnames_by_sound().get(sound(char), ())
+        return others[0] if len(others) == 1 and others[0] != char else None
     ranked = surname_data()[0]
     return min(options, key=lambda name: (not (_tones(name) & _tones(char)), ranked.index(name)))
+
+
+@cache
+def _other_surnames_by_sound() -> dict[str, tuple[str, ...]]:
+    """Toneless reading -> the trusted surnames outside the ranked list read so (by their first reading)."""
+    from nlu.lexicon import surnames
+
+    ranked = set(surname_data()[0])
+    out: dict[str, list[str]] = {}
+    for name in sorted((set(surnames()[0]) | surname_data()[1]) - ranked):
+        if _known_surname(name):
+            out.setdefault(sound(name), []).append(name)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 @cache
@@ -283,7 +300,8 @@ def fix_surnames(text: str) -> tuple[str, list[tuple[str, str]]]:
     out, fixes = text, []
     for i in range(len(out) - 1):
         char = out[i]
-        if not _HAN.match(char) or _known_surname(char) or char in MODIFIERS or _function_word(char) \
+        if not _HAN.match(char) or _known_surname(char) or char in MODIFIERS or char in DEPARTMENT_ENDS \
+                or _function_word(char) \
                 or not _may_be_misheard_surname(char):
             continue
         title = next((t for t in _titles_longest_first() if out.startswith(t, i + 1)), None)
@@ -305,11 +323,35 @@ def fix_surnames(text: str) -> tuple[str, list[tuple[str, str]]]:
     return out, fixes
 
 
+_SURNAME_SAID = re.compile(r"(?<=姓)([\u4e00-\u9fff])(?![名氏])")
+
+
+def fix_surname_said(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """老板姓捏 -> 老板姓聂: the character said after 姓 is a surname; when it is none, the surname of its
+    sound, and the same character right after (捏老板) with it."""
+    fixes = []
+    for m in list(_SURNAME_SAID.finditer(text)):
+        heard = m.group(1)
+        if _known_surname(heard) or _function_word(heard) or heard in "什啥":
+            continue
+        surname = surname_for(heard)
+        if surname is None:
+            continue
+        fixes.append(("姓" + heard, "姓" + surname))
+        text = text[:m.start()] + surname + text[m.end():]
+        for title in _titles_longest_first():
+            text, n = re.subn(re.escape(heard + title), surname + title, text)
+            if n:
+                fixes.append((heard + title, surname + title))
+    return text, fixes
+
+
 def fix_names(text: str) -> tuple[str, list[tuple[str, str]]]:
     """Titles first (a homophone title is what shows where a name is), then surnames."""
+    text, said = fix_surname_said(text)
     text, first = fix_titles(text)
     text, second = fix_surnames(text)
-    return text, first + second
+    return text, said + first + second
 
 
 # --- letters and model codes --------------------------------------------------------------------

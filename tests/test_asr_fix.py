@@ -23,6 +23,7 @@ from nlu.asr_fix import fix_names, surname_for
     ("跟云杉连锁的邱纵吃了个饭", "跟云杉连锁的邱总吃了个饭"),
     ("百味食品的尤纵视频开会", "百味食品的尤总视频开会"),          # 尤 is a word too, and a surname
     ("施主人说他们的项目", "施主任说他们的项目"),                  # 施主 is a word; 施主人 none
+    ("老板姓捏，捏老板嫌我们的继电器贵", "老板姓聂，聂老板嫌我们的继电器贵"),  # said after 姓
 ])
 def test_names_heard_as_homophones_are_corrected(heard, expected):
     text, fixes = fix_names(heard)
@@ -36,7 +37,7 @@ def test_names_heard_as_homophones_are_corrected(heard, expected):
     "刘老板说", "李园长说", "这个总价", "张总和王经理都同意", "施工队说", "价格太高", "俞总说可以",
     "王经历过很多事", "一共三十几台", "他们一直是主供，温总说", "今天去盒鲜生总部", "见了品控经理殷晓雯",
     "带工程师去现场", "现在用的那家老是延期", "骆总说预算八万", "采购蒲经理", "跟采购的霍经理谈", "尚工要借五块开发板",
-    "律师加助理一共65个账号", "博远律师事务所", "面向总部汇报", "",
+    "律师加助理一共65个账号", "博远律师事务所", "面向总部汇报", "设备科主任说", "他姓什么", "",
 ])
 def test_words_and_right_names_are_left_alone(text):
     assert fix_names(text) == (text, [])
@@ -47,6 +48,7 @@ def test_the_most_common_surname_of_a_sound_wins_and_tone_counts_first():
     assert surname_for("旅") == "吕"
     assert surname_for("里") == "李"
     assert surname_for("哦") is None    # no surname sounds o
+    assert surname_for("培") == "裴"    # no common surname reads pei: the one trusted surname that does
 
 
 def test_the_surname_list_names_its_source_and_holds_the_common_surnames():
