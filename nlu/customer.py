@@ -429,6 +429,7 @@ _ROLE_THEN_NAME = re.compile(
 )
 
 
+_FAMILIAR_NAME = re.compile(rf"(?:的|跟|和|见了|找了|联系了|主管|经理|采购|店长|师傅)([小老][{CJK}])(?=说|讲|要|反馈|觉得|提|那边|这边|[，,。])")
 _ROLE_ONLY = re.compile(_ROLE_THEN_NAME.pattern.split("(?:叫")[0] + "(?:叫|是|名叫)?")
 
 
@@ -444,6 +445,9 @@ def _full_names(text: str) -> list[Contact]:
     single, compound = surnames()
     titles, not_names, _ = _title_data()
     out = []
+    for m in _FAMILIAR_NAME.finditer(text):  # 负责采购的小冯说, 仓库主管老刘说: 小/老 and a surname
+        if m.group(1)[1] in single:
+            out.append(Contact(m.start(1), m.end(1), m.group(1)))
     for m in [*_FULL_NAME.finditer(text), *_ROLE_THEN_NAME.finditer(text)]:
         name = m.group(1)
         if name[0] not in single or name in not_names or name[1:].startswith(tuple(titles)) \

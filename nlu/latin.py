@@ -86,9 +86,10 @@ def latin_names(text: str) -> list[Name]:
     for m in _RUN.finditer(text):
         title = _TITLE.match(m.group())
         start = m.start()
+        doctor = False
         if title and title.group().startswith("Dr"):  # Dr. Simon Zhou: the name, not the degree
             start += title.end()
-            title = None
+            title, doctor = None, True
         body = text[start:m.end()].rstrip(" .")
         if title:  # Mr. Lim, Ms.Chen: the title stays with the name, as written
             rest = body[title.end():].split(" ")
@@ -108,7 +109,7 @@ def latin_names(text: str) -> list[Name]:
         if len(name) < 2 or name.isupper() and not _TITLE.match(name) or any(c.isdigit() for c in name):
             continue  # PO, MOQ, Q1: abbreviations and codes
         end = start + len(name)
-        kind = "person" if title else _kind(text, start, end, words)
+        kind = "person" if title or doctor and len(words) <= 3 else _kind(text, start, end, words)
         if kind:
             if kind == "person":
                 end = _with_chinese_surname(text, end)
@@ -130,6 +131,8 @@ def _kind(text: str, start: int, end: int, words: list[str]) -> str | None:
         return "person"  # Frank Xu, Wu Wei
     if len(words) >= 2:
         return "org"
+    if _with_chinese_surname(text, end) > end:
+        return "person"  # Jack 阎, Amy 郭: a given name and the Chinese surname after it
     before = text[max(0, start - 14):start]
     if _AT_BEFORE.search(before) and not _SAYS_AFTER.match(text, end):
         return "org"

@@ -768,3 +768,18 @@ def test_a_price_by_the_day():
 ])
 def test_the_customers_displeasure_makes_our_terms_an_objection(text, objects):
     assert ("payment_terms" in p(text)["objections"]) is objects
+
+
+@pytest.mark.parametrize("text,name", [
+    ("今天 follow up call with Dr. Amy 郭 from Riverside Hospital：她们想换供应商。", "Amy 郭"),
+    ("Met 农场主 Jack 阎 at Sunny Valley Farm，他们要 40 吨。", "Jack 阎"),
+    ("先到蓝海科技，前台负责采购的小冯说下个月要换饮水机。", "小冯"),
+    ("仓库主管老刘说要四十个托盘。", "老刘"),
+])
+def test_bilingual_and_familiar_names(text, name):
+    assert p(text)["customer"]["name"] == name
+
+
+@pytest.mark.parametrize("text", ["他的小孩说想要两台。", "跟老大说了。"])
+def test_no_familiar_name_without_a_surname(text):
+    assert (p(text)["customer"] or {}).get("name") is None
