@@ -176,6 +176,10 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
             if praised and category in ("price", "competitor") and (category == "competitor" or _COMPARATIVE.search(phrase)):
                 continue
             found.setdefault(category, (start + pos, (start, end), phrase))
+    if "price" not in found and competitors and not praised:
+        cheaper = _rival_cheaper(note, competitors)  # Kevin 说 Oatly 便宜: a rival named as the cheaper one
+        if cheaper is not None:
+            found["price"] = (cheaper[0], cheaper, "")
     last = note.clauses[-1] if note.clauses else (0, len(note.text))
     if "delivery_time" not in found and "我们" in note.text:
         span = _our_lead_time_over(note)
@@ -195,6 +199,17 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
 
 
 _GAP_OF_OTHER = re.compile(r"预算|账期|[\d一二两三四五六七八九十]+天|交期|承兑|月结")
+
+
+def _rival_cheaper(note: Note, competitors) -> tuple[int, int] | None:
+    """The clause where the customer names a rival as cheaper (X便宜, X的报价更低; not 比X便宜), if any."""
+    names = "|".join(re.escape(c) for c in sorted(competitors, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![比跟和较])(?:{names})\s?(?:的|那边|家)?(?:报价|价格|价钱)?(?:也|更|还|都)?(?:便宜|低)(?!于)")
+    for start, end in note.clauses:
+        clause = note.text[start:end]
+        if pattern.search(clause) and "我们" not in clause[:pattern.search(clause).start()]:
+            return start, end
+    return None
 
 
 def _found_at(text: str, word: str) -> list[int]:

@@ -783,3 +783,18 @@ def test_bilingual_and_familiar_names(text, name):
 @pytest.mark.parametrize("text", ["他的小孩说想要两台。", "跟老大说了。"])
 def test_no_familiar_name_without_a_surname(text):
     assert (p(text)["customer"] or {}).get("name") is None
+
+
+def test_a_rivals_lower_price_in_a_dictated_run():
+    e = p("他说太贵了立讯那边只要十块然后他说下周三之前给他回个话")
+    assert "立讯" in e["competitors"] and (10, "competitor_price") in money(e)
+    assert ("2026-03-11", "deadline") in dates(e)
+
+
+@pytest.mark.parametrize("text,objects", [
+    ("Kevin 说 Oatly 便宜。", True),
+    ("他说华为的价格更低。", True),
+    ("我们比华为便宜。", False),
+])
+def test_a_rival_named_as_the_cheaper_one(text, objects):
+    assert ("price" in p(text)["objections"]) is objects
