@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import MetaData, insert
 from sqlmodel import select
 
 from storage import notes as note_ops
@@ -23,35 +24,37 @@ def old_database(request, tmp_path):
     cleanup()
 
 
+def put(conn, tables, *rows):
+    """Insert ORM rows with the columns the old schema has (the models have grown since)."""
+    for row in rows:
+        table = tables[row.__tablename__]
+        values = {c.name: getattr(row, c.name) for c in table.columns if c.name != "id" and hasattr(row, c.name)}
+        row.id = conn.execute(insert(table).values(**values).returning(table.c.id)).scalar_one()
+    return rows
+
+
 def test_the_migration_merges_duplicate_customers_and_keeps_everything(old_database):
+    tables = MetaData()
+    tables.reflect(old_database)
+    tables = tables.tables
     sessions = session_factory(old_database)
-    with sessions() as s:
-        team = Team(name="华东一组")
-        s.add(team)
-        s.flush()
-        reps = [Member(team_id=team.id, name=n, role="rep") for n in ("李雷", "韩梅")]
-        s.add_all(reps)
-        s.flush()
-        dups = [Customer(team_id=team.id, name="金鹰建材", key="金鹰建材", owner_id=r.id) for r in (*reps, reps[0])]
-        people = [Customer(team_id=team.id, name="张总", key="张总", is_person=True, owner_id=r.id) for r in reps]
-        s.add_all(dups + people)
-        s.flush()
-        contacts = [Contact(customer_id=dups[0].id, name="张总", key="张总"),
-                    Contact(customer_id=dups[1].id, name="张总", key="张总"),      # the same person twice
-                    Contact(customer_id=dups[2].id, name="刘工", key="刘工")]
-        s.add_all(contacts)
-        s.flush()
+    with old_database.begin() as c:
+        [team] = put(c, tables, Team(name="华东一组"))
+        reps = put(c, tables, *[Member(team_id=team.id, name=n, role="rep") for n in ("李雷", "韩梅")])
+        dups = put(c, tables, *[Customer(team_id=team.id, name="金鹰建材", key="金鹰建材", owner_id=r.id)
+                                for r in (*reps, reps[0])])
+        put(c, tables, *[Customer(team_id=team.id, name="张总", key="张总", is_person=True, owner_id=r.id) for r in reps])
+        contacts = put(c, tables, Contact(customer_id=dups[0].id, name="张总", key="张总"),
+                       Contact(customer_id=dups[1].id, name="张总", key="张总"),      # the same person twice
+                       Contact(customer_id=dups[2].id, name="刘工", key="刘工"))
         for i, (customer, contact) in enumerate(zip(dups, contacts)):
-            deal = Deal(team_id=team.id, customer_id=customer.id, owner_id=customer.owner_id, stage="线索")
-            s.add(deal)
-            s.flush()
-            note = Note(author_id=customer.owner_id, channel="cli", channel_message_id=f"m{i}", raw_text=f"笔记{i}",
-                        customer_id=customer.id, contact_id=contact.id, deal_id=deal.id, state="parsed")
-            s.add(note)
-            s.flush()
-            s.add(Commitment(owner_id=customer.owner_id, deal_id=deal.id, customer_id=customer.id, note_id=note.id,
-                             kind="delivery", due_date=date(2027, 3, 1 + i)))
-        s.commit()
+            [deal] = put(c, tables, Deal(team_id=team.id, customer_id=customer.id, owner_id=customer.owner_id,
+                                         stage="线索"))
+            [note] = put(c, tables, Note(author_id=customer.owner_id, channel="cli", channel_message_id=f"m{i}",
+                                         raw_text=f"笔记{i}", customer_id=customer.id, contact_id=contact.id,
+                                         deal_id=deal.id, state="parsed"))
+            put(c, tables, Commitment(owner_id=customer.owner_id, deal_id=deal.id, customer_id=customer.id,
+                                      note_id=note.id, kind="delivery", due_date=date(2027, 3, 1 + i)))
         keep = dups[0].id
     upgrade_database(old_database)
     with sessions() as s:
