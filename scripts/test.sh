@@ -41,8 +41,8 @@ fi
 
 if [ $# -eq 0 ] && [ -n "${SALESBOT_TEST_PG_URL:-}" ]; then
   .venv/bin/python -m pytest
-  # the conversation's tests again in queue mode: a web process deferring to procrastinate, a worker
-  exec .venv/bin/python -m pytest -q -m pg --queue-backend procrastinate \
-    tests/test_conversation.py tests/test_dialogue_state.py tests/test_pipeline.py
+  # the conversation's tests (the `bot` fixture) again in queue mode: a web process deferring to
+  # procrastinate, a worker running the jobs (tests/chat_bot.py)
+  exec .venv/bin/python -m pytest -q -m pg --queue-backend procrastinate
 fi
 exec .venv/bin/python -m pytest "$@"

@@ -32,14 +32,26 @@ from tests.storage_db import db_engine, db_session, db_sessions  # noqa: E402,F4
 def pytest_addoption(parser):
     parser.addoption("--queue-backend", choices=("inline", "procrastinate"), default=None,
                      help="the conversation tests (tests/chat_bot.py's bot) in one process (inline, the default) "
-                          "or as a web process deferring to procrastinate and a worker (PostgreSQL only); "
-                          "also SALESBOT_TEST_QUEUE")
+                          "or as a web process deferring to procrastinate and a worker (PostgreSQL only; "
+                          "only the tests on that fixture run); also SALESBOT_TEST_QUEUE")
 
 
 def pytest_configure(config):
     chosen = config.getoption("--queue-backend", default=None)
     if chosen:
         os.environ["SALESBOT_TEST_QUEUE"] = chosen
+
+
+def pytest_collection_modifyitems(config, items):
+    """In queue mode only the tests on the conversation fixture (`bot`) run: the others do not
+    depend on the backend, and the whole suite has run in inline mode already."""
+    if os.environ.get("SALESBOT_TEST_QUEUE", "inline").strip().lower() != "procrastinate":
+        return
+    keep = [item for item in items if "bot" in getattr(item, "fixturenames", ())]
+    dropped = [item for item in items if "bot" not in getattr(item, "fixturenames", ())]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 def pytest_report_header(config):
