@@ -172,8 +172,78 @@ def is_function_word(word: str) -> bool:
 
 
 def tokens(s: str) -> list[str]:
-    """Words of s (one base jieba dictionary, no HMM: stable and fast)."""
-    return _jieba().lcut(s, HMM=False) if s else []
+    """Words of s (one base jieba dictionary, no HMM: stable and fast): exactly jieba's
+    lcut(s, HMM=False), computed by _Segmenter."""
+    return _segmenter().cut(s) if s else []
+
+
+@cache
+def _segmenter() -> "_Segmenter":
+    return _Segmenter(_jieba())
+
+
+class _Segmenter:
+    """jieba's HMM-free cut (the same blocks, dictionary, route and tie-break, so the same words) in one
+    right-to-left pass per block, without jieba's generators and per-word dictionary lookups: the
+    parser segments many short windows, and jieba's own overhead was most of their cost."""
+
+    def __init__(self, tokenizer):
+        import jieba
+        from math import log
+
+        self._han, self._skip, self._eng = jieba.re_han_default, jieba.re_skip_default, jieba.re_eng
+        self._freq = tokenizer.FREQ  # every word and every prefix of a word (a prefix has frequency 0)
+        self._log, self._logtotal = log, log(tokenizer.total)
+        self._unknown = log(1) - self._logtotal  # jieba's weight of a character that is no word
+
+    def cut(self, sentence: str) -> list[str]:
+        out: list[str] = []
+        for blk in self._han.split(sentence):
+            if not blk:
+                continue
+            if self._han.match(blk):
+                self._cut_block(blk, out)
+            else:
+                for x in self._skip.split(blk):
+                    if self._skip.match(x):
+                        out.append(x)
+                    else:
+                        out.extend(x)
+        return out
+
+    def _cut_block(self, blk: str, out: list[str]) -> None:
+        n = len(blk)
+        freqs, log, logtotal, unknown = self._freq, self._log, self._logtotal, self._unknown
+        score, route = [0.0] * (n + 1), list(range(n))
+        for idx in range(n - 1, -1, -1):
+            # jieba's get_DAG (the words starting here) and calc (the best of them) at once
+            best = None
+            i, frag = idx, blk[idx]
+            while i < n and frag in freqs:
+                freq = freqs[frag]
+                if freq:
+                    here = (log(freq) - logtotal + score[i + 1], i)
+                    if best is None or here > best:
+                        best = here
+                i += 1
+                frag = blk[idx:i + 1]
+            if best is None:
+                best = (unknown + score[idx + 1], idx)
+            score[idx], route[idx] = best
+        x, buf, eng = 0, "", self._eng
+        while x < n:
+            y = route[x] + 1
+            word = blk[x:y]
+            if y - x == 1 and eng.match(word):
+                buf += word
+            else:
+                if buf:
+                    out.append(buf)
+                    buf = ""
+                out.append(word)
+            x = y
+        if buf:
+            out.append(buf)
 
 
 @dataclass
