@@ -43,7 +43,8 @@ _REGEX_META = re.compile(r"[.^$*+?{}\[\]\\|()]")
 @cache
 def _compiled(pack: Pack | None):
     """Literal phrases in one Aho-Corasick automaton; the few regex phrases in one alternation
-    per category (longest first). Both are cached per pack."""
+    per category (longest first), and the regex phrases with no anchor literal merged into one
+    pattern (one scan of a clause when none matches). All cached per pack."""
     plain_words: dict[str, list[str]] = {}
     by_category: dict[str, list[str]] = {}
     for p, c in _pattern_list(pack):
@@ -67,10 +68,9 @@ def _compiled(pack: Pack | None):
         anchors.add_word(anchor, tuple(pats))
     if keyed:
         anchors.make_automaton()
-    return literals, (anchors if keyed else None), tuple(always)
+    return literals, (anchors if keyed else None), tuple(always), _any_of(tuple(always))
 
 
-@cache
 def _any_of(pairs: tuple[tuple[re.Pattern, str], ...]) -> re.Pattern:
     """One alternation that finds a match wherever any of the patterns would."""
     return re.compile("|".join(f"(?:{p.pattern})" for p, _ in pairs) or "(?!)")
@@ -395,8 +395,8 @@ def _matches(clause: str, pack: Pack | None, competitors=(), prev: str = "", nxt
     """Phrase matches; a span once taken is only reused by another category for the very same span
     (不会换: competitor and decision_delay). Readings that do not apply here are dropped first, so
     they cannot hide a shorter phrase (等农户贷款放下来再结: payment, not a delayed decision)."""
-    literals, anchors, always = _compiled(pack)
-    patterns = set(always) if _any_of(always).search(clause) else set()  # one scan when none matches
+    literals, anchors, always, any_always = _compiled(pack)
+    patterns = set(always) if any_always.search(clause) else set()  # one scan when none matches
     if anchors is not None:
         for _, pats in anchors.iter(clause):
             patterns.update(pats)
