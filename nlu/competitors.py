@@ -6,7 +6,7 @@ import re
 from functools import cache
 
 from nlu.customer import Contact, is_org
-from nlu.lexicon import common, competitor_terms
+from nlu.lexicon import common
 from nlu.note import CJK, Note
 
 NAME = rf"(?:[{CJK}A-Za-z]|\d+[A-Za-z])[{CJK}A-Za-z0-9&·\-]{{0,7}}?(?<=..)"
@@ -80,7 +80,7 @@ def find_competitors(note: Note, contacts: list[Contact], customer: dict | None)
     in_company = _occurrences(text, company) if company else []
     taken += in_company
     found: list[tuple[int, str]] = []
-    for start, end, name in competitor_terms(text):
+    for start, end, name in note.rival_terms():
         if _linked_to_contact(text, end, contacts) or name == company or any(a <= start < b for a, b in in_company):
             continue
         if _CARRIER_VERB.search(text[max(0, start - 1):start]) and not _RIVAL_CUE.search(text, end):

@@ -657,7 +657,7 @@ def with_latin_names(text: str, customer: dict | None, contacts: list[Contact], 
     found = latin_names(text)
     if not found:
         return customer
-    rivals = {n for _, _, n in competitor_terms(text)}
+    rivals = {n for _, _, n in (note.rival_terms() if note is not None and note.text == text else competitor_terms(text))}
     if not name and not contacts:
         person = next((n for n in found if n.kind == "person"), None)
         if person is not None:
@@ -706,7 +706,7 @@ def _first_named_org(note: Note, contacts: list[Contact]) -> str | None:
     """The first phrase of the note shaped like an organisation's name (a name part, then a suffix, type
     or trade word, ending at a word boundary), which is no rival's."""
     text = note.text
-    rivals = [(a, b) for a, b, _ in competitor_terms(text)]
+    rivals = [(a, b) for a, b, _ in note.rival_terms()]
     ends: dict[int, int] = {}
     for end, size in _org_end_automaton().iter(text):
         ends[end + 1] = max(size, ends.get(end + 1, 0))

@@ -16,7 +16,7 @@ from pathlib import Path
 from bisect import bisect_left, bisect_right
 from functools import cache
 
-from nlu.lexicon import Pack, common
+from nlu.lexicon import Pack, common, competitor_terms
 
 from nlu.normalize import normalize, strip_fillers
 from nlu.repair import repair
@@ -255,6 +255,7 @@ class Note:
     breaks: frozenset[int] = frozenset()
     spoken: str = ""  # the note as spoken: normalised, fillers kept, no whitespace
     _clause_bounds: dict = field(default_factory=dict, repr=False, compare=False)  # word-boundary cache
+    _rivals: list | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(cls, raw: str, ref: datetime, pack: Pack | None) -> "Note":
@@ -264,6 +265,13 @@ class Note:
         spoken = normalized.replace(" ", "")
         return cls(text=text, ref=ref, pack=pack, clauses=split_clauses(text), breaks=breaks, spoken=spoken)
 
+
+    def rival_terms(self) -> list[tuple[int, int, str]]:
+        """The known competitor brands in the text (lexicon.competitor_terms), found once per note:
+        the customer and competitor steps both ask. Callers must not change the list."""
+        if self._rivals is None:
+            self._rivals = competitor_terms(self.text)
+        return self._rivals
 
     def _bounds(self, index: int) -> list[int]:
         """Word boundaries of the clause holding index (one jieba pass per clause, when needed)."""
