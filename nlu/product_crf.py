@@ -28,43 +28,58 @@ def features(note, q, lo: int, hi: int) -> list[list[str]]:
     from nlu.note import is_function_word
 
     seg = note.text[lo:hi]
-    tokens_at: list[tuple[str, str]] = []  # (position in word, word) per character
+    size = len(seg)
+    at_char: list[tuple[str, str, bool]] = []  # (position in word, word, is a function word) per character
     for word in note.words(lo, hi):
-        for k in range(len(word)):
-            where = "S" if len(word) == 1 else "B" if k == 0 else "E" if k == len(word) - 1 else "M"
-            tokens_at.append((where, word))
-    pack = [""] * len(seg)
+        n, fw = len(word), is_function_word(word)
+        if n == 1:
+            at_char.append(("S", word, fw))
+        else:
+            at_char.append(("B", word, fw))
+            at_char.extend([("M", word, fw)] * (n - 2))
+            at_char.append(("E", word, fw))
+    pack = [""] * size
     if note.pack is not None:
         for s, e, _ in note.pack.product_terms(seg):
             for k in range(s, e):
                 pack[k] = "B" if k == s else "I"
-    classes = [_cls(c) for c in seg]
+    classes = "".join([_class_of(c) for c in seg])
     padded = "^^" + seg + "$$"
-    function = {w for _, w in tokens_at if is_function_word(w)}
     breaks = note.breaks
+    q_start, q_end = q.start, q.end
     out = []
     for k, ch in enumerate(seg):
         i = lo + k
-        where, word = tokens_at[k] if k < len(tokens_at) else ("S", ch)
+        if k < len(at_char):
+            where, word, fw = at_char[k]
+        else:
+            where, word, fw = "S", ch, any(w == ch and f for _, w, f in at_char)
         p1, n1 = padded[k + 1], padded[k + 3]
         f = [
             "c=" + ch, "cl=" + classes[k], "p1=" + p1, "n1=" + n1, "p2=" + padded[k], "n2=" + padded[k + 4],
-            "b1=" + p1 + ch, "b2=" + ch + n1, "w=" + where, "pk=" + pack[k], "cls=" + "".join(classes[max(0, k - 2):k + 3]),
+            "b1=" + p1 + ch, "b2=" + ch + n1, "w=" + where, "pk=" + pack[k], "cls=" + classes[max(0, k - 2):k + 3],
         ]
         if len(word) <= 4:
             f.append("tok=" + word)
-        if word in function:
+        if fw:
             f.append("fw")
-        if q.start <= i < q.end:
+        if q_start <= i < q_end:
             f.append("inq")
-        elif i < q.start:
-            f.append("dq=-" + _bucket(q.start - i))
+        elif i < q_start:
+            f.append(_BEFORE_Q[q_start - i] if q_start - i < len(_BEFORE_Q) else "dq=-far")
         else:
-            f.append("dq=+" + _bucket(i - q.end + 1))
+            f.append(_AFTER_Q[i - q_end + 1] if i - q_end + 1 < len(_AFTER_Q) else "dq=+far")
         if i in breaks:
             f.append("pause")
         out.append(f)
     return out
+
+
+def _class_of(ch: str) -> str:
+    cls = _CLASSES.get(ch)
+    if cls is None:
+        cls = _CLASSES[ch] = _cls(ch)  # one character's class: a small, bounded memo
+    return cls
 
 
 def _cls(ch: str) -> str:
@@ -79,6 +94,11 @@ def _cls(ch: str) -> str:
 
 def _bucket(n: int) -> str:
     return str(n) if n <= 3 else "4-6" if n <= 6 else "7-10" if n <= 10 else "far"
+
+
+_CLASSES: dict[str, str] = {}
+_BEFORE_Q = ["dq=-" + _bucket(n) for n in range(12)]  # the distance features, built once (11 and on: far)
+_AFTER_Q = ["dq=+" + _bucket(n) for n in range(12)]
 
 
 @cache
