@@ -343,6 +343,14 @@ def _money(folded: str) -> list[Money]:
     return list(_money_cached(folded)) if _scan(folded) else []
 
 
+def forget_texts() -> None:
+    """Empty the caches keyed by a text (the numeral scan and the money read). The parser calls it
+    before each note: they are there for the several readers of one note, and a note seen again
+    must cost what a new one does (a repeated note must not flatter a benchmark)."""
+    _scan.cache_clear()
+    _money_cached.cache_clear()
+
+
 def _money_at(t: str, tok: _Tok, before: list[Money]) -> Money | None:
     """The money expression that starts at this numeral, or None."""
     nxt = t[tok.end: tok.end + 1]

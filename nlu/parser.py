@@ -25,6 +25,7 @@ from nlu.items import find_items
 from nlu.lexicon import Pack, detect_industry, find_pack, with_products
 from nlu.money_facts import find_amounts, money_facts
 from nlu.normalize import normalize
+from nlu.numbers import forget_texts
 from nlu.note import Note
 from nlu.objections import objection_clauses
 from nlu.parts import same_customer, split as split_parts
@@ -56,6 +57,7 @@ def parse(text: str, ref: datetime | None = None, industry: str | None = None, *
         if len(text) > MAX_CHARS:
             return {**empty_extraction(), "error": f"笔记太长（{len(text)} 字），上限 {MAX_CHARS} 字，请分条发送"}
         ref = _ref(ref)
+        forget_texts()  # the numeral caches serve one note's readers, not a note seen before
         return _parse(text, ref, industry, products, customers)
     except Exception:  # one bad note must never stop the bot or a batch
         log.exception("parse failed; returning an empty extraction")
