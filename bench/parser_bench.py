@@ -7,8 +7,9 @@ Targets (issues 2, 16): >= 2,000 notes/s, p99 < 5 ms, cold start < 3 s, full ext
 as jionlp's time extraction (ratio >= 1).
 
 The comparison, as issue 16 specifies it: our side is the whole `salesbot parse --jsonl` process over
-the notes repeated --repeat (15) times minus the same process over them once, so start-up cancels out;
-jionlp's side is `jio.ner.extract_time(text)` over the same texts in one warm process. jionlp comes from
+the notes repeated --repeat (15) times minus the same process over them once, so start-up cancels out
+(after one unmeasured run, the median of three such pairs); jionlp's side is `jio.ner.extract_time(text)`
+over the same texts in one warm process (the median of five rounds). jionlp comes from
 the `bench` extra (`pip install -e ".[bench]"`); without it that part is skipped with a message.
 """
 from __future__ import annotations
@@ -90,11 +91,14 @@ def warm(notes, rounds: int) -> tuple[float, float, list[float], list[float]]:
     return len(cpu) / cpu_total, len(wall) / wall_total, cpu, wall
 
 
-def parse_process_rate(path: Path, repeat: int) -> tuple[float, float, int]:
+def parse_process_rate(path: Path, repeat: int, trials: int = 3) -> tuple[float, float, int]:
     """notes/s of the `salesbot parse --jsonl` process, start-up cancelled: (time over the notes
     repeated `repeat` times - time over them once) / the extra notes; by the child's CPU time and by
-    wall clock (the CPU figure does not depend on what else the shared machine runs)."""
+    wall clock (the CPU figure does not depend on what else the shared machine runs). One unmeasured
+    run first (byte-code compiled, temp-dir caches written, files in the page cache), then the median
+    of `trials` pairs: a single pair's start-up varies by as much as the work it is subtracted from."""
     import resource
+    import statistics
     import tempfile
 
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -102,20 +106,27 @@ def parse_process_rate(path: Path, repeat: int) -> tuple[float, float, int]:
         once, many = Path(tmp) / "once.jsonl", Path(tmp) / "many.jsonl"
         once.write_text("\n".join(lines) + "\n", encoding="utf-8")
         many.write_text("\n".join(lines * repeat) + "\n", encoding="utf-8")
-        wall, cpu = {}, {}
-        for name, file in (("once", once), ("many", many)):
+
+        def run(file: Path) -> tuple[float, float]:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run([sys.executable, "-m", "bot", "parse", "--jsonl", str(file)], cwd=ROOT, check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            wall[name] = time.perf_counter() - start
+            wall = time.perf_counter() - start
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu[name] = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    extra = len(lines) * (repeat - 1)
-    return (extra / max(cpu["many"] - cpu["once"], 1e-9), extra / max(wall["many"] - wall["once"], 1e-9), extra)
+            return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, wall
+
+        run(once)
+        extra = len(lines) * (repeat - 1)
+        cpu_rates, wall_rates = [], []
+        for _ in range(trials):
+            (cpu_once, wall_once), (cpu_many, wall_many) = run(once), run(many)
+            cpu_rates.append(extra / max(cpu_many - cpu_once, 1e-9))
+            wall_rates.append(extra / max(wall_many - wall_once, 1e-9))
+    return statistics.median(cpu_rates), statistics.median(wall_rates), extra
 
 
-def jionlp_rate(path: Path) -> tuple[float, float] | None:
+def jionlp_rate(path: Path, rounds: int = 5) -> tuple[float, float] | None:
     """notes/s of jionlp.ner.extract_time over the same texts in this (warm) process, by CPU time and by
     wall clock; None without jionlp."""
     try:
@@ -130,12 +141,18 @@ def jionlp_rate(path: Path) -> tuple[float, float] | None:
         except Exception:  # jionlp raises on some spans (期); it still spent the time
             return None
 
+    import statistics
+
     for text in texts[:20]:  # warm-up: its lexicons load on first use
         extract(text)
-    cpu, start = time.process_time(), time.perf_counter()
-    for text in texts:
-        extract(text)
-    return len(texts) / (time.process_time() - cpu), len(texts) / (time.perf_counter() - start)
+    cpu_rates, wall_rates = [], []
+    for _ in range(rounds):  # the median of a few rounds, as for the parse process
+        cpu, start = time.process_time(), time.perf_counter()
+        for text in texts:
+            extract(text)
+        cpu_rates.append(len(texts) / (time.process_time() - cpu))
+        wall_rates.append(len(texts) / (time.perf_counter() - start))
+    return statistics.median(cpu_rates), statistics.median(wall_rates)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -167,7 +184,7 @@ def main() -> int:
     ours_cpu, ours_wall, extra = parse_process_rate(path, args.repeat)
     theirs = jionlp_rate(path)
     print(f"salesbot parse --jsonl, full extraction   {ours_cpu:>8,.0f} notes/s          {ours_wall:>8,.0f} notes/s"
-          f"   (start-up cancelled over {extra:,} notes)")
+          f"   (start-up cancelled over {extra:,} notes, median of 3)")
     if theirs is None:
         print("jionlp not installed (pip install -e '.[bench]'): comparison skipped")
     else:
