@@ -474,10 +474,16 @@ def cmd_team_create(args, config) -> int:
         check_timezone(timezone)
     except ValueError:
         raise UsageError(f"未知的时区：{timezone}（例如 Asia/Shanghai）") from None
+    industry = args.industry or defaults.get("industry") or ""
+    if industry:
+        from nlu.lexicon import find_pack, packs
+
+        if find_pack(industry) is None:   # an unknown industry would silently give no pack
+            known = "、".join(p.slug for p in packs())
+            raise UsageError(f"未知的行业：{industry}。可用的行业：{known}")
     with open_store(config) as session:
         try:
-            team = add_team(session=session, name=args.name, timezone=timezone,
-                            industry=args.industry or defaults.get("industry") or "")
+            team = add_team(session=session, name=args.name, timezone=timezone, industry=industry)
         except Conflict:
             raise LookupError(f"团队「{args.name.strip()}」已存在") from None
         print(f"已创建团队「{team.name}」（时区 {team.timezone}，行业 {team.industry or '自动识别'}）")

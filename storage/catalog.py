@@ -18,6 +18,24 @@ from storage.notes import guess_role, name_key, split_title
 
 PRODUCT_HEADERS = ("name", "model_codes", "synonyms", "unit")
 CUSTOMER_HEADERS = ("company", "contact", "title", "phone", "owner")
+# Chinese column headers as a team's spreadsheet has them (issue 18): each means the English one.
+HEADER_WORDS = {
+    "产品名称": "name", "产品": "name", "名称": "name", "品名": "name", "型号": "model_codes",
+    "规格型号": "model_codes", "别名": "synonyms", "同义词": "synonyms", "俗称": "synonyms", "单位": "unit",
+    "公司": "company", "公司名称": "company", "客户": "company", "客户名称": "company", "单位名称": "company",
+    "联系人": "contact", "姓名": "contact", "职务": "title", "职位": "title", "头衔": "title",
+    "电话": "phone", "手机": "phone", "手机号": "phone", "联系电话": "phone", "负责人": "owner",
+    "销售": "owner", "归属销售": "owner",
+}
+
+
+def _headers(row: dict) -> dict:
+    """A row with its headers in the English names (产品名称 -> name, 负责人 -> owner …)."""
+    out = {}
+    for key, value in row.items():
+        header = str(key).strip().lower()
+        out[HEADER_WORDS.get(header, header)] = value
+    return out
 LIST_SPLIT = re.compile(r"[、;；]+")
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,30}$")
 
@@ -48,7 +66,7 @@ def import_products(*, session: Session, team: Team, rows) -> Imported:
     """(row number, dict) pairs -> Product rows; a name seen again updates that product."""
     done = Imported()
     for number, row in rows:
-        row = {str(k).strip().lower(): v for k, v in row.items()}
+        row = _headers(row)
         done.unknown_headers |= set(row) - set(PRODUCT_HEADERS)
         name = _cell(row, "name")
         if not name:
@@ -76,7 +94,7 @@ def import_customers(*, session: Session, team: Team, rows) -> Imported:
     done = Imported()
     members = {m.name: m for m in session.exec(select(Member).where(Member.team_id == team.id)).all()}
     for number, row in rows:
-        row = {str(k).strip().lower(): v for k, v in row.items()}
+        row = _headers(row)
         done.unknown_headers |= set(row) - set(CUSTOMER_HEADERS)
         company, contact = _cell(row, "company"), _cell(row, "contact")
         phone, owner_name = _cell(row, "phone"), _cell(row, "owner")

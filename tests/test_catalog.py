@@ -170,3 +170,23 @@ async def test_an_imported_customer_is_recognised_in_a_note_that_names_no_compan
     [customer] = bot.rows(Customer)
     assert note.extraction["customer"] == {"name": "刘工", "company": "金鹰"}
     assert note.customer_id == customer.id and customer.name == "金鹰"
+
+
+def test_chinese_column_headers_import_like_the_english_ones(db, tmp_path, capsys):
+    products = tmp_path / "产品.csv"
+    products.write_text("产品名称,型号,别名,单位\n雪域一号,XY-1,雪域,箱\n", encoding="utf-8")
+    assert main(["--db", db, "catalog", "import", "--team", "华东", "products", str(products)]) == 0
+    customers = tmp_path / "客户.xlsx"
+    write_xlsx(customers, [["公司", "联系人", "职务", "电话", "负责人"], ["远大重工", "陈总", "总经理", 13800000000, "韩梅"]])
+    assert main(["--db", db, "catalog", "import", "--team", "华东", "customers", str(customers)]) == 0
+    assert "忽略未知的列" not in capsys.readouterr().err
+    from storage.db import open_database
+    engine, sessions = open_database(db)
+    with sessions() as s:
+        [product] = s.exec(select(Product)).all()
+        assert (product.name, product.model_codes, product.synonyms, product.unit) == ("雪域一号", "XY-1", "雪域", "箱")
+        [customer] = s.exec(select(Customer)).all()
+        [contact] = s.exec(select(Contact)).all()
+        assert (customer.name, contact.name, contact.title) == ("远大重工", "陈总", "总经理")
+        assert customer.owner_id is not None
+    engine.dispose()

@@ -44,3 +44,13 @@ def test_member_set_name_on_the_command_line(tmp_path, capsys):
     capsys.readouterr()
     assert run("member", "show", "韩梅") == 0
     assert json.loads(capsys.readouterr().out)["name"] == "韩梅"
+
+
+def test_an_unknown_industry_is_refused_naming_the_known_ones(tmp_path, capsys):
+    from bot.cli import main
+
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert main(["--db", db, "team", "create", "华东", "--industry", "造火箭"]) == 2
+    err = capsys.readouterr().err
+    assert "未知的行业：造火箭" in err and "machinery" in err
+    assert main(["--db", db, "team", "create", "华东", "--industry", "machinery"]) == 0
