@@ -32,11 +32,11 @@ _TOPIC_WORD = re.compile(r"合同|协议|PO|订单|单子")
 _BARE_VERB = re.compile(r"(?:内|前|之前|以内|左右)?(?:要|就|能|会|可以|才|再|肯定)?(?:签|下|定)(?!班|雨|午|面|个月|周)")
 
 
-def expected_close(text: str, clauses: list[tuple[int, int]], ref: datetime, breaks=()) -> dict | None:
-    """The first close the note dates (in text order), or None."""
+def expected_close(text: str, clauses: list[tuple[int, int]], ref: datetime, breaks=(), memo: dict | None = None) -> dict | None:
+    """The first close the note dates (in text order), or None. `memo`: the note's dates memo (dates.find_times)."""
     if not _CLOSE.search(text) and not _TOPIC_WORD.search(text):
         return None
-    times = find_times(text, ref, breaks)
+    times = find_times(text, ref, breaks, memo)
     found = [t for t in times if _topic_close(text, clauses, t) and not _expired(t, ref, False)]
     for m in _CLOSE.finditer(text):
         lo, _ = _clause(clauses, m.start(), len(text))

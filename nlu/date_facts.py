@@ -88,7 +88,7 @@ def day_mentions(note: Note, names: list[tuple[int, int]]) -> list:
     (春节团购), a bare span (九十天的交期), a span counted from an event (签约后一周内)."""
     text = note.text
     out = []
-    found = find_days(text, note.ref)
+    found = find_days(text, note.ref, memo=note.dates_memo)
     english = english_days(text, note.ref, lambda i: note.clause_at(min(i, len(text) - 1))[1])
     found += [d for d in english if not any(o.start_index < d.end_index and d.start_index < o.end_index for o in found)]
     found.sort(key=lambda d: d.start_index)

@@ -385,15 +385,28 @@ def _back(offsets: list[int] | None, s: int, e: int) -> tuple[int, int]:
     return offsets[s], offsets[e - 1] + 1
 
 
-def find_times(text: str, ref: datetime, breaks: Iterable[int] = ()) -> list[TimeValue]:
+def _shared_tokens(work: str, ref: datetime, memo: dict | None) -> tuple[list[_Tok], _Ctx]:
+    """_tokens, kept in `memo` (one note's dict) when given: the steps of one note that read the same
+    text share its scan. Nothing after _tokens changes the tokens."""
+    if memo is None:
+        return _tokens(work, ref)
+    key = (work, ref)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _tokens(work, ref)
+    return found
+
+
+def find_times(text: str, ref: datetime, breaks: Iterable[int] = (), memo: dict | None = None) -> list[TimeValue]:
     """Every time expression in `text`, Duckling-style, in text order, non-overlapping.
 
     `breaks`: offsets in `text` where a word boundary was (a spoken pause whose space was removed):
-    no expression is read across one (九毛五|月底 is 月底, not 五月底)."""
+    no expression is read across one (九毛五|月底 is 月底, not 五月底). `memo`: a dict kept for one note,
+    so find_times and find_days share the scan of the same text."""
     if not isinstance(text, str) or not text:
         return []
     work, offsets = _with_breaks(text, breaks)
-    toks, ctx = _tokens(work, ref)
+    toks, ctx = _shared_tokens(work, ref, memo)
     values = []
     for tok in toks:
         try:
@@ -408,14 +421,14 @@ def find_times(text: str, ref: datetime, breaks: Iterable[int] = ()) -> list[Tim
     return values
 
 
-def find_days(text: str, ref: datetime, breaks: Iterable[int] = ()) -> list[DayMention]:
+def find_days(text: str, ref: datetime, breaks: Iterable[int] = (), memo: dict | None = None) -> list[DayMention]:
     """The day-level dates a sales note mentions, resolved by NOTES_SCHEMA.md's table.
 
     `breaks` as for find_times."""
     if not isinstance(text, str) or not text:
         return []
     work, offsets = _with_breaks(text, breaks)
-    toks, ctx = _tokens(work, ref)
+    toks, ctx = _shared_tokens(work, ref, memo)
     days = []
     for tok in toks:
         if tok.kind == "clock" and "date" not in tok.info:

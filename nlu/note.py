@@ -256,6 +256,7 @@ class Note:
     spoken: str = ""  # the note as spoken: normalised, fillers kept, no whitespace
     _clause_bounds: dict = field(default_factory=dict, repr=False, compare=False)  # word-boundary cache
     _rivals: list | None = field(default=None, repr=False, compare=False)
+    dates_memo: dict = field(default_factory=dict, repr=False, compare=False)  # the date scans of this note's text
 
     @classmethod
     def build(cls, raw: str, ref: datetime, pack: Pack | None) -> "Note":

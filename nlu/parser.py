@@ -124,7 +124,7 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
     out.update(_beyond_notes(note.text, ref, base))
     if raised:
         out["objection_evidence"] = [{"category": c, "text": _written(text, note.text[a:b])} for c, (a, b) in raised]
-    close = expected_close(note.text, note.clauses, ref, note.breaks)
+    close = expected_close(note.text, note.clauses, ref, note.breaks, note.dates_memo)
     if close is not None:
         out["expected_close"] = close
     if whole:
