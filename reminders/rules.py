@@ -271,8 +271,8 @@ def idle_deals(ctx: _Ctx) -> None:
     p = ctx.policy
     for d in ctx.state.deals:
         days = p.idle_days_for(d.stage)
-        if d.last_activity_at + timedelta(days=days) > ctx.now:
-            continue
+        if d.last_activity_at + timedelta(days=days) > ctx.now or _stalled(ctx, d):
+            continue    # a stalled deal gets the stall line (🐢) alone, not a 💤 line besides
         base = f"idle:deal:{d.id}:{int(d.last_activity_at.timestamp())}"
         owner = ctx.people.get(d.owner_id)
         if owner is not None and owner.active and f"{base}:owner" not in ctx.sent:
@@ -288,6 +288,11 @@ def idle_deals(ctx: _Ctx) -> None:
         for boss in bosses if at <= ctx.now else ():
             ctx.add("escalation", boss, f"deal#{d.id}",
                     texts.idle_manager(ctx.name(d.owner_id), d.customer, d.stage, later), at, f"{base}:{boss.id}")
+
+
+def _stalled(ctx: _Ctx, d: DealState) -> bool:
+    days = ctx.policy.stall_days.get(d.stage)
+    return days is not None and d.stage_entered_at + timedelta(days=days) <= ctx.now
 
 
 def stalled_deals(ctx: _Ctx) -> None:

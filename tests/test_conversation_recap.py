@@ -77,3 +77,23 @@ def test_recap_at_is_read_from_the_config():
     assert policy_from_config({"reminders": {"recap_at": "19:30"}}).recap_time == time(19, 30)
     assert policy_from_config({"reminders": {"recap_at": "off"}}).recap_time is None
     assert policy_from_config({}).recap_time == time(18, 0)
+
+
+def test_an_idle_deal_that_is_also_stalled_gives_one_line_not_two():
+    from reminders.rules import DealState, Person, TeamState, due_notices
+
+    policy = policy_from_config(bot_config_dict())
+    long_ago = local("2026-11-01T10:00")
+    rep, boss = Person(1, "甲", manager_id=2), Person(2, "经理", role="manager")
+    state = TeamState(1, "华东", "Asia/Shanghai", [rep, boss], [],
+                      [DealState(7, 1, "恒通机械", "线索", long_ago, long_ago),      # idle and stalled
+                       DealState(8, 1, "华星电子", "方案报价", local("2026-12-07T10:00"), long_ago)])  # idle only
+    notices = due_notices(state, local("2026-12-08T10:00"), policy)
+    to_rep = [n for n in notices if n.recipient_id == 1]
+    assert sorted((n.subject, n.text[0]) for n in to_rep) == [("deal#7", "🐢"), ("deal#8", "💤")]
+
+
+def bot_config_dict():
+    from bot.config import load_config
+
+    return load_config(None, env={})
