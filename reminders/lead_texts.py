@@ -65,7 +65,12 @@ def renewal(r, owner: str | None) -> str:
 def risk(author: str, customer: str | None, risks: list[dict]) -> str:
     about = f"（客户：{customer}）" if customer else ""
     lines = [f"⚠️ {author} 的笔记里有超出标准条款的口头承诺{about}："]
-    lines += [f"· “{r['text']}”（{r.get('phrase', '')}）" for r in risks[:5]]
+    said: dict[str, list[str]] = {}     # one line per sentence, its phrases together (not once per phrase)
+    for r in risks:
+        phrases = said.setdefault(str(r.get("text", "")), [])
+        if r.get("phrase") and r["phrase"] not in phrases:
+            phrases.append(str(r["phrase"]))
+    lines += [f"· “{text}”（{'、'.join(phrases)}）" for text, phrases in list(said.items())[:5]]
     return "\n".join(lines)
 
 

@@ -97,3 +97,11 @@ def bot_config_dict():
     from bot.config import load_config
 
     return load_config(None, env={})
+
+
+def test_a_risk_alert_says_each_sentence_once_with_its_phrases():
+    from reminders.lead_texts import risk
+
+    sentence = "我跟他说免费送货，保证三年不坏"
+    text = risk("甲", "恒通机械", [{"text": sentence, "phrase": "免费"}, {"text": sentence, "phrase": "保证"}])
+    assert text.count(sentence) == 1 and "（免费、保证）" in text
