@@ -598,10 +598,16 @@ def _clause_head(note: Note, start: int, end: int) -> str:
     start = m.end() if m else start
     m = _LEADING_LINK.match(note.text, start, end)
     start = m.end() if m else start
-    for p in range(start + 2, min(end, start + 14) + 1):
-        if p == end or p in note.breaks or _HEAD_END.match(note.text, p):
-            return note.text[start:p]
-    return ""
+    last = min(end, start + 14)  # the head ends at the first of: a link word, a pause, the clause's end
+    if last < start + 2:
+        return ""
+    m = _HEAD_END.search(note.text, start + 2)
+    stops = [p for p in note.breaks if start + 2 <= p <= last] if note.breaks else []
+    if m is not None and m.start() <= last:
+        stops.append(m.start())
+    if end == last:
+        stops.append(end)
+    return note.text[start:min(stops)] if stops else ""
 
 
 def _org_of_role(note: Note, contacts: list[Contact]) -> str | None:
