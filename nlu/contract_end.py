@@ -14,8 +14,8 @@ CLAUSES = re.compile(r"[。！？!?；;，,\n]+")
 
 def contract_end(text: str, ref: datetime) -> date | None:
     """The end day of the contract named in a clause with an end word; None when there is none."""
-    if not isinstance(text, str) or not text:
-        return None
+    if not isinstance(text, str) or not text or not (CONTRACT.search(text) and ENDS.search(text)):
+        return None  # no clause can have both words: most notes stop here after two scans
     for clause in CLAUSES.split(text):
         if not (CONTRACT.search(clause) and ENDS.search(clause)):
             continue
