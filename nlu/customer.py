@@ -601,7 +601,7 @@ def _clause_head(note: Note, start: int, end: int) -> str:
     last = min(end, start + 14)  # the head ends at the first of: a link word, a pause, the clause's end
     if last < start + 2:
         return ""
-    m = _HEAD_END.search(note.text, start + 2)
+    m = _HEAD_END.search(note.text, start + 2, last + 2)  # a link word is at most two characters
     stops = [p for p in note.breaks if start + 2 <= p <= last] if note.breaks else []
     if m is not None and m.start() <= last:
         stops.append(m.start())
