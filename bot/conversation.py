@@ -566,6 +566,32 @@ class Conversation:
         await self._apply(note_id, extraction)
         await self.show_card(who, note_id, title="已更新")
 
+    async def _escalated(self, who: Who, verb: str, commitment_id: int) -> str:
+        """催一下: the owner hears the manager is waiting on the promise; 查看: the promise and what was
+        said. Only for a commitment whose owner the manager may see."""
+        from storage.queries import visible_member_ids
+
+        def look(session):
+            c = session.get(Commitment, commitment_id)
+            me = session.get(Member, who.member_id)
+            if c is None or c.owner_id not in visible_member_ids(session=session, member=me):
+                return None, None, None
+            owner = session.get(Member, c.owner_id)
+            customer = session.get(Customer, c.customer_id) if c.customer_id else None
+            return c, owner, customer
+        c, owner, customer = await self.db(look)
+        if c is None:
+            return "没有找到这条待办。"
+        about = f"（{customer.name}）" if customer else ""
+        line = f"#{c.id} {render.day_text(c.due_date)} {render.DATE_KINDS.get(c.kind, '待办')}{about}"
+        if c.state != "open":
+            return f"{line} 已经{'完成' if c.state == 'done' else '取消'}了。"
+        if verb == "cview":
+            return f"{line}\n负责人：{owner.name}\n原话：{c.text[:200]}"
+        told = await ops_chat.tell(self, owner.id, f"⏰ {who.name} 在等这项承诺的进展：\n{line}\n办完了回复“完成 {c.id}”。",
+                                   buttons=button_rows([("完成", f"cdone:{c.id}"), ("推迟", f"cpostpone:{c.id}")]))
+        return f"已提醒 {owner.name}：{line}" if told else f"{owner.name} 没有绑定聊天账号，没能提醒到。"
+
     async def spoken_correction(self, who: Who, note: Note) -> bool:
         """A voice note whose transcript is a correction of the card just before it (不是80台是100台,
         said): that card changes and the voice note becomes no note (kept, marked as a correction).
@@ -685,6 +711,9 @@ class Conversation:
         if await lead_chat.on_action(self, who, inbound):  # lead and touchpoint buttons
             return
         if await ops_chat.on_action(self, who, inbound):  # 撞单 decision buttons
+            return
+        if verb in ("cpush", "cview") and rest.isdigit():   # under an escalation: the manager acts
+            await self._reply(inbound, await self._escalated(who, verb, int(rest)))
             return
         if verb == "cpostpone" and rest.isdigit():    # 推迟 under a nudge or the evening recap: to which day?
             commitment = await self.db(lambda s: s.get(Commitment, int(rest)))

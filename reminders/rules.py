@@ -424,6 +424,9 @@ def answer_buttons(kind: str, subject: str) -> tuple:
     if kind in ("nudge", "digest") and subject.startswith("commitment:"):
         ident = subject.partition(":")[2]
         return ((("完成", f"cdone:{ident}"), ("推迟", f"cpostpone:{ident}"), ("取消", f"ccancel:{ident}")),)
+    if kind == "escalation" and subject.startswith("commitment:"):   # to the manager: act on it
+        ident = subject.partition(":")[2]
+        return ((("催一下", f"cpush:{ident}"), ("查看", f"cview:{ident}")),)
     if kind == "recap" and subject.startswith("recap#"):   # recap#<day>:<id>,<id>…: a row per promise
         ids = [i for i in subject.partition(":")[2].split(",") if i.isdigit()]
         return tuple(((f"推迟 #{i}", f"cpostpone:{i}"), (f"完成 #{i}", f"cdone:{i}")) for i in ids)
@@ -451,7 +454,10 @@ def batch(notices: Iterable) -> list[Message]:
 def _batched(recipient_id: int, group: list) -> Message:
     if len(group) == 1:
         n = group[0]
-        return Message(recipient_id, n.kind, "", n.text, (), (n.dedupe_key,))
+        return Message(recipient_id, n.kind, "", n.text, answer_buttons(n.kind, n.subject), (n.dedupe_key,))
     kind = "escalation" if any(n.kind == "escalation" for n in group) else "alert"
-    return Message(recipient_id, kind, "", texts.batch([n.text for n in group]), (),
+    buttons = tuple(((f"催一下 #{i}", f"cpush:{i}"), (f"查看 #{i}", f"cview:{i}")) for i in
+                    [n.subject.partition(":")[2] for n in group if n.kind == "escalation"
+                     and n.subject.startswith("commitment:")])
+    return Message(recipient_id, kind, "", texts.batch([n.text for n in group]), buttons,
                    tuple(n.dedupe_key for n in group))

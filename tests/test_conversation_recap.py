@@ -105,3 +105,28 @@ def test_a_risk_alert_says_each_sentence_once_with_its_phrases():
     sentence = "我跟他说免费送货，保证三年不坏"
     text = risk("甲", "恒通机械", [{"text": sentence, "phrase": "免费"}, {"text": sentence, "phrase": "保证"}])
     assert text.count(sentence) == 1 and "（免费、保证）" in text
+
+
+async def test_an_escalation_lets_the_manager_push_or_look(bot):
+    from reminders.rules import DealState, Person, Promise, TeamState, batch, due_notices  # noqa: F401
+
+    bot.member("经理", role="manager")
+    bot.member("甲", manager="经理")
+    bot.member("别组经理", role="manager", team="华南")
+    bot.now = local("2026-12-08T10:00")
+    await bot.say("甲", "恒通机械的王总，A型泵80台，下周四交货")
+    [c] = bot.rows(Commitment)
+    escalation = Promise(c.id, c.owner_id, c.kind, c.due_date, c.text, "恒通机械")
+    state = TeamState(1, "华东", "Asia/Shanghai", [Person(c.owner_id, "甲", manager_id=1), Person(1, "经理", "manager")],
+                      [escalation])
+    [message] = batch(due_notices(state, local("2026-12-21T09:00"), policy_from_config(bot_config_dict())))
+    assert message.kind == "escalation"
+    assert message.buttons == ((("催一下", f"cpush:{c.id}"), ("查看", f"cview:{c.id}")),)
+    looked = await bot.say("经理", action=f"cview:{c.id}")
+    assert "恒通机械" in looked[-1].text and "甲" in looked[-1].text
+    pushed = await bot.say("经理", action=f"cpush:{c.id}")
+    assert "已提醒 甲" in pushed[-1].text
+    told = [o for o in pushed if o.chat_id == "甲"]
+    assert told and "经理 在等" in told[0].text and [b.data for row in told[0].buttons for b in row] == [
+        f"cdone:{c.id}", f"cpostpone:{c.id}"]
+    assert "没有找到" in (await bot.say("别组经理", action=f"cpush:{c.id}"))[-1].text
