@@ -12,7 +12,7 @@ import zipfile
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-SHEETS = {"deals": "商机", "notes": "笔记", "commitments": "待办"}
+SHEETS = {"deals": "商机", "notes": "笔记", "commitments": "待办", "products": "产品", "contacts": "联系人"}
 
 
 def export_xlsx(tables: dict) -> bytes:

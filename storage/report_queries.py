@@ -430,6 +430,20 @@ def contacts_named(*, session: Session, name_key: str, member_ids: Iterable[int]
 
 # --- export ------------------------------------------------------------------------------------
 
+PRODUCT_COLUMNS = ("笔记编号", "客户", "产品", "数量", "单位")
+CONTACT_COLUMNS = ("客户", "联系人", "职务", "决策链角色")
+# Codes as a person reads them in the export (the database keeps the codes).
+LABELS = {
+    "status": {"open": "进行中", "won": "赢单", "lost": "丢单"},
+    "amount_kind": {"deal": "成交价", "quote": "报价", "budget": "预算"},
+    "channel": {"telegram": "Telegram", "wecom": "企业微信", "local": "网页", "api": "接口", "cli": "命令行"},
+    "note_state": {"received": "待处理", "transcribed": "已识别", "parsed": "已记录", "ambiguous": "待选客户",
+                   "failed": "未记录"},
+    "kind": {"delivery": "交货", "followup": "跟进", "meeting": "会面", "payment": "付款", "trial": "试用",
+             "deadline": "截止", "other": "其他"},
+    "commitment_state": {"open": "待办", "done": "已完成", "cancelled": "已取消"},
+    "role": {"decision_maker": "决策人", "influencer": "影响者", "user": "使用者", "unknown": "未知"},
+}
 DEAL_COLUMNS = ("商机编号", "客户", "负责人", "阶段", "状态", "金额", "金额类型", "预计成交", "进入阶段时间",
                 "最近活动", "创建时间", "关闭时间")
 NOTE_COLUMNS = ("笔记编号", "时间", "作者", "客户", "商机编号", "渠道", "状态", "内容")
@@ -458,6 +472,23 @@ def export_rows(*, session: Session, member_ids: Iterable[int] | None,
                                .join(Customer, Customer.id == Commitment.customer_id, isouter=True)
                                .where(_owned(Commitment.owner_id, ids))
                                .order_by(Commitment.due_date, Commitment.id)).all()
-    return {"deals": (DEAL_COLUMNS, [tuple(r) for r in deals]),
-            "notes": (NOTE_COLUMNS, [tuple(r) for r in reversed(notes)]),
-            "commitments": (COMMITMENT_COLUMNS, [tuple(r) for r in commitments])}
+    products = session.exec(select(Item.note_id, Customer.name, Item.product, Item.quantity, Item.unit)
+                            .join(Note, Note.id == Item.note_id)
+                            .join(Customer, Customer.id == Item.customer_id, isouter=True)
+                            .where(_owned(Note.author_id, ids)).order_by(Item.note_id, Item.id)).all()
+    seen = select(Deal.customer_id).where(_owned(Deal.owner_id, ids))
+    contacts = session.exec(select(Customer.name, Contact.name, Contact.title, Contact.role)
+                            .join(Customer, Customer.id == Contact.customer_id)
+                            .where(or_(_owned(Customer.owner_id, ids), Customer.id.in_(seen)))
+                            .order_by(Customer.name, Contact.id)).all()
+    deal_rows = [(i, c, o, st, LABELS["status"].get(status, status), a, LABELS["amount_kind"].get(k, k), *rest)
+                 for i, c, o, st, status, a, k, *rest in deals]
+    note_rows = [(i, at, a, c, d, LABELS["channel"].get(ch, ch), LABELS["note_state"].get(state, state), text)
+                 for i, at, a, c, d, ch, state, text in reversed(notes)]
+    commitment_rows = [(i, o, c, d, LABELS["kind"].get(k, k), due, LABELS["commitment_state"].get(state, state), *rest)
+                       for i, o, c, d, k, due, state, *rest in commitments]
+    return {"deals": (DEAL_COLUMNS, deal_rows),
+            "notes": (NOTE_COLUMNS, note_rows),
+            "commitments": (COMMITMENT_COLUMNS, commitment_rows),
+            "products": (PRODUCT_COLUMNS, [tuple(r) for r in products]),
+            "contacts": (CONTACT_COLUMNS, [(c, n, t, LABELS["role"].get(r, r)) for c, n, t, r in contacts])}

@@ -33,8 +33,8 @@ def sheets(data: bytes) -> dict[str, list[list]]:
 def test_xlsx_holds_what_the_role_may_see(world, who):
     report = run(world, reports.export_report, who, now=NOW)
     got = sheets(report.file.data)
-    assert list(got) == ["商机", "笔记", "待办"]
-    assert tuple(len(rows) - 1 for rows in got.values()) == COUNTS[who]
+    assert list(got) == ["商机", "笔记", "待办", "产品", "联系人"]
+    assert tuple(len(rows) - 1 for rows in list(got.values())[:3]) == COUNTS[who]
     assert report.file.filename == "销售记录_20260305.xlsx"
     assert report.lines[1] == "商机{}条、笔记{}条、待办{}条".format(*COUNTS[who])
 
@@ -44,8 +44,8 @@ def test_xlsx_cells_for_the_rep(world):
     d1, d2 = world["D1"].id, world["D2"].id
     assert got["商机"][0][:6] == ["商机编号", "客户", "负责人", "阶段", "状态", "金额"]
     assert [row[:8] for row in got["商机"][1:]] == [
-        [d1, "盒马", "小李", "方案", "open", 100000, "quote", "2026-04-15"],
-        [d2, "物美", "小李", "线索", "lost", 50000, "budget", None]]
+        [d1, "盒马", "小李", "方案", "进行中", 100000, "报价", "2026-04-15"],
+        [d2, "物美", "小李", "线索", "丢单", 50000, "预算", None]]
     assert got["商机"][1][8] == "2026-03-02 11:00"   # entered 方案, team time
     notes = got["笔记"]
     assert [(r[1], r[2], r[3]) for r in notes[1:]] == [
@@ -53,21 +53,24 @@ def test_xlsx_cells_for_the_rep(world):
         ("2026-03-04 09:00", "小李", "盒马"), ("2026-03-04 09:30", "小李", "盒马")]
     assert notes[4][7] == "盒马车间主任刘师傅说设备好用"
     assert [(r[1], r[2], r[4], r[5], r[6], r[7]) for r in got["待办"][1:]] == [
-        ("小李", "盒马", "delivery", "2026-03-04", "done", "2026-03-04 16:00"),
-        ("小李", "物美", "followup", "2026-03-06", "open", None)]
+        ("小李", "盒马", "交货", "2026-03-04", "已完成", "2026-03-04 16:00"),
+        ("小李", "物美", "跟进", "2026-03-06", "待办", None)]
+    assert got["产品"][0] == ["笔记编号", "客户", "产品", "数量", "单位"]
+    assert got["联系人"][0] == ["客户", "联系人", "职务", "决策链角色"]
+    assert {r[0] for r in got["联系人"][1:]} <= {"盒马", "物美"}     # only customers the rep sees
 
 
 def test_csv_zip_has_three_utf8_files_with_the_same_rows(world):
     report = run(world, reports.export_report, "manager", fmt="csv", now=NOW)
     assert report.file.filename.endswith(".zip") and report.file.mime == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(report.file.data))
-    assert archive.namelist() == ["商机.csv", "笔记.csv", "待办.csv"]
+    assert archive.namelist() == ["商机.csv", "笔记.csv", "待办.csv", "产品.csv", "联系人.csv"]
     counts = []
     for name in archive.namelist():
         raw = archive.read(name)
         assert raw.startswith("\ufeff".encode())    # Excel reads the Chinese as UTF-8
         counts.append(len(list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))) - 1)
-    assert tuple(counts) == COUNTS["manager"]
+    assert tuple(counts[:3]) == COUNTS["manager"]
 
 
 def test_a_note_that_looks_like_a_formula_stays_text():

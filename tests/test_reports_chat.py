@@ -46,10 +46,14 @@ async def test_export_sends_an_xlsx_or_a_csv_zip(bot):
     text, file = await bot.say("甲", "导出")
     assert text.text.splitlines()[1] == "商机1条、笔记1条、待办0条"
     book = load_workbook(io.BytesIO(file.file.data), read_only=True)
-    assert [ws.title for ws in book.worksheets] == ["商机", "笔记", "待办"]
-    assert [r[1] for r in book["商机"].iter_rows(min_row=2, values_only=True)] == ["华为"]
+    assert [ws.title for ws in book.worksheets] == ["商机", "笔记", "待办", "产品", "联系人"]
+    [deal] = list(book["商机"].iter_rows(min_row=2, values_only=True))
+    assert deal[1] == "华为" and deal[4] == "进行中"            # status in Chinese, not its code
+    assert [r[5:7] for r in book["笔记"].iter_rows(min_row=2, values_only=True)] == [("网页", "已记录")]
+    assert [r[0] for r in book["联系人"].iter_rows(min_row=2, values_only=True)] == ["华为"]
     _, csv_file = await bot.say("主管", "导出 csv")
-    assert zipfile.ZipFile(io.BytesIO(csv_file.file.data)).namelist() == ["商机.csv", "笔记.csv", "待办.csv"]
+    assert zipfile.ZipFile(io.BytesIO(csv_file.file.data)).namelist() == ["商机.csv", "笔记.csv", "待办.csv",
+                                                                          "产品.csv", "联系人.csv"]
 
 
 async def test_roles_learned_from_a_note_and_corrected_in_chat(bot):
