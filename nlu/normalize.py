@@ -108,9 +108,12 @@ def _strip_runs(text: str) -> str:
     for _ in range(3):
         before = text
         text = _STANDALONE.sub(" ", text)
-        text = _THEN.sub("，", text)
-        text = _JIUSHI.sub(" ", text)
-        text = _CONJUNCTION.sub("，", text)
+        if "然后" in text:  # each pattern below needs its literal: no scan without it
+            text = _THEN.sub("，", text)
+        if "就是" in text:
+            text = _JIUSHI.sub(" ", text)
+        if " " in text:
+            text = _CONJUNCTION.sub("，", text)
         text = _WS.sub(" ", text).strip()
         if text == before:
             break
