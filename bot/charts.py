@@ -93,8 +93,9 @@ def _png(fig: Figure) -> bytes:
 
 
 def pipeline_chart(figures, *, title: str = "销售漏斗（进行中）") -> bytes:
-    """A centred funnel: one bar per stage, its width the number of open deals, labelled with the
-    count and amount. `figures`: storage.queries.StageFigures rows in stage order."""
+    """A funnel read from the left: one bar per stage, its length the number of open deals, the
+    count and amount beside it; a stage with no deals gets no bar (not a sliver), its label in grey.
+    `figures`: storage.queries.StageFigures rows in stage order."""
     rows = list(figures)
     labels = [f"{r.stage}  {r.count}个" + (f" · {money_text(r.amount)}" if r.amount else "") for r in rows]
     deals = sum(r.count for r in rows)
@@ -104,11 +105,13 @@ def pipeline_chart(figures, *, title: str = "销售漏斗（进行中）") -> by
     family = _family()
     fig, ax = _figure(HEAD_IN + 0.2 + 0.62 * max(len(rows), 3))
     widest = max([r.count for r in rows] + [1])
+    room = 0.55          # the longest bar; the labels go to its right, never over a bar
     for i, (row, label) in enumerate(zip(rows, labels)):
-        width = max(row.count / widest, 0.02)
-        ax.barh(i, width, left=(1 - width) / 2, height=0.8, color=COLOURS[min(i, len(COLOURS) - 1)])
-        ax.text(0.5, i, label, ha="center", va="center", fontsize=FONT_SIZE, family=family,
-                color="white" if width > 0.55 and i < 4 else "#222222")
+        width = room * row.count / widest
+        if row.count:
+            ax.barh(i, width, left=0, height=0.8, color=COLOURS[min(i, len(COLOURS) - 1)])
+        ax.text(width + 0.015, i, label, ha="left", va="center", fontsize=FONT_SIZE, family=family,
+                color="#222222" if row.count else "#9a9a9a")
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(0, 1)
     ax.axis("off")

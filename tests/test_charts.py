@@ -58,3 +58,13 @@ def test_a_label_the_font_cannot_show_stops_the_chart_rather_than_drawing_boxes(
     odd = [StageFigures("线索\U0001F600", 1, 0, 0, 0.1)]   # an emoji stage name: not in Noto Sans CJK
     with pytest.raises(charts.ChartFontError):
         charts.pipeline_chart(odd)
+
+
+def test_the_funnel_draws_no_bar_for_an_empty_stage():
+    """Three stages, the middle one empty: the empty stage's colour appears nowhere (no sliver)."""
+    rows = [StageFigures("线索", 5, 0, 0, 0.05), StageFigures("方案", 0, 0, 0, 0.3),
+            StageFigures("签约", 2, 0, 0, 0.9)]
+    pixels = set(decode(charts.pipeline_chart(rows)).convert("RGB").getdata())
+    colour = lambda hex_: tuple(int(hex_[i:i + 2], 16) for i in (1, 3, 5))  # noqa: E731
+    assert colour(charts.COLOURS[0]) in pixels and colour(charts.COLOURS[2]) in pixels
+    assert colour(charts.COLOURS[1]) not in pixels
