@@ -311,12 +311,21 @@ def join_segments(pieces: Iterable[str]) -> str:
     return out
 
 
+# Whisper's decoding loop on unclear audio: one to four characters over and over (试试试试…, 哟哟哟哟…).
+_LOOP = re.compile(r"((?:(?!\d).){1,4}?)\1{4,}")
+
+
+def collapse_loops(text: str) -> str:
+    """A unit said five times or more in a row is the model looping, not the speaker: kept twice."""
+    return _LOOP.sub(r"\1\1", text)
+
+
 def finish(raw: str | list[str], catalogue: Iterable[str] = (), industry: str | None = None
            ) -> tuple[str, list[tuple[str, str]]]:
     """What the model said (its text or its segments) -> the note's text, corrected towards the
     catalogue, then by what we know of sales speech (nlu/asr_fix.py). Pure text in, text out (the
     benches replay it on cached model output)."""
-    raw = raw if isinstance(raw, str) else join_segments(raw)
+    raw = collapse_loops(raw if isinstance(raw, str) else join_segments(raw))
     text, corrections = correct(raw, [*catalogue, *LETTER_MODELS])
     units = measure_words(industry)
     text, unit_fixes = correct_units(text, units)

@@ -253,3 +253,14 @@ def test_codes_of_typed_notes_said_the_chinese_way_mostly_come_back():
                     missed.append(spoken)
     print(f"codes recovered: {tried - len(missed)}/{tried}; missed {missed}")
     assert tried >= 20 and len(missed) <= 0.45 * tried, missed  # measured 10 of 31 missed (Q1-Q3, B5, C35…)
+
+
+@pytest.mark.parametrize("heard,expected", [
+    ("他想先拿几个给我们试试试试试试试试试试试试，大件下周", "他想先拿几个给我们试试，大件下周"),
+    ("哎哟哟哟哟哟哟哟哟哟", "哎哟哟"),
+    ("是的是的是的是的是的是的", "是的是的"),
+    ("对对对，就这样", "对对对，就这样"),      # a speaker's own repetition stays
+    ("一共10000台", "一共10000台"),            # digits are never a loop
+])
+def test_the_models_decoding_loops_are_cut(heard, expected):
+    assert asr.collapse_loops(heard) == expected
