@@ -357,7 +357,7 @@ def _skip(note, q, end, money_spans, later) -> bool:
         return True  # 每车三十吨, 每袋五十公斤, 每班三十人
     if spec_words and _spec_before().search(before):
         return True  # 负载要到十公斤, 质保五年
-    last = note.words(clause_start, q.start)[-1:]
+    last = note.words(clause_start, q.start)[-1:] if text[q.start - 1:q.start] == "带" else []  # only 带 is asked for
     periodic_use = (before.endswith("要用") or _PERIOD_USE.search(before)) and (q.unit not in _SPEC_UNITS or q.unit in _MASS_UNITS)  # 一年要用960条, 每月大概用三十吨
     if _HAVE_OR_USE.search(before) and not periodic_use or last == ["带"]:
         return True  # 小麦有三千亩, 有两把腿是歪的, 一亩地用两袋: what they have or use, not an order
