@@ -189,3 +189,32 @@ async def test_a_spoken_quantity_with_no_card_before_is_a_note(bot):
                                            received_at=bot.now, voice=Voice(b"RIFF-fake", "wav")))
     await bot.conversation.idle()
     assert "已记录 #1" in bot.sent[-1].text
+
+
+async def test_a_picture_alone_is_answered_and_a_picture_with_words_is_a_note(bot):
+    from bot.conversation import FILE_ALONE
+    from bot.messages import Attachment, Inbound
+
+    bot.now = MONDAY
+    rep = bot.member("甲")
+    picture = Attachment(b"\x89PNG\r\n\x1a\n", "现场.png", "image/png")
+    await bot.conversation.receive(Inbound(channel="local", user_id=rep, chat_id=rep, message_id="p1",
+                                           received_at=bot.now, file=picture))
+    await bot.conversation.idle()
+    assert bot.sent[-1].text == FILE_ALONE and "说明" in FILE_ALONE and bot.rows(Note) == []
+    await bot.conversation.receive(Inbound(channel="local", user_id=rep, chat_id=rep, message_id="p2",
+                                           received_at=bot.now, file=picture, text="恒通机械王总要80台A型泵"))
+    await bot.conversation.idle()
+    assert "已记录 #1" in bot.sent[-1].text and len(bot.rows(Note)) == 1
+
+
+async def test_a_note_too_long_is_answered_with_its_length_and_the_limit(bot):
+    from nlu.parser import MAX_CHARS
+
+    bot.now = MONDAY
+    rep = bot.member("甲")
+    text = "恒通机械王总要80台A型泵。" * (MAX_CHARS // 10)
+    replies = await bot.say(rep, text)
+    assert f"{len(text)}字" in replies[-1].text and f"上限{MAX_CHARS}字" in replies[-1].text
+    [note] = bot.rows(Note)
+    assert note.state == "failed" and note.raw_text == text          # kept, not lost
