@@ -18,7 +18,9 @@ DATA = Path(__file__).with_name("data")
 
 # Single-character titles corrected from any character of their sound (纵/宗 -> 总, 公/功 -> 工).
 # Others (姐, 哥, 处, 董…) are too often a word of their own (借, 个) to guess.
-SHORT_TITLES = ("总", "工")
+SHORT_TITLES = ("总", "工", "姐")
+# Single-character titles whose homophones must also keep the tone (姐 from 解, not from 借 or 街).
+SAME_TONE_TITLES = frozenset("姐")
 # Titles after which a character that is no surname is taken for a misheard one (鱼总, 旅工, 鱼经理);
 # after the others (律师, 老板, 助理…) the character is as often a word of its own (博远律师, 加助理).
 SURNAME_TITLES = frozenset((
@@ -224,6 +226,8 @@ def _glued_right(text: str, i: int) -> bool:
 def _title_sound(heard: str, title: str) -> bool:
     """heard (not the title itself) sounds like the title: every syllable alike, at most one near."""
     if heard == title or len(heard) != len(title) or not all(_HAN.match(c) for c in heard):
+        return False
+    if title in SAME_TONE_TITLES and not _tones(heard) & _tones(title):
         return False
     scores = [1.0 if h == t else _sound_score(h, s) for h, t, s in zip(heard, title, word_sounds(title))]
     return min(scores) >= FUZZY and sum(s < 1 for s in scores) <= (1 if len(title) >= 2 else 0)

@@ -24,6 +24,7 @@ from nlu.asr_fix import fix_names, surname_for
     ("百味食品的尤纵视频开会", "百味食品的尤总视频开会"),          # 尤 is a word too, and a surname
     ("施主人说他们的项目", "施主任说他们的项目"),                  # 施主 is a word; 施主人 none
     ("老板姓捏，捏老板嫌我们的继电器贵", "老板姓聂，聂老板嫌我们的继电器贵"),  # said after 姓
+    ("施解反应上批泡打粉有结块", "施姐反应上批泡打粉有结块"),      # 姐 only from its own tone
 ])
 def test_names_heard_as_homophones_are_corrected(heard, expected):
     text, fixes = fix_names(heard)
@@ -37,7 +38,8 @@ def test_names_heard_as_homophones_are_corrected(heard, expected):
     "刘老板说", "李园长说", "这个总价", "张总和王经理都同意", "施工队说", "价格太高", "俞总说可以",
     "王经历过很多事", "一共三十几台", "他们一直是主供，温总说", "今天去盒鲜生总部", "见了品控经理殷晓雯",
     "带工程师去现场", "现在用的那家老是延期", "骆总说预算八万", "采购蒲经理", "跟采购的霍经理谈", "尚工要借五块开发板",
-    "律师加助理一共65个账号", "博远律师事务所", "面向总部汇报", "设备科主任说", "他姓什么", "",
+    "律师加助理一共65个账号", "博远律师事务所", "面向总部汇报", "设备科主任说", "他姓什么",
+    "王解释说", "李解决了", "刘街上", "",
 ])
 def test_words_and_right_names_are_left_alone(text):
     assert fix_names(text) == (text, [])
