@@ -116,11 +116,19 @@ FLOAT32_LIMITS = {
     "plain": {"wav": 0.08, "ogg": 0.11, "amr_dtx": 0.15, "amr_nodtx": 0.15},
     "catalogue": {"wav": 0.08, "ogg": 0.08, "amr_dtx": 0.14, "amr_nodtx": 0.16},
 }
-# int8 (not the product's path on x86, see nlu/asr.py) has its own limits, checked over the whole corpus:
-# its figures differ clip by clip between machines, and on one VNNI machine from run to run.
-#   speech_dev, no catalogue: 0.159 (EPYC, VNNI) and 0.165 (EPYC Zen 5, VNNI); catalogue 0.100 (Zen 5)
-#   speech_real: 0.150 and 0.165-0.202 (Zen 5, five runs)
-INT8_LIMITS = {"plain": 0.19, "catalogue": 0.13, "real": 0.23}
+# int8 (not the product's path on x86, see nlu/asr.py) has its own limits, measured where it runs (VNNI):
+# its transcripts differ clip by clip between machines (up to 0.02 per format before the corrections).
+#   without the corrections: no catalogue WAV 0.123 OGG 0.123-0.145 AMR-DTX 0.174-0.188 AMR 0.203-0.217
+#   with them (EPYC Zen 5, VNNI; the same figures on three runs):
+#     no catalogue   WAV 0.058  OGG 0.065  AMR-DTX 0.101  AMR 0.116
+#     catalogue      WAV 0.065  OGG 0.072  AMR-DTX 0.116  AMR 0.116
+#   speech_real: 0.150 (EPYC, VNNI), 0.165-0.202 (Zen 5, run to run), 0.181 with the corrections: above the
+#   README's 0.16, one reason the product takes float32 on x86; the limit only guards against a collapse.
+INT8_LIMITS = {
+    "plain": {"wav": 0.10, "ogg": 0.11, "amr_dtx": 0.15, "amr_nodtx": 0.16},
+    "catalogue": {"wav": 0.10, "ogg": 0.11, "amr_dtx": 0.15, "amr_nodtx": 0.16},
+    "real": 0.23,
+}
 
 
 def cer_of(transcripts, fmt=None):
@@ -160,12 +168,13 @@ def test_cer_with_the_teams_catalogue(dev_with_catalogue, fmt):
     assert cer <= FLOAT32_LIMITS["catalogue"][fmt], report(fmt, cer, rows)
 
 
-def test_int8_corpus_cer_within_its_own_limits(dev_int8):
+def test_int8_cer_per_format_within_its_own_limits(dev_int8):
     for label, transcripts in zip(("plain", "catalogue"), dev_int8):
         assert all(to_simplified(t.text) == t.text and len(t.text) >= 8 for t in transcripts.values())
-        cer, rows = cer_of(transcripts)
-        print(report(f"speech_dev int8 beam 5, {label}", cer, rows))
-        assert cer <= INT8_LIMITS[label], report(f"int8 {label}", cer, rows)
+        for fmt in FORMATS:
+            cer, rows = cer_of(transcripts, fmt)
+            print(report(f"speech_dev {fmt} int8 beam 5, {label}", cer, rows))
+            assert cer <= INT8_LIMITS[label][fmt], report(f"int8 {fmt} {label}", cer, rows)
 
 
 def test_catalogue_names_come_out_right(dev_with_catalogue):
