@@ -135,7 +135,7 @@ _DATE_WORDS = re.compile(r"日期|时间|日子|那天|哪天|哪一天|号数|�
 # What people put before the new value: the old value (不是80台), the admission (说错了, 搞错了),
 # and the verb (改成, 应该是). Greedy: the value is what follows the last cue.
 _CUE = (r"(?:改成|改为|改到|改在|改至|改一下|挪到|调到|调成|换成|变成|更正为|更正成|应该是|应是|应为|"
-        r"其实是|实际是|实际上是|准确说是|正确的是|要的是|订的是|应该|得是|是|为|成|到)")
+        r"其实是|实际是|实际上是|准确说是|正确的是|要的是|订的是|应该|得是|是|为|成|到|叫|在)")
 _OLD_NEW = re.compile(rf"^(?P<prefix>.*?)不是(?P<old>[^，,、 ]+?)(?:[，,、 ]+(?:而)?{_CUE}?|(?:而)?{_CUE})(?P<value>[^，,、 ]+)$")
 _NEW_OLD = re.compile(r"^(?:是)?(?P<value>[^，,、 ]+?)[，,、 ]*(?:而)?不是(?P<old>[^，,、 ]+?)(?:啊|呀|哈|哦|呢)?$")
 _WITH_CUE = re.compile(rf"^(?P<prefix>.*?){_CUE}[\s:：]*(?P<value>[^，,、]+)$")
@@ -189,9 +189,15 @@ def acknowledgement(text: str) -> bool:
     return bool(letters.strip()) and bool(ACKS.match(re.sub(r"\s+", "", letters).lower()))
 
 
+_TRAILING_ADMISSION = re.compile(r"[，,。\s]*(?:我|刚才|刚刚)?(?:说错|写错|搞错|记错|弄错|才对|才是对的|才是)[了啊哈吧]*$")
+
+
 def correction(text: str) -> Correction | None:
     """The correction or answer form this message has, or None."""
     t = _bare(text)
+    admitted = _TRAILING_ADMISSION.sub("", t)
+    if admitted and admitted != t:          # 是100台，我说错了 / 100台才对: the value alone counts then
+        return _slot_and_value(admitted) or _judged("", admitted, "", t)
     if not t or len(t) > 40:
         return None
     for kind, pattern in FIXED:
@@ -229,8 +235,12 @@ def _slot_and_value(t: str) -> Correction | None:
     return _judged(prefix, value, old, t)
 
 
+_VALUE_OPENING = re.compile(r"^(?:叫做|叫|名称|名字|全称|是|要|订|只要|总共|一共|共)?[:：\s]*")
+_OLD_QUANTITY = re.compile(rf"(?:刚才|之前|前面|上面)?(?:说的|写的|记的)?((?:{NUMBER})\s*[\u4e00-\u9fff]{{0,2}}?)(?:错了|不对)?$")
+
+
 def _judged(prefix: str, value: str, old: str, whole: str) -> Correction | None:
-    value = value.strip(PUNCT + _FILLER_END)
+    value = _VALUE_OPENING.sub("", value.strip(PUNCT + _FILLER_END))
     prefix = _POLITE.sub("", _ADMISSION.sub(" ", prefix).strip(PUNCT)).strip(PUNCT)
     old = old.strip(PUNCT)
     if not value:
@@ -273,6 +283,9 @@ def _classify(prefix: str, value: str, old: str, whole: str) -> Correction | Non
             return None
         return Correction("date", value, kind or "", old)
     if quantity_like(value):
+        said_old = _OLD_QUANTITY.search(prefix.strip())
+        if said_old and quantity_like(said_old.group(1)) and not old:   # 刚才说的80台错了，是100台
+            old, prefix = said_old.group(1), prefix[:said_old.start()]
         target = _NOT_PRODUCT.sub("", _QUANTITY_WORDS.sub("", prefix))
         target = re.sub(r"^(?:那个|这个|那|这)|的$|^的", "", target.strip(PUNCT + " ")).strip(PUNCT + " ")
         if old and not target and not quantity_like(old):
