@@ -63,6 +63,15 @@ def customers_seen(member_ids: Iterable[int] | None, *, unowned: bool = False):
     return or_(owned_customers(ids, unowned=unowned), Customer.id.in_(select(Deal.customer_id).where(Deal.owner_id.in_(ids))))
 
 
+def recorded_visible(author_column, customer_column, member_ids: Iterable[int] | None):
+    """SQL condition: a record (note, item …) the members see: written by one of them, or about a customer
+    they see wholly, whoever wrote it."""
+    if member_ids is None:
+        return true()
+    ids = list(member_ids)
+    return or_(author_column.in_(ids), customer_column.in_(select(Customer.id).where(owned_customers(ids))))
+
+
 def sees_unowned(member: Member) -> bool:
     return member.role in ("lead", "admin")
 

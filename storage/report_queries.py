@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from storage.models import (Commitment, CompetitorMention, Contact, Customer, Deal, Item, Member, Note,
                             ObjectionMention, StageChange, Team, as_utc)
-from storage.queries import CHAIN_ROLES
+from storage.queries import CHAIN_ROLES, recorded_visible
 from storage.stages import Stage
 
 CLOSED = ("won", "lost")
@@ -463,7 +463,7 @@ def export_rows(*, session: Session, member_ids: Iterable[int] | None,
                                 Note.state, func.coalesce(Note.transcript, Note.raw_text, ""))
                          .join(Member, Member.id == Note.author_id)
                          .join(Customer, Customer.id == Note.customer_id, isouter=True)
-                         .where(_owned(Note.author_id, ids))
+                         .where(recorded_visible(Note.author_id, Note.customer_id, ids))
                          .order_by(Note.received_at.desc(), Note.id.desc()).limit(notes_limit)).all()
     commitments = session.exec(select(Commitment.id, Member.name, Customer.name, Commitment.deal_id,
                                       Commitment.kind, Commitment.due_date, Commitment.state, Commitment.done_at,
@@ -475,7 +475,8 @@ def export_rows(*, session: Session, member_ids: Iterable[int] | None,
     products = session.exec(select(Item.note_id, Customer.name, Item.product, Item.quantity, Item.unit)
                             .join(Note, Note.id == Item.note_id)
                             .join(Customer, Customer.id == Item.customer_id, isouter=True)
-                            .where(_owned(Note.author_id, ids)).order_by(Item.note_id, Item.id)).all()
+                            .where(recorded_visible(Note.author_id, Note.customer_id, ids))
+                            .order_by(Item.note_id, Item.id)).all()
     seen = select(Deal.customer_id).where(_owned(Deal.owner_id, ids))
     contacts = session.exec(select(Customer.name, Contact.name, Contact.title, Contact.role)
                             .join(Customer, Customer.id == Contact.customer_id)

@@ -55,3 +55,21 @@ async def test_a_rep_still_does_not_see_another_reps_customer(bot):
     await bot.say("乙", "恒通机械的王总，A型泵要80台")
     assert "没有找到" in (await bot.say("甲", "客户 恒通机械"))[-1].text
     assert "没有找到" in (await bot.say("甲", "客户 王总"))[-1].text
+
+
+async def test_after_a_handover_the_new_owners_export_holds_the_history(bot):
+    from storage.queries import visible_member_ids
+    from storage.report_queries import export_rows
+    from storage.teams import find_member, find_team
+
+    bot.now = MONDAY
+    bot.member("主管", role="manager")
+    bot.member("李雷", manager="主管")
+    bot.member("韩梅", manager="主管")
+    await bot.say("李雷", "恒通机械的王总，A型泵要80台，下周四交货")
+    await bot.say("主管", "停用 李雷 交接给 韩梅")
+    with bot.sessions() as s:
+        han = find_member(session=s, name="韩梅", team=find_team(session=s, name="华东"))
+        rows = export_rows(session=s, member_ids=visible_member_ids(session=s, member=han))
+    assert [text for *_, text in rows["notes"][1]] == ["恒通机械的王总，A型泵要80台，下周四交货"]
+    assert [(c, p, q) for _, c, p, q, _ in rows["products"][1]] == [("恒通机械", "A型泵", 80)]
