@@ -350,7 +350,8 @@ def _classify(prefix: str, value: str, old: str, whole: str) -> Correction | Non
         return close or Correction("close", value)
     if _CUSTOMER_WORDS.search(prefix):
         company = "company" if _COMPANY_WORDS.search(prefix) else ""
-        return Correction("customer", value, company, old) if customer_like(value) else None
+        asked = value.endswith("一下")        # 客户记一下: a request with no name in it
+        return Correction("customer", value, company, old) if customer_like(value) and not asked else None
     if is_date(value) and not quantity_like(value):
         kind = _date_kind(slot_text) or _date_kind(value)
         if prefix and not (kind or _DATE_WORDS.search(prefix) or _bare_prefix(prefix)):

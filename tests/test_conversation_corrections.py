@@ -125,6 +125,14 @@ async def test_acknowledgements_and_emoji_are_answered_and_stored_as_nothing(bot
     assert (await bot.say(rep, "/team"))[-1].text == team_before
 
 
+async def test_a_request_with_no_name_does_not_rename_the_customer(bot):
+    rep = await carded(bot)
+    await bot.say(rep, "客户记一下")
+    assert "记一下" not in [c.name for c in bot.rows(Customer)] + [c.name for c in bot.rows(Contact)]
+    [note] = bot.rows(Note, Note.id == 1)
+    assert note.extraction["customer"]["name"] == "王总"
+
+
 async def test_emoji_with_no_card_before_is_no_note_either(bot):
     rep = bot.member("甲")
     replies = await bot.say(rep, "👍👍")
