@@ -24,9 +24,11 @@ def day_of(words: str):
 
 class Bot(Running):
     async def quiet(self, user, text, seconds=2.0) -> list[str]:
-        """Sends text and returns what the bot said to the user within `seconds`."""
+        """Sends text and returns what the bot said to the user: its first answer (waited for with a generous
+        bound, whatever the machine's load) and whatever else came within `seconds` after it."""
         before = len(self.fake.messages_to(user["id"]))
         self.fake.send_text(user, text)
+        await self.fake.await_for(lambda sent: len([m for m in sent if m.chat_id == user["id"]]) > before, 90)
         await asyncio.sleep(seconds)
         return [s.text for s in self.fake.messages_to(user["id"])[before:]]
 
