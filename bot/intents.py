@@ -140,11 +140,10 @@ _OLD_NEW = re.compile(rf"^(?P<prefix>.*?)不是(?P<old>[^，,、 ]+?)(?:[，,、
 _NEW_OLD = re.compile(r"^(?:是)?(?P<value>[^，,、 ]+?)[，,、 ]*(?:而)?不是(?P<old>[^，,、 ]+?)(?:啊|呀|哈|哦|呢)?$")
 _WITH_CUE = re.compile(rf"^(?P<prefix>.*?){_CUE}[\s:：]*(?P<value>[^，,、]+)$")
 _ADMISSION = re.compile(r"(?:我)?(?:刚才|刚刚|之前|上面|前面)?(?:说错了|写错了|搞错了|记错了|弄错了|打错了|输错了|听错了|错了|不对|有误|"
-                        r"手滑了|手滑|数错了|确认了一下|确认了下|确认过了|核实了一下|核实了下|"
                         r"更正一下|更正|纠正一下|纠正|修改一下|修改|改一下|更改)(?:了|哈|啊|一下)?")
 _BARE_VALUE = re.compile(r"^(?P<prefix>(?:.{0,12}?)(?:数量|数目|台数|件数|个数|订量|日期|时间|交期|客户|公司|"
                          r"交货|发货|送货|到货|会面|见面|拜访|开会|回访|付款|回款|试用))[\s:：]*(?P<value>[^，,、]+)$")
-_CLOSE_SAID = re.compile(rf"^(?:[\u4e00-\u9fff]{{1,3}}(?:总|经理|工)?说)?(?:合同|这单|单子|订单)?(?:预计|预期|估计|应该|大概|争取|计划|可能)?(?P<value>.{{1,12}}?)(?:就|能|会|可以|再|才|要)?(?:{_CLOSE_WORDS})(?:了|吧|下来)?$")
+_CLOSE_SAID = re.compile(rf"^(?:预计|预期|估计|应该|大概|争取|计划|可能)?(?P<value>.{{1,12}}?)(?:就|能|会|可以|再|才|要)?(?:{_CLOSE_WORDS})(?:了|吧|下来)?$")
 _CLOSE_SLOT = re.compile(rf"(?:{_CLOSE_WORDS}|预计成交|成交日期|签约时间|签约日期)")
 _FILLER_END = "吧啊呀哈哦呢的了嘛"
 MEASURE = set("台个套箱件吨只支批车瓶桶盒米斤张把颗片条包本卷块组对双副辆部份罐袋盘根架樘扇平方公斤千克升")
@@ -172,7 +171,7 @@ FIXED = [
     ("confirm", re.compile(r"^(?:对|对的|确认|没问题|正确|准确|是的|没错|对了)$")),
 ]
 ACKS = re.compile(r"^(?:好|好的|好滴|好嘞|好哒|好吧|行|行的|可以|收到|收到了|知道了|明白|明白了|了解|嗯|嗯嗯|嗯呢|哦|噢|ok|okay|"
-                  r"okk|k|没问题|没事|妥|妥了|谢谢|谢了|多谢|感谢|辛苦了|辛苦|thx|thanks|thank you|棒|赞|不错|好嘞谢谢|好的谢谢|收到谢谢)+$", re.I)
+                  r"okk|k|谢谢|谢了|多谢|感谢|辛苦了|辛苦|thx|thanks|thank you|棒|赞|不错|好嘞谢谢|好的谢谢|收到谢谢)+$", re.I)
 
 
 def _bare(text: str) -> str:
@@ -190,76 +189,12 @@ def acknowledgement(text: str) -> bool:
     return bool(letters.strip()) and bool(ACKS.match(re.sub(r"\s+", "", letters).lower()))
 
 
-_TRAILING_ADMISSION = re.compile(r"[，,。\s]*(?:我|刚才|刚刚)?(?:手滑)?(?:打错|说错|写错|搞错|记错|弄错|才对|才是对的|才是)[了啊哈吧]*$")
-
-
-_OPENING = re.compile(r"^(?:不好意思|抱歉|sorry|哦对了|对了|补充一下|补充下|补充)[，,。!！\s]*", re.I)
-_TRAILING_REQUEST = re.compile(r"[，,。\s]*(?:麻烦|请|帮忙|帮我)?(?:你)?(?:改下|改一下|改改|改过来|更新下|更新一下)[了吧啊哈]*$")
-# 王总是恒达机械的 / 这单是金桥水务的: the organisation the customer belongs to.
-_BELONGS = re.compile(r"^(?P<who>这单|这个单子|这单子|这个单|这个客户|客户|他们|他|她|[\u4e00-\u9fff]{1,3}(?:总|经理|工|主任|老板|厂长|总监))"
-                      r"(?:是|属于|来自)(?P<org>[^，,、\s的]{2,30})(?:的(?P<tail>[\u4e00-\u9fff]{0,6}))?$")
-# 客户填恒达机械 / 客户记成公司：恒达机械 / 客户写金桥水务: what the customer field should say.
-_FILL = re.compile(r"^客户(?:名)?(?:应该)?(?:改)?(?:填|记|写)(?:成|为|上)?(?:公司名?|单位名?)?(?:吧)?[，,：:\s]*(?P<org>[^，,、\s]{2,30})$")
-_COMPANY_HINT = re.compile(r"^客户(?:名)?(?:应该)?(?:改)?(?:填|记|写)(?:成|为|上)?(?:公司|单位)(?:名|名字|名称)?(?:吧|哈)?$")
-_REMARK_BLOCK = re.compile(r"去了|拜访|见了|见的|新客户|还有|另外|询价|[0-9０-９]")
+_TRAILING_ADMISSION = re.compile(r"[，,。\s]*(?:我|刚才|刚刚)?(?:说错|写错|搞错|记错|弄错|才对|才是对的|才是)[了啊哈吧]*$")
 
 
 def correction(text: str) -> Correction | None:
     """The correction or answer form this message has, or None."""
-    t = _TRAILING_REQUEST.sub("", _OPENING.sub("", _bare(text))) or _bare(text)
-    return _one_correction(t) or _with_remark(t)
-
-
-_ROLE_END = re.compile(r"(?:人|者|员|方|层|角色|采购|老板)$")   # 王总是决策人 names a role, no company
-
-
-_NOT_COMPANY = re.compile(r"^(?:做|搞|干|卖|开|跑|一下|下|上|个|这|那)")   # 王总是做机械的: a trade
-
-
-def _company_named(value: str) -> bool:
-    return not _NOT_COMPANY.search(value) and customer_like(value) and not PERSON_TITLE.match(value) and not _ROLE_END.search(value)
-
-
-def _customer_form(t: str) -> Correction | None:
-    m = _BELONGS.match(t) or _FILL.match(t)
-    said_of_person = PERSON_TITLE.match(m.groupdict().get("who") or "") if m else None
-    if m and not said_of_person and PERSON_TITLE.match(m.groupdict().get("tail") or ""):
-        return None          # 客户是华为的李总 names a person too (王总是X的采购经理: his title)
-    if m and _company_named(m.group("org")):
-        return Correction("customer", m.group("org"), "company")
-    return None
-
-
-def _with_remark(t: str) -> Correction | None:
-    """A correction and a short remark (交货是本周五 他们急用; 王总代表的是中联环保，客户记公司名):
-    two clauses, one of them a correction of a named slot, the other no new fact."""
-    clauses = [c for c in re.split(r"[，,。;；\s]+", t) if c]
-    if len(clauses) != 2 or len(t) > 50:
-        return None
-    for main, remark in (clauses, clauses[::-1]):
-        if _COMPANY_HINT.match(remark):            # the other clause names the company
-            m = re.search(r"(?:是|叫|为)([^是叫为]{2,30})$", main)
-            if m and _company_named(m.group(1)):
-                return Correction("customer", m.group(1), "company")
-            continue
-        if _CLOSE_SLOT.search(remark):
-            hedged = re.sub(r"^(?:估计|预计|大概|应该|可能)|(?:前后|左右)$", "", main)
-            if is_date(hedged) and not _date_kind(remark):
-                return Correction("close", hedged)   # 要等预算批下来才能签，估计1月20号前后
-        if _REMARK_BLOCK.search(remark) or is_date(remark) or len(remark) > 14:
-            continue
-        found = _one_correction(main)
-        named = found and (found.kind == "customer" or found.target or found.old
-                           or (found.kind == "close"))
-        if named:
-            return found
-    return None
-
-
-def _one_correction(t: str) -> Correction | None:
-    found = _customer_form(t)
-    if found:
-        return found
+    t = _bare(text)
     admitted = _TRAILING_ADMISSION.sub("", t)
     if admitted and admitted != t:          # 是100台，我说错了 / 100台才对: the value alone counts then
         return _slot_and_value(admitted) or _judged("", admitted, "", t)
@@ -313,8 +248,6 @@ def _judged(prefix: str, value: str, old: str, whole: str) -> Correction | None:
     return _classify(prefix, value, old, whole)
 
 
-_NUMBERED = re.compile(r"[0-9０-９一二两三四五六七八九十百千万]$")   # A型泵1 is not a product before 70
-_WITH_PERSON = re.compile(r"^(?:刚|刚刚|刚才)?(?:跟|和|与|给|问了)?[\u4e00-\u9fff]{1,3}(?:总|经理|工|主任|老板)(?:说|打电话说)?")
 _NOT_PRODUCT = re.compile(r"订单|单子|最后|最终|定的|他们|她们|客户|对方|要的|订的|总共|一共|其实|实际|上|一下")
 _POLITE = re.compile(r"^(?:请|麻烦|帮我|帮忙|你|给我|再|就)*(?:把|将)?")
 
@@ -336,14 +269,7 @@ def _admitted(t: str):
     return m
 
 
-_PRODUCT_QUANTITY = re.compile(rf"^(?P<product>[A-Za-z0-9\u4e00-\u9fff\-]{{1,12}}?)(?P<quantity>(?:{NUMBER})\s*[\u4e00-\u9fff]{{0,2}})$")
-
-
 def _classify(prefix: str, value: str, old: str, whole: str) -> Correction | None:
-    pq = _PRODUCT_QUANTITY.match(value)
-    if pq and not quantity_like(value) and quantity_like(pq.group("quantity")) and not is_date(value) \
-            and not _NUMBERED.search(pq.group("product")):
-        prefix, value = (prefix + " " + pq.group("product")).strip(), pq.group("quantity")
     slot_text = prefix + " " + old
     close = _close(value, prefix)
     if close or (_CLOSE_SLOT.search(prefix) and is_date(value)):
@@ -361,7 +287,7 @@ def _classify(prefix: str, value: str, old: str, whole: str) -> Correction | Non
         said_old = _OLD_QUANTITY.search(prefix.strip())
         if said_old and quantity_like(said_old.group(1)) and not old:   # 刚才说的80台错了，是100台
             old, prefix = said_old.group(1), prefix[:said_old.start()]
-        target = _NOT_PRODUCT.sub("", _QUANTITY_WORDS.sub("", _WITH_PERSON.sub("", prefix.strip())))
+        target = _NOT_PRODUCT.sub("", _QUANTITY_WORDS.sub("", prefix))
         target = re.sub(r"^(?:那个|这个|那|这)|的$|^的", "", target.strip(PUNCT + " ")).strip(PUNCT + " ")
         if old and not target and not quantity_like(old):
             target = old     # 不是A型号是100台: rare, keep the product

