@@ -224,11 +224,16 @@ def _slot_and_value(t: str) -> Correction | None:
     else:
         for cue in re.finditer(_CUE, t):     # left to right: 到货改在月底 is 到货 | 改在 | 月底
             value = t[cue.end():].lstrip(" :：")
+            if _own_clause(t[:cue.start()]):
+                break                        # a clause of its own before the cue: a note, not a correction
             if value and not re.search(r"[，,、]", value):
                 found = _judged(t[:cue.start()], value, "", t)
                 if found:
                     return found
-        m = _BARE_VALUE.match(t) or _admitted(t)
+        m = _BARE_VALUE.match(t)
+        if m and _own_clause(m.group("prefix")):
+            m = None                         # a clause of its own before the value: a note, not a correction
+        m = m or _admitted(t)
         if not m:
             return _close(t, "")
         prefix, value = m.group("prefix"), m.group("value")
@@ -261,6 +266,16 @@ def _split_value(value: str) -> tuple[str, str]:
         if is_date(rest):
             return word, rest
     return "", value
+
+
+def _own_clause(prefix: str) -> bool:
+    """A clause before the value that says something besides an admission (郎酒的团购政策好，任总说… is a
+    note; 搞错了，应该是… and 日期记错了，… stay corrections)."""
+    clauses = re.split(r"[，,。；;！!？?]", prefix)
+    if len(clauses) < 2:
+        return False
+    said = _ADMISSION.sub("", "".join(clauses[:-1])).strip(PUNCT + " ")
+    return len(said) > 4
 
 
 def _admitted(t: str):

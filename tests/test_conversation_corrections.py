@@ -226,3 +226,16 @@ async def test_a_note_too_long_is_answered_with_its_length_and_the_limit(bot):
     assert f"{len(text)}字" in replies[-1].text and f"上限{MAX_CHARS}字" in replies[-1].text
     [note] = bot.rows(Note)
     assert note.state == "failed" and note.raw_text == text          # kept, not lost
+
+
+def test_no_typed_note_reads_as_a_correction_or_an_acknowledgement():
+    """Every annotated note (dev, holdout, working) is a note: said right after a card it must not be taken
+    for a correction of that card (郎酒的团购政策好，任总说公司年会用酒更倾向郎酒 once renamed the customer)."""
+    from bot import intents
+
+    data = Path(__file__).parent / "data"
+    texts = [json.loads(line)["text"] for name in ("notes_dev.jsonl", "notes_holdout.jsonl",
+                                                   "notes_real/notes_working.jsonl")
+             for line in (data / name).read_text("utf-8").splitlines() if line.strip()]
+    taken = [t for t in texts if intents.correction(t) or intents.acknowledgement(t)]
+    assert taken == []
