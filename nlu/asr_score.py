@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from nlu.evaluate import norm, num
+
 _DIGITS = dict(zip("0123456789", "零一二三四五六七八九"))
 
 
@@ -46,29 +48,18 @@ def cer(pairs) -> float:
 FACT_SLOTS = ("customer.name", "customer.company", "items", "objections", "competitors")
 
 
-def _norm(value) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)).strip().lower())
-
-
-def _num(value):
-    try:
-        return round(float(value), 4)
-    except (TypeError, ValueError):
-        return None
-
-
 def facts(extraction: dict) -> set[tuple]:
     """(slot, value) pairs of one parsed note."""
     out = set()
     customer = extraction.get("customer") or {}
     for key in ("name", "company"):
         if isinstance(customer, dict) and customer.get(key):
-            out.add((f"customer.{key}", _norm(customer[key])))
+            out.add((f"customer.{key}", norm(customer[key])))
     for item in extraction.get("items") or []:
         if isinstance(item, dict):
-            out.add(("items", (_norm(item.get("product")), _num(item.get("quantity")), _norm(item.get("unit")))))
+            out.add(("items", (norm(item.get("product")), num(item.get("quantity")), norm(item.get("unit")))))
     out |= {("objections", o) for o in extraction.get("objections") or []}
-    out |= {("competitors", _norm(c)) for c in extraction.get("competitors") or []}
+    out |= {("competitors", norm(c)) for c in extraction.get("competitors") or []}
     return out
 
 
