@@ -236,15 +236,9 @@ def due_day_digests(ctx: _Ctx) -> None:
     today = ctx.now.astimezone(ctx.tz).date()
     clock = p.quiet_end if in_quiet_hours(p.digest_time, p.quiet_start, p.quiet_end) else p.digest_time
     at = ctx.local(today, clock)
-    by_owner: dict[int, list[Promise]] = defaultdict(list)
-    for c in ctx.state.commitments:
-        if c.due_date == today and (c.created_at is None or c.created_at <= at):
-            by_owner[c.owner_id].append(c)
-    for owner_id, promises in by_owner.items():
-        key = f"digest:{owner_id}:{today}"
-        owner = ctx.people.get(owner_id)
-        if owner is None or not owner.active or not ctx.due(key, at, ctx.local(today + timedelta(days=1), time.min)):
-            continue
+    todays = [c for c in ctx.state.commitments
+              if c.due_date == today and (c.created_at is None or c.created_at <= at)]
+    for owner, key, promises in _per_owner(ctx, todays, "digest", today, at):
         promises.sort(key=lambda c: c.id)
         lines = [texts.promise_line(c.kind, c.due_date, c.customer, c.text, c.id) for c in promises]
         single = promises[0].id if len(promises) == 1 else None
@@ -392,20 +386,26 @@ def evening_recaps(ctx: _Ctx) -> None:
     if p.recap_time is None or not p.calendar.is_workday(today):
         return
     start, at = ctx.local(today, time.min), ctx.local(today, p.recap_time)
-    by_owner: dict[int, list[Promise]] = defaultdict(list)
-    for c in ctx.state.made_today:
-        if c.created_at is not None and start <= c.created_at <= at:
-            by_owner[c.owner_id].append(c)
-    for owner_id, promises in by_owner.items():
-        key = f"recap:{owner_id}:{today}"
-        owner = ctx.people.get(owner_id)
-        if owner is None or not owner.active or not ctx.due(key, at, ctx.local(today + timedelta(days=1), time.min)):
-            continue
+    made = [c for c in ctx.state.made_today if c.created_at is not None and start <= c.created_at <= at]
+    for owner, key, promises in _per_owner(ctx, made, "recap", today, at):
         promises.sort(key=lambda c: (c.due_date, c.id))
         promises = promises[:RECAP_MAX]
         lines = [texts.promise_line(c.kind, c.due_date, c.customer, c.text, c.id) for c in promises]
         ctx.add("recap", owner, f"recap#{today}:" + ",".join(str(c.id) for c in promises),
                 texts.recap(lines), at, key)
+
+
+def _per_owner(ctx: _Ctx, promises: list[Promise], kind: str, today: date, at: datetime):
+    """The promises grouped by owner, for each active owner whose `kind` message of today is due:
+    (owner, key, their promises). The digest and the recap are both one message per owner a day."""
+    by_owner: dict[int, list[Promise]] = defaultdict(list)
+    for c in promises:
+        by_owner[c.owner_id].append(c)
+    for owner_id, theirs in by_owner.items():
+        key = f"{kind}:{owner_id}:{today}"
+        owner = ctx.people.get(owner_id)
+        if owner is not None and owner.active and ctx.due(key, at, ctx.local(today + timedelta(days=1), time.min)):
+            yield owner, key, theirs
 
 
 RECAP_MAX = 10     # promises listed (and buttons) in one recap
