@@ -1,109 +1,83 @@
 """Corrections as people say them after a card, acknowledgements, and emoji: through the
 conversation on real storage (SQLite, and PostgreSQL with SALESBOT_TEST_PG_URL).
 
-The phrasings in tests/data/conversation_phrasings.jsonl are not the issue's wording; each is said
-right after a card and must change that card, never become a note."""
+The phrasings in tests/data/conversation_phrasings.jsonl are not the issue's wording, and those in
+conversation_phrasings_blind.jsonl were written by someone who never read the code; each is said
+right after a card and must change that card (or, kind note, stay a new note). What each kind must
+do is in tests/phrasing_checks.py, which bench/phrasings_score.py scores a phrasings file with."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from nlu.dates import find_times
-from storage.models import Commitment, Contact, Customer, Deal, Item, Note
+from storage.models import Commitment, Contact, Customer, Item, Note
+from tests import phrasing_checks as checks
 from tests.chat_bot import bot  # noqa: F401
+from tests.phrasing_checks import MONDAY, carded, dates_of, day_of
 
-PHRASINGS = [json.loads(line) for line in
-             (Path(__file__).parent / "data" / "conversation_phrasings.jsonl").read_text("utf-8").splitlines() if line]
-MONDAY = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)     # 10:00 in Shanghai
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-CARD = "王总，A型泵要80台，下周四交货，上周五见过面"          # a planned delivery and a past meeting
+DATA = Path(__file__).parent / "data"
+# Our own phrasings, and 48 written blind by a writer who never read the code (ids own:/blind:).
+PHRASINGS = [("own", n, p) for n, p in enumerate(checks.load(DATA / "conversation_phrasings.jsonl"))] + \
+            [("blind", n, p) for n, p in enumerate(checks.load(DATA / "conversation_phrasings_blind.jsonl"))]
+# Blind lines not understood yet, by 0-based line number: visible, and a fix shows (strict).
+BLIND_XFAIL: dict[int, str] = {
+    1: "确认了下 as the cue and the card's contact named before the value (刚跟王总…，要95台)",
+    3: "哦对了 before, 手滑打错了 after: neither is a cue word of the layer",
+    4: "更正一下： then the product and its quantity (A型泵70台): the value is not bare",
+    5: "reported speech (王总刚打电话说加到150台): no cue word, only the card's contact and unit tell",
+    6: "不好意思 before the value: an opening the layer does not set aside",
+    7: "台数改下，40台就行，…: the slot and its value in different clauses, plus a reason",
+    9: "数错了 as the admission: not one of the layer's",
+    11: "先要50台 剩下的以后再说: a bare quantity of the card's unit with a remark, no cue word",
+    16: "…，麻烦改下: the request comes after the value",
+    19: "到货时间应该是1月5日，他们年底放假: a reason after the correction",
+    20: "交货是本周五 他们急用: a remark after the correction",
+    21: "下周四不行，交货定在…: the old date refused in a clause of its own",
+    22: "王总是X的: the company said as the contact's",
+    23: "客户填公司吧，X: the value in another clause than its slot",
+    26: "王总代表的是X，客户记公司名: the slot named in a second clause",
+    27: "客户应该写成X，王总是那边采购: a second clause about the contact",
+    28: "这单是X的 王总只是对接人: the company as the deal's, a remark on the contact",
+    29: "王总是X的采购经理: the company and the contact's title",
+    31: "王总说1月底前下单: reported speech before the close",
+    32: "合同大概明年1月初签: a subject (合同) before the close's date",
+    34: "…才能签，估计1月20号前后: the close's date in another clause than its verb",
+    42: "行 没问题: two acknowledgements with a space, 没问题 no ack word",
+}
 
 
 def of(kind):
-    return [pytest.param(p, id=p["text"]) for p in PHRASINGS if p["kind"] == kind]
-
-
-def day_of(words: str):
-    """The day a date expression names, read by the date resolver alone."""
-    found = find_times(words, MONDAY.astimezone(SHANGHAI))
-    return found[0].start.date()
-
-
-async def carded(bot):
-    bot.now = MONDAY
-    rep = bot.member("甲")
-    replies = await bot.say(rep, CARD)
-    assert "已记录 #1" in replies[-1].text
-    return rep
-
-
-def dates_of(bot, kind):
-    [note] = bot.rows(Note, Note.id == 1)
-    return [d for d in note.extraction["dates"] if d["kind"] == kind]
+    return [pytest.param(p, id=f"{tag}:{p['text']}",
+                         marks=[pytest.mark.xfail(strict=True, reason=BLIND_XFAIL[n])]
+                         if tag == "blind" and n in BLIND_XFAIL else [])
+            for tag, n, p in PHRASINGS if p["kind"] == kind]
 
 
 @pytest.mark.parametrize("phrase", of("quantity"))
 async def test_a_quantity_said_in_other_words_corrects_the_card(bot, phrase):
-    rep = await carded(bot)
-    replies = await bot.say(rep, phrase["text"])
-    assert "已更新 #1" in replies[-1].text
-    assert [i.quantity for i in bot.rows(Item)] == [phrase["quantity"]]
-    assert len(bot.rows(Note)) == 1
+    await checks.understood(bot, phrase)
 
 
 @pytest.mark.parametrize("phrase", of("date"))
 async def test_a_delivery_date_correction_moves_the_delivery_and_the_meeting_stays(bot, phrase):
-    rep = await carded(bot)
-    [before] = bot.rows(Commitment)
-    replies = await bot.say(rep, phrase["text"])
-    assert "已更新 #1" in replies[-1].text, replies[-1].text
-    want = day_of(phrase["value"])
-    [delivery] = dates_of(bot, "delivery")
-    assert delivery["date"] == want.isoformat()
-    [meeting] = dates_of(bot, "meeting")
-    assert meeting["status"] == "reported" and meeting["date"] == "2026-12-04"   # past events stay past
-    [after] = bot.rows(Commitment)
-    assert (after.id, after.kind, after.due_date) == (before.id, "delivery", want)   # the same to-do, moved
-    assert len(bot.rows(Note)) == 1
+    await checks.understood(bot, phrase)
 
 
 @pytest.mark.parametrize("phrase", of("customer"))
 async def test_a_customer_named_by_company_is_an_organisation(bot, phrase):
-    rep = await carded(bot)
-    replies = await bot.say(rep, phrase["text"])
-    assert "已更新 #1" in replies[-1].text
-    [customer] = bot.rows(Customer)
-    assert customer.name == phrase["company"] and not customer.is_person
-    assert phrase["company"] not in [c.name for c in bot.rows(Contact)]
-    # the next note about that company finds the same customer and deal
-    bot.now = MONDAY.replace(hour=5)
-    await bot.say(rep, f"{phrase['company']}又来电话问了交货的事")
-    assert len(bot.rows(Customer)) == 1 and len(bot.rows(Deal)) == 1
+    await checks.understood(bot, phrase)
 
 
 @pytest.mark.parametrize("phrase", of("close"))
 async def test_an_expected_close_said_after_the_card_sets_the_deals_range(bot, phrase):
-    rep = await carded(bot)
-    replies = await bot.say(rep, phrase["text"])
-    assert "已更新 #1" in replies[-1].text and "预计成交" in replies[-1].text
-    [deal] = bot.rows(Deal)
-    assert (deal.expected_close.year, deal.expected_close.month) == (2027, 1)
-    assert deal.expected_close_end is None or deal.expected_close_end > deal.expected_close
-    assert deal.expected_close_grain in ("day", "month")
+    await checks.understood(bot, phrase, month=(2027, 1))     # every close in both files is next month
 
 
 @pytest.mark.parametrize("phrase", of("ack"))
 async def test_acknowledgements_and_emoji_are_answered_and_stored_as_nothing(bot, phrase):
-    rep = await carded(bot)
-    team_before = (await bot.say(rep, "/team"))[-1].text
-    replies = await bot.say(rep, phrase["text"])
-    assert len(replies) == 1 and "已记录" not in replies[0].text and "已更新" not in replies[0].text
-    assert len(bot.rows(Note)) == 1
-    assert (await bot.say(rep, "/team"))[-1].text == team_before
+    await checks.understood(bot, phrase)
 
 
 async def test_a_request_with_no_name_does_not_rename_the_customer(bot):
@@ -122,10 +96,7 @@ async def test_emoji_with_no_card_before_is_no_note_either(bot):
 
 @pytest.mark.parametrize("phrase", of("note"))
 async def test_a_new_note_right_after_a_card_stays_a_note(bot, phrase):
-    rep = await carded(bot)
-    replies = await bot.say(rep, phrase["text"])
-    assert "已记录 #2" in replies[-1].text
-    assert [i.quantity for i in bot.rows(Item, Item.note_id == 1)] == [80]
+    await checks.understood(bot, phrase)
 
 
 async def test_a_date_without_its_kind_asks_which_planned_date_with_buttons(bot):
