@@ -95,11 +95,13 @@ def strip_fillers(text: str) -> str:
     """Remove spoken fillers and mark 然后 as a clause break (see module docstring)."""
     if not isinstance(text, str) or not text:
         return "" if not isinstance(text, str) else text
-    text = _HESITATION.sub(" ", text)
+    if "嗯" in text or "呃" in text:
+        text = _HESITATION.sub(" ", text)
     if _FILLER_HINT.search(text):  # every step below leaves a text with no space and no filler word as it is
         text = _strip_runs(text)
-    text = _TIDY_BREAKS.sub("，", text)
-    text = _BREAK_BEFORE_END.sub(r"\1", text)
+    if "，" in text:  # both patterns need a full-width comma (NFKC left none: only the steps above add it)
+        text = _TIDY_BREAKS.sub("，", text)
+        text = _BREAK_BEFORE_END.sub(r"\1", text)
     return text.strip(" ，,")
 
 

@@ -48,7 +48,9 @@ def marks_to_breaks(text: str) -> str:
 
 
 def _clean_normalized(text: str) -> tuple[str, frozenset[int]]:
-    text = strip_fillers(_HESITATION.sub("，", text))  # 见了姚总 嗯 他们五一有…: a hesitation starts a new thought
+    if "嗯" in text or "呃" in text:
+        text = _HESITATION.sub("，", text)  # 见了姚总 嗯 他们五一有…: a hesitation starts a new thought
+    text = strip_fillers(text)
     text = repair(_shorthand(text))[0]  # 四十台 不对 是四十五台: the final value only
     text = _LONG_RUN.sub(_break_turns, text)  # dictation with no punctuation: who speaks starts a clause
     if " " not in text:
@@ -182,6 +184,9 @@ def _segmenter() -> "_Segmenter":
     return _Segmenter(_jieba())
 
 
+_ABSENT = object()
+
+
 class _Segmenter:
     """jieba's HMM-free cut (the same blocks, dictionary, route and tie-break, so the same words) in one
     right-to-left pass per block, without jieba's generators and per-word dictionary lookups: the
@@ -192,9 +197,11 @@ class _Segmenter:
         from math import log
 
         self._han, self._skip, self._eng = jieba.re_han_default, jieba.re_skip_default, jieba.re_eng
-        self._freq = tokenizer.FREQ  # every word and every prefix of a word (a prefix has frequency 0)
-        self._log, self._logtotal = log, log(tokenizer.total)
-        self._unknown = log(1) - self._logtotal  # jieba's weight of a character that is no word
+        logtotal = log(tokenizer.total)
+        # every word and every prefix of a word -> jieba's weight of the word (log(freq) - log(total), the
+        # same float jieba computes), None for a prefix only (frequency 0): one lookup per fragment
+        self._weight = {w: (log(f) - logtotal if f else None) for w, f in tokenizer.FREQ.items()}
+        self._unknown = log(1) - logtotal  # jieba's weight of a character that is no word
 
     def cut(self, sentence: str) -> list[str]:
         out: list[str] = []
@@ -213,23 +220,26 @@ class _Segmenter:
 
     def _cut_block(self, blk: str, out: list[str]) -> None:
         n = len(blk)
-        freqs, log, logtotal, unknown = self._freq, self._log, self._logtotal, self._unknown
+        weights, unknown, absent = self._weight, self._unknown, _ABSENT
         score, route = [0.0] * (n + 1), list(range(n))
         for idx in range(n - 1, -1, -1):
-            # jieba's get_DAG (the words starting here) and calc (the best of them) at once
-            best = None
+            # jieba's get_DAG (the words starting here) and calc (the best of them) at once; jieba keeps
+            # the max of (score, end): a later (longer) word wins a tie, hence >=
+            best, end = None, idx
             i, frag = idx, blk[idx]
-            while i < n and frag in freqs:
-                freq = freqs[frag]
-                if freq:
-                    here = (log(freq) - logtotal + score[i + 1], i)
-                    if best is None or here > best:
-                        best = here
+            while i < n:
+                weight = weights.get(frag, absent)
+                if weight is absent:
+                    break
+                if weight is not None:
+                    here = weight + score[i + 1]
+                    if best is None or here >= best:
+                        best, end = here, i
                 i += 1
                 frag = blk[idx:i + 1]
             if best is None:
-                best = (unknown + score[idx + 1], idx)
-            score[idx], route[idx] = best
+                best = unknown + score[idx + 1]
+            score[idx], route[idx] = best, end
         x, buf, eng = 0, "", self._eng
         while x < n:
             y = route[x] + 1
