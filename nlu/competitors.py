@@ -8,6 +8,7 @@ from functools import cache
 from nlu.customer import Contact, is_org
 from nlu.lexicon import common
 from nlu.note import CJK, Note
+from nlu.prefilter import hint
 
 NAME = rf"(?:[{CJK}A-Za-z]|\d+[A-Za-z])[{CJK}A-Za-z0-9&·\-]{{0,7}}?(?<=..)"
 # Where a clause's subject starts: the clause start or right after a reporting verb.
@@ -102,6 +103,8 @@ def find_competitors(note: Note, contacts: list[Contact], customer: dict | None)
 
 
 _CHOSEN = re.compile("|".join(f"(?:{p.pattern})" for p in (_PREFER, _THAN, _COMPARED, _SOURCE)))
+# The literals every match of these contains: a clause with none of them is not scanned by them.
+_CHOSEN_HINT, _RIVAL_DOES_HINT = hint(_CHOSEN), hint(_RIVAL_DOES)
 
 
 def _structural(clause: str):
@@ -116,11 +119,12 @@ def _structural(clause: str):
     if _NEIGHBOUR_HINT.search(clause):
         starts += [m.end() for s in starts for m in [_NEIGHBOUR.match(clause, s)] if m]  # 隔壁的康源食品才卖
     both = "和" in clause
+    does = _RIVAL_DOES_HINT is None or bool(_RIVAL_DOES_HINT.search(clause))
     for s in starts:
         m = _RIVAL_OF.match(clause, s)
         if m and _RIVAL_CUE.search(clause, m.end()) and not _ROLE_AFTER.match(clause, m.end()):
             yield m.group(1), m.start(1)
-        m = _RIVAL_DOES.match(clause, s)
+        m = _RIVAL_DOES.match(clause, s) if does else None
         if m:
             yield m.group(1), m.start(1)
         m = _BOTH.match(clause, s) if both else None
@@ -132,6 +136,8 @@ def _structural(clause: str):
             i = m.lastindex
             if i and i <= 3 and m.group(i):
                 yield m.group(i), m.start(i)
+    if _CHOSEN_HINT is not None and not _CHOSEN_HINT.search(clause):
+        return
     for m in _CHOSEN.finditer(clause):  # one pass for _PREFER, _THAN, _COMPARED, _SOURCE
         i = m.lastindex
         yield m.group(i), m.start(i)

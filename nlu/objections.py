@@ -15,6 +15,7 @@ import ahocorasick
 
 from nlu.lexicon import Pack, common
 from nlu.note import Note, compile_phrases
+from nlu.prefilter import required
 
 CATEGORIES = ("price", "budget", "delivery_time", "quality", "decision_delay", "competitor",
               "payment_terms", "service", "spec")
@@ -62,8 +63,14 @@ def _compiled(pack: Pack | None):
     keyed: dict[str, list[tuple[re.Pattern, str]]] = {}
     for c, ps in by_category.items():
         for p in ps:
+            pattern = re.compile(p)
             anchor = _anchor(p)
-            (keyed.setdefault(anchor, []) if anchor else always).append((re.compile(p), c))
+            # no single anchor (跟领导商量 / 找老板汇报): one of the literals every match contains
+            anchors_of = [anchor] if anchor else sorted(required(pattern) or ())
+            for a in anchors_of:
+                keyed.setdefault(a, []).append((pattern, c))
+            if not anchors_of:
+                always.append((pattern, c))
     for anchor, pats in keyed.items():
         anchors.add_word(anchor, tuple(pats))
     if keyed:
@@ -345,8 +352,8 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors, pre
         return True  # 一直是我们供, 一直是跟我们拿的: we are the incumbent
     if category == "competitor" and "独家" in phrase and _ASKS_EXCLUSIVE.search(clause, 0, start + 1):
         return True  # 想要独家供货, 要求我们做独家供应: exclusivity asked of us
-    other = [m.end() for m in _ANOTHER_SUPPLIER.finditer(clause, 0, start)]
-    if category in _SUPPLIER_SIDE and other and "我们" not in clause[other[-1]:start]:
+    other = [m.end() for m in _ANOTHER_SUPPLIER.finditer(clause, 0, start)] if category in _SUPPLIER_SIDE else ()
+    if other and "我们" not in clause[other[-1]:start]:
         return True  # 现在用的那家老是延期, 之前合作的那家色差太大: the supplier they have, not us
     if category == "decision_delay" and (_TRIAL_UNITS.search(clause, 0, start)
                                          or phrase.startswith("做") and _UNITS_BEFORE.search(clause, 0, start)):
@@ -396,7 +403,7 @@ def _matches(clause: str, pack: Pack | None, competitors=(), prev: str = "", nxt
     (不会换: competitor and decision_delay). Readings that do not apply here are dropped first, so
     they cannot hide a shorter phrase (等农户贷款放下来再结: payment, not a delayed decision)."""
     literals, anchors, always, any_always = _compiled(pack)
-    patterns = set(always) if any_always.search(clause) else set()  # one scan when none matches
+    patterns = set(always) if always and any_always.search(clause) else set()  # one scan when none matches
     if anchors is not None:
         for _, pats in anchors.iter(clause):
             patterns.update(pats)

@@ -43,10 +43,11 @@ def features(note, q, lo: int, hi: int) -> list[list[str]]:
         for s, e, _ in note.pack.product_terms(seg):
             for k in range(s, e):
                 pack[k] = "B" if k == s else "I"
-    classes = "".join([_class_of(c) for c in seg])
+    classes = "".join(map(_CLASSES.__getitem__, seg))
     padded = "^^" + seg + "$$"
     breaks = note.breaks
     q_start, q_end = q.start, q.end
+    named = _NAMED.__getitem__  # ("c=x", "p1=x", "n1=x", "p2=x", "n2=x") of one character
     out = []
     for k, ch in enumerate(seg):
         i = lo + k
@@ -56,8 +57,9 @@ def features(note, q, lo: int, hi: int) -> list[list[str]]:
             where, word, fw = "S", ch, any(w == ch and f for _, w, f in at_char)
         p1, n1 = padded[k + 1], padded[k + 3]
         f = [
-            "c=" + ch, "cl=" + classes[k], "p1=" + p1, "n1=" + n1, "p2=" + padded[k], "n2=" + padded[k + 4],
-            "b1=" + p1 + ch, "b2=" + ch + n1, "w=" + where, "pk=" + pack[k], "cls=" + classes[max(0, k - 2):k + 3],
+            named(ch)[0], _CLASS_NAMES[classes[k]], named(p1)[1], named(n1)[2], named(padded[k])[3],
+            named(padded[k + 4])[4], "b1=" + p1 + ch, "b2=" + ch + n1, _WHERE_NAMES[where], _PACK_NAMES[pack[k]],
+            "cls=" + classes[max(0, k - 2):k + 3],
         ]
         if len(word) <= 4:
             f.append("tok=" + word)
@@ -75,11 +77,20 @@ def features(note, q, lo: int, hi: int) -> list[list[str]]:
     return out
 
 
+class _ByCharacter(dict):
+    """A small, bounded memo of one character's static facts (its class, its feature names)."""
+
+    def __init__(self, make):
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, ch: str):
+        value = self[ch] = self._make(ch)
+        return value
+
+
 def _class_of(ch: str) -> str:
-    cls = _CLASSES.get(ch)
-    if cls is None:
-        cls = _CLASSES[ch] = _cls(ch)  # one character's class: a small, bounded memo
-    return cls
+    return _CLASSES[ch]
 
 
 def _cls(ch: str) -> str:
@@ -96,7 +107,11 @@ def _bucket(n: int) -> str:
     return str(n) if n <= 3 else "4-6" if n <= 6 else "7-10" if n <= 10 else "far"
 
 
-_CLASSES: dict[str, str] = {}
+_CLASSES = _ByCharacter(lambda ch: _cls(ch))
+_NAMED = _ByCharacter(lambda ch: ("c=" + ch, "p1=" + ch, "n1=" + ch, "p2=" + ch, "n2=" + ch))
+_CLASS_NAMES = {c: "cl=" + c for c in "DLHP"}
+_WHERE_NAMES = {w: "w=" + w for w in "SBME"}
+_PACK_NAMES = {p: "pk=" + p for p in ("", "B", "I")}
 _BEFORE_Q = ["dq=-" + _bucket(n) for n in range(12)]  # the distance features, built once (11 and on: far)
 _AFTER_Q = ["dq=+" + _bucket(n) for n in range(12)]
 
