@@ -15,7 +15,7 @@ import ahocorasick
 
 from nlu.lexicon import Pack, common
 from nlu.note import Note, compile_phrases
-from nlu.prefilter import required
+from nlu.prefilter import hint, required
 
 CATEGORIES = ("price", "budget", "delivery_time", "quality", "decision_delay", "competitor",
               "payment_terms", "service", "spec")
@@ -239,7 +239,11 @@ def _rival_topic(clause: str, competitors) -> bool:
     """The clause speaks of a rival or of the supplier the customer has, and not of us."""
     if "我们" in clause:
         return False
-    return any(c in clause for c in competitors) or bool(_ANOTHER_SUPPLIER.search(clause) or _OTHER_INCUMBENT.search(clause))
+    if any(c in clause for c in competitors):
+        return True
+    if _RIVAL_HINT is not None and not _RIVAL_HINT.search(clause):
+        return False  # none of the literals either pattern needs
+    return bool(_ANOTHER_SUPPLIER.search(clause) or _OTHER_INCUMBENT.search(clause))
 
 
 def _rival_before(clause: str, pos: int, end: int, competitors) -> bool:
@@ -295,6 +299,8 @@ _WE_COMPARE = re.compile(r"我们[^得要需必才除]{0,8}比")
 
 _ANOTHER_SUPPLIER = re.compile(r"那家|別家|别家|对方|之前合作|现在用的|之前用的|以前用的|上一家|原来的|老供应商|进口设备|去年找的|"
                                r"[^，,。]{1,6}那边(?=[^，,。]{0,6}(?:外教|师傅|售后|服务|产品|货))")
+# The literals one of which any match of _ANOTHER_SUPPLIER or _OTHER_INCUMBENT contains.
+_RIVAL_HINT = hint(re.compile(f"(?:{_ANOTHER_SUPPLIER.pattern})|(?:{_OTHER_INCUMBENT.pattern})"))
 _TRIAL_UNITS = re.compile(r"[\d一二两三四五六七八九十百]+\s?(?:公斤|kg|块|个|套|台|pcs|片|瓶|盒|吨)(?:[^，,。\d]{0,10}(?:做|sample|样品?))?\s?$")
 _UNITS_BEFORE = re.compile(r"[\d一二两三四五六七八九十百]+\s?(?:公斤|kg|块|个|套|台|pcs|片|瓶|盒|吨)[^，,。\d]{0,12}$")
 _REST_LATER = re.compile(r"(?:其他的?|其余的?|剩下的?|二期|三期|后续的?)[^，,。]{0,4}$")

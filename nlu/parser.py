@@ -123,7 +123,8 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
         out["industry"] = base.name
     out.update(_beyond_notes(note.text, ref, base))
     if raised:
-        out["objection_evidence"] = [{"category": c, "text": _written(text, note.text[a:b])} for c, (a, b) in raised]
+        written = _SPACES.sub("", unicodedata.normalize("NFKC", text))  # once for all the evidence
+        out["objection_evidence"] = [{"category": c, "text": _written(text, note.text[a:b], written)} for c, (a, b) in raised]
     close = expected_close(note.text, note.clauses, ref, note.breaks, note.dates_memo)
     if close is not None:
         out["expected_close"] = close
@@ -173,9 +174,11 @@ def _join(text: str, pieces: list[str]) -> str:
     return text[start:end] if start >= 0 and end >= start else "".join(pieces)
 
 
-def _written(raw: str, s: str) -> str:
-    """s (found in the normalised note) as the note wrote it, when it can be found there."""
-    written = _SPACES.sub("", unicodedata.normalize("NFKC", raw))
+def _written(raw: str, s: str, written: str | None = None) -> str:
+    """s (found in the normalised note) as the note wrote it, when it can be found there. `written`:
+    raw after NFKC with no whitespace, when the caller has it."""
+    if written is None:
+        written = _SPACES.sub("", unicodedata.normalize("NFKC", raw))
     if not s or s in written:
         return s
     size = len(s)

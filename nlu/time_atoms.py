@@ -915,14 +915,15 @@ def _atoms(ctx: _Ctx) -> list[_Tok]:
     """Scan the text left to right. At each position the alternatives are tried in order; when a
     match is rejected (15日前 is not "15 days ago" in a note), the later alternatives get their turn."""
     norm, toks, pos = ctx.norm, [], 0
+    trigger, by_first, compiled = _TRIGGER.search, _BY_FIRST, _COMPILED
     while True:
-        hit = _TRIGGER.search(norm, pos)
+        hit = trigger(norm, pos)
         if hit is None:
             return toks
-        start, names = hit.start(), _BY_FIRST[hit.group()]
+        start, names = hit.start(), by_first[hit.group()]
         tok = None
         while names and tok is None:
-            m = _matcher(names).match(norm, start)
+            m = (compiled.get(names) or _matcher(names)).match(norm, start)
             if m is None:
                 break
             tok = _build(m, ctx)
