@@ -27,6 +27,7 @@ import numpy as np
 
 from nlu import audio
 from nlu.asr_fix import fix_codes, fix_names, fix_sales_words
+from nlu.asr_rescore import RescoringModel, language_score
 from nlu.catalogue import LETTER_MODELS, correct, correct_units
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,9 @@ SIMPLIFIED_PROMPT = "以下是销售人员的普通话语音记录。"
 # samples 5 candidates per retry, which cost ~80 MB at the peak on 2 cores for a rare, already doubtful
 # note. One candidate per temperature keeps the retry and the memory.
 FALLBACK_SAMPLES = 1
+# N-best rescoring (nlu/asr_rescore.py): the weight of the language score against the acoustic one;
+# 0 turns it off.
+RESCORE_WEIGHT = 0.0
 MAX_HOTWORD_CHARS = 120  # the prompt shares Whisper's 448-token window with the transcript
 
 # Subtitle credits Whisper learned from video data and emits on noise; never part of a sales note.
@@ -339,13 +343,20 @@ def _is_hallucination(text: str) -> bool:
     return any(marker.lower() in text.lower() for marker in _HALLUCINATIONS)
 
 
+def text_decoder(model):
+    """Token ids -> Simplified text, timestamps and special tokens left out (the model's tokenizer)."""
+    tokenizer = model.hf_tokenizer
+    eot = tokenizer.token_to_id("<|endoftext|>")
+    return lambda ids: to_simplified(tokenizer.decode([t for t in ids if t < eot]))
+
+
 class Transcriber:
     """Loads the model lazily, once; transcribes bytes or files; `transcribe_async` uses a bounded pool."""
 
     def __init__(self, *, model: str = "base", cache_dir: str | None = None, beam_size: int = 5,
                  threads: int = 2, max_seconds: float = audio.DEFAULT_MAX_SECONDS,
                  max_bytes: int = audio.DEFAULT_MAX_BYTES, workers: int = 1, compute_type: str = "auto",
-                 window_seconds: float = 15):
+                 window_seconds: float = 15, rescore_weight: float = RESCORE_WEIGHT, hypotheses: int = 5):
         self.model_name = model
         self.compute_type = compute_type if compute_type not in ("", "auto") else default_compute_type()
         self.cache_dir = cache_dir or None
@@ -355,6 +366,8 @@ class Transcriber:
         self.max_bytes = int(max_bytes)
         self.workers = max(1, int(workers))
         self.window_seconds = min(30.0, max(5.0, float(window_seconds)))
+        self.rescore_weight = max(0.0, float(rescore_weight))
+        self.hypotheses = max(1, int(hypotheses))
         self._model = None
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
@@ -365,7 +378,7 @@ class Transcriber:
         """From the whole config dict (its [asr] section) or the section itself."""
         section = config.get("asr", config)
         keys = ("model", "cache_dir", "beam_size", "threads", "max_seconds", "max_bytes", "workers",
-                "compute_type", "window_seconds")
+                "compute_type", "window_seconds", "rescore_weight", "hypotheses")
         return cls(**{k: section[k] for k in keys if k in section})
 
     @property
@@ -387,6 +400,8 @@ class Transcriber:
         except Exception as exc:
             raise ModelError(f"cannot load the speech model from {path}: {exc}") from exc
         model.window_frames = int(self.window_seconds * FRAMES_PER_SECOND)
+        if self.rescore_weight > 0 and self.hypotheses > 1:
+            model.model = RescoringModel(model.model, text_decoder(model), self.rescore_weight, self.hypotheses)
         self.load_seconds = time.perf_counter() - started
         log.info("speech model loaded from %s (%s) in %.2f s", path, describe_path(self.compute_type),
                  self.load_seconds)
@@ -447,6 +462,7 @@ class Transcriber:
         """Loads the model and the correction's dictionaries (pinyin, jieba) before the first note."""
         _ = self.model
         finish(["张宗说"], ["张总"])
+        language_score("张总说")
 
     async def load_async(self) -> None:
         """`warm_up` in the pool (at bot start-up), so neither the loop nor the first note waits."""

@@ -1,0 +1,145 @@
+"""N-best rescoring of Whisper's beam with a word language model.
+
+Whisper base often has the right reading among its beam's hypotheses but ranks a string of homophones
+that make no words first (要求业底前交货 above 要求月底前交货, 比竞争对手跪了一程 above 贵了一成, 大魔院
+above 达摩院, each a few hundredths of a nat per token apart). The beam's finished hypotheses are
+asked for (CTranslate2's generate with num_hypotheses and return_scores, on the model object
+faster-whisper holds) and reranked by
+
+    acoustic score (the model's log-probability per token) + weight * language score
+
+where the language score is the log-probability per character of the hypothesis' best segmentation
+under jieba's word frequencies (the parser's dictionary) and a sales vocabulary jieba lacks (交期,
+回款, the packs' products): a string of real words scores higher than homophones that make none. A
+name (surname + title, after nlu/asr_fix's title correction) reads as a pronoun and a number as one
+numeral, so the dictionary never trades 李工 for 理工 or weighs 30台 against 三十台. Only the beam's
+ranking changes: what faster-whisper does with the chosen hypothesis (segments, timestamps, the
+fallback on doubtful text) stays its own.
+"""
+from __future__ import annotations
+
+import math
+import re
+from functools import cache, lru_cache
+from types import SimpleNamespace
+
+_HAN = re.compile(r"[\u3400-\u9fff]+")
+
+
+SALES_WORD_FREQUENCY = 100  # what jieba's frequencies count a sales word it does not know as
+MAX_WORD = 6
+
+
+@cache
+def sales_vocabulary() -> frozenset[str]:
+    """Words of sales notes that jieba's 2013 dictionary mostly lacks (交期, 回款, the packs' products,
+    units, titles, trade words of company names, competitors)."""
+    from nlu.asr_fix import SALES_WORDS
+    from nlu.lexicon import common, packs
+
+    c = common()
+    words = {*SALES_WORDS, *c["units"], *c["titles"], *c["trade_words"], *c["departments"],
+             *c["company_suffixes"], *c["spec_words"]}
+    for pack in packs():
+        words |= {*pack.products, *pack.products.values(), *pack.units, *pack.competitors}
+    return frozenset(w for w in words if isinstance(w, str) and 1 < len(w) <= MAX_WORD and _HAN.fullmatch(w))
+
+
+@lru_cache(maxsize=4096)
+def _run_logprob(run: str) -> float:
+    """log P of the best segmentation of a run of Han characters into words (jieba's unigram
+    frequencies, the sales vocabulary at SALES_WORD_FREQUENCY; an unknown character counts once)."""
+    from nlu.note import _jieba
+
+    tokenizer = _jieba()
+    freq, log_total = tokenizer.FREQ, math.log(tokenizer.total)
+    sales = sales_vocabulary()
+    best = [0.0] * (len(run) + 1)
+    for i in range(len(run) - 1, -1, -1):
+        options = []
+        for j in range(i + 1, min(len(run), i + MAX_WORD) + 1):
+            word = run[i:j]
+            count = freq.get(word) or (SALES_WORD_FREQUENCY if word in sales else 0)
+            if count or j == i + 1:
+                options.append(math.log(count or 1) - log_total + best[j])
+        best[i] = max(options)
+    return best[0]
+
+
+# A number written in digits or in characters (30台, 三十台) reads as one numeral: the model's choice
+# between the two is no matter of likely words.
+_NUMBER = re.compile(r"[0-9０-９]+(?:[.．][0-9]+)?%?|[零一二两三四五六七八九十百千万亿]{2,}")
+
+
+def name_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of a known surname followed by a contact title (李工, 周经理): names, which a word
+    dictionary does not know and would trade for a word of the same sound (理工)."""
+    from nlu.asr_fix import _titles_longest_first, surname_data
+
+    surnames = surname_data()[1]
+    spans = []
+    for i, char in enumerate(text[:-1]):
+        if char in surnames:
+            title = next((t for t in _titles_longest_first() if text.startswith(t, i + 1)), None)
+            if title:
+                spans.append((i, i + 1 + len(title)))
+    return spans
+
+
+def _as_words(text: str) -> str:
+    """The text as the language score reads it: titles heard as homophones corrected (李公 -> 李工,
+    nlu/asr_fix), then numbers as one numeral and names as a pronoun."""
+    from nlu.asr_fix import fix_names
+
+    text = fix_names(text)[0]
+    for start, end in reversed(name_spans(text)):
+        text = text[:start] + "他" + text[end:]
+    return _NUMBER.sub("五", text)
+
+
+def language_score(text: str) -> float:
+    """Log-probability per Han character of the text's words; 0.0 for text without Han characters."""
+    runs = _HAN.findall(_as_words(text or ""))
+    chars = sum(len(r) for r in runs)
+    return sum(_run_logprob(r) for r in runs) / chars if chars else 0.0
+
+
+class RescoringModel:
+    """Stands in for faster-whisper's CTranslate2 Whisper object: a beam search call returns the beam's
+    hypotheses reranked (the first is the one faster-whisper takes); sampling calls and every other
+    attribute go to the model unchanged."""
+
+    def __init__(self, model, decode, weight: float, hypotheses: int = 5, record: list | None = None):
+        self._model = model
+        self._decode = decode          # token ids -> text (the tokenizer's, timestamps left out)
+        self.weight = weight
+        self.hypotheses = hypotheses
+        self.record = record           # when a list: every beam call's hypotheses, for the benches
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+    def generate(self, features, prompts, **kwargs):
+        beam = kwargs.get("beam_size", 1) > 1 and not kwargs.get("sampling_temperature", 0) > 0
+        if not beam or self.hypotheses < 2:
+            results = self._model.generate(features, prompts, **kwargs)
+            if self.record is not None:
+                self.record.extend({"ids": [list(r.sequences_ids[0])], "texts": None, "scores": list(r.scores),
+                                    "no_speech": r.no_speech_prob, "sampled": True} for r in results)
+            return results
+        kwargs["num_hypotheses"] = max(self.hypotheses, kwargs.get("num_hypotheses", 1))
+        kwargs["return_scores"] = True
+        results = self._model.generate(features, prompts, **kwargs)
+        return [self._rerank(r) for r in results]
+
+    def _rerank(self, result):
+        texts = [self._decode(ids) for ids in result.sequences_ids]
+        scores = list(result.scores)
+        ranked = sorted(range(len(texts)),
+                        key=lambda i: -(scores[i] + self.weight * language_score(texts[i])))
+        if self.record is not None:
+            self.record.append({"ids": [list(ids) for ids in result.sequences_ids], "texts": texts,
+                                "scores": scores, "no_speech": result.no_speech_prob})
+        return SimpleNamespace(sequences_ids=[result.sequences_ids[i] for i in ranked],
+                               sequences=[result.sequences[i] for i in ranked] if result.sequences else [],
+                               scores=[scores[i] for i in ranked], no_speech_prob=result.no_speech_prob)
