@@ -14,6 +14,7 @@ from functools import cache
 
 import ahocorasick
 
+from nlu import kind_model
 from nlu.dates import find_days
 from nlu.english_dates import english_days
 from nlu.lexicon import common
@@ -135,6 +136,9 @@ def date_facts(note: Note, days: list, item_spans=()) -> list[dict]:
     for day in days:
         status = _status(note, day.date, day.start_index, day.end_index)
         kind = _kind(note, day, status, item_spans)
+        if kind_model.active("date"):
+            features = kind_model.date_features(note, day, status, kind, item_spans, _cues_in, _owed(note, day))
+            kind = kind_model.decide("date", note, day.start_index, day.end_index, features, kind, kind == "other", day)
         out.append({"date": day.date.isoformat(), "kind": kind, "status": status})
     return _dedupe(out)
 
@@ -232,6 +236,15 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
             or _trial_next(note, i, ce)):
         kind = "trial"  # 姜总要先试用五百公斤，1月26号前到: the goods of a trial
     return kind
+
+
+def _owed(note: Note, day) -> list[str]:
+    """Features for the kind model: a deliverable we owe named after the date or before it in its clause."""
+    if not _deliverables():
+        return []
+    cs, ce = note.clause_at(day.start_index)
+    return [name for name, lo, hi in (("owed_after", day.end_index, ce), ("owed_before", cs, day.start_index))
+            if _deliverable_in(note.text, lo, hi)]
 
 
 def _trial_next(note: Note, i: int, ce: int) -> bool:

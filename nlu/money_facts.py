@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from nlu import kind_model
 from nlu.lexicon import common
 from nlu.note import Note, compile_phrases
 
@@ -151,6 +152,10 @@ def money_facts(note: Note, amounts: list[Amount], competitors: list[str]) -> li
         kind, cue_at = _kind(note, a, competitors)
         if kind == "quote" and signed and a.per in (None, "年") and not _UNIT_PRICE.search(note.text[max(0, a.start - 6):a.start]):
             kind = "deal"
+        if kind_model.active("money"):
+            fallback = cue_at < 0  # no cue: the rules' default
+            features = kind_model.money_features(note, a, kind, competitors, kind_model.money_cues, signed, fallback)
+            kind = kind_model.decide("money", note, a.start, a.end, features, kind, fallback, a)
         fact = {"amount": a.amount, "kind": kind, "_start": a.start}  # _start: dropped before output
         if kind == "other" and _COUNTER.search(note.text, max(0, a.start - 8), a.start):
             fact["counter"] = True  # the customer's counter-offer; dropped before output
