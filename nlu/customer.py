@@ -14,6 +14,7 @@ from functools import cache
 from nlu.latin import is_prose, latin_names
 from nlu.lexicon import common, competitor_terms, surnames
 from nlu.note import CJK, Note, compile_phrases
+from nlu.prefilter import hint
 
 
 @dataclass
@@ -355,6 +356,7 @@ _VISIT = re.compile(
     rf"|的(?:工地|项目部|现场|工厂|厂区|总部|基地)(?=[，,。]|$))"
 )
 _ROLE_END = re.compile(rf"([{CJK}A-Za-z0-9]{{2,12}}?)(?:采购|负责人)$")
+_ROLE_END_HINT = hint(_ROLE_END)
 # 下午跟美团的HR负责人开了会: a time and a meeting verb may come first
 _LEAD = r"(?:(?:今天|昨天|上午|下午|晚上|早上|中午|刚才|刚刚)*(?:跟|和|与|找了?|见了?|约了?|联系了?|拜访了?|就是说|说)(?=[^的]{2}))?"
 _THERE = re.compile(rf"{_LEAD}([{CJK}A-Za-z0-9]{{2,12}}?)(?:那边|这边)")
@@ -514,10 +516,11 @@ def _visited_org(note: Note) -> str | None:
         longer = _longer_visit(note, m.start(1), m.end(1))
         if longer:
             return longer  # 到长荣药品批发跟岳经理谈: the name goes on past 批|发
-    for m in _VISITED_END.finditer(note.text):  # 下午到了立新制版，于厂长说…: the place visited closes its clause
+    visits = _VISITED_HINT is None or bool(_VISITED_HINT.search(note.text))  # the literals both patterns need
+    for m in _VISITED_END.finditer(note.text) if visits else ():  # 下午到了立新制版，于厂长说…: the place visited closes its clause
         if is_org(_after_place(m.group(1))):
             return _after_place(m.group(1))
-    for m in _VISITED_THEN_MET.finditer(note.text):  # 去了一趟城南的天成五金批发部找尤老板 (批|发 is no verb here)
+    for m in _VISITED_THEN_MET.finditer(note.text) if visits else ():  # 去了一趟城南的天成五金批发部找尤老板 (批|发 is no verb here)
         name = _after_place(m.group(1))
         if is_org(name):
             return name
@@ -543,6 +546,7 @@ _VISITED_BEFORE_PAUSE = re.compile(
 _VISITED_THEN_MET = re.compile(
     rf"(?:(?:去了|到了|跑了)一?趟|拜访了|去了|到了)((?:(?![找见跟和聊谈说的])[{CJK}A-Za-z]){{2,3}}的(?:(?![找见跟和聊谈说])[{CJK}A-Za-z]){{2,10}}|(?:(?![找见跟和聊谈说])[{CJK}A-Za-z]){{2,12}})(?=找|见|跟|和)")
 _VISITED_END = re.compile(rf"(?:拜访了|走访了|(?:去了|到了|跑了)一?趟?|从)([{CJK}A-Za-z]{{2,12}}?)(?:回来|出来)?(?=[，,。]|$)")
+_VISITED_HINT = hint(re.compile(f"(?:{_VISITED_END.pattern})|(?:{_VISITED_THEN_MET.pattern})"))
 
 
 _ORDERED_BY = re.compile(rf"的[{CJK}A-Za-z]{{1,8}}?(?:合同|订单|单子)")
@@ -575,7 +579,8 @@ def _subject_org(note: Note, contacts: list[Contact]) -> str | None:
         return head
     for start, end in note.clauses:  # ... 亿源电池采购
         pauses = [b for b in note.breaks if start < b < end]
-        m = _ROLE_END.search(note.text, max(pauses, default=start), end)
+        lo = max(pauses, default=start)
+        m = _ROLE_END.search(note.text, lo, end) if _ROLE_END_HINT is None or _ROLE_END_HINT.search(note.text, lo, end) else None
         if m and (m.group(1).endswith(suffixes) or _ending(m.group(1), _type_words()[1]) and len(m.group(1)) >= 4) \
                 and is_org(m.group(1)):
             return m.group(1)
