@@ -33,7 +33,7 @@ from nlu import holidays
 
 from nlu.time_atoms import (  # the atoms; TimeValue, DayMention, SHANGHAI, GRAINS are re-exported
     DayMention, GRAINS, SHANGHAI, TimeValue, _AFTER, _BEFORE, _CLAUSE_END, _Ctx, _HOLIDAY_FOLLOW,
-    _HOLIDAY_SPAN, _HOLIDAY_VAGUE, _NIGHT_WORDS, _NTH, _PM_PODS, _POD_HOURS, _RANGE, _SPACE, _Tok,
+    _HOLIDAY_SPAN, _HOLIDAY_VAGUE, _NIGHT_WORDS, _NTH, _PM_PODS, _POD_HOURS, _RANGE, _Tok,
     _VAGUE_AFTER, _atoms, _day_tok, _int, _prepare, _safe_date, _shift,
 )
 
@@ -42,7 +42,7 @@ from nlu.time_atoms import (  # the atoms; TimeValue, DayMention, SHANGHAI, GRAI
 
 def _gap(ctx: _Ctx, a: _Tok, b: _Tok) -> str:
     """The text between two atoms, whitespace left out."""
-    return _SPACE.sub("", ctx.norm[a.e:b.s])
+    return "".join(ctx.norm[a.e:b.s].split())  # (str.split: the whitespace of \s)
 
 
 def _merge_weekday_date(a: _Tok, b: _Tok, ctx: _Ctx) -> _Tok | None:

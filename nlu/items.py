@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 from nlu.customer import type_only
 from nlu.lexicon import common
@@ -555,8 +555,7 @@ def _strip_function_words(phrase: str) -> str:
     return _stripped(phrase)
 
 
-@lru_cache(maxsize=4096)
-def _stripped(phrase: str) -> str:
+def _stripped(phrase: str) -> str:  # no memo: a memo keyed by note text makes repeated notes cheaper than new ones
     words = tokens(phrase)
     while len(words) > 1 and words[0] in _LEAD_WORDS and len("".join(words[1:])) >= 2:
         words.pop(0)

@@ -57,7 +57,16 @@ def normalize(text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
         text = to_simplified(text)
-    return _WS.sub(" ", text).strip()
+    return collapse_spaces(text)
+
+
+def collapse_spaces(text: str) -> str:
+    """Every run of whitespace as one space, none at either end: _WS.sub(" ", text).strip(), since str.split,
+    str.strip and the regex's \\s agree on what whitespace is. A text with no space that prints as it is
+    has none (every other whitespace character is unprintable), so it comes back as it is."""
+    if " " not in text and text.isprintable():
+        return text
+    return " ".join(text.split())
 
 
 def to_simplified(text: str) -> str:
@@ -116,7 +125,7 @@ def _strip_runs(text: str) -> str:
             text = _JIUSHI.sub(" ", text)
         if " " in text:
             text = _CONJUNCTION.sub("，", text)
-        text = _WS.sub(" ", text).strip()
+        text = collapse_spaces(text)
         if text == before:
             break
     return text

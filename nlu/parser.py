@@ -217,7 +217,7 @@ def _known_company(text: str, customer: dict | None, known: list[str], competito
 def _as_spoken(spoken: str, out: Extraction) -> Extraction:
     """Every string fact is a substring of the note as spoken (NOTES_SCHEMA); one that only exists
     because a filler between its parts was removed (张总嗯号) is dropped."""
-    ok = lambda s: s is None or _SPACES.sub("", s) in spoken
+    ok = lambda s: s is None or "".join(s.split()) in spoken  # (_SPACES.sub("", s): the same whitespace)
     customer = out["customer"]
     if customer:
         customer = {k: (v if ok(v) else None) for k, v in customer.items()}

@@ -65,12 +65,24 @@ def _aligned(raw: str) -> str:
     if unicodedata.is_normalized("NFKC", raw):
         text = raw
     else:
-        chars = [unicodedata.normalize("NFKC", c) for c in raw]
-        text = "".join(c if len(c) == 1 else raw[i] for i, c in enumerate(chars))
+        text = "".join(map(_HALF_WIDTH.__getitem__, raw))
     if text.isascii():
         return text
     simple = to_simplified(text)
     return simple if len(simple) == len(text) else "".join(to_simplified(c) for c in text)
+
+
+class _OneForOne(dict):
+    """Each character's NFKC form when that is one character, else the character itself: a small,
+    bounded memo of a static fact about characters."""
+
+    def __missing__(self, ch: str) -> str:
+        nfkc = unicodedata.normalize("NFKC", ch)
+        value = self[ch] = nfkc if len(nfkc) == 1 else ch
+        return value
+
+
+_HALF_WIDTH = _OneForOne()
 
 
 def same_customer(a: dict | None, b: dict | None) -> bool:

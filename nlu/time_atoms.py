@@ -375,7 +375,7 @@ class _Ctx:
 
     def before(self, pos: int, n: int = 1) -> str:
         """The `n` characters before `pos`, whitespace left out."""
-        return _SPACE.sub("", self.norm[max(0, pos - n - 8):pos])[-n:]
+        return "".join(self.norm[max(0, pos - n - 8):pos].split())[-n:]  # (str.split: the whitespace of \s)
 
     def midnight(self, d: date) -> datetime:
         return datetime.combine(d, time(), tzinfo=self.tz)
