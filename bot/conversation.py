@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot import commands, corrections, intents, pipeline, render, reports
+from bot import about_card, commands, corrections, intents, pipeline, render, reports
 from bot.messages import Inbound, Outbound, button_rows
 from bot.pipeline import reply_target
 from bot import lead_chat, ops_chat
@@ -298,7 +298,7 @@ class Conversation:
                 self._spawn(self._locked(who, self._acknowledged(who, inbound)))
             return None
         cmd = intents.command(text)
-        fix = None if cmd else intents.correction(text)
+        fix = None if cmd else await self._fix_of(who, inbound, text)
         answer = None if cmd or fix else await self._open_question(who, text)
         if cmd or fix or answer:
             if await self._claim(who, inbound):
@@ -521,6 +521,27 @@ class Conversation:
             return
         await self._correct(who, inbound, fix, context)
 
+    async def _fix_of(self, who: Who, inbound: Inbound, text: str):
+        """The correction this message makes to the card or nudge it refers to, or None (a note).
+        Read in the ingest threads: a note never waits behind processing to be recorded."""
+        form = intents.correction(text)
+        if form is not None and form.kind in FOR_COMMITMENTS:
+            return form          # 完成 / 取消 / 对…: an answer, even with nothing to refer to (asked which)
+        if len(text) > about_card.LONGEST:
+            return None
+
+        def look(session):
+            context = self._context(session, who, inbound)
+            if context is None:
+                return None
+            if context[0] == "commitment":
+                return form      # 改到周五 after a nudge moves that to-do
+            note = session.get(Note, context[1])
+            if note is None or (note.channel, note.channel_message_id) == (inbound.channel, f"{inbound.chat_id}:{inbound.message_id}"):
+                return None      # the card's own message delivered again: the note path knows it
+            return about_card.about_card(text, note.extraction)
+        return await self.record_db(look)
+
     async def _has_item(self, context: tuple[str, int], target: str) -> bool:
         if context[0] != "note":
             return False
@@ -597,13 +618,19 @@ class Conversation:
         said): that card changes and the voice note becomes no note (kept, marked as a correction).
         True when it was one."""
         text = note_ops.note_text(note)
-        fix = intents.correction(text)
-        if fix is None or fix.kind in ("confirm",) or intents.acknowledgement(text):
+        if intents.acknowledgement(text) or len(text) > about_card.LONGEST:
             return False
         found = await self.db(lambda s: cq.latest_context(session=s, member_id=who.member_id,
                                                            since=note.received_at - CONTEXT))
         context = referent(found.subject) if found is not None else None
         if context is None or (context[0] == "note" and context[1] == note.id):
+            return False
+        if context[0] == "note":
+            card = await self.db(lambda s: (s.get(Note, context[1]).extraction or {}))
+            fix = about_card.about_card(text, card)
+        else:
+            fix = intents.correction(text)
+        if fix is None or fix.kind in ("confirm",):
             return False
         if not await self.db(lambda s: note_ops.failed(session=s, note_id=note.id, error=SPOKEN_CORRECTION,
                                                        frm=("transcribed",))):

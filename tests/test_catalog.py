@@ -21,9 +21,18 @@ SPEECH = Path(__file__).parent / "data" / "speech_dev"
 PRODUCT_NOTE = "张总下单了，雪域一号五十箱"
 
 
-@pytest.fixture
-def db(tmp_path):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+def db(request, tmp_path):
+    """A database URL for the command line: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cli.db'}"
+    else:
+        from urllib.parse import quote
+
+        from tests.storage_db import PgSchema
+        schema = PgSchema()
+        request.addfinalizer(schema.drop)
+        url = f"{schema.url}{'&' if '?' in schema.url else '?'}options={quote(f'-csearch_path={schema.name}')}"
     assert main(["--db", url, "team", "create", "华东"]) == 0
     assert main(["--db", url, "member", "add", "韩梅", "--team", "华东", "--role", "rep"]) == 0
     return url

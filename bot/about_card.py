@@ -1,0 +1,317 @@
+"""Is a message about the card just shown, and which field does it change? Pure, no I/O.
+
+bot/intents.py reads a correction form from the words alone (数量改成100, 不是80台是100台). People wrap
+those forms in more words: an apology or 对了 before, a request or an admission after (麻烦改下, 手滑打错
+了), the customer's words (王总说…, 刚跟王总确认了下，…), one short reason beside it (他们急用), the slot
+named in one clause and the value in another (台数改下，40台就行). This module takes those apart with the
+card in hand and decides by evidence:
+- for: a correction cue, a field word, a value of the field's type, the card's own contact, product
+  or old value named;
+- against: anything that would make a note of its own — a person the card does not have, a product
+  the card does not have, a visit or another deal (去了, 拜访, 新客户, 还有…), a second fact (money, a
+  second date or quantity), a clause that is neither the correction, its framing nor a short remark.
+A bare value (100台, 改下周五) corrects the card only when the card has exactly one slot of that type.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bot import intents
+from bot.intents import Correction, PUNCT, NUMBER
+
+LONGEST = 60       # a correction said with its framing and a remark is shorter than this
+
+# What goes around a correction and carries nothing itself.
+_OPENING = re.compile(r"^(?:哈哈+|呵呵+|嘿嘿+|不好意思|抱歉|sorry|哦对了|哦|噢|对了|补充一下|补充下|补充|更正一下|更正|纠正一下|纠正|"
+                      r"再确认一下|确认一下|那个|呃|额)[，,。!！:：\s]*", re.I)
+_FRAMING = re.compile(r"^(?:(?:我|刚才|刚刚|之前|上面|前面)?(?:手滑|手误)?(?:了)?(?:说错了|写错了|搞错了|记错了|弄错了|打错了|输错了|"
+                      r"听错了|数错了|算错了|看错了|错了|不对|有误|搞混了)(?:了|哈|啊|呀|哦|一下)*|手滑了?|手误|sorry|不好意思|抱歉|"
+                      r"更正一下|更正|纠正一下|修改一下|改一下|改下|(?:麻烦|请|帮忙|帮我)?(?:你)?(?:改下|改一下|改改|改过来|"
+                      r"更新下|更新一下|改一下吧|改下吧)(?:吧|哈|啊|谢谢)*|谢谢|多谢|辛苦了?|以这个为准|以此为准|为准)$", re.I)
+# A clause refusing the card's old value: 下周四不行, 80写错了, 80台不对.
+_REFUSED = re.compile(r"^(?:不是|不要)?(?P<old>.{1,12}?)(?:的话)?(?:了)?(?:不行|不对|错了|写错了|说错了|打错了|记错了|有误|不可以|来不及|"
+                      r"不合适|不够|太多了|太少了|多了|少了)(?:了|哈|啊|呀)*$")
+# A clause naming the slot with no value: 台数改下, 客户填公司吧, 客户记公司名, 交期改一下.
+_HINT = re.compile(r"^(?P<slot>数量|台数|数目|件数|个数|订量|日期|时间|交期|交货日期|交货时间|到货时间|送货时间|交货|"
+                   r"客户|客户名|公司|单位|签约时间|签约日期)(?:名|名字|名称)?(?:应该)?(?:也)?(?:要)?"
+                   r"(?:改下|改一下|改改|改|不对|错了|有误|更正下|更正一下|定了|确定了|定下来了|变了|"
+                   r"(?:填|记|写)(?:成|为|上)?(?P<company>公司|单位)?(?:名|名字|名称|全称)?)(?:吧|哈|一下)?$")
+_SPEECH = (r"(?:刚才|刚刚|刚|今天|早上|上午|下午)?(?:跟|和|与|问了|问)?(?P<who>{who})(?:那边|这边)?(?:刚才|刚刚|刚|又|也)?"
+           r"(?:打电话|来电话|打来电话|来电|回电话|回电|发微信|微信|发消息|回消息|电话里)?(?:来)?"
+           r"(?:说|讲|表示|回复|确认了下|确认了一下|确认过了|确认过|确认了|确认|回话|讲了)(?:了)?[，,：:\s]*")
+_GENERIC_SPEAKER = r"客户|对方|他们|他|她|老板|甲方"
+_BELONGS = re.compile(r"^(?P<who>这单|这个单子|这单子|这个单|这个客户|客户|他们|他|她|{who})(?:那边)?(?:是|属于|来自|代表的是|代表|在)"
+                      r"(?P<org>[^，,、\s的]{{2,30}})(?:的(?P<tail>[\u4e00-\u9fff]{{0,6}}))?$")
+_QUANTITY_CUE = re.compile(rf"^(?:先|就|只|再|总共|一共|共|那就|实际|其实|最终|最后)?(?:要|订|改成|改为|加到|增加到|追加到|减到|减少到|降到|"
+                           rf"砍到|调到|调整到|变成|定|定了|是)?(?P<product>[^，,、\d零〇一二两三四五六七八九十百千万]{{0,12}}?)"
+                           rf"(?P<quantity>(?:{NUMBER})\s*[\u4e00-\u9fff]{{0,2}}?)(?:就行|就够了|就好|就可以|够了|吧|了|哈|先)*$")
+_CLOSE_SUBJECT = re.compile(r"^(?:合同|这单|这个单子|单子|订单|这个合同)(?:的话)?")
+_CLOSE_VERB = re.compile(r"签约|签合同|签单|签协议|签下来|能签|才能签|签|成交|下单|拍板|定下来|落单")
+_HEDGED = re.compile(r"^(?:估计|预计|大概|应该|可能|差不多|最快|最晚)*(?P<value>.+?)(?:前后|左右|上下|的样子)?$")
+# Words that make a clause a note of its own (a visit, another deal, money, a plan of its own).
+_OWN_FACT = re.compile(r"去了|去过|去趟|拜访|见了|见的|见面|看样|来厂|来公司|约了|新客户|还有|另外|另一个|询价|报价|"
+                       r"[0-9０-９]|元|块钱|万块|预算[0-9一二两三四五六七八九十]")
+_COUNTED = re.compile(r"[零〇一二两三四五六七八九十百千万]+[台个套箱件吨只支批车瓶桶盒米斤张把颗片条包本卷块组对双副辆部份罐袋元号月日天周]")
+_SAYS = re.compile(r"^(?:刚才|刚刚|刚|又|也|那边|这边)?(?:说|讲|表示|打电话|来电话|来电|回复|聊|确认|要|想|问|订|定)")
+_CUED = re.compile(r"改|不是|应该|应是|错|不对|更正|纠正|才对|确认|其实|实际|数量|台数|数目|件数|个数|订量|量是|日期|时间|交期|"
+                   r"客户|公司|加到|减到|降到|砍到|追加|增加|调到|推到|推迟|提前|挪到|定在|为准|签|下单|成交")
+_THANKS = re.compile(r"[，,\s]*(?:谢谢|多谢|谢啦|感谢|辛苦了|辛苦|thx|thanks|thank you)[啦了哈呀啊!！]*$", re.I)
+_ENGLISH = [(re.compile(rf"(?<![A-Za-z])(?:{p})(?![A-Za-z])\s*", re.I), c)
+            for p, c in (("qty|quantity|amount", "数量"), (r"delivery(?:\s*date)?|ship(?:ping)?\s*date", "交货"),
+                         ("customer|client", "客户"), ("company", "公司"))]
+_TENTATIVE = re.compile(r"想|打算|考虑|也许|或许|能不能|能否|问问|商量|还没定|待定|不确定|再定|但是|不过|如果|要是")
+_PERIOD_WORDS = re.compile(r"年底|年初|月底|月初|年前|年后|节前|节后|过年|春节|放假|以后")
+
+
+def about_card(text: str, card: dict | None) -> Correction | None:
+    """The correction this message makes to `card` (a note's extraction), or None when it is a note."""
+    card = card if isinstance(card, dict) else {}
+    whole = intents.correction(text)
+    if whole is not None and whole.kind in ("done", "postpone", "cancel", "retract", "confirm"):
+        return whole
+    t = "".join(ch for ch in intents.clean(text) if not unicodedata.category(ch).startswith("S")).strip()
+    if not t or len(t) > LONGEST:
+        return None
+    fix = _read(t, card)
+    return fix if fix is not None and _fits(fix, card, t, cued=bool(_CUED.search(t))) else None
+
+
+def _read(t: str, card: dict) -> Correction | None:
+    names = _card_names(card)
+    t = _OPENING.sub("", t.strip(PUNCT)).strip(PUNCT) or t
+    t = _THANKS.sub("", t).strip(PUNCT) or t
+    for english, chinese in _ENGLISH:
+        t = english.sub(chinese, t)
+    speaker = re.match(_SPEECH.format(who="|".join([*map(re.escape, names), _GENERIC_SPEAKER])), t)
+    if speaker:
+        t = t[speaker.end():]
+    elif _stranger_speaks(t, names):
+        return None                       # 李经理说…: someone the card does not have says something: a note
+    whole = _value(t, "", card)            # the form said whole (不是80，是150; 客户名写错了，是恒通机械)
+    if whole is not None:
+        return whole
+    clauses = [c.strip(PUNCT) for c in re.split(r"[，,。；;！!？?\s]+|。。+|\.\.+", t) if c.strip(PUNCT)]
+    if not clauses or len(clauses) > 4:
+        return None
+    hint, old, values, remarks = "", "", [], []
+    for clause in clauses:
+        if _FRAMING.match(clause):
+            continue
+        refused = _REFUSED.match(clause) or re.match(r"^不要(?P<old>.{1,8}?)了$", clause)
+        if refused and (intents.is_date(refused.group("old")) or intents.quantity_like(refused.group("old"))
+                        or refused.group("old") in _card_values(card)):
+            old = refused.group("old")
+            continue
+        h = _HINT.match(clause)
+        if h:
+            hint = h.group("slot") + ("公司" if h.group("company") else "")
+            continue
+        values.append(clause)
+    if len(values) > 1:                   # one value and at most one short remark beside it
+        found = [(i, _value(v, hint, card)) for i, v in enumerate(values)]
+        said = [(i, f) for i, f in found if f is not None]
+        if len(said) == 1:
+            remarks = [v for i, v in enumerate(values) if i != said[0][0]]
+            fix = said[0][1]
+        else:
+            fix = _close_across(values)
+            remarks = []
+        if fix is None or len(remarks) > 1 or any(not _remark(r, names) for r in remarks):
+            return None
+    elif values:
+        fix = _value(values[0], hint, card)
+    else:
+        return None
+    if fix is not None and old and not fix.old:
+        fix = Correction(fix.kind, fix.value, fix.target, old)
+    return fix
+
+
+def _value(clause: str, hint: str, card: dict) -> Correction | None:
+    """One clause read as the new value of a slot (the hint names the slot when another clause did)."""
+    names = _card_names(card)
+    if _stranger_speaks(clause, names):
+        return None
+    belongs = _belongs(clause, names)
+    if belongs:
+        return belongs
+    if hint:
+        said = intents.correction(f"{hint}是{_strip_cue(clause)}")
+        if said is not None:
+            return Correction(said.kind, said.value, "company" if hint.endswith("公司") and said.kind == "customer"
+                              else said.target, said.old)
+    clause = re.sub(r"(?:应该)?(?:写成|填成|记成|写为|记为|填为)|(?<=[\u4e00-\u9fff])[:：]\s*", "是", clause)
+    fix = intents.correction(clause)
+    if fix is not None and not (fix.kind == "quantity" and fix.target and not _card_product(fix.target, card)):
+        return fix
+    dated = _date_then_kind(clause)
+    if dated is not None:
+        return dated
+    subjectless = _CLOSE_SUBJECT.sub("", clause)
+    if subjectless != clause:
+        fix = intents.correction(subjectless)
+        if fix is not None and fix.kind == "close":
+            return fix
+    owned = re.match(r"^(?:是)?(?P<org>[^，,、\s的]{2,30})的(?P<who>[^，,、\s的]{2,4})$", clause)
+    if owned and owned.group("who") in names and _belongs(f"{owned.group('who')}是{owned.group('org')}的", names):
+        return Correction("customer", owned.group("org"), "company")     # 恒通机械的王总 (the card's)
+    step = _by_step(clause, card)
+    if step is not None:
+        return step
+    m = _QUANTITY_CUE.match(clause)
+    if m and intents.quantity_like(m.group("quantity")):
+        product = m.group("product").strip(PUNCT + " 的")
+        if not product or _card_product(product, card):
+            return Correction("quantity", m.group("quantity"), product)
+    return None
+
+
+_DATE_CUE = re.compile(r"^(?:改到|改成|改为|改在|改|挪到|调到|推到|换到|定在|定到|是|就)")
+
+
+def _date_then_kind(clause: str) -> Correction | None:
+    """下周五交货 / 改到下周五交货 / 交货改下周五: a date with its kind on either side, a cue or none."""
+    m = re.match(rf"^(?P<kind>{intents.DATE_KINDS['delivery']}|{intents.DATE_KINDS['meeting']})?(?:日期|时间)?"
+                 rf"(?:改|挪|调|推|换|定)(?:到|在|成|为|下(?![周个月旬午礼星]))?(?P<value>.+)$", clause)
+    if m and intents.is_date(m.group("value")):
+        return Correction("date", m.group("value"), intents._date_kind(m.group("kind") or ""))
+    word, rest = intents._split_value(_DATE_CUE.sub("", clause))
+    if word and rest:
+        return Correction("date", rest, intents._date_kind(word))
+    return None
+
+
+_STEP = re.compile(rf"^(?:说)?(?P<product>[^，,、\d]{{0,12}}?)(?:要|还要|又|再|还|多)*(?P<sign>加|追加|增加|多加|添|多要|减|减少|少要|砍掉|去掉|退掉)(?:了)?"
+                   rf"(?P<quantity>(?:{NUMBER})\s*[\u4e00-\u9fff]{{0,2}}?)(?:吧|了)*$")
+
+
+def _by_step(clause: str, card: dict) -> Correction | None:
+    """再加20台 / A型泵要加10台 / 减少10台: the item's quantity moved by that much (加到150台 sets it)."""
+    m = _STEP.match(clause)
+    if not m or not intents.quantity_like(m.group("quantity")):
+        return None
+    product = m.group("product").strip(PUNCT + " 的")
+    items = [i for i in _items(card) if not product or _card_product(product, {"items": [i]})]
+    number, unit = intents.number_and_unit(m.group("quantity"))
+    if len(items) != 1 or number is None or not isinstance(items[0].get("quantity"), (int, float)):
+        return None
+    total = items[0]["quantity"] + (-number if m.group("sign") in "减减少少要砍掉去掉退掉" else number)
+    if total <= 0:
+        return None
+    return Correction("quantity", f"{total:g}{unit or items[0].get('unit') or ''}", items[0].get("product") or "")
+
+
+def _strip_cue(clause: str) -> str:
+    clause = re.sub(r"(?:就行|就够了|就好|就可以|吧|哈)+$", "", clause)
+    return re.sub(r"^(?:应该是|应该|就是|是|叫|为|填|写|记)", "", clause)
+
+
+def _close_across(values: list[str]) -> Correction | None:
+    """…才能签，估计1月20号前后: the close's verb in one clause, its date (hedged) in the other."""
+    if len(values) != 2:
+        return None
+    for said, verb in (values, values[::-1]):
+        m = _HEDGED.match(said)
+        if m and intents.is_date(m.group("value")) and _CLOSE_VERB.search(verb) and not intents._date_kind(verb):
+            return Correction("close", m.group("value"))
+    return None
+
+
+def _belongs(t: str, names: list[str]) -> Correction | None:
+    """王总是恒达机械的 / 这单是金桥水务的 / 王总是北方重工的采购经理: the organisation the customer is."""
+    who = "|".join(map(re.escape, [n for n in names if intents.PERSON_TITLE.match(n)])) or "(?!)"
+    m = re.match(_BELONGS.pattern.format(who=who), t)
+    if not m:
+        return None
+    org, tail = m.group("org"), m.group("tail") or ""
+    if tail and not (intents.PERSON_TITLE.match(m.group("who")) and _title_word(tail)):
+        return None       # 客户是华为的李总 names a person too
+    if re.match(r"^(?:做|搞|干|卖|开|跑|一下|下|上|个|这|那)", org) or re.search(r"(?:人|者|员|方|层|角色|采购|老板)$", org):
+        return None       # 王总是做机械的 (a trade), 王总是决策人 (a role)
+    if intents.PERSON_TITLE.match(org) or not intents.customer_like(org):
+        return None
+    return Correction("customer", org, "company")
+
+
+def _title_word(tail: str) -> bool:
+    return bool(re.fullmatch(r"[\u4e00-\u9fff]{0,4}(?:经理|总监|主管|主任|总|工|负责人|老板|采购|厂长|部长|助理)", tail))
+
+
+def _stranger_speaks(t: str, names: list[str]) -> bool:
+    """A person with a title the card does not have, at the start (李经理说…, 跟张总聊了…)."""
+    from nlu.customer import find_contacts
+    return any(c.start <= 3 and c.name not in names and _SAYS.match(t[c.end:]) for c in find_contacts(t[:14]))
+
+
+def _remark(clause: str, names: list[str]) -> bool:
+    """A short remark with no fact of its own (他们急用, 王总只是对接人, 剩下的以后再说)."""
+    from nlu.customer import find_contacts
+    if len(clause) > 14 or _OWN_FACT.search(clause) or _COUNTED.search(clause):
+        return False
+    if any(c.name not in names for c in find_contacts(clause)):
+        return False
+    rest = _PERIOD_WORDS.sub("", clause)
+    return not intents.is_date(rest) and not _has_date(rest)
+
+
+def _has_date(text: str) -> bool:
+    from datetime import datetime
+    from nlu.dates import find_times
+    return bool(find_times(text, datetime(2026, 6, 15, 9)))
+
+
+# --- the card --------------------------------------------------------------------------------------
+
+def _card_names(card: dict) -> list[str]:
+    said = card.get("customer") if isinstance(card.get("customer"), dict) else {}
+    return [n for n in (said.get("name"), said.get("company")) if n]
+
+
+def _card_values(card: dict) -> set[str]:
+    values = set(_card_names(card))
+    for item in _items(card):
+        if item.get("quantity") is not None:
+            values.add(f"{item['quantity']:g}" if isinstance(item["quantity"], float) else str(item["quantity"]))
+            values.add(f"{item['quantity']}{item.get('unit') or ''}")
+    return values
+
+
+def _items(card: dict) -> list[dict]:
+    return [i for i in card.get("items") or [] if isinstance(i, dict)]
+
+
+def _card_product(product: str, card: dict) -> bool:
+    return any(product in (i.get("product") or "") or (i.get("product") or "-") in product for i in _items(card))
+
+
+def _planned(card: dict) -> list[dict]:
+    return [d for d in card.get("dates") or [] if isinstance(d, dict) and d.get("status") != "reported"]
+
+
+def _fits(fix: Correction, card: dict, text: str, *, cued: bool) -> bool:
+    """The evidence of the card: a bare value (no cue, no field word) needs exactly one slot of its
+    type; a product said must be the card's. With a cue, the layer asks which when several fit."""
+    if fix.kind in ("quantity", "date", "customer") and _TENTATIVE.search(text):
+        return False                  # 王总想把交货改到月底，但要先问问老板: not settled, a note
+    if fix.kind == "quantity":
+        items = _items(card)
+        if not items:                 # 数量改成60 on a card with no quantity: asked to add one
+            return bool(re.search(r"数量|台数|数目|件数|个数|订量", text))
+        number, unit = intents.number_and_unit(fix.value)
+        meant = [i for i in items if _card_product(fix.target, {"items": [i]})] if fix.target else items
+        if len(meant) == 1 and number is not None and meant[0].get("quantity") == number:
+            return False           # the card says so already: nothing to change (a note said again)
+        units = {i.get("unit") for i in items if i.get("unit")}
+        if fix.target:
+            return bool(meant)
+        if unit and units and unit not in units:
+            return False           # 200个 after a card of 80台: another thing
+        return bool(fix.old) or cued or len(items) == 1
+    if fix.kind == "date" and not fix.target and not fix.old:
+        return cued or len(_planned(card)) == 1
+    if fix.kind == "customer":       # the name said as one: 是X / 叫X / 填X / X alone in its clause
+        if fix.value in _card_names(card):
+            return False
+        return bool(re.search(rf"(?:^|[是叫为成填写记：:，,\s]){re.escape(fix.value)}", text))
+    return True
