@@ -62,14 +62,20 @@ def _deliverables():
 def _cue_automaton():
     automaton = ahocorasick.Automaton()
     for cue, kind in _cue_list():
-        automaton.add_word(cue, (cue, kind)) if cue not in automaton else None
+        key = cue.translate(_ASCII_LOWER)
+        automaton.add_word(key, (cue, kind)) if key not in automaton else None
     automaton.make_automaton()
     return automaton
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # keeps every offset
+
+
 def _cues_in(s: str) -> list[tuple[int, int, str, str]]:
-    """Non-overlapping (start, end, kind, cue) matches, longest first, in text order."""
-    hits = [(end - len(cue) + 1, end + 1, kind, cue) for end, (cue, kind) in _cue_automaton().iter(s)] if s else []
+    """Non-overlapping (start, end, kind, cue) matches, longest first, in text order; English cues in any
+    case (Follow up, ETA)."""
+    hits = [(end - len(cue) + 1, end + 1, kind, cue)
+            for end, (cue, kind) in _cue_automaton().iter(s.translate(_ASCII_LOWER))] if s else []
     hits.sort(key=lambda h: (h[0] - h[1], h[0]))
     found: list[tuple[int, int, str, str]] = []
     for h in hits:

@@ -29,6 +29,8 @@ recording: list | None = None
 
 _SPEAKER = re.compile(r"(?:他|她|客户|对方|老板|[总工]|经理|主任)(?:们)?(?:说|讲|表示|反馈|提|问|觉得|嫌|要求|希望|想)")
 _LATIN = re.compile(r"[A-Za-z]{2,}")
+_OFFERED = re.compile(r"(?:给到|给的是|给的|给了|才|也就|只要|只卖|卖|报了|报的是|开价|价格是|价是)[¥￥$]?$")
+_BRAND = re.compile(r"[A-Z][A-Za-z]{2,}")  # a Latin name (Nichicon, Jinko), not a unit (pcs, kg)
 _WE = re.compile(r"我(?:们|方|司)?")
 
 
@@ -183,6 +185,11 @@ def money_features(note, a, rule: str, competitors, cues, signed: bool, fallback
                 f.append("rival_after")
             elif abs(k - a.start) < 30:
                 f.append("rival_near")
+    left = text[max(cs, a.start - 16):a.start]
+    if _OFFERED.search(left):  # 立锜那边给到一块零五, Epson的一台才9.8万: whose offer, said by whom
+        f.append("offered_by_we" if _WE.search(left) else "offered")
+    if _BRAND.search(left):
+        f.append("brand_before")
     return f + context(note, a.start, a.end, cues)
 
 

@@ -38,10 +38,10 @@ def test_the_shipped_models_are_there_and_load():
 
 NO_CUE = [  # written for this test: the kind is in words the rules' cue lists do not hold
     ("客户那边的审核安排在下周四", "meeting"),
-    ("Quote due 3/12, 他们比了三家", "deadline"),
+    ("Site audit on 3/12", "meeting"),
+    ("Quote needed before 3/12", "deadline"),
     ("周五前回他一个准信", "deadline"),
     ("ETD 3/20, 海运到汉堡", "delivery"),
-    ("Follow up next Tuesday", "followup"),
     ("三月底前要出一版设计稿给他看", "deadline"),
 ]
 
@@ -95,3 +95,23 @@ def test_the_training_script_refuses_the_locked_and_check_sets(source, tmp_path)
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "never" in result.stderr
     assert not list(tmp_path.iterdir())
+
+
+CUES = [  # written for this test: cue words of the rules' lexicon (nlu/industry_phrases/common.toml)
+    ("集团那边估计下周三才有结果", "deadline"),  # 结果 is no 结 (payment)
+    ("他们的评审结果要到月底才出来", "deadline"),
+    ("下周一之前先打个样给他看", "trial"),  # 打个样 is no 先打 (payment)
+    ("Follow up call on 3/10", "followup"),  # English cues in any case
+    ("Next call next Tuesday", "followup"),
+    ("Payment due 3/31", "payment"),
+    ("Proposal due 3/12", "deadline"),
+    ("周一派人送过去", "delivery"),
+    ("ETA 3/20", "delivery"),
+]
+
+
+@pytest.mark.parametrize("text,kind", CUES)
+def test_cue_words_give_the_kind_with_or_without_the_model(text, kind, request):
+    assert date_kinds(text) == [kind]
+    request.getfixturevalue("rules_only")
+    assert date_kinds(text) == [kind]
