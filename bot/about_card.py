@@ -30,19 +30,20 @@ _FRAMING = re.compile(r"^(?:(?:我|刚才|刚刚|之前|上面|前面)?(?:手滑
                       r"更正一下|更正|纠正一下|修改一下|改一下|改下|(?:麻烦|请|帮忙|帮我)?(?:你)?(?:改下|改一下|改改|改过来|"
                       r"更新下|更新一下|改一下吧|改下吧)(?:吧|哈|啊|谢谢)*|谢谢|多谢|辛苦了?|以这个为准|以此为准|为准)$", re.I)
 # A clause refusing the card's old value: 下周四不行, 80写错了, 80台不对.
-_REFUSED = re.compile(r"^(?:不是|不要)?(?P<old>.{1,12}?)(?:的话)?(?:了)?(?:不行|不对|错了|写错了|说错了|打错了|记错了|有误|不可以|来不及|"
-                      r"不合适|不够|太多了|太少了|多了|少了)(?:了|哈|啊|呀)*$")
+_REFUSED = re.compile(r"^(?:不是|不要)?(?:上面|刚才|刚刚|之前|前面)?(?:说的|写的|记的|那个|这个)?(?P<old>.{1,12}?)(?:的话)?(?:了)?"
+                      r"(?:不行|不对|错了|写错了|说错了|打错了|记错了|有误|不可以|来不及|不合适|不够|太多了|太少了|多了|少了|"
+                      r"(?:交|送|发|到)?不了(?:货)?|不方便|有变|变了)(?:了|哈|啊|呀)*$|^不是(?P<said>.{1,12})$")
 # A clause naming the slot with no value: 台数改下, 客户填公司吧, 客户记公司名, 交期改一下.
 _HINT = re.compile(r"^(?P<slot>数量|台数|数目|件数|个数|订量|日期|时间|交期|交货日期|交货时间|到货时间|送货时间|交货|"
                    r"客户|客户名|公司|单位|签约时间|签约日期)(?:名|名字|名称)?(?:应该)?(?:也)?(?:要)?"
                    r"(?:改下|改一下|改改|改|不对|错了|有误|更正下|更正一下|定了|确定了|定下来了|变了|"
                    r"(?:填|记|写)(?:成|为|上)?(?P<company>公司|单位)?(?:名|名字|名称|全称)?)(?:吧|哈|一下)?$")
-_SPEECH = (r"(?:刚才|刚刚|刚|今天|早上|上午|下午)?(?:跟|和|与|问了|问)?(?P<who>{who})(?:那边|这边)?(?:刚才|刚刚|刚|又|也)?"
+_SPEECH = (r"(?:刚才|刚刚|刚|今天|早上|上午|下午)?(?:跟|和|与|问了|问)?(?P<who>{who})(?:那边|这边)?(?:刚才|刚刚|刚|又|也|最终|最后|已经|还是)?"
            r"(?:打电话|来电话|打来电话|来电|回电话|回电|发微信|微信|发消息|回消息|电话里)?(?:来)?"
            r"(?:说|讲|表示|回复|确认了下|确认了一下|确认过了|确认过|确认了|确认|回话|讲了)(?:了)?[，,：:\s]*")
 _GENERIC_SPEAKER = r"客户|对方|他们|他|她|老板|甲方"
 _BELONGS = re.compile(r"^(?P<who>这单|这个单子|这单子|这个单|这个客户|客户|他们|他|她|{who})(?:那边)?(?:是|属于|来自|代表的是|代表|在)"
-                      r"(?P<org>[^，,、\s的]{{2,30}})(?:的(?P<tail>[\u4e00-\u9fff]{{0,6}}))?$")
+                      r"(?P<org>[^，,、\s的]{{2,30}}?)(?:的(?P<tail>[\u4e00-\u9fff]{{0,6}})|上班|工作|任职|做事)?$")
 _QUANTITY_CUE = re.compile(rf"^(?:先|就|只|再|总共|一共|共|那就|实际|其实|最终|最后)?(?:要|订|改成|改为|加到|增加到|追加到|减到|减少到|降到|"
                            rf"砍到|调到|调整到|变成|定|定了|是)?(?P<product>[^，,、\d零〇一二两三四五六七八九十百千万]{{0,12}}?)"
                            rf"(?P<quantity>(?:{NUMBER})\s*[\u4e00-\u9fff]{{0,2}}?)(?:就行|就够了|就好|就可以|够了|吧|了|哈|先)*$")
@@ -56,6 +57,9 @@ _COUNTED = re.compile(r"[零〇一二两三四五六七八九十百千万]+[台�
 _SAYS = re.compile(r"^(?:刚才|刚刚|刚|又|也|那边|这边)?(?:说|讲|表示|打电话|来电话|来电|回复|聊|确认|要|想|问|订|定)")
 _CUED = re.compile(r"改|不是|应该|应是|错|不对|更正|纠正|才对|确认|其实|实际|数量|台数|数目|件数|个数|订量|量是|日期|时间|交期|"
                    r"客户|公司|加到|减到|降到|砍到|追加|增加|调到|推到|推迟|提前|挪到|定在|为准|签|下单|成交")
+_ARROW = re.compile(r"\s*(?:→|->|=>|➡️?|➔|⟶|＞|>)\s*")
+_UPDATE = re.compile(r"(?:更新|调整)(?:为|成|到)?[:：\s]*")
+_ASKED = re.compile(r"(?:帮我|帮忙|麻烦你|麻烦|请你|请)(?:把|将)?(?=.)|(?<=数量|台数|日期|时间|交期)(?:那里|这里|那块|这块|那儿|这儿)")
 _THANKS = re.compile(r"[，,\s]*(?:谢谢|多谢|谢啦|感谢|辛苦了|辛苦|thx|thanks|thank you)[啦了哈呀啊!！]*$", re.I)
 _ENGLISH = [(re.compile(rf"(?<![A-Za-z])(?:{p})(?![A-Za-z])\s*", re.I), c)
             for p, c in (("qty|quantity|amount", "数量"), (r"delivery(?:\s*date)?|ship(?:ping)?\s*date", "交货"),
@@ -70,7 +74,8 @@ def about_card(text: str, card: dict | None) -> Correction | None:
     whole = intents.correction(text)
     if whole is not None and whole.kind in ("done", "postpone", "cancel", "retract", "confirm"):
         return whole
-    t = "".join(ch for ch in intents.clean(text) if not unicodedata.category(ch).startswith("S")).strip()
+    t = _ARROW.sub("改成", intents.clean(text))                # 80台→100台
+    t = "".join(ch for ch in t if not unicodedata.category(ch).startswith("S")).strip()
     if not t or len(t) > LONGEST:
         return None
     fix = _read(t, card)
@@ -83,6 +88,8 @@ def _read(t: str, card: dict) -> Correction | None:
     t = _THANKS.sub("", t).strip(PUNCT) or t
     for english, chinese in _ENGLISH:
         t = english.sub(chinese, t)
+    t = _UPDATE.sub("改成", t)                                # 数量更新：95台
+    t = _ASKED.sub("", t)                                     # 帮我把 / 麻烦 / 那里
     speaker = re.match(_SPEECH.format(who="|".join([*map(re.escape, names), _GENERIC_SPEAKER])), t)
     if speaker:
         t = t[speaker.end():]
@@ -99,9 +106,9 @@ def _read(t: str, card: dict) -> Correction | None:
         if _FRAMING.match(clause):
             continue
         refused = _REFUSED.match(clause) or re.match(r"^不要(?P<old>.{1,8}?)了$", clause)
-        if refused and (intents.is_date(refused.group("old")) or intents.quantity_like(refused.group("old"))
-                        or refused.group("old") in _card_values(card)):
-            old = refused.group("old")
+        said_old = refused and (refused.groupdict().get("old") or refused.groupdict().get("said") or "")
+        if said_old and (_has_date(said_old) or intents.quantity_like(said_old) or said_old in _card_values(card)):
+            old = said_old if intents.is_date(said_old) or intents.quantity_like(said_old) else old
             continue
         h = _HINT.match(clause)
         if h:
@@ -156,6 +163,11 @@ def _value(clause: str, hint: str, card: dict) -> Correction | None:
     owned = re.match(r"^(?:是)?(?P<org>[^，,、\s的]{2,30})的(?P<who>[^，,、\s的]{2,4})$", clause)
     if owned and owned.group("who") in names and _belongs(f"{owned.group('who')}是{owned.group('org')}的", names):
         return Correction("customer", owned.group("org"), "company")     # 恒通机械的王总 (the card's)
+    subject = re.match(rf"^(?:{'|'.join([*map(re.escape, names), _GENERIC_SPEAKER])})(?:那边|这边)?(?:最终|最后|已经|还是|又)?", clause)
+    if subject and subject.end() < len(clause) and not _stranger_speaks(clause, names):
+        found = _value(clause[subject.end():], hint, card)     # 王总那边砍到50台了
+        if found is not None and found.kind in ("quantity", "date", "close"):
+            return found
     step = _by_step(clause, card)
     if step is not None:
         return step
@@ -179,6 +191,9 @@ def _date_then_kind(clause: str) -> Correction | None:
     word, rest = intents._split_value(_DATE_CUE.sub("", clause))
     if word and rest:
         return Correction("date", rest, intents._date_kind(word))
+    sent = re.match(r"^(?P<value>.+?)(?:再|才|就|要|能)?(?:送|发|交|到|送过去|发过去|送到)(?:货)?(?:吧|了)?$", _DATE_CUE.sub("", clause))
+    if sent and intents.is_date(sent.group("value")):
+        return Correction("date", sent.group("value"), "delivery")     # 下下周一再送
     return None
 
 
@@ -313,5 +328,5 @@ def _fits(fix: Correction, card: dict, text: str, *, cued: bool) -> bool:
     if fix.kind == "customer":       # the name said as one: 是X / 叫X / 填X / X alone in its clause
         if fix.value in _card_names(card):
             return False
-        return bool(re.search(rf"(?:^|[是叫为成填写记：:，,\s]){re.escape(fix.value)}", text))
+        return bool(re.search(rf"(?:^|[是叫为成填写记在于自：:，,\s]){re.escape(fix.value)}", text))
     return True

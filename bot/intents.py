@@ -186,7 +186,9 @@ def no_words(text: str) -> bool:
 def acknowledgement(text: str) -> bool:
     """好的, 收到, 嗯嗯, OK谢谢, 好的👍: a bare acknowledgement, nothing to store."""
     letters = "".join(ch for ch in clean(text) if unicodedata.category(ch)[0] in "LN" or ch == " ")
-    return bool(letters.strip()) and bool(ACKS.match(re.sub(r"\s+", "", letters).lower()))
+    said = re.sub(r"\s+", "", letters).lower()
+    said = re.sub(r"(?<=.)[啦了哈呀啊哦嘛呢]+$", "", said)      # 辛苦啦, 好的呀, 收到了哈
+    return bool(said) and bool(ACKS.match(said))
 
 
 _TRAILING_ADMISSION = re.compile(r"[，,。\s]*(?:我|刚才|刚刚)?(?:说错|写错|搞错|记错|弄错|才对|才是对的|才是)[了啊哈吧]*$")
