@@ -8,6 +8,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import pycrfsuite
 import pytest
 
 from nlu import kind_model
@@ -115,3 +116,16 @@ def test_cue_words_give_the_kind_with_or_without_the_model(text, kind, request):
     assert date_kinds(text) == [kind]
     request.getfixturevalue("rules_only")
     assert date_kinds(text) == [kind]
+
+
+def test_the_training_script_writes_models_the_parser_can_load(tmp_path):
+    result = subprocess.run([sys.executable, "scripts/train_kinds.py", "--out-dir", str(tmp_path),
+                             "tests/data/notes_dev.jsonl"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    for what in ("date", "money"):
+        path = tmp_path / kind_model.FILES[what].name
+        assert path.stat().st_size > 0
+        tagger = pycrfsuite.Tagger()
+        tagger.open(str(path))
+        assert set(tagger.labels()) <= set(("delivery", "followup", "meeting", "payment", "trial", "deadline", "other",
+                                            "budget", "quote", "deal", "competitor_price"))
