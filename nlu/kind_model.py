@@ -151,6 +151,12 @@ def context(note, start: int, end: int, cues) -> list[str]:
     return f
 
 
+def _rule_by_size(note, rule: str) -> str:
+    """The rule's kind on a short or a long note: the rules were written from short notes, and the model
+    learns to trust them more there (CV: holdout dates 0.985 -> 0.993, the writers' long notes unchanged)."""
+    return f"rule={rule}|{'long' if len(note.text) > 80 else 'short'}"
+
+
 def _far(n: int) -> str:
     return "0" if n <= 0 else "1-2" if n <= 2 else "3-6" if n <= 6 else "far"
 
@@ -164,7 +170,8 @@ def _ahead(days: int) -> str:
 def date_features(note, day, status: str, rule: str, item_spans, cues, extra=()) -> list[str]:
     start, end = day.start_index, day.end_index
     cs, ce = note.clause_at(start)
-    f = [*extra, "bias", "rule=" + rule, "status=" + status, "ahead=" + _ahead((day.date - note.ref.date()).days),
+    f = [*extra, "bias", "rule=" + rule, _rule_by_size(note, rule), "status=" + status,
+         "ahead=" + _ahead((day.date - note.ref.date()).days),
          "dt_last=" + day.text[-1:], "dt=" + day.text if len(day.text) <= 4 else "dt=long"]
     if any(cs <= a < ce for a, _ in item_spans):
         f.append("items_here")
@@ -174,7 +181,9 @@ def date_features(note, day, status: str, rule: str, item_spans, cues, extra=())
 def money_features(note, a, rule: str, competitors, cues, signed: bool, fallback: bool) -> list[str]:
     text = note.text
     cs, ce = note.clause_at(a.start)
-    f = ["bias", "rule=" + rule + ("?" if fallback else ""), "per=" + str(a.per), "size=" + str(int(math.log10(max(a.amount, 1))))]
+    rule += "?" if fallback else ""
+    f = ["bias", "rule=" + rule, _rule_by_size(note, rule), "per=" + str(a.per),
+         "size=" + str(int(math.log10(max(a.amount, 1))))]
     if signed:
         f.append("signed_note")
     for name in competitors:
