@@ -23,7 +23,7 @@ from bot.intents import Correction, PUNCT, NUMBER
 LONGEST = 60       # a correction said with its framing and a remark is shorter than this
 
 # What goes around a correction and carries nothing itself.
-_OPENING = re.compile(r"^(?:哈哈+|呵呵+|嘿嘿+|不好意思|抱歉|sorry|哦对了|哦|噢|对了|补充一下|补充下|补充|更正一下|更正|纠正一下|纠正|"
+_OPENING = re.compile(r"^(?:诶|哎|唉|欸|嗯+|啊|哈哈+|呵呵+|嘿嘿+|不好意思|抱歉|sorry|哦对了|哦|噢|对了|补充一下|补充下|补充|更正一下|更正|纠正一下|纠正|"
                       r"再确认一下|确认一下|那个|呃|额)[，,。!！:：\s]*", re.I)
 _FRAMING = re.compile(r"^(?:(?:我|刚才|刚刚|之前|上面|前面)?(?:手滑|手误)?(?:了)?(?:说错了|写错了|搞错了|记错了|弄错了|打错了|输错了|"
                       r"听错了|数错了|算错了|看错了|错了|不对|有误|搞混了)(?:了|哈|啊|呀|哦|一下)*|手滑了?|手误|sorry|不好意思|抱歉|"
@@ -34,18 +34,19 @@ _REFUSED = re.compile(r"^(?:不是|不要)?(?:上面|刚才|刚刚|之前|前面
                       r"(?:不行|不对|错了|写错了|说错了|打错了|记错了|有误|不可以|来不及|不合适|不够|太多了|太少了|多了|少了|"
                       r"(?:交|送|发|到)?不了(?:货)?|不方便|有变|变了)(?:了|哈|啊|呀)*$|^不是(?P<said>.{1,12})$")
 # A clause naming the slot with no value: 台数改下, 客户填公司吧, 客户记公司名, 交期改一下.
-_HINT = re.compile(r"^(?P<slot>数量|台数|数目|件数|个数|订量|日期|时间|交期|交货日期|交货时间|到货时间|送货时间|交货|"
+_HINT = re.compile(r"^(?P<slot>数量|台数|数目|件数|个数|订量|订单量|订货量|日期|时间|交期|交货日期|交货时间|到货时间|送货时间|交货|发货|送货|到货|"
                    r"客户|客户名|公司|单位|签约时间|签约日期)(?:名|名字|名称)?(?:应该)?(?:也)?(?:要)?"
-                   r"(?:改下|改一下|改改|改|不对|错了|有误|更正下|更正一下|定了|确定了|定下来了|变了|"
+                   r"(?:改下|改一下|改改|改|不对|(?:搞|写|弄|记|填|打|说|算|数)?错了|有误|更正下|更正一下|定了|确定了|定下来了|变了|有变|"
+                   r"(?:推迟|延后|延期|提前|往后推|往后延|顺延|晚)(?:了)?(?:一周|一个星期|一个礼拜|几天|[一二两三四五六七八九十\d]+天)?|"
                    r"(?:填|记|写)(?:成|为|上)?(?P<company>公司|单位)?(?:名|名字|名称|全称)?)(?:吧|哈|一下)?$")
 _SPEECH = (r"(?:刚才|刚刚|刚|今天|早上|上午|下午)?(?:跟|和|与|问了|问)?(?P<who>{who})(?:那边|这边)?(?:刚才|刚刚|刚|又|也|最终|最后|已经|还是)?"
            r"(?:打电话|来电话|打来电话|来电|回电话|回电|发微信|微信|发消息|回消息|电话里)?(?:来)?"
-           r"(?:说|讲|表示|回复|确认了下|确认了一下|确认过了|确认过|确认了|确认|回话|讲了)(?:了)?[，,：:\s]*")
+           r"(?:说|讲|表示|回复|确认了下|确认了一下|确认过了|确认过|确认了|确认|回话|讲了|希望|要求)(?:了)?[，,：:\s]*")
 _GENERIC_SPEAKER = r"客户|对方|他们|他|她|老板|甲方"
 _BELONGS = re.compile(r"^(?P<who>这单|这个单子|这单子|这个单|这个客户|客户|他们|他|她|{who})(?:那边)?(?:是|属于|来自|代表的是|代表|在)"
                       r"(?P<org>[^，,、\s的]{{2,30}}?)(?:的(?P<tail>[\u4e00-\u9fff]{{0,6}})|上班|工作|任职|做事)?$")
 _QUANTITY_CUE = re.compile(rf"^(?:先|就|只|再|总共|一共|共|那就|实际|其实|最终|最后)?(?:要|订|改成|改为|加到|增加到|追加到|减到|减少到|降到|"
-                           rf"砍到|调到|调整到|变成|定|定了|是)?(?P<product>[^，,、\d零〇一二两三四五六七八九十百千万]{{0,12}}?)"
+                           rf"砍到|调到|调整到|变成|定了|定|是)?(?P<product>[^，,、\d零〇一二两三四五六七八九十百千万]{{0,12}}?)"
                            rf"(?P<quantity>(?:{NUMBER})\s*[\u4e00-\u9fff]{{0,2}}?)(?:就行|就够了|就好|就可以|够了|吧|了|哈|先)*$")
 _CLOSE_SUBJECT = re.compile(r"^(?:合同|这单|这个单子|单子|订单|这个合同)(?:的话)?")
 _CLOSE_VERB = re.compile(r"签约|签合同|签单|签协议|签下来|能签|才能签|签|成交|下单|拍板|定下来|落单")
@@ -90,6 +91,12 @@ def _read(t: str, card: dict) -> Correction | None:
         t = english.sub(chinese, t)
     t = _UPDATE.sub("改成", t)                                # 数量更新：95台
     t = _ASKED.sub("", t)                                     # 帮我把 / 麻烦 / 那里
+    t = re.sub(r"[（(]([^）)]{1,12})[）)]", r"\1", t)          # 下周五（交货）
+    t = re.sub(r"改(?=[0-9零一二两三四五六七八九十百])", "改成", t)    # 80改100
+    t = re.sub(r"^(?P<slot>(?:(?!改|更正|修改|更新).){0,4}?(?:日期|时间|数量|台数|公司|单位|交期))\s+", r"\g<slot>是", t)   # 到货日期 12月19日
+    for item in _items(card):                                 # A型泵 100台
+        if item.get("product"):
+            t = re.sub(rf"(?<={re.escape(item['product'])})\s+(?=[0-9零一二两三四五六七八九十百])", "", t)
     speaker = re.match(_SPEECH.format(who="|".join([*map(re.escape, names), _GENERIC_SPEAKER])), t)
     if speaker:
         t = t[speaker.end():]
@@ -113,6 +120,10 @@ def _read(t: str, card: dict) -> Correction | None:
         h = _HINT.match(clause)
         if h:
             hint = h.group("slot") + ("公司" if h.group("company") else "")
+            continue
+        h = re.match(r"^(?:帮我|麻烦)?(?:改一下|改下|更正一下|更正|修改一下|修改|更新一下|更新)(?P<slot>数量|台数|日期|交期|交货日期|交货时间|客户|公司)$", clause)
+        if h:
+            hint = h.group("slot")                # 改一下数量 70台
             continue
         values.append(clause)
     if len(values) > 1:                   # one value and at most one short remark beside it
@@ -168,6 +179,22 @@ def _value(clause: str, hint: str, card: dict) -> Correction | None:
         found = _value(clause[subject.end():], hint, card)     # 王总那边砍到50台了
         if found is not None and found.kind in ("quantity", "date", "close"):
             return found
+    adverb = re.match(r"^(?:现在|目前|最后|最终|实际上|实际|其实|那就|就)(?:是)?", clause)
+    if adverb and adverb.end() < len(clause):
+        found = _value(clause[adverb.end():], hint, card)      # 现在是95台
+        if found is not None:
+            return found
+    for item in _items(card):
+        product = item.get("product") or ""
+        if len(product) >= 2 and product in clause and clause != product:
+            found = _value(clause.replace(product, "", 1), hint, card)    # 要的是120台A型泵
+            if found is not None and found.kind == "quantity":
+                return Correction("quantity", found.value, product, found.old)
+    moved = re.match(r"^(?P<old>.{2,12}?)(?:改成|改为|改到|换成|变成)(?P<rest>.+)$", clause)
+    if moved and intents.is_date(moved.group("old")):
+        found = _value(moved.group("rest"), hint, card)         # 下周四改成下周五交货
+        if found is not None and found.kind == "date":
+            return Correction("date", found.value, found.target, moved.group("old"))
     step = _by_step(clause, card)
     if step is not None:
         return step
@@ -191,7 +218,8 @@ def _date_then_kind(clause: str) -> Correction | None:
     word, rest = intents._split_value(_DATE_CUE.sub("", clause))
     if word and rest:
         return Correction("date", rest, intents._date_kind(word))
-    sent = re.match(r"^(?P<value>.+?)(?:再|才|就|要|能)?(?:送|发|交|到|送过去|发过去|送到)(?:货)?(?:吧|了)?$", _DATE_CUE.sub("", clause))
+    sent = re.match(r"^(?:这批货|货物|货)?(?:要|就)?(?P<value>.+?)(?:再|才|就|要|能|可以|得)*(?:送|发|交|到|送过去|发过去|送到)(?:货)?(?:吧|了)?$",
+                    _DATE_CUE.sub("", clause))
     if sent and intents.is_date(sent.group("value")):
         return Correction("date", sent.group("value"), "delivery")     # 下下周一再送
     return None
@@ -219,7 +247,8 @@ def _by_step(clause: str, card: dict) -> Correction | None:
 
 def _strip_cue(clause: str) -> str:
     clause = re.sub(r"(?:就行|就够了|就好|就可以|吧|哈)+$", "", clause)
-    return re.sub(r"^(?:应该是|应该|就是|是|叫|为|填|写|记)", "", clause)
+    clause = re.sub(r"^(?:现在|目前|最后|最终|实际上|实际|其实)", "", clause)
+    return re.sub(r"^(?:改成|改为|改到|应该是|应该|就是|是|叫|为|填|写|记)", "", clause)
 
 
 def _close_across(values: list[str]) -> Correction | None:
