@@ -43,9 +43,10 @@ _REGEX_META = re.compile(r"[.^$*+?{}\[\]\\|()]")
 
 @cache
 def _compiled(pack: Pack | None):
-    """Literal phrases in one Aho-Corasick automaton; the few regex phrases in one alternation
-    per category (longest first), and the regex phrases with no anchor literal merged into one
-    pattern (one scan of a clause when none matches). All cached per pack."""
+    """One Aho-Corasick automaton over the literal phrases and the anchors of the regex phrases (a regex
+    phrase is tried only when a literal it requires occurs in the clause): each key gives (length and
+    categories when it is a phrase, else None; the regex phrases it anchors). The regex phrases with no
+    anchor literal merged into one pattern (one scan of a clause when none matches). Cached per pack."""
     plain_words: dict[str, list[str]] = {}
     by_category: dict[str, list[str]] = {}
     for p, c in _pattern_list(pack):
@@ -53,12 +54,6 @@ def _compiled(pack: Pack | None):
             plain_words.setdefault(re.sub(r"\\(.)", r"\1", p), []).append(c)
         else:
             by_category.setdefault(c, []).append(p)
-    literals = ahocorasick.Automaton()
-    for word, categories in plain_words.items():
-        literals.add_word(word, (len(word), *dict.fromkeys(categories)))
-    literals.make_automaton()
-    # Each regex phrase is tried only when a literal it requires occurs in the clause.
-    anchors = ahocorasick.Automaton()
     always: list[tuple[re.Pattern, str]] = []
     keyed: dict[str, list[tuple[re.Pattern, str]]] = {}
     for c, ps in by_category.items():
@@ -71,11 +66,12 @@ def _compiled(pack: Pack | None):
                 keyed.setdefault(a, []).append((pattern, c))
             if not anchors_of:
                 always.append((pattern, c))
-    for anchor, pats in keyed.items():
-        anchors.add_word(anchor, tuple(pats))
-    if keyed:
-        anchors.make_automaton()
-    return literals, (anchors if keyed else None), tuple(always), _any_of(tuple(always))
+    scan = ahocorasick.Automaton()
+    for key in {**plain_words, **keyed}:  # one pass over a clause finds both
+        phrase = (len(key), *dict.fromkeys(plain_words[key])) if key in plain_words else None
+        scan.add_word(key, (phrase, tuple(keyed.get(key, ()))))
+    scan.make_automaton()
+    return scan, tuple(always), _any_of(tuple(always))
 
 
 def _any_of(pairs: tuple[tuple[re.Pattern, str], ...]) -> re.Pattern:
@@ -408,15 +404,18 @@ def _matches(clause: str, pack: Pack | None, competitors=(), prev: str = "", nxt
     """Phrase matches; a span once taken is only reused by another category for the very same span
     (不会换: competitor and decision_delay). Readings that do not apply here are dropped first, so
     they cannot hide a shorter phrase (等农户贷款放下来再结: payment, not a delayed decision)."""
-    literals, anchors, always, any_always = _compiled(pack)
+    scan, always, any_always = _compiled(pack)
     patterns = set(always) if always and any_always.search(clause) else set()  # one scan when none matches
-    if anchors is not None:
-        for _, pats in anchors.iter(clause):
+    phrases: list[tuple[int, int, str]] = []
+    for end, (phrase, pats) in scan.iter(clause) if len(scan) else ():
+        if pats:
             patterns.update(pats)
+        if phrase is not None:
+            length, *categories = phrase
+            phrases += [(end + 1 - length, end + 1, category) for category in categories]
     found = [(m.start(), m.end(), category) for pattern, category in patterns
              for m in pattern.finditer(clause) if m.end() > m.start()]
-    for end, (length, *categories) in literals.iter(clause):
-        found += [(end + 1 - length, end + 1, category) for category in categories]
+    found += phrases
     found = [f for f in found if not _not_here(clause, *f, competitors, prev, nxt)]
     found.sort(key=lambda f: (f[0] - f[1], f[0]))  # longest first
     taken: list[tuple[int, int]] = []
