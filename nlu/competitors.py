@@ -6,6 +6,7 @@ import re
 from functools import cache
 
 from nlu.customer import Contact, is_org
+from nlu.latin import is_prose
 from nlu.lexicon import common
 from nlu.note import CJK, Note
 from nlu.prefilter import hint
@@ -184,6 +185,41 @@ def _occurrences(text: str, name: str) -> list[tuple[int, int]]:
         out.append((i, i + len(name)))
         i = text.find(name, i + 1)
     return out
+
+
+def with_model_rivals(note: Note, names: list[str], others: list[tuple[int, int]], customer: dict | None) -> list[str]:
+    """The rules' rivals and the rival labeller's (nlu/competitor_crf.py): a name only the model finds is
+    added when it is no one else; where both found one name the model's edges win (沙钢那边 -> 沙钢,
+    恒力 -> 恒力化纤)."""
+    from nlu.competitor_crf import rival_spans
+
+    text = note.text
+    company = (customer or {}).get("company")
+    found = [(text.find(n), n) for n in names]
+    for s, e in rival_spans(note, others):
+        name = text[s:e].strip(" -·&")
+        if len(name) < 2 or any(a < e and s < b for a, b in others) or name == company or not _model_plausible(name, note):
+            continue
+        same = [i for i, (_, n) in enumerate(found) if name in n or n in name]
+        if not same:
+            found.append((s, name))
+        for i in same:
+            if found[i][1].startswith(name) and _NOT_NAME_TAIL.match(found[i][1], len(name)):
+                found[i] = (found[i][0], name)  # 沙钢那边 -> 沙钢: the rules took words after the name
+    return _dedupe([(max(s, 0), n) for s, n in found])
+
+
+_NOT_NAME_TAIL = re.compile(r"那边|这边|那里|的|之前|以前|也|都|还|给|报|说|拿|一直|最近|每|经常|才|只|供|家")
+
+
+def _model_plausible(name: str, note: Note) -> bool:
+    if name.isascii() and all(is_prose(w) for w in name.split()):
+        return False  # quote, competitor: English words of the sentence
+    if name in _not_orgs() or _PRONOUN_START.match(name) or name in _cue_words():
+        return False
+    if note.pack is not None and name in note.pack.products:
+        return False
+    return not name.isdigit()
 
 
 def _dedupe(found: list[tuple[int, str]]) -> list[str]:

@@ -17,7 +17,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from nlu.close import expected_close
-from nlu.competitors import find_competitors
+from nlu.competitors import find_competitors, with_model_rivals
 from nlu.contract_end import contract_end
 from nlu.customer import find_contacts, find_customer, with_latin_names
 from nlu.date_facts import date_facts, day_mentions
@@ -27,6 +27,7 @@ from nlu.money_facts import find_amounts, money_facts
 from nlu.normalize import normalize
 from nlu.numbers import forget_texts
 from nlu.note import Note
+from nlu.objection_model import with_model as with_objection_model
 from nlu.objections import objection_clauses
 from nlu.parts import same_customer, split as split_parts
 from nlu.risks import find_risks
@@ -64,6 +65,16 @@ def parse(text: str, ref: datetime | None = None, industry: str | None = None, *
         return empty_extraction()
 
 
+def known_others(note: Note, contacts=None, customer=None) -> list[tuple[int, int]]:
+    """Spans of the note known to be no rival: the contacts and the customer's company (found here
+    when not given, as the rival labeller's training does)."""
+    if contacts is None:
+        contacts = find_contacts(note.text)
+        customer, _ = find_customer(note, contacts)
+        customer = with_latin_names(note.text, customer, contacts, note)
+    return [(c.start, c.end) for c in contacts] + _spans(note.text, [(customer or {}).get("company")])
+
+
 def _ref(ref) -> datetime:
     if not isinstance(ref, datetime):
         return datetime.now(DEFAULT_TZ)
@@ -90,6 +101,7 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
     customer, strong = find_customer(note, contacts)
     customer = with_latin_names(note.text, customer, contacts, note)
     competitors = find_competitors(note, contacts, customer if strong else None)
+    competitors = with_model_rivals(note, competitors, known_others(note, contacts, customer), customer)
     if customer and customer.get("name") in competitors:  # 柳工的铲车: a brand, not a person
         rest = [c.name for c in contacts if c.name not in competitors]
         customer["name"] = rest[0] if rest else None
@@ -112,6 +124,7 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
         del item["_start"], item["_end"]
     dates = date_facts(note, days, item_spans)
     raised = objection_clauses(note, money, competitors, [i["product"] for i in items if i["product"]])
+    raised = with_objection_model(note, raised, len(competitors))
     objections = [category for category, _ in raised]
     for m in money:
         m.pop("counter", None)
