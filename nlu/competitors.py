@@ -197,7 +197,7 @@ def with_model_rivals(note: Note, names: list[str], others: list[tuple[int, int]
     company = (customer or {}).get("company")
     found = [(text.find(n), n) for n in names]
     for s, e in rival_spans(note, others):
-        name = text[s:e].strip(" -·&")
+        name = _PARTICLE_END.sub("", text[s:e].strip(" -·&"))  # 先给恒力了: 恒力
         if len(name) < 2 or any(a < e and s < b for a, b in others) or name == company or not _model_plausible(name, note):
             continue
         same = [i for i, (_, n) in enumerate(found) if name in n or n in name]
@@ -209,6 +209,7 @@ def with_model_rivals(note: Note, names: list[str], others: list[tuple[int, int]
     return _dedupe([(max(s, 0), n) for s, n in found])
 
 
+_PARTICLE_END = re.compile(r"[了的吧呢啊吗呀么]+$")
 _NOT_NAME_TAIL = re.compile(r"那边|这边|那里|的|之前|以前|也|都|还|给|报|说|拿|一直|最近|每|经常|才|只|供|家")
 
 

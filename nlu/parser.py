@@ -27,7 +27,6 @@ from nlu.money_facts import find_amounts, money_facts
 from nlu.normalize import normalize
 from nlu.numbers import forget_texts
 from nlu.note import Note
-from nlu.objection_model import with_model as with_objection_model
 from nlu.objections import objection_clauses
 from nlu.parts import same_customer, split as split_parts
 from nlu.risks import find_risks
@@ -124,7 +123,6 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
         del item["_start"], item["_end"]
     dates = date_facts(note, days, item_spans)
     raised = objection_clauses(note, money, competitors, [i["product"] for i in items if i["product"]])
-    raised = with_objection_model(note, raised, len(competitors))
     objections = [category for category, _ in raised]
     for m in money:
         m.pop("counter", None)

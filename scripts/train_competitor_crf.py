@@ -9,10 +9,12 @@ sources, and prints the parser's competitor F1 on each held-out fold with and wi
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import random
 import sys
 import tempfile
+import tomllib
 from datetime import datetime
 from pathlib import Path
 
@@ -25,12 +27,16 @@ from nlu.note import Note  # noqa: E402
 from nlu.parser import choose_pack, known_others  # noqa: E402
 
 DEFAULT_SOURCES = ["tests/data/notes_dev.jsonl", "tests/data/notes_holdout.jsonl",
-                   "tests/data/notes_real/notes_working.jsonl", "tests/data/notes_real/notes_train2.jsonl"]
+                   "tests/data/notes_real/notes_working.jsonl", "tests/data/notes_real/notes_train2.jsonl", "packs"]
 
 
 def rows_of(source: str) -> list[dict]:
     if "notes_locked" in source or "check2" in source or "locked50" in source:
         raise SystemExit("the locked and check sets are never trained on")
+    if source == "packs":  # the industry packs' annotated examples
+        return [{"text": ex["text"], "ref": ex["ref"], "industry": data.get("name"), "expected": ex.get("expected", {})}
+                for path in sorted(glob.glob(str(ROOT / "nlu/industry_phrases/*.toml")))
+                for data in [tomllib.loads(Path(path).read_text(encoding="utf-8"))] for ex in data.get("examples", [])]
     path = Path(source) if Path(source).is_absolute() else ROOT / source
     if not path.exists():
         return []
