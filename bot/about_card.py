@@ -354,6 +354,8 @@ def _fits(fix: Correction, card: dict, text: str, *, cued: bool) -> bool:
         return bool(fix.old) or cued or len(items) == 1
     if fix.kind == "date" and not fix.target and not fix.old:
         return cued or len(_planned(card)) == 1
+    if fix.kind == "replace":        # 不是A，是B: A must be on the card (a product, the company, the contact)
+        return fix.old in _card_names(card) or _card_product(fix.old, card)
     if fix.kind == "customer":       # the name said as one: 是X / 叫X / 填X / X alone in its clause
         if fix.value in _card_names(card):
             return False

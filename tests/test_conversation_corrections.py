@@ -203,3 +203,16 @@ def test_no_typed_note_reads_as_a_correction_of_the_card_before_it_or_an_acknowl
                 if about_card(note["text"], shown) or intents.acknowledgement(note["text"]):
                     taken.append(note["text"])
     assert said >= 1524 and taken == []
+
+
+async def test_the_old_value_said_is_replaced_whatever_it_was_and_only_if_the_card_has_it(bot):
+    rep = await carded(bot)
+    replies = await bot.say(rep, "不是王总，是李总")
+    assert "已更新 #1" in replies[-1].text
+    replies = await bot.say(rep, "不是A型泵，是B型泵")
+    assert "已更新 #1" in replies[-1].text
+    [note] = bot.rows(Note)
+    assert note.extraction["customer"]["name"] == "李总"
+    assert [(i.product, i.quantity) for i in bot.rows(Item)] == [("B型泵", 80)]
+    replies = await bot.say(rep, "王总说不是他们不想买，是预算没批下来")   # nothing on the card was said: a note
+    assert "已记录 #2" in replies[-1].text
