@@ -54,7 +54,7 @@ _HEDGED = re.compile(r"^(?:估计|预计|大概|应该|可能|差不多|最快|�
 # Words that make a clause a note of its own (a visit, another deal, money, a plan of its own).
 _OWN_FACT = re.compile(r"去了|去过|去趟|拜访|见了|见的|见面|看样|来厂|来公司|约了|新客户|还有|另外|另一个|询价|报价|"
                        r"[0-9０-９]|元|块钱|万块|预算[0-9一二两三四五六七八九十]")
-_COUNTED = re.compile(r"[零〇一二两三四五六七八九十百千万]+[台个套箱件吨只支批车瓶桶盒米斤张把颗片条包本卷块组对双副辆部份罐袋元号月日天周]")
+_COUNTED = re.compile(r"(?!一[个下点些起直定般样次趟遍])[零〇一二两三四五六七八九十百千万]+[台个套箱件吨只支批车瓶桶盒米斤张把颗片条包本卷块组对双副辆部份罐袋元号月日天周]")
 _SAYS = re.compile(r"^(?:刚才|刚刚|刚|又|也|那边|这边)?(?:说|讲|表示|打电话|来电话|来电|回复|聊|确认|要|想|问|订|定)")
 _CUED = re.compile(r"改|不是|应该|应是|错|不对|更正|纠正|才对|确认|其实|实际|数量|台数|数目|件数|个数|订量|量是|日期|时间|交期|"
                    r"客户|公司|加到|减到|降到|砍到|追加|增加|调到|推到|推迟|提前|挪到|定在|为准|签|下单|成交")
@@ -66,7 +66,7 @@ _ENGLISH = [(re.compile(rf"(?<![A-Za-z])(?:{p})(?![A-Za-z])\s*", re.I), c)
             for p, c in (("qty|quantity|amount", "数量"), (r"delivery(?:\s*date)?|ship(?:ping)?\s*date", "交货"),
                          ("customer|client", "客户"), ("company", "公司"))]
 _TENTATIVE = re.compile(r"想|打算|考虑|也许|或许|能不能|能否|问问|商量|还没定|待定|不确定|再定|但是|不过|如果|要是")
-_PERIOD_WORDS = re.compile(r"年底|年初|月底|月初|年前|年后|节前|节后|过年|春节|放假|以后")
+_PERIOD_WORDS = re.compile(r"明年|今年|下半年|上半年|将来|之后|回头|年底|年初|月底|月初|年前|年后|节前|节后|过年|春节|放假|以后")
 
 
 def about_card(text: str, card: dict | None) -> Correction | None:
@@ -291,7 +291,7 @@ def _stranger_speaks(t: str, names: list[str]) -> bool:
 def _remark(clause: str, names: list[str]) -> bool:
     """A short remark with no fact of its own (他们急用, 王总只是对接人, 剩下的以后再说)."""
     from nlu.customer import find_contacts
-    if len(clause) > 14 or _OWN_FACT.search(clause) or _COUNTED.search(clause):
+    if len(clause) > 24 or _OWN_FACT.search(clause) or _COUNTED.search(clause):
         return False
     if any(c.name not in names for c in find_contacts(clause)):
         return False

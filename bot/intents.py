@@ -170,8 +170,12 @@ FIXED = [
     ("retract", re.compile(r"^(?:撤回|删掉|删除|作废|删了|不要了|撤销)$")),
     ("confirm", re.compile(r"^(?:对|对的|确认|没问题|正确|准确|是的|没错|对了)$")),
 ]
-ACKS = re.compile(r"^(?:好|好的|好滴|好嘞|好哒|好吧|行|行的|可以|收到|收到了|知道了|明白|明白了|了解|嗯|嗯嗯|嗯呢|哦|噢|ok|okay|"
-                  r"okk|k|没问题|没事|妥|妥了|知道|晓得|懂了|谢谢|谢了|多谢|感谢|辛苦了|辛苦|thx|thanks|thank you|棒|赞|不错|好嘞谢谢|好的谢谢|收到谢谢)+$", re.I)
+ACKS = re.compile(r"^(?:我|已|都|就|那)?(?:好|好的|好滴|好嘞|好哒|好吧|行|行吧|行的|可以|可以的|收到|知道|明白|了解|嗯|嗯嗯|嗯呢|嗯哼|"
+                  r"哦|噢|ok|okay|okk|k|ok的|gotit|noted|cool|great|perfect|没问题|没毛病|没事|妥|妥了|晓得|懂|谢谢|谢了|多谢|"
+                  r"感谢|辛苦|thx|thanks|thankyou|thanksalot|棒|赞|棒棒哒|不错|记下了|记下|这样|这样吧|马上处理|马上办|这就去办|"
+                  r"老板|领导|哥|姐|亲|您|你|了|啦|的|呢|哈|呀|啊|吧)+$", re.I)
+# Words that only agree with the card: an acknowledgement when every clause is one of these or ACKS.
+AGREES = re.compile(r"^(?:对|对的|是的|没错|都对|信息都对|确认无误|无误|正确|就这样|就是这样|确认)(?:了|的|啦|呢|哈)*$")
 
 
 def _bare(text: str) -> str:
@@ -185,10 +189,12 @@ def no_words(text: str) -> bool:
 
 def acknowledgement(text: str) -> bool:
     """好的, 收到, 嗯嗯, OK谢谢, 好的👍: a bare acknowledgement, nothing to store."""
-    letters = "".join(ch for ch in clean(text) if unicodedata.category(ch)[0] in "LN" or ch == " ")
-    said = re.sub(r"\s+", "", letters).lower()
-    said = re.sub(r"(?<=.)[啦了哈呀啊哦嘛呢]+$", "", said)      # 辛苦啦, 好的呀, 收到了哈
-    return bool(said) and bool(ACKS.match(said))
+    clauses = re.split(r"[^\w\s]+|(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])", clean(text))
+    said = [re.sub(r"\s+", "", "".join(ch for ch in c if unicodedata.category(ch)[0] in "LN" or ch == " ")).lower()
+            for c in clauses]
+    said = [c for c in said if c]
+    acks = [c for c in said if ACKS.match(c)]
+    return bool(acks) and all(ACKS.match(c) or AGREES.match(c) for c in said)
 
 
 _TRAILING_ADMISSION = re.compile(r"[，,。\s]*(?:我|刚才|刚刚)?(?:说错|写错|搞错|记错|弄错|才对|才是对的|才是)[了啊哈吧]*$")
