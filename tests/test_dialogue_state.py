@@ -12,6 +12,21 @@ from tests.chat_bot import bot  # noqa: F401  (the fixture)
 from tests.test_wecom import NOTE, fake, start, wecom_config  # noqa: F401  (fake is a fixture)
 
 
+DATABASES = ["sqlite", pytest.param("pg", marks=pytest.mark.pg)]
+
+
+def database_url(kind: str, request, tmp_path) -> str | None:
+    """None for the config's SQLite file; a PostgreSQL schema of its own (dropped after the test)."""
+    if kind == "sqlite":
+        return None
+    from urllib.parse import quote
+
+    from tests.storage_db import PgSchema
+    schema = PgSchema()
+    request.addfinalizer(schema.drop)
+    return f"{schema.url}{'&' if '?' in schema.url else '?'}options={quote(f'-csearch_path={schema.name}')}"
+
+
 async def restart(bot) -> None:
     await bot.conversation.close()
     bot.conversation = bot.make()
@@ -50,8 +65,10 @@ async def test_a_newer_question_replaces_the_older_one(bot):
     assert commitment.note_id == bot.rows(Note, Note.raw_text.like("李总%"))[0].id
 
 
-async def test_numbered_options_still_work_after_a_restart(tmp_path, fake):
+@pytest.mark.parametrize("kind", DATABASES)
+async def test_numbered_options_still_work_after_a_restart(tmp_path, fake, kind, request):
     config = wecom_config(tmp_path, fake)
+    config["database"]["url"] = database_url(kind, request, tmp_path) or config["database"]["url"]
     running = await start(config, fake)
     await running.join("laoliu")
     card = await running.say("laoliu", NOTE, "已记录")
@@ -73,7 +90,8 @@ CHROMIUM_SKIP = "skipped: /usr/bin/chromium not installed (apt-get install chrom
 
 
 @pytest.mark.slow
-async def test_the_web_chat_shows_its_history_after_a_server_restart(tmp_path):
+@pytest.mark.parametrize("kind", DATABASES)
+async def test_the_web_chat_shows_its_history_after_a_server_restart(tmp_path, kind, request):
     from pathlib import Path
 
     from tests.test_web import ARGS, CHROMIUM, start as start_web, web_config
@@ -83,6 +101,7 @@ async def test_the_web_chat_shows_its_history_after_a_server_restart(tmp_path):
     from playwright.async_api import async_playwright
 
     config = web_config(tmp_path)
+    config["database"]["url"] = database_url(kind, request, tmp_path) or config["database"]["url"]
     app, url, stop, task = await start_web(config)
     async with async_playwright() as p:
         chromium = await p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
