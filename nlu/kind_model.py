@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import re
 from functools import cache
-from itertools import repeat
 from pathlib import Path
 
 MODELS = Path(__file__).parent / "models"
@@ -59,30 +58,16 @@ def _weights(what: str) -> tuple[tuple[str, ...], dict[str, tuple[tuple[int, flo
     return labels, {f: tuple(pairs) for f, pairs in table.items()}
 
 
-@cache
-def _by_label(what: str) -> tuple[dict[str, float], ...] | None:
-    """Per label, each feature's weight (the model's table turned around, so a label's score is one
-    C-level sum over the features)."""
-    model = _weights(what)
-    if model is None:
-        return None
-    labels, table = model
-    out: tuple[dict[str, float], ...] = tuple({} for _ in labels)
-    for feature, pairs in table.items():
-        for i, w in pairs:
-            out[i][feature] = w
-    return out
-
-
 def probabilities(what: str, features: list[str]) -> dict[str, float]:
     """p(kind | features) under the model ({} without it)."""
     model = _weights(what)
     if model is None:
         return {}
-    labels, _ = model
-    # each label's weights summed in the features' order, as adding them one by one would (a feature
-    # the label has no weight for adds 0.0, which changes no sum)
-    score = [sum(map(weights.get, features, repeat(0.0))) for weights in _by_label(what)]
+    labels, table = model
+    score = [0.0] * len(labels)
+    for f in features:
+        for i, w in table.get(f, ()):
+            score[i] += w
     top = max(score)
     exp = [math.exp(x - top) for x in score]
     total = sum(exp)
@@ -123,7 +108,6 @@ def money_cues(s: str) -> list[tuple[int, int, str, str]]:
 def reset() -> None:
     """Forget the loaded models (after the training script writes new ones)."""
     _weights.cache_clear()
-    _by_label.cache_clear()
 
 
 def context(note, start: int, end: int, cues) -> list[str]:
