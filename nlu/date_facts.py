@@ -68,14 +68,20 @@ def _cue_automaton():
     return automaton
 
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # keeps every offset
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _lower(s: str) -> str:
+    """s in lower case with every offset kept (str.lower, unless a character grows: İ)."""
+    low = s.lower()
+    return low if len(low) == len(s) else s.translate(_ASCII_LOWER)
 
 
 def _cues_in(s: str) -> list[tuple[int, int, str, str]]:
     """Non-overlapping (start, end, kind, cue) matches, longest first, in text order; English cues in any
     case (Follow up, ETA)."""
     hits = [(end - len(cue) + 1, end + 1, kind, cue)
-            for end, (cue, kind) in _cue_automaton().iter(s.translate(_ASCII_LOWER))] if s else []
+            for end, (cue, kind) in _cue_automaton().iter(_lower(s))] if s else []
     hits.sort(key=lambda h: (h[0] - h[1], h[0]))
     found: list[tuple[int, int, str, str]] = []
     for h in hits:
@@ -143,7 +149,7 @@ def date_facts(note: Note, days: list, item_spans=()) -> list[dict]:
         status = _status(note, day.date, day.start_index, day.end_index)
         kind = _kind(note, day, status, item_spans)
         if kind_model.active("date"):
-            features = kind_model.date_features(note, day, status, kind, item_spans, _cues_in, _owed(note, day))
+            features = kind_model.date_features(note, day, status, kind, item_spans, _cues_in)
             kind = kind_model.decide("date", note, day.start_index, day.end_index, features, kind, kind == "other", day)
         out.append({"date": day.date.isoformat(), "kind": kind, "status": status})
     return _dedupe(out)
@@ -242,15 +248,6 @@ def _kind(note: Note, day, status: str, item_spans) -> str:
             or _trial_next(note, i, ce)):
         kind = "trial"  # 姜总要先试用五百公斤，1月26号前到: the goods of a trial
     return kind
-
-
-def _owed(note: Note, day) -> list[str]:
-    """Features for the kind model: a deliverable we owe named after the date or before it in its clause."""
-    if not _deliverables():
-        return []
-    cs, ce = note.clause_at(day.start_index)
-    return [name for name, lo, hi in (("owed_after", day.end_index, ce), ("owed_before", cs, day.start_index))
-            if _deliverable_in(note.text, lo, hi)]
 
 
 def _trial_next(note: Note, i: int, ce: int) -> bool:

@@ -1,12 +1,13 @@
 """The kind of a date or an amount, learned: a maximum-entropy classifier (python-crfsuite over one-item
 sequences) trained on annotated notes by scripts/train_kinds.py.
 
-The hand rules (nlu/date_facts.py, nlu/money_facts.py) stay: their answer is one of the features, next to
-the date's or amount's neighbourhood — the characters and character pairs on each side within its clause,
-the lexicon's cue words and their kinds on each side and in the clauses around, who speaks (他说 / 我们),
-a competitor named near an amount, an order in the clause, the status, how far ahead the day is. The
-model's answer replaces the rule's only when the model is sure of it (MIN_SURE), so where the rules are
-precise they keep deciding. Without the model file or python-crfsuite the rules work alone.
+The hand rules (nlu/date_facts.py, nlu/money_facts.py) stay: their answer is one of the features (alone and
+with the note's length), next to the date's or amount's neighbourhood — the characters and character pairs
+on each side within its clause, the lexicon's cue words and their kinds on each side and in the clauses
+around, English words, whose offer an amount is (X给到, 我们报), a competitor named near an amount, an order
+in the clause, the status, how far ahead the day is. The model's answer replaces the rule's only when the
+model is sure enough of it (MIN_SURE): where the rules are precise they keep deciding. Without the model
+files or python-crfsuite the rules work alone.
 """
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ CUE_REACH = 24  # how far cue words are looked for (dictated notes have clauses 
 # features, rule kind, extra) so that training reads exactly the features the parser computes.
 recording: list | None = None
 
-_SPEAKER = re.compile(r"(?:他|她|客户|对方|老板|[总工]|经理|主任)(?:们)?(?:说|讲|表示|反馈|提|问|觉得|嫌|要求|希望|想)")
 _LATIN = re.compile(r"[A-Za-z]{2,}")
 _OFFERED = re.compile(r"(?:给到|给的是|给的|给了|才|也就|只要|只卖|卖|报了|报的是|开价|价格是|价是)[¥￥$]?$")
 _BRAND = re.compile(r"[A-Z][A-Za-z]{2,}")  # a Latin name (Nichicon, Jinko), not a unit (pcs, kg)
@@ -58,20 +58,38 @@ def _weights(what: str) -> tuple[tuple[str, ...], dict[str, tuple[tuple[int, flo
     return labels, {f: tuple(pairs) for f, pairs in table.items()}
 
 
-def probabilities(what: str, features: list[str]) -> dict[str, float]:
-    """p(kind | features) under the model ({} without it)."""
+def _scores(what: str, features: list[str]) -> tuple[tuple[str, ...], list[float]] | None:
     model = _weights(what)
     if model is None:
-        return {}
+        return None
     labels, table = model
     score = [0.0] * len(labels)
     for f in features:
         for i, w in table.get(f, ()):
             score[i] += w
+    return labels, score
+
+
+def probabilities(what: str, features: list[str]) -> dict[str, float]:
+    """p(kind | features) under the model ({} without it)."""
+    scored = _scores(what, features)
+    if scored is None:
+        return {}
+    labels, score = scored
     top = max(score)
     exp = [math.exp(x - top) for x in score]
     total = sum(exp)
     return {label: e / total for label, e in zip(labels, exp)}
+
+
+def _best(what: str, features: list[str]) -> tuple[str, float] | None:
+    """The model's likeliest kind and its probability (None without the model)."""
+    scored = _scores(what, features)
+    if scored is None:
+        return None
+    labels, score = scored
+    top = max(score)
+    return labels[score.index(top)], 1.0 / sum(math.exp(x - top) for x in score)
 
 
 def active(what: str) -> bool:
@@ -117,16 +135,12 @@ def context(note, start: int, end: int, cues) -> list[str]:
     i = note.clause_index(start)
     cs, ce = note.clauses[i] if note.clauses else (0, len(text))
     lo, hi = max(cs, start - WINDOW), min(ce, end + WINDOW)
-    pause = min([b for b in note.breaks if end < b < hi] + [hi])  # dictation: a pause ends the window
     left, right = text[lo:start], text[end:hi]
-    f = ["l1=" + left[-1:], "l2=" + left[-2:], "l3=" + left[-3:], "r1=" + right[:1], "r2=" + right[:2],
-         "r3=" + right[:3]]
+    f = ["l1=" + left[-1:], "l2=" + left[-2:], "r1=" + right[:1], "r2=" + right[:2]]
     f += ["lb=" + left[k:k + 2] for k in range(max(0, len(left) - 8), len(left) - 1)]
     f += ["rb=" + right[k:k + 2] for k in range(min(len(right) - 1, 10))]
-    f += ["rbp=" + text[k:k + 2] for k in range(end, pause - 1)][:8]
     f += ["lw=" + w.lower() for w in _LATIN.findall(text, max(cs, start - 30), start)[-3:]]  # quote due 12/18
     f += ["rw=" + w.lower() for w in _LATIN.findall(text, end, min(ce, end + 30))[:3]]
-    f += ["rt=" + text[k:k + 3] for k in range(end, min(pause, end + 8) - 2)]
     after, before = cues(text[end:min(ce, end + CUE_REACH)]), cues(text[max(cs, start - CUE_REACH):start])
     left_at = max(cs, start - CUE_REACH)
     for n, c in enumerate(after[:2]):
@@ -139,11 +153,6 @@ def context(note, start: int, end: int, cues) -> list[str]:
     if i + 1 < len(note.clauses):
         ns, ne = note.clauses[i + 1]
         f += ["cn=" + c[2] for c in cues(text[ns:min(ne, ns + CUE_REACH)])[:2]]
-    said = _SPEAKER.search(text, cs, start)
-    if said:
-        f.append("spk=them")
-    if _WE.search(text, cs, start):
-        f.append("spk=we")
     if start == cs:
         f.append("first_in_clause")
     if i == 0:
@@ -167,10 +176,10 @@ def _ahead(days: int) -> str:
     return "today" if days == 0 else "soon" if days <= 3 else "week" if days <= 10 else "month" if days <= 40 else "later"
 
 
-def date_features(note, day, status: str, rule: str, item_spans, cues, extra=()) -> list[str]:
+def date_features(note, day, status: str, rule: str, item_spans, cues) -> list[str]:
     start, end = day.start_index, day.end_index
     cs, ce = note.clause_at(start)
-    f = [*extra, "bias", "rule=" + rule, _rule_by_size(note, rule), "status=" + status,
+    f = ["bias", "rule=" + rule, _rule_by_size(note, rule), "status=" + status,
          "ahead=" + _ahead((day.date - note.ref.date()).days),
          "dt_last=" + day.text[-1:], "dt=" + day.text if len(day.text) <= 4 else "dt=long"]
     if any(cs <= a < ce for a, _ in item_spans):
@@ -214,8 +223,8 @@ def decide(what: str, note, start: int, end: int, features: list[str], rule: str
     if recording is not None:  # training reads the rules' answers
         recording.append((what, note, start, end, features, rule, unsure, extra))
         return rule
-    p = probabilities(what, features)
-    if not p:
+    best = _best(what, features)
+    if best is None:
         return rule
-    label = max(p, key=p.get)
-    return label if label != rule and p[label] >= MIN_SURE[what][0 if unsure else 1] else rule
+    label, p = best
+    return label if label != rule and p >= MIN_SURE[what][0 if unsure else 1] else rule
