@@ -242,6 +242,8 @@ def _with_model(note: Note, q, product: str | None, blocked) -> str | None:
     span = product_span(note, q)
     if span is None or any(a < span[1] and span[0] < b for a, b in blocked if (a, b) != (q.start, q.end)):
         return product
+    if _inside_latin_word(note.text, span[0]) or _inside_latin_word(note.text, span[1]):
+        return product  # stalline组件 out of monocrystalline组件: a span never cuts an English word
     found = _clean_product(note.text[span[0]:span[1]], place_ok=True)
     if found is None or is_function_word(found) or note.spoken and found.replace(" ", "") not in note.spoken:
         return product  # not a product, or only made by our edits of the text (a repair)
@@ -252,6 +254,10 @@ def _with_model(note: Note, q, product: str | None, blocked) -> str | None:
     if product and found != product and found.startswith(product) and _only_filler(found[len(product):]):
         return product  # 床垫试, 轮胎一次: the model took a word that follows the product
     return found
+
+
+def _inside_latin_word(text: str, i: int) -> bool:
+    return 0 < i < len(text) and text[i - 1].isascii() and text[i - 1].isalpha() and text[i].isascii() and text[i].isalpha()
 
 
 def text_before_each(note: Note, q) -> bool:
@@ -363,6 +369,8 @@ def _skip(note, q, end, money_spans, later) -> bool:
         return True  # 小麦有三千亩, 有两把腿是歪的, 一亩地用两袋: what they have or use, not an order
     if text[end:end + 1] == "装" or text[end:end + 2] == "以上":
         return True
+    if _PROJECT_NEXT.match(text, end):
+        return True  # 那个20MW项目: the size of a project, not an order line
     if text[end:end + 1] == "了":
         return True  # 业务员换了三个了: a count of what happened, not an order
     if text[q.start - 1:q.start] == "分":
@@ -386,6 +394,7 @@ def _skip(note, q, end, money_spans, later) -> bool:
     return False
 
 
+_PROJECT_NEXT = re.compile(r" ?项目")  # (五十块的项目 still counts fifty boards)
 _MASS_UNITS = frozenset("吨 公斤 千克 斤 kg t".split())  # a periodic use by weight is a volume bought
 _SPEC_UNITS = frozenset("米 平方 平米 平方米 克 千克 公斤 升 毫升 寸 吨 瓦 千瓦 兆瓦 伏 安 毫米 厘米 公里".split())
 

@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from nlu.numerals import (  # the numeral layer; its public names are re-exported here
-    ASCII_UNIT_RE, COUNTING_NOUNS, FEE_AFTER, MONEY_CUES, UNITS, Money, Quantity, Span, _CODE_NEIGHBOUR, _D, _DIGIT_VALUE, _HAN, _M,
+    ASCII_UNIT_RE, COUNTING_NOUNS, multiplied, FEE_AFTER, MONEY_CUES, UNITS, Money, Quantity, Span, _CODE_NEIGHBOUR, _D, _DIGIT_VALUE, _HAN, _M,
     _MEASURE_CHARS, _NOT_PER, _NOT_UNIT_RE, _NUM_RE, _TIME_AFTER_GE, _Tok, _UNIT_RE_DEFAULT, _alternation,
     _clean, _fold, _int_part, _scan, _unit_res, _value, find_numbers, to_number,
 )
@@ -86,6 +86,8 @@ def find_quantities(text: str, units: Iterable[str] = ()) -> list[Quantity]:
         if in_money[tok.start] or _excluded_before(folded, tok.start):
             continue
         q = _quantity_at(text, folded, tok, unit_re, noun_re)
+        if q is None and multiplied(folded, tok.start, tok.end):
+            q = Quantity(tok.start - 1, tok.end, text[tok.start - 1:tok.end], tok.value, None)  # 实木床x30
         if q is not None:
             found.append(q)
     return _package_and_specs(text, folded, found, {m.start for m in money}, {m.end for m in money})

@@ -288,11 +288,22 @@ def _scan(folded: str) -> tuple[_Tok, ...]:
     return tuple(toks)
 
 
+def multiplied(t: str, start: int, end: int) -> bool:
+    """实木床x30, 光谱仪 x2, 床头柜×60: a count typed after a thing with a small x and no measure word."""
+    if start < 2 or t[start - 1] not in "x×" or not t[end - 1].isdigit():
+        return False
+    after = t[end: end + 1]
+    if after and (after.isascii() and after.isalnum() or after in "-./"):
+        return False
+    thing = t[start - 2] if t[start - 2] != " " else t[start - 3: start - 2]
+    return bool(thing) and (bool(_HAN.match(thing)) or thing.isalpha() and t[start - 2] == " ")
+
+
 # English measure words of typed notes (500 pcs, 3t, 200kg): a number before one is a count, not a code.
 ASCII_UNITS: tuple[str, ...] = (
     "pcs", "pc", "sets", "set", "units", "unit", "cases", "case", "bottles", "tons", "ton", "mt", "kg", "t",
     "pairs", "rolls", "boxes", "cartons", "ctns", "pieces", "licenses", "license", "seats", "bags", "drums",
-    "pallets", "containers", "users", "accounts",
+    "pallets", "containers", "users", "accounts", "mwh", "mw", "kw", "cbm", "m2", "sqm",
 )
 ASCII_UNIT_RE = re.compile(r" ?(" + "|".join(sorted(ASCII_UNITS, key=len, reverse=True)) + r")(?![A-Za-z0-9])",
                            re.IGNORECASE)
@@ -304,6 +315,8 @@ def _is_code(t: str, start: int, end: int) -> bool:
         return False
     before = t[start - 1] if start else ""
     after = t[end] if end < len(t) else ""
+    if multiplied(t, start, end):
+        return False  # 实木床x30: a typed count, not a code
     if after.isascii() and after.isalpha() and not _CODE_NEIGHBOUR.match(before) and ASCII_UNIT_RE.match(t, end):
         return False  # 3t, 200kg: a count in an English measure word
     if _CODE_NEIGHBOUR.match(before) or (t[end - 1].isdigit() and _CODE_NEIGHBOUR.match(after)):

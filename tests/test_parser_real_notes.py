@@ -90,6 +90,27 @@ def test_english_measure_words_are_units_as_written(text, expected):
     assert items(p(text)) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("蓝湾酒店的钱经理：会议椅x40，下周三前送到。", {("会议椅", 40, None)}),
+    ("宋总要投影仪 ×3，月底前装好。", {("投影仪", 3, None)}),
+    ("华晨贸易的邓经理下单了：文件柜 x12、保险箱 x2。", {("文件柜", 12, None), ("保险箱", 2, None)}),
+    ("恒达电缆的金经理要YJV电缆1.5w米，下个月交。", {("YJV电缆", 15000, "米")}),
+    ("储能柜 2MWh，合同下周签。", {("储能柜", 2, "MWh")}),
+    ("Linda 说每月海运拼箱 25 CBM。", {("海运拼箱", 25, "CBM")}),
+])
+def test_typed_counts_with_x_shorthand_and_power_units(text, expected):
+    assert items(p(text)) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("他们要X5型号的主机两台。", {("主机", 2, "台")}),                 # a model code, not a count
+    ("尺寸是3x4米的展板要二十块。", {("展板", 20, "块")}),              # a size, not a count
+    ("邵总说他们那个10MW项目要组件两万块。", {("组件", 20000, "块")}),  # the size of a project
+])
+def test_codes_sizes_and_project_sizes_are_no_typed_counts(text, expected):
+    assert items(p(text)) == expected
+
+
 @pytest.mark.parametrize("text", [
     "今天上了580W单晶组件的样品",       # a power glued to the product, no money
     "监控硬盘八T的",                    # terabytes, not tons
