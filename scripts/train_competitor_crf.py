@@ -27,7 +27,8 @@ from nlu.note import Note  # noqa: E402
 from nlu.parser import choose_pack, known_others  # noqa: E402
 
 DEFAULT_SOURCES = ["tests/data/notes_dev.jsonl", "tests/data/notes_holdout.jsonl",
-                   "tests/data/notes_real/notes_working.jsonl", "tests/data/notes_real/notes_train2.jsonl", "packs"]
+                   "tests/data/notes_real/notes_working.jsonl", "tests/data/notes_real/notes_train2.jsonl",
+                   "tests/data/notes_real/notes_train3.jsonl", "packs"]
 
 
 def rows_of(source: str) -> list[dict]:

@@ -31,7 +31,7 @@ from nlu.numbers import find_quantities  # noqa: E402
 from nlu.parser import choose_pack  # noqa: E402
 
 DEFAULT_SOURCES = ["tests/data/notes_holdout.jsonl", "tests/data/notes_real/notes_working.jsonl",
-                   "tests/data/notes_real/notes_train2.jsonl", "packs"]
+                   "tests/data/notes_real/notes_train2.jsonl", "tests/data/notes_real/notes_train3.jsonl", "packs"]
 
 
 def rows_of(source: str) -> list[dict]:
