@@ -43,11 +43,13 @@ _SPEECH = (r"(?:刚才|刚刚|刚|今天|早上|上午|下午)?(?:跟|和|与|�
            r"(?:打电话|来电话|打来电话|来电|回电话|回电|发微信|微信|发消息|回消息|电话里)?(?:来)?"
            r"(?:说|讲|表示|回复|确认了下|确认了一下|确认过了|确认过|确认了|确认|回话|讲了|希望|要求)(?:了)?[，,：:\s]*")
 _GENERIC_SPEAKER = r"客户|对方|他们|他|她|老板|甲方"
-_BELONGS = re.compile(r"^(?P<who>这单|这个单子|这单子|这个单|这个客户|客户|他们|他|她|{who})(?:那边)?(?:是|属于|来自|代表的是|代表|在)"
+_BELONGS = re.compile(r"^(?P<who>这单|这个单子|这单子|这个单|这个客户|客户|他们|他|她|{who})(?:那边)?(?:是|属于|来自|代表的是|代表|就职于|任职于|供职于|在)"
                       r"(?P<org>[^，,、\s的]{{2,30}}?)(?:的(?P<tail>[\u4e00-\u9fff]{{0,6}})|上班|工作|任职|做事)?$")
 _QUANTITY_CUE = re.compile(rf"^(?:先|就|只|再|总共|一共|共|那就|实际|其实|最终|最后)?(?:要|订|改成|改为|加到|增加到|追加到|减到|减少到|降到|"
                            rf"砍到|调到|调整到|变成|定了|定|是)?(?P<product>[^，,、\d零〇一二两三四五六七八九十百千万]{{0,12}}?)"
                            rf"(?P<quantity>(?:{NUMBER})\s*[\u4e00-\u9fff]{{0,2}}?)(?:就行|就够了|就好|就可以|够了|吧|了|哈|先)*$")
+_HEDGES = re.compile(r"大概率|最快|最晚|最迟|差不多|基本上|应该会|可能会|有望|争取在|估计要到|要到|预计|估计|大概|应该|可能|争取|"
+                     r"才能|就能|能|会|可以|就")
 _CLOSE_SUBJECT = re.compile(r"^(?:合同|这单|这个单子|单子|订单|这个合同)(?:的话)?")
 _CLOSE_VERB = re.compile(r"签约|签合同|签单|签协议|签下来|能签|才能签|签|成交|下单|拍板|定下来|落单")
 _HEDGED = re.compile(r"^(?:估计|预计|大概|应该|可能|差不多|最快|最晚)*(?P<value>.+?)(?:前后|左右|上下|的样子)?$")
@@ -102,6 +104,8 @@ def _read(t: str, card: dict) -> Correction | None:
         t = t[speaker.end():]
     elif _stranger_speaks(t, names):
         return None                       # 李经理说…: someone the card does not have says something: a note
+    if names:                                                 # 王总，鼎盛集团的
+        t = re.sub(rf"^({'|'.join(map(re.escape, names))})[，,\s]+(?=[^，,\s]{{2,30}}的$)", r"\1是", t)
     whole = _value(t, "", card)            # the form said whole (不是80，是150; 客户名写错了，是恒通机械)
     if whole is not None:
         return whole
@@ -166,12 +170,17 @@ def _value(clause: str, hint: str, card: dict) -> Correction | None:
     dated = _date_then_kind(clause)
     if dated is not None:
         return dated
+    if _CLOSE_VERB.search(clause):                            # 最快下周签约, 估计要到明年3月才能签
+        unhedged = _HEDGES.sub("", clause)
+        fix = intents.correction(unhedged) if unhedged != clause else None
+        if fix is not None and fix.kind == "close":
+            return fix
     subjectless = _CLOSE_SUBJECT.sub("", clause)
     if subjectless != clause:
         fix = intents.correction(subjectless)
         if fix is not None and fix.kind == "close":
             return fix
-    owned = re.match(r"^(?:是)?(?P<org>[^，,、\s的]{2,30})的(?P<who>[^，,、\s的]{2,4})$", clause)
+    owned = re.match(r"^(?:是)?(?P<org>[^，,、\s的]{2,30}?)(?:那边|这边)?的(?P<who>[^，,、\s的]{2,4})$", clause)
     if owned and owned.group("who") in names and _belongs(f"{owned.group('who')}是{owned.group('org')}的", names):
         return Correction("customer", owned.group("org"), "company")     # 恒通机械的王总 (the card's)
     subject = re.match(rf"^(?:{'|'.join([*map(re.escape, names), _GENERIC_SPEAKER])})(?:那边|这边)?(?:最终|最后|已经|还是|又)?", clause)
