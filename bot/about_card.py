@@ -27,12 +27,13 @@ _OPENING = re.compile(r"^(?:诶|哎|唉|欸|嗯+|啊|哈哈+|呵呵+|嘿嘿+|不
                       r"再确认一下|确认一下|那个|呃|额)[，,。!！:：\s]*", re.I)
 _FRAMING = re.compile(r"^(?:(?:我|刚才|刚刚|之前|上面|前面)?(?:手滑|手误)?(?:了)?(?:说错了|写错了|搞错了|记错了|弄错了|打错了|输错了|"
                       r"听错了|数错了|算错了|看错了|错了|不对|有误|搞混了)(?:了|哈|啊|呀|哦|一下)*|手滑了?|手误|sorry|不好意思|抱歉|"
-                      r"更正一下|更正|纠正一下|修改一下|改一下|改下|(?:麻烦|请|帮忙|帮我)?(?:你)?(?:改下|改一下|改改|改过来|"
+                      r"(?:刚才|刚刚|我)?(?:多|少)(?:按|打|写|输|敲)了?(?:一个|个)?.{0,2}|(?:我)?记岔了|更正一下|更正|纠正一下|修改一下|改一下|改下|(?:麻烦|请|帮忙|帮我)?(?:你)?(?:改下|改一下|改改|改过来|"
                       r"更新下|更新一下|改一下吧|改下吧)(?:吧|哈|啊|谢谢)*|谢谢|多谢|辛苦了?|以这个为准|以此为准|为准)$", re.I)
 # A clause refusing the card's old value: 下周四不行, 80写错了, 80台不对.
 _REFUSED = re.compile(r"^(?:不是|不要)?(?:上面|刚才|刚刚|之前|前面)?(?:说的|写的|记的|那个|这个)?(?P<old>.{1,12}?)(?:的话)?(?:了)?"
                       r"(?:不行|不对|错了|写错了|说错了|打错了|记错了|有误|不可以|来不及|不合适|不够|太多了|太少了|多了|少了|"
-                      r"(?:交|送|发|到)?不了(?:货)?|不方便|有变|变了)(?:了|哈|啊|呀)*$|^不是(?P<said>.{1,12})$")
+                      r"(?:交|送|发|到)?不了(?:货)?|不方便|有变|变了|不够用|太赶|太急|赶不上|太紧|来不及)(?:了|哈|啊|呀)*$|"
+                      r"^不是(?P<said>.{1,12}?)(?:啊|呀|哈|哦|呢|了)*$")
 # A clause naming the slot with no value: 台数改下, 客户填公司吧, 客户记公司名, 交期改一下.
 _HINT = re.compile(r"^(?P<slot>数量|台数|数目|件数|个数|订量|订单量|订货量|日期|时间|交期|交货日期|交货时间|到货时间|送货时间|交货|发货|送货|到货|"
                    r"客户|客户名|公司|单位|签约时间|签约日期)(?:名|名字|名称)?(?:应该)?(?:也)?(?:要)?"
@@ -48,7 +49,7 @@ _BELONGS = re.compile(r"^(?P<who>这单|这个单子|这单子|这个单|这个�
 _QUANTITY_CUE = re.compile(rf"^(?:先|就|只|再|总共|一共|共|那就|实际|其实|最终|最后)?(?:要|订|改成|改为|加到|增加到|追加到|减到|减少到|降到|"
                            rf"砍到|调到|调整到|变成|定了|定|是)?(?P<product>[^，,、\d零〇一二两三四五六七八九十百千万]{{0,12}}?)"
                            rf"(?P<quantity>(?:{NUMBER})\s*[\u4e00-\u9fff]{{0,2}}?)(?:就行|就够了|就好|就可以|够了|吧|了|哈|先)*$")
-_HEDGES = re.compile(r"大概率|最快|最晚|最迟|差不多|基本上|应该会|可能会|有望|争取在|估计要到|要到|预计|估计|大概|应该|可能|争取|"
+_HEDGES = re.compile(r"估摸着|估摸|看样子|感觉|大概率|最快|最晚|最迟|差不多|基本上|应该会|可能会|有望|争取在|估计要到|要到|预计|估计|大概|应该|可能|争取|"
                      r"才能|就能|能|会|可以|就")
 _CLOSE_SUBJECT = re.compile(r"^(?:合同|这单|这个单子|单子|订单|这个合同)(?:的话)?")
 _CLOSE_VERB = re.compile(r"签约|签合同|签单|签协议|签下来|能签|才能签|签|成交|下单|拍板|定下来|落单")
@@ -60,9 +61,13 @@ _COUNTED = re.compile(r"(?!一[个下点些起直定般样次趟遍])[零〇一�
 _SAYS = re.compile(r"^(?:刚才|刚刚|刚|又|也|那边|这边)?(?:说|讲|表示|打电话|来电话|来电|回复|聊|确认|要|想|问|订|定)")
 _CUED = re.compile(r"改|不是|应该|应是|错|不对|更正|纠正|才对|确认|其实|实际|数量|台数|数目|件数|个数|订量|量是|日期|时间|交期|"
                    r"客户|公司|加到|减到|降到|砍到|追加|增加|调到|推到|推迟|提前|挪到|定在|为准|签|下单|成交")
+_TYPO_FIX = {"因该": "应该", "应改": "应该", "改城": "改成", "该成": "改成", "数两": "数量", "交获": "交货"}
+_TYPOS = re.compile("|".join(_TYPO_FIX))
+_PUT = re.compile(r"(?:放到|放在|安排到|安排在|排到|延到|延后到|延迟到|往后挪到|往后推到|挪到)")
 _ARROW = re.compile(r"\s*(?:→|->|=>|➡️?|➔|⟶|＞|>)\s*")
 _UPDATE = re.compile(r"(?:更新|调整)(?:为|成|到)?[:：\s]*")
-_ASKED = re.compile(r"(?:帮我|帮忙|麻烦你|麻烦|请你|请)(?:把|将)?(?=.)|(?<=数量|台数|日期|时间|交期)(?:那里|这里|那块|这块|那儿|这儿)")
+_ASKED = re.compile(r"(?:帮我|帮忙|麻烦你|麻烦|请你|请)(?:把|将)?(?=.)|(?<=数量|台数|日期|时间|交期|客户|公司|单位)"
+                    r"(?:那里|这里|那块|这块|那儿|这儿|那一栏|那栏|一栏|栏)")
 _THANKS = re.compile(r"[，,\s]*(?:谢谢|多谢|谢啦|感谢|辛苦了|辛苦|thx|thanks|thank you)[啦了哈呀啊!！]*$", re.I)
 _ENGLISH = [(re.compile(rf"(?<![A-Za-z])(?:{p})(?![A-Za-z])\s*", re.I), c)
             for p, c in (("qty|quantity|amount", "数量"), (r"delivery(?:\s*date)?|ship(?:ping)?\s*date", "交货"),
@@ -94,7 +99,10 @@ def _read(t: str, card: dict) -> Correction | None:
     t = _UPDATE.sub("改成", t)                                # 数量更新：95台
     t = _ASKED.sub("", t)                                     # 帮我把 / 麻烦 / 那里
     t = re.sub(r"[（(]([^）)]{1,12})[）)]", r"\1", t)          # 下周五（交货）
-    t = re.sub(r"改(?=[0-9零一二两三四五六七八九十百])", "改成", t)    # 80改100
+    t = re.sub(r"改(?=(?:[0-9]+|[零一二两三四五六七八九十百千]+)(?:[台个套箱件吨只支批]|$|[，,\s]))", "改成", t)    # 80改100
+    t = _TYPOS.sub(lambda m: _TYPO_FIX[m.group()], t)       # 因该是100台
+    t = re.sub(r"(?<=[0-9])\s*(?:pcs|pc|units?|sets?|台)(?![A-Za-z])", "台", t, flags=re.I) if _items(card) else t
+    t = _PUT.sub("改到", t)                                   # 交货放到12月21日
     t = re.sub(r"^(?P<slot>(?:(?!改|更正|修改|更新).){0,4}?(?:日期|时间|数量|台数|公司|单位|交期))\s+", r"\g<slot>是", t)   # 到货日期 12月19日
     for item in _items(card):                                 # A型泵 100台
         if item.get("product"):
@@ -107,13 +115,17 @@ def _read(t: str, card: dict) -> Correction | None:
     if names:                                                 # 王总，鼎盛集团的
         t = re.sub(rf"^({'|'.join(map(re.escape, names))})[，,\s]+(?=[^，,\s]{{2,30}}的$)", r"\1是", t)
     whole = _value(t, "", card)            # the form said whole (不是80，是150; 客户名写错了，是恒通机械)
-    if whole is not None:
+    if whole is not None and _fits(whole, card, t, cued=bool(_CUED.search(t))):
         return whole
     clauses = [c.strip(PUNCT) for c in re.split(r"[，,。；;！!？?\s]+|。。+|\.\.+", t) if c.strip(PUNCT)]
     if not clauses or len(clauses) > 4:
         return None
     hint, old, values, remarks = "", "", [], []
     for clause in clauses:
+        for item in _items(card):                             # A型泵的数量有误
+            product = item.get("product") or ""
+            if len(product) >= 2 and clause.startswith(product + "的"):
+                clause = clause[len(product) + 1:]
         if _FRAMING.match(clause):
             continue
         refused = _REFUSED.match(clause) or re.match(r"^不要(?P<old>.{1,8}?)了$", clause)
@@ -163,7 +175,7 @@ def _value(clause: str, hint: str, card: dict) -> Correction | None:
         if said is not None:
             return Correction(said.kind, said.value, "company" if hint.endswith("公司") and said.kind == "customer"
                               else said.target, said.old)
-    clause = re.sub(r"(?:应该)?(?:写成|填成|记成|写为|记为|填为)|(?<=[\u4e00-\u9fff])[:：]\s*", "是", clause)
+    clause = re.sub(r"(?:应该)?(?:写成|填成|记成|写为|记为|填为)|(?<=[\u4e00-\u9fff])[:：]\s*|(?<=客户|公司|单位)(?:写|填|记)", "是", clause)
     fix = intents.correction(clause)
     if fix is not None and not (fix.kind == "quantity" and fix.target and not _card_product(fix.target, card)):
         return fix
@@ -215,13 +227,13 @@ def _value(clause: str, hint: str, card: dict) -> Correction | None:
     return None
 
 
-_DATE_CUE = re.compile(r"^(?:改到|改成|改为|改在|改|挪到|调到|推到|换到|定在|定到|是|就)")
+_DATE_CUE = re.compile(r"^(?:提前到|延后到|推迟到|推到|提前|改到|改成|改为|改在|改|挪到|调到|换到|定在|定到|是|就)")
 
 
 def _date_then_kind(clause: str) -> Correction | None:
     """下周五交货 / 改到下周五交货 / 交货改下周五: a date with its kind on either side, a cue or none."""
     m = re.match(rf"^(?P<kind>{intents.DATE_KINDS['delivery']}|{intents.DATE_KINDS['meeting']})?(?:日期|时间)?"
-                 rf"(?:改|挪|调|推|换|定)(?:到|在|成|为|下(?![周个月旬午礼星]))?(?P<value>.+)$", clause)
+                 rf"(?:改|挪|调|推|换|定|提前|延后|推迟|延)(?:到|在|成|为|下(?![周个月旬午礼星]))?(?P<value>.+)$", clause)
     if m and intents.is_date(m.group("value")):
         return Correction("date", m.group("value"), intents._date_kind(m.group("kind") or ""))
     word, rest = intents._split_value(_DATE_CUE.sub("", clause))

@@ -143,7 +143,7 @@ _ADMISSION = re.compile(r"(?:我)?(?:刚才|刚刚|之前|上面|前面)?(?:说�
                         r"更正一下|更正|纠正一下|纠正|修改一下|修改|改一下|更改)(?:了|哈|啊|一下)?")
 _BARE_VALUE = re.compile(r"^(?P<prefix>(?:.{0,12}?)(?:数量|数目|台数|件数|个数|订量|日期|时间|交期|客户|公司|"
                          r"交货|发货|送货|到货|会面|见面|拜访|开会|回访|付款|回款|试用))[\s:：]*(?P<value>[^，,、]+)$")
-_CLOSE_SAID = re.compile(rf"^(?:预计|预期|估计|应该|大概|争取|计划|可能)?(?P<value>.{{1,12}}?)(?:就|能|会|可以|再|才|要)?(?:{_CLOSE_WORDS})(?:了|吧|下来)?$")
+_CLOSE_SAID = re.compile(rf"^(?:预计|预期|估计|应该|大概|争取|计划|可能)?(?P<value>.{{1,12}}?)(?:就|能|会|可以|再|才|要)?(?:{_CLOSE_WORDS})(?:了|吧|下来|掉|下)?$")
 _CLOSE_SLOT = re.compile(rf"(?:{_CLOSE_WORDS}|预计成交|成交日期|签约时间|签约日期)")
 _FILLER_END = "吧啊呀哈哦呢的了嘛"
 MEASURE = set("台个套箱件吨只支批车瓶桶盒米斤张把颗片条包本卷块组对双副辆部份罐袋盘根架樘扇平方公斤千克升")
@@ -172,7 +172,7 @@ FIXED = [
 ]
 ACKS = re.compile(r"^(?:我|已|都|就|那)?(?:好|好的|好滴|好嘞|好哒|好吧|行|行吧|行的|可以|可以的|收到|知道|明白|了解|嗯|嗯嗯|嗯呢|嗯哼|"
                   r"哦|噢|ok|okay|okk|k|ok的|gotit|noted|cool|great|perfect|没问题|没毛病|没事|妥|妥了|晓得|懂|谢谢|谢了|多谢|"
-                  r"感谢|辛苦|thx|thanks|thankyou|thanksalot|棒|赞|棒棒哒|不错|记下了|记下|这样|这样吧|马上处理|马上办|这就去办|"
+                  r"感谢|谢啦|辛苦|thx|thanks|thankyou|thanksalot|棒|赞|棒棒哒|不错|记下了|记下|这样|这样吧|马上处理|马上办|这就去办|"
                   r"老板|领导|哥|姐|亲|您|你|了|啦|的|呢|哈|呀|啊|吧)+$", re.I)
 # Words that only agree with the card: an acknowledgement when every clause is one of these or ACKS.
 AGREES = re.compile(r"^(?:对|对的|是的|没错|都对|信息都对|确认无误|无误|正确|就这样|就是这样|确认)(?:了|的|啦|呢|哈)*$")
@@ -261,7 +261,7 @@ def _judged(prefix: str, value: str, old: str, whole: str) -> Correction | None:
     return _classify(prefix, value, old, whole)
 
 
-_NOT_PRODUCT = re.compile(r"订单|单子|最后|最终|定的|他们|她们|客户|对方|要的|订的|总共|一共|其实|实际|上|一下")
+_NOT_PRODUCT = re.compile(r"订购|采购|购买|需求|订单|单子|最后|最终|定的|他们|她们|客户|对方|要的|订的|总共|一共|其实|实际|上|一下")
 _POLITE = re.compile(r"^(?:请|麻烦|帮我|帮忙|你|给我|再|就)*(?:把|将)?")
 
 
