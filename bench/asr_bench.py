@@ -4,7 +4,10 @@ memory, and the time to answer 5 s of silence.
     .venv/bin/python -m bench.asr_bench [--beams 1,5] [--threads 2] [--window 15] [--compute-type auto]
                                         [--no-real]
 
-Real-time factor = compute seconds (decode + transcribe + correction) / audio seconds, per format.
+Real-time factor = compute seconds (decode + transcribe + correction) / audio seconds, per format;
+"CPU" beside it = the process's CPU seconds / audio seconds / threads, what the wall figure would be
+on an otherwise idle machine (the machine is shared: the wall figure grows with its load, this one
+hardly does).
 Targets on 2 cores (issue 3): RTF beam 5 <= 0.25 speech_real, <= 0.30 speech_dev; load < 2 s once
 joined; peak RSS < 600 MB; silence answered < 1 s.
 """
@@ -54,23 +57,27 @@ def run_set(transcriber, folder: Path, refs: dict, group, beam: int, catalogue=(
     """{format: (rtf, cer, audio seconds, clips)} over one set of clips."""
     sums: dict[str, list] = {}
     for name, reference in sorted(refs.items()):
+        cpu = time.process_time()
         t = transcriber.transcribe(folder / name, catalogue=catalogue, beam_size=beam)
+        cpu = time.process_time() - cpu
         e, n = errors(reference, t.text)
-        s = sums.setdefault(group(name), [0.0, 0.0, 0, 0, 0])
+        s = sums.setdefault(group(name), [0.0, 0.0, 0, 0, 0, 0.0])
+        s[5] += cpu / transcriber.threads
         s[0] += t.seconds
         s[1] += t.duration
         s[2] += e
         s[3] += n
         s[4] += 1
-    rows = {fmt: (s[0] / s[1], s[2] / max(s[3], 1), s[1], s[4]) for fmt, s in sums.items()}
-    total = [sum(s[i] for s in sums.values()) for i in range(5)]
-    rows["all"] = (total[0] / total[1], total[2] / max(total[3], 1), total[1], total[4])
+    rows = {fmt: (s[0] / s[1], s[2] / max(s[3], 1), s[1], s[4], s[5] / s[1]) for fmt, s in sums.items()}
+    total = [sum(s[i] for s in sums.values()) for i in range(6)]
+    rows["all"] = (total[0] / total[1], total[2] / max(total[3], 1), total[1], total[4], total[5] / total[1])
     return rows
 
 
 def print_rows(title: str, beam: int, rows: dict) -> None:
-    for fmt, (rtf, cer, seconds, clips) in rows.items():
-        print(f"  {title:<11} beam {beam}  {fmt:<9}  RTF {rtf:.3f}  CER {cer:.3f}  ({clips} clips, {seconds:.1f} s)")
+    for fmt, (rtf, cer, seconds, clips, cpu) in rows.items():
+        print(f"  {title:<11} beam {beam}  {fmt:<9}  RTF {rtf:.3f} (CPU {cpu:.3f})  CER {cer:.3f}  "
+              f"({clips} clips, {seconds:.1f} s)", flush=True)
 
 
 def main() -> None:
@@ -80,6 +87,8 @@ def main() -> None:
     p.add_argument("--window", type=float, default=15, help="[asr] window_seconds")
     p.add_argument("--compute-type", default="auto", help="[asr] compute_type")
     p.add_argument("--no-real", action="store_true", help="skip ../shared/data/speech_real")
+    p.add_argument("--rescore-weight", type=float, default=asr.RESCORE_WEIGHT,
+                   help="[asr] rescore_weight (0: the beam's own choice)")
     args = p.parse_args()
     beams = [int(b) for b in args.beams.split(",")]
     print(f"machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -89,8 +98,9 @@ def main() -> None:
         asr.ensure_bundled_model(cache)
         print(f"join + verify the bundled model: {time.perf_counter() - started:.2f} s")
         transcriber = asr.Transcriber(cache_dir=cache, threads=args.threads, window_seconds=args.window,
-                                      compute_type=args.compute_type)
-        print(f"compute type {transcriber.compute_type}, window {transcriber.window_seconds:g} s")
+                                      compute_type=args.compute_type, rescore_weight=args.rescore_weight)
+        print(f"compute type {transcriber.compute_type}, window {transcriber.window_seconds:g} s, "
+              f"rescore weight {transcriber.rescore_weight:g} ({transcriber.hypotheses} hypotheses)")
         started = time.perf_counter()
         transcriber.model
         print(f"model load once joined (size + sha256 check + load): {time.perf_counter() - started:.2f} s"

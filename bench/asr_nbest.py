@@ -25,7 +25,8 @@ import numpy as np
 
 from bench.voice_facts import figures, load_rows, manifest_rows
 from nlu import asr
-from nlu.asr_rescore import RescoringModel, language_score
+from nlu import asr_rescore
+from nlu.asr_rescore import RescoringModel, choose, language_score
 from nlu.asr_score import errors
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,13 +40,15 @@ def real_rows() -> list[dict]:
     return [{"id": n, "path": str(REAL / n), "text": t, "format": "real"} for n, t in sorted(refs.items())]
 
 
-def rows_of(name: str, limit: int | None, shard: str | None) -> list[dict]:
+def rows_of(name: str, limit: int | None, shard: str | None, formats: str | None = None) -> list[dict]:
     if name == "real":
         rows = real_rows()
     elif name == "dev":
         rows = load_rows("speech_dev")
     else:
         rows = manifest_rows(SYNTH / name / "manifest.jsonl")
+    if formats:
+        rows = [r for r in rows if r["format"] in formats.split(",")]
     rows = rows[:limit] if limit else rows
     if shard:
         k, n = (int(x) for x in shard.split("/"))
@@ -139,9 +142,7 @@ def replay(clip: dict, weight: float, tok) -> str:
         if final.get("sampled"):
             ids = final["ids"][0]
         else:
-            best = max(range(len(final["texts"])),
-                       key=lambda j: final["scores"][j] + weight * language_score(final["texts"][j]))
-            ids = final["ids"][best]
+            ids = final["ids"][choose(final["texts"], final["scores"], weight)]
         pieces += segments_of(ids, ts_begin, eot, decode, i == len(groups) - 1)
     pieces = [p for p in pieces if not asr._is_hallucination(p)]
     return asr.join_segments(pieces)
@@ -172,16 +173,19 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--set", default="real", help="real, dev, working or locked")
     p.add_argument("--limit", type=int)
+    p.add_argument("--formats", help="comma-separated formats to keep (ogg, amr_dtx, amr_nodtx, pcm8k)")
     p.add_argument("--shard")
     p.add_argument("--weights", default="0,0.05,0.1,0.2,0.3,0.5")
     p.add_argument("--hypotheses", type=int, default=5)
     p.add_argument("--beam", type=int, default=5)
     p.add_argument("--compute-type", default="auto")
+    p.add_argument("--threads", type=int, default=2)
     p.add_argument("--prompt", help="initial prompt instead of asr.SIMPLIFIED_PROMPT")
     p.add_argument("--patience", type=float)
     p.add_argument("--length-penalty", type=float)
     p.add_argument("--option", action="append", default=[],
                    help="KEY=JSON, another argument of WhisperModel.transcribe (vad_filter=false ...)")
+    p.add_argument("--max-gap", type=float, default=asr_rescore.MAX_ACOUSTIC_GAP)
     p.add_argument("--cached-only", action="store_true")
     p.add_argument("--no-facts", action="store_true")
     p.add_argument("--record-only", action="store_true", help="fill the cache, print no figures (locked set)")
@@ -189,13 +193,14 @@ def main() -> None:
     p.add_argument("--json")
     args = p.parse_args()
 
+    asr_rescore.MAX_ACOUSTIC_GAP = args.max_gap
     if args.prompt:
         asr.SIMPLIFIED_PROMPT = args.prompt
     options = {k: v for k, v in (("patience", args.patience), ("length_penalty", args.length_penalty)) if v is not None}
     options.update((k, json.loads(v)) for k, v in (o.split("=", 1) for o in args.option))
-    t = asr.Transcriber(beam_size=args.beam, compute_type=args.compute_type, threads=2, rescore_weight=0)
+    t = asr.Transcriber(beam_size=args.beam, compute_type=args.compute_type, threads=args.threads, rescore_weight=0)
     rec = Recorder(t, args.hypotheses, options, only=args.cached_only)
-    rows = rows_of(args.set, args.limit, args.shard)
+    rows = rows_of(args.set, args.limit, args.shard, args.formats)
     print(f"{len(rows)} clips of {args.set}; {asr.describe_path(t.compute_type)}, beam {args.beam}, "
           f"{args.hypotheses} hypotheses, options {options}, prompt {asr.SIMPLIFIED_PROMPT}", flush=True)
     clips = {}

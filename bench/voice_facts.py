@@ -130,6 +130,8 @@ class RecognitionCache:
     def key(self, transcriber, samples: np.ndarray, kwargs: dict) -> str:
         config = {"model": transcriber.model_name, "compute_type": transcriber.compute_type,
                   "window": transcriber.window_seconds, "kwargs": kwargs}
+        if getattr(transcriber, "rescore_weight", 0):  # the beam reranked (nlu/asr_rescore): other text
+            config["rescore"] = [transcriber.rescore_weight, transcriber.hypotheses]
         digest = hashlib.sha256(np.ascontiguousarray(samples, dtype=np.float32).tobytes())
         digest.update(json.dumps(config, ensure_ascii=False, sort_keys=True, default=str).encode())
         return digest.hexdigest()
