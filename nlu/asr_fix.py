@@ -298,6 +298,12 @@ def fix_titles(text: str) -> tuple[str, list[tuple[str, str]]]:
     return out, fixes
 
 
+def _opens_a_report(text: str, start: int, end: int) -> bool:
+    """text[start:end] opens a clause and what follows is said of a person (培总说…, 培总觉得…): a verb
+    there (培, 带, 找) cannot take the title as its object, so it is a surname heard as a verb."""
+    return (start == 0 or not _HAN.match(text[start - 1])) and _said_of_a_person(text, end)
+
+
 def fix_surnames(text: str) -> tuple[str, list[tuple[str, str]]]:
     """鱼总 -> 余总, 旅工 -> 吕工, 理工说 -> 李工说: the character before a title that is no common surname
     but reads like one becomes the most common surname of that reading."""
@@ -305,13 +311,14 @@ def fix_surnames(text: str) -> tuple[str, list[tuple[str, str]]]:
     for i in range(len(out) - 1):
         char = out[i]
         if not _HAN.match(char) or _known_surname(char) or char in MODIFIERS or char in DEPARTMENT_ENDS \
-                or _function_word(char) \
-                or not _may_be_misheard_surname(char):
+                or _function_word(char):
             continue
         title = next((t for t in _titles_longest_first() if out.startswith(t, i + 1)), None)
         if title not in SURNAME_TITLES:
             continue
         end = i + 1 + len(title)
+        if not _may_be_misheard_surname(char) and not _opens_a_report(out, i, end):
+            continue  # 带工程师, 找经理: a verb and its object
         if end < len(out) and out[end] in _stop_next().get(title, ""):
             continue
         if _glued_left(out, i) or any(is_word(out[i + 1:end + k]) for k in (1, 2, 3) if end + k <= len(out)):
