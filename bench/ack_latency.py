@@ -46,10 +46,116 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
+def cpu_seconds(process: subprocess.Popen | None) -> float:
+    """User + system CPU time a process has used so far (Linux /proc; 0 elsewhere): the server's CPU
+    per note is a figure the machine's load does not change much, unlike the latencies."""
+    if process is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def figures(latencies: list[float]) -> dict:
     return {"n": len(latencies), "p50_s": round(percentile(latencies, 50), 3),
             "p95_s": round(percentile(latencies, 95), 3), "p99_s": round(percentile(latencies, 99), 3),
             "max_s": round(max(latencies, default=float("nan")), 3)}
+
+
+class RawClient:
+    """HTTP/1.1 by hand over keep-alive connections, one per request in flight, round robin over the
+    web processes as a proxy would: a few hundred microseconds of CPU per request where httpx spends
+    several milliseconds, which on a small machine competes with the server being measured."""
+
+    def __init__(self, ports: list[int], concurrency: int):
+        self.ports, self.concurrency = ports, concurrency
+
+    async def run(self, built: list) -> tuple[list[float], dict]:
+        todo = asyncio.Queue()
+        for i, request in enumerate(built):
+            todo.put_nowait((i, request))
+        latencies: list[float] = []
+        failures: dict[str, int] = {}
+
+        async def connection(n: int):
+            port = self.ports[n % len(self.ports)]
+            reader = writer = None
+            while not todo.empty():
+                _, (path, query, headers, body) = todo.get_nowait()
+                head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+                data = (f"POST {path}{'?' + query if query else ''} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                        f"{head}Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
+                started = time.monotonic()
+                try:
+                    if writer is None:
+                        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                    writer.write(data)
+                    status, close = await self.answer(reader)
+                except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                    failures[type(exc).__name__] = failures.get(type(exc).__name__, 0) + 1
+                    if writer is not None:
+                        writer.close()
+                    reader = writer = None
+                    continue
+                if status // 100 == 2:
+                    latencies.append(time.monotonic() - started)
+                else:
+                    failures[str(status)] = failures.get(str(status), 0) + 1
+                if close:
+                    writer.close()
+                    reader = writer = None
+            if writer is not None:
+                writer.close()
+
+        await asyncio.gather(*(connection(n) for n in range(self.concurrency)))
+        return latencies, failures
+
+    @staticmethod
+    async def answer(reader) -> tuple[int, bool]:
+        """Reads one response: (status, whether the server closes the connection)."""
+        head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 120)).decode("latin-1").split("\r\n")
+        status = int(head[0].split()[1])
+        fields = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in head[1:] if line)}
+        if "content-length" not in fields:
+            raise ValueError("answer without Content-Length")
+        await reader.readexactly(int(fields["content-length"]))
+        return status, fields.get("connection", "").lower() == "close"
+
+
+class HttpxClient:
+    """The same through httpx (the bench's first client): its own CPU per request is several ms."""
+
+    def __init__(self, ports: list[int], concurrency: int):
+        self.ports, self.concurrency = ports, concurrency
+
+    async def run(self, built: list) -> tuple[list[float], dict]:
+        import httpx
+
+        gate = asyncio.Semaphore(self.concurrency)
+        latencies: list[float] = []
+        failures: dict[str, int] = {}
+        limits = httpx.Limits(max_connections=self.concurrency + 10)
+
+        async def one(client, i: int, path: str, query: str, headers: dict, body: bytes):
+            port = self.ports[i % len(self.ports)]
+            request = client.build_request("POST", f"http://127.0.0.1:{port}{path}{'?' + query if query else ''}",
+                                           content=body, headers=headers)
+            async with gate:
+                started = time.monotonic()
+                try:
+                    answer = await client.send(request)
+                    if answer.status_code // 100 == 2:
+                        latencies.append(time.monotonic() - started)
+                    else:
+                        failures[str(answer.status_code)] = failures.get(str(answer.status_code), 0) + 1
+                except httpx.HTTPError as exc:
+                    failures[type(exc).__name__] = failures.get(type(exc).__name__, 0) + 1
+
+        async with httpx.AsyncClient(trust_env=False, timeout=60, limits=limits) as client:
+            await asyncio.gather(*(one(client, i, *request) for i, request in enumerate(built)))
+        return latencies, failures
 
 
 class Bench:
@@ -165,50 +271,48 @@ voice_retention_days = 0
         lines = [json.loads(line)["text"] for line in NOTES.read_text(encoding="utf-8").splitlines() if line.strip()]
         return [lines[i % len(lines)] for i in range(self.args.notes)]
 
-    async def burst(self, kind: str) -> tuple[list[float], dict]:
-        """Sends the notes `concurrency` at a time; returns (latency of each 2xx answer, failures by status or error)."""
-        import httpx
+    def requests(self, kind: str) -> list[tuple[str, str, dict, bytes]]:
+        """Every POST of a burst, built (and for WeCom encrypted) before it starts: (path, query,
+        headers, body). Building them is the client's work, not the server's."""
+        from urllib.parse import urlencode
 
-        texts = self.texts()
-        gate = asyncio.Semaphore(self.args.concurrency)
-        latencies: list[float] = []
-        failures: dict[str, int] = {}
-        bases = [f"http://127.0.0.1:{port}" for port in self.ports]
-        limits = httpx.Limits(max_connections=self.args.concurrency + 10)
-
-        async def one(client, i: int, text: str):
+        out = []
+        for i, text in enumerate(self.texts()):
             rep = i % self.args.reps
-            base = bases[i % len(bases)]   # round robin, as a proxy in front of several web processes
             if kind == "web":
-                request = client.build_request("POST", f"{base}/chat/send",
-                                               data={"text": text, "client_id": f"ack-{kind}-{i}"},
-                                               cookies={"salesbot_session": self.cookies[rep]})
-            else:
-                fields = {"ToUserName": self.wecom.corp_id, "FromUserName": self.wecom_users[rep],
-                          "CreateTime": int(time.time()), "MsgType": "text", "Content": text,
-                          "MsgId": f"9{i:08d}", "AgentID": self.wecom.agent_id}
-                sealed = self.wecom.encrypted(message_xml(fields))
-                body = (f"<xml><ToUserName><![CDATA[{self.wecom.corp_id}]]></ToUserName>"
-                        f"<Encrypt><![CDATA[{sealed['Encrypt']}]]></Encrypt>"
-                        f"<AgentID><![CDATA[{self.wecom.agent_id}]]></AgentID></xml>")
-                request = client.build_request(
-                    "POST", f"{base}/wecom/callback", content=body.encode(), headers={"Content-Type": "text/xml"},
-                    params={"msg_signature": sealed["msg_signature"], "timestamp": sealed["timestamp"],
-                            "nonce": sealed["nonce"]})
-            async with gate:
-                started = time.monotonic()
-                try:
-                    answer = await client.send(request)
-                    if answer.status_code // 100 == 2:
-                        latencies.append(time.monotonic() - started)
-                    else:
-                        failures[str(answer.status_code)] = failures.get(str(answer.status_code), 0) + 1
-                except httpx.HTTPError as exc:
-                    failures[type(exc).__name__] = failures.get(type(exc).__name__, 0) + 1
+                body = urlencode({"text": text, "client_id": f"ack-{kind}-{i}"}).encode()
+                out.append(("/chat/send", "", {"Content-Type": "application/x-www-form-urlencoded",
+                                               "Cookie": f"salesbot_session={self.cookies[rep]}"}, body))
+                continue
+            fields = {"ToUserName": self.wecom.corp_id, "FromUserName": self.wecom_users[rep],
+                      "CreateTime": int(time.time()), "MsgType": "text", "Content": text,
+                      "MsgId": f"9{i:08d}", "AgentID": self.wecom.agent_id}
+            sealed = self.wecom.encrypted(message_xml(fields))
+            body = (f"<xml><ToUserName><![CDATA[{self.wecom.corp_id}]]></ToUserName>"
+                    f"<Encrypt><![CDATA[{sealed['Encrypt']}]]></Encrypt>"
+                    f"<AgentID><![CDATA[{self.wecom.agent_id}]]></AgentID></xml>")
+            query = urlencode({"msg_signature": sealed["msg_signature"], "timestamp": sealed["timestamp"],
+                               "nonce": sealed["nonce"]})
+            out.append(("/wecom/callback", query, {"Content-Type": "text/xml"}, body.encode()))
+        return out
 
-        async with httpx.AsyncClient(trust_env=False, timeout=60, limits=limits) as client:
-            await asyncio.gather(*(one(client, i, t) for i, t in enumerate(texts)))
-        return latencies, failures
+    async def burst(self, kind: str, built: list) -> tuple[list[float], dict]:
+        """Sends the notes `concurrency` at a time; returns (latency of each 2xx answer, failures by status or error)."""
+        client = RawClient if self.args.client == "raw" else HttpxClient
+        return await client(self.ports, self.args.concurrency).run(built)
+
+    def settle(self, timeout: float = 60.0) -> None:
+        """Waits until the serving processes and the worker are idle (start-up warm-ups done), so a
+        burst measures answering messages, not starting."""
+        processes = [self.bot, *(p for p, _ in self.webs), self.worker]
+        deadline = time.monotonic() + timeout
+        last = sum(cpu_seconds(p) for p in processes)
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            now = sum(cpu_seconds(p) for p in processes)
+            if now - last < 0.05:
+                return
+            last = now
 
     def stored(self, timeout: float) -> dict:
         """Waits until every note is processed (or the timeout); counts them by state."""
@@ -261,20 +365,34 @@ def main(argv=None) -> int:
     p.add_argument("--config-extra", help="TOML appended to the generated config")
     p.add_argument("--channels", default="web,wecom")
     p.add_argument("--drain", type=float, default=600, help="seconds to wait for processing to finish")
+    p.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                   help="raw: HTTP/1.1 written by hand (little client CPU); httpx: the first client")
     args = p.parse_args(argv)
 
     bench = Bench(args)
-    report: dict = {"notes": args.notes, "concurrency": args.concurrency, "reps": args.reps,
+    report: dict = {"notes": args.notes, "concurrency": args.concurrency, "reps": args.reps, "client": args.client,
                     "database": "postgresql" if args.queue or args.db else "sqlite",
                     "command": f"web x{args.webs} + worker" if args.queue else args.command,
                     "cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in os.getloadavg()]}
     try:
         bench.start(bench.prepare())
-        for kind in args.channels.split(","):
+        for n, kind in enumerate(args.channels.split(",")):
+            built = bench.requests(kind)
+            if n == 0:
+                bench.settle()   # start-up done; later bursts start while the one before is processed
             started = time.monotonic()
-            latencies, failures = asyncio.run(bench.burst(kind))
-            report[kind] = figures(latencies) | {"failed": failures,
-                                                 "burst_s": round(time.monotonic() - started, 2)}
+            serving = [bench.bot, *(p for p, _ in bench.webs)]
+            cpu_before = [cpu_seconds(p) for p in serving], cpu_seconds(bench.worker), time.process_time()
+            latencies, failures = asyncio.run(bench.burst(kind, built))
+            web_cpu = sum(cpu_seconds(p) for p in serving) - sum(cpu_before[0])
+            client_cpu = time.process_time() - cpu_before[2]
+            report[kind] = figures(latencies) | {
+                "failed": failures, "burst_s": round(time.monotonic() - started, 2),
+                # CPU of the serving process(es) per note sent, and of the worker meanwhile
+                "server_cpu_ms_per_note": round(1000 * web_cpu / args.notes, 2),
+                "client_cpu_ms_per_note": round(1000 * client_cpu / args.notes, 2),   # this bench's own
+                "worker_cpu_s": round(cpu_seconds(bench.worker) - cpu_before[1], 2) if bench.worker else None,
+                "loadavg_after": [round(x, 2) for x in os.getloadavg()]}
             print(f"{kind}: {report[kind]}", file=sys.stderr)
         drained = time.monotonic()
         report["processed"] = bench.stored(args.drain)
