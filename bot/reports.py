@@ -427,6 +427,8 @@ def role_from_text(text: str, name: str, rules: dict[str, tuple[str, ...]] | Non
     best: tuple[int, str] | None = None
     for role, words in rules.items():
         for word in words:
+            if word not in text:   # both patterns need the word: no pattern compiled for it
+                continue
             w, n = re.escape(word), re.escape(name)
             before = re.search(f"{w}{gap}{{0,4}}?{n}", text)
             after = re.search(f"{n}(?:是|为|担任|负责|作为|[（(]){gap}{{0,6}}?{w}", text)
