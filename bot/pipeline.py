@@ -59,10 +59,12 @@ async def record(conv: "Conversation", who: "Who", inbound: "Inbound") -> int | 
         path = conv.audio_dir / f"{uuid.uuid4().hex}.{inbound.voice.format or 'bin'}"
         await asyncio.to_thread(path.write_bytes, inbound.voice.data)
         audio_ref = str(path)
+    # a queue runner defers the note's first job in the note's own transaction (bot/queue.py)
+    in_record = getattr(conv.runner, "in_record", None)
     stored = await conv.record_db(lambda s: note_ops.record_inbound(
         session=s, author_id=who.member_id, channel=inbound.channel,
         channel_message_id=f"{inbound.chat_id}:{inbound.message_id}", received_at=inbound.received_at,
-        text=inbound.text or None, audio_ref=audio_ref))
+        text=inbound.text or None, audio_ref=audio_ref, also=in_record))
     if stored.duplicate:
         if audio_ref:
             Path(audio_ref).unlink(missing_ok=True)

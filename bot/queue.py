@@ -216,10 +216,29 @@ class Queued:
     def __init__(self, conv, app):
         self.conv = conv
         self.app = app
+        # On procrastinate's PostgreSQL connector a recorded note's first job is inserted in the
+        # note's own transaction (in_record); its in-memory connector (tests) has no tables to insert
+        # into, so there the job is deferred right after the commit (the reconciler is the guard).
+        self.in_sql = _is_postgresql(app.connector)
+        self._deferred: set[int] = set()   # notes whose first job went in with them
+
+    def in_record(self, session, note) -> None:
+        """Called by storage.notes.record_inbound before it commits a new note: the note's first step
+        becomes a job in the same transaction, so a note on record always has its job."""
+        if not self.in_sql:
+            return
+        from bot import pipeline
+
+        step = pipeline.first_step(note)
+        defer_in_transaction(session, note.id, note.author_id, step, announce=bool(note.audio_ref))
+        self._deferred.add(note.id)
 
     def submit(self, note_id: int, member_id: int, *, announce: bool = False, start: str | None = None) -> None:
         """Defers the note's next step (in the background: the message is on record already, and the
-        reconciler defers it should this process die first)."""
+        reconciler defers it should this process die first); nothing when it went in with the note."""
+        if start is None and note_id in self._deferred:
+            self._deferred.discard(note_id)
+            return
         self.conv._spawn(self.defer(note_id, member_id, start, announce))
 
     async def defer(self, note_id: int, member_id: int, step: str | None = None, announce: bool = False) -> None:
@@ -244,15 +263,43 @@ def _path_state(session, note_id: int):
     return None if row is None else SimpleNamespace(state=row[0], audio_ref=row[1], carded_at=row[2])
 
 
+def _is_postgresql(connector) -> bool:
+    try:
+        import procrastinate
+    except ImportError:
+        return False
+    return isinstance(connector, procrastinate.PsycopgConnector)
+
+
+def _job_options(note_id: int, member_id: int, step: str) -> dict:
+    """Queue, job lock and queueing lock of a note's step: transcription on the asr queue, anything else
+    on the notes queue under the member's lock (one member's notes in order)."""
+    transcribe = step == "transcribe"
+    return {"queue": "asr" if transcribe else "notes", "lock": None if transcribe else f"member:{member_id}",
+            "queueing_lock": f"note:{note_id}:{step}"}
+
+
+def defer_in_transaction(session, note_id: int, member_id: int, step: str, announce: bool = False) -> None:
+    """The step's job, inserted by procrastinate's own defer function on `session`'s connection: it
+    commits or rolls back with whatever else the transaction holds."""
+    import json
+
+    from sqlalchemy import text
+
+    options = _job_options(note_id, member_id, step)
+    args = {"note_id": note_id, "member_id": member_id, "step": step, "announce": announce}
+    session.execute(text(
+        "SELECT procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, 'note_step', 0, :lock, :queueing_lock, "
+        "CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1])"),
+        {**options, "args": json.dumps(args)})
+
+
 async def defer_step(app, note_id: int, member_id: int, step: str, announce: bool = False) -> None:
     """A job for one step; while the same step of the note waits, it is not deferred again."""
     import procrastinate.exceptions
 
-    transcribe = step == "transcribe"
     try:
-        await app.configure_task("note_step", queue="asr" if transcribe else "notes",
-                                 lock=None if transcribe else f"member:{member_id}",
-                                 queueing_lock=f"note:{note_id}:{step}").defer_async(
+        await app.configure_task("note_step", **_job_options(note_id, member_id, step)).defer_async(
             note_id=note_id, member_id=member_id, step=step, announce=announce)
     except procrastinate.exceptions.AlreadyEnqueued:
         pass

@@ -70,25 +70,26 @@ class Inbound(NamedTuple):
 
 def record_inbound(*, session: Session, author_id: int, channel: str, channel_message_id: str | None,
                    received_at: datetime | None = None, text: str | None = None,
-                   audio_ref: str | None = None) -> Inbound:
-    """Stores the raw note durably (committed) before any parsing; a repeated delivery is not stored."""
-    if channel_message_id is not None:
-        channel_message_id = str(channel_message_id)
-        existing = _find_delivery(session, channel, channel_message_id)
-        if existing is not None:
-            return Inbound(existing, True)
-    note = Note(author_id=author_id, channel=channel, channel_message_id=channel_message_id,
+                   audio_ref: str | None = None, also=None) -> Inbound:
+    """Stores the raw note durably (committed) before any parsing; a repeated delivery is not stored
+    (the unique delivery key refuses it: no read before the insert). `also(session, note)` runs in the
+    same transaction once the note has its id (the queue defers the note's first job there)."""
+    key = None if channel_message_id is None else str(channel_message_id)
+    note = Note(author_id=author_id, channel=channel, channel_message_id=key,
                 received_at=as_utc(received_at) if received_at else utcnow(), raw_text=text,
                 audio_ref=audio_ref, state="received")
     session.add(note)
     try:
-        session.commit()
-    except IntegrityError:  # the same delivery raced in from another worker
+        session.flush()
+    except IntegrityError:  # delivered before (or the same delivery raced in from another process)
         session.rollback()
-        existing = _find_delivery(session, channel, channel_message_id)
+        existing = _find_delivery(session, channel, key)
         if existing is None:
             raise
         return Inbound(existing, True)
+    if also is not None:
+        also(session, note)
+    session.commit()
     return Inbound(note, False)
 
 

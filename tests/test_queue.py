@@ -443,6 +443,53 @@ async def test_a_voice_note_is_transcribed_on_the_asr_queue_only(pg_queue):
 
 
 @pytest.mark.pg
+async def test_a_note_and_its_first_job_are_committed_together(pg_queue, monkeypatch):
+    """On procrastinate's PostgreSQL connector the web process inserts a note's first job in the
+    note's own transaction: when receive() returns (the channel answers then) both are on record and
+    nothing waits in the web process, so a web process killed right after its answer loses nothing;
+    a defer that fails takes the note with it (the channel answers an error and the sender retries)."""
+    from bot.messages import Voice
+    from storage.models import Note
+
+    config, _ = pg_queue
+    web, worker, channel = await web_and_worker(config, None)   # the real connector
+    conv = web.conversation
+    async with web.queue.open_async():
+        await conv.receive(telegram_note(11, "张总，A型号订50台，下周三发货"))
+        await conv.receive(telegram_note(12, voice=Voice(data=b"OggS" + bytes(400), format="ogg")))
+        await conv.receive(telegram_note(11, "张总，A型号订50台，下周三发货"))   # delivered again
+        assert conv.busy == 0          # no deferral left to a background task
+        await conv.close()             # the web process dies right after answering
+
+        def jobs():
+            with web.sessions() as session:
+                return session.execute(text(
+                    "SELECT (args->>'note_id')::int, args->>'step', queue_name, lock, status FROM procrastinate_jobs "
+                    "WHERE task_name = 'note_step' ORDER BY id")).all()
+        typed, spoken = note_rows(web)
+        assert [tuple(j) for j in jobs()] == [(typed.id, "parse", "notes", f"member:{typed.author_id}", "todo"),
+                                             (spoken.id, "transcribe", "asr", None, "todo")]
+
+        def refuse(*args, **kwargs):
+            raise RuntimeError("the queue's table is not there")
+        monkeypatch.setattr(queue, "defer_in_transaction", refuse)
+        other = build_runtime(config, serves_asr=False, web=False)
+        other.conversation.runner = queue.Queued(other.conversation, web.queue)
+        with pytest.raises(RuntimeError):
+            await other.conversation.receive(telegram_note(13, "李总那边B型号二十台，月底前签"))
+        assert len(note_rows(web)) == 2 and len(jobs()) == 2
+        monkeypatch.undo()
+    for _ in range(5):    # a worker on the real connector: parse, then the card step it defers
+        await run_worker(config, ["notes"], app=worker, wait=False, install_signals=False)
+        if any("A型号" in t for _, t, _ in channel.sent):
+            break
+    typed = next(n for n in note_rows(web) if n.id == typed.id)
+    assert typed.state == "parsed" and len([t for _, t, _ in channel.sent if "A型号" in t]) == 1
+    await other.conversation.close()
+    await worker.conversation.close()
+
+
+@pytest.mark.pg
 async def test_a_note_recorded_without_a_job_is_found_by_the_reconciler(pg_queue):
     from procrastinate.testing import InMemoryConnector
 
