@@ -57,7 +57,11 @@ FILE_ALONE = "暂时只能处理文字和语音，看不懂图片和文件的内
 # Names per kind (customers, contacts, products, competitors) given to speech recognition: the
 # pinyin correction costs about 0.25 ms per name per note, so the catalogue is kept small.
 CATALOGUE_PER_KIND = 80
-INGEST_THREADS = 2    # recording threads: SQLite takes one writer at a time, PostgreSQL more
+# Recording threads. SQLite takes one writer at a time. On PostgreSQL a recording mostly waits for
+# its commit to reach the disk, and concurrent commits share one flush: with 2 threads a burst of
+# messages queued behind each other's commits while the process stayed mostly idle.
+INGEST_THREADS = {"sqlite": 2}
+INGEST_THREADS_DEFAULT = 8
 # Notes parsed and stored at once. Parsing is Python under one interpreter lock: more at once only
 # takes turns with the event loop that acknowledges new messages, and finishes no sooner.
 PROCESS_AT_ONCE = 2
@@ -112,6 +116,13 @@ def date_only(text: str, ref: datetime) -> bool:
     return all(ch in ANSWER_FILLERS for ch in cleaned)
 
 
+def ingest_threads(sessions) -> int:
+    """Recording threads for the database behind `sessions` (a sessionmaker bound to an engine)."""
+    engine = getattr(sessions, "kw", {}).get("bind")
+    dialect = getattr(getattr(engine, "dialect", None), "name", "")
+    return INGEST_THREADS.get(dialect, INGEST_THREADS_DEFAULT)
+
+
 class ChatHistory:
     """The web chat's history as rows (bot/channels/local.py's History): survives a restart, and
     every process of a deployment sees the same."""
@@ -136,7 +147,7 @@ class Conversation:
         self.default_industry = default_industry or ""
         self.clock = clock or utcnow
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
-        self._ingest = ThreadPoolExecutor(max_workers=INGEST_THREADS, thread_name_prefix="ingest")
+        self._ingest = ThreadPoolExecutor(max_workers=ingest_threads(sessions), thread_name_prefix="ingest")
         self.slots = asyncio.Semaphore(PROCESS_AT_ONCE)   # notes parsed and stored at once (pipeline.Inline)
         self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._tasks: set[asyncio.Task] = set()
@@ -215,27 +226,34 @@ class Conversation:
 
     async def member_info(self, channel: str, account: str) -> dict | None:
         """For the web page: who an account is, or None for a stranger."""
-        def look(session):
-            member = team_ops.member_for_account(session=session, channel=channel, external_id=account)
-            if member is None:
+        def look(session):   # one query: the web chat asks before every post
+            row = cq.account_member(session=session, channel=channel, external_id=account)
+            if row is None:
                 return None
-            team = session.get(Team, member.team_id)
-            return {"name": member.name, "role": member.role, "role_label": render.ROLES.get(member.role, member.role),
-                    "team": team.name}
+            name, role, team = row
+            return {"name": name, "role": role, "role_label": render.ROLES.get(role, role), "team": team}
         return await self.record_db(look)
 
     async def receive(self, inbound: Inbound) -> None:
         """Records the message durably (or sees it is a repeat), then handles it in the background."""
         inbound = await self._option_picked(inbound)
-        who = await self.record_db(lambda s: _who(s, team_ops.member_for_account(
-            session=s, channel=inbound.channel, external_id=inbound.user_id)))
+        who, asked = await self.record_db(self._sender, inbound)
         code = intents.join_code(inbound.text) if not inbound.action and not inbound.voice else None
         if code is not None:
             await self._join(inbound, who, code)
         elif who is None:
             await self._reply(inbound, await self.db(ops_chat.refusal, inbound.channel, inbound.user_id))
         else:
-            await self.accept(who, inbound)
+            await self.accept(who, inbound, asked=asked)
+
+    def _sender(self, session, inbound: Inbound) -> tuple[Who | None, bool]:
+        """(the member behind the message, whether a question of theirs is open): one query."""
+        row = cq.sender(session=session, channel=inbound.channel, external_id=inbound.user_id,
+                        asked_since=self.clock() - QUESTION_FOR)
+        if row is None:
+            return None, False
+        member_id, name, role, team_id, tz, industry, asked = row
+        return Who(member_id, name, role, team_id, tz, industry or ""), bool(asked)
 
     async def _option_picked(self, inbound: Inbound) -> Inbound:
         """A reply of just a number, in a chat shown numbered options lately, presses that button."""
@@ -271,8 +289,10 @@ class Conversation:
         return [{"seq": r.id, "id": r.message_id, "from": r.sender, "text": r.text, "at": r.at.timestamp(),
                  **(r.body or {})} for r in rows]
 
-    async def accept(self, who: Who, inbound: Inbound) -> int | None:
-        """A known member's message: record, then handle in the background. Returns a new note's id."""
+    async def accept(self, who: Who, inbound: Inbound, *, asked: bool = True) -> int | None:
+        """A known member's message: record, then handle in the background. Returns a new note's id.
+        `asked=False`: the member has no open question, so no date needs reading to know the message
+        is no answer (the acknowledgement waits for everything done here)."""
         text = (inbound.text or "").strip()
         if inbound.file is not None and text and not inbound.action:
             inbound = dataclasses.replace(inbound, file=None)   # a picture with a caption: the caption counts
@@ -299,7 +319,7 @@ class Conversation:
             return None
         cmd = intents.command(text)
         fix = None if cmd else await self._fix_of(who, inbound, text)
-        answer = None if cmd or fix else await self._open_question(who, text)
+        answer = None if cmd or fix or not asked else await self._open_question(who, text)
         if cmd or fix or answer:
             if await self._claim(who, inbound):
                 self._spawn(self._locked(who, self._short(who, inbound, cmd, fix, answer)))

@@ -12,16 +12,43 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import bindparam, delete, exists, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from storage import history
 from storage.deals import refresh_amount
-from storage.models import (NOTE_FACT_TABLES, Commitment, CompetitorMention, Contact, Customer, Deal, Item, Member,
+from storage.dialogue_models import Question
+from storage.models import (NOTE_FACT_TABLES, ChannelAccount, Commitment, CompetitorMention, Contact, Customer, Deal, Item, Member,
                             Note, Notification, Team, as_utc, utcnow)
 
 CONTEXT_KINDS = ("card", "nudge")
+
+
+# Built once: a statement built per call costs more CPU than running it (every message waits for it).
+_ASKED = exists().where(Question.member_id == Member.id, Question.closed_at.is_(None),
+                        Question.asked_at >= bindparam("asked_since"))
+_SENDER = (select(Member.id, Member.name, Member.role, Team.id, Team.timezone, Team.industry, _ASKED.label("asked"))
+           .join(ChannelAccount, ChannelAccount.member_id == Member.id).join(Team, Team.id == Member.team_id)
+           .where(ChannelAccount.channel == bindparam("channel"), ChannelAccount.external_id == bindparam("account"),
+                  Member.active.is_(True)))
+_ACCOUNT_MEMBER = (select(Member.name, Member.role, Team.name)
+                   .join(ChannelAccount, ChannelAccount.member_id == Member.id).join(Team, Team.id == Member.team_id)
+                   .where(ChannelAccount.channel == bindparam("channel"),
+                          ChannelAccount.external_id == bindparam("account"), Member.active.is_(True)))
+
+
+def sender(*, session: Session, channel: str, external_id: str, asked_since: datetime):
+    """The active member behind a chat account with their team's timezone and industry, and whether
+    they have a question open since `asked_since` — one query, which every inbound message waits for
+    before it is acknowledged. A row (member_id, name, role, team_id, timezone, industry, asked) or None."""
+    return session.execute(_SENDER, {"channel": channel, "account": str(external_id),
+                                     "asked_since": as_utc(asked_since)}).first()
+
+
+def account_member(*, session: Session, channel: str, external_id: str):
+    """(name, role, team name) of the active member behind a chat account, or None: one query."""
+    return session.execute(_ACCOUNT_MEMBER, {"channel": channel, "account": str(external_id)}).first()
 
 
 def claim_delivery(*, session: Session, member_id: int, key: str, text: str = "",
