@@ -161,10 +161,16 @@ def build_web_app(*, local=None, telegram=None, health=None, extra_routes=(), or
     return app
 
 
+# Idle keep-alive connections are kept this long. uvicorn's default (5 s) closes connections that a
+# client or proxy is about to reuse: under a burst the close races the next request on the connection,
+# which then fails (httpx ReadError, a proxy's 502). Proxies keep idle upstream connections 60 s or less.
+KEEP_ALIVE_SECONDS = 75
+
+
 def make_server(app: Starlette, host: str, port: int) -> uvicorn.Server:
     """A uvicorn server to run inside our own event loop (`await server.serve()`)."""
     config = uvicorn.Config(app, host=host, port=int(port), log_level="warning", lifespan="off",
-                            access_log=False, timeout_graceful_shutdown=2)
+                            access_log=False, timeout_graceful_shutdown=2, timeout_keep_alive=KEEP_ALIVE_SECONDS)
     server = uvicorn.Server(config)
     server.capture_signals = contextlib.nullcontext  # `salesbot run` handles signals itself
     return server
