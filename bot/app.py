@@ -295,6 +295,8 @@ async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio
     try:
         if warm_up and app.transcriber is not None and getattr(app.transcriber, "loads_model", True):
             app.warming = asyncio.create_task(_warm_up(app), name="warm-up")
+        else:   # a web process parses no note, but telling a note from a correction reads dates
+            app.warming = asyncio.create_task(asyncio.to_thread(_warm_dates), name="warm-up")
         if not queued:
             await app.conversation.resume()
         for name, channel in app.channels.items():
@@ -339,6 +341,13 @@ async def serve(app: App, *, started: asyncio.Event | None = None, stop: asyncio
             app.transcriber.close()
 
 
+def _warm_dates() -> None:
+    """The date patterns, compiled before the first messages rather than during a burst of them."""
+    from nlu import time_atoms
+
+    time_atoms.compile_all()
+
+
 async def _warm_up(app: App) -> None:
     """Loads the parser's dictionaries and the speech model (with the transcript correction's
     dictionaries) before the first note needs them, never on the event loop. The model loads in the
@@ -347,6 +356,7 @@ async def _warm_up(app: App) -> None:
         from datetime import datetime, timezone
 
         await asyncio.to_thread(app.conversation.parse, "张总，A型号订50台，明天发货", datetime.now(timezone.utc), None)
+        await asyncio.to_thread(_warm_dates)
         load = getattr(app.transcriber, "load_async", None)
         if load is not None:
             await load()

@@ -304,6 +304,16 @@ def _matcher(names: tuple[str, ...]) -> re.Pattern:
     return pattern
 
 
+def compile_all() -> int:
+    """Compiles every pattern the scan can ask for (each first character's alternatives and what is
+    left of them after a rejected match), ~0.3 s: a server calls it at start-up so its first messages
+    do not pay for it. Returns how many there are."""
+    wanted = {names[i:] for names in _BY_FIRST.values() for i in range(len(names))}
+    for names in wanted:
+        _matcher(names)
+    return len(wanted)
+
+
 _CLAUSE_MAX = 80
 _CLAUSE_END = re.compile(r"[，。；！？,;!?\n]|然后|但是|不过|另外|还有|而且|所以")
 _PAST = re.compile(r"已|(?<![为除])了(?!解)|上次|(?<![超通经不再路])过(?![来去两几一年半])|"
