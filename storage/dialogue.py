@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 from sqlmodel import Session, select
 
 from storage.dialogue_models import ChatMessage, ChatOption, Question
 from storage.models import as_utc, utcnow
 
 KEEP_CHAT_MESSAGES = 300   # per web chat: what a page shows after a reload
+_ADD_MESSAGE = insert(ChatMessage).returning(ChatMessage.id)
 
 
 # --- questions ------------------------------------------------------------------------------------
@@ -73,17 +74,18 @@ def add_chat_message(*, session: Session, chat_id: str, message_id: str, sender:
                      body: dict | None = None, at: datetime | None = None) -> int:
     """Appends one message to a web chat's history; returns its sequence number. Only the latest
     KEEP_CHAT_MESSAGES of a chat are kept."""
-    row = ChatMessage(chat_id=chat_id, message_id=str(message_id), sender=sender, text=text or "",
-                      body=body or None, at=as_utc(at) if at else utcnow())
-    session.add(row)
+    # a prebuilt insert, not an ORM object: every message of the web chat waits for this before its answer
+    row_id = session.execute(_ADD_MESSAGE, {
+        "chat_id": chat_id, "message_id": str(message_id), "sender": sender, "text": text or "",
+        "body": body or None, "at": as_utc(at) if at else utcnow()}).scalar_one()
     session.commit()
-    if row.id % 50 == 0:   # now and then: drop what a page would no longer show
+    if row_id % 50 == 0:   # now and then: drop what a page would no longer show
         oldest = session.exec(select(ChatMessage.id).where(ChatMessage.chat_id == chat_id)
                               .order_by(ChatMessage.id.desc()).offset(KEEP_CHAT_MESSAGES)).first()
         if oldest is not None:
             session.execute(delete(ChatMessage).where(ChatMessage.chat_id == chat_id, ChatMessage.id <= oldest))
             session.commit()
-    return row.id
+    return row_id
 
 
 def chat_messages(*, session: Session, chat_id: str, after: int = 0,
