@@ -295,6 +295,15 @@ def test_a_short_note_is_encoded_over_a_shorter_window_never_cutting_speech(spee
     assert (trimmed[:, :speech] == _padded(speech)[:, :speech]).all()
 
 
+def test_the_beam_is_reranked_by_default_and_config_turns_it_off(transcriber):
+    from nlu.asr_rescore import RescoringModel
+
+    assert isinstance(transcriber.model.model, RescoringModel)
+    assert transcriber.model.model.weight == asr.RESCORE_WEIGHT > 0
+    off = Transcriber.from_config({"asr": {"rescore_weight": 0, "hypotheses": 3}})
+    assert (off.rescore_weight, off.hypotheses) == (0, 3)
+
+
 def test_the_window_comes_from_config_and_a_short_note_still_reads_right():
     t = Transcriber.from_config({"asr": {"window_seconds": 10}})
     assert t.model.window_frames == 1000
