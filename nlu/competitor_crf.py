@@ -27,7 +27,22 @@ def _class(ch: str) -> str:
 
 def features(note, others: list[tuple[int, int]]) -> list[list[str]]:
     """One feature list per character of note.text; `others`: spans known to be no rival (the
-    customer's company, the contacts). Built a feature kind at a time (a note is 100-200 characters)."""
+    customer's company, the contacts). The lists without those marks are built once per note (the
+    company labeller asks for them too)."""
+    base = note.crf_base
+    if base is None:
+        base = note.crf_base = _base_features(note)
+    out = list(base)
+    n = len(out)
+    for s, e in others:
+        for i in range(max(0, s), min(e, n)):
+            if out[i] is base[i]:
+                out[i] = base[i] + ["other"]
+    return out
+
+
+def _base_features(note) -> list[list[str]]:
+    """Built a feature kind at a time (a note is 100-200 characters)."""
     text = note.text
     n = len(text)
     where = ["S"] * n
@@ -70,9 +85,6 @@ def features(note, others: list[tuple[int, int]]) -> list[list[str]]:
         for i in range(s, min(e, n)):
             known[i] = "kn=B" if i == s else "kn=I"
     marks = [()] * n
-    for s, e in others:
-        for i in range(max(0, s), min(e, n)):
-            marks[i] = ("other",)
     for i in note.breaks:
         if i < n:
             marks[i] = marks[i] + ("pause",)

@@ -267,6 +267,7 @@ class Note:
     _clause_bounds: dict = field(default_factory=dict, repr=False, compare=False)  # word-boundary cache
     _rivals: list | None = field(default=None, repr=False, compare=False)
     dates_memo: dict = field(default_factory=dict, repr=False, compare=False)  # the date scans of this note's text
+    crf_base: list | None = field(default=None, repr=False, compare=False)  # the span labellers' features
 
     @classmethod
     def build(cls, raw: str, ref: datetime, pack: Pack | None) -> "Note":

@@ -17,9 +17,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from nlu.close import expected_close
+from nlu.company_crf import SURE, company_spans
 from nlu.competitors import find_competitors, with_model_rivals
 from nlu.contract_end import contract_end
-from nlu.customer import find_contacts, find_customer, with_latin_names
+from nlu.customer import find_contacts, find_customer, is_org, with_latin_names
 from nlu.date_facts import date_facts, day_mentions
 from nlu.items import find_items
 from nlu.lexicon import Pack, detect_industry, find_pack, with_products
@@ -69,9 +70,43 @@ def known_others(note: Note, contacts=None, customer=None) -> list[tuple[int, in
     when not given, as the rival labeller's training does)."""
     if contacts is None:
         contacts = find_contacts(note.text)
-        customer, _ = find_customer(note, contacts)
-        customer = with_latin_names(note.text, customer, contacts, note)
+        customer, _ = _customer_of(note, contacts)
     return [(c.start, c.end) for c in contacts] + _spans(note.text, [(customer or {}).get("company")])
+
+
+def _customer_of(note: Note, contacts) -> tuple[dict | None, bool]:
+    """The customer by the rules, the company's edges and a company the rules missed by the company
+    labeller (nlu/company_crf.py)."""
+    customer, strong = find_customer(note, contacts)
+    customer = with_latin_names(note.text, customer, contacts, note)
+    return with_model_company(note, customer, contacts), strong
+
+
+def with_model_company(note: Note, customer: dict | None, contacts) -> dict | None:
+    """Where the rules found no company, the first one the labeller finds; where both found one name
+    with other edges (中建八局三公司项目部, 才那个希尔顿酒店), the labeller's."""
+    spans = company_spans(note, [(c.start, c.end) for c in contacts])
+    names = []
+    for s, e, sure in spans:
+        lead = _LEAD_IN.match(note.text, s, e)
+        s = lead.end() if lead else s  # 从远大建材: the movement is no part of the name
+        name = note.text[s:e].strip()
+        if is_org(name) and not any(a < e and s < b for a, b in [(c.start, c.end) for c in contacts]):
+            names.append((s, e, name, sure))
+    if not names:
+        return customer
+    company = (customer or {}).get("company")
+    if not company:
+        sure = [n for n in names if n[3] >= SURE]  # no company at all is better than a guess
+        return {**(customer or {"name": None}), "company": sure[0][2]} if sure else customer
+    at = _spans(note.text, [company])
+    for s, e, name, _ in names:
+        if any(a < e and s < b for a, b in at) and name != company:
+            return {**customer, "company": name}
+    return customer
+
+
+_LEAD_IN = re.compile(r"(?:从|在|去|到|跟|和|与|的|了|才|那个|这个|那家|这家|刚从|去了|到了)+")
 
 
 def _ref(ref) -> datetime:
@@ -97,8 +132,7 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
     if not note.text:
         return empty_extraction()
     contacts = find_contacts(note.text)
-    customer, strong = find_customer(note, contacts)
-    customer = with_latin_names(note.text, customer, contacts, note)
+    customer, strong = _customer_of(note, contacts)
     competitors = find_competitors(note, contacts, customer if strong else None)
     competitors = with_model_rivals(note, competitors, known_others(note, contacts, customer), customer)
     if customer and customer.get("name") in competitors:  # 柳工的铲车: a brand, not a person

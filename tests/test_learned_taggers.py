@@ -93,3 +93,64 @@ def test_an_english_word_of_the_sentence_is_no_rival(monkeypatch, word):
 def test_the_customer_and_the_contact_are_never_rivals(text):
     e = p(text)
     assert e["competitors"] == [], e["competitors"]
+
+
+# --- the company labeller (nlu/company_crf.py) ------------------------------------------------------
+
+def test_the_company_model_is_there_and_loads():
+    from nlu import company_crf
+
+    assert company_crf.MODEL.exists() and company_crf._tagger() is not None
+
+
+def _with_company_spans(monkeypatch, spans):
+    from nlu import parser
+
+    monkeypatch.setattr(parser, "company_spans", lambda note, others: spans)
+    return parser.with_model_company
+
+
+def test_a_company_only_the_model_finds_is_the_customers(monkeypatch):
+    note = _note("宏川机械那边要五台")
+    merge = _with_company_spans(monkeypatch, [(0, 4, 0.99)])
+    assert merge(note, None, []) == {"name": None, "company": "宏川机械"}
+    assert merge(note, {"name": "邹经理", "company": None}, []) == {"name": "邹经理", "company": "宏川机械"}
+
+
+def test_the_model_sets_the_edges_of_the_company_the_rules_found(monkeypatch):
+    note = _note("刚从宏川机械技术中心出来")
+    s = note.text.index("宏川机械")
+    merge = _with_company_spans(monkeypatch, [(s, s + 4, 0.7)])
+    assert merge(note, {"name": None, "company": "宏川机械技术中心"}, [])["company"] == "宏川机械"
+
+
+def test_another_name_of_the_model_does_not_replace_the_rules_company(monkeypatch):
+    note = _note("见了宏川机械的邹经理，他说博雅也来过")
+    s = note.text.index("博雅")
+    merge = _with_company_spans(monkeypatch, [(s, s + 2, 0.99)])
+    assert merge(note, {"name": "邹经理", "company": "宏川机械"}, [])["company"] == "宏川机械"
+
+
+def test_a_company_the_model_is_unsure_of_is_not_taken(monkeypatch):
+    note = _note("宏川机械那边要五台")
+    merge = _with_company_spans(monkeypatch, [(0, 4, 0.6)])
+    assert merge(note, None, []) is None
+
+
+def test_a_contact_is_never_the_company(monkeypatch):
+    from nlu.customer import Contact
+
+    note = _note("邹经理说要五台")
+    merge = _with_company_spans(monkeypatch, [(0, 3, 0.99)])
+    assert merge(note, None, [Contact(0, 3, "邹经理")]) is None
+
+
+def test_without_the_company_model_the_rules_still_find_the_company(monkeypatch):
+    from nlu import company_crf
+
+    monkeypatch.setattr(company_crf, "MODEL", Path("/nonexistent/companies.crfsuite"))
+    company_crf._tagger.cache_clear()
+    try:
+        assert p("今天去了宏川机械，见了采购邹经理。")["customer"]["company"] == "宏川机械"
+    finally:
+        company_crf._tagger.cache_clear()
