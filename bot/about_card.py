@@ -46,9 +46,9 @@ _SPEECH = (r"(?:刚才|刚刚|刚|今天|早上|上午|下午)?(?:跟|和|与|�
 _GENERIC_SPEAKER = r"客户|对方|他们|他|她|老板|甲方"
 _BELONGS = re.compile(r"^(?P<who>这单|这个单子|这单子|这个单|这个客户|客户|他们|他|她|{who})(?:那边)?(?:是|属于|来自|代表的是|代表|就职于|任职于|供职于|在)"
                       r"(?P<org>[^，,、\s的]{{2,30}}?)(?:的(?P<tail>[\u4e00-\u9fff]{{0,6}})|上班|工作|任职|做事)?$")
-_QUANTITY_CUE = re.compile(rf"^(?:先|就|只|再|总共|一共|共|那就|实际|其实|最终|最后)?(?:要|订|改成|改为|加到|增加到|追加到|减到|减少到|降到|"
+_QUANTITY_CUE = re.compile(rf"^(?:先|就|只|再|总共|一共|共|那就|实际|其实|最终|最后)?(?:要|订|来|拿|买|订购|采购|改成|改为|加到|增加到|追加到|减到|减少到|降到|"
                            rf"砍到|调到|调整到|变成|定了|定|是)?(?P<product>[^，,、\d零〇一二两三四五六七八九十百千万]{{0,12}}?)"
-                           rf"(?P<quantity>(?:{NUMBER})\s*[\u4e00-\u9fff]{{0,2}}?)(?:就行|就够了|就好|就可以|够了|吧|了|哈|先)*$")
+                           rf"(?P<quantity>(?:{NUMBER})\s*[\u4e00-\u9fff]{{0,2}}?)(?:就行|就够了|就够|就好|就可以了|就可以|即可|够了|吧|了|哈|先)*$")
 _HEDGES = re.compile(r"估摸着|估摸|看样子|感觉|大概率|最快|最晚|最迟|差不多|基本上|应该会|可能会|有望|争取在|估计要到|要到|预计|估计|大概|应该|可能|争取|"
                      r"才能|就能|能|会|可以|就")
 _CLOSE_SUBJECT = re.compile(r"^(?:合同|这单|这个单子|单子|订单|这个合同)(?:的话)?")
@@ -103,6 +103,7 @@ def _read(t: str, card: dict) -> Correction | None:
     t = _TYPOS.sub(lambda m: _TYPO_FIX[m.group()], t)       # 因该是100台
     t = re.sub(r"(?<=[0-9])\s*(?:pcs|pc|units?|sets?|台)(?![A-Za-z])", "台", t, flags=re.I) if _items(card) else t
     t = _PUT.sub("改到", t)                                   # 交货放到12月21日
+    t = re.sub(r"(?<=日期|时间|交期|数量|台数)(?=[0-9０-９])", "是", t)   # 交货日期18号
     t = re.sub(r"^(?P<slot>(?:(?!改|更正|修改|更新).){0,4}?(?:日期|时间|数量|台数|公司|单位|交期))\s+", r"\g<slot>是", t)   # 到货日期 12月19日
     for item in _items(card):                                 # A型泵 100台
         if item.get("product"):
@@ -246,7 +247,7 @@ def _date_then_kind(clause: str) -> Correction | None:
     return None
 
 
-_STEP = re.compile(rf"^(?:说)?(?P<product>[^，,、\d]{{0,12}}?)(?:要|还要|又|再|还|多)*(?P<sign>加|追加|增加|多加|添|多要|减|减少|少要|砍掉|去掉|退掉)(?:了)?"
+_STEP = re.compile(rf"^(?:说)?(?P<product>[^，,、\d]{{0,12}}?)(?:要|还要|又|再|还|多)*(?P<sign>再来|多来|加|追加|增加|多加|添|多要|减|减少|少要|砍掉|去掉|退掉)(?:了)?"
                    rf"(?P<quantity>(?:{NUMBER})\s*[\u4e00-\u9fff]{{0,2}}?)(?:吧|了)*$")
 
 
@@ -260,7 +261,7 @@ def _by_step(clause: str, card: dict) -> Correction | None:
     number, unit = intents.number_and_unit(m.group("quantity"))
     if len(items) != 1 or number is None or not isinstance(items[0].get("quantity"), (int, float)):
         return None
-    total = items[0]["quantity"] + (-number if m.group("sign") in "减减少少要砍掉去掉退掉" else number)
+    total = items[0]["quantity"] + (-number if m.group("sign") in ("减", "减少", "少要", "砍掉", "去掉", "退掉") else number)
     if total <= 0:
         return None
     return Correction("quantity", f"{total:g}{unit or items[0].get('unit') or ''}", items[0].get("product") or "")
