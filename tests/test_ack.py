@@ -79,7 +79,11 @@ async def test_acknowledgements_return_while_processing_is_held(tmp_path):
                 break
             await asyncio.sleep(0.1)
         assert [n.state for n in stored()] == ["parsed"] * 12
-        cards = [m for m in fake.messages_to("rep01") if "已记录" in m.text]
+        for _ in range(300):             # a card goes out after its note is parsed: wait for the sixth
+            cards = [m for m in fake.messages_to("rep01") if "已记录" in m.text]
+            if len(cards) >= 6:
+                break
+            await asyncio.sleep(0.1)
         assert len(cards) == 6
     finally:
         held.set()
