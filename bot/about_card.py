@@ -146,6 +146,13 @@ def _read(t: str, card: dict) -> Correction | None:
     if len(values) > 1:                   # one value and at most one short remark beside it
         found = [(i, _value(v, hint, card)) for i, v in enumerate(values)]
         said = [(i, f) for i, f in found if f is not None]
+        kinds = [f.kind for _, f in said]
+        if len(said) == 2 and len(set(kinds)) == 2 and set(kinds) <= {"quantity", "date", "customer", "close"} \
+                and len(values) <= 3 and all(_fits(f, card, t, cued=True) for _, f in said):
+            remarks = [v for i, v in enumerate(values) if i not in (said[0][0], said[1][0])]
+            if all(_remark(r, names) for r in remarks):     # 数量改成100，交货改到下周五
+                first, second = said[0][1], said[1][1]
+                return Correction(first.kind, first.value, first.target, first.old or old, also=(second,))
         if len(said) == 1:
             remarks = [v for i, v in enumerate(values) if i != said[0][0]]
             fix = said[0][1]

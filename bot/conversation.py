@@ -597,14 +597,20 @@ class Conversation:
             return
         note = await self.db(lambda s: s.get(Note, note_id))
         catalogue = await self.db(lambda s: cq.organisation_names(session=s, team_id=who.team_id))
-        extraction, problem = self._patched(who, note, fix, catalogue)
+        extraction, problem, done = note.extraction or {}, None, 0
+        for one in (fix, *fix.also):          # 数量改成100，交货改到下周五: each slot in turn
+            patched, problem = self._patched(who, note, one, catalogue, extraction)
+            if problem:
+                break
+            extraction, done = patched, done + 1
+        if done:
+            await self._apply(note_id, extraction)
         if isinstance(problem, tuple):        # a date without its kind, and several planned: which one?
             await self._reply(inbound, problem[0], buttons=problem[1])
             return
         if problem:
             await self._reply(inbound, problem)
             return
-        await self._apply(note_id, extraction)
         await self.show_card(who, note_id, title="已更新")
 
     async def _escalated(self, who: Who, verb: str, commitment_id: int) -> str:
@@ -670,10 +676,11 @@ class Conversation:
             return
         await self._reply(inbound, ACK_REPLY)
 
-    def _patched(self, who: Who, note: Note, fix, catalogue: set[str] = frozenset()) -> tuple[dict, object]:
-        """The note's extraction with only the corrected part changed; or a question back (text, or
-        (text, buttons) when the rep should pick)."""
-        extraction = copy.deepcopy(note.extraction or {})
+    def _patched(self, who: Who, note: Note, fix, catalogue: set[str] = frozenset(),
+                 before: dict | None = None) -> tuple[dict, object]:
+        """The note's extraction (or `before`) with only the corrected part changed; or a question back
+        (text, or (text, buttons) when the rep should pick)."""
+        extraction = copy.deepcopy(before if before is not None else note.extraction or {})
         ref = note.received_at.astimezone(who.tz)
         if fix.kind == "quantity":
             return extraction, corrections.quantity(extraction, fix)

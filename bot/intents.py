@@ -161,6 +161,7 @@ class Correction:
     value: str = ""    # the new value as said (number with unit, name, date expression)
     target: str = ""   # quantity: the product said with it; date: the kind said (delivery, meeting…)
     old: str = ""      # the old value said (不是80台 -> 80台), when said
+    also: tuple = ()   # more corrections said in the same message (数量改成100，交货改到下周五)
 
 
 FIXED = [

@@ -216,3 +216,17 @@ async def test_the_old_value_said_is_replaced_whatever_it_was_and_only_if_the_ca
     assert [(i.product, i.quantity) for i in bot.rows(Item)] == [("B型泵", 80)]
     replies = await bot.say(rep, "王总说不是他们不想买，是预算没批下来")   # nothing on the card was said: a note
     assert "已记录 #2" in replies[-1].text
+
+
+async def test_two_slots_corrected_in_one_message_both_change_and_nothing_else(bot):
+    rep = await carded(bot)
+    [todo] = bot.rows(Commitment)
+    replies = await bot.say(rep, "王总说要100台，下周五交货")
+    assert "已更新 #1" in replies[-1].text
+    assert [i.quantity for i in bot.rows(Item)] == [100]
+    [after] = bot.rows(Commitment)
+    assert (after.id, after.due_date) == (todo.id, day_of("下周五"))
+    [meeting] = dates_of(bot, "meeting")
+    assert meeting["status"] == "reported" and len(bot.rows(Note)) == 1
+    replies = await bot.say(rep, "王总要B型阀20个，下周五送货")       # a product the card lacks: a note
+    assert "已记录 #2" in replies[-1].text
