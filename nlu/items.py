@@ -200,6 +200,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
         if product is not None and final is None:  # 预计, 报名: no product; the one named before, if any
             final = _final(_product_earlier(note, q.start, people))
         product = final
+        product = _named(note, q, product, contacts, blocked)
         before = text[note.clause_at(q.start)[0]:q.start]
         if product is not None and _CUT_BACK.search(before):  # 报的三套…，只能先买两套: the final amount
             lines = [l for l in lines if not (l.product == product and l.unit == unit)]
@@ -254,6 +255,37 @@ def _with_model(note: Note, q, product: str | None, blocked) -> str | None:
     if product and found != product and found.startswith(product) and _only_filler(found[len(product):]):
         return product  # 床垫试, 轮胎一次: the model took a word that follows the product
     return found
+
+
+EDGE_SURE = 0.5  # how sure the note-level labeller must be of a name's edges to widen a product
+SHRINK_SURE = 0.9  # ... and to cut words off its front
+
+
+def _named(note: Note, q, product: str | None, contacts, blocked) -> str | None:
+    """The product with the edges the note-level labeller (nlu/product_names.py) gives the name where
+    the phrase found for the quantity is written (防滑地砖 rather than 地砖, 刹车盘 rather than
+    大巴嘛刹车盘), when it labels that place at all."""
+    if product is None:
+        return product
+    from nlu.product_names import name_spans
+
+    if note.product_names is None:
+        note.product_names = name_spans(note, [(c.start, c.end) for c in contacts])
+    text = note.text
+    at = [i for i in _occurrences(text, product) if i[1] <= q.end + 12]
+    if not at:
+        return product
+    where = max(at, key=lambda i: i[0])  # the phrase as written nearest the quantity
+    for s, e, sure in note.product_names:
+        if s < where[1] and where[0] < e:
+            if sure < EDGE_SURE or _inside_latin_word(text, s) or _inside_latin_word(text, e) \
+                    or any(a < e and s < b for a, b in [*blocked, (q.start, q.end)]):
+                return product  # a name never takes in a quantity, a date, an amount or a person
+            name = _final(_clean_product(text[s:e], place_ok=True))
+            if name and product not in name and not (product.endswith(name) and sure >= SHRINK_SURE):
+                return product  # a name only loses words before its head, and only when the model is sure
+            return name or product
+    return product
 
 
 def _inside_latin_word(text: str, i: int) -> bool:

@@ -268,6 +268,7 @@ class Note:
     _rivals: list | None = field(default=None, repr=False, compare=False)
     dates_memo: dict = field(default_factory=dict, repr=False, compare=False)  # the date scans of this note's text
     crf_base: list | None = field(default=None, repr=False, compare=False)  # the span labellers' features
+    product_names: list | None = field(default=None, repr=False, compare=False)  # nlu/product_names.py's spans
 
     @classmethod
     def build(cls, raw: str, ref: datetime, pack: Pack | None) -> "Note":

@@ -154,3 +154,39 @@ def test_without_the_company_model_the_rules_still_find_the_company(monkeypatch)
         assert p("今天去了宏川机械，见了采购邹经理。")["customer"]["company"] == "宏川机械"
     finally:
         company_crf._tagger.cache_clear()
+
+
+# --- the product-name labeller (nlu/product_names.py) ------------------------------------------------
+
+def test_the_product_name_model_is_there_and_loads():
+    from nlu import product_names
+
+    assert product_names.MODEL.exists() and product_names._tagger() is not None
+
+
+def _named(monkeypatch, text, product, name, sure):
+    from nlu import items, product_names
+    from nlu.numbers import find_quantities
+
+    note = _note(text)
+    s = note.text.index(name)
+    monkeypatch.setattr(product_names, "name_spans", lambda note, others: [(s, s + len(name), sure)])
+    q = find_quantities(note.text)[-1]
+    return items._named(note, q, product, [], [])
+
+
+def test_the_name_widens_the_phrase_found(monkeypatch):
+    assert _named(monkeypatch, "要了商用冰柜二十台", "冰柜", "商用冰柜", 0.6) == "商用冰柜"
+
+
+def test_the_name_cuts_words_before_the_head_only_when_sure(monkeypatch):
+    assert _named(monkeypatch, "车队大巴刹车盘两百片", "车队大巴刹车盘", "刹车盘", 0.95) == "刹车盘"
+    assert _named(monkeypatch, "车队大巴刹车盘两百片", "车队大巴刹车盘", "刹车盘", 0.8) == "车队大巴刹车盘"
+
+
+def test_the_name_never_drops_the_head_noun(monkeypatch):
+    assert _named(monkeypatch, "先送20颗280Ah电芯", "280Ah电芯", "280Ah", 0.99) == "280Ah电芯"
+
+
+def test_the_name_never_takes_in_the_quantity(monkeypatch):
+    assert _named(monkeypatch, "要了冰柜二十台", "冰柜", "冰柜二十台", 0.99) == "冰柜"
