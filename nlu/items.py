@@ -267,6 +267,7 @@ def _named(note: Note, q, product: str | None, contacts, blocked) -> str | None:
     大巴嘛刹车盘), when it labels that place at all."""
     if product is None:
         return product
+    product = _without_filler_tail(product)
     from nlu.product_names import name_spans
 
     if note.product_names is None:
@@ -282,10 +283,21 @@ def _named(note: Note, q, product: str | None, contacts, blocked) -> str | None:
                     or any(a < e and s < b for a, b in [*blocked, (q.start, q.end)]):
                 return product  # a name never takes in a quantity, a date, an amount or a person
             name = _final(_clean_product(text[s:e], place_ok=True))
-            if name and product not in name and not (product.endswith(name) and sure >= SHRINK_SURE):
-                return product  # a name only loses words before its head, and only when the model is sure
+            if name and product not in name and not (product.endswith(name) and sure >= SHRINK_SURE) \
+                    and not (product.startswith(name) and _only_filler(product[len(name):])):
+                return product  # a name loses words before its head only when the model is sure; after it, only fillers
             return name or product
     return product
+
+
+def _without_filler_tail(product: str) -> str:
+    """刹车片BP-218一年, 光谱仪打算, 连接器再来: words after the name that only go on with the sentence."""
+    words = tokens(product)
+    cut = len(words)
+    while cut > 1 and _only_filler("".join(words[cut - 1:cut])) and not _NUMBER_WORD.fullmatch(words[cut - 1]):
+        cut -= 1
+    rest = "".join(words[:cut])
+    return rest if cut < len(words) and len(rest) >= 2 else product
 
 
 def _inside_latin_word(text: str, i: int) -> bool:

@@ -190,3 +190,14 @@ def test_the_name_never_drops_the_head_noun(monkeypatch):
 
 def test_the_name_never_takes_in_the_quantity(monkeypatch):
     assert _named(monkeypatch, "要了冰柜二十台", "冰柜", "冰柜二十台", 0.99) == "冰柜"
+
+
+@pytest.mark.parametrize("phrase,product", [
+    ("液相色谱仪打算", "液相色谱仪"), ("电源适配器再来", "电源适配器"), ("冷却塔风机一年", "冷却塔风机"),
+    ("高压电缆原来", "高压电缆"), ("连接器他", "连接器"),
+    ("防水卷材", "防水卷材"), ("轴承6205", "轴承6205"), ("HDMI线", "HDMI线"),  # nothing to drop
+])
+def test_words_that_only_go_on_with_the_sentence_end_no_product(phrase, product):
+    from nlu.items import _without_filler_tail
+
+    assert _without_filler_tail(phrase) == product
