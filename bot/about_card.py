@@ -28,11 +28,11 @@ _OPENING = re.compile(r"^(?:诶|哎|唉|欸|嗯+|啊|哈哈+|呵呵+|嘿嘿+|不
 _FRAMING = re.compile(r"^(?:(?:我|刚才|刚刚|之前|上面|前面)?(?:手滑|手误)?(?:了)?(?:说错了|写错了|搞错了|记错了|弄错了|打错了|输错了|"
                       r"听错了|数错了|算错了|看错了|错了|不对|有误|搞混了)(?:了|哈|啊|呀|哦|一下)*|手滑了?|手误|sorry|不好意思|抱歉|"
                       r"(?:刚才|刚刚|我)?(?:多|少)(?:按|打|写|输|敲)了?(?:一个|个)?.{0,2}|(?:我)?记岔了|更正一下|更正|纠正一下|修改一下|改一下|改下|(?:麻烦|请|帮忙|帮我)?(?:你)?(?:改下|改一下|改改|改过来|"
-                      r"更新下|更新一下|改一下吧|改下吧)(?:吧|哈|啊|谢谢)*|谢谢|多谢|辛苦了?|以这个为准|以此为准|为准)$", re.I)
+                      r"更新下|更新一下|更新|改一下吧|改下吧)(?:吧|哈|啊|谢谢)*|谢谢|多谢|辛苦了?|以这个为准|以此为准|为准)$", re.I)
 # A clause refusing the card's old value: 下周四不行, 80写错了, 80台不对.
 _REFUSED = re.compile(r"^(?:不是|不要)?(?:上面|刚才|刚刚|之前|前面)?(?:说的|写的|记的|那个|这个)?(?P<old>.{1,12}?)(?:的话)?(?:了)?"
                       r"(?:不行|不对|错了|写错了|说错了|打错了|记错了|有误|不可以|来不及|不合适|不够|太多了|太少了|多了|少了|"
-                      r"(?:交|送|发|到)?不了(?:货)?|不方便|有变|变了|不够用|太赶|太急|赶不上|太紧|来不及)(?:了|哈|啊|呀)*$|"
+                      r"(?:交|送|发|到)?不了(?:货)?|是错的|是不对的|不准确|不准|不方便|有变|变了|不够用|太赶|太急|赶不上|太紧|来不及)(?:了|哈|啊|呀)*$|"
                       r"^不是(?P<said>.{1,12}?)(?:啊|呀|哈|哦|呢|了)*$")
 # A clause naming the slot with no value: 台数改下, 客户填公司吧, 客户记公司名, 交期改一下.
 _HINT = re.compile(r"^(?P<slot>数量|台数|数目|件数|个数|订量|订单量|订货量|日期|时间|交期|交货日期|交货时间|到货时间|送货时间|交货|发货|送货|到货|"
@@ -42,13 +42,14 @@ _HINT = re.compile(r"^(?P<slot>数量|台数|数目|件数|个数|订量|订单�
                    r"(?:填|记|写)(?:成|为|上)?(?P<company>公司|单位)?(?:名|名字|名称|全称)?)(?:吧|哈|一下)?$")
 _SPEECH = (r"(?:刚才|刚刚|刚|今天|早上|上午|下午)?(?:跟|和|与|问了|问)?(?P<who>{who})(?:那边|这边)?(?:刚才|刚刚|刚|又|也|最终|最后|已经|还是)?"
            r"(?:打电话|来电话|打来电话|来电|回电话|回电|发微信|微信|发消息|回消息|电话里)?(?:来)?"
-           r"(?:说|讲|表示|回复|确认了下|确认了一下|确认过了|确认过|确认了|确认|回话|讲了|希望|要求)(?:了)?[，,：:\s]*")
+           r"(?:说|讲|表示|回复|确认了下|确认了一下|确认过了|确认过|确认了|确认|回话|讲了|希望|要求|让|叫)(?:了)?(?:我们|我)?[，,：:\s]*")
 _GENERIC_SPEAKER = r"客户|对方|他们|他|她|老板|甲方"
 _BELONGS = re.compile(r"^(?P<who>这单|这个单子|这单子|这个单|这个客户|客户|他们|他|她|{who})(?:那边)?(?:是|属于|来自|代表的是|代表|就职于|任职于|供职于|在)"
                       r"(?P<org>[^，,、\s的]{{2,30}}?)(?:的(?P<tail>[\u4e00-\u9fff]{{0,6}})|上班|工作|任职|做事)?$")
 _QUANTITY_CUE = re.compile(rf"^(?:先|就|只|再|总共|一共|共|那就|实际|其实|最终|最后)?(?:要|订|来|拿|买|订购|采购|改成|改为|加到|增加到|追加到|减到|减少到|降到|"
                            rf"砍到|调到|调整到|变成|定了|定|是)?(?P<product>[^，,、\d零〇一二两三四五六七八九十百千万]{{0,12}}?)"
                            rf"(?P<quantity>(?:{NUMBER})\s*[\u4e00-\u9fff]{{0,2}}?)(?:就行|就够了|就够|就好|就可以了|就可以|即可|够了|吧|了|哈|先)*$")
+_SUBJECT = re.compile(r"^(?:[\u4e00-\u9fff]{1,2}(?:总|经理|工)|客户|对方|他们|他|她)?(?:这次|这回|现在|目前)?(?:说)?(?:要的是|要的|只要|就要)?")
 _HEDGES = re.compile(r"估摸着|估摸|看样子|感觉|大概率|最快|最晚|最迟|差不多|基本上|应该会|可能会|有望|争取在|估计要到|要到|预计|估计|大概|应该|可能|争取|"
                      r"才能|就能|能|会|可以|就")
 _CLOSE_SUBJECT = re.compile(r"^(?:合同|这单|这个单子|单子|订单|这个合同)(?:的话)?")
@@ -94,10 +95,13 @@ def _read(t: str, card: dict) -> Correction | None:
     names = _card_names(card)
     t = _OPENING.sub("", t.strip(PUNCT)).strip(PUNCT) or t
     t = _THANKS.sub("", t).strip(PUNCT) or t
+    t = re.sub(r"(?:也行|也可以|都行|都可以|也没问题)$", "", t).strip(PUNCT) or t
     for english, chinese in _ENGLISH:
         t = english.sub(chinese, t)
     t = _UPDATE.sub("改成", t)                                # 数量更新：95台
     t = _ASKED.sub("", t)                                     # 帮我把 / 麻烦 / 那里
+    if names:                                                 # 王总（恒远化工）
+        t = re.sub(rf"^({'|'.join(map(re.escape, names))})[（(]([^）)]{{2,30}})[）)]$", r"\1是\2的", t)
     t = re.sub(r"[（(]([^）)]{1,12})[）)]", r"\1", t)          # 下周五（交货）
     t = re.sub(r"改(?=(?:[0-9]+|[零一二两三四五六七八九十百千]+)(?:[台个套箱件吨只支批]|$|[，,\s]))", "改成", t)    # 80改100
     t = _TYPOS.sub(lambda m: _TYPO_FIX[m.group()], t)       # 因该是100台
@@ -134,7 +138,7 @@ def _read(t: str, card: dict) -> Correction | None:
         if said_old and (_has_date(said_old) or intents.quantity_like(said_old) or said_old in _card_values(card)):
             old = said_old if intents.is_date(said_old) or intents.quantity_like(said_old) else old
             continue
-        h = _HINT.match(clause)
+        h = _HINT.match(re.sub(r"^(?:我)?(?:把|将)", "", clause))
         if h:
             hint = h.group("slot") + ("公司" if h.group("company") else "")
             continue
@@ -179,6 +183,7 @@ def _value(clause: str, hint: str, card: dict) -> Correction | None:
     if belongs:
         return belongs
     if hint:
+        clause = _SUBJECT.sub("", clause) if _SUBJECT.sub("", clause) else clause
         said = intents.correction(f"{hint}是{_strip_cue(clause)}")
         if said is not None:
             return Correction(said.kind, said.value, "company" if hint.endswith("公司") and said.kind == "customer"
@@ -203,7 +208,7 @@ def _value(clause: str, hint: str, card: dict) -> Correction | None:
     owned = re.match(r"^(?:是)?(?P<org>[^，,、\s的]{2,30}?)(?:那边|这边)?的(?P<who>[^，,、\s的]{2,4})$", clause)
     if owned and owned.group("who") in names and _belongs(f"{owned.group('who')}是{owned.group('org')}的", names):
         return Correction("customer", owned.group("org"), "company")     # 恒通机械的王总 (the card's)
-    subject = re.match(rf"^(?:{'|'.join([*map(re.escape, names), _GENERIC_SPEAKER])})(?:那边|这边)?(?:最终|最后|已经|还是|又)?", clause)
+    subject = re.match(rf"^(?:{'|'.join([*map(re.escape, names), _GENERIC_SPEAKER])})(?:那边|这边)?(?:最终|最后|已经|还是|又|这次|这回|现在|目前)?", clause)
     if subject and subject.end() < len(clause) and not _stranger_speaks(clause, names):
         found = _value(clause[subject.end():], hint, card)     # 王总那边砍到50台了
         if found is not None and found.kind in ("quantity", "date", "close"):
@@ -277,7 +282,7 @@ def _by_step(clause: str, card: dict) -> Correction | None:
 def _strip_cue(clause: str) -> str:
     clause = re.sub(r"(?:就行|就够了|就好|就可以|吧|哈)+$", "", clause)
     clause = re.sub(r"^(?:现在|目前|最后|最终|实际上|实际|其实)", "", clause)
-    return re.sub(r"^(?:改成|改为|改到|应该是|应该|就是|是|叫|为|填|写|记)", "", clause)
+    return re.sub(r"^(?:改成|改为|改到|应该是|应当是|应该|应为|应是|实际是|其实是|正确的是|就是|是|叫|为|填|写|记)", "", clause)
 
 
 def _close_across(values: list[str]) -> Correction | None:
@@ -388,5 +393,5 @@ def _fits(fix: Correction, card: dict, text: str, *, cued: bool) -> bool:
     if fix.kind == "customer":       # the name said as one: 是X / 叫X / 填X / X alone in its clause
         if fix.value in _card_names(card):
             return False
-        return bool(re.search(rf"(?:^|[是叫为成填写记在于自：:，,\s]){re.escape(fix.value)}", text))
+        return bool(re.search(rf"(?:^|[是叫为成填写记在于自：:，,（(\s]){re.escape(fix.value)}", text))
     return True

@@ -173,7 +173,7 @@ FIXED = [
 ]
 ACKS = re.compile(r"^(?:我|已|都|就|那)?(?:好|好的|好滴|好嘞|好哒|好吧|行|行吧|行的|可以|可以的|收到|知道|明白|了解|嗯|嗯嗯|嗯呢|嗯哼|"
                   r"哦|噢|ok|okay|okk|k|ok的|gotit|noted|cool|great|perfect|没问题|没毛病|没事|妥|妥了|晓得|懂|谢谢|谢了|多谢|"
-                  r"感谢|谢啦|辛苦|thx|thanks|thankyou|thanksalot|棒|赞|棒棒哒|不错|记下了|记下|这样|这样吧|马上处理|马上办|这就去办|"
+                  r"感谢|谢啦|辛苦|thx|thanks|thankyou|thanksalot|棒|赞|棒棒哒|不错|记下了|记下|这样|这样吧|按这个来|按这个|照这个来|照这个|嗯呐|嗯哪|马上处理|马上办|这就去办|"
                   r"老板|领导|哥|姐|亲|您|你|了|啦|的|呢|哈|呀|啊|吧)+$", re.I)
 # Words that only agree with the card: an acknowledgement when every clause is one of these or ACKS.
 AGREES = re.compile(r"^(?:对|对的|是的|没错|都对|信息都对|确认无误|无误|正确|就这样|就是这样|确认)(?:了|的|啦|呢|哈)*$")

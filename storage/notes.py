@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import delete, func, literal, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -364,7 +364,7 @@ def find_candidates(*, session: Session, author: Member, company: str | None,
         found = session.exec(select(Customer).where(
             Customer.team_id == author.team_id, Customer.key == name_key(company),
             Customer.is_person == False).order_by(Customer.id)).all()  # noqa: E712
-        return [_candidate(session, c, contact_name) for c in found]
+        return [_candidate(session, c, contact_name) for c in found or _named_longer_or_shorter(session, author, company)]
     if not contact_name:
         return []
     mine = or_(Customer.owner_id == author.id,
@@ -373,6 +373,21 @@ def find_candidates(*, session: Session, author: Member, company: str | None,
         Customer.team_id == author.team_id, Contact.key == name_key(contact_name), mine)
         .order_by(Customer.id)).all()
     return [Candidate(c.id, c.name, k.id, k.name) for c, k in rows]
+
+
+def _named_longer_or_shorter(session: Session, author: Member, company: str) -> list[Customer]:
+    """The one organisation whose name begins with the name said, or that the name said begins with
+    (宏远机电 and 宏远机电设备有限公司, 恒通机械有限公司 and 恒通机械): a company said short or in full is
+    the same customer; none when several could be meant or the shorter name is under four characters."""
+    key = name_key(company)
+    if len(key) < 4:
+        return []
+    found = session.exec(select(Customer).where(
+        Customer.team_id == author.team_id, Customer.is_person == False,  # noqa: E712
+        func.length(Customer.key) >= 4,
+        or_(Customer.key.startswith(key, autoescape=True), literal(key).startswith(Customer.key)))
+        .order_by(Customer.id).limit(2)).all()
+    return list(found) if len(found) == 1 else []
 
 
 def candidates_for_note(*, session: Session, note: Note) -> list[Candidate]:
