@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from nlu.competitor_crf import features
+from nlu.competitor_crf import items
 
 MODEL = Path(__file__).parent / "models" / "companies.crfsuite"
 
@@ -39,7 +39,7 @@ def company_spans(note, others: list[tuple[int, int]]) -> list[tuple[int, int, f
     tagger = _tagger()
     if tagger is None or not note.text:
         return []
-    labels = tagger.tag(features(note, others))
+    labels = tagger.tag(items(note, others))
     spans, start = [], None
     for k, label in enumerate(labels + ["O"]):
         if label != "I" and start is not None:

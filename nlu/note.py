@@ -268,6 +268,7 @@ class Note:
     _rivals: list | None = field(default=None, repr=False, compare=False)
     dates_memo: dict = field(default_factory=dict, repr=False, compare=False)  # the date scans of this note's text
     crf_base: list | None = field(default=None, repr=False, compare=False)  # the span labellers' features
+    crf_items: dict = field(default_factory=dict, repr=False, compare=False)  # ... converted, by marked spans
     product_names: list | None = field(default=None, repr=False, compare=False)  # nlu/product_names.py's spans
 
     @classmethod
@@ -292,7 +293,7 @@ class Note:
         if i not in self._clause_bounds:
             start, end = self.clauses[i] if self.clauses else (0, len(self.text))
             out, pos = [start], start
-            for word in tokens(self.text[start:end]):
+            for word in self._words(start, end):  # the labellers' features segment the same clauses
                 pos += len(word)
                 out.append(pos)
             self._clause_bounds[i] = out
@@ -300,12 +301,14 @@ class Note:
 
     def words(self, lo: int, hi: int) -> list[str]:
         """The words of text[lo:hi] (segmented on their own: the windows are a few characters)."""
-        if hi <= lo:
-            return []
+        return list(self._words(lo, hi)) if hi > lo else []
+
+    def _words(self, lo: int, hi: int) -> list[str]:
+        """words(lo, hi) segmented once per note; callers must not change the list."""
         key = (lo, hi)
         if key not in self._clause_bounds:
             self._clause_bounds[key] = tokens(self.text[lo:hi])
-        return list(self._clause_bounds[key])
+        return self._clause_bounds[key]
 
     def splits_word(self, index: int) -> bool:
         """Do the characters on both sides of index form a dictionary word (线|束 in 线束总成)?
