@@ -47,7 +47,7 @@ _GENERIC_SPEAKER = r"客户|对方|他们|他|她|老板|甲方"
 _BELONGS = re.compile(r"^(?P<who>这单|这个单子|这单子|这个单|这个客户|客户|他们|他|她|{who})(?:那边)?(?:是|属于|来自|代表的是|代表|就职于|任职于|供职于|在)"
                       r"(?P<org>[^，,、\s的]{{2,30}}?)(?:的(?P<tail>[\u4e00-\u9fff]{{0,6}})|上班|工作|任职|做事)?$")
 _QUANTITY_CUE = re.compile(rf"^(?:先|就|只|再|总共|一共|共|那就|实际|其实|最终|最后)?(?:要|订|来|拿|买|订购|采购|改成|改为|加到|增加到|追加到|减到|减少到|降到|"
-                           rf"砍到|调到|调整到|变成|定了|定|是)?(?P<product>[^，,、\d零〇一二两三四五六七八九十百千万]{{0,12}}?)"
+                           rf"砍到|调到|调整到|变成|定了|定|是)*(?P<product>[^，,、\d零〇一二两三四五六七八九十百千万]{{0,12}}?)"
                            rf"(?P<quantity>(?:{NUMBER})\s*[\u4e00-\u9fff]{{0,2}}?)(?:就行|就够了|就够|就好|就可以了|就可以|即可|够了|吧|了|哈|先)*$")
 _SUBJECT = re.compile(r"^(?:[\u4e00-\u9fff]{1,2}(?:总|经理|工)|客户|对方|他们|他|她)?(?:这次|这回|现在|目前)?(?:说)?(?:要的是|要的|只要|就要)?")
 _HEDGES = re.compile(r"估摸着|估摸|看样子|感觉|大概率|最快|最晚|最迟|差不多|基本上|应该会|可能会|有望|争取在|估计要到|要到|预计|估计|大概|应该|可能|争取|"
@@ -94,6 +94,7 @@ def about_card(text: str, card: dict | None) -> Correction | None:
 def _read(t: str, card: dict) -> Correction | None:
     names = _card_names(card)
     t = _OPENING.sub("", t.strip(PUNCT)).strip(PUNCT) or t
+    t = re.sub(r"^(?:我|刚才|刚刚)*(?:说错了|写错了|搞错了|记错了|弄错了|打错了)(?=应该|应是|应为|是)", "", t) or t   # spoken, no comma
     t = _THANKS.sub("", t).strip(PUNCT) or t
     t = re.sub(r"(?:也行|也可以|都行|都可以|也没问题)$", "", t).strip(PUNCT) or t
     for english, chinese in _ENGLISH:
@@ -240,7 +241,7 @@ def _value(clause: str, hint: str, card: dict) -> Correction | None:
     return None
 
 
-_DATE_CUE = re.compile(r"^(?:提前到|延后到|推迟到|推到|提前|改到|改成|改为|改在|改|挪到|调到|换到|定在|定到|是|就)")
+_DATE_CUE = re.compile(r"^(?:应该是|应当是|应该|应是|应为|提前到|延后到|推迟到|推到|提前|改到|改成|改为|改在|改|挪到|调到|换到|定在|定到|是|就)")
 
 
 def _date_then_kind(clause: str) -> Correction | None:

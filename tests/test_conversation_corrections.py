@@ -230,3 +230,17 @@ async def test_two_slots_corrected_in_one_message_both_change_and_nothing_else(b
     assert meeting["status"] == "reported" and len(bot.rows(Note)) == 1
     replies = await bot.say(rep, "王总要B型阀20个，下周五送货")       # a product the card lacks: a note
     assert "已记录 #2" in replies[-1].text
+
+
+@pytest.mark.parametrize("heard, quantity", [("王总刚打电话说要加到一百五十台", 150), ("刚才说错了应该是九十台", 90)])
+async def test_a_spoken_correction_with_no_punctuation_corrects_the_card(bot, heard, quantity):
+    from bot.messages import Inbound, Voice
+    from tests.test_conversation import HeardTranscriber
+
+    rep = await carded(bot)
+    bot.conversation.transcriber = HeardTranscriber(heard)
+    await bot.conversation.receive(Inbound(channel="local", user_id=rep, chat_id=rep, message_id="v1",
+                                           received_at=bot.now, voice=Voice(b"RIFF-fake", "wav")))
+    await bot.conversation.idle()
+    assert "已更新 #1" in bot.sent[-1].text
+    assert [i.quantity for i in bot.rows(Item)] == [quantity]
