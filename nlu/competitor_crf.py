@@ -10,6 +10,7 @@ the parser already knows to be someone else (the customer's company, the contact
 from __future__ import annotations
 
 from functools import cache
+from operator import add
 from pathlib import Path
 
 MODEL = Path(__file__).parent / "models" / "competitors.crfsuite"
@@ -51,12 +52,76 @@ def items(note, others: list[tuple[int, int]]):
     key = tuple(others)
     seq = note.crf_items.get(key)
     if seq is None:
-        seq = note.crf_items[key] = pycrfsuite.ItemSequence(features(note, others))
+        known = _known()
+        base = note.crf_known
+        if base is None:
+            base = note.crf_known = _base_features(note, known)
+        out = list(base)
+        if "other" in known:
+            for s, e in others:
+                for i in range(max(0, s), min(e, len(out))):
+                    if out[i] is base[i]:
+                        out[i] = base[i] + ["other"]
+        seq = note.crf_items[key] = pycrfsuite.ItemSequence(out)
     return seq
 
 
-def _base_features(note) -> list[list[str]]:
-    """Built a feature kind at a time (a note is 100-200 characters)."""
+def _known() -> frozenset[str]:
+    """Every feature string some labeller's model has a weight for. crfsuite skips the others, so the
+    labellers are given only these (a third of the strings: fewer to build, convert and look up)."""
+    from nlu import company_crf, product_names
+
+    return _known_in((MODEL, company_crf.MODEL, product_names.MODEL))
+
+
+@cache
+def _known_in(paths: tuple[Path, ...]) -> frozenset[str]:
+    return frozenset().union(*[model_attributes(p) for p in paths if p.exists()])
+
+
+def model_attributes(path: Path) -> list[str]:
+    """The attribute names of a crfsuite model file, read from its attribute dictionary (a CQDB chunk:
+    crfsuite's own dump prints them in text lines, which a name holding a newline would break)."""
+    import struct
+
+    data = path.read_bytes()
+    if data[:4] != b"lCRF":
+        raise ValueError(f"{path}: not a crfsuite model")
+    at = struct.unpack_from("<I", data, 36)[0]  # the header's offset of the attribute CQDB
+    if data[at:at + 4] != b"CQDB":
+        raise ValueError(f"{path}: no attribute dictionary")
+    count, table = struct.unpack_from("<II", data, at + 16)  # the id -> record table
+    names = []
+    for k in range(count):
+        record = struct.unpack_from("<I", data, at + table + 4 * k)[0]
+        if record:
+            size = struct.unpack_from("<I", data, at + record + 4)[0]
+            names.append(data[at + record + 8:at + record + 7 + size].decode("utf-8"))
+    return names
+
+
+def _tables(known: frozenset[str]) -> dict[str, dict[str, str]]:
+    """For each per-character feature kind, its known values -> the feature string."""
+    tables: dict[str, dict[str, str]] = {k: {} for k in _KINDS}
+    for name in known:
+        for kind in _KINDS:
+            if name.startswith(kind):
+                tables[kind][name[len(kind):]] = name
+                break
+    return tables
+
+
+_KINDS = ("c=", "t=", "p1=", "n1=", "b-=", "b+=", "tt=", "w=")
+
+
+@cache
+def _known_tables(known: frozenset[str]) -> dict[str, dict[str, str]]:
+    return _tables(known)
+
+
+def _base_features(note, known: frozenset[str] | None = None) -> list[list[str]]:
+    """Built a feature kind at a time (a note is 100-200 characters); with `known`, only the strings in
+    it (the same lists filtered, in the same order), looked up by kind instead of built."""
     text = note.text
     n = len(text)
     where = ["S"] * n
@@ -85,7 +150,7 @@ def _base_features(note) -> list[list[str]]:
             near.append("wd=" + word.lower())
         if word[:1].isascii() and word[:1].isalpha():
             near.append("shape=" + _shape(word))
-        near = tuple(near)
+        near = tuple(near) if known is None else tuple([f for f in near if f in known])
         for i in range(s, min(e, n)):
             ctx[i] = near
         if e - s > 1:
@@ -94,20 +159,35 @@ def _base_features(note) -> list[list[str]]:
                 where[i] = "M"
             if e - 1 < n:
                 where[e - 1] = "E"
-    known = ["kn="] * n
+    known_marks = ["kn="] * n
     for s, e, _ in note.rival_terms():
         for i in range(s, min(e, n)):
-            known[i] = "kn=B" if i == s else "kn=I"
+            known_marks[i] = "kn=B" if i == s else "kn=I"
     marks = [()] * n
     for i in note.breaks:
         if i < n:
             marks[i] = marks[i] + ("pause",)
     padded = "^^" + text.lower() + "$$"
     classes = "^^" + "".join([_class(c) for c in text]) + "$$"
+    if known is not None:
+        return _known_rows(_known_tables(known), padded, classes, where, [k if k in known else None for k in known_marks],
+                           ctx, [m if "pause" in known else () for m in marks], n)
     return [["c=" + padded[k], "t=" + classes[k], "p1=" + padded[k - 1], "n1=" + padded[k + 1],
              "b-=" + padded[k - 1:k + 1], "b+=" + padded[k:k + 2], "tt=" + classes[k - 1:k + 2],
-             "w=" + where[k - 2], known[k - 2], *ctx[k - 2], *marks[k - 2]]
+             "w=" + where[k - 2], known_marks[k - 2], *ctx[k - 2], *marks[k - 2]]
             for k in range(2, n + 2)]
+
+
+def _known_rows(t: dict[str, dict[str, str]], padded: str, classes: str, where, kn, ctx, marks, n: int) -> list[list[str]]:
+    """_base_features' rows with only the known strings: one table lookup per feature (None when
+    unknown) in the order the rows are built."""
+    cs, ps, ns = padded[2:n + 2], padded[1:n + 1], padded[3:n + 3]
+    ks = classes[2:n + 2]
+    cols = zip(map(t["c="].get, cs), map(t["t="].get, ks), map(t["p1="].get, ps), map(t["n1="].get, ns),
+               map(t["b-="].get, map(add, ps, cs)), map(t["b+="].get, map(add, cs, ns)),
+               map(t["tt="].get, map(add, map(add, classes[1:n + 1], ks), classes[3:n + 3])),
+               map(t["w="].get, where), kn)
+    return [[*filter(None, row), *c, *m] for row, c, m in zip(cols, ctx, marks)]
 
 
 def _shape(word: str) -> str:

@@ -268,6 +268,7 @@ class Note:
     _rivals: list | None = field(default=None, repr=False, compare=False)
     dates_memo: dict = field(default_factory=dict, repr=False, compare=False)  # the date scans of this note's text
     crf_base: list | None = field(default=None, repr=False, compare=False)  # the span labellers' features
+    crf_known: list | None = field(default=None, repr=False, compare=False)  # ... only the models' strings
     crf_items: dict = field(default_factory=dict, repr=False, compare=False)  # ... converted, by marked spans
     product_names: list | None = field(default=None, repr=False, compare=False)  # nlu/product_names.py's spans
 

@@ -201,3 +201,24 @@ def test_words_that_only_go_on_with_the_sentence_end_no_product(phrase, product)
     from nlu.items import _without_filler_tail
 
     assert _without_filler_tail(phrase) == product
+
+
+@pytest.mark.parametrize("text", [
+    "今天去了趟恒通机械，李经理说X3型号要80台，之前一直从三一那边拿货，月底前给他回个报价",
+    "Visited Harborview Foods, buyer Kevin wants 200 pcs, quote by Mar 15；竞争对手 Quectel 报价更低 😊",
+    "拜访一下金鹰重工张总 说 明年 再议\t价格 İstanbul 　全角空格",
+])
+def test_the_labellers_get_exactly_the_known_strings_of_the_training_features(text):
+    """The labellers are given only the feature strings their models know, built by table lookups: they
+    must be the training features filtered, in the same order (crfsuite skips the unknown ones)."""
+    note = _note(text)
+    known = competitor_crf._known()
+    full = competitor_crf._base_features(note)
+    assert competitor_crf._base_features(note, known) == [[f for f in row if f in known] for row in full]
+    assert len(known) > 1000 and "c=的" in known
+
+
+def test_the_model_attributes_are_read_exactly():
+    names = competitor_crf.model_attributes(competitor_crf.MODEL)
+    tagger = competitor_crf._tagger()
+    assert set(names) == {a for a, _ in tagger.info().state_features}
