@@ -222,3 +222,40 @@ def test_the_model_attributes_are_read_exactly():
     names = competitor_crf.model_attributes(competitor_crf.MODEL)
     tagger = competitor_crf._tagger()
     assert set(names) == {a for a, _ in tagger.info().state_features}
+
+
+# --- the rival-objection model (nlu/rival_objection.py) ---------------------------------------------
+
+def test_the_rival_objection_model_is_there_and_loads():
+    from nlu import rival_objection
+
+    assert rival_objection.MODEL.exists() and rival_objection._tagger() is not None
+    p = rival_objection.probability(_note("他们一直用博川的，不打算换"), ["博川"])
+    assert 0.0 <= p <= 1.0
+    assert rival_objection.probability(_note("张总要五十台"), []) is None  # no rival, no say
+
+
+def _rival(monkeypatch, p):
+    from nlu import rival_objection
+
+    monkeypatch.setattr(rival_objection, "probability", lambda note, rivals: p)
+    return rival_objection.with_model
+
+
+def test_a_sure_model_adds_the_competitor_objection_with_the_rivals_clause(monkeypatch):
+    note = _note("今天见了邹经理。他们主要从博川拿货。下周再去。")
+    added = _rival(monkeypatch, 0.95)(note, [], ["博川"])
+    assert [(c, note.text[a:b]) for c, (a, b) in added] == [("competitor", "他们主要从博川拿货")]
+
+
+def test_a_sure_model_drops_it_and_leaves_the_others(monkeypatch):
+    note = _note("他们之前用博川的，老出故障，这次想换我们。太贵了。")
+    raised = [("competitor", (0, 8)), ("price", (20, 23))]
+    assert _rival(monkeypatch, 0.05)(note, raised, ["博川"]) == [("price", (20, 23))]
+
+
+def test_an_unsure_model_leaves_the_rules_alone(monkeypatch):
+    note = _note("他们之前用博川的")
+    raised = [("competitor", (0, 8))]
+    assert _rival(monkeypatch, 0.5)(note, raised, ["博川"]) == raised
+    assert _rival(monkeypatch, 0.5)(note, [], ["博川"]) == []
