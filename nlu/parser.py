@@ -80,7 +80,11 @@ def _customer_of(note: Note, contacts) -> tuple[dict | None, bool]:
     labeller (nlu/company_crf.py)."""
     customer, strong = find_customer(note, contacts)
     customer = with_latin_names(note.text, customer, contacts, note)
-    return with_model_company(note, customer, contacts), strong
+    customer = with_model_company(note, customer, contacts)
+    if customer and customer.get("company"):
+        bare = _NOT_NAME_EDGES.sub("", customer["company"])  # 【微信】X, X(: marks around a name are no part of it
+        customer["company"] = bare if len(bare) >= 2 else customer["company"]
+    return customer, strong
 
 
 def with_model_company(note: Note, customer: dict | None, contacts) -> dict | None:
@@ -107,6 +111,7 @@ def with_model_company(note: Note, customer: dict | None, contacts) -> dict | No
     return customer
 
 
+_NOT_NAME_EDGES = re.compile(r"^(?:【[^】]*】|\[[^\]]*\]|[^\w(（]+)+|[\s(（\[【:：,，、。!！?？\-]+$")
 _LEAD_IN = re.compile(r"(?:从|在|去|到|跟|和|与|的|了|才|那个|这个|那家|这家|刚从|去了|到了)+")
 
 

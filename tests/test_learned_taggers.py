@@ -259,3 +259,15 @@ def test_an_unsure_model_leaves_the_rules_alone(monkeypatch):
     raised = [("competitor", (0, 8))]
     assert _rival(monkeypatch, 0.5)(note, raised, ["博川"]) == raised
     assert _rival(monkeypatch, 0.5)(note, [], ["博川"]) == []
+
+
+@pytest.mark.parametrize("raw,company", [("【微信】惠佳便利", "惠佳便利"), ("兴业钢构(", "兴业钢构"), ("华美电子：", "华美电子"),
+                                         ("Apex Co.", "Apex Co."), ("(香港)利丰", "(香港)利丰")])
+def test_marks_around_a_company_name_are_no_part_of_it(raw, company):
+    from nlu.parser import _NOT_NAME_EDGES
+
+    assert _NOT_NAME_EDGES.sub("", raw) == company
+
+
+def test_a_label_before_the_company_is_dropped():
+    assert p("【微信】惠佳便利的采购邹经理说要五十箱。")["customer"]["company"] == "惠佳便利"
