@@ -247,3 +247,35 @@ def test_demo_team_only_on_loopback_without_other_channels(tmp_path, host, teleg
         demo_members = session.exec(select(teams.Member).where(teams.Member.name == "演示销售")).all()
     assert bool(demo_members) is demo_expected
     app.engine.dispose()
+
+
+async def test_a_connection_left_idle_a_while_still_answers_its_next_request():
+    """A client or proxy keeps connections open between requests and reuses them. The server keeps an
+    idle connection well past the few seconds one may sit unused in a burst (uvicorn's own default,
+    5 s, closed connections that were being reused: the request on them failed with a reset)."""
+    from starlette.applications import Starlette
+
+    from bot.web import build_web_app, make_server
+
+    app: Starlette = build_web_app()
+    port = free_port()
+    server = make_server(app, "127.0.0.1", port)
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            await asyncio.sleep(0.02)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        request = f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+        answers = []
+        for pause in (0, 7):
+            await asyncio.sleep(pause)
+            writer.write(request)
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+            await reader.readexactly(length)
+            answers.append(head.split(b" ")[1])
+        assert answers == [b"200", b"200"]
+        writer.close()
+    finally:
+        server.should_exit = True
+        await task
