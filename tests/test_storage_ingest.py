@@ -356,19 +356,22 @@ def test_candidates_of_a_stored_ambiguous_note_are_read_without_writing(db_sessi
 
 
 def test_a_delivery_racing_in_from_another_worker_is_stored_once(db_session, team, monkeypatch):
+    """No read before the insert (another worker's row may land between a read and an insert): the
+    unique delivery key refuses the second row, and only then is the stored note looked up."""
     first = record_inbound(session=db_session, author_id=team["li"].id, channel="telegram",
                            channel_message_id="9:9", received_at=MONDAY, text="张总").note
     real_find = notes_module._find_delivery
-    calls = []
+    seen = []
 
-    def late_find(session, channel, message_id):  # the other worker's row was not there when we looked
-        calls.append(1)
-        return None if len(calls) == 1 else real_find(session, channel, message_id)
+    def find(session, channel, message_id):
+        seen.append(count(session, Note))
+        return real_find(session, channel, message_id)
 
-    monkeypatch.setattr(notes_module, "_find_delivery", late_find)
+    monkeypatch.setattr(notes_module, "_find_delivery", find)
     again = record_inbound(session=db_session, author_id=team["li"].id, channel="telegram",
                            channel_message_id="9:9", received_at=MONDAY, text="张总")
     assert again.duplicate and again.note.id == first.id
+    assert seen == [1]       # looked up once, after the refusal, when only the first row exists
     assert count(db_session, Note) == 1
 
 
