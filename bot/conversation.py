@@ -559,6 +559,8 @@ class Conversation:
             note = session.get(Note, context[1])
             if note is None or (note.channel, note.channel_message_id) == (inbound.channel, f"{inbound.chat_id}:{inbound.message_id}"):
                 return None      # the card's own message delivered again: the note path knows it
+            if note.error == "retracted":
+                return None      # a withdrawn card takes no corrections: the message is a note of its own
             return about_card.about_card(text, note.extraction)
         return await self.record_db(look)
 
@@ -652,8 +654,10 @@ class Conversation:
         if context is None or (context[0] == "note" and context[1] == note.id):
             return False
         if context[0] == "note":
-            card = await self.db(lambda s: (s.get(Note, context[1]).extraction or {}))
-            fix = about_card.about_card(text, card)
+            found = await self.db(lambda s: (lambda n: n and (n.error, n.extraction or {}))(s.get(Note, context[1])))
+            if not found or found[0] == "retracted":
+                return False     # a withdrawn card takes no corrections
+            fix = about_card.about_card(text, found[1])
         else:
             fix = intents.correction(text)
         if fix is None or fix.kind in ("confirm",):
