@@ -11,23 +11,14 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from nlu.competitor_crf import items
+from nlu.competitor_crf import labelled_spans, open_tagger
 
 MODEL = Path(__file__).parent / "models" / "companies.crfsuite"
 
 
 @cache
 def _tagger():
-    """The trained model, or None when the file or python-crfsuite is missing (the rules then work alone)."""
-    try:
-        import pycrfsuite
-    except ImportError:
-        return None
-    if not MODEL.exists():
-        return None
-    tagger = pycrfsuite.Tagger()
-    tagger.open(str(MODEL))
-    return tagger
+    return open_tagger(MODEL)
 
 
 SURE = 0.9  # how sure the model must be of a company the rules did not find
@@ -36,15 +27,4 @@ SURE = 0.9  # how sure the model must be of a company the rules did not find
 def company_spans(note, others: list[tuple[int, int]]) -> list[tuple[int, int, float]]:
     """The spans the model labels as the customer's organisation, in text order, each with how sure
     the model is of it (the least marginal probability of its characters' labels)."""
-    tagger = _tagger()
-    if tagger is None or not note.text:
-        return []
-    labels = tagger.tag(items(note, others))
-    spans, start = [], None
-    for k, label in enumerate(labels + ["O"]):
-        if label != "I" and start is not None:
-            spans.append((start, k, min(tagger.marginal(labels[i], i) for i in range(start, k))))
-            start = None
-        if label == "B" or label == "I" and start is None:
-            start = k
-    return spans
+    return labelled_spans(_tagger(), note, others, certainty=True)

@@ -196,31 +196,41 @@ def _shape(word: str) -> str:
     return kind + str(min(len(word), 6))
 
 
-@cache
-def _tagger():
-    """The trained model, or None when the file or python-crfsuite is missing (the rules then work alone)."""
+def open_tagger(path: Path):
+    """A trained labeller, or None when the file or python-crfsuite is missing (the rules then work alone)."""
     try:
         import pycrfsuite
     except ImportError:
         return None
-    if not MODEL.exists():
+    if not path.exists():
         return None
     tagger = pycrfsuite.Tagger()
-    tagger.open(str(MODEL))
+    tagger.open(str(path))
     return tagger
 
 
-def rival_spans(note, others: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The spans the model labels as rivals, in text order."""
-    tagger = _tagger()
+def labelled_spans(tagger, note, others: list[tuple[int, int]], *, certainty: bool = False) -> list[tuple]:
+    """The B/I spans a labeller (this module's features) finds in the note, in text order; with
+    certainty, each with how sure it is (the least marginal probability of its characters' labels)."""
     if tagger is None or not note.text:
         return []
     labels = tagger.tag(items(note, others))
     spans, start = [], None
     for k, label in enumerate(labels + ["O"]):
         if label != "I" and start is not None:
-            spans.append((start, k))
+            spans.append((start, k, min(tagger.marginal(labels[i], i) for i in range(start, k)))
+                         if certainty else (start, k))
             start = None
         if label == "B" or label == "I" and start is None:
             start = k
     return spans
+
+
+@cache
+def _tagger():
+    return open_tagger(MODEL)
+
+
+def rival_spans(note, others: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans the model labels as rivals, in text order."""
+    return labelled_spans(_tagger(), note, others)
