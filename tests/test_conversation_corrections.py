@@ -18,17 +18,67 @@ from tests.chat_bot import bot  # noqa: F401
 from tests.phrasing_checks import MONDAY, carded, dates_of, day_of
 
 DATA = Path(__file__).parent / "data"
-# Our own phrasings, and 48 written blind by a writer who never read the code (ids own:/blind:).
+# Our own phrasings; 48 written blind by a writer who never read the code (blind:); 150 written blind by
+# another writer as a locked set, scored once (116/150) and since then working material (locked:).
 PHRASINGS = [("own", n, p) for n, p in enumerate(checks.load(DATA / "conversation_phrasings.jsonl"))] + \
-            [("blind", n, p) for n, p in enumerate(checks.load(DATA / "conversation_phrasings_blind.jsonl"))]
-# Blind lines not understood yet, by 0-based line number: visible, and a fix shows (strict).
-BLIND_XFAIL: dict[int, str] = {}
+            [("blind", n, p) for n, p in enumerate(checks.load(DATA / "conversation_phrasings_blind.jsonl"))] + \
+            [("locked", n, p) for n, p in enumerate(checks.load(DATA / "conversation_phrasings_locked.jsonl"))]
+# Lines of the writers' files not understood yet, by file and 0-based line number: visible, and a fix
+# shows (strict).
+XFAIL: dict[str, dict[int, str]] = {
+    "blind": {},
+    "locked": {
+        4: "the contact's call before the quantity (王总刚来电话，说要加到…) reads as a note",
+        9: 'English words around the slot (pls…update成)',
+        10: 'a reason before the value and an admission after it',
+        16: "the card's product said short (A泵) and the old value after",
+        18: '确认了最终数量 130台 with a request after it',
+        19: '其他都对，就是数量要改成…',
+        22: 'a fraction before the quantity (先要一半，四十台) and a remark on the rest',
+        26: 'a question asking for the change (能不能帮我改成180)',
+        39: 'a delivery said as 收货 with the place (仓库那边)',
+        42: '货X到就行 with the old day refused after',
+        43: '改成后天交货 with a reason',
+        60: '公司名补一下 —— X (a dash)',
+        61: 'the company with its department (X设备处的)',
+        64: '加一下公司，X',
+        65: '这个王总是X的采购总监',
+        68: 'a particle after the company (X哒)',
+        69: '他是X的 and a remark about the past meeting',
+        70: '王总 → X (an arrow to a company)',
+        71: 'an English company name with a region in brackets',
+        73: 'the company remembered after a question (叫啥来着…想起来了，X)',
+        74: 'X的 with a request and an emoji after',
+        77: 'Q1',
+        81: "下PO after the contact's process",
+        83: '…底前把合同签了 (把…签了 read as done)',
+        84: '下订单',
+        86: 'the approval before the close (走完审批就签)',
+        87: 'expected close (English slot)',
+        88: '定下来 with a condition before (快的话)',
+        89: 'this quarter starts in October: the close would count in a past month',
+        100: '信息都对，保存吧',
+        102: '确认无误 alone',
+        104: '对对对 就是这个',
+        107: '卡片没问题',
+        108: '是这样的',
+        109: '记下就行',
+    },
+}
+# When the expected close falls (today is Monday 2026-12-07): every close of our own and the blind
+# file is next month; the locked file's lines say their own month (read by us, not by the writer).
+CLOSE_MONTH = {
+    "王总说月底前下单": (2026, 12), "大概在12月20号左右签约": (2026, 12), "王总那边走流程，估计这个月下旬能下PO": (2026, 12),
+    "成交预计 下周三": (2026, 12), "他说12月底前把合同签了": (2026, 12), "预计二月初下订单": (2027, 2),
+    "能签的话应该是明年第二季度": (2027, 4), "王总说这个月25号前后走完审批就签": (2026, 12), "expected close：3月": (2027, 3),
+    "估计本季度内能签下来": (2026, 12),
+}
 
 
 def of(kind):
     return [pytest.param(p, id=f"{tag}:{p['text']}",
-                         marks=[pytest.mark.xfail(strict=True, reason=BLIND_XFAIL[n])]
-                         if tag == "blind" and n in BLIND_XFAIL else [])
+                         marks=[pytest.mark.xfail(strict=True, reason=XFAIL[tag][n])]
+                         if n in XFAIL.get(tag, {}) else [])
             for tag, n, p in PHRASINGS if p["kind"] == kind]
 
 
@@ -49,7 +99,7 @@ async def test_a_customer_named_by_company_is_an_organisation(bot, phrase):
 
 @pytest.mark.parametrize("phrase", of("close"))
 async def test_an_expected_close_said_after_the_card_sets_the_deals_range(bot, phrase):
-    await checks.understood(bot, phrase, month=(2027, 1))     # every close in both files is next month
+    await checks.understood(bot, phrase, month=CLOSE_MONTH.get(phrase["text"], (2027, 1)))
 
 
 @pytest.mark.parametrize("phrase", of("ack"))
