@@ -164,6 +164,8 @@ def money_facts(note: Note, amounts: list[Amount], competitors: list[str]) -> li
 
 
 _FEE_AFTER = re.compile(FEE_AFTER)
+# Between a rival's name and an offer verb: the rival's side (那边, 原厂渠道, 的业务员), nobody else speaking.
+_RIVAL_OFFERS = re.compile(r"[^，,。我他她你想要希望]{0,6}")
 _COUNTER = re.compile(r"想|只肯|肯给|压到|降到|砍到|还价|只给|最多给|只愿意|希望|target|目标价|能做到|做到|他要|她要|最多接受")
 _COUNTER_BEFORE = re.compile(r"(?:降到|压到|砍到|谈到)$")
 _CEILING_AFTER = re.compile(r"(?:块|元)?(?:钱)?(?:以内|之内|以下|封顶|顶天)")
@@ -218,6 +220,8 @@ def _nearest_cue(left: str, competitors: list[str], strong_only: bool = False) -
         pos = left.rfind(name)
         if pos >= 0 and (best is None or pos + len(name) > best[0]):
             best = (pos + len(name), "competitor_price")
+        elif pos >= 0 and best[1] == "other" and _RIVAL_OFFERS.fullmatch(left, pos + len(name), best[0] - longest):
+            best = (best[0], "competitor_price")  # Jinko 给到 0.72, 恩智浦原厂渠道给到1.25: the rival's offer, not a target
     if best or strong_only:
         return best[1] if best else None
     for kind, pattern in weak:

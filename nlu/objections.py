@@ -188,7 +188,11 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
         span = _our_lead_time_over(note)
         if span is not None:
             found["delivery_time"] = (len(note.text), span, "")
-    for category, at in _money_objections(money):
+    if "price" not in found and competitors and not praised:
+        dearer = _dearer_than_rival(note, competitors)  # 我们年费比Salesforce还贵: we are the dearer one
+        if dearer is not None:
+            found["price"] = (dearer[0], dearer, "")
+    for category, at in _money_objections(money, note):
         if category == "price" and (praised or cancels["price"].search(note.text)):
             continue
         span = note.clause_at(at) if at is not None else last
@@ -201,6 +205,8 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
     return [(c, found[c][1]) for c in order]
 
 
+# Asked to meet a rival's price: 能不能跟, match, 想想办法, 看着办, 能不能做到, 再低点.
+_MEET_IT = re.compile(r"能不能跟|能否跟|跟不跟|跟一下|能不能也|match|想想办法|看着办|能不能做到|做不做得到|能不能到|再低|低点|低一点|便宜点|便宜一点")
 _GAP_OF_OTHER = re.compile(r"预算|账期|[\d一二两三四五六七八九十]+天|交期|承兑|月结")
 
 
@@ -213,6 +219,23 @@ def _rival_cheaper(note: Note, competitors) -> tuple[int, int] | None:
         if pattern.search(clause) and "我们" not in clause[:pattern.search(clause).start()]:
             return start, end
     return None
+
+
+def _dearer_than_rival(note: Note, competitors) -> tuple[int, int] | None:
+    """The clause where the customer finds us dearer than a rival (嫌我们X比Y的贵, 比Salesforce还贵; not
+    Y比我们贵 or our side speaking), if any: the rival's name counts as one word however long it is."""
+    names = "|".join(re.escape(c) for c in sorted(competitors, key=len, reverse=True))
+    pattern = re.compile(rf"比(?:{names})[^，,。比]{{0,6}}?(?:还|更|都)?(?:贵|高)(?![^，,。]{{0,3}}(?:不少|很多)?[，,。]?我们)")
+    ours = _guards()[2]
+    for start, end in note.clauses:
+        clause = note.text[start:end]
+        m = pattern.search(clause)
+        if m and not (ours and ours.match(clause)) and (m.group().endswith("贵") or _PRICE_WORD.search(clause, 0, m.end())):
+            return start, end  # 高 only of a price (破损率比X高 is quality, 插损比X高 spec)
+    return None
+
+
+_PRICE_WORD = re.compile(r"价|费|钱|成本")
 
 
 def _found_at(text: str, word: str) -> list[int]:
@@ -381,10 +404,11 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors, pre
     return False
 
 
-def _money_objections(money) -> list[tuple[str, int | None]]:
+def _money_objections(money, note: Note | None = None) -> list[tuple[str, int | None]]:
     """Objections the amounts show even unsaid: a rival's or the customer's price under our quote
-    (电装才九十，我们报一百一; 他只肯给二百五) is price; our quote over their budget is budget.
-    Each with the position of the amount that shows it (None when unknown)."""
+    (电装才九十，我们报一百一; 他只肯给二百五) is price, and so is a rival's price with no quote of ours
+    when the customer asks us to meet it (沙钢一吨报的四千一，问我们能不能跟); our quote over their budget
+    is budget. Each with the position of the amount that shows it (None when unknown)."""
     by_kind: dict[str, list[dict]] = {}
     for m in money:
         by_kind.setdefault(m["kind"], []).append(m)
@@ -394,6 +418,16 @@ def _money_objections(money) -> list[tuple[str, int | None]]:
     if lower and (by_kind.get("competitor_price") or any(m.get("counter") for m in money)):
         shown = next((m for m in lower if m["kind"] == "competitor_price" or m.get("counter")), lower[0])
         out.append(("price", shown.get("_start")))
+    elif note is not None and not quotes:
+        for m in by_kind.get("competitor_price", []):
+            at = m.get("_start")
+            if at is None:
+                continue
+            i = note.clause_index(at)
+            lo, hi = note.clauses[i][0], note.clauses[min(i + 1, len(note.clauses) - 1)][1]
+            if _MEET_IT.search(note.text, at, hi):
+                out.append(("price", at))
+                break
     budgets = by_kind.get("budget", [])
     if quotes and budgets and max(quotes) > max(m["amount"] for m in budgets):
         out.append(("budget", max(budgets, key=lambda m: m["amount"]).get("_start")))

@@ -819,3 +819,37 @@ def test_a_rivals_lower_price_in_a_dictated_run():
 ])
 def test_a_rival_named_as_the_cheaper_one(text, objects):
     assert ("price" in p(text)["objections"]) is objects
+
+
+@pytest.mark.parametrize("text,objects", [
+    ("老板觉得我们的年费比Salesforce还贵，要再想想。", True),
+    ("他嫌我们的黄酒比古越龙山的贵。", True),
+    ("采购说我们的报价比海康高。", True),
+    ("他说华为比我们贵不少。", False),
+    ("他说我们的破损率比华兴玻璃高。", False),  # a property, not the price
+    ("我们觉得比海康还贵。", False),  # our side speaking
+])
+def test_we_are_dearer_than_a_rival_however_long_its_name(text, objects):
+    assert ("price" in p(text)["objections"]) is objects
+
+
+@pytest.mark.parametrize("text,objects", [
+    ("他说宝武那边一吨报的四千二，问我们能不能跟。", True),
+    ("Linda 说 Murata 给到 0.31，让我们 match。", True),
+    ("他说隔壁厂一箱才五十八，让我们看着办。", True),
+    ("他说宝武那边一吨报的四千二。", False),  # named, not pressed on
+])
+def test_a_rivals_price_we_are_asked_to_meet_is_a_price_objection(text, objects):
+    assert ("price" in p(text)["objections"]) is objects
+
+
+@pytest.mark.parametrize("text,amount", [
+    ("Linda 说 Murata 给到 0.31，让我们 match。", 0.31),
+    ("他说村田那边给到1.25。", 1.25),
+])
+def test_a_rivals_offer_is_its_price(text, amount):
+    assert (amount, "competitor_price") in money(p(text))
+
+
+def test_the_customers_own_target_stays_other():
+    assert (1.25, "other") in money(p("他想给到1.25。"))
