@@ -177,30 +177,34 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
             continue
         if unit == "期" and _PHASE_NEXT.match(text, end):
             continue  # 一期先上800块, 二期明年再说: a phase of the project, not an order of one
-        product = _product_before(note, q.start, blocked) or _product_after(note, q.start, end)
-        if product is not None and is_function_word(product) and not _pack_term(note, product):
-            product = None  # 拍板, 年前, 剩下: a verb, a time word, not a thing
-        product = _with_model(note, q, product, blocked)
-        if product and lines and lines[-1].product == product and _JOINED_RIGHT.match(text, lines[-1].end, q.start):
-            product = _product_after(note, q.start, end) or product  # 五十台空压机和二十台干燥机: its own product
-        if product is None:
-            if _DE_NOT_ORDER.match(text[end:end + 3]):
-                continue  # 五公斤的不考虑: a spec, not an order
-            if _rejected_phrase_before(note, q.start, blocked):
-                continue  # 让我们砍掉两个工位: a verb owns the number, not an order
-            product = _product_earlier(note, q.start, people)
-            clause_start, _ = note.clause_at(q.start)
-            if product is None and not (_ORDER_VERB.search(text[clause_start:q.start])
-                                        or _PERIODIC.search(text, clause_start, q.start)):
-                product = _introduced_just_before(note, clause_start, people)
-                if product is None:
-                    continue  # a stray number; an order with no product named keeps product null
-            product = product or _introduced_before(note, q.start, people)
-        final = _final(product)
-        if product is not None and final is None:  # 预计, 报名: no product; the one named before, if any
-            final = _final(_product_earlier(note, q.start, people))
-        product = final
-        product = _named(note, q, product, contacts, blocked)
+        pair = _each_pair(note, q, blocked)  # 彩盒和吸塑内托各要2万套: two products share the quantity
+        if pair is not None:
+            product = pair[1]
+        else:
+            product = _product_before(note, q.start, blocked) or _product_after(note, q.start, end)
+            if product is not None and is_function_word(product) and not _pack_term(note, product):
+                product = None  # 拍板, 年前, 剩下: a verb, a time word, not a thing
+            product = _with_model(note, q, product, blocked)
+            if product and lines and lines[-1].product == product and _JOINED_RIGHT.match(text, lines[-1].end, q.start):
+                product = _product_after(note, q.start, end) or product  # 五十台空压机和二十台干燥机: its own product
+            if product is None:
+                if _DE_NOT_ORDER.match(text[end:end + 3]):
+                    continue  # 五公斤的不考虑: a spec, not an order
+                if _rejected_phrase_before(note, q.start, blocked):
+                    continue  # 让我们砍掉两个工位: a verb owns the number, not an order
+                product = _product_earlier(note, q.start, people)
+                clause_start, _ = note.clause_at(q.start)
+                if product is None and not (_ORDER_VERB.search(text[clause_start:q.start])
+                                            or _PERIODIC.search(text, clause_start, q.start)):
+                    product = _introduced_just_before(note, clause_start, people)
+                    if product is None:
+                        continue  # a stray number; an order with no product named keeps product null
+                product = product or _introduced_before(note, q.start, people)
+            final = _final(product)
+            if product is not None and final is None:  # 预计, 报名: no product; the one named before, if any
+                final = _final(_product_earlier(note, q.start, people))
+            product = final
+            product = _named(note, q, product, contacts, blocked)
         before = text[note.clause_at(q.start)[0]:q.start]
         if product is not None and _CUT_BACK.search(before):  # 报的三套…，只能先买两套: the final amount
             lines = [l for l in lines if not (l.product == product and l.unit == unit)]
@@ -208,10 +212,8 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
                 (_FIRST_PART.search(before) or _BATCH.search(before)) and not _FOR_TRIAL.match(text, end):
             continue  # 刹车片两千套，下周三先送一千套, 一共两千套，第一批一千套: the first part of the same order
         lines.append(Line(q.start, end, product, q.value, unit))
-        pair = _EACH.search(text, note.clause_at(q.start)[0], q.start) if product else None
-        first = _final(_clean_product(pair.group(1))) if pair and pair.group(2) == product else None
-        if first:
-            lines.append(Line(q.start, end, first, q.value, unit))  # 酸奶和鲜奶各五百箱; 庞老板要刹车油和…: 刹车油
+        if pair is not None:
+            lines.append(Line(q.start, end, pair[0], q.value, unit))  # 酸奶和鲜奶各五百箱: 酸奶 too
     return _dedupe(lines)
 
 
@@ -227,7 +229,25 @@ _FOR_TRIAL = re.compile(r"[^，,。]{0,10}?做[^，,。]{0,4}(?:测试|评估|�
 _JOINED_RIGHT = re.compile(r"[^，,。]{0,12}(?:和|、|及|以及|还有|另加|加上?|外加)$")
 _BATCH = re.compile(r"(?:第[一二三四五]批|首批|头批)")
 _PHASE_NEXT = re.compile(r"[先就再要上做的工项，,。]|$")
-_EACH = re.compile(rf"([{CJK}A-Za-z0-9]{{2,8}})(?:和|、|跟|与|及)([{CJK}A-Za-z0-9]{{2,8}})各$")
+_EACH = re.compile(rf"(?:和|、|跟|与|及|还有|&|and)\s?([{CJK}A-Za-z0-9][{CJK}A-Za-z0-9\-. /]{{0,14}}?)\s?[，, ]?"
+                   rf"(?:每[月年周天季]|一个?月|一年|每个月|都)?[，, ]?各(?:要|订|訂|开|開|来|來|拿|进|進|买|買|备|備|上|配|做|签|簽|采购|採購)?了?[，, ]?$")
+
+
+def _each_pair(note: Note, q, blocked) -> tuple[str, str] | None:
+    """A和B各N: both products named before 各 (in this clause or, when it opens with 各, the one before)."""
+    text = note.text
+    i = note.clause_index(q.start)
+    lo, _ = note.clause_at(q.start)
+    if i > 0 and text[lo:q.start].lstrip(" ，,").startswith("各"):
+        lo = note.clauses[i - 1][0]
+    m = _EACH.search(text, lo, q.start)
+    if m is None:
+        return None
+    second = _final(_clean_product(m.group(1).strip(), place_ok=True))
+    first = _final(_product_before(note, m.start(), [b for b in blocked if b[1] <= m.start()]))
+    if not second or not first or first == second:
+        return None
+    return first, second
 
 
 CRF_POLICY = os.environ.get("SALESBOT_CRF_POLICY", "crf_first")

@@ -447,6 +447,22 @@ def test_a_product_named_before_its_quantity(text, expected):
     assert items(p(text)) == expected
 
 
+# --- two products sharing one quantity (A和B各N), however the 各 is said -----------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("门店那边货架和展示柜各要六十组，月底前到。", {("货架", 60, "组"), ("展示柜", 60, "组")}),
+    ("周总说车间要补一批安全鞋和防护手套，各两百双。", {("安全鞋", 200, "双"), ("防护手套", 200, "双")}),
+    ("Oolong 和 Jasmine 每月各 40 箱，老价格。", {("Oolong", 40, "箱"), ("Jasmine", 40, "箱")}),
+    ("KX-10阀门和KX-12阀门各150 pcs，下周发。", {("KX-10阀门", 150, "pcs"), ("KX-12阀门", 150, "pcs")}),
+])
+def test_two_products_share_one_quantity(text, expected):
+    assert items(p(text)) == expected
+
+
+def test_each_with_one_product_named_is_one_line():
+    assert items(p("螺杆泵各要两台。")) <= {("螺杆泵", 2, "台")}
+
+
 @pytest.mark.parametrize("text", [
     "说明书一年大约五十万张。",          # 说 opens the product's own name
     "谈判桌要六张。",
