@@ -132,7 +132,7 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
     negation, cancels, ours, praise = _guards()
     praised = bool(praise and praise.search(note.text))
     found: dict[str, tuple[int, tuple[int, int]]] = {}
-    our_turn = False
+    our_turn = ended_ours = False
     previous = ""
     rival_said = False  # the sentence so far speaks of a rival or the supplier they have, not of us
     for index, (start, end) in enumerate(note.clauses):
@@ -146,9 +146,10 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
         rival_said = of_rival or carried
         # 我们这边觉得偏高，要请示: a clause with no subject after ours is ours too
         was_ours = our_turn
-        our_turn = bool(ours and ours.match(clause)) and not _ABOUT_US.match(clause) or our_turn and bool(_GOES_ON.match(clause))
-        if our_turn:
-            continue
+        our_turn = bool(ours and ours.match(clause)) and not _ABOUT_US.match(clause) or ended_ours and bool(_GOES_ON.match(clause))
+        ended_ours = _ends_in_our_voice(clause, our_turn, ours)
+        if our_turn and not _THEIR_VOICE.search(clause):
+            continue  # (a dictated run may go on in the customer's voice: 我说…他说…)
         if was_ours and _DISPLEASED.match(clause):  # 我说账期最多给45天，她不太乐意: the customer rejects our terms
             for pos, category, phrase in _matches(prev, note.pack, competitors):
                 if category in _REJECTED_TERMS:
@@ -159,6 +160,9 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
         for pos, category, phrase in _matches(clause, note.pack, competitors, prev, nxt):
             if any(a <= pos and pos + len(phrase) <= b for a, b in named):
                 continue  # 彩色卡纸50包: a word of the product's name, not a complaint
+            if ours and _ends_in_our_voice(clause, our_turn, ours, pos) and not (
+                    category in _REJECTED_TERMS and _DISPLEASED.search(clause, pos)):
+                continue  # 他说沙钢报四千一问能不能跟我说我回去请示一下: a dictated run turns to our side
             if category == "price" and phrase.startswith("差") and _GAP_OF_OTHER.search(prev + clause[:pos]):
                 continue  # 预算每块1200以内，差得有点多; 账期九十天…差太多了: the gap is the budget's or the terms'
             if asks_us and category == "decision_delay":
@@ -219,6 +223,23 @@ def _rival_cheaper(note: Note, competitors) -> tuple[int, int] | None:
         if pattern.search(clause) and "我们" not in clause[:pattern.search(clause).start()]:
             return start, end
     return None
+
+
+# The customer (or a named contact) speaking: 他说, 她嫌, 客户反映, 王总说.
+_THEIR_VOICE = re.compile(r"(?:他|她|客户|对方)们?(?:又|也|还|就|一直)?(?:说|觉得|嫌|反映|要求|希望|担心|提到|讲|表示|抱怨|问)|"
+                          r"(?:他|她|客户|对方)们?(?:不太|不是很|很不|有点不|不|没)(?:乐意|高兴|满意|同意|接受|答应)|"
+                          r"[^，,。\s]{1,3}(?:总|经理|工|主任|老板|科长|主管)(?:说|觉得|嫌|反映|要求|讲)")
+
+
+def _ends_in_our_voice(text: str, started_ours: bool, ours, upto: int | None = None) -> bool:
+    """Whether the last speaker of text (up to `upto`) is our side: an our-side cue (我说, 我得, 我回去)
+    after the last cue of the customer speaking, or a clause that started in our voice with no such cue.
+    我们这边售后要排队 is the customer describing us, no cue."""
+    upto = len(text) if upto is None else upto
+    last_theirs = max((m.end() for m in _THEIR_VOICE.finditer(text, 0, upto)), default=-1)
+    if started_ours and last_theirs < 0:
+        return True
+    return any(m.start() > last_theirs and not _ABOUT_US.match(text, m.start()) for m in ours.finditer(text, 0, upto))
 
 
 def _dearer_than_rival(note: Note, competitors) -> tuple[int, int] | None:
@@ -285,7 +306,7 @@ _KEEP = re.compile(r"不换|不想换|不太想换|不会换|暂时不|不打算
 
 
 # 我们这边售后要排队: the customer describing us, not our side speaking
-_ABOUT_US = re.compile(r"我们这边的?(?:售后|服务|交期|货|产品|质量)")
+_ABOUT_US = re.compile(r"我们\s?这边\s?的?\s?(?:售后|服务|交期|货|产品|质量)")
 _CONDITION = re.compile(r"要是|如果|假如|万一|不然$|否则$")
 
 

@@ -869,3 +869,15 @@ def test_a_rivals_offer_is_its_price(text, amount):
 
 def test_the_customers_own_target_stays_other():
     assert (1.25, "other") in money(p("他想给到1.25。"))
+
+
+@pytest.mark.parametrize("text,objects", [
+    ("他说宝武报的四千二问我们能不能跟我说我回去请示一下周四给他电话", {"price"}),
+    ("他要我们垫资 我说这个要请示 下周给他答复", set()),
+    ("报价我们这边还拿不准，得回去跟大区经理商量一下。", set()),
+    ("我说我回去请示一下 他说那就再考虑考虑", {"decision_delay"}),  # the customer speaks again
+    ("我说账期最多给45天 她不太乐意 说再商量", {"payment_terms", "decision_delay"}),
+    ("王工说他们用的是一家叫力合的响应很快我们这边售后要排队", {"service"}),  # the customer describing us
+])
+def test_a_dictated_run_that_turns_to_our_side(text, objects):
+    assert set(p(text)["objections"]) - {"competitor"} == objects
