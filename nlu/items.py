@@ -185,6 +185,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
             if product is not None and is_function_word(product) and not _pack_term(note, product):
                 product = None  # 拍板, 年前, 剩下: a verb, a time word, not a thing
             product = _with_model(note, q, product, blocked)
+            product = _object_after(note, q, end, product)
             if product and lines and lines[-1].product == product and _JOINED_RIGHT.match(text, lines[-1].end, q.start):
                 product = _product_after(note, q.start, end) or product  # 五十台空压机和二十台干燥机: its own product
             if product is None:
@@ -231,6 +232,22 @@ _BATCH = re.compile(r"(?:第[一二三四五]批|首批|头批)")
 _PHASE_NEXT = re.compile(r"[先就再要上做的工项，,。]|$")
 _EACH = re.compile(rf"(?:和|、|跟|与|及|还有|&|and)\s?([{CJK}A-Za-z0-9][{CJK}A-Za-z0-9\-. /]{{0,14}}?)\s?[，, ]?"
                    rf"(?:每[月年周天季]|一个?月|一年|每个月|都)?[，, ]?各(?:要|订|訂|开|開|来|來|拿|进|進|买|買|备|備|上|配|做|签|簽|采购|採購)?了?[，, ]?$")
+
+
+_VERB_BETWEEN = re.compile(r"要|订|訂|补|補|加|上|买|買|采购|採購|进|進|换|換|配|拿")
+
+
+def _object_after(note: Note, q, end: int, product: str | None) -> str | None:
+    """配件部要了四十套雨刮, 东方管桩要两百吨PC钢棒: with an ordering verb between the phrase before the number
+    and the number, that phrase is who orders; the noun after the number is what is ordered."""
+    if product is None:
+        return product
+    clause_start, _ = note.clause_at(q.start)
+    at = note.text.rfind(product, clause_start, q.start)
+    if at < 0 or end in note.breaks or not _VERB_BETWEEN.search(note.text, at + len(product), q.start):
+        return product  # (要八台 钱不是问题: what follows a pause goes on with the sentence)
+    after = _product_after(note, q.start, end)
+    return after if after and after != product else product
 
 
 def _each_pair(note: Note, q, blocked) -> tuple[str, str] | None:

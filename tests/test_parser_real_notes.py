@@ -459,6 +459,25 @@ def test_two_products_share_one_quantity(text, expected):
     assert items(p(text)) == expected
 
 
+@pytest.mark.parametrize("text,found,expected", [
+    ("二号仓要了二十套消防面罩，月底送。", "二号仓", "消防面罩"),
+    ("码头要三百吨镀锌钢丝，货期一个月。", "码头", "镀锌钢丝"),
+    ("她说那个除湿机 要六台 钱不是问题", "除湿机", "除湿机"),  # after a pause the sentence goes on
+    ("除湿机六台，月底送。", "除湿机", "除湿机"),  # no ordering verb between: the phrase is the product
+])
+def test_who_orders_before_the_number_and_what_after_it(text, found, expected):
+    """Whatever phrase a model found before the number, with an ordering verb between them it is who
+    orders, and the noun right after the number is what is ordered."""
+    from nlu import items as item_rules
+    from nlu.note import Note
+    from nlu.numbers import find_quantities
+
+    note = Note.build(text, datetime(2026, 3, 1), None)
+    q = find_quantities(note.text, units=item_rules._units(note))[0]
+    _, end = item_rules._unit_of(note.text, q)
+    assert item_rules._object_after(note, q, end, found) == expected
+
+
 def test_each_with_one_product_named_is_one_line():
     assert items(p("螺杆泵各要两台。")) <= {("螺杆泵", 2, "台")}
 
