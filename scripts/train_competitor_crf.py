@@ -32,7 +32,7 @@ DEFAULT_SOURCES = ["tests/data/notes_dev.jsonl", "tests/data/notes_holdout.jsonl
 
 
 def rows_of(source: str) -> list[dict]:
-    if "notes_locked" in source or "check2" in source or "locked50" in source:
+    if "notes_locked" in source or "check" in source or "locked50" in source:
         raise SystemExit("the locked and check sets are never trained on")
     if source == "packs":  # the industry packs' annotated examples
         return [{"text": ex["text"], "ref": ex["ref"], "industry": data.get("name"), "expected": ex.get("expected", {})}

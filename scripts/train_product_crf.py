@@ -43,7 +43,7 @@ def rows_of(source: str) -> list[dict]:
                 out.append({"text": ex["text"], "ref": ex["ref"], "industry": data.get("name"),
                             "expected": {"items": ex.get("expected", {}).get("items", [])}})
         return out
-    if "notes_locked" in source or "check2" in source or "locked50" in source:
+    if "notes_locked" in source or "check" in source or "locked50" in source:
         raise SystemExit("the locked and check sets are never trained on")
     return [json.loads(line) for line in open(ROOT / source if not Path(source).is_absolute() else source,
                                                encoding="utf-8") if line.strip()]
