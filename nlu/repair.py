@@ -18,12 +18,15 @@ from functools import cache
 from nlu.lexicon import all_units
 from nlu.prefilter import hint
 
-_NUMBER = r"(?:\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万亿]+(?:[点.][零一二三四五六七八九]+)?)(?:[wWkK万千](?![A-Za-z]))?"
-_DAY = r"(?:下下|下|这|本)?(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}月\d{1,2}[号日]|\d{1,2}[号日]|明天|后天|大后天"
-# Standing-alone cues (a word of their own) and cues that always repair (改成, 说错了).
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万亿]+(?:[点.][零一二三四五六七八九]+)?)(?:[wWkK万千](?![A-Za-z]))?"
+_DAY = r"(?:下下|下|这|本)?(?:周|星期|礼拜)[一二三四五六日天](?![十百千万\d])|\d{1,2}月\d{1,2}[号日]|\d{1,2}[号日]|明天|后天|大后天"
+# Standing-alone cues (a word of their own) and cues that always repair (改成, 说错了); English ones
+# (sorry, she corrected to); two breaks in a row before a value, what is left of 三千个，哦，三千五百个
+# once the filler is stripped.
 _CUE = re.compile(
     r"(?:(?<=[，,。;；\s])|^|(?<=[哦噢喔呃嗯啊]))不对(?:不对)?(?=[，,。;；\s是]|$|[他她我]|应该|后来)"
-    r"|[哦噢喔呃]不对|说错了?|口误|哦不|噢不|喔不|呃不|改口|又?改成了?|又?改为|纠正|更正|后来又?说|又说|最后定了?|(?:又往上|又往下|又)?(?:调到|调整到|加到|增加到|涨到)"
+    r"|[哦噢喔呃啊]不[对是]|说错了?|[Ss]orry|I mean|(?:[Ss]he |[Hh]e |[Tt]hey )?corrected(?: it)? to|[Cc]orrection"
+    r"|[，,]\s?[，,](?=\s?是?[\d零一二两三四五六七八九十])|口误|哦不|噢不|喔不|呃不|改口|又?改成了?|又?改为|纠正|更正|后来又?说|又说|最后定了?|(?:又往上|又往下|又)?(?:调到|调整到|加到|增加到|涨到)"
 )
 _CUE_HINT = hint(_CUE)  # the literals every cue contains: most notes have none, and this scan is cheap
 _WEAK = ("又说", "后来说", "后来又说")  # these repair only a value that ends its clause
@@ -116,7 +119,10 @@ def _same_kind(a: re.Match, b: re.Match) -> bool:
     if a.group("day") or b.group("day"):
         return bool(a.group("day") and b.group("day"))
     ua, ub = a.group("unit"), b.group("unit")
-    return not ua or not ub or ua == ub
+    return not ua or not ub or ua == ub or {ua, ub} <= _MASS  # 八百公斤 不对 一吨
+
+
+_MASS = frozenset("吨 公斤 千克 斤 kg t".split())
 
 
 def _ends_clause(text: str, end: int) -> bool:

@@ -40,6 +40,11 @@ def money(e: dict) -> set[tuple]:
     ("先说智能马桶要三十台，后来又改口说要四十台。", {("智能马桶", 40, "台")}),
     ("水泵原来说 10 套，现在改口 8 套。", {("水泵", 8, "套")}),
     ("硫酸镍这个月要两吨，喔不对，他后来算了一下说要两吨半。", {("硫酸镍", 2.5, "吨")}),
+    ("罗老板要了无纺布袋三千个，哦，三千五百个，下周送。", {("无纺布袋", 3500, "个")}),
+    ("她要保温杯 2,000 pcs，哦不，she corrected to 2,500 pcs。", {("保温杯", 2500, "pcs")}),
+    ("客户要保温杯 40 cartons, sorry 是 45 cartons.", {("保温杯", 45, "cartons")}),
+    ("店里要黄酒60箱，啊不是，是80箱。", {("黄酒", 80, "箱")}),
+    ("老板要石灰 六百公斤 不对 一吨 明天送", {("石灰", 1, "吨")}),
 ])
 def test_a_corrected_quantity_keeps_the_final_value(text, expected):
     assert items(p(text)) == expected
@@ -53,6 +58,11 @@ def test_a_corrected_day_keeps_the_final_day(text, expected):
     assert dates(p(text)) == expected
 
 
+def test_a_number_after_a_weekday_word_is_no_day():
+    fixed = repair("每周三十车，不对，他最后说每周三十六车。")[0]
+    assert "三十六车" in fixed and "三十车" not in fixed
+
+
 def test_a_corrected_price_keeps_the_final_price():
     assert money(p("我们报价十二万，不对，十一万五。")) == {(115000, "quote")}
 
@@ -61,6 +71,8 @@ def test_a_corrected_price_keeps_the_final_price():
     "他说尺寸不对，退了五台。",           # 不对 as an adjective
     "空调要十台，他又说要两台冰箱。",      # a second line, not a correction
     "价格不对，我们报的三千二。",
+    "上午拜访了，哦，对了，三台泵的事还没定。",  # 哦 before no second value
+    "订了两百箱，哦，好的，下周送。",
 ])
 def test_no_repair_without_a_correction(text):
     assert repair(text)[0] == text
