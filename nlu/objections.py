@@ -327,8 +327,8 @@ def _our_lead_time_over(note: Note) -> tuple[int, int] | None:
 # Contexts in which a matched phrase is not an objection (see _not_here).
 _NOBODY_REPAIRS = re.compile(r"(?:也|都)?(?:没人修|没地方修|找不到人修|修不了)")
 _SERVICE_WORD = re.compile(r"迟到|师傅|服务|态度|客服|响应|没人")
-_OURS_BEFORE = re.compile(r"我们的?[^，,。他她]{0,6}$")
-_THREAT = re.compile(r"不然|否则|要是|如果|再出问题|再这样|再不")
+_OURS_BEFORE = re.compile(r"我们(?:家)?的?[^，,。他她]{0,8}$")
+_THREAT = re.compile(r"不然|否则|要是|如果|再出问题|再这样|再不|再[^，,。]{1,4}就|再[^，,。就]{1,3}$")
 _DONE_BEFORE = re.compile(r"(?:好|通|完|过)了$")
 _PAYMENT_WORD = re.compile(r"付|结|款")
 _DEAR = re.compile(r"高|贵|涨")
@@ -380,6 +380,8 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors, pre
         return True  # 那边还没回消息: no answer yet, not slow after-sales
     if category == "price" and _NOT_OUR_PRICE.search(clause, 0, start):
         return True  # 要求MOQ再低一点: the minimum order, not our price
+    if category == "decision_delay" and "流程" in phrase and _PAYMENT_WORD.search(clause[:start] + nxt):
+        return True  # 付款的话要走他们集团的流程，一般要九十天: the payment's process, not a delayed decision
     if category == "decision_delay" and _WAIT.match(phrase) and _WAIT_FOR_MONEY_OR_GOODS.search(clause):
         return True  # 等秋收卖了粮再给钱
     if category == "quality" and phrase == "坏了" and _NOBODY_REPAIRS.match(clause, end):

@@ -912,3 +912,20 @@ def test_the_customers_own_target_stays_other():
 ])
 def test_a_dictated_run_that_turns_to_our_side(text, objects):
     assert set(p(text)["objections"]) - {"competitor"} == objects
+
+
+@pytest.mark.parametrize("text,category,objects", [
+    ("他说上回送的几箱奶粉结块了。", "quality", True),
+    ("采购说我们那批轴承有几个异响。", "quality", True),
+    ("他对我们的焊接工艺还是不太放心。", "quality", True),
+    ("他要FDA认证，我们目前只有CE。", "spec", True),
+    ("他们说没有UL认证就进不了北美。", "spec", True),
+    ("还要走学校的采购流程。", "decision_delay", True),
+    ("付款要走他们集团的流程，一般九十天。", "decision_delay", False),  # the payment's process
+    ("她说主要是从博世那边拿货。", "competitor", True),
+    ("他们还是从中联那边买。", "competitor", True),
+    ("他说再晚就换供应商。", "competitor", False),  # a threat, not a choice made
+    ("他说之前我们家的那个布袋用了半年就破了。", "competitor", False),  # our own history
+])
+def test_more_ways_of_objecting(text, category, objects):
+    assert (category in p(text)["objections"]) is objects
