@@ -9,7 +9,7 @@ the parser already knows to be someone else (the customer's company, the contact
 """
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, partial
 from operator import add
 from pathlib import Path
 
@@ -101,7 +101,8 @@ def model_attributes(path: Path) -> list[str]:
 
 
 def _tables(known: frozenset[str]) -> dict[str, dict[str, str]]:
-    """For each per-character feature kind, its known values -> the feature string."""
+    """For each feature kind built from a value (a character, a word...), its known values -> the
+    feature string."""
     tables: dict[str, dict[str, str]] = {k: {} for k in _KINDS}
     for name in known:
         for kind in _KINDS:
@@ -111,7 +112,7 @@ def _tables(known: frozenset[str]) -> dict[str, dict[str, str]]:
     return tables
 
 
-_KINDS = ("c=", "t=", "p1=", "n1=", "b-=", "b+=", "tt=", "w=")
+_KINDS = ("c=", "t=", "p1=", "n1=", "b-=", "b+=", "tt=", "w=", "pw=", "pw2=", "nw=", "nw2=", "wd=")
 
 
 @cache
@@ -121,19 +122,14 @@ def _known_tables(known: frozenset[str]) -> dict[str, dict[str, str]]:
 
 def _base_features(note, known: frozenset[str] | None = None) -> list[list[str]]:
     """Built a feature kind at a time (a note is 100-200 characters); with `known`, only the strings in
-    it (the same lists filtered, in the same order), looked up by kind instead of built."""
+    it (the same lists filtered, in the same order: _known_features)."""
+    if known is not None:
+        return _known_features(note, known)
     text = note.text
     n = len(text)
     where = ["S"] * n
-    word_at = [""] * n
     ctx = [()] * n  # the words before and after the character's word
-    words: list[tuple[int, int]] = []
-    for lo, hi in note.clauses:
-        pos = lo
-        for w in note.words(lo, hi):
-            if not w.isspace():
-                words.append((pos, pos + len(w)))
-            pos += len(w)
+    words = _word_spans(note)
     strings = [text[s:e] for s, e in words]
     for k, (s, e) in enumerate(words):
         word = strings[k]
@@ -150,7 +146,7 @@ def _base_features(note, known: frozenset[str] | None = None) -> list[list[str]]
             near.append("wd=" + word.lower())
         if word[:1].isascii() and word[:1].isalpha():
             near.append("shape=" + _shape(word))
-        near = tuple(near) if known is None else tuple([f for f in near if f in known])
+        near = tuple(near)
         for i in range(s, min(e, n)):
             ctx[i] = near
         if e - s > 1:
@@ -159,35 +155,102 @@ def _base_features(note, known: frozenset[str] | None = None) -> list[list[str]]
                 where[i] = "M"
             if e - 1 < n:
                 where[e - 1] = "E"
-    known_marks = ["kn="] * n
-    for s, e, _ in note.rival_terms():
-        for i in range(s, min(e, n)):
-            known_marks[i] = "kn=B" if i == s else "kn=I"
-    marks = [()] * n
-    for i in note.breaks:
-        if i < n:
-            marks[i] = marks[i] + ("pause",)
+    known_marks = _known_marks(note, n)
+    marks = _pauses(note, n)
     padded = "^^" + text.lower() + "$$"
     classes = "^^" + "".join([_class(c) for c in text]) + "$$"
-    if known is not None:
-        return _known_rows(_known_tables(known), padded, classes, where, [k if k in known else None for k in known_marks],
-                           ctx, [m if "pause" in known else () for m in marks], n)
     return [["c=" + padded[k], "t=" + classes[k], "p1=" + padded[k - 1], "n1=" + padded[k + 1],
              "b-=" + padded[k - 1:k + 1], "b+=" + padded[k:k + 2], "tt=" + classes[k - 1:k + 2],
              "w=" + where[k - 2], known_marks[k - 2], *ctx[k - 2], *marks[k - 2]]
             for k in range(2, n + 2)]
 
 
+def _word_spans(note) -> list[tuple[int, int]]:
+    """(start, end) of each word of each clause (jieba's, spaces left out)."""
+    words: list[tuple[int, int]] = []
+    for lo, hi in note.clauses:
+        pos = lo
+        for w in note.words(lo, hi):
+            if not w.isspace():
+                words.append((pos, pos + len(w)))
+            pos += len(w)
+    return words
+
+
+def _known_marks(note, n: int) -> list[str]:
+    """kn=B / kn=I on the known brands' characters, kn= elsewhere."""
+    marks = ["kn="] * n
+    for s, e, _ in note.rival_terms():
+        for i in range(s, min(e, n)):
+            marks[i] = "kn=B" if i == s else "kn=I"
+    return marks
+
+
+def _pauses(note, n: int) -> list[tuple]:
+    marks = [()] * n
+    for i in note.breaks:
+        if i < n:
+            marks[i] = marks[i] + ("pause",)
+    return marks
+
+
+def _known_features(note, known: frozenset[str]) -> list[list[str]]:
+    """_base_features' rows with only the strings in `known`, each looked up in a table of its kind
+    (None when unknown) instead of built and tested, in the order the rows are built."""
+    t = _known_tables(known)
+    text = note.text
+    n = len(text)
+    words = _word_spans(note)
+    strings = [text[s:e] for s, e in words]
+    m = len(strings)
+    # the words around each word, as in _base_features: pw, pw2, nw, nw2, wd, shape
+    pw = [None, *map(t["pw="].get, strings[:-1])][:m]
+    pw2 = [None, None, *map(t["pw2="].get, map(add, strings[:-2], strings[1:-1]))][:m]
+    nw = [*map(t["nw="].get, strings[1:]), None]
+    nw2 = [*map(t["nw2="].get, map(add, strings[1:-1], strings[2:])), None, None][:m]
+    wd_table = t["wd="]
+    wd = [wd_table.get(w.lower()) if len(w) <= 4 else None for w in strings]
+    shape = [None] * m
+    for k, w in enumerate(strings):
+        if w[:1].isascii() and w[:1].isalpha():
+            f = "shape=" + _shape(w)
+            shape[k] = f if f in known else None
+    ctx = [()] * n
+    wt = t["w="]
+    where = [wt.get("S")] * n
+    b, mid, end = wt.get("B"), wt.get("M"), wt.get("E")
+    for (s, e), near in zip(words, map(tuple, map(partial(filter, None), zip(pw, pw2, nw, nw2, wd, shape)))):
+        ctx[s:e] = [near] * (e - s)
+        if e - s > 1:
+            where[s:e] = [b, *[mid] * (e - s - 2), end]
+    kn = [k if k in known else None for k in _known_marks(note, n)]
+    marks = _pauses(note, n) if "pause" in known else [()] * n
+    padded = "^^" + text.lower() + "$$"
+    classes = "^^" + "".join(map(_CLASSES.__getitem__, text)) + "$$"
+    return _known_rows(t, padded, classes, where, kn, ctx, marks, n)
+
+
 def _known_rows(t: dict[str, dict[str, str]], padded: str, classes: str, where, kn, ctx, marks, n: int) -> list[list[str]]:
-    """_base_features' rows with only the known strings: one table lookup per feature (None when
-    unknown) in the order the rows are built."""
+    """The rows of the known strings: one table lookup per character feature (None when unknown) in
+    the order the rows are built; `where`: the w= strings already looked up."""
     cs, ps, ns = padded[2:n + 2], padded[1:n + 1], padded[3:n + 3]
     ks = classes[2:n + 2]
     cols = zip(map(t["c="].get, cs), map(t["t="].get, ks), map(t["p1="].get, ps), map(t["n1="].get, ns),
                map(t["b-="].get, map(add, ps, cs)), map(t["b+="].get, map(add, cs, ns)),
                map(t["tt="].get, map(add, map(add, classes[1:n + 1], ks), classes[3:n + 3])),
-               map(t["w="].get, where), kn)
+               where, kn)
     return [[*filter(None, row), *c, *m] for row, c, m in zip(cols, ctx, marks)]
+
+
+class _ClassOf(dict):
+    """Character -> _class(character), filled as characters are met (a few thousand at most)."""
+
+    def __missing__(self, ch: str) -> str:
+        self[ch] = c = _class(ch)
+        return c
+
+
+_CLASSES = _ClassOf()
 
 
 def _shape(word: str) -> str:
