@@ -13,7 +13,7 @@ from nlu.prefilter import hint
 
 NAME = rf"(?:[{CJK}A-Za-z]|\d+[A-Za-z])[{CJK}A-Za-z0-9&·\-]{{0,7}}?(?<=..)"
 # Where a clause's subject starts: the clause start or right after a reporting verb.
-_SUBJECT = re.compile(r"说|觉得|反馈|讲|提到|听说|表示|称|但是|但|而且|可是|之前|以前|原来|上次|透露|还有|另外|目前|太贵了|贵了|太高了|偏高")
+_SUBJECT = re.compile(r"says\s|said\s|说|觉得|反馈|讲|提到|听说|表示|称|但是|但|而且|可是|之前|以前|原来|上次|透露|还有|另外|目前|太贵了|贵了|太高了|偏高")
 # A rival's product or offer compared with ours.
 _RIVAL_OF = re.compile(rf"({NAME})(?:那边|这边)?的(?!我们)")
 _RIVAL_DOES = re.compile(
@@ -21,20 +21,21 @@ _RIVAL_DOES = re.compile(
     rf"比我们|报(?:的|了)?(?:是|才|只有?)?(?=[\d零一二两三四五六七八九十])|的报价(?:是|才|只有?)?(?=[\d零一二两三四五六七八九十]))"
 )
 _PREFER = re.compile(
-    rf"(?:更?倾向于?|更愿意报|更愿意用|更想报|换成|改用|用的是|用的全是|装的是|选了|竞品|签给了|先给|还是认|就认|只认|用惯了|找了|找的是|找的(?!是)|主要用(?!的)|合作的是|"
+    rf"(?:(?:main )?supplier(?:是|is ?)|(?:主要|现|现在的|目前的?)?供应商(?:是|还是)|对比的是|之前帮[^，,。]{{1,4}}做的是|定了用|切给|"
+    rf"更?倾向于?|更愿意报|更愿意用|更想报|换成|改用|用的是|用的全是|装的是|选了|竞品|签给了|先给|还是认|就认|只认|用惯了|找了|找的是|找的(?!是)|主要用(?!的)|合作的是|"
     rf"现在用的(?!是)|之前用的(?!是)|以前用的(?!是)|之前合作的|原设计用|指定的是|指定要用|主供是|转给|照着|比之前用的|跟(?=[^，,。]{{1,8}}合作过)|"
     rf"一直用|一直在用|一直都用|(?<!现)在用(?!的)|用过|就换(?!货|新|成)|原来用(?!的|过)|以前用(?!的|过)|之前用(?!的|过)|换给了?|换回|还是用|还是选|还是买|转向|转到|改从|改找|换到)"
     rf"(?:用|选用|选|买|找|拿)?({NAME})(?=$|[的，,。了家报也给说在才只便卖比不拿进买订采])"
 )
 _LISTED_RIVALS = re.compile(rf"({NAME})(?:和|、|与|跟)({NAME})(?=$|[，,。])|({NAME})(?=$|[，,。])")
-_RIVAL_WORD = re.compile(r"(?:竞品|竞争对手|对手|友商)(?:主要|可能)?(?:是|有)?")
+_RIVAL_WORD = re.compile(r"(?:竞品|竞争对手|对手|友商|在跟的[两三几]家|还有[两三几]家)(?:主要|可能)?(?:是|有)?")
 # 拿安佳的价是四十二: where the customer buys now
 _SOURCE = re.compile(rf"(?:拿|从|进)(?![出来去到])({NAME})(?:那边|这边)?的(?:价|货|料)")
 _NEIGHBOUR_HINT = re.compile(r"隔壁|别家|同行|对面|旁边|人家")
 _NEIGHBOUR = re.compile(r"(?:隔壁|隔壁家|别家|同行|对面|旁边|人家)的?")
 # 一个叫康普瑞的品牌, 康普瑞牌: a brand named as such
 _NAMED_BRAND = re.compile(rf"(?:一家|一个)叫({NAME})的|叫({NAME})的(?=$|[，,。])|叫({NAME})的(?:品牌|牌子|厂家|公司|厂|报|价|产品|货|方案商|供应商|服务商|代理商|经销商|厂商)|({NAME})(?:这个|这个品牌|这个牌子)?牌子?的(?=[{CJK}]{{2}})(?<=牌的)")
-_BOTH = re.compile(rf"({NAME})和({NAME})(?=都|也|在报|在跟|在谈|在投)")  # 西门子和瓦里安都会投
+_BOTH = re.compile(rf"({NAME})(?:和|跟|与|、)({NAME})(?=都|也|在报|在跟|在谈|在投)")  # 西门子和瓦里安都会投
 _THAN = re.compile(rf"比({NAME})(?:家的?|的)?(?:便宜|低|贵|高|好|快|慢|差|短|长|小|大|久|少|多)")
 # 价格要跟林德的比一下: the rival the customer compares us with
 _COMPARED = re.compile(rf"(?:跟|和|与)({NAME})(?:家的?|的)?(?:比|对比|PK|一样|看齐)")
@@ -109,7 +110,7 @@ _CHOSEN_HINT, _RIVAL_DOES_HINT = hint(_CHOSEN), hint(_RIVAL_DOES)
 
 
 def _structural(clause: str):
-    lead = _RIVAL_WORD.match(clause)  # 竞品江南布业报十七块: the name follows the word for a rival
+    lead = _RIVAL_WORD.search(clause)  # 竞品江南布业报十七块, 竞争对手有X和Y: the name follows the word for a rival
     if lead:
         listed = _LISTED_RIVALS.match(clause, lead.end())  # 竞争对手主要是科兴和华兰
         if listed:
@@ -119,7 +120,7 @@ def _structural(clause: str):
     starts = [lead.end() if lead else 0] + [m.end() for m in _SUBJECT.finditer(clause)]
     if _NEIGHBOUR_HINT.search(clause):
         starts += [m.end() for s in starts for m in [_NEIGHBOUR.match(clause, s)] if m]  # 隔壁的康源食品才卖
-    both = "和" in clause
+    both = any(w in clause for w in "和跟与、")
     does = _RIVAL_DOES_HINT is None or bool(_RIVAL_DOES_HINT.search(clause))
     for s in starts:
         m = _RIVAL_OF.match(clause, s)
@@ -206,7 +207,25 @@ def with_model_rivals(note: Note, names: list[str], others: list[tuple[int, int]
         for i in same:
             if found[i][1].startswith(name) and _NOT_NAME_TAIL.match(found[i][1], len(name)):
                 found[i] = (found[i][0], name)  # 沙钢那边 -> 沙钢: the rules took words after the name
-    return _dedupe([(max(s, 0), n) for s, n in found])
+    return _dedupe([(max(s, 0) + k, part) for s, n in found for k, part in _clean_edges(n)])
+
+
+# Words at a rival's edges that are the sentence's, whoever found the name: 一直从太钢, 用NGK, 了Steelcase,
+# 途虎那边拿货, 天地伟业之前, 泰尔茂换掉一半, 太钢代理; two Latin names joined (Axis跟Hanwha) are two rivals.
+_LEAD_WORDS = re.compile(r"^(?:(?:一直|之前|以前|原来|现在|目前)(?:都)?(?:从|用|找|是)?|从|(?:[用了回找是跟和])(?=[A-Za-z]))")
+_TAIL_WORDS = re.compile(r"(?<=..)(?:那边\S*|这边\S*|之前|以前|代理商?|直营|换掉\S*|拿货|的人|的业务员)$")
+_LATIN_PAIR = re.compile(r"^([A-Za-z][A-Za-z0-9&.\- ]*?)\s?(?:跟|和|与|、|/)\s?([A-Za-z][A-Za-z0-9&.\- ]*)$")
+
+
+def _clean_edges(name: str) -> list[tuple[int, str]]:
+    """(offset in name, name) of the rival or rivals a found name really is."""
+    pair = _LATIN_PAIR.match(name)
+    if pair:
+        return [(pair.start(1), pair.group(1).strip()), (pair.start(2), pair.group(2).strip())]
+    lead = _LEAD_WORDS.match(name)
+    k = lead.end() if lead and len(name) - lead.end() >= 2 else 0
+    rest = _TAIL_WORDS.sub("", name[k:])
+    return [(k, rest if len(rest) >= 2 else name[k:])]
 
 
 _PARTICLE_END = re.compile(r"[了的吧呢啊吗呀么]+$")

@@ -929,3 +929,18 @@ def test_a_dictated_run_that_turns_to_our_side(text, objects):
 ])
 def test_more_ways_of_objecting(text, category, objects):
     assert (category in p(text)["objections"]) is objects
+
+
+@pytest.mark.parametrize("text,rivals", [
+    ("之前一直从宝钢的代理商拿货，他说我们比宝钢代理贵了三百。", {"宝钢"}),
+    ("他说之前用Bosch的，太贵了。", {"Bosch"}),
+    ("他们想把现在用的美敦力换掉一半。", {"美敦力"}),
+    ("他说Axis跟Hanwha都有报价。", {"Axis", "Hanwha"}),
+    ("Raj says POSCO 和 JFE 都有 offer。", {"POSCO", "JFE"}),
+    ("招标的竞争对手有 Radiometer 和沃芬。", {"Radiometer", "沃芬"}),
+    ("另外在跟的两家是东软和太极。", {"东软", "太极"}),
+    ("她说目前 main supplier 是 Quectel。", {"Quectel"}),
+    ("现供应商是珠海中富，交期稳定。", {"珠海中富"}),
+])
+def test_a_rivals_name_without_the_sentences_words(text, rivals):
+    assert set(p(text)["competitors"]) == rivals
