@@ -14,12 +14,15 @@ A bare value (100台, 改下周五) corrects the card only when the card has exa
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from datetime import datetime, timedelta, timezone
 
 from bot import intents
 from bot.intents import Correction, PUNCT, NUMBER
 
+_ANY_DAY = datetime(2026, 6, 15, 9, tzinfo=timezone(timedelta(hours=8)))
 LONGEST = 60       # a correction said with its framing and a remark is shorter than this
 
 # What goes around a correction and carries nothing itself.
@@ -324,14 +327,40 @@ def _stranger_speaks(t: str, names: list[str]) -> bool:
 
 
 def _remark(clause: str, names: list[str]) -> bool:
-    """A short remark with no fact of its own (他们急用, 王总只是对接人, 剩下的以后再说)."""
+    """A short remark with no fact of its own (他们急用, 王总只是对接人, 剩下的以后再说): nothing the
+    parser would store from it either (an amount, an item, a rival, a customer the card lacks)."""
     from nlu.customer import find_contacts
     if len(clause) > 24 or _OWN_FACT.search(clause) or _COUNTED.search(clause):
         return False
     if any(c.name not in names for c in find_contacts(clause)):
         return False
+    if not _adds_nothing(clause, names):
+        return False
     rest = _PERIOD_WORDS.sub("", clause)
     return not intents.is_date(rest) and not _has_date(rest)
+
+
+def _adds_nothing(clause: str, names: list[str]) -> bool:
+    """The parser reads no fact of its own in the clause (the card's contact or company may be said, and
+    a reason: 预算不够, 王总那边走流程)."""
+    said = _parsed(clause)
+    customer = said.get("customer") or {}
+    if said.get("money") or said.get("items") or said.get("competitors"):
+        return False
+    return not any(v and v not in names for v in (customer.get("name"), customer.get("company")))
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed_json(text: str) -> str:
+    import json
+    from nlu.parser import parse
+    return json.dumps(parse(text, _ANY_DAY), ensure_ascii=False)
+
+
+def _parsed(text: str) -> dict:
+    """The parser's reading of a piece of the message (any day will do: only what it finds counts)."""
+    import json
+    return json.loads(_parsed_json(text))
 
 
 def _has_date(text: str) -> bool:

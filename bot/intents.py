@@ -171,12 +171,18 @@ FIXED = [
     ("retract", re.compile(r"^(?:撤回|删掉|删除|作废|删了|不要了|撤销)$")),
     ("confirm", re.compile(r"^(?:对|对的|确认|没问题|正确|准确|是的|没错|对了)$")),
 ]
-ACKS = re.compile(r"^(?:我|已|都|就|那)?(?:好|好的|好滴|好嘞|好哒|好吧|行|行吧|行的|可以|可以的|收到|知道|明白|了解|嗯|嗯嗯|嗯呢|嗯哼|"
-                  r"哦|噢|ok|okay|okk|k|ok的|gotit|noted|cool|great|perfect|没问题|没毛病|没事|妥|妥了|晓得|懂|谢谢|谢了|多谢|"
-                  r"感谢|谢啦|辛苦|thx|thanks|thankyou|thanksalot|棒|赞|棒棒哒|不错|记下了|记下|这样|这样吧|按这个来|按这个|照这个来|照这个|嗯呐|嗯哪|马上处理|马上办|这就去办|"
-                  r"老板|领导|哥|姐|亲|您|你|了|啦|的|呢|哈|呀|啊|吧)+$", re.I)
-# Words that only agree with the card: an acknowledgement when every clause is one of these or ACKS.
-AGREES = re.compile(r"^(?:对|对的|是的|没错|都对|信息都对|确认无误|无误|正确|就这样|就是这样|确认)(?:了|的|啦|呢|哈)*$")
+# An acknowledgement is made of words that agree, thank or say "keep it" (CORE), with words that only
+# point at the card or soften (AROUND) — 好的, 对对对没问题, 信息都对，保存吧, 好嘞那个记下了就行, 完美 thx.
+_ACK_CORE = (r"好|好的|好滴|好嘞|好哒|好吧|行|行的|可以|收到|知道|明白|了解|嗯+|嗯呢|嗯哼|嗯呐|嗯哪|哦|噢|ok|okay|okk|k|"
+             r"gotit|noted|cool|great|perfect|nice|good|yes|yep|yeah|right|correct|没问题|没毛病|没事|妥|晓得|懂|谢谢|谢了|多谢|感谢|谢啦|"
+             r"辛苦|thx|thanks|thankyou|thanksalot|ty|棒|赞|棒棒哒|不错|完美|漂亮|记下|记上|记好|记住|保存|存|存档|提交|收下|"
+             r"按这个来|按这个|照这个来|照这个|马上处理|马上办|这就去办|对+|对的|是的|没错|无误|正确|准确|确认|就这样|这样|是这样|"
+             r"就是这个|就这个|是这个|一致")
+_ACK_AROUND = (r"我|已|已经|都|就|那|那就|那个|这个|也|全|全部|信息|卡片|内容|记录|数据|上面|以上|这条|其他|其它|其余|别的|"
+               r"老板|领导|哥|姐|亲|您|你|了|啦|的|呢|哈|呀|啊|吧|哒|嘛|一下|下|就行|就好|即可|就可以|可以了|帮我|请|给我|先|"
+               r"so|all|it|is|that|ok的")
+_CONFIRM_ONLY = {"对", "对的", "确认", "正确", "准确", "是的", "没错", "对了"}
+ACKS = re.compile(rf"^(?:{_ACK_AROUND}|{_ACK_CORE})*(?:{_ACK_CORE})(?:{_ACK_AROUND}|{_ACK_CORE})*$", re.I)
 
 
 def _bare(text: str) -> str:
@@ -194,8 +200,9 @@ def acknowledgement(text: str) -> bool:
     said = [re.sub(r"\s+", "", "".join(ch for ch in c if unicodedata.category(ch)[0] in "LN" or ch == " ")).lower()
             for c in clauses]
     said = [c for c in said if c]
-    acks = [c for c in said if ACKS.match(c)]
-    return bool(acks) and all(ACKS.match(c) or AGREES.match(c) for c in said)
+    if len(said) == 1 and said[0] in _CONFIRM_ONLY:
+        return False            # 对 / 确认 alone is the confirm form (it asks which card with none before)
+    return bool(said) and all(ACKS.match(c) for c in said)
 
 
 _TRAILING_ADMISSION = re.compile(r"[，,。\s]*(?:我|刚才|刚刚)?(?:说错|写错|搞错|记错|弄错|才对|才是对的|才是)[了啊哈吧]*$")
