@@ -82,9 +82,35 @@ _COUNTERED = re.compile(
 )
 
 
+# 3M 那边 38/box, 我们 42; 特来电一台六万五我们六万八; 欧派报的四千一 我们报的四千八: our price set against
+# an amount said just before, even a bare number.
+_OURS_AGAINST = re.compile(
+    r"我们(?:的)?(?:报价|价格|价|单价|报|卖)?(?:的|是|为)?\s?((?:\d[\d,]*(?:\.\d+)?|[零一二两三四五六七八九十百千万]+))(?:元|块)?"
+    r"(?![\d.零一二两三四五六七八九十百千万]|[台个套件箱吨米片颗只条张盒瓶天年月号周日人家次%％多来余]|[/-]\d)"
+)
+
+
+_TEN_THOUSAND_AND = re.compile(r"万零[一二两三四五六七八九]$")
+
+
+def _against_prices(note: Note, found: list[Amount]) -> list[Amount]:
+    out = []
+    for m in _OURS_AGAINST.finditer(note.text):
+        s = m.start(1)
+        if any(a.start <= s < a.end for a in found) or not any(s - 40 <= a.end <= m.start() for a in found):
+            continue
+        said = m.group(1).replace(",", "")
+        if said.isdigit() and len(said) == 4 and said.startswith("20") or _TEN_THOUSAND_AND.search(said):
+            continue  # a year; 一万零六 (10,600 or 10,006: spoken, unclear)
+        value = to_number(said)
+        if value and not re.fullmatch(r"[零一二两三四五六七八九十]", said):
+            out.append(Amount(s, m.end(1), value))
+    return out
+
+
 def _said_prices(note: Note, found: list[Amount]) -> list[Amount]:
     """我们两百二, 进场费他们要收八千: a bare number said as our price or a fee; 他要650 right after a price."""
-    out = []
+    out = _against_prices(note, found)
     for m in _COUNTERED.finditer(note.text):
         if any(a.end <= m.start(1) < a.end + 25 for a in found) and not any(a.start <= m.start(1) < a.end for a in found):
             value = to_number(m.group(1).rstrip("块元"))

@@ -944,3 +944,23 @@ def test_more_ways_of_objecting(text, category, objects):
 ])
 def test_a_rivals_name_without_the_sentences_words(text, rivals):
     assert set(p(text)["competitors"]) == rivals
+
+
+@pytest.mark.parametrize("text,facts", [
+    ("她说JFE那边是RMB 6,150/t，我们6,380/t，要我们match。", {(6150, "competitor_price"), (6380, "quote")}),
+    ("隆基给他们的是0.68元/W，我们0.70。", {(0.68, "competitor_price"), (0.7, "quote")}),
+    ("他说欧派报的一套四千一 我们报的四千八 还是价格的问题", {(4100, "competitor_price"), (4800, "quote")}),
+    ("然后特来电那边一台六万五我们六万八他希望我们做到六万三", {(65000, "competitor_price"), (68000, "quote"), (63000, "other")}),
+])
+def test_our_price_set_against_a_rivals(text, facts):
+    e = p(text)
+    assert money(e) == facts and "price" in e["objections"]
+
+
+@pytest.mark.parametrize("text,facts", [
+    ("报价两万，我们30台起订。", {(20000, "quote")}),  # a quantity, not a price
+    ("我们报了16.5，要我们6/9前送样。", {(16.5, "quote")}),  # a date
+    ("单价800，我们2026年再看。", {(800, "quote")}),  # a year
+])
+def test_a_number_after_we_that_is_no_price(text, facts):
+    assert money(p(text)) == facts
