@@ -282,7 +282,7 @@ def _with_model(note: Note, q, product: str | None, blocked) -> str | None:
         return product
     if _inside_latin_word(note.text, span[0]) or _inside_latin_word(note.text, span[1]):
         return product  # stalline组件 out of monocrystalline组件: a span never cuts an English word
-    found = _clean_product(note.text[span[0]:span[1]], place_ok=True)
+    found = _clean_product(_after_de(note.text[span[0]:span[1]]), place_ok=True)
     if found is None or is_function_word(found) or note.spoken and found.replace(" ", "") not in note.spoken:
         return product  # not a product, or only made by our edits of the text (a repair)
     if text_before_each(note, q):
@@ -319,7 +319,7 @@ def _named(note: Note, q, product: str | None, contacts, blocked) -> str | None:
             if sure < EDGE_SURE or _inside_latin_word(text, s) or _inside_latin_word(text, e) \
                     or any(a < e and s < b for a, b in [*blocked, (q.start, q.end)]):
                 return product  # a name never takes in a quantity, a date, an amount or a person
-            name = _final(_clean_product(text[s:e], place_ok=True))
+            name = _final(_clean_product(_after_de(text[s:e]), place_ok=True))
             if name and product not in name and not (product.endswith(name) and sure >= SHRINK_SURE) \
                     and not (product.startswith(name) and _only_filler(product[len(name):])):
                 return product  # a name loses words before its head only when the model is sure; after it, only fillers
@@ -335,6 +335,11 @@ def _without_filler_tail(product: str) -> str:
         cut -= 1
     rest = "".join(words[:cut])
     return rest if cut < len(words) and len(rest) >= 2 else product
+
+
+def _after_de(phrase: str) -> str:
+    """X5型号的主机 -> 主机: a labelled span with 的 inside names the thing after it."""
+    return phrase[phrase.rindex("的") + 1:] if "的" in phrase else phrase
 
 
 def _inside_latin_word(text: str, i: int) -> bool:

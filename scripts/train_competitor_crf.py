@@ -25,15 +25,13 @@ from nlu import competitor_crf  # noqa: E402
 from nlu.normalize import normalize  # noqa: E402
 from nlu.note import Note  # noqa: E402
 from nlu.parser import choose_pack, known_others  # noqa: E402
+from training_sources import SOURCES, refuse_sealed  # noqa: E402
 
-DEFAULT_SOURCES = ["tests/data/notes_dev.jsonl", "tests/data/notes_holdout.jsonl",
-                   "tests/data/notes_real/notes_working.jsonl", "tests/data/notes_real/notes_train2.jsonl",
-                   "tests/data/notes_real/notes_train3.jsonl", "packs"]
+DEFAULT_SOURCES = SOURCES
 
 
 def rows_of(source: str) -> list[dict]:
-    if "notes_locked" in source or "check" in source or "locked50" in source:
-        raise SystemExit("the locked and check sets are never trained on")
+    refuse_sealed(source)
     if source == "packs":  # the industry packs' annotated examples
         return [{"text": ex["text"], "ref": ex["ref"], "industry": data.get("name"), "expected": ex.get("expected", {})}
                 for path in sorted(glob.glob(str(ROOT / "nlu/industry_phrases/*.toml")))

@@ -31,9 +31,9 @@ from nlu import kind_model  # noqa: E402
 from nlu.evaluate import _prf, facts, num  # noqa: E402
 from nlu.normalize import normalize  # noqa: E402
 from nlu.parser import parse  # noqa: E402
+from training_sources import SOURCES  # noqa: E402
 
-DEFAULT_SOURCES = ["tests/data/notes_dev.jsonl", "tests/data/notes_holdout.jsonl",
-                   "tests/data/notes_real/notes_working.jsonl", "tests/data/notes_real/notes_train2.jsonl", "tests/data/notes_real/notes_train3.jsonl", "packs"]
+DEFAULT_SOURCES = SOURCES
 NEVER = ("notes_locked", "locked50")  # never opened
 CHECK = ("notes_check", "/w9.jsonl")  # scored, never trained on
 PARAMS = {"date": {"c1": 0.05, "c2": 0.05, "max_iterations": 200},  # chosen by the cross-validation

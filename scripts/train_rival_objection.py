@@ -24,15 +24,13 @@ sys.path.insert(0, str(ROOT))
 from nlu import rival_objection  # noqa: E402
 from nlu.note import Note  # noqa: E402
 from nlu.parser import choose_pack, parse  # noqa: E402
+from training_sources import SOURCES, refuse_sealed  # noqa: E402
 
-DEFAULT_SOURCES = ["tests/data/notes_dev.jsonl", "tests/data/notes_holdout.jsonl",
-                   "tests/data/notes_real/notes_working.jsonl", "tests/data/notes_real/notes_train2.jsonl",
-                   "tests/data/notes_real/notes_train3.jsonl", "packs"]
+DEFAULT_SOURCES = SOURCES
 
 
 def rows_of(source: str) -> list[dict]:
-    if "notes_locked" in source or "check" in source or "locked50" in source:
-        raise SystemExit("the locked and check sets are never trained on")
+    refuse_sealed(source)
     if source == "packs":
         return [{"id": f"{Path(path).stem}-{k}", "text": ex["text"], "ref": ex["ref"], "industry": data.get("name"),
                  "expected": ex.get("expected", {})}
