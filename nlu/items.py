@@ -206,6 +206,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
                 final = _final(_product_earlier(note, q.start, people))
             product = final
             product = _named(note, q, product, contacts, blocked)
+            product = _with_spec(note, q, product, quantities, early)
         before = text[note.clause_at(q.start)[0]:q.start]
         if product is not None and _CUT_BACK.search(before):  # 报的三套…，只能先买两套: the final amount
             lines = [l for l in lines if not (l.product == product and l.unit == unit)]
@@ -325,6 +326,51 @@ def _named(note: Note, q, product: str | None, contacts, blocked) -> str | None:
                 return product  # a name loses words before its head only when the model is sure; after it, only fillers
             return name or product
     return product
+
+
+# A model code or a spec glued to a product's name is part of it: H7 LED大灯, HF32F继电器, 0603 100nF电容,
+# 六轴机器人, 225千瓦组串逆变器 before it; 角钢50x5, 无缝管20#, SBR 1502 after it.
+_CODE = r"[A-Za-z0-9][A-Za-z0-9.\-/#]*"
+_SPEC_BEFORE = re.compile(rf"(?:(?<![A-Za-z0-9.\-])(?=[A-Za-z.\-/#]*\d){_CODE} ?"
+                          rf"|(?:\d+(?:\.\d+)?|[一二两三四五六七八九十]+)(?:轴|千瓦|瓦|寸|匹)"
+                          rf"|\d+(?:乘|x|X|×|\*)\d+)$")
+_SPEC_AFTER = re.compile(rf" ?(?=[A-Za-z.\-/#]*\d){_CODE}(?![A-Za-z0-9])")
+
+
+def _with_spec(note: Note, q, product: str | None, quantities, early) -> str | None:
+    """The product with the code or spec glued to it where it is written nearest the quantity; never
+    the counted quantity, a date, an amount or a person (a spec read as a quantity of its own, 六轴, may
+    be taken in whole)."""
+    if not product:
+        return product
+    text = note.text
+    at = [i for i in _occurrences(text, product) if i[1] <= q.start or i[0] >= q.end]
+    if not at:
+        return product
+    s, e = min(at, key=lambda i: abs(i[0] - q.start))
+    left = _SPEC_BEFORE.search(text, max(0, s - 12), s)
+    if left and left.start() < s and s not in note.breaks and _free(left.start(), s, q, quantities, early):
+        s = left.start()
+    right = _SPEC_AFTER.match(text, e)
+    if right and right.end() > e and e not in note.breaks and _free(e, right.end(), q, quantities, early) \
+            and not _unit_next(note, right.end()) and not text.startswith("的", right.end()):
+        e = right.end()  # (螺纹钢 HRB400的: what is said of it after, not its name)
+    wider = text[s:e].strip()
+    if wider == product or not _is_product(wider, place_ok=True) or note.spoken and wider.replace(" ", "") not in note.spoken:
+        return product  # (only made by our edits of the text: a filler dropped between name and code)
+    return wider
+
+
+def _free(lo: int, hi: int, q, quantities, early) -> bool:
+    """No counted quantity, date, amount or person in text[lo:hi]; a quantity wholly inside is a spec."""
+    return not any(a < hi and lo < b for a, b in [*early, (q.start, q.end)]) and \
+        not any(o.start < hi and lo < o.end and not (lo <= o.start and o.end <= hi) for o in quantities)
+
+
+def _unit_next(note: Note, i: int) -> bool:
+    """Does a measure word follow (the code is a count: 20台)?"""
+    rest = note.text[i:i + 4].lstrip()
+    return rest.startswith(_units(note))
 
 
 def _without_filler_tail(product: str) -> str:
@@ -482,7 +528,7 @@ def _skip(note, q, end, money_spans, later) -> bool:
 
 _PROJECT_NEXT = re.compile(r" ?项目")  # (五十块的项目 still counts fifty boards)
 _MASS_UNITS = frozenset("吨 公斤 千克 斤 kg t".split())  # a periodic use by weight is a volume bought
-_SPEC_UNITS = frozenset("米 平方 平米 平方米 克 千克 公斤 升 毫升 寸 吨 瓦 千瓦 兆瓦 伏 安 毫米 厘米 公里".split())
+_SPEC_UNITS = frozenset("米 平方 平米 平方米 克 千克 公斤 升 毫升 寸 吨 瓦 千瓦 兆瓦 轴 伏 安 毫米 厘米 公里".split())
 
 
 def _is_spec(note: Note, q, later) -> bool:
@@ -494,9 +540,13 @@ def _is_spec(note: Note, q, later) -> bool:
         between = note.text[q.end:nxt.start]
         if nxt.start == q.end:
             return not _count_then_spec(q, nxt)
+        name = _ORDER_BEFORE_COUNT.sub("", between)  # 225千瓦组串逆变器要三十台: the name, then its order
         return (q.unit in _SPEC_UNITS and q.end not in note.breaks
-                and bool(_SHORT_NAME.fullmatch(between)) and not _has_stop(note, q.end, nxt.start))
+                and bool(_SHORT_NAME.fullmatch(name)) and not _has_stop(note, q.end, q.end + len(name)))
     return False
+
+
+_ORDER_BEFORE_COUNT = re.compile(r"(?<=[\u4e00-\u9fffA-Za-z0-9])(?:先要|想要|还要|要|订|采购|需要)$")
 
 
 def _count_then_spec(q, nxt) -> bool:

@@ -490,6 +490,32 @@ def test_who_orders_before_the_number_and_what_after_it(text, found, expected):
     assert item_rules._object_after(note, q, end, found) == expected
 
 
+# --- a model code or a spec glued to a product's name is part of it -------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("Tom 说 K9 LED灯条先要 600 pcs。", {("K9 LED灯条", 600, "pcs")}),
+    ("采购问AB12C接触器有没有现货，要三百只。", {("AB12C接触器", 300, "只")}),
+    ("初步要四轴机械臂6台、视觉模组两套。", {("四轴机械臂", 6, "台"), ("视觉模组", 2, "套")}),
+    ("他们那个屋顶项目 110千瓦逆变器要二十台 然后", {("110千瓦逆变器", 20, "台")}),
+    ("佐藤：Q235槽钢80x4，共150MT，价格照旧。", {("Q235槽钢80x4", 150, "MT")}),
+    ("买家：EPDM 4045 25t/月，CIF。", {("EPDM 4045", 25, "t")}),
+])
+def test_a_code_or_spec_glued_to_the_name_is_part_of_it(text, expected):
+    assert items(p(text)) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("他们下个月要螺纹钢 HRB400的 大概五百吨", {("螺纹钢", 500, "吨")}),   # said of it after, with 的
+    ("他们要钢管20台的量。", None),                                      # a count is no code
+])
+def test_what_is_said_after_the_name_is_no_code(text, expected):
+    found = items(p(text))
+    if expected is None:
+        assert not any(product and product.startswith("钢管2") for product, _, _ in found)
+    else:
+        assert found == expected
+
+
 def test_each_with_one_product_named_is_one_line():
     assert items(p("螺杆泵各要两台。")) <= {("螺杆泵", 2, "台")}
 
