@@ -6,7 +6,8 @@ from __future__ import annotations
 
 SOURCES = ["tests/data/notes_dev.jsonl", "tests/data/notes_holdout.jsonl",
            "tests/data/notes_real/notes_working.jsonl", "tests/data/notes_real/notes_train2.jsonl",
-           "tests/data/notes_real/notes_train3.jsonl", "tests/data/notes_real/notes_train4.jsonl", "packs"]
+           "tests/data/notes_real/notes_train3.jsonl", "tests/data/notes_real/notes_train4.jsonl",
+           "tests/data/notes_real/notes_train5.jsonl", "packs"]
 SEALED = ("notes_locked", "locked50", "check")
 
 
