@@ -23,7 +23,7 @@ from nlu.contract_end import contract_end
 from nlu.customer import find_contacts, find_customer, is_org, with_latin_names
 from nlu.date_facts import date_facts, day_mentions
 from nlu.items import find_items
-from nlu.lexicon import Pack, detect_industry, find_pack, with_products
+from nlu.lexicon import Pack, common, detect_industry, find_pack, with_products
 from nlu.money_facts import find_amounts, money_facts
 from nlu.normalize import normalize
 from nlu.numbers import forget_texts
@@ -84,7 +84,23 @@ def _customer_of(note: Note, contacts) -> tuple[dict | None, bool]:
     if customer and customer.get("company"):
         bare = _NOT_NAME_EDGES.sub("", customer["company"])  # 【微信】X, X(: marks around a name are no part of it
         customer["company"] = bare if len(bare) >= 2 else customer["company"]
+        customer["company"] = _without_department(customer["company"])
     return customer, strong
+
+
+_DEPARTMENT_TAIL = re.compile(r"(?:采购|採購|分析|计量|計量|热控|熱控|总装|總裝|材料|推广教育|推廣教育|物资|物資|设备|設備|信息|資訊|"
+                              r"技术|技術|研发|研發|质检|質檢|检测|檢測|工程|后勤|後勤|生产|生產)(?:中心|所|车间|車間|学院|學院|部|科|处|處|课|課)$")
+
+
+def _without_department(name: str) -> str:
+    """恒安燃气计量所, 鸿福地产采购中心, 新陽電廠熱控車間, 江城理工学院材料学院: the organisation, not
+    its department (only where what remains ends as an organisation's name does)."""
+    m = _DEPARTMENT_TAIL.search(name)
+    if not m or m.start() < 2:
+        return name
+    head = name[:m.start()]
+    suffixes = tuple(common()["company_suffixes"]) + ("廠", "電廠", "學院", "大學", "醫院", "石化", "燃气", "燃氣")
+    return head if head.endswith(suffixes) or head.endswith("大") else name
 
 
 def with_model_company(note: Note, customer: dict | None, contacts) -> dict | None:
@@ -106,9 +122,22 @@ def with_model_company(note: Note, customer: dict | None, contacts) -> dict | No
         return {**(customer or {"name": None}), "company": sure[0][2]} if sure else customer
     at = _spans(note.text, [company])
     for s, e, name, _ in names:
-        if any(a < e and s < b for a, b in at) and name != company:
+        if any(a < e and s < b for a, b in at) and name != company and _better_edges(name, company):
             return {**customer, "company": name}
     return customer
+
+
+_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9&.'\- ]*")
+
+
+def _better_edges(model: str, rules: str) -> bool:
+    """Whether the labeller's edges win where both found one name (they mostly do: 才那个X, X出来那个,
+    X老板), but not where it cut a Latin name short (Bolt of Bolt & Nut Trading) or took a department
+    after an organisation's name (三江石化分析中心)."""
+    if model in rules and _LATIN_NAME.fullmatch(rules):
+        return False
+    return not (model.startswith(rules) and _DEPARTMENT_TAIL.fullmatch(model[len(rules):])
+                and rules.endswith(tuple(common()["company_suffixes"])))
 
 
 _NOT_NAME_EDGES = re.compile(r"^(?:【[^】]*】|\[[^\]]*\]|[^\w(（]+)+|[\s(（\[【:：,，、。!！?？\-]+$")

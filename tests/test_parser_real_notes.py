@@ -990,3 +990,22 @@ def test_our_price_set_against_a_rivals(text, facts):
 ])
 def test_a_number_after_we_that_is_no_price(text, facts):
     assert money(p(text)) == facts
+
+
+@pytest.mark.parametrize("text,company", [
+    ("上午在华能燃气计量所见了薛所长，流量计要二十台。", "华能燃气"),
+    ("在远洋地产采购中心开会，吕总说窗帘要三百套。", "远洋地产"),
+    ("去了滨海电厂热控车间，卓主任说变送器先买十台。", "滨海电厂"),
+    ("去了江南理工学院材料学院，找的房老师，试验机要一台。", "江南理工学院"),
+    ("长乐社区服务中心苏主任说净化器要二十台。", "长乐社区服务中心"),  # not a department
+])
+def test_the_organisation_not_its_department(text, company):
+    assert (p(text)["customer"] or {}).get("company") == company
+
+
+@pytest.mark.parametrize("text,company", [
+    ("PO from Bolt & Nut Trading (Mike): 6205轴承 2w, FOB Ningbo.", "Bolt & Nut Trading"),
+    ("與 Evergreen Coatings 的 purchasing manager Amy Lin 開了視訊會議，環氧樹脂每季要 40 噸。", "Evergreen Coatings"),
+])
+def test_a_latin_company_name_is_not_cut_short(text, company):
+    assert (p(text)["customer"] or {}).get("company") == company
