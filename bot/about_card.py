@@ -65,7 +65,8 @@ _COUNTED = re.compile(r"(?!一[个下点些起直定般样次趟遍])[零〇一�
 _SAYS = re.compile(r"^(?:刚才|刚刚|刚|又|也|那边|这边)?(?:说|讲|表示|打电话|来电话|来电|回复|聊|确认|要|想|问|订|定)")
 _CUED = re.compile(r"改|不是|应该|应是|错|不对|更正|纠正|才对|确认|其实|实际|数量|台数|数目|件数|个数|订量|量是|日期|时间|交期|"
                    r"客户|公司|加到|减到|降到|砍到|追加|增加|调到|推到|推迟|提前|挪到|定在|为准|签|下单|成交")
-_TYPO_FIX = {"因该": "应该", "应改": "应该", "改城": "改成", "该成": "改成", "数两": "数量", "交获": "交货"}
+_TYPO_FIX = {"因该": "应该", "应改": "应该", "改城": "改成", "该成": "改成", "数两": "数量", "交获": "交货", "和同": "合同",
+             "工司": "公司", "公斯": "公司", "签和": "签合", "定单": "订单"}
 _TYPOS = re.compile("|".join(_TYPO_FIX))
 _PUT = re.compile(r"(?:放到|放在|安排到|安排在|排到|延到|延后到|延迟到|往后挪到|往后推到|挪到)")
 _ARROW = re.compile(r"\s*(?:→|->|=>|➡️?|➔|⟶|＞|>)\s*")
@@ -74,14 +75,22 @@ _ASKED = re.compile(r"(?:帮我|帮忙|麻烦你|麻烦|请你|请)(?:把|将)?(
                     r"(?:那里|这里|那块|这块|那儿|这儿|那一栏|那栏|一栏|栏)")
 _THANKS = re.compile(r"[，,\s]*(?:谢谢|多谢|谢啦|感谢|辛苦了|辛苦|thx|thanks|thank you)[啦了哈呀啊!！]*$", re.I)
 _ENGLISH = [(re.compile(rf"(?<![A-Za-z])(?:{p})(?![A-Za-z])\s*", re.I), c)
-            for p, c in (("qty|quantity|amount", "数量"), (r"delivery(?:\s*date)?|ship(?:ping)?\s*date", "交货"),
+            for p, c in (("pls|please|plz", "请"), (r"(?:expected\s*)?clos(?:e|ing)(?:\s*date)?|signing(?:\s*date)?", "成交预计"),
+                         (r"update(?:\s*to)?|change(?:\s*(?:it\s*)?to)?", "改成"),
+                         ("qty|quantity|amount", "数量"), (r"delivery(?:\s*date)?|ship(?:ping)?\s*date", "交货"),
                          ("customer|client", "客户"), ("company", "公司"))]
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# end of January -> 1月底, early Feb -> 2月初, mid March -> 3月中旬, in April -> 4月
+_ENGLISH_MONTH = re.compile(r"(?<![A-Za-z])(?:(?P<part>end\s*of|early|beginning\s*of|mid|middle\s*of|late)\s*)?(?:in\s*)?"
+                            r"(?P<month>(?:jan|febr)uary|march|april|may|june|july|august|(?:septem|octo|novem|decem)ber)(?![A-Za-z])", re.I)
+_PARTS = {"end": "底", "early": "初", "beginning": "初", "mid": "中旬", "middle": "中旬", "late": "下旬"}
 _TENTATIVE = re.compile(r"想|打算|考虑|也许|或许|能不能|能否|问问|商量|还没定|待定|不确定|再定|但是|不过|如果|要是")
 _PERIOD_WORDS = re.compile(r"明年|今年|下半年|上半年|将来|之后|回头|年底|年初|月底|月初|年前|年后|节前|节后|过年|春节|放假|以后")
 
 
-def about_card(text: str, card: dict | None) -> Correction | None:
-    """The correction this message makes to `card` (a note's extraction), or None when it is a note."""
+def about_card(text: str, card: dict | None, ref: datetime | None = None) -> Correction | None:
+    """The correction this message makes to `card` (a note's extraction), or None when it is a note.
+    `ref`: when the message was said (the day its times are read from)."""
     card = card if isinstance(card, dict) else {}
     whole = intents.correction(text)
     if whole is not None and whole.kind in ("done", "postpone", "cancel", "retract", "confirm"):
@@ -91,10 +100,43 @@ def about_card(text: str, card: dict | None) -> Correction | None:
     if not t or len(t) > LONGEST:
         return None
     fix = _read(t, card)
-    return fix if fix is not None and _fits(fix, card, t, cued=bool(_CUED.search(t))) else None
+    if fix is not None and _fits(fix, card, t, cued=bool(_CUED.search(t))):
+        return fix
+    return _close_said(t, card, ref)
 
 
-def _read(t: str, card: dict) -> Correction | None:
+def _close_said(t: str, card: dict, ref: datetime | None) -> Correction | None:
+    """The parser's own close reader on the whole message (明年一季度落地, Q1 走合同, 春节后下PO,
+    顺利的话1月初走完合同流程): a close and nothing else the parser would store — no item, amount,
+    rival, other customer, or a date outside the close's range; no visit or other deal."""
+    names = _card_names(card)
+    t = _normal(t, card)
+    speaker = re.match(_SPEECH.format(who="|".join([*map(re.escape, names), _GENERIC_SPEAKER])), t)
+    if speaker is None and _stranger_speaks(t, names) or _OWN_FACT.sub("", _VISIT.sub("", t)) != _OWN_FACT.sub("", t):
+        return None
+    said = _parsed(t, ref)
+    close = said.get("expected_close")
+    if close and not _adds_nothing(t, names, ref):       # 顺利的话…: the condition may read as a name
+        t = re.sub(r"^[\u4e00-\u9fff]{1,6}的话[，,]?", "", t)
+        said = _parsed(t, ref)
+        close = said.get("expected_close")
+    if not close or not _adds_nothing(t, names, ref):
+        return None
+    clauses = [c for c in re.split(r"[，,。；;！!？?]+", t) if c.strip(PUNCT)]
+    last = max(i for i, c in enumerate(clauses) if _parsed(c, ref).get("expected_close") or i == 0)
+    if len(clauses) > 3 or any(not _FRAMING.match(c.strip(PUNCT)) for c in clauses[last + 1:]) \
+            or any(not _remark(c, names) for c in clauses[:last]):
+        return None       # …，我们这边法务还在审: a status said after the close is a note's
+    if any(not (close["start"] <= d.get("date", "") < close["end"]) for d in said.get("dates") or []):
+        return None
+    return Correction("close", t, "sentence")
+
+
+_VISIT = re.compile(r"去了|去过|去趟|拜访|见了|见面|看样|来厂|来公司|约了|新客户|还有|另外|另一个|询价|报价")
+
+
+def _normal(t: str, card: dict) -> str:
+    """The message without what goes around a correction, in the words the rules read (typos, English)."""
     names = _card_names(card)
     t = _OPENING.sub("", t.strip(PUNCT)).strip(PUNCT) or t
     t = re.sub(r"^(?:我|刚才|刚刚)*(?:说错了|写错了|搞错了|记错了|弄错了|打错了)(?=应该|应是|应为|是)", "", t) or t   # spoken, no comma
@@ -116,6 +158,14 @@ def _read(t: str, card: dict) -> Correction | None:
     for item in _items(card):                                 # A型泵 100台
         if item.get("product"):
             t = re.sub(rf"(?<={re.escape(item['product'])})\s+(?=[0-9零一二两三四五六七八九十百])", "", t)
+    t = _ENGLISH_MONTH.sub(lambda m: f"{_MONTHS.index(m.group('month').lower()[:3]) + 1}月"
+                           f"{_PARTS[m.group('part').split()[0].lower()] if m.group('part') else ''}", t)
+    return t
+
+
+def _read(t: str, card: dict) -> Correction | None:
+    names = _card_names(card)
+    t = _normal(t, card)
     speaker = re.match(_SPEECH.format(who="|".join([*map(re.escape, names), _GENERIC_SPEAKER])), t)
     if speaker:
         t = t[speaker.end():]
@@ -340,27 +390,30 @@ def _remark(clause: str, names: list[str]) -> bool:
     return not intents.is_date(rest) and not _has_date(rest)
 
 
-def _adds_nothing(clause: str, names: list[str]) -> bool:
+def _adds_nothing(clause: str, names: list[str], ref: datetime | None = None) -> bool:
     """The parser reads no fact of its own in the clause (the card's contact or company may be said, and
     a reason: 预算不够, 王总那边走流程)."""
-    said = _parsed(clause)
+    said = _parsed(clause, ref)
     customer = said.get("customer") or {}
     if said.get("money") or said.get("items") or said.get("competitors"):
         return False
-    return not any(v and v not in names for v in (customer.get("name"), customer.get("company")))
+    from nlu.customer import is_org
+    company = customer.get("company")
+    return customer.get("name") in (None, *names) and (company in (None, *names) or not is_org(company))
 
 
 @functools.lru_cache(maxsize=512)
-def _parsed_json(text: str) -> str:
+def _parsed_json(text: str, ref: datetime) -> str:
     import json
     from nlu.parser import parse
-    return json.dumps(parse(text, _ANY_DAY), ensure_ascii=False)
+    return json.dumps(parse(text, ref), ensure_ascii=False)
 
 
-def _parsed(text: str) -> dict:
-    """The parser's reading of a piece of the message (any day will do: only what it finds counts)."""
+def _parsed(text: str, ref: datetime | None = None) -> dict:
+    """The parser's reading of a piece of the message (said at `ref`; without it any day will do where
+    only what it finds counts)."""
     import json
-    return json.loads(_parsed_json(text))
+    return json.loads(_parsed_json(text, ref or _ANY_DAY))
 
 
 def _has_date(text: str) -> bool:

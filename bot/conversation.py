@@ -561,7 +561,7 @@ class Conversation:
                 return None      # the card's own message delivered again: the note path knows it
             if note.error == "retracted":
                 return None      # a withdrawn card takes no corrections: the message is a note of its own
-            return about_card.about_card(text, note.extraction)
+            return about_card.about_card(text, note.extraction, self.clock().astimezone(who.tz))
         return await self.record_db(look)
 
     async def _has_item(self, context: tuple[str, int], target: str) -> bool:
@@ -657,7 +657,7 @@ class Conversation:
             found = await self.db(lambda s: (lambda n: n and (n.error, n.extraction or {}))(s.get(Note, context[1])))
             if not found or found[0] == "retracted":
                 return False     # a withdrawn card takes no corrections
-            fix = about_card.about_card(text, found[1])
+            fix = about_card.about_card(text, found[1], note.received_at.astimezone(who.tz))
         else:
             fix = intents.correction(text)
         if fix is None or fix.kind in ("confirm",):
@@ -695,7 +695,8 @@ class Conversation:
         if fix.kind == "replace":
             return extraction, corrections.replace(extraction, fix, catalogue)
         if fix.kind == "close":
-            close = self.parse(f"{fix.value}签合同", ref, None).get("expected_close")
+            said = fix.value if fix.target == "sentence" else f"{fix.value}签合同"   # the whole message, or its time
+            close = self.parse(said, ref, None).get("expected_close")
             if not close:
                 return extraction, "没看懂预计什么时候签，请这样说：预计下月中旬签"
             extraction["expected_close"] = close

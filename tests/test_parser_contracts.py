@@ -30,6 +30,16 @@ CLOSES = {
     ("2026-03-01", "2026-04-01", "month"): ["他们三月份定下来", "三月份成交"],
     ("2026-07-01", "2026-07-02", "day"): ["7.1之前签约", "7月1号签合同"],
     ("2026-03-03", "2026-03-04", "day"): ["明天下午签合同"],
+    # a year, then a quarter of it; a quarter or month already past is the coming one; the verbs reps use
+    ("2027-04-01", "2027-07-01", "quarter"): ["明年Q2签", "明年第二季度下单", "明年 Q2 签"],
+    ("2027-01-11", "2027-02-01", "month"): ["1月中下旬签约"],
+    ("2026-04-01", "2026-05-01", "month"): ["下个月能落地", "王总说4月份合同能走完"],
+    ("2026-03-11", "2026-03-12", "day"): ["成交预计 下周三"],
+    ("2026-04-11", "2026-04-21", "month"): ["签约时间预计在下个月中旬"],
+    ("2026-03-09", "2026-03-16", "week"): ["下周能拿到PO"],
+    ("2027-02-01", "2027-02-02", "day"): ["预计二月初下订单"],
+    # a range already under way counts from the current month (the forecast's month is never past)
+    ("2026-03-01", "2026-04-01", "month"): ["本季度内能签下来", "Q1 走合同"],
 }
 
 
@@ -52,6 +62,8 @@ def test_expected_close(text, expected):
     "签完一周内上线",          # the time dates the go-live
     "张总要签合同",            # a close with no time
     "下周三去拜访张总",
+    "一月份签了合同",          # a month past with a close done is no close to come
+    "上个月就下单了",
 ])
 def test_no_expected_close(text):
     assert "expected_close" not in p(text)
