@@ -88,9 +88,26 @@ def find_quantities(text: str, units: Iterable[str] = ()) -> list[Quantity]:
         q = _quantity_at(text, folded, tok, unit_re, noun_re)
         if q is None and multiplied(folded, tok.start, tok.end):
             q = Quantity(tok.start - 1, tok.end, text[tok.start - 1:tok.end], tok.value, None)  # 实木床x30
+        if q is None and _typed_thousands(folded, tok.start, tok.end):
+            q = Quantity(tok.start, tok.end, text[tok.start:tok.end], tok.value, None)  # RV-20E 5k
         if q is not None:
             found.append(q)
     return _package_and_specs(text, folded, found, {m.start for m in money}, {m.end for m in money})
+
+
+_TYPED_THOUSANDS_END = re.compile(r" ?(?:[,，。;；、]|$)")
+_PRICE_BEFORE = re.compile(r"(?:价|费|钱|款|报|预算|金额|合同|元|块|¥|\$|RMB|USD)[^,，。;；]{0,4}$")
+
+
+def _typed_thousands(t: str, start: int, end: int) -> bool:
+    """RV-20E 5k, TJA1042 10k: thousands typed right after a model code, closing the phrase, with no
+    measure word are a count (unit null); never after a price word."""
+    if not (t[start:start + 1].isdigit() and t[end - 1:end] in ("千", "万")) or not _TYPED_THOUSANDS_END.match(t, end):
+        return False
+    before = t[start - 1:start] if t[start - 1:start] != " " else t[start - 2:start - 1]
+    spaced = t[start - 1:start] == " "
+    return bool(before) and before.isascii() and (before.isalpha() or before.isdigit() and spaced) \
+        and not _PRICE_BEFORE.search(t, max(0, start - 10), start)  # (after Chinese words too often an amount)
 
 
 def _quantity_at(text, folded, tok, unit_re, noun_re) -> Quantity | None:

@@ -127,7 +127,7 @@ def report(rows: list[dict], predictions: dict, show: str | None) -> None:
     for row in rows:
         for kind, g, p in classify(row, predictions.get(row.get("id"))):
             kinds[kind] += 1
-            if show and kind.startswith(show):
+            if show and (show == "all" or kind.startswith(show)):
                 lines = [_line(i) for i in (predictions.get(row.get("id")) or {}).get("items") or []]
                 print(f"  {row['id']} gold={g} found={p} all={lines}\n    {row['text']}")
     for kind, n in kinds.most_common():

@@ -115,6 +115,18 @@ def test_typed_counts_with_x_shorthand_and_power_units(text, expected):
 
 
 @pytest.mark.parametrize("text,expected", [
+    ("采购要KX-30B 8k，下周交。", {("KX-30B", 8000, None)}),                       # thousands after a model code
+    ("除尘器DMC-48 x3，滤袋200条。", {("除尘器DMC-48", 3, None), ("滤袋", 200, "条")}),  # x after a code and a space
+    ("要PE软管4k米，月底发。", {("PE软管", 4000, "米")}),                          # typed thousands of metres
+    ("要棉纱2.5k公斤，周五提货。", {("棉纱", 2500, "公斤")}),
+    ("他们要550W双面组件大概1300块。", {("550W双面组件", 1300, "块")}),           # a wattage stays a wattage
+    ("报价5k，他说贵。", set()),                                                  # a price is no count
+])
+def test_typed_counts_after_codes_and_typed_thousands(text, expected):
+    assert items(p(text)) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
     ("他们要X5型号的主机两台。", {("主机", 2, "台")}),                 # a model code, not a count
     ("尺寸是3x4米的展板要二十块。", {("展板", 20, "块")}),              # a size, not a count
     ("邵总说他们那个10MW项目要组件两万块。", {("组件", 20000, "块")}),  # the size of a project
