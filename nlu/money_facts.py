@@ -37,13 +37,15 @@ class Amount:
     per: str | None = None  # the measure word of a unit price (十四万八一吨 -> 吨)
 
 
-def find_amounts(note: Note) -> list[Amount]:
+def find_amounts(note: Note, rivals: list[str] = ()) -> list[Amount]:
     """Every money amount of the note (the number reader drops differences: 便宜两块五), plus the
-    prices of a list after 单价 (单价安全帽二十八，背心十二块)."""
+    prices of a list after 单价 (单价安全帽二十八，背心十二块), and bare numbers a rival offers
+    (通威现在0.82) where the note states a price elsewhere."""
     found = [_per_one(note.text, m) for m in find_money(note.text)]
     found += _listed_prices(note, found)
     found += _judged_prices(note, found)
     found += _said_prices(note, found)
+    found += _rival_bare_prices(note, found, rivals)
     found = [a for a in found if not _days_of_credit(note, a)]
     return sorted(found, key=lambda a: a.start)
 
@@ -88,6 +90,27 @@ _OURS_AGAINST = re.compile(
     r"我们(?:的)?(?:报价|价格|价|单价|报|卖)?(?:的|是|为)?\s?((?:\d[\d,]*(?:\.\d+)?|[零一二两三四五六七八九十百千万]+))(?:元|块)?"
     r"(?![\d.零一二两三四五六七八九十百千万]|[台个套件箱吨米片颗只条张盒瓶天年月号周日人家次%％多来余]|[/-]\d)"
 )
+
+
+_RIVAL_OFFER = r"(?:那边|这边)?(?:的)?(?:报价|价格)?(?:现在|也就|才|只要|只卖|直供|供价|给到|给的是|给的|报的是|报的|报了|报|是)\s?"
+_BARE = r"(\d[\d,]*(?:\.\d+)?)(?:元|块)?(?![\d.]|[台个套件箱吨米片颗只条张盒瓶天年月号周日人家次%％多来余]|[/-]\d)"
+
+
+def _rival_bare_prices(note: Note, found: list[Amount], rivals) -> list[Amount]:
+    """通威现在0.82, B. Braun 報 0.78: a bare number right after a rival's offer, when an amount is
+    said within 60 characters (a price talk, not a count)."""
+    if not rivals or not found:
+        return []
+    names = "|".join(re.escape(r) for r in sorted(rivals, key=len, reverse=True))
+    out = []
+    for m in re.finditer(rf"(?:{names}){_RIVAL_OFFER}{_BARE}", note.text):
+        s = m.start(1)
+        if any(a.start <= s < a.end for a in found + out) or not any(abs(a.start - s) <= 60 for a in found):
+            continue
+        value = to_number(m.group(1).replace(",", ""))
+        if value and not (m.group(1).isdigit() and len(m.group(1)) == 4 and m.group(1).startswith("20")):
+            out.append(Amount(s, m.end(1), value))
+    return out
 
 
 _TEN_THOUSAND_AND = re.compile(r"万零[一二两三四五六七八九]$")

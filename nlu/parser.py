@@ -178,7 +178,7 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
         customer = customer if customer["name"] else None
     if customers:  # the catalogue wins: an imported company the note names is the company
         customer = _known_company(note.text, customer, customers, competitors)
-    amounts = find_amounts(note)
+    amounts = find_amounts(note, competitors)
     money = money_facts(note, amounts, competitors)
     names = [(c.start, c.end) for c in contacts] + _spans(note.text, [(customer or {}).get("company"), *competitors])
     days = day_mentions(note, names)

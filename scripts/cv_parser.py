@@ -28,13 +28,13 @@ import name_labeller_training as names_training  # noqa: E402
 import train_competitor_crf  # noqa: E402
 import train_kinds  # noqa: E402
 import train_rival_objection  # noqa: E402
+from training_sources import SOURCES  # noqa: E402
 from nlu import company_crf, competitor_crf, kind_model, rival_objection  # noqa: E402
 from nlu.evaluate import CORE, score  # noqa: E402
 from nlu.parser import parse  # noqa: E402
 
 FILES = "tests/data/notes_real/notes_train2.jsonl,tests/data/notes_real/notes_train3.jsonl"
-OTHERS = ["tests/data/notes_dev.jsonl", "tests/data/notes_holdout.jsonl", "tests/data/notes_real/notes_working.jsonl",
-          "packs", "tests/data/notes_real/notes_train4.jsonl"]
+OTHERS = SOURCES  # the files cross-validated are taken out of them
 MODELS = ("competitors", "companies", "rival_objection", "kinds")
 
 

@@ -1021,3 +1021,21 @@ def test_the_organisation_not_its_department(text, company):
 ])
 def test_a_latin_company_name_is_not_cut_short(text, company):
     assert (p(text)["customer"] or {}).get("company") == company
+
+
+@pytest.mark.parametrize("text,facts", [
+    ("组件我们报 0.86元/W，戚总说天合现在0.82，让我们往下走。", {(0.86, "quote"), (0.82, "competitor_price")}),
+    ("報價 0.85/支，她說 B. Braun 報 0.78，希望我們 match。", {(0.85, "quote"), (0.78, "competitor_price")}),
+    ("报价3万，他说华为是30台。", {(30000, "quote")}),  # a count, not a price
+    ("他说华为现在0.82。", set()),  # no price talk around it
+])
+def test_a_bare_number_a_rival_offers(text, facts):
+    assert money(p(text)) == facts
+
+
+@pytest.mark.parametrize("text,facts", [
+    ("Harbor Mall 的 facility manager Peter：停车场系统要升级，budget ~15w。", {(150000, "budget")}),
+    ("✅ 泰安光储 PO到了：储能柜 6台，总价 118.8w，10天内发货。", {(1188000, "deal")}),
+])
+def test_english_money_cues(text, facts):
+    assert money(p(text)) == facts
