@@ -171,7 +171,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
         unit, end = _unit_of(text, q)
         if unit is False or unit in _TIME_UNITS:
             continue
-        if getattr(q, "kind", "count") != "count" and not text.startswith("每", end):
+        if getattr(q, "kind", "count") not in ("count", "batch") and not text.startswith("每", end):
             continue  # 每袋五十公斤: the size of a package (not 片碱五十吨每袋二十五公斤)
         if _skip(note, q, end, money_spans, quantities[i + 1:]):
             continue
@@ -803,7 +803,7 @@ def _introduced_before(note: Note, start: int, people=frozenset()) -> str | None
             break
         for lo, hi in _pieces(note, a, min(b, start)):
             named = _INTRODUCED.search(note.text, lo, hi) or _PRAISED.search(note.text, lo, hi)
-            cleaned = _final(_clean_product(named.group(1))) if named and not any(p in named.group(1) for p in people) else None
+            cleaned = _final(_clean_product(_after_batch(named.group(1)))) if named and not any(p in named.group(1) for p in people) else None
             if cleaned and _bare_noun(cleaned):
                 found = cleaned
     return found
@@ -822,8 +822,16 @@ def _introduced_just_before(note: Note, clause_start: int, people=frozenset()) -
     named = _INTRODUCED.search(note.text, lo, hi)
     if named is None or not _ORDER_ANY.search(note.text, lo, named.start(1)) or any(p in named.group(1) for p in people):
         return None
-    found = _final(_clean_product(named.group(1)))
+    found = _final(_clean_product(_after_batch(named.group(1))))
     return found if found and _bare_noun(found) else None
+
+
+_BATCH_WORD = re.compile(r"^.*?(?:一批|一些|一套|一台|一组|一部分|些|批)(?=..)")
+
+
+def _after_batch(phrase: str) -> str:
+    """更新一批温度校验仪 -> 温度校验仪: what follows the batch word is the thing wanted."""
+    return _BATCH_WORD.sub("", phrase)
 
 
 # 大概三百顶, 一共两千件左右: a clause that only counts

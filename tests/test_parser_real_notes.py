@@ -528,6 +528,15 @@ def test_what_is_said_after_the_name_is_no_code(text, expected):
         assert found == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("船用钢板Q345，首批600吨，月底前到厂。", {("船用钢板Q345", 600, "吨")}),         # a first batch alone is the order
+    ("刹车片一共两千套，首批一千套下周送。", {("刹车片", 2000, "套")}),               # ... but the first part of a larger one is not
+    ("他们今年要更换一批电子天平，大概十五台。", {("电子天平", 15, "台")}),          # the thing after the batch word
+])
+def test_first_batches_and_batches_wanted(text, expected):
+    assert items(p(text)) == expected
+
+
 def test_each_with_one_product_named_is_one_line():
     assert items(p("螺杆泵各要两台。")) <= {("螺杆泵", 2, "台")}
 
