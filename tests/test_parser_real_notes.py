@@ -1048,3 +1048,19 @@ def test_a_bare_number_a_rival_offers(text, facts):
 ])
 def test_english_money_cues(text, facts):
     assert money(p(text)) == facts
+
+
+@pytest.mark.parametrize("text,category,objects", [
+    ("She said our quote of 75 is too high.", "price", True),
+    ("Joyce says their budget is 25k max.", "budget", True),
+    ("She'll need to check with her boss first.", "decision_delay", True),
+    ("他担心我们的拉链头容易掉。", "quality", True),
+    ("他嫌我們保固只有一年，日立的有三年。", "service", True),
+    ("他说上次我们送货的司机态度不好。", "service", True),
+    ("他说扬力的交期比我们快一个月。", "delivery_time", True),
+    ("他说我们的单甘酯纯度只有90%，他们要求95%。", "spec", True),
+    ("我们这款还没做CE，他说没证书就没法用。", "spec", True),
+    ("这个我回头跟领导汇报一下。", "decision_delay", False),  # our side
+])
+def test_more_ways_of_objecting_in_long_notes(text, category, objects):
+    assert (category in p(text)["objections"]) is objects
