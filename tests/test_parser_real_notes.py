@@ -537,6 +537,10 @@ def test_first_batches_and_batches_wanted(text, expected):
     assert items(p(text)) == expected
 
 
+def test_what_someone_ordered_comes_after_the_number():
+    assert items(p("联华配件的梁经理要的60个油封，后天送过去。")) == {("油封", 60, "个")}
+
+
 def test_each_with_one_product_named_is_one_line():
     assert items(p("螺杆泵各要两台。")) <= {("螺杆泵", 2, "台")}
 
