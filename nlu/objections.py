@@ -114,7 +114,7 @@ _WAIT_FOR_MONEY_OR_GOODS = re.compile(r"封顶|完工|竣工|土建|主体|付|�
                                       r"报修|换货|坏了|维修|配件|好几天|礼拜|星期")
 
 
-_GOES_ON = re.compile(r"[要再还先也就得]")  # 我们这边觉得偏高，要请示
+_GOES_ON = re.compile(r"[要再还先也就得]|回去|回头")  # 我们这边觉得偏高，要请示
 _ASKS_US = re.compile(r"(?:让|要|叫)我们")
 _WE = re.compile(r"比我们|我们的?")
 
@@ -211,6 +211,7 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
 
 # Asked to meet a rival's price: 能不能跟, match, 想想办法, 看着办, 能不能做到, 再低点.
 _MEET_IT = re.compile(r"能不能跟|能否跟|跟不跟|跟一下|能不能也|match|想想办法|看着办|能不能做到|做不做得到|能不能到|再低|低点|低一点|便宜点|便宜一点")
+_ASKED_OF_US = re.compile(r"(?:让|要|叫)我们.{0,1}$")
 _GAP_OF_OTHER = re.compile(r"预算|账期|[\d一二两三四五六七八九十]+天|交期|承兑|月结")
 
 
@@ -380,6 +381,9 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors, pre
         return True  # 那边还没回消息: no answer yet, not slow after-sales
     if category == "price" and _NOT_OUR_PRICE.search(clause, 0, start):
         return True  # 要求MOQ再低一点: the minimum order, not our price
+    if category == "decision_delay" and (phrase == "下不了单" and clause.endswith("就", 0, start)
+                                         or _ASKED_OF_US.search(clause, 0, start)):
+        return True  # 没有证书就下不了单: the condition is the objection; 让我们再想想办法: asked of us
     if category == "decision_delay" and "流程" in phrase and _PAYMENT_WORD.search(clause[:start] + nxt):
         return True  # 付款的话要走他们集团的流程，一般要九十天: the payment's process, not a delayed decision
     if category == "decision_delay" and _WAIT.match(phrase) and _WAIT_FOR_MONEY_OR_GOODS.search(clause):

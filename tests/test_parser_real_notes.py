@@ -1068,3 +1068,15 @@ def test_english_money_cues(text, facts):
 ])
 def test_more_ways_of_objecting_in_long_notes(text, category, objects):
     assert (category in p(text)["objections"]) is objects
+
+
+@pytest.mark.parametrize("text,objects", [
+    ("他说先用着看看效果。", False),  # a trial, not a delay
+    ("签了三年的独家协议，还有两年才到期。", False),
+    ("他说没有证书就下不了单。", False),  # the missing certificate is the objection
+    ("他说隔壁给的六十八，让我们再想想办法。", False),  # asked of us
+    ("我这边觉得费用偏高，回去跟领导请示一下。", False),  # our side goes on
+    ("他说要跟老板商量一下。", True),
+])
+def test_what_is_no_delayed_decision(text, objects):
+    assert ("decision_delay" in p(text)["objections"]) is objects
