@@ -143,9 +143,13 @@ def _units(note: Note) -> tuple[str, ...]:
     return _units_of(note.pack)
 
 
+# Measure words of orders the shared list lacks: banquet tables (喜酒套餐100桌), households (户用光伏八十户).
+_ORDER_UNITS = frozenset("桌 户".split())
+
+
 @cache
 def _units_of(pack) -> tuple[str, ...]:
-    units = set(common()["units"]) | set(common()["counting_nouns"])
+    units = set(common()["units"]) | set(common()["counting_nouns"]) | _ORDER_UNITS
     if pack is not None:
         units |= {u for u in pack.units if u and len(u) <= 3 and u not in _AMBIGUOUS_UNITS}
     return tuple(sorted(units, key=len, reverse=True))
@@ -232,7 +236,7 @@ _JOINED_RIGHT = re.compile(r"[^，,。]{0,12}(?:和|、|及|以及|还有|另加
 _BATCH = re.compile(r"(?:第[一二三四五]批|首批|头批)")
 _PHASE_NEXT = re.compile(r"[先就再要上做的工项，,。]|$")
 _EACH = re.compile(rf"(?:和|、|跟|与|及|还有|&|and)\s?([{CJK}A-Za-z0-9][{CJK}A-Za-z0-9\-. /]{{0,14}}?)\s?[，, ]?"
-                   rf"(?:每[月年周天季]|一个?月|一年|每个月|都)?[，, ]?各(?:要|订|訂|开|開|来|來|拿|进|進|买|買|备|備|上|配|做|签|簽|采购|採購)?了?[，, ]?$")
+                   rf"(?:每[月年周天季]|一个?月|一年|每个月|都)?[，, ]?(?:想|都|也)?各(?:先|再)?(?:要|订|訂|开|開|来|來|拿|进|進|买|買|备|備|上|配|做|签|簽|采购|採購)?了?[，, ]?$")
 
 
 _VERB_BETWEEN = re.compile(r"要|订|訂|补|補|加|上|买|買|采购|採購|进|進|换|換|配|拿")
@@ -497,8 +501,9 @@ def _skip(note, q, end, money_spans, later) -> bool:
         return True  # 负载要到十公斤, 质保五年
     last = note.words(clause_start, q.start)[-1:] if text[q.start - 1:q.start] == "带" else []  # only 带 is asked for
     periodic_use = (before.endswith("要用") or _PERIOD_USE.search(before)) and (q.unit not in _SPEC_UNITS or q.unit in _MASS_UNITS)  # 一年要用960条, 每月大概用三十吨
-    if _HAVE_OR_USE.search(before) and not periodic_use or last == ["带"]:
-        return True  # 小麦有三千亩, 有两把腿是歪的, 一亩地用两袋: what they have or use, not an order
+    spec_with = last == ["带"] and (_COUNTED.search(before) or q.unit in ("人", "位", "名"))  # (带200杯酸奶过去 is an order)
+    if _HAVE_OR_USE.search(before) and not periodic_use or spec_with:
+        return True  # 小麦有三千亩, 一亩地用两袋, 一台录像机带十六路, 带两个人: what they have, use or come with
     if text[end:end + 1] == "装" or text[end:end + 2] == "以上":
         return True
     if _PROJECT_NEXT.match(text, end):
@@ -526,6 +531,7 @@ def _skip(note, q, end, money_spans, later) -> bool:
     return False
 
 
+_COUNTED = re.compile(r"[\d一二两三四五六七八九十百千万]+[台套个只部件块把]")
 _PROJECT_NEXT = re.compile(r" ?项目")  # (五十块的项目 still counts fifty boards)
 _MASS_UNITS = frozenset("吨 公斤 千克 斤 kg t".split())  # a periodic use by weight is a volume bought
 _SPEC_UNITS = frozenset("米 平方 平米 平方米 克 千克 公斤 升 毫升 寸 吨 瓦 千瓦 兆瓦 轴 伏 安 毫米 厘米 公里".split())

@@ -541,6 +541,25 @@ def test_what_someone_ordered_comes_after_the_number():
     assert items(p("联华配件的梁经理要的60个油封，后天送过去。")) == {("油封", 60, "个")}
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("他们酒店想上我们的床垫和床架，各先拿二十套。", {("床垫", 20, "套"), ("床架", 20, "套")}),
+    ("货架和推车想各订40组。", {("货架", 40, "组"), ("推车", 40, "组")}),
+])
+def test_each_with_an_adverb_before_or_after(text, expected):
+    assert items(p(text)) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("农场订了喷灌带2k米，周六送到。", {("喷灌带", 2000, "米")}),        # 带 closing a name is no verb
+    ("要一台录像机带十六路。", {("录像机", 1, "台")}),                  # what the product comes with is no line
+    ("下周带两个工程师过去。", set()),                                  # nor who comes along
+    ("婚庆公司要寿宴套餐60桌。", {("寿宴套餐", 60, "桌")}),
+    ("全村报了户用光伏五十户。", {("户用光伏", 50, "户")}),
+])
+def test_brought_goods_and_order_measure_words(text, expected):
+    assert items(p(text)) == expected
+
+
 def test_each_with_one_product_named_is_one_line():
     assert items(p("螺杆泵各要两台。")) <= {("螺杆泵", 2, "台")}
 
