@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from nlu import name_labeller
 from nlu.competitor_crf import labelled_spans, open_tagger
 
 MODEL = Path(__file__).parent / "models" / "companies.crfsuite"
@@ -27,4 +28,6 @@ SURE = 0.9  # how sure the model must be of a company the rules did not find
 def company_spans(note, others: list[tuple[int, int]]) -> list[tuple[int, int, float]]:
     """The spans the model labels as the customer's organisation, in text order, each with how sure
     the model is of it (the least marginal probability of its characters' labels)."""
+    if name_labeller.ON and name_labeller.active("COMP"):
+        return name_labeller.spans(note, others, "COMP")
     return labelled_spans(_tagger(), note, others, certainty=True)

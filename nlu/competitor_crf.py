@@ -13,6 +13,8 @@ from functools import cache, partial
 from operator import add
 from pathlib import Path
 
+from nlu import name_labeller
+
 MODEL = Path(__file__).parent / "models" / "competitors.crfsuite"
 
 
@@ -71,7 +73,12 @@ def _known() -> frozenset[str]:
     labellers are given only these (a third of the strings: fewer to build, convert and look up)."""
     from nlu import company_crf, product_names
 
-    return _known_in((MODEL, company_crf.MODEL, product_names.MODEL))
+    if not name_labeller.ON:
+        return _known_in((MODEL, company_crf.MODEL, product_names.MODEL))
+    paths = [] if name_labeller.active("RIVAL") else [MODEL]
+    paths += [] if name_labeller.active("COMP") else [company_crf.MODEL]
+    paths += [] if name_labeller.active("PROD") else [product_names.MODEL]
+    return _known_in(tuple(paths + ([name_labeller.MODEL] if name_labeller.ON else [])))
 
 
 @cache
@@ -295,5 +302,8 @@ def _tagger():
 
 
 def rival_spans(note, others: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The spans the model labels as rivals, in text order."""
+    """The spans the model labels as rivals, in text order. With the one labeller (nlu/name_labeller.py)
+    the note's tagging (the contacts marked) is read; a span on `others` is the caller's to drop."""
+    if name_labeller.ON and name_labeller.active("RIVAL"):
+        return [(s, e) for s, e, _ in name_labeller.spans(note, others, "RIVAL")]
     return labelled_spans(_tagger(), note, others)

@@ -271,6 +271,7 @@ class Note:
     crf_known: list | None = field(default=None, repr=False, compare=False)  # ... only the models' strings
     crf_items: dict = field(default_factory=dict, repr=False, compare=False)  # ... converted, by marked spans
     product_names: list | None = field(default=None, repr=False, compare=False)  # nlu/product_names.py's spans
+    name_spans: dict | None = field(default=None, repr=False, compare=False)  # nlu/name_labeller.py's, by kind
 
     @classmethod
     def build(cls, raw: str, ref: datetime, pack: Pack | None) -> "Note":

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from nlu import name_labeller
 from nlu.competitor_crf import labelled_spans, open_tagger
 
 MODEL = Path(__file__).parent / "models" / "product_names.crfsuite"
@@ -24,4 +25,6 @@ def _tagger():
 def name_spans(note, others: list[tuple[int, int]]) -> list[tuple[int, int, float]]:
     """The spans the model labels as product names, in text order, each with how sure the model is of
     it (the least marginal probability of its characters' labels)."""
+    if name_labeller.ON and name_labeller.active("PROD"):
+        return name_labeller.spans(note, others, "PROD")
     return labelled_spans(_tagger(), note, others, certainty=True)
