@@ -133,7 +133,7 @@ def test_another_name_of_the_model_does_not_replace_the_rules_company(monkeypatc
 
 def test_a_company_the_model_is_unsure_of_is_not_taken(monkeypatch):
     note = _note("宏川机械那边要五台")
-    merge = _with_company_spans(monkeypatch, [(0, 4, 0.6)])
+    merge = _with_company_spans(monkeypatch, [(0, 4, 0.4)])
     assert merge(note, None, []) is None
 
 
