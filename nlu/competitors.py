@@ -207,13 +207,20 @@ def with_model_rivals(note: Note, names: list[str], others: list[tuple[int, int]
         for i in same:
             if found[i][1].startswith(name) and _NOT_NAME_TAIL.match(found[i][1], len(name)):
                 found[i] = (found[i][0], name)  # 沙钢那边 -> 沙钢: the rules took words after the name
-    return _dedupe([(max(s, 0) + k, part) for s, n in found for k, part in _clean_edges(n)])
+    cleaned = [(max(s, 0) + k, part) for s, n in found for k, part in _clean_edges(n)]
+    return _dedupe([(s, n) for s, n in cleaned if not _NOT_A_RIVAL.search(n) and not _CARRIER_AFTER.match(text, s + len(n))])
+
+
+# Spans that are no supplier whoever found them: a fee (年费, 海运费), a supplier left unnamed (有个酒厂),
+# the sentence's words (上次, 以后, 主推, 店里).
+_NOT_A_RIVAL = re.compile(r"(?<=.)费$|^(?:有个|有家|一家|这家|那家)|上次|以后|主推|店里|店裡")
+_CARRIER_AFTER = re.compile(r"单号|單號|快递单|运单")  # 顺丰单号发她微信了: the parcel's carrier
 
 
 # Words at a rival's edges that are the sentence's, whoever found the name: 一直从太钢, 用NGK, 了Steelcase,
 # 途虎那边拿货, 天地伟业之前, 泰尔茂换掉一半, 太钢代理; two Latin names joined (Axis跟Hanwha) are two rivals.
-_LEAD_WORDS = re.compile(r"^(?:然后|(?:一直|之前|以前|原来|现在|目前)(?:都)?(?:从|用|找|是)?|从|(?:[用了回找是跟和])(?=[A-Za-z]))")
-_TAIL_WORDS = re.compile(r"(?<=..)(?:那边\S*|这边\S*|之前|以前|代理商?|直营|直接|换掉\S*|拿货|的人|的业务员)$")
+_LEAD_WORDS = re.compile(r"^(?:然后|回(?=[\u4e00-\u9fff]{3})|(?:一直|之前|以前|原来|现在|目前)(?:都)?(?:从|用|找|是)?|从|(?:[用了回找是跟和])(?=[A-Za-z]))")
+_TAIL_WORDS = re.compile(r"(?<=..)(?:那边\S*|这边\S*|之前|以前|代理商?|直营|直接|同配置|同档次|同款|同类|上|换掉\S*|拿货|的人|的业务员)$")
 _LATIN_PAIR = re.compile(r"^([A-Za-z][A-Za-z0-9&.\- ]*?)\s?(?:跟|和|与|、|/)\s?([A-Za-z][A-Za-z0-9&.\- ]*)$")
 
 

@@ -1099,3 +1099,14 @@ def test_more_ways_of_objecting_in_long_notes(text, category, objects):
 ])
 def test_what_is_no_delayed_decision(text, objects):
     assert ("decision_delay" in p(text)["objections"]) is objects
+
+
+@pytest.mark.parametrize("text,rivals", [
+    ("他说迈瑞同档次的才二十六万。", {"迈瑞"}),
+    ("他说再出问题就换回潍坊英轩。", {"潍坊英轩"}),
+    ("样品已经寄出，顺丰单号发她微信了。", set()),  # the parcel's carrier
+    ("她说隔壁有个酒厂报四十二，问我们能不能跟。", set()),  # unnamed
+    ("运维合同续签，年费报12.5万。", set()),  # a fee
+])
+def test_no_rival_in_the_sentences_words(text, rivals):
+    assert set(p(text)["competitors"]) == rivals
