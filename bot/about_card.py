@@ -99,10 +99,155 @@ def about_card(text: str, card: dict | None, ref: datetime | None = None) -> Cor
     t = "".join(ch for ch in t if not unicodedata.category(ch).startswith("S")).strip()
     if not t or len(t) > LONGEST:
         return None
+    company = _company_said(t, card, text, ref)
+    if company is not None:
+        return company
     fix = _read(t, card)
+    if fix is not None and fix.kind == "customer" and not _plausible(fix.value, t):
+        return None           # 王总在外地出差, 他们是国企, 客户是老朋友介绍的: no organisation's name
     if fix is not None and _fits(fix, card, t, cued=bool(_CUED.search(t))):
         return fix
     return _close_said(t, card, ref)
+
+
+def _plausible(value: str, t: str) -> bool:
+    """A customer said by the other readers is a person with a title, or an organisation's name: one
+    that ends as organisations do, or one the parser takes for an organisation where the slot or a
+    workplace was said (公司是X, 在X上班) and not described (公司是新成立的)."""
+    person = value.rpartition("的")[2]
+    if intents.PERSON_TITLE.match(person) and (person == value or _plausible(value.rpartition("的")[0], t)):
+        return True
+    if _LATIN_NAME.match(value) or _typed_org(value):
+        return True
+    if t.rstrip(PUNCT).endswith("的"):
+        return False
+    if re.search(r"(?:公司|单位|厂|客户)(?:名|名字|名称|那栏|栏)?(?:应该)?(?:是|叫|写|填|记|为|改成|:|：)", t):
+        return _org_like(value)
+    return bool(re.search(r"那边|这边|上班|工作|任职|就职|供职|属于|来自", t)) and _brand_like(value)
+
+
+# --- the customer's organisation, in the shapes people say it --------------------------------------
+_SPOKEN_FILL = re.compile(r"(?<=.)(?:嗯+|呃+|额)|嘛|哒|那个(?=[\u4e00-\u9fffA-Za-z])|(?<=的)[啊呀哦]")
+_ASK_BOT = re.compile(r"[，,\s]*(?:你|麻烦|请)?(?:帮我|给我|帮忙)?(?:把)?(?:公司|单位)?(?:名)?(?:记一下|记下|记上|填上|填一下|补上|补一下|"
+                      r"加上|加一下|写上|改一下|改下|更新一下|更新下|备注一下|备注下)(?:吧|哈|啊)*$"
+                      r"|[，,\s]*你(?:应该)?(?:有印象|知道|记得)(?:的|吧|啊)*$")
+_AKA = re.compile(r"(?<=[的班作])[，,\s]*(?:就是|简称|也就是|即|又叫|俗称|就)[^，,]{1,12}$")
+_SLOT_WORD = r"(?:所在)?(?:公司|单位|工司|厂子|厂|医院|学校)(?:名称|名字|全称|名)?"
+_SLOT_VERB = r"(?:补一下|加一下|补充一下|补充|补个|加个|补上|加上)"
+_SLOT_QUESTION = re.compile(rf"^(?:.{{0,6}}的)?{_SLOT_WORD}(?:叫啥|叫什么|是啥|是什么|是哪家)(?:来着|呢)?$")
+_RECALLED = re.compile(r"^(?:想起来了|对了|哦对|是这个|记起来了)$")
+_TITLE_END = re.compile(r"(?:采购|设备|技术|生产|财务|项目|销售|行政|总)?(?:经理|总监|主管|主任|负责人|老板|采购|厂长|部长|助理|院长|校长|处长|"
+                        r"科长|局长|总工|总|工程师)$")
+_DEPT_END = re.compile(r"[\u4e00-\u9fff]{1,4}(?:处|科|部|中心|室|组|车间|办公室|办)$")
+_ORG_SUFFIX = re.compile(r"(?:集团|公司|医院|大学|学院|学校|中学|小学|局|厂|院|所|银行|酒店|重科|重工|股份|控股)$")
+_LATIN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 .,&'\-]*(?:\s*[（(][\u4e00-\u9fffA-Za-z ]{1,8}[)）])?$")
+
+
+def _company_said(t: str, card: dict, said: str = "", ref: datetime | None = None) -> Correction | None:
+    """The organisation the card's customer is, said in a sentence of its own: 王总是X的(采购总监 /
+    设备处的), 他在X上班, X那边的王总, 王总就是X那个王总, 单位是X, 他们厂叫X, 公司名补一下——X,
+    王总 → X, 公司是 Sunrise Pumps（中国）; spoken fillers and a request to the bot around it."""
+    names = _card_names(card)
+    s = _SPOKEN_FILL.sub("", _normal(t, card)).strip(PUNCT)
+    s = re.sub(r"是我们(?:的)?(?:老)?客户了?", "是", s)          # 王总是我们老客户了X的
+    s = _AKA.sub("", _ASK_BOT.sub("", s)).strip(PUNCT)
+    people = [n for n in names if intents.PERSON_TITLE.match(n)]
+    who = rf"(?:这个|那个)?(?:{'|'.join(map(re.escape, people)) or '(?!)'}|他们|他|她|客户|对方)(?:他们|他|她|那边|这边)?"
+    raw = (said or t).strip()          # as typed: a Latin name keeps its full-width brackets
+    for english, chinese in _ENGLISH:
+        raw = english.sub(chinese, raw)
+    latin = re.match(rf"^(?:{who}的?)?{_SLOT_WORD}(?:叫做|叫|是|为|:|：)\s*(?P<org>[A-Za-z][A-Za-z0-9 .,&'\-]*?(?:\s*[（(][\u4e00-\u9fffA-Za-z ]{{1,8}}[)）])?)[\s。!！]*$", raw)
+    if latin and _LATIN_NAME.match(latin.group("org").rstrip(".")):
+        return Correction("customer", latin.group("org").strip(), "company")    # Shenzhen Kaida Technology Co., Ltd.
+    clauses = [c.strip(PUNCT + " —-") for c in re.split(r"[，,。；;！!？?…]+|\.{2,}|——|—|\s-\s", s) if c.strip(PUNCT + " —-")]
+    slot = False
+    while len(clauses) > 1 and (_SLOT_QUESTION.match(clauses[0]) or _RECALLED.match(clauses[0])
+                                or re.fullmatch(rf"(?:{who}的?)?(?:{_SLOT_VERB}{_SLOT_WORD}|{_SLOT_WORD}{_SLOT_VERB}?)", clauses[0])):
+        slot = slot or not _RECALLED.match(clauses[0])
+        clauses = clauses[1:]               # 公司名补一下 —— X / 王总的公司叫啥来着…想起来了，X
+    while len(clauses) > 1 and _restates(clauses[-1], card, ref):
+        clauses = clauses[:-1]              # …，上周五就是在他们厂见的 (the card's own meeting)
+    if len(clauses) != 1:
+        return None
+    c = clauses[0]
+    c = re.sub(r"[啊呀哦呢吧嘛]+$", "", re.sub(r"^(?:就是|就)", "", c))
+    for shape, said_slot in ((rf"^{who}(?:就)?是(?P<org>.+?)(?:那个|的)?{who}$", False),
+                             (rf"^{who}改成(?P<org>.+)$", False),
+                             (rf"^{who}(?:就)?(?:是|在|属于|来自|就职于|任职于|供职于)(?P<org>.+?)(?:上班|工作|任职|做事)?(?:的)?$", False),
+                             (rf"^(?:{who}的?)?(?:{_SLOT_VERB})?{_SLOT_WORD}(?:{_SLOT_VERB})?(?:叫做|叫|是|为|:|：|\s)\s*(?P<org>.+)$", True),
+                             (rf"^(?P<org>.+?)(?:那边|这边)?的{who}$", False),
+                             (r"^(?P<org>.+)$", True)):
+        m = re.match(shape, c)
+        if m and (said_slot is False or slot or shape != r"^(?P<org>.+)$"):
+            org = _organisation(m.group("org"), names, said=said_slot or slot, described=c.endswith("的"),
+                                marked=bool(re.search(r"那边|这边|上班|工作|任职|做事|就职|供职|属于|来自", c)))
+            if org:
+                return Correction("customer", org, "company")
+    return None
+
+
+def _restates(clause: str, card: dict, ref: datetime | None) -> bool:
+    """A clause that only says again what the card has: its dates (of the same kind), its contact."""
+    if ref is None or not _adds_nothing(clause, _card_names(card), ref) or _VISIT.search(clause):
+        return False
+    dates = _parsed(clause, ref).get("dates") or []
+    card_dates = {(d.get("date"), d.get("kind")) for d in card.get("dates") or [] if isinstance(d, dict)}
+    return bool(dates) and all((d.get("date"), d.get("kind")) in card_dates for d in dates)
+
+
+def _organisation(org: str, names: list[str], *, said: bool, marked: bool = False, described: bool = False) -> str | None:
+    """The organisation in what was said after the frame, without its department or a person's title;
+    None when it is not one (a trade, a place, a role, 外地出差). `said`: the slot was named (公司是X):
+    any name will do; `marked`: a workplace was said (在X上班, X那边的): a name the parser takes for an
+    organisation; else (王总是X的, 王总在X) it must end as organisations do (…集团, …化工, …医院)."""
+    from nlu.customer import _strip_department, is_org
+    org = org.strip(PUNCT + " 的")
+    if _LATIN_NAME.match(org):
+        return org if len(org) >= 2 and org.lower() not in ("ok", "pcs") else None
+    org = re.sub(r"(?:那边|这边|那块|这块)$", "", org).strip("的")
+    head, _, tail = org.rpartition("的")
+    if head and (_TITLE_END.fullmatch(tail) or _DEPT_END.fullmatch(tail)):
+        org = head.strip("的")                          # 蓝天制药的采购总监, 潍柴动力的设备部
+    elif _TITLE_END.search(org) and _org_like(org[:_TITLE_END.search(org).start()]):
+        org = org[:_TITLE_END.search(org).start()]      # 北方重工机械集团采购经理
+    if _DEPT_END.search(org) and _strip_department(org) != org and _org_like(_strip_department(org)):
+        org = _strip_department(org)                    # 扬子石化设备处, 徐工集团采购中心
+    if not 2 <= len(org) <= 30 or org in names or re.search(r"[，,。\s]", org) or intents.PERSON_TITLE.match(org) \
+            or "的" in org and not _ORG_SUFFIX.search(org):       # 美的集团 has one
+        return None
+    if re.match(r"^(?:做|搞|干|卖|开|跑|一下|下[个周次午]|上[个周次午]|个|这|那|我们|你们|咱们)", org) or re.search(r"(?:人|者|员|方|层|角色|老板|客户)$", org):
+        return None                                     # 王总是做机械的 (a trade), 王总是决策人 (a role)
+    if said:
+        return org if intents._name_like(org) and not intents.quantity_like(org) and (described is False or _typed_org(org)) else None
+    return org if _typed_org(org) or marked and _brand_like(org) else None
+
+
+def _brand_like(org: str) -> bool:
+    """西门子, 比亚迪, 海尔, 中联重科: a proper name by jieba's tags, with no verb, adverb or place word
+    in it (走流程, 比较谨慎, 外地出差, 路上 are no brand)."""
+    import jieba.posseg
+    tags = [w.flag for w in jieba.posseg.lcut(org)]
+    return _org_like(org) and not _OWNERSHIP.match(org) and any(t in ("nr", "nrt", "nz", "nt", "j", "eng") for t in tags) \
+        and not any(t[0] in "vdafsprcu" for t in tags)
+
+
+_MORE_ENDINGS = re.compile(r"(?:锅炉|动力|光能|设备|重科|重工|能源|科技|电气|泵业|流体|物流|港|石化|水泥|纺织)$")
+_OWNERSHIP = re.compile(r"^(?:上市|国有|国营|民营|私营|外资|合资|新成立|小|大)?(?:公司|企业|国企|央企|民企|外企|私企|单位|工厂|厂)$")
+
+
+def _typed_org(org: str) -> bool:
+    """Ends as organisations do (the parser's suffix, type and trade words: 集团, 医院, 化工, 机电),
+    with a name before it (医院, 上市公司 alone are no organisation)."""
+    from nlu.customer import _ending, _suffix_set, _type_set, _type_words
+    more = _MORE_ENDINGS.search(org) or _ORG_SUFFIX.search(org)
+    ending = _ending(org, _suffix_set()) or _ending(org, _type_set()) or _ending(org, _type_words()[1]) \
+        or (more.group() if more else None)
+    return bool(ending) and len(org) - len(ending) >= 2 and not _OWNERSHIP.match(org)
+
+
+def _org_like(org: str) -> bool:
+    from nlu.customer import is_org
+    return len(org) >= 2 and (is_org(org) or bool(_ORG_SUFFIX.search(org)) or is_org(org.removesuffix("有限公司") or org))
 
 
 def _close_said(t: str, card: dict, ref: datetime | None) -> Correction | None:
@@ -148,7 +293,7 @@ def _normal(t: str, card: dict) -> str:
     t = _ASKED.sub("", t)                                     # 帮我把 / 麻烦 / 那里
     if names:                                                 # 王总（恒远化工）
         t = re.sub(rf"^({'|'.join(map(re.escape, names))})[（(]([^）)]{{2,30}})[）)]$", r"\1是\2的", t)
-    t = re.sub(r"[（(]([^）)]{1,12})[）)]", r"\1", t)          # 下周五（交货）
+    t = re.sub(r"(?<![A-Za-z\s])[（(]([^）)]{1,12})[）)]", r"\1", t)          # 下周五（交货）
     t = re.sub(r"改(?=(?:[0-9]+|[零一二两三四五六七八九十百千]+)(?:[台个套箱件吨只支批]|$|[，,\s]))", "改成", t)    # 80改100
     t = _TYPOS.sub(lambda m: _TYPO_FIX[m.group()], t)       # 因该是100台
     t = re.sub(r"(?<=[0-9])\s*(?:pcs|pc|units?|sets?|台)(?![A-Za-z])", "台", t, flags=re.I) if _items(card) else t
