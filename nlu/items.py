@@ -338,6 +338,7 @@ _CODE = r"[A-Za-z0-9][A-Za-z0-9.\-/#]*"
 _SPEC_BEFORE = re.compile(rf"(?:(?<![A-Za-z0-9.\-])(?=[A-Za-z.\-/#]*\d){_CODE} ?"
                           rf"|(?:\d+(?:\.\d+)?|[一二两三四五六七八九十]+)(?:轴|千瓦|瓦|寸|匹)"
                           rf"|\d+(?:乘|x|X|×|\*)\d+)$")
+_CODE_TAIL = re.compile(rf"(?<=[\u4e00-\u9fff]) ?(?=[A-Za-z.\-/#]*\d){_CODE}$")
 _SPEC_AFTER = re.compile(rf" ?(?=[A-Za-z.\-/#]*\d){_CODE}(?![A-Za-z0-9])")
 
 
@@ -352,6 +353,9 @@ def _with_spec(note: Note, q, product: str | None, quantities, early) -> str | N
     if not at:
         return product
     s, e = min(at, key=lambda i: abs(i[0] - q.start))
+    said = _CODE_TAIL.search(text, s, e) if text.startswith("的", e) else None
+    if said and said.start() - s >= 2:
+        return text[s:said.start()]  # 螺纹钢 HRB400的: a code said of it after, whoever took it in
     left = _SPEC_BEFORE.search(text, max(0, s - 12), s)
     if left and left.start() < s and s not in note.breaks and _free(left.start(), s, q, quantities, early):
         s = left.start()
