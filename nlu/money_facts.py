@@ -44,6 +44,7 @@ def find_amounts(note: Note, rivals: list[str] = ()) -> list[Amount]:
     found = [_per_one(note.text, m) for m in find_money(note.text)]
     found += _listed_prices(note, found)
     found += _judged_prices(note, found)
+    found += _typed_prices(note, found)
     found += _said_prices(note, found)
     found += _rival_bare_prices(note, found, rivals)
     found = [a for a in found if not _days_of_credit(note, a)]
@@ -94,6 +95,40 @@ _OURS_AGAINST = re.compile(
 
 _RIVAL_OFFER = r"(?:那边|这边)?(?:的)?(?:报价|价格)?(?:现在|也就|才|只要|只卖|直供|供价|给到|给的是|给的|报的是|报的|报了|报|是)\s?"
 _BARE = r"(\d[\d,]*(?:\.\d+)?)(?:元|块)?(?![\d.]|[台个套件箱吨米片颗只条张盒瓶天年月号周日人家次%％多来余]|[/-]\d)"
+
+
+# 4850/t, 0.69/W, 980/㎡, 2.5/kg: a number per unit is a price, typed the short way.
+_PER_UNIT = re.compile(
+    r"(?<![\d./])(?<!\d,)[¥￥$]?\s?(\d(?:\d|,(?=\d{3}))*(?:\.\d+)?[kKwW千万]?)\s?/\s?(?:t|吨|噸|kg|KG|公斤|斤|㎡|m²|平米?|平方|米|m(?![³3])|W|w|Wh|张|張|pcs|pc|件|个|個|台|套|箱|支|瓶|盒|包|袋|桶|片|颗|顆|只|條|条|卷|捲|码|碼|yard|MT|box|set|unit|柜|櫃|人|课时|課時)(?![A-Za-z])"
+)
+# quote 75, target 2.3k, budget is 25k max, total 30,600, @ 680: an amount after an English money word.
+_EN_CUE = re.compile(
+    r"(?i:quote[ds]?|target(?: price)?|budget(?: is| cap| of)?|total|list price|price|@)\s?(?:[是为的:：~]|约|大概|她说|他说|只有)?\s?[¥￥$]?\s?"
+    r"(\d(?:\d|,(?=\d{3}))*(?:\.\d+)?[kKwW千万]?)(?![\d]|\.\d|\s?(?:[台个套件箱吨米片颗只条张盒瓶天年月号周日人家次%％]|pcs|units?|sets?|days?|weeks?|months?|tons?|MT|kg|yards?)(?![/]))"
+)
+
+
+def _number(said: str) -> float | None:
+    """2.3k, 1.5w, 30,600, 2,300万 as a number."""
+    said = said.replace(",", "")
+    scale = {"k": 1e3, "K": 1e3, "千": 1e3, "w": 1e4, "W": 1e4, "万": 1e4}.get(said[-1:], 1)
+    try:
+        return round(float(said.rstrip("kKwW千万")) * scale, 4)
+    except ValueError:
+        return None
+
+
+def _typed_prices(note: Note, found: list[Amount]) -> list[Amount]:
+    out = []
+    for pattern in (_PER_UNIT, _EN_CUE):
+        for m in pattern.finditer(note.text):
+            s = m.start(1)
+            if any(a.start <= s < a.end for a in found + out):
+                continue
+            value = _number(m.group(1))
+            if value and not (pattern is _EN_CUE and m.group(1).isdigit() and len(m.group(1)) == 4 and m.group(1).startswith("20")):
+                out.append(Amount(s, m.end(1), value))
+    return out
 
 
 def _rival_bare_prices(note: Note, found: list[Amount], rivals) -> list[Amount]:
@@ -217,13 +252,15 @@ _FEE_AFTER = re.compile(FEE_AFTER)
 _RIVAL_OFFERS = re.compile(r"[^，,。我他她你想要希望]{0,6}")
 _COUNTER = re.compile(r"想|只肯|肯给|压到|降到|砍到|还价|只给|最多给|只愿意|希望|target|目标价|能做到|做到|他要|她要|最多接受")
 _COUNTER_BEFORE = re.compile(r"(?:降到|压到|砍到|谈到)$")
+_PER_AFTER = re.compile(r"\s?/\s?[A-Za-z㎡²\u4e00-\u9fff]{1,4}?(?=以内|之内|以下|封顶|顶天)")
 _CEILING_AFTER = re.compile(r"(?:块|元)?(?:钱)?(?:以内|之内|以下|封顶|顶天)")
 
 
 def _kind(note: Note, a: Amount, competitors: list[str]) -> tuple[str, int]:
     text = note.text
     start, _ = note.clause_at(a.start)
-    if _CEILING_AFTER.match(text, a.end) and not _COUNTER_BEFORE.search(text, max(start, a.start - 4), a.start):
+    per = _PER_AFTER.match(text, a.end)  # 0.8/W以内: the ceiling comes after the unit
+    if _CEILING_AFTER.match(text, per.end() if per else a.end) and not _COUNTER_BEFORE.search(text, max(start, a.start - 4), a.start):
         return "budget", a.end  # 七千以内能接受 (but 希望我们降到五千五以内 is their target price)
     if _FEE_AFTER.match(text, a.end):
         return "other", a.end  # 交五十万的履约保证金, 两千的条码费: their charge or a deposit, not our price

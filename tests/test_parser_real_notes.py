@@ -1110,3 +1110,16 @@ def test_what_is_no_delayed_decision(text, objects):
 ])
 def test_no_rival_in_the_sentences_words(text, rivals):
     assert set(p(text)["competitors"]) == rivals
+
+
+@pytest.mark.parametrize("text,facts", [
+    ("冰醋酸30t，4850/t，下周三装车。", {(4850, "quote")}),
+    ("不干胶标签 20w张，0.028/张，周四交。", {(0.028, "quote")}),
+    ("他说 0.8/W以内能接受。", {(0.8, "budget")}),
+    ("Raymond 说 current supplier POSCO 给他们 4,650/MT，我们 quote 的 4,820 太高。", {(4650, "competitor_price"), (4820, "quote")}),
+    ("Unit price quote 2.6k, he wants target 2.3k.", {(2600, "quote"), (2300, "other")}),
+    ("Joyce says their budget is 25k max.", {(25000, "budget")}),
+    ("交期 9/15，要 5 units 先试 2 weeks。", set()),  # a date and counts
+])
+def test_typed_prices(text, facts):
+    assert money(p(text)) == facts
