@@ -102,7 +102,9 @@ def surname_for(char: str) -> str | None:
         others = _other_surnames_by_sound().get(sound(char), ())
         return others[0] if len(others) == 1 and others[0] != char else None
     ranked = surname_data()[0]
-    return min(options, key=lambda name: (not (_tones(name) & _tones(char)), ranked.index(name)))
+    # a surname read so only in another of its readings (郝 shi) comes after those written for it
+    return min(options, key=lambda name: (sound(name) != sound(char), not (_tones(name) & _tones(char)),
+                                          ranked.index(name)))
 
 
 @cache
@@ -357,12 +359,56 @@ def fix_surname_said(text: str) -> tuple[str, list[tuple[str, str]]]:
     return text, fixes
 
 
+@cache
+def _roles() -> tuple[str, ...]:
+    """Words that name what a contact does and come right before the name (采购赵姐, 行政孔姐,
+    仓储主管蔡哥): the departments, roles and titles of the common pack, longest first."""
+    from nlu.lexicon import common
+
+    c = common()
+    words = {*c["departments"], *c["generic_roles"], *(t for t in c["titles"] if len(t) >= 2),
+             *EXTRA_ROLES}
+    return tuple(sorted((w for w in words if all(_HAN.match(ch) for ch in w)), key=len, reverse=True))
+
+
+EXTRA_ROLES = ("行政", "前台", "会计", "出纳", "仓管", "库管", "人事", "主管", "文员", "跟单")
+# What follows a name that opens a clause (施姐反映…, 赵姐刚下单…), beside REPORTING.
+_AFTER_NAME = (*REPORTING, "反映", "反应", "刚", "聊", "那里")
+
+
+def fix_sisters(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """采购世界 -> 采购石姐, 主管罩解聊了 -> 主管赵姐聊了: 姐 (jie3) heard in another tone (界, 借,
+    街, 节) after what may be a surname, where the text reads it as a person: right after a role
+    (采购, 行政, 主管), or, when the two characters make no word, before what one says or does
+    (空界刚下单). The surname is corrected as fix_surnames would (罩 -> 赵, 空 -> 孔)."""
+    out, fixes = text, []
+    for i in range(len(out) - 1):
+        char, heard = out[i], out[i + 1]
+        if heard == "姐" or not _HAN.match(char) or not _HAN.match(heard) or sound(heard) != "jie" \
+                or char in MODIFIERS or char in DEPARTMENT_ENDS or _function_word(char):
+            continue
+        if _glued_right(out, i + 1) or i + 2 < len(out) and out[i + 2] == "姐":
+            continue  # 解释, 借款, 街上, 节目
+        after_role = any(out.endswith(role, 0, i) for role in _roles())
+        opens = (i == 0 or not _HAN.match(out[i - 1]) or out[i - 1] in _BEFORE_PERSON or not _glued_left(out, i)) \
+            and out.startswith(_AFTER_NAME, i + 2)
+        if not after_role and (not opens or is_word(char + heard)):
+            continue
+        surname = char if _known_surname(char) else surname_for(char)
+        if surname is None:
+            continue
+        fixes.append((char + heard, surname + "姐"))
+        out = out[:i] + surname + "姐" + out[i + 2:]
+    return out, fixes
+
+
 def fix_names(text: str) -> tuple[str, list[tuple[str, str]]]:
     """Titles first (a homophone title is what shows where a name is), then surnames."""
     text, said = fix_surname_said(text)
     text, first = fix_titles(text)
     text, second = fix_surnames(text)
-    return text, said + first + second
+    text, sisters = fix_sisters(text)
+    return text, said + first + second + sisters
 
 
 # --- letters and model codes --------------------------------------------------------------------

@@ -27,6 +27,9 @@ from nlu.asr_fix import fix_names, surname_for
     ("施解反应上批泡打粉有结块", "施姐反应上批泡打粉有结块"),      # 姐 only from its own tone
     ("带总说下周来厂里看看", "戴总说下周来厂里看看"),            # a verb opening a report: a surname
     ("合同签了，找经理觉得没问题", "合同签了，赵经理觉得没问题"),
+    ("跟他们的采购主管罩解聊了一下", "跟他们的采购主管赵姐聊了一下"),  # 姐 in another tone after a role
+    ("鼎丰物业行政空界刚下单", "鼎丰物业行政孔姐刚下单"),
+    ("形针空界刚下单80箱复印纸", "形针孔姐刚下单80箱复印纸"),      # no word, before what one does
 ])
 def test_names_heard_as_homophones_are_corrected(heard, expected):
     text, fixes = fix_names(heard)
@@ -41,7 +44,8 @@ def test_names_heard_as_homophones_are_corrected(heard, expected):
     "王经历过很多事", "一共三十几台", "他们一直是主供，温总说", "今天去盒鲜生总部", "见了品控经理殷晓雯",
     "带工程师去现场", "我去找经理说一下", "明天带总监去工厂", "现在用的那家老是延期", "骆总说预算八万", "采购蒲经理", "跟采购的霍经理谈", "尚工要借五块开发板",
     "律师加助理一共65个账号", "博远律师事务所", "面向总部汇报", "设备科主任说", "他姓什么",
-    "王解释说", "李解决了", "刘街上", "",
+    "王解释说", "李解决了", "刘街上", "他借了五万", "采购借款", "问能不能月结，我说", "那条街说",
+    "全世界都知道", "世界反应很大", "",
 ])
 def test_words_and_right_names_are_left_alone(text):
     assert fix_names(text) == (text, [])
