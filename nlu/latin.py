@@ -28,7 +28,7 @@ jan feb mar apr may jun jul aug sep sept oct nov dec january february march apri
 october november december quote quotation price prices pricing budget sample samples order orders po moq fob
 cif exw lead time delivery payment terms total final revised target deal contract demo trial poc pilot
 online offline video zoom teams wechat email mail phone site survey plan project supply supplier vendor
-buyer manager engineer director owner boss ceo cfo cto coo gm vp pm ops hr it qa qc ehs rd r&d admin
+buyer manager engineer director owner boss ceo cfo cto coo gm vp pm ops hr it qa qc ehs rd r&d admin sqe scm
 purchasing procurement sales marketing team office factory plant warehouse shop lab line
 good ok okay yes no not very much more less new old big small high low fast slow cheap expensive around
 about approx approximately asap urgent tbd fyi note notes update status please thanks hi hello dear
@@ -51,13 +51,14 @@ realty properties construction builders steel metals plastics packaging printing
 _TITLE = re.compile(r"^(?:Mr|Ms|Mrs|Miss|Dr)\.? ?")
 _ROLE_BEFORE = re.compile(
     r"(?:buyer|manager|engineer|director|owner|boss|PM|GM|CEO|CFO|CTO|VP|Ops|HR|IT|QA|EHS|purchasing|procurement|"
-    r"sales|contact|with|call|called|met|meet|to|采购|经理|总监|主管|工程师|老板|负责人|联系人|对接人|店长|老师|医生|"
-    r"的|了|跟|和|与|给|call了|约了|见了)\s*(?:总监|经理|主管)?\s*$",
+    r"sales|contact|admin|COO|SQE|SCM|lead|with|call|called|met|meet|to|采购|经理|总监|主管|工程师|老板|负责人|联系人|对接人|店长|老师|医生|"
+    r"的|了|跟|和|与|给|call了|约了|见了)\s*(?:总监|经理|主管)?\s*[:：]?\s*$",
     re.IGNORECASE,
 )
 _SAYS_AFTER = re.compile(r"\s*(?:说|确认|嫌|觉得|反馈|讲|表示|问|回复|答应|同意|要|想|希望|提|透露|那边说|的意思|很|挺|对|也)")
 _OF_ORG_AFTER = re.compile(r"\s*(?:的|那边|这边)\s*(?:[A-Za-z]+\s*)?(?:buyer|manager|engineer|PM|采购|经理|总监|主管|老板|负责人|工程师|"
                            r"[\u4e00-\u9fff]{0,4}(?:部|科|处|中心))", re.IGNORECASE)
+_PERSON_AFTER = re.compile(r"\s?(?:@|来电|來電|来信|來信|下单|反馈)")
 _AT_BEFORE = re.compile(r"(?:\bat|\bfrom|\bof|去了?|在|到|拜访了?|跟|和|与|call了?|visit了?|Visit了?)\s*$")
 
 
@@ -75,7 +76,8 @@ def _pinyin_surnames() -> frozenset[str]:
     wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he gao lin luo zheng liang xie song tang
     han feng deng cao peng zeng xiao tian dong yuan pan cai jiang yu du ye cheng wei su lu ding ren shen yao fang
     jin qian dai xia fu zou tan ho lee chan wong ng lim teo tay goh ong koh chua santos tanaka suzuki sato kim
-    park choi lai kwok leung cheung yip mak au lau fong chow kwan yeung tsang""".split())
+    park choi lai kwok leung cheung yip mak au lau fong chow kwan yeung tsang chang hsu tsai chiu hung kuo chien
+    hsieh chou yeh tseng lo qiao""".split())
 
 
 def latin_names(text: str) -> list[Name]:
@@ -129,6 +131,8 @@ def _kind(text: str, start: int, end: int, words: list[str]) -> str | None:
     if len(words) == 2 and lower[1] in _pinyin_surnames() or len(words) == 2 and lower[0] in _pinyin_surnames() \
             and len(words[1]) <= 4:
         return "person"  # Frank Xu, Wu Wei
+    if len(words) <= 2 and _PERSON_AFTER.match(text, end) and not (start == 0 and len(words) == 2 and text.startswith("(", end)):
+        return "person"  # Henry @ Zenith Power, Kelly 來電, SQE Mike 反馈
     if len(words) >= 2:
         return "org"
     if _with_chinese_surname(text, end) > end:
@@ -145,8 +149,8 @@ def _with_chinese_surname(text: str, end: int) -> int:
     """Peter 刘, Amy 郭: a given name and the Chinese surname written after it."""
     single = surnames()[0]
     i = end + (text[end:end + 1] == " ")
-    if i < len(text) and text[i] in single and (i + 1 >= len(text) or not "\u4e00" <= text[i + 1] <= "\u9fff"
-                                                or text[i + 1] in "说带要讲的觉确问对从在"):
+    if i < len(text) and text[i] in single and text[i] not in "从從在跟和与给对说" and (
+            i + 1 >= len(text) or not "\u4e00" <= text[i + 1] <= "\u9fff" or text[i + 1] in "说說带要讲的觉确问对从在开開"):
         return i + 1
     return end
 

@@ -1123,3 +1123,14 @@ def test_no_rival_in_the_sentences_words(text, rivals):
 ])
 def test_typed_prices(text, facts):
     assert money(p(text)) == facts
+
+
+@pytest.mark.parametrize("text,name", [
+    ("Henry @ Zenith Power 要 electrolyte 报价，15 tons per month。", "Henry"),
+    ("Kelly 來電：聖心醫院要 ECG 電極片 50k 片。", "Kelly"),
+    ("Fortune Auto Parts 的 SQE Mike 反馈：上批 O型圈有 3% 尺寸超差。", "Mike"),
+    ("PO confirmed from Volta Energy (buyer: Nina)：电解液 60吨。", "Nina"),
+    ("今天跟 Evergreen Chemicals 的 Daniel 吳開會，他們要 IPA 十二噸。", "Daniel 吳"),
+])
+def test_english_names_by_what_follows_them(text, name):
+    assert (p(text)["customer"] or {}).get("name") == name
