@@ -1134,3 +1134,17 @@ def test_typed_prices(text, facts):
 ])
 def test_english_names_by_what_follows_them(text, name):
     assert (p(text)["customer"] or {}).get("name") == name
+
+
+@pytest.mark.parametrize("text,name", [
+    ("台中晨光烘焙的 owner 林太太 LINE 過來：中秋禮盒要 500 盒。", "林太太"),
+    ("市交警支队的冷支队长说电子警察项目还在评审。", "冷支队长"),
+    ("拜訪仁愛醫院的許護理長，輸液幫浦要兩台。", "許護理長"),
+    ("和柳州龙腾汽车配件的闭总吃饭，冲压线要上两条。", "闭总"),
+])
+def test_more_titles_and_rare_surnames(text, name):
+    assert (p(text)["customer"] or {}).get("name") == name
+
+
+def test_a_role_is_no_company():
+    assert (p("理事长普老师，要空运鲜切花到上海，每周六吨。")["customer"] or {}).get("company") is None
