@@ -21,11 +21,11 @@ from nlu.prefilter import hint
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|[零一二两三四五六七八九十百千万亿]+(?:[点.][零一二三四五六七八九]+)?)(?:[wWkK万千](?![A-Za-z]))?"
 _DAY = r"(?:下下|下|这|本)?(?:周|星期|礼拜)[一二三四五六日天](?![十百千万\d])|\d{1,2}月\d{1,2}[号日]|\d{1,2}[号日]|明天|后天|大后天"
 # Standing-alone cues (a word of their own) and cues that always repair (改成, 说错了); English ones
-# (sorry, she corrected to); two breaks in a row before a value, what is left of 三千个，哦，三千五百个
+# (sorry, no wait, she corrected to, 20台→改25台 once the arrow is a break); two breaks in a row before a value, what is left of 三千个，哦，三千五百个
 # once the filler is stripped.
 _CUE = re.compile(
     r"(?:(?<=[，,。;；\s])|^|(?<=[哦噢喔呃嗯啊]))不对(?:不对)?(?=[，,。;；\s是]|$|[他她我]|应该|后来)"
-    r"|[哦噢喔呃啊]不[对是]|说错了?|[Ss]orry|I mean|(?:[Ss]he |[Hh]e |[Tt]hey )?corrected(?: it)? to|[Cc]orrection"
+    r"|[哦噢喔呃啊]不[对是]|说错了?|[Ss]orry|(?:[Nn]o,? )?[Ww]ait(?![a-z])|(?<=[，,\s])改(?=\s?[\d零一二两三四五六七八九十])|I mean|(?:[Ss]he |[Hh]e |[Tt]hey )?corrected(?: it)? to|[Cc]orrection"
     r"|[，,]\s?[，,](?=\s?是?[\d零一二两三四五六七八九十])|口误|哦不|噢不|喔不|呃不|改口|又?改成了?|又?改为|纠正|更正|后来又?说|又说|最后定了?|(?:又往上|又往下|又)?(?:调到|调整到|加到|增加到|涨到)"
 )
 _CUE_HINT = hint(_CUE)  # the literals every cue contains: most notes have none, and this scan is cheap
@@ -38,7 +38,7 @@ _BREAKS = "，,。;；：: "
 @cache
 def _value() -> re.Pattern:
     units = "|".join(re.escape(u) for u in sorted({*all_units(), "pcs", "sets", "units", "kg", "t", "家"}, key=len, reverse=True))
-    return re.compile(rf"(?P<day>{_DAY})|(?P<num>{_NUMBER})(?P<unit>{units})?")
+    return re.compile(rf"(?P<day>{_DAY})|(?P<num>{_NUMBER})(?: ?(?P<unit>{units}))?")  # (6 台, typed)
 
 
 def repair(text: str) -> tuple[str, list[tuple[int, int, int]]]:
@@ -76,13 +76,15 @@ def _repair_at(text: str, cue: re.Match, floor: int) -> tuple[int, int, str] | N
     if first is None:
         return None
     second = None
-    for m in value.finditer(text, cue.end(), min(len(text), cue.end() + _AFTER)):
+    for m in value.finditer(text, cue.end()):
+        if m.start() > cue.end() + _AFTER:
+            break  # (a value starting in the window is read whole: 800 pcs, not 800 pc)
         if m.group() and _whole(text, m) and not (m.group("num") and not m.group("unit")
                                                  and _GLUED_WORD.match(text, m.end())):
             second = m
             break  # (算了一下说要两吨半: 一下 is no value)
-    if second is None or not _same_kind(first, second):
-        return None
+    if second is None or not _same_kind(first, second) or _PER_ONE.search(second.group("num") or ""):
+        return None  # (三万二一吨: thirty-two thousand a tonne, a price, not a corrected amount)
     if cue.group().endswith(("调到", "调整到", "加到", "增加到", "涨到")) and not (
             first.group("unit") and first.group("unit") == second.group("unit")):
         return None  # 想加到四个班: an increase needs the same measure on both sides to be a correction
@@ -101,6 +103,8 @@ def _repair_at(text: str, cue: re.Match, floor: int) -> tuple[int, int, str] | N
     if lead:  # 原来说要八百箱: "at first" said of the value that is now final
         new = text[lead.end():start] + new
         start = lead.start()
+    if start and text[start - 1].isascii() and text[start - 1].isalnum() and new[:1].isdigit():
+        new = " " + new  # CRM从150 seats加到220 seats: CRM 220 seats, never a code CRM220
     return start, second.end(), new
 
 
@@ -112,7 +116,10 @@ def _whole(text: str, m: re.Match) -> bool:
     """A value not cut out of a longer number or word (the 2 of 12, the 三 of 三星)."""
     before = text[m.start() - 1:m.start()]
     return not (before and (before.isdigit() or before in "零一二两三四五六七八九十百千万.")) and \
-        not (m.group("num") and re.match(r"[\d.]", text[m.end():m.end() + 1]))
+        not (m.group("num") and re.match(r"[\d.]|,\d{3}" if not m.group("unit") else r",\d{3}", text[m.end():m.end() + 4]))  # (8 台. is whole; 1,440 is not 1)
+
+
+_PER_ONE = re.compile(r"[二两三四五六七八九百千万]一$")
 
 
 def _same_kind(a: re.Match, b: re.Match) -> bool:

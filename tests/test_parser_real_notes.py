@@ -45,6 +45,9 @@ def money(e: dict) -> set[tuple]:
     ("客户要保温杯 40 cartons, sorry 是 45 cartons.", {("保温杯", 45, "cartons")}),
     ("店里要黄酒60箱，啊不是，是80箱。", {("黄酒", 80, "箱")}),
     ("老板要石灰 六百公斤 不对 一吨 明天送", {("石灰", 1, "吨")}),
+    ("李女士要 4 台跑步机, no wait, 6 台. 下周签约", {("跑步机", 6, "台")}),
+    ("补单：不锈钢水泵 KQ-20 30台→改35台，下周发。", {("不锈钢水泵 KQ-20", 35, "台")}),
+    ("滤芯要 60 支，wait，他 email 里写的是 72 支。", {("滤芯", 72, "支")}),
 ])
 def test_a_corrected_quantity_keeps_the_final_value(text, expected):
     assert items(p(text)) == expected
@@ -63,6 +66,10 @@ def test_a_number_after_a_weekday_word_is_no_day():
     assert "三十六车" in fixed and "三十车" not in fixed
 
 
+def test_a_raise_keeps_a_code_apart_from_its_number():
+    assert items(p("CRM从150 seats加到220 seats，年费照旧。")) == {("CRM", 220, "seats")}
+
+
 def test_a_corrected_price_keeps_the_final_price():
     assert money(p("我们报价十二万，不对，十一万五。")) == {(115000, "quote")}
 
@@ -73,6 +80,8 @@ def test_a_corrected_price_keeps_the_final_price():
     "价格不对，我们报的三千二。",
     "上午拜访了，哦，对了，三台泵的事还没定。",  # 哦 before no second value
     "订了两百箱，哦，好的，下周送。",
+    "消泡剂要订三吨，交货的话他说要在端午前，哦不是，端午后送到，价格按三万二一吨。",  # a price is no corrected amount
+    "We wait 3 days for 5 sets.",
 ])
 def test_no_repair_without_a_correction(text):
     assert repair(text)[0] == text
