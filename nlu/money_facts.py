@@ -131,14 +131,26 @@ def _typed_prices(note: Note, found: list[Amount]) -> list[Amount]:
     return out
 
 
+_OFFER_THEN_BARE = re.compile(_RIVAL_OFFER + _BARE)
+
+
+def _positions(text: str, word: str) -> list[int]:
+    out, i = [], text.find(word)
+    while i >= 0:
+        out.append(i)
+        i = text.find(word, i + 1)
+    return out
+
+
 def _rival_bare_prices(note: Note, found: list[Amount], rivals) -> list[Amount]:
     """通威现在0.82, B. Braun 報 0.78: a bare number right after a rival's offer, when an amount is
     said within 60 characters (a price talk, not a count)."""
     if not rivals or not found:
         return []
-    names = "|".join(re.escape(r) for r in sorted(rivals, key=len, reverse=True))
     out = []
-    for m in re.finditer(rf"(?:{names}){_RIVAL_OFFER}{_BARE}", note.text):
+    text = note.text
+    ends = sorted({i + len(r) for r in rivals if r for i in _positions(text, r)})
+    for m in filter(None, (_OFFER_THEN_BARE.match(text, e) for e in ends)):
         s = m.start(1)
         if any(a.start <= s < a.end for a in found + out) or not any(abs(a.start - s) <= 60 for a in found):
             continue

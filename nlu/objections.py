@@ -217,13 +217,20 @@ _GAP_OF_OTHER = re.compile(r"预算|账期|[\d一二两三四五六七八九十]
 
 def _rival_cheaper(note: Note, competitors) -> tuple[int, int] | None:
     """The clause where the customer names a rival as cheaper (X便宜, X的报价更低; not 比X便宜), if any."""
-    names = "|".join(re.escape(c) for c in sorted(competitors, key=len, reverse=True))
-    pattern = re.compile(rf"(?<![比跟和较])(?:{names})\s?(?:的|那边|家)?(?:报价|价格|价钱)?(?:也|更|还|都)?(?:便宜|低)(?!于)")
-    for start, end in note.clauses:
-        clause = note.text[start:end]
-        if pattern.search(clause) and "我们" not in clause[:pattern.search(clause).start()]:
-            return start, end
-    return None
+    text = note.text
+    found = []
+    for c in competitors:
+        i = text.find(c) if c else -1
+        while i >= 0:
+            start, end = note.clause_at(i)
+            if (i == 0 or text[i - 1] not in "比跟和较") and _CHEAPER_AFTER.match(text, i + len(c), end) \
+                    and "我们" not in text[start:i]:
+                found.append((start, end))
+            i = text.find(c, i + 1)
+    return min(found) if found else None
+
+
+_CHEAPER_AFTER = re.compile(r"\s?(?:的|那边|家)?(?:报价|价格|价钱)?(?:也|更|还|都)?(?:便宜|低)(?!于)")
 
 
 # The customer (or a named contact) speaking: 他说, 她嫌, 客户反映, 王总说.
@@ -246,15 +253,21 @@ def _ends_in_our_voice(text: str, started_ours: bool, ours, upto: int | None = N
 def _dearer_than_rival(note: Note, competitors) -> tuple[int, int] | None:
     """The clause where the customer finds us dearer than a rival (嫌我们X比Y的贵, 比Salesforce还贵; not
     Y比我们贵 or our side speaking), if any: the rival's name counts as one word however long it is."""
-    names = "|".join(re.escape(c) for c in sorted(competitors, key=len, reverse=True))
-    pattern = re.compile(rf"比(?:{names})[^，,。比]{{0,6}}?(?:还|更|都)?(?:贵|高)(?![^，,。]{{0,3}}(?:不少|很多)?[，,。]?我们)")
     ours = _guards()[2]
-    for start, end in note.clauses:
-        clause = note.text[start:end]
-        m = pattern.search(clause)
-        if m and not (ours and ours.match(clause)) and (m.group().endswith("贵") or _PRICE_WORD.search(clause, 0, m.end())):
-            return start, end  # 高 only of a price (破损率比X高 is quality, 插损比X高 spec)
-    return None
+    text = note.text
+    found = []
+    for c in sorted(competitors, key=len, reverse=True):  # the longest name first at a place (as an alternation)
+        i = text.find("比" + c) if c else -1
+        while i >= 0:
+            start, end = note.clause_at(i)
+            m = _DEARER_AFTER.match(text, i + 1 + len(c), end)
+            if m and not (ours and ours.match(text, start, end)) and (m.group().endswith("贵") or _PRICE_WORD.search(text, start, m.end())):
+                found.append((start, end))  # 高 only of a price (破损率比X高 is quality, 插损比X高 spec)
+            i = text.find("比" + c, i + 1)
+    return min(found) if found else None
+
+
+_DEARER_AFTER = re.compile(r"[^，,。比]{0,6}?(?:还|更|都)?(?:贵|高)(?![^，,。]{0,3}(?:不少|很多)?[，,。]?我们)")
 
 
 _PRICE_WORD = re.compile(r"价|费|钱|成本")
