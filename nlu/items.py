@@ -550,12 +550,15 @@ def _is_spec(note: Note, q, later) -> bool:
         between = note.text[q.end:nxt.start]
         if nxt.start == q.end:
             return not _count_then_spec(q, nxt)
+        if not between.strip() and q.unit in _POWER_UNITS and nxt.unit not in _POWER_UNITS:
+            return True  # 组串式逆变器 110kW 20台: the rating, then the count
         name = _ORDER_BEFORE_COUNT.sub("", between)  # 225千瓦组串逆变器要三十台: the name, then its order
         return (q.unit in _SPEC_UNITS and q.end not in note.breaks
                 and bool(_SHORT_NAME.fullmatch(name)) and not _has_stop(note, q.end, q.end + len(name)))
     return False
 
 
+_POWER_UNITS = frozenset("W w kW kw KW 瓦 千瓦 匹 寸".split())
 _ORDER_BEFORE_COUNT = re.compile(r"(?<=[\u4e00-\u9fffA-Za-z0-9])(?:先要|想要|还要|要|订|采购|需要)$")
 
 

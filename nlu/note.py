@@ -71,7 +71,7 @@ _HESITATION = re.compile(r"(?<=\S)\s+[嗯呃]+\s+(?=\S)")
 # Typed shorthand after a number: w/W = 万, k/K = 千 (52.6w, 4.5k/吨); kg, kw, kWh are units, not these,
 # and neither is a power or a resolution glued to a noun (580W单晶组件, 8K屏).
 _NOT_SHORTHAND_NEXT = r"(?![A-Za-z]|[\u4e00-\u9fff](?<![元块左以多起到一每的盒箱台件套吨个只支瓶桶包袋张片条颗卷平方人斤副本把罐剂粒盆册米公码筒]))"
-_TEN_THOUSAND = re.compile(rf"(?<=\d)[wW](?:(?=米)|{_NOT_SHORTHAND_NEXT})")  # 1.2w米, 6k米 (typed notes mean thousands of metres)
+_TEN_THOUSAND = re.compile(rf"(?<=\d)[wW](?! \d)(?:(?=米)|{_NOT_SHORTHAND_NEXT})")  # (750W 40套: watts)  # 1.2w米, 6k米 (typed notes mean thousands of metres)
 _THOUSAND = re.compile(rf"(?<=\d)[kK]{_NOT_SHORTHAND_NEXT}")
 
 

@@ -520,6 +520,8 @@ def test_who_orders_before_the_number_and_what_after_it(text, found, expected):
     ("他们那个屋顶项目 110千瓦逆变器要二十台 然后", {("110千瓦逆变器", 20, "台")}),
     ("佐藤：Q235槽钢80x4，共150MT，价格照旧。", {("Q235槽钢80x4", 150, "MT")}),
     ("买家：EPDM 4045 25t/月，CIF。", {("EPDM 4045", 25, "t")}),
+    ("新产线要上，伺服电机400W 30套，下周报价。", {("伺服电机400W", 30, "套")}),    # watts typed before a count
+    ("清单：组串式逆变器 50kW 12台，支架另算。", {("组串式逆变器 50kW", 12, "台")}),  # a rating is no line of its own
 ])
 def test_a_code_or_spec_glued_to_the_name_is_part_of_it(text, expected):
     assert items(p(text)) == expected
