@@ -571,6 +571,14 @@ def test_brought_goods_and_order_measure_words(text, expected):
     assert items(p(text)) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("公交公司要电动空调，年需求估计八百台左右。", {("电动空调", 800, "台")}),
+    ("电池包的铝壳体，年量2w套，但要IATF。", {("铝壳体", 20000, "套")}),
+])
+def test_a_yearly_volume_said_after_the_product(text, expected):
+    assert items(p(text)) == expected
+
+
 def test_each_with_one_product_named_is_one_line():
     assert items(p("螺杆泵各要两台。")) <= {("螺杆泵", 2, "台")}
 
