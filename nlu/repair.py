@@ -25,7 +25,8 @@ _DAY = r"(?:下下|下|这|本)?(?:周|星期|礼拜)[一二三四五六日天](
 # once the filler is stripped.
 _CUE = re.compile(
     r"(?:(?<=[，,。;；\s])|^|(?<=[哦噢喔呃嗯啊]))不对(?:不对)?(?=[，,。;；\s是]|$|[他她我]|应该|后来)"
-    r"|[哦噢喔呃啊]不[对是]|说错了?|[Ss]orry|(?:[Nn]o,? )?[Ww]ait(?![a-z])|(?<=[，,\s])改(?=\s?[\d零一二两三四五六七八九十])|I mean|(?:[Ss]he |[Hh]e |[Tt]hey )?corrected(?: it)? to|[Cc]orrection"
+    r"|不对不对|不对(?=是\s?[\d零一二两三四五六七八九十])"
+    r"|[哦噢喔呃啊]不[对是]|说错了?|[Ss]orry|(?:[Nn]o,? )?[Ww]ait(?![a-z])|(?<![修更整])改(?=\s?[\d零一二两三四五六七八九十])|(?<![就也还可要倒])不是[\d零一二两三四五六七八九十百千万.]*\s?是(?=\s?[\d零一二两三四五六七八九十])|I mean|(?:[Ss]he |[Hh]e |[Tt]hey )?corrected(?: it)? to|[Cc]orrection"
     r"|[，,]\s?[，,](?=\s?是?[\d零一二两三四五六七八九十])|口误|哦不|噢不|喔不|呃不|改口|又?改成了?|又?改为|纠正|更正|后来又?说|又说|最后定了?|(?:又往上|又往下|又)?(?:调到|调整到|加到|增加到|涨到)"
 )
 _CUE_HINT = hint(_CUE)  # the literals every cue contains: most notes have none, and this scan is cheap
@@ -71,8 +72,8 @@ def _repair_at(text: str, cue: re.Match, floor: int) -> tuple[int, int, str] | N
     value = _value()
     first = None
     for m in value.finditer(text, max(floor, cue.start() - _BEFORE), cue.start()):
-        if m.group() and _whole(text, m):
-            first = m
+        if m.group() and _whole(text, m) and not _in_word(text, m):
+            first = m  # (有一栋楼, 补一句: a numeral inside a word is no value)
     if first is None:
         return None
     second = None
@@ -110,6 +111,10 @@ def _repair_at(text: str, cue: re.Match, floor: int) -> tuple[int, int, str] | N
 
 _LEAD_IN = re.compile(r"(?:原来|本来|一开始|开始|起初|最早|先)(?=[^，,。；;]{0,7}$)|从$")
 _GLUED_WORD = re.compile(r"[下点些直起会块儿个次遍]")  # 一下, 一点, 一直: a numeral inside a word
+
+
+def _in_word(text: str, m: re.Match) -> bool:
+    return m.group() == "一" and bool(re.match(r"[\u4e00-\u9fff]", text[m.end():m.end() + 1]))
 
 
 def _whole(text: str, m: re.Match) -> bool:

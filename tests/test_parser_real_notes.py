@@ -48,6 +48,11 @@ def money(e: dict) -> set[tuple]:
     ("李女士要 4 台跑步机, no wait, 6 台. 下周签约", {("跑步机", 6, "台")}),
     ("补单：不锈钢水泵 KQ-20 30台→改35台，下周发。", {("不锈钢水泵 KQ-20", 35, "台")}),
     ("滤芯要 60 支，wait，他 email 里写的是 72 支。", {("滤芯", 72, "支")}),
+    ("王工说石膏板要追加就是三百张不对不对是三百六十张然后周五前到", {("石膏板", 360, "张")}),
+    ("采购说要叉车八台不是八是十二台然后问能不能月底前到", {("叉车", 12, "台")}),
+    ("周总说 膨胀螺栓要两千套 哦 不是两千 是两千五百套 然后月底前到", {("膨胀螺栓", 2500, "套")}),
+    ("月饼礼盒要 300 盒，等等她又补一句改 360 盒。", {("月饼礼盒", 360, "盒")}),
+    ("宿舍空调，挂机先说五百台，后来说有一栋楼还没建好，改成四百台。", {("挂机", 400, "台")}),
 ])
 def test_a_corrected_quantity_keeps_the_final_value(text, expected):
     assert items(p(text)) == expected
@@ -82,6 +87,7 @@ def test_a_corrected_price_keeps_the_final_price():
     "订了两百箱，哦，好的，下周送。",
     "消泡剂要订三吨，交货的话他说要在端午前，哦不是，端午后送到，价格按三万二一吨。",  # a price is no corrected amount
     "We wait 3 days for 5 sets.",
+    "价格不是问题，是三台的交期。",
 ])
 def test_no_repair_without_a_correction(text):
     assert repair(text)[0] == text
