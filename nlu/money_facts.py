@@ -93,7 +93,7 @@ _OURS_AGAINST = re.compile(
 )
 
 
-_RIVAL_OFFER = r"(?:那边|这边)?(?:的)?(?:报价|价格)?(?:现在|也就|才|只要|只卖|直供|供价|给到|给的是|给的|报的是|报的|报了|报|是)\s?"
+_RIVAL_OFFER = r"(?:那边|这边)?(?:的)?(?:报价|价格)?(?:报得比我们低[,，]?|现在|也就|才|只要|只卖|直供|供价|给到|给的是|给的|报的是|报的|报了|报|是)\s?"
 _BARE = r"(\d[\d,]*(?:\.\d+)?)(?:元|块)?(?![\d.]|[台个套件箱吨米片颗只条张盒瓶天年月号周日人家次%％多来余]|[/-]\d)"
 
 
@@ -208,7 +208,7 @@ def _judged_prices(note: Note, found: list[Amount]) -> list[Amount]:
 
 _PRICE_LIST = re.compile(r"单价|价格分别|报价分别|价格是|单价是|每[件个台套吨箱米斤瓶盒条只把张]")
 _PAIR = re.compile(rf"[{CJK}A-Za-z0-9]{{1,10}}?(?:[\d.]+|[零一二两三四五六七八九十百千万]+)(?:块|元)?")
-_LISTED = re.compile(rf"(?<=[{CJK}A-Za-z])(?<![零一二两三四五六七八九十百千万分毛块元角厘])([\d.]+|[零一二两三四五六七八九十百千万]+)(块|元)?(?=$|[，,。；;、 ])")
+_LISTED = re.compile(rf"(?:(?<=[{CJK}])|(?<=[A-Za-z])(?=[零一二两三四五六七八九十])|(?<=[A-Za-z0-9]\s))(?<![零一二两三四五六七八九十百千万分毛块元角厘])([\d.]+|[零一二两三四五六七八九十百千万]+)(块|元)?(?=$|[，,。；;、 ])")
 
 
 def _listed_prices(note: Note, found: list[Amount]) -> list[Amount]:
@@ -311,6 +311,8 @@ def _nearest_cue(left: str, competitors: list[str], strong_only: bool = False) -
     longest = 0
     for kind, pattern in strong:
         for m in pattern.finditer(left) if pattern else ():
+            if kind == "quote" and left.endswith("比", 0, m.start()):
+                continue  # 汇川报得比我们低，1680: a comparison, not our price
             size = m.end() - m.start()
             if best is None or m.end() > best[0] or m.end() == best[0] and size > longest:
                 best, longest = (m.end(), kind), size  # 代理给到 (a rival's) over 给到 at the same place

@@ -170,6 +170,8 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
     customer, strong = _customer_of(note, contacts)
     competitors = find_competitors(note, contacts, customer if strong else None)
     competitors = with_model_rivals(note, competitors, known_others(note, contacts, customer), customer)
+    if customer and customer.get("name") and " " in customer["name"]:  # Kevin of Kevin Zhou: the contact again
+        competitors[:] = [c for c in competitors if c not in customer["name"].split(" ")]
     if customer and customer.get("name") in competitors:  # 柳工的铲车: a brand, not a person
         rest = [c.name for c in contacts if c.name not in competitors]
         customer["name"] = rest[0] if rest else None

@@ -1173,3 +1173,17 @@ def test_more_titles_and_rare_surnames(text, name):
 
 def test_a_role_is_no_company():
     assert (p("理事长普老师，要空运鲜切花到上海，每周六吨。")["customer"] or {}).get("company") is None
+
+
+@pytest.mark.parametrize("text,facts", [
+    ("超声波燃气表单价G4 480、G6 560。", {(480, "quote"), (560, "quote")}),  # G4, G6 are models
+    ("进场费每个SKU三千，少一分都不行。", {(3000, "other")}),
+    ("伺服单价1850/套。Kevin 说汇川报得比我们低，1680，问我们能不能跟。", {(1850, "quote"), (1680, "competitor_price")}),
+])
+def test_prices_after_model_codes_and_comparisons(text, facts):
+    assert money(p(text)) == facts
+
+
+def test_the_contacts_given_name_is_no_rival():
+    e = p("设备部经理 Kevin Zhou 接待的。Kevin 说汇川报得比我们低，1680，问我们能不能跟。")
+    assert e["competitors"] == ["汇川"]
