@@ -585,6 +585,15 @@ def test_a_yearly_volume_said_after_the_product(text, expected):
     assert items(p(text)) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("她说烘干机先要十台看看效果怎么样", {("烘干机", 10, "台")}),               # what is done after is no product
+    ("我们的门铰链 他们要先拿三十个回去测 测完再说", {("门铰链", 30, "个")}),
+    ("车队说雨刮今年想统一换 大概需要两百副", {("雨刮", 200, "副")}),             # what is done is no product
+])
+def test_what_is_done_with_it_is_no_product(text, expected):
+    assert items(p(text)) == expected
+
+
 def test_each_with_one_product_named_is_one_line():
     assert items(p("螺杆泵各要两台。")) <= {("螺杆泵", 2, "台")}
 
