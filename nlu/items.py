@@ -522,6 +522,10 @@ def _skip(note, q, end, money_spans, later) -> bool:
         return True  # 三万单 is a count, 一个单价 is not
     if q.value == 1 and q.unit in ("批", "些", "点", "下"):
         return True  # 送一批过去: an article
+    if q.unit == "部" and text.startswith("分", end):
+        return True  # 先发一部分过去: a part, not a count
+    if q.unit in ("条", "條") and (_PRODUCTION_LINE.match(text, end) or _PRODUCTION_LINE.search(text, clause_start, q.start)):
+        return True  # 上两条曲轴加工线, 冲压线要上两条: production lines being built, no order line
     if q.value == 1 and (_ONE_LINE.match(text, end) or _ONE_LIMIT.match(text, end) or _DEARER_BY.search(text, clause_start, q.start)):
         return True  # 上一条新的组件线, 一台不能超过三万五, 贵了一块多一公斤: no order of one
     if q.value == 1 and (_PER_UNIT_NEXT.match(text, end)
@@ -538,6 +542,7 @@ def _skip(note, q, end, money_spans, later) -> bool:
 
 
 _COUNTED = re.compile(r"[\d一二两三四五六七八九十百千万]+[台套个只部件块把]")
+_PRODUCTION_LINE = re.compile(r"[^，,。]{0,6}?(?:产线|生产线|加工线|装配线|冲压线|流水线|產線|生產線)(?![^，,。]{0,3}\d)|(?:产线|生产线|加工线|装配线|冲压线|流水线|產線)[^，,。]{0,4}$")
 _PROJECT_NEXT = re.compile(r" ?项目")  # (五十块的项目 still counts fifty boards)
 _MASS_UNITS = frozenset("吨 公斤 千克 斤 kg t".split())  # a periodic use by weight is a volume bought
 _SPEC_UNITS = frozenset("米 平方 平米 平方米 克 千克 公斤 升 毫升 寸 吨 瓦 千瓦 兆瓦 轴 伏 安 毫米 厘米 公里".split())

@@ -50,6 +50,7 @@ def money(e: dict) -> set[tuple]:
     ("滤芯要 60 支，wait，他 email 里写的是 72 支。", {("滤芯", 72, "支")}),
     ("王工说石膏板要追加就是三百张不对不对是三百六十张然后周五前到", {("石膏板", 360, "张")}),
     ("采购说要叉车八台不是八是十二台然后问能不能月底前到", {("叉车", 12, "台")}),
+    ("吕工说接近开关要三百个不对三百五十个然后下周发", {("接近开关", 350, "个")}),
     ("周总说 膨胀螺栓要两千套 哦 不是两千 是两千五百套 然后月底前到", {("膨胀螺栓", 2500, "套")}),
     ("月饼礼盒要 300 盒，等等她又补一句改 360 盒。", {("月饼礼盒", 360, "盒")}),
     ("宿舍空调，挂机先说五百台，后来说有一栋楼还没建好，改成四百台。", {("挂机", 400, "台")}),
@@ -591,6 +592,16 @@ def test_a_yearly_volume_said_after_the_product(text, expected):
     ("车队说雨刮今年想统一换 大概需要两百副", {("雨刮", 200, "副")}),             # what is done is no product
 ])
 def test_what_is_done_with_it_is_no_product(text, expected):
+    assert items(p(text)) == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("准备上两条齿轮加工线，数控车床大概要十台。", {("数控车床", 10, "台")}),   # lines being built are no order
+    ("想先拿三条产线试点。", set()),
+    ("他们要网线两百条。", {("网线", 200, "条")}),                                # a cable counted by 条 still is
+    ("PVC粒料要四十吨，噢不对，后来改口说五十吨，先发一部分过去。", {("PVC粒料", 50, "吨")}),  # 一部分 is no count
+])
+def test_production_lines_and_parts_are_no_order_lines(text, expected):
     assert items(p(text)) == expected
 
 
