@@ -206,7 +206,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
                     product = _introduced_just_before(note, clause_start, people)
                     if product is None:
                         continue  # a stray number; an order with no product named keeps product null
-                product = product or _introduced_before(note, q.start, people)
+                product = product or _clause_topic(note, q, blocked, people) or _introduced_before(note, q.start, people)
             final = _final(product)
             if product is not None and final is None:  # 预计, 报名: no product; the one named before, if any
                 final = _final(_product_earlier(note, q.start, people))
@@ -640,6 +640,31 @@ def _product_before(note: Note, start: int, blocked) -> str | None:
     while taken and taken[0] in "-./+×*~#":
         taken.pop(0)
     return _clean_product("".join(taken))
+
+
+_SAID = re.compile(r".*(?:说|讲|提到|表示|反映|透露)[，,:： ]?")
+_TOPIC_END = frozenset("他们 她们 他 她 我们 从 每 每个 一个 一年 一个月 今年 明年 下半年 上半年 大概 要 也 都 想 还 就 一直 目前 现在".split())
+
+
+def _clause_topic(note: Note, q, blocked, people) -> str | None:
+    """頭孢注射劑他們一個月大概用四千支, LED驱动IC他们每月大概用8万颗: with no product next to the number,
+    the noun phrase opening its clause (after who speaks) is what it counts."""
+    text = note.text
+    clause_start, _ = note.clause_at(q.start)
+    lo = max([clause_start] + [b for a, b in blocked if clause_start < b <= q.start])
+    said = _SAID.match(text, lo, q.start)
+    if said:
+        lo = said.end()
+    taken: list[str] = []
+    for word in note.words(lo, q.start):
+        if word in _TOPIC_END or word in _NP_STOP or word in _TRAILING or not _WORDLIKE.search(word) \
+                or _NUMBER_WORD.fullmatch(word) or is_function_word(word):
+            break
+        taken.append(word)
+    if not taken or lo + len("".join(taken)) >= q.start:
+        return None
+    found = _final(_clean_product("".join(taken)))
+    return found if found and not any(p in found for p in people) else None
 
 
 def _brand_head(word: str, taken: list[str]) -> bool:

@@ -605,6 +605,30 @@ def test_production_lines_and_parts_are_no_order_lines(text, expected):
     assert items(p(text)) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("周主任说，阿莫西林胶囊他们一个月大概用六千盒，库存还够。", {("阿莫西林胶囊", 6000, "盒")}),
+    ("设备部蒋主任说MOS管他们每月大概用5万颗。", {("MOS管", 50000, "颗")}),
+])
+def test_the_topic_opening_the_clause_is_what_it_counts(text, expected):
+    assert items(p(text)) == expected
+
+
+@pytest.mark.parametrize("text,topic", [
+    ("周主任说，阿莫西林胶囊他们一个月大概用六千盒。", "阿莫西林胶囊"),
+    ("设备部蒋主任说MOS管他们每月大概用5万颗。", "MOS管"),
+    ("他说明年大概三百台。", None),                    # no noun opens the clause
+])
+def test_the_clause_topic_rule_on_its_own(text, topic):
+    """The rule behind the labellers: whatever the models say, the topic is found from the words."""
+    from nlu import items as item_rules
+    from nlu.note import Note
+    from nlu.numbers import find_quantities
+
+    note = Note.build(text, datetime(2026, 3, 1), None)
+    q = find_quantities(note.text, units=item_rules._units(note))[-1]
+    assert item_rules._clause_topic(note, q, [], set()) == topic
+
+
 def test_each_with_one_product_named_is_one_line():
     assert items(p("螺杆泵各要两台。")) <= {("螺杆泵", 2, "台")}
 
