@@ -1231,3 +1231,14 @@ def test_prices_after_model_codes_and_comparisons(text, facts):
 def test_the_contacts_given_name_is_no_rival():
     e = p("设备部经理 Kevin Zhou 接待的。Kevin 说汇川报得比我们低，1680，问我们能不能跟。")
     assert e["competitors"] == ["汇川"]
+
+
+@pytest.mark.parametrize("text,objects", [
+    ("他说之前的代理商给他月结90天，我们只给30天，这点他很在意。", True),
+    ("He asked for T/T 60 days, we only do 30.", True),
+    ("单价他没意见，就是30%预付他们走不了。", True),
+    ("他想把我们30%预付改成货到付款。", True),
+    ("付款还是月结六十天，跟之前一样。", False),  # the terms stated
+])
+def test_payment_terms_disputed(text, objects):
+    assert ("payment_terms" in p(text)["objections"]) is objects
