@@ -298,6 +298,15 @@ def measure_words(industry: str | None) -> tuple[str, ...]:
     return (*common()["units"], *(pack.units if pack else ()))
 
 
+@cache
+def industry_units(industry: str | None) -> tuple[str, ...]:
+    """The industry pack's own measure words (none when it is unknown)."""
+    from nlu.lexicon import find_pack
+
+    pack = find_pack(industry) if industry else None
+    return tuple(pack.units) if pack else ()
+
+
 _CLAUSE_END = re.compile(r"[，。！？；：、,.!?;:…]$")
 
 
@@ -333,7 +342,7 @@ def finish(raw: str | list[str], catalogue: Iterable[str] = (), industry: str | 
     raw = collapse_loops(raw if isinstance(raw, str) else join_segments(raw))
     text, corrections = correct(raw, [*catalogue, *LETTER_MODELS])
     units = measure_words(industry)
-    text, unit_fixes = correct_units(text, units)
+    text, unit_fixes = correct_units(text, units, industry_units(industry))
     text, code_fixes = fix_codes(text, units)
     text, name_fixes = fix_names(text)
     text, word_fixes = fix_sales_words(text)

@@ -241,16 +241,22 @@ _COUNTED = re.compile(r"([0-9０-９零一二两三四五六七八九十百千�
 _NOT_COUNTED = frozenset("几多余来倍成折半次岁度点号年月日天周分秒时元角万亿百千")
 
 
-def correct_units(text: str, units: Iterable[str]) -> tuple[str, list[tuple[str, str]]]:
+def correct_units(text: str, units: Iterable[str], preferred: Iterable[str] = ()
+                  ) -> tuple[str, list[tuple[str, str]]]:
     """两百香， -> 两百箱，: a character closing a clause after a number that sounds like exactly one of
-    the measure words, and is neither one itself nor a word with the number (一起, 十分), is that word."""
+    the measure words, and is neither one itself nor a word with the number (一起, 十分), is that word.
+    Where it sounds like several (指: 只 and 支), the one of them among `preferred` (the industry's own
+    measure words: 只 for components, 支 for medicine), if only one is."""
     singles, by_sound = _sound_index(tuple(units))
+    preferred = frozenset(preferred)
     out, corrections = text, []
     for m in reversed(list(_COUNTED.finditer(text))):
         heard = m.group(2)
         if heard in singles or heard in _NOT_COUNTED:
             continue
         wanted = set().union(*(by_sound.get(s, set()) for s in readings(heard)))
+        if len(wanted) > 1 and len(wanted & preferred) == 1:
+            wanted &= preferred
         if len(wanted) != 1 or not _stands_alone(m.group(0)):
             continue
         unit = wanted.pop()

@@ -82,6 +82,15 @@ def test_a_measure_word_heard_as_a_homophone_after_a_number_is_written_right(hea
     assert correct_units(heard, common()["units"])[0] == expected
 
 
+def test_a_measure_word_of_several_sounding_alike_is_the_industrys_own():
+    """指 sounds like 只 and 支: electronic components are counted in 只, medicine in 支."""
+    from nlu.asr import industry_units
+
+    assert correct_units("一共1200指，", common()["units"], industry_units("电子元器件"))[0] == "一共1200只，"
+    assert correct_units("一共1200指，", common()["units"], industry_units("医药"))[0] == "一共1200支，"
+    assert correct_units("一共1200指，", common()["units"])[0] == "一共1200指，"
+
+
 @pytest.mark.parametrize("text", [
     "我们下周一起。", "效果提升了十分。", "一共三十几。", "价格是去年的三倍。", "来了一百人。",
     "一百想要的不多", "说好了二十见。",  # 件 and 间 both sound jian: ambiguous, left alone
