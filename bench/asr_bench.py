@@ -2,7 +2,7 @@
 memory, and the time to answer 5 s of silence.
 
     .venv/bin/python -m bench.asr_bench [--beams 1,5] [--threads 2] [--window 15] [--compute-type auto]
-                                        [--no-real]
+                                        [--no-real] [--sets dev,catalogue,real] [--whole]
 
 Real-time factor = compute seconds (decode + transcribe + correction) / audio seconds, per format;
 "CPU" beside it = the process's CPU seconds / audio seconds / threads, what the wall figure would be
@@ -89,6 +89,10 @@ def main() -> None:
     p.add_argument("--no-real", action="store_true", help="skip ../shared/data/speech_real")
     p.add_argument("--rescore-weight", type=float, default=asr.RESCORE_WEIGHT,
                    help="[asr] rescore_weight (0: the beam's own choice)")
+    p.add_argument("--sets", default="dev,catalogue,real",
+                   help="which of speech_dev, speech_dev with its catalogue, speech_real to run")
+    p.add_argument("--whole", action="store_true",
+                   help="rescoring chooses whole hypotheses (not span by span, nlu/asr_spans)")
     args = p.parse_args()
     beams = [int(b) for b in args.beams.split(",")]
     print(f"machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -98,9 +102,11 @@ def main() -> None:
         asr.ensure_bundled_model(cache)
         print(f"join + verify the bundled model: {time.perf_counter() - started:.2f} s")
         transcriber = asr.Transcriber(cache_dir=cache, threads=args.threads, window_seconds=args.window,
-                                      compute_type=args.compute_type, rescore_weight=args.rescore_weight)
+                                      compute_type=args.compute_type, rescore_weight=args.rescore_weight,
+                                      spans=not args.whole)
         print(f"compute type {transcriber.compute_type}, window {transcriber.window_seconds:g} s, "
-              f"rescore weight {transcriber.rescore_weight:g} ({transcriber.hypotheses} hypotheses)")
+              f"rescore weight {transcriber.rescore_weight:g} ({transcriber.hypotheses} hypotheses, "
+              f"{'span by span' if transcriber.spans else 'whole hypotheses'})")
         started = time.perf_counter()
         transcriber.model
         print(f"model load once joined (size + sha256 check + load): {time.perf_counter() - started:.2f} s"
@@ -120,10 +126,13 @@ def main() -> None:
         real_refs = None
         if not args.no_real and (REAL / "refs.json").is_file():
             real_refs = json.loads((REAL / "refs.json").read_text(encoding="utf-8"))
+        sets = args.sets.split(",")
         for beam in beams:
-            print_rows("speech_dev", beam, run_set(transcriber, DEV, dev_refs, dev_format, beam))
-            print_rows("dev+catal.", beam, run_set(transcriber, DEV, dev_refs, dev_format, beam, catalogue))
-            if real_refs:
+            if "dev" in sets:
+                print_rows("speech_dev", beam, run_set(transcriber, DEV, dev_refs, dev_format, beam))
+            if "catalogue" in sets:
+                print_rows("dev+catal.", beam, run_set(transcriber, DEV, dev_refs, dev_format, beam, catalogue))
+            if real_refs and "real" in sets:
                 print_rows("speech_real", beam, run_set(transcriber, REAL, real_refs,
                                                         lambda n: n.rsplit(".", 1)[1], beam))
         if real_refs is None and not args.no_real:

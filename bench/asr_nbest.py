@@ -3,10 +3,13 @@ hypotheses recorded (cached in .cache/nbest.sqlite), then the rescoring weight i
 
     .venv/bin/python -m bench.asr_nbest --set real|dev|working|locked [--limit N] [--shard K/N]
         [--weights 0,0.05,0.1] [--hypotheses 5] [--beam 5] [--prompt TEXT] [--patience P]
-        [--length-penalty L] [--cached-only] [--json OUT]
+        [--length-penalty L] [--cached-only] [--json OUT] [--spans '{"unsure_below": 0.5}']
 
 Per weight: CER (nlu/asr_score) after the product's corrections (asr.finish) and, for sets with
-annotations, facts F1 (bench/voice_facts.figures). The replay takes each window's hypothesis the
+annotations, facts F1 (bench/voice_facts.figures). The recording keeps the probability the model gives
+each token of the beam's first hypothesis (its align), so --spans replays the product's span-by-span
+reading (nlu/asr_spans, with keyword arguments to try other settings; {} for the defaults); without
+--spans each window takes the whole hypothesis the weight prefers. The replay takes each window's hypothesis the
 weight prefers; for a clip longer than one window the later windows were decoded after the beam's
 own choice, so the replay is exact for one-window clips and close for the rest ("replay agrees":
 how often weight 0 gives back the model's own transcript: 4 of the 107 locked clips and 1 of 40
@@ -30,6 +33,7 @@ from nlu import asr
 from nlu import asr_rescore
 from nlu.asr_rescore import RescoringModel, choose, language_score
 from nlu.asr_score import errors
+from nlu.asr_spans import decode_window
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "nbest.sqlite"
@@ -67,13 +71,15 @@ class Recorder:
         self.only = only
         model = transcriber.model
         self.calls: list = []
-        model.model = RescoringModel(model.model, asr.text_decoder(model), 0.0, hypotheses, record=self.calls)
+        model.model = RescoringModel(model.model, asr.text_decoder(model), 0.0, hypotheses, record=self.calls,
+                                     tokens=asr.token_ids(model), probabilities=True)
         if options:
             call = model.transcribe
             model.transcribe = lambda samples, **kw: call(samples, **{**kw, **options})
         self.config = {"model": transcriber.model_name, "compute_type": transcriber.compute_type,
                        "window": transcriber.window_seconds, "beam": transcriber.beam_size,
-                       "hypotheses": hypotheses, "options": options, "prompt": asr.SIMPLIFIED_PROMPT}
+                       "hypotheses": hypotheses, "options": options, "prompt": asr.SIMPLIFIED_PROMPT,
+                       "probabilities": True}
         CACHE.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(CACHE, timeout=60)
         self.db.execute("create table if not exists clips (key text primary key, value blob)")
@@ -135,14 +141,19 @@ def segments_of(ids: list[int], ts_begin: int, eot: int, decode, last: bool) -> 
     return [p.strip() for p in pieces if p.strip()]
 
 
-def replay(clip: dict, weight: float, tok) -> str:
-    ts_begin, eot, decode = tok
+def replay(clip: dict, weight: float, tok, spans: dict | None = None) -> str:
+    """The clip's text as the weight reads its windows: the whole hypothesis it prefers, or with spans
+    (keyword arguments of nlu/asr_spans.choose_spans) the likeliest one read span by span."""
+    ts_begin, eot, decode = tok[:3]
     groups = windows(clip["calls"])
     pieces = []
     for i, group in enumerate(groups):
         final = group[-1]
         if final.get("sampled"):
             ids = final["ids"][0]
+        elif spans is not None:
+            ids = decode_window(final["ids"], final["scores"], weight, decode, tok[3], ts_begin,
+                                probs=final.get("probs"), eot=eot, **spans)[1]
         else:
             ids = final["ids"][choose(final["texts"], final["scores"], weight)]
         pieces += segments_of(ids, ts_begin, eot, decode, i == len(groups) - 1)
@@ -152,7 +163,7 @@ def replay(clip: dict, weight: float, tok) -> str:
 
 def oracle(clip: dict, ref: str, tok) -> str:
     """Each window's hypothesis closest to the reference (one-window clips: the best any weight can do)."""
-    ts_begin, eot, decode = tok
+    ts_begin, eot, decode = tok[:3]
     groups = windows(clip["calls"])
     pieces = []
     for i, group in enumerate(groups):
@@ -187,6 +198,8 @@ def main() -> None:
     p.add_argument("--length-penalty", type=float)
     p.add_argument("--option", action="append", default=[],
                    help="KEY=JSON, another argument of WhisperModel.transcribe (vad_filter=false ...)")
+    p.add_argument("--spans", help="JSON keyword arguments of nlu/asr_spans.choose_spans ({} for its defaults): "
+                   "each window's likeliest hypothesis read span by span instead of one whole hypothesis")
     p.add_argument("--max-gap", type=float, default=asr_rescore.MAX_ACOUSTIC_GAP)
     p.add_argument("--cached-only", action="store_true")
     p.add_argument("--no-facts", action="store_true")
@@ -224,7 +237,8 @@ def main() -> None:
     model = t.model
     tokenizer = model.hf_tokenizer
     tok = (tokenizer.token_to_id("<|0.00|>"), tokenizer.token_to_id("<|endoftext|>"),
-           asr.text_decoder(model))
+           asr.text_decoder(model), lambda text: tokenizer.encode(text, add_special_tokens=False).ids)
+    spans = None if args.spans is None else json.loads(args.spans)
     agree = sum(replay(clips[r["id"]], 0.0, tok) == clips[r["id"]]["raw"] for r in rows)
     print(f"replay agrees with the model's transcript at weight 0: {agree}/{len(rows)}")
     finished = lambda raw, row: asr.finish(raw, asr.industry_terms(row.get("industry")), row.get("industry"))[0]
@@ -232,9 +246,10 @@ def main() -> None:
     print(f"oracle CER (closest hypothesis per window, corrected): {orc:.3f}")
     out = {}
     for w in [float(x) for x in args.weights.split(",")]:
-        texts = {r["id"]: finished(replay(clips[r["id"]], w, tok), r) for r in rows}
+        said = {r["id"]: replay(clips[r["id"]], w, tok, spans) for r in rows}
+        texts = {r["id"]: finished(said[r["id"]], r) for r in rows}
         line = {"weight": w, "cer": round(cer((r["text"], texts[r["id"]]) for r in rows), 4),
-                "changed": sum(replay(clips[r["id"]], w, tok) != clips[r["id"]]["raw"] for r in rows)}
+                "changed": sum(said[r["id"]] != clips[r["id"]]["raw"] for r in rows)}
         if not args.no_facts and rows and rows[0].get("expected"):
             heard = [{"id": r["id"], "transcript": texts[r["id"]], "seconds": 0, "duration": 1, "fresh": False}
                      for r in rows]

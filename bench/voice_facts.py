@@ -132,6 +132,8 @@ class RecognitionCache:
                   "window": transcriber.window_seconds, "kwargs": kwargs}
         if getattr(transcriber, "rescore_weight", 0):  # the beam reranked (nlu/asr_rescore): other text
             config["rescore"] = [transcriber.rescore_weight, transcriber.hypotheses]
+            if getattr(transcriber, "spans", False):  # read span by span (nlu/asr_spans)
+                config["rescore"].append("spans")
         digest = hashlib.sha256(np.ascontiguousarray(samples, dtype=np.float32).tobytes())
         digest.update(json.dumps(config, ensure_ascii=False, sort_keys=True, default=str).encode())
         return digest.hexdigest()

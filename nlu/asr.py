@@ -49,6 +49,10 @@ FALLBACK_SAMPLES = 1
 # 0 turns it off. Chosen on speech_dev (CER 0.0815 -> 0.0707; 0.2 gave 0.0761, 1.0 the same, 2.0 worse)
 # and the synthetic working clips, then measured on speech_real and the locked clips (README).
 RESCORE_WEIGHT = 0.5
+# With rescoring on, the likeliest hypothesis is read span by span (nlu/asr_spans.py) instead of one
+# whole hypothesis being chosen: where the beam disagrees, each span its best reading; where the model
+# gave a character a low probability and the beam agrees, a word of its sound. False: whole hypotheses.
+SPAN_DECODE = True
 MAX_HOTWORD_CHARS = 120  # the prompt shares Whisper's 448-token window with the transcript
 
 # Subtitle credits Whisper learned from video data and emits on noise; never part of a sales note.
@@ -360,13 +364,26 @@ def text_decoder(model):
     return lambda ids: to_simplified(tokenizer.decode([t for t in ids if t < eot]))
 
 
+def token_ids(model) -> "SimpleNamespace":
+    """What nlu/asr_spans needs of the tokenizer: encode, the first timestamp, end of text, start of
+    transcript."""
+    from types import SimpleNamespace
+
+    tokenizer = model.hf_tokenizer
+    return SimpleNamespace(encode=lambda text: tokenizer.encode(text, add_special_tokens=False).ids,
+                           first_timestamp=tokenizer.token_to_id("<|0.00|>"),
+                           eot=tokenizer.token_to_id("<|endoftext|>"),
+                           sot=tokenizer.token_to_id("<|startoftranscript|>"))
+
+
 class Transcriber:
     """Loads the model lazily, once; transcribes bytes or files; `transcribe_async` uses a bounded pool."""
 
     def __init__(self, *, model: str = "base", cache_dir: str | None = None, beam_size: int = 5,
                  threads: int = 2, max_seconds: float = audio.DEFAULT_MAX_SECONDS,
                  max_bytes: int = audio.DEFAULT_MAX_BYTES, workers: int = 1, compute_type: str = "auto",
-                 window_seconds: float = 15, rescore_weight: float = RESCORE_WEIGHT, hypotheses: int = 5):
+                 window_seconds: float = 15, rescore_weight: float = RESCORE_WEIGHT, hypotheses: int = 5,
+                 spans: bool = SPAN_DECODE):
         self.model_name = model
         self.compute_type = compute_type if compute_type not in ("", "auto") else default_compute_type()
         self.cache_dir = cache_dir or None
@@ -378,6 +395,7 @@ class Transcriber:
         self.window_seconds = min(30.0, max(5.0, float(window_seconds)))
         self.rescore_weight = max(0.0, float(rescore_weight))
         self.hypotheses = max(1, int(hypotheses))
+        self.spans = bool(spans)
         self._model = None
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
@@ -411,7 +429,9 @@ class Transcriber:
             raise ModelError(f"cannot load the speech model from {path}: {exc}") from exc
         model.window_frames = int(self.window_seconds * FRAMES_PER_SECOND)
         if self.rescore_weight > 0 and self.hypotheses > 1:
-            model.model = RescoringModel(model.model, text_decoder(model), self.rescore_weight, self.hypotheses)
+            tokens = token_ids(model) if self.spans else None
+            model.model = RescoringModel(model.model, text_decoder(model), self.rescore_weight, self.hypotheses,
+                                         tokens=tokens, probabilities=self.spans)
         self.load_seconds = time.perf_counter() - started
         log.info("speech model loaded from %s (%s) in %.2f s", path, describe_path(self.compute_type),
                  self.load_seconds)
@@ -473,6 +493,10 @@ class Transcriber:
         _ = self.model
         finish(["张宗说"], ["张总"])
         language_score("张总说")
+        if self.spans:
+            from nlu.asr_spans import homophones
+
+            homophones("偏章", 0, 1)  # the characters by sound
 
     async def load_async(self) -> None:
         """`warm_up` in the pool (at bot start-up), so neither the loop nor the first note waits."""

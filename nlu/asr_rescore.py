@@ -122,14 +122,22 @@ def choose(texts: list[str], scores: list[float], weight: float, max_gap: float 
 class RescoringModel:
     """Stands in for faster-whisper's CTranslate2 Whisper object: a beam search call returns the beam's
     hypotheses reranked (the first is the one faster-whisper takes); sampling calls and every other
-    attribute go to the model unchanged."""
+    attribute go to the model unchanged.
 
-    def __init__(self, model, decode, weight: float, hypotheses: int = 5, record: list | None = None):
+    With `tokens` (the tokenizer's encode, first timestamp id, end-of-text and start-of-transcript ids)
+    the first hypothesis is instead the likeliest one read span by span (nlu/asr_spans), where the
+    beam disagrees or the model gave a character a low probability (its tokens' probabilities
+    computed again on that hypothesis with the model's align)."""
+
+    def __init__(self, model, decode, weight: float, hypotheses: int = 5, record: list | None = None,
+                 tokens: SimpleNamespace | None = None, probabilities: bool = False):
         self._model = model
         self._decode = decode          # token ids -> text (the tokenizer's, timestamps left out)
         self.weight = weight
         self.hypotheses = hypotheses
         self.record = record           # when a list: every beam call's hypotheses, for the benches
+        self.tokens = tokens
+        self.probabilities = probabilities and tokens is not None
 
     def __getattr__(self, name):
         return getattr(self._model, name)
@@ -145,16 +153,42 @@ class RescoringModel:
         kwargs["num_hypotheses"] = max(self.hypotheses, kwargs.get("num_hypotheses", 1))
         kwargs["return_scores"] = True
         results = self._model.generate(features, prompts, **kwargs)
-        return [self._rerank(r) for r in results]
+        probs = self._probabilities(features, prompts, results) if self.probabilities else [None] * len(results)
+        return [self._rerank(r, p) for r, p in zip(results, probs)]
 
-    def _rerank(self, result):
+    def _probabilities(self, features, prompts, results) -> list[list[float] | None]:
+        """Per result: the probability of each text token of its likeliest hypothesis (model.align)."""
+        tok = self.tokens
+        text = [[t for t in r.sequences_ids[max(range(len(r.scores)), key=r.scores.__getitem__)] if t < tok.eot]
+                for r in results]
+        prompt = list(prompts[0])
+        start = prompt[prompt.index(tok.sot):] if tok.sot in prompt else prompt
+        if not all(text):
+            return [None] * len(results)
+        try:
+            aligned = self._model.align(features, start, text, int(features.shape[1]) * 2)
+        except Exception:  # an uncertainty signal only: the spans of disagreement still count
+            return [None] * len(results)
+        return [list(a.text_token_probs) for a in aligned]
+
+    def _rerank(self, result, probs=None):
         texts = [self._decode(ids) for ids in result.sequences_ids]
         scores = list(result.scores)
-        best = choose(texts, scores, self.weight)
-        ranked = [best] + [i for i in range(len(texts)) if i != best]
         if self.record is not None:
             self.record.append({"ids": [list(ids) for ids in result.sequences_ids], "texts": texts,
-                                "scores": scores, "no_speech": result.no_speech_prob})
+                                "scores": scores, "no_speech": result.no_speech_prob, "probs": probs})
+        if self.tokens is not None:
+            from nlu.asr_spans import decode_window
+
+            tok = self.tokens
+            best, ids = decode_window([list(i) for i in result.sequences_ids], scores, self.weight, self._decode,
+                                      tok.encode, tok.first_timestamp, probs=probs, eot=tok.eot)
+            ranked = [i for i in range(len(texts)) if i != best]
+            return SimpleNamespace(sequences_ids=[ids] + [result.sequences_ids[i] for i in ranked], sequences=[],
+                                   scores=[scores[best]] + [scores[i] for i in ranked],
+                                   no_speech_prob=result.no_speech_prob)
+        best = choose(texts, scores, self.weight)
+        ranked = [best] + [i for i in range(len(texts)) if i != best]
         return SimpleNamespace(sequences_ids=[result.sequences_ids[i] for i in ranked],
                                sequences=[result.sequences[i] for i in ranked] if result.sequences else [],
                                scores=[scores[i] for i in ranked], no_speech_prob=result.no_speech_prob)
