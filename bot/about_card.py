@@ -44,7 +44,7 @@ _HINT = re.compile(r"^(?P<slot>数量|台数|数目|件数|个数|订量|订单�
                    r"(?:推迟|延后|延期|提前|往后推|往后延|顺延|晚)(?:了)?(?:一周|一个星期|一个礼拜|几天|[一二两三四五六七八九十\d]+天)?|"
                    r"(?:填|记|写)(?:成|为|上)?(?P<company>公司|单位)?(?:名|名字|名称|全称)?)(?:吧|哈|一下)?$")
 _SPEECH = (r"(?:刚才|刚刚|刚|今天|早上|上午|下午)?(?:跟|和|与|问了|问)?(?P<who>{who})(?:那边|这边)?(?:刚才|刚刚|刚|又|也|最终|最后|已经|还是)?"
-           r"(?:打电话|来电话|打来电话|来电|回电话|回电|发微信|微信|发消息|回消息|电话里)?(?:来)?"
+           r"(?:打电话|来电话|打来电话|来电|回电话|回电|发微信|微信|发消息|回消息|电话里)?(?:来)?[，,\s]*"
            r"(?:说|讲|表示|回复|确认了下|确认了一下|确认过了|确认过|确认了|确认|回话|讲了|希望|要求|让|叫)(?:了)?(?:我们|我)?[，,：:\s]*")
 _GENERIC_SPEAKER = r"客户|对方|他们|他|她|老板|甲方"
 _BELONGS = re.compile(r"^(?P<who>这单|这个单子|这单子|这个单|这个客户|客户|他们|他|她|{who})(?:那边)?(?:是|属于|来自|代表的是|代表|就职于|任职于|供职于|在)"
@@ -71,12 +71,12 @@ _TYPOS = re.compile("|".join(_TYPO_FIX))
 _PUT = re.compile(r"(?:放到|放在|安排到|安排在|排到|延到|延后到|延迟到|往后挪到|往后推到|挪到)")
 _ARROW = re.compile(r"\s*(?:→|->|=>|➡️?|➔|⟶|＞|>)\s*")
 _UPDATE = re.compile(r"(?:更新|调整)(?:为|成|到)?[:：\s]*")
-_ASKED = re.compile(r"(?:帮我|帮忙|麻烦你|麻烦|请你|请)(?:把|将)?(?=.)|(?<=数量|台数|日期|时间|交期|客户|公司|单位)"
+_ASKED = re.compile(r"(?:能不能|能否|可不可以|可以|能)?(?:帮我|帮忙|麻烦你|麻烦|请你|请)(?:把|将)?(?=.)|(?<=数量|台数|日期|时间|交期|客户|公司|单位)"
                     r"(?:那里|这里|那块|这块|那儿|这儿|那一栏|那栏|一栏|栏)")
 _THANKS = re.compile(r"[，,\s]*(?:谢谢|多谢|谢啦|感谢|辛苦了|辛苦|thx|thanks|thank you)[啦了哈呀啊!！]*$", re.I)
 _ENGLISH = [(re.compile(rf"(?<![A-Za-z])(?:{p})(?![A-Za-z])\s*", re.I), c)
             for p, c in (("pls|please|plz", "请"), (r"(?:expected\s*)?clos(?:e|ing)(?:\s*date)?|signing(?:\s*date)?", "成交预计"),
-                         (r"update(?:\s*to)?|change(?:\s*(?:it\s*)?to)?", "改成"),
+                         (r"update(?:\s*to)?(?:成|为)?|change(?:\s*(?:it\s*)?to)?(?:成|为)?", "改成"),
                          ("qty|quantity|amount", "数量"), (r"delivery(?:\s*date)?|ship(?:ping)?\s*date", "交货"),
                          ("customer|client", "客户"), ("company", "公司"))]
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -106,8 +106,71 @@ def about_card(text: str, card: dict | None, ref: datetime | None = None) -> Cor
     if fix is not None and fix.kind == "customer" and not _plausible(fix.value, t):
         return None           # 王总在外地出差, 他们是国企, 客户是老朋友介绍的: no organisation's name
     if fix is not None and _fits(fix, card, t, cued=bool(_CUED.search(t))):
-        return fix
-    return _close_said(t, card, ref)
+        return _as_card(fix, card)
+    return _close_said(t, card, ref) or _slot_parsed(t, card, ref)
+
+
+_TOTAL = re.compile(rf"(?:一共|总共|合计|共计|总数|总量)(?:是|要|就|为)*(?P<value>(?:{NUMBER})\s*[\u4e00-\u9fff]?)")
+_NOT_A_PRODUCT = re.compile(r"对|错|改|数|说|会|不是|最终|那条|单子|卡片|其他|其它|刚才|应该|那个|这个|就是|^是?要|的话|话要|啊|嗯")
+_DELIVERY_WORDS = re.compile(r"货|交期|交付|送|到厂|进场")
+
+
+def _slot_parsed(t: str, card: dict, ref: datetime | None) -> Correction | None:
+    """The parser's own item and date readers on the message, when the other readers found no
+    correction form: one new quantity of the card's product (他们预算砍了一半所以那个A型泵就只要四十台了,
+    卡片上的80台改成88台吧，王总说图个吉利) or one new planned date (仓库那边要下周三才能收货, 交期推一天 就周五),
+    with a correction's cue, and nothing else the parser would store (an amount, another product,
+    customer or rival, a visit); clauses that only agree (其他的都没问题) or ask the bot are left out."""
+    names = _card_names(card)
+    t = _ASK_BOT.sub("", _SPOKEN_FILL.sub("", _normal(t, card))).strip(PUNCT)
+    clauses = [c for c in re.split(r"[，,。；;！!？?]+", t) if c.strip(PUNCT)]
+    t = "，".join(c for c in clauses if not (_FRAMING.match(c.strip(PUNCT)) or intents.acknowledgement(c)))
+    t = re.sub(r"(?:然后)?其他的?都(?:没问题|对)$", "", t)
+    if not t or not re.search(rf"{_CUED.pattern}|只要|就要|一共|总共|推|才能|才|看错|填|那栏", t) or _VISIT.search(t) \
+            or _TENTATIVE.search(t) or re.search(r"不能改|不改|不变|别改|不用改|不会变", t) or _stranger_speaks(t, names):
+        return None
+    form = intents.correction(t)
+    if form is not None and form.kind == "quantity" and form.target and not _card_product(form.target, card) \
+            and not _NOT_A_PRODUCT.search(form.target):
+        return None                   # B泵改成100台: a product the card lacks
+    said = _parsed(t, ref)
+    from nlu.customer import is_org
+    customer = said.get("customer") or {}
+    company = customer.get("company")
+    if said.get("money") or said.get("competitors") or said.get("expected_close") or customer.get("name") not in (None, *names) \
+            or company not in (None, *names) and is_org(company):
+        return None
+    card_dates = {d.get("date") for d in card.get("dates") or [] if isinstance(d, dict)}
+    new_dates = sorted({d["date"] for d in said.get("dates") or [] if d.get("status") != "reported" and d.get("date") not in card_dates
+                        and (d.get("kind") == "delivery" or d.get("kind") in ("other", "meeting") and _DELIVERY_WORDS.search(t))})
+    items = [i for i in said.get("items") or [] if i.get("quantity") is not None]
+    olds = {i.get("quantity") for i in _items(card)}
+    new_items = [i for i in items if i["quantity"] not in olds]
+    unit = _items(card)[0].get("unit") if len(_items(card)) == 1 else None
+    if not items and unit and re.search(r"数量|台数|数目|件数|个数|总数|最终数|只要|就要|只需要|一共|总共", t):
+        # 就只要四十台了, 最终数量 130台: a count in the card's unit the item reader missed
+        counted = {intents.number_and_unit(m.group())[0] for m in re.finditer(rf"(?:{NUMBER})\s*{re.escape(unit)}", t)}
+        new_items = [{"product": None, "quantity": int(q) if float(q).is_integer() else q, "unit": unit}
+                     for q in counted - olds - {None}]
+    if new_items and not said.get("dates") and len(_items(card)) == 1 and not re.search(r"分批|[一两二三四五几]批|第[一二三]批", t):
+        product = _items(card)[0].get("product") or ""
+        total = _TOTAL.search(t)
+        if total:
+            return Correction("quantity", total.group("value"), product)     # 再加20台 一共100台
+        said_product = {i.get("product") or "" for i in new_items}
+        if len({i["quantity"] for i in new_items}) == 1 and all(
+                not p or _card_product(p, card) or _NOT_A_PRODUCT.search(p) for p in said_product):
+            q = new_items[0]["quantity"]
+            return Correction("quantity", f"{q:g}{new_items[0].get('unit') or ''}" if isinstance(q, float) else
+                              f"{q}{new_items[0].get('unit') or ''}", product)
+        return None
+    if len(new_dates) == 1 and not new_items:
+        planned = [d for d in _planned(card)]
+        kinds = {d.get("kind") for d in planned}
+        kind = "delivery" if "delivery" in kinds and (_DELIVERY_WORDS.search(t) or len(planned) == 1) else ""
+        if kind or len(planned) == 1:
+            return Correction("date", new_dates[0], kind)
+    return None
 
 
 def _plausible(value: str, t: str) -> bool:
@@ -128,7 +191,7 @@ def _plausible(value: str, t: str) -> bool:
 
 # --- the customer's organisation, in the shapes people say it --------------------------------------
 _SPOKEN_FILL = re.compile(r"(?<=.)(?:嗯+|呃+|额)|嘛|哒|那个(?=[\u4e00-\u9fffA-Za-z])|(?<=的)[啊呀哦]")
-_ASK_BOT = re.compile(r"[，,\s]*(?:你|麻烦|请)?(?:帮我|给我|帮忙)?(?:把)?(?:公司|单位)?(?:名)?(?:记一下|记下|记上|填上|填一下|补上|补一下|"
+_ASK_BOT = re.compile(r"[，,\s]*(?:你|麻烦|请)?(?:卡片上?|卡上|这张卡)?(?:帮我|给我|帮忙)?(?:把)?(?:公司|单位|卡片|卡)?(?:名)?(?:记一下|记下|记上|填上|填一下|补上|补一下|"
                       r"加上|加一下|写上|改一下|改下|更新一下|更新下|备注一下|备注下)(?:吧|哈|啊)*$"
                       r"|[，,\s]*你(?:应该)?(?:有印象|知道|记得)(?:的|吧|啊)*$")
 _AKA = re.compile(r"(?<=[的班作])[，,\s]*(?:就是|简称|也就是|即|又叫|俗称|就)[^，,]{1,12}$")
@@ -289,6 +352,7 @@ def _normal(t: str, card: dict) -> str:
     t = re.sub(r"(?:也行|也可以|都行|都可以|也没问题)$", "", t).strip(PUNCT) or t
     for english, chinese in _ENGLISH:
         t = english.sub(chinese, t)
+    t = re.sub(r"[，,\s]*(?:麻烦|请)?(?:你)?(?:帮我|帮忙)?(?:更新|改)(?:一下|下)?(?:卡片|卡)(?:吧|哈)?$", "", t) or t   # 麻烦更新下卡片
     t = _UPDATE.sub("改成", t)                                # 数量更新：95台
     t = _ASKED.sub("", t)                                     # 帮我把 / 麻烦 / 那里
     if names:                                                 # 王总（恒远化工）
@@ -296,6 +360,7 @@ def _normal(t: str, card: dict) -> str:
     t = re.sub(r"(?<![A-Za-z\s])[（(]([^）)]{1,12})[）)]", r"\1", t)          # 下周五（交货）
     t = re.sub(r"改(?=(?:[0-9]+|[零一二两三四五六七八九十百千]+)(?:[台个套箱件吨只支批]|$|[，,\s]))", "改成", t)    # 80改100
     t = _TYPOS.sub(lambda m: _TYPO_FIX[m.group()], t)       # 因该是100台
+    t = _homophones(t, card)                                  # A行泵 七十五抬 -> A型泵 七十五台
     t = re.sub(r"(?<=[0-9])\s*(?:pcs|pc|units?|sets?|台)(?![A-Za-z])", "台", t, flags=re.I) if _items(card) else t
     t = _PUT.sub("改到", t)                                   # 交货放到12月21日
     t = re.sub(r"(?<=日期|时间|交期|数量|台数)(?=[0-9０-９])", "是", t)   # 交货日期18号
@@ -306,6 +371,43 @@ def _normal(t: str, card: dict) -> str:
     t = _ENGLISH_MONTH.sub(lambda m: f"{_MONTHS.index(m.group('month').lower()[:3]) + 1}月"
                            f"{_PARTS[m.group('part').split()[0].lower()] if m.group('part') else ''}", t)
     return t
+
+
+# Words a correction uses that a pinyin keyboard gets wrong with another word of the same sound.
+_SOUNDS = ("数量", "台数", "交货", "交期", "应该", "合同", "公司", "改成", "日期", "送货", "发货")
+
+
+def _homophones(t: str, card: dict) -> str:
+    """A word typed with the wrong characters of the same sound (the pinyin keyboard's typo) becomes
+    the word: the card's product (A行泵 -> A型泵) and its unit after a number (七十五抬 -> 七十五台),
+    and the words corrections use (数两 -> 数量, 交获 -> 交货). The word and the typo share a character."""
+    sounds = _pinyin(t)
+    words = [i.get("product") for i in _items(card) if i.get("product")] + list(_SOUNDS)
+    for word in sorted(set(words), key=len, reverse=True):
+        n = len(word)
+        if n < 2 or word in t or not re.search(r"[\u4e00-\u9fff]", word):
+            continue
+        sound = _pinyin(word)
+        for i in range(len(t) - n + 1):
+            piece = t[i:i + n]
+            if sounds[i:i + n] == sound and (piece[0] == word[0] or piece[-1] == word[-1]):
+                t = t[:i] + word + t[i + n:]
+    for unit in {i.get("unit") for i in _items(card) if i.get("unit")}:
+        if len(unit) == 1:
+            t = re.sub(r"(?<![周期拜])([0-9零〇一二两三四五六七八九十百千万]+)\s*([\u4e00-\u9fff])",    # not 周四太赶
+                       lambda m: m.group(1) + unit if m.group(2) != "太" and _pinyin(m.group(2)) == _pinyin(unit) else m.group(0), t)
+    return t
+
+
+def _pinyin(text: str) -> list[str]:
+    """One sound per character (toneless; a character with no sound stands for itself)."""
+    return [_sound(ch) for ch in text]
+
+
+@functools.lru_cache(maxsize=8192)
+def _sound(ch: str) -> str:
+    from pypinyin import lazy_pinyin
+    return lazy_pinyin(ch)[0] if "\u4e00" <= ch <= "\u9fff" else ch
 
 
 def _read(t: str, card: dict) -> Correction | None:
@@ -389,6 +491,8 @@ def _value(clause: str, hint: str, card: dict) -> Correction | None:
                               else said.target, said.old)
     clause = re.sub(r"(?:应该)?(?:写成|填成|记成|写为|记为|填为)|(?<=[\u4e00-\u9fff])[:：]\s*|(?<=客户|公司|单位)(?:写|填|记)", "是", clause)
     fix = intents.correction(clause)
+    if fix is not None and fix.kind == "postpone" and fix.value:
+        return Correction("date", fix.value)                  # …，推到12月20日吧: the card's date moves
     if fix is not None and not (fix.kind == "quantity" and fix.target and not _card_product(fix.target, card)):
         return fix
     dated = _date_then_kind(clause)
@@ -588,7 +692,28 @@ def _items(card: dict) -> list[dict]:
 
 
 def _card_product(product: str, card: dict) -> bool:
-    return any(product in (i.get("product") or "") or (i.get("product") or "-") in product for i in _items(card))
+    return any(_same_product(product, i.get("product") or "") for i in _items(card))
+
+
+def _same_product(said: str, product: str) -> bool:
+    """The card's product said whole, inside more words, or short (A泵 for A型泵: its first and last
+    characters and some of those between, in order)."""
+    if not said or not product:
+        return False
+    if said in product or product in said:
+        return True
+    rest = iter(product)
+    return len(said) >= 2 and said[0] == product[0] and said[-1] == product[-1] and all(ch in rest for ch in said)
+
+
+def _as_card(fix: Correction | None, card: dict) -> Correction | None:
+    """A quantity correction names the card's product as the card has it (A泵 -> A型泵)."""
+    if fix is None or fix.kind != "quantity" or not fix.target:
+        return fix
+    found = [i.get("product") for i in _items(card) if _same_product(fix.target, i.get("product") or "")]
+    if len(found) == 1 and found[0] not in fix.target:
+        return Correction(fix.kind, fix.value, found[0], fix.old, fix.also)
+    return fix
 
 
 def _planned(card: dict) -> list[dict]:
@@ -598,10 +723,12 @@ def _planned(card: dict) -> list[dict]:
 def _fits(fix: Correction, card: dict, text: str, *, cued: bool) -> bool:
     """The evidence of the card: a bare value (no cue, no field word) needs exactly one slot of its
     type; a product said must be the card's. With a cue, the layer asks which when several fit."""
-    if fix.kind in ("quantity", "date", "customer") and _TENTATIVE.search(text):
+    if fix.kind in ("quantity", "date", "customer") and _TENTATIVE.search(_ASKED.sub("", text)):
         return False                  # 王总想把交货改到月底，但要先问问老板: not settled, a note
     if fix.kind == "quantity":
         items = _items(card)
+        if fix.target and _has_date(fix.target):
+            return False              # 王总说A型泵下个月还要再订50台: another order, a note
         if not items:                 # 数量改成60 on a card with no quantity: asked to add one
             return bool(re.search(r"数量|台数|数目|件数|个数|订量", text))
         number, unit = intents.number_and_unit(fix.value)
