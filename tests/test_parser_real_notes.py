@@ -1242,3 +1242,11 @@ def test_the_contacts_given_name_is_no_rival():
 ])
 def test_payment_terms_disputed(text, objects):
     assert ("payment_terms" in p(text)["objections"]) is objects
+
+
+@pytest.mark.parametrize("text,name", [
+    ("早上在去工厂的路上 说一下 昨天在旺家食品跟采购邬总聊 他说山梨酸钾降价了", "邬总"),  # 路上 is no one
+    ("五洲建工那个采购叫常瑞的说工地上要安全帽五百顶", "常瑞"),
+])
+def test_a_full_name_after_a_role_and_no_place_word(text, name):
+    assert (p(text)["customer"] or {}).get("name") == name
