@@ -29,7 +29,8 @@ import train_competitor_crf  # noqa: E402
 import train_kinds  # noqa: E402
 import train_rival_objection  # noqa: E402
 from training_sources import SOURCES  # noqa: E402
-from nlu import company_crf, competitor_crf, kind_model, rival_objection  # noqa: E402
+import train_name_labeller  # noqa: E402
+from nlu import company_crf, competitor_crf, kind_model, name_labeller, rival_objection  # noqa: E402
 from nlu.evaluate import CORE, score  # noqa: E402
 from nlu.parser import parse  # noqa: E402
 
@@ -58,10 +59,13 @@ def use(folder: Path | None) -> None:
     competitor_crf.MODEL = base / "competitors.crfsuite"
     company_crf.MODEL = base / "companies.crfsuite"
     rival_objection.MODEL = base / "rival_objection.crfsuite"
+    name_labeller.MODEL = base / "names.crfsuite"  # ships in place of the company and rival labellers
     kind_model.FILES = {"date": base / "date_kinds.crfsuite", "money": base / "money_kinds.crfsuite"}
     competitor_crf._tagger.cache_clear()
     company_crf._tagger.cache_clear()
     rival_objection._tagger.cache_clear()
+    name_labeller._tagger.cache_clear()
+    name_labeller._kinds.cache_clear()
     kind_model.reset()
 
 
@@ -72,6 +76,9 @@ def train_fold(folder: Path, train_rows: list[dict], only: set[str]) -> None:
         train_competitor_crf.train(train_rows, folder / "competitors.crfsuite")
     if "companies" in only or not (folder / "companies.crfsuite").exists():
         names_training.train(train_rows, folder / "companies.crfsuite", company_names)
+    if {"companies", "competitors"} & set(only) or not (folder / "names.crfsuite").exists():
+        train_name_labeller.KINDS[:] = name_labeller.model_kinds() or train_name_labeller.KINDS
+        train_name_labeller.train(train_rows, folder / "names.crfsuite")
     if "rival_objection" in only or not (folder / "rival_objection.crfsuite").exists():
         rival_objection.MODEL = Path("/nonexistent")
         rival_objection._tagger.cache_clear()

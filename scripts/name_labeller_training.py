@@ -18,7 +18,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlu import competitor_crf  # noqa: E402
+from nlu import competitor_crf, name_labeller  # noqa: E402
 from nlu.customer import find_contacts  # noqa: E402
 from nlu.normalize import normalize  # noqa: E402
 from nlu.note import Note  # noqa: E402
@@ -93,7 +93,8 @@ def slot_f1(labeller, slot: str, rows: list[dict], model: Path | None) -> dict:
     saved = labeller.MODEL
     labeller.MODEL = model if model is not None else Path("/nonexistent")
     try:
-        return score(rows, predict(rows))[slot]
+        with name_labeller.off():  # this labeller, not the one that ships in its place (nlu/name_labeller.py)
+            return score(rows, predict(rows))[slot]
     finally:
         labeller.MODEL = saved
         labeller._tagger.cache_clear()
@@ -128,4 +129,16 @@ def main(doc: str, labeller, slot: str, names: Callable[[dict], list[str]]) -> i
     rows = [r for s in args.sources for r in rows_of(s)]
     train(rows, Path(args.out), names)
     print(f"trained on {len(rows)} notes -> {args.out}")
+    retrain_shipped_names(rows, Path(args.out) == labeller.MODEL, "COMP" if slot == "customer.company" else "PROD")
     return 0
+
+
+def retrain_shipped_names(rows: list[dict], shipped: bool, kind: str) -> None:
+    """The one name labeller (nlu/name_labeller.py) ships in place of the labellers of the kinds it was
+    trained on: when one of those is retrained for shipping, it is retrained on the same notes."""
+    if shipped and kind in name_labeller.model_kinds():
+        import train_name_labeller
+
+        train_name_labeller.KINDS[:] = name_labeller.model_kinds()
+        train_name_labeller.train(rows, name_labeller.MODEL)
+        print(f"and the one name labeller ({', '.join(train_name_labeller.KINDS)}) -> {name_labeller.MODEL}")

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nlu import competitor_crf  # noqa: E402
+from nlu import competitor_crf, name_labeller  # noqa: E402
 from nlu.normalize import normalize  # noqa: E402
 from nlu.note import Note  # noqa: E402
 from nlu.parser import choose_pack, known_others  # noqa: E402
@@ -73,10 +73,11 @@ def train(rows: list[dict], out: Path) -> None:
     import pycrfsuite
 
     trainer = pycrfsuite.Trainer(verbose=False)
-    for row in rows:
-        seq = sequence(row)
-        if seq:
-            trainer.append(*seq)
+    with name_labeller.off():  # the customer's company marked as the company labeller finds it, as always
+        for row in rows:
+            seq = sequence(row)
+            if seq:
+                trainer.append(*seq)
     trainer.set_params({"c1": 0.1, "c2": 0.01, "max_iterations": 150, "feature.possible_transitions": True})
     out.parent.mkdir(parents=True, exist_ok=True)
     trainer.train(str(out))
@@ -89,7 +90,8 @@ def competitor_f1(rows: list[dict], model: Path | None) -> dict:
     saved = competitor_crf.MODEL
     competitor_crf.MODEL = model if model is not None else Path("/nonexistent")
     try:
-        return score(rows, predict(rows))["competitors"]
+        with name_labeller.off():  # this labeller, not the one that ships in its place (nlu/name_labeller.py)
+            return score(rows, predict(rows))["competitors"]
     finally:
         competitor_crf.MODEL = saved
         competitor_crf._tagger.cache_clear()
@@ -124,6 +126,9 @@ def main() -> int:
     rows = [r for s in args.sources for r in rows_of(s)]
     train(rows, Path(args.out))
     print(f"trained on {len(rows)} notes -> {args.out}")
+    from name_labeller_training import retrain_shipped_names
+
+    retrain_shipped_names(rows, Path(args.out) == competitor_crf.MODEL, "RIVAL")
     return 0
 
 

@@ -1,6 +1,6 @@
-"""The one name labeller behind a switch (nlu/name_labeller.py): one tagging per note read as the
-company, rival and product-name labellers' spans; off (or without its model) the three are used.
-Examples written for these tests."""
+"""The one name labeller (nlu/name_labeller.py): one tagging per note read as the company, rival and
+product-name labellers' spans; off (or without its model) the three are used. Examples written for
+these tests."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -84,3 +84,22 @@ def test_switched_on_without_its_model_the_three_labellers_give_the_same_card(mo
     finally:
         name_labeller._tagger.cache_clear()
         name_labeller._kinds.cache_clear()
+
+
+def test_the_shipped_model_labels_companies_and_rivals_and_leaves_products_to_their_labeller():
+    assert name_labeller.MODEL.exists() and name_labeller.model_kinds() == ["COMP", "RIVAL"]
+    assert not name_labeller.active("PROD") and name_labeller.active("COMP") == name_labeller.ON
+
+
+def test_the_card_from_the_one_labeller():
+    e = parse("今天去了趟恒通机械，李经理说X3型号要80台，之前一直从三一那边拿货，月底前给他回个报价", REF)
+    assert e["customer"] == {"name": "李经理", "company": "恒通机械"}
+    assert e["competitors"] == ["三一"]
+    e = parse("拜访了华阳电器的葛经理，他说博川电子才卖九块", REF)
+    assert e["customer"]["company"] == "华阳电器" and e["competitors"] == ["博川电子"]
+
+
+def test_off_gives_the_three_labellers_back():
+    with name_labeller.off():
+        assert not name_labeller.active("COMP")
+    assert name_labeller.active("COMP") == name_labeller.ON
