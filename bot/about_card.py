@@ -107,7 +107,33 @@ def about_card(text: str, card: dict | None, ref: datetime | None = None) -> Cor
         return None           # 王总在外地出差, 他们是国企, 客户是老朋友介绍的: no organisation's name
     if fix is not None and _fits(fix, card, t, cued=bool(_CUED.search(t))):
         return _as_card(fix, card)
-    return _close_said(t, card, ref) or _slot_parsed(t, card, ref)
+    return _close_said(t, card, ref) or _slot_parsed(t, card, ref) or _shifted(t, card)
+
+
+_SHIFT = re.compile(rf"^(?P<slot>{intents.DATE_KINDS['delivery']})?(?:日期|时间|那天)?(?:要|得|再|往后)?"
+                    r"(?P<way>延后|推迟|往后推|往后延|顺延|推后|推|延|挪后|晚|提前|往前提|提早|早)(?:了)?"
+                    rf"(?P<n>{NUMBER})(?:个)?(?P<unit>天|日|周|星期|礼拜)(?:吧|了|哈)*$")
+
+
+def _shifted(t: str, card: dict) -> Correction | None:
+    """送货日期延后两天 / 交货提前一天: the card's planned delivery (or its only planned date) moved by
+    that many days or weeks."""
+    from datetime import date
+    m = _SHIFT.match(_normal(t, card))
+    if not m:
+        return None
+    number, _ = intents.number_and_unit(m.group("n"))
+    planned = _planned(card)
+    meant = [d for d in planned if d.get("kind") == "delivery"] if m.group("slot") or len(planned) > 1 else planned
+    if number is None or len(meant) != 1:
+        return None
+    try:
+        day = date.fromisoformat(meant[0].get("date") or "")
+    except ValueError:
+        return None
+    days = int(number) * (1 if m.group("unit") in ("天", "日") else 7)
+    moved = day + timedelta(days=-days if m.group("way") in ("提前", "往前提", "提早", "早") else days)
+    return Correction("date", moved.isoformat(), meant[0].get("kind") or "")
 
 
 _TOTAL = re.compile(rf"(?:一共|总共|合计|共计|总数|总量)(?:是|要|就|为)*(?P<value>(?:{NUMBER})\s*[\u4e00-\u9fff]?)")
@@ -282,7 +308,7 @@ def _organisation(org: str, names: list[str], *, said: bool, marked: bool = Fals
         return None                                     # 王总是做机械的 (a trade), 王总是决策人 (a role)
     if said:
         return org if intents._name_like(org) and not intents.quantity_like(org) and (described is False or _typed_org(org)) else None
-    return org if _typed_org(org) or marked and _brand_like(org) else None
+    return org if _typed_org(org) or (marked or described) and _brand_like(org) else None
 
 
 def _brand_like(org: str) -> bool:
@@ -555,7 +581,7 @@ def _date_then_kind(clause: str) -> Correction | None:
     word, rest = intents._split_value(_DATE_CUE.sub("", clause))
     if word and rest:
         return Correction("date", rest, intents._date_kind(word))
-    sent = re.match(r"^(?:这批货|货物|货)?(?:要|就)?(?P<value>.+?)(?:再|才|就|要|能|可以|得)*(?:送|发|交|到|送过去|发过去|送到)(?:货)?(?:吧|了)?$",
+    sent = re.match(r"^(?:这批货|货物|货)?(?:要|就)?(?P<value>.+?)(?:再|才|就|要|能|可以|得)*(?:送|发|交|到|送过去|发过去|送到)(?:货)?(?:就行|就可以|就好)?(?:吧|了)?$",
                     _DATE_CUE.sub("", clause))
     if sent and intents.is_date(sent.group("value")):
         return Correction("date", sent.group("value"), "delivery")     # 下下周一再送

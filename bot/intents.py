@@ -177,7 +177,7 @@ _ACK_CORE = (r"好|好的|好滴|好嘞|好哒|好吧|行|行的|可以|收到|�
              r"gotit|noted|cool|great|perfect|nice|good|yes|yep|yeah|right|correct|没问题|没毛病|没事|妥|晓得|懂|谢谢|谢了|多谢|感谢|谢啦|"
              r"辛苦|thx|thanks|thankyou|thanksalot|ty|棒|赞|棒棒哒|不错|完美|漂亮|记下|记上|记好|记住|保存|存|存档|提交|收下|"
              r"按这个来|按这个|照这个来|照这个|马上处理|马上办|这就去办|对+|对的|是的|没错|无误|正确|准确|确认|就这样|这样|是这样|"
-             r"就是这个|就这个|是这个|一致")
+             r"就是这个|就这个|是这个|一致|没啥问题|没什么问题|没啥|就这么定了|就这么办|就这样定了|就这么着")
 _ACK_AROUND = (r"我|已|已经|都|就|那|那就|那个|这个|也|全|全部|信息|卡片|内容|记录|数据|上面|以上|这条|其他|其它|其余|别的|"
                r"老板|领导|哥|姐|亲|您|你|了|啦|的|呢|哈|呀|啊|吧|哒|嘛|一下|下|就行|就好|即可|就可以|可以了|帮我|请|给我|先|"
                r"so|all|it|is|that|ok的")
@@ -421,7 +421,11 @@ def number_and_unit(value: str) -> tuple[float | None, str | None]:
 VAGUE_WORDS = ("近期", "最近", "过段时间", "过几天", "下次", "改天", "回头", "尽快", "抽空", "过阵子", "有空")
 
 
+# 电话回头补, 资料之后再补上: the rep will fill in the note later, no promise to a customer to date.
+_FILL_IN_LATER = re.compile(r"(?:再)?(?:补上|补充|补一下|补全|补|填上|填|更新)(?:一下|吧|哈)?(?:$|[，,。；;！!\s])")
+
+
 def vague_word(text: str) -> str | None:
     """The vague time word a note uses (近期, 过段时间…), for asking which day is meant."""
     t = clean(text)
-    return next((w for w in VAGUE_WORDS if w in t), None)
+    return next((w for w in VAGUE_WORDS if w in t and not _FILL_IN_LATER.match(t, t.index(w) + len(w))), None)

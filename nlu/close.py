@@ -28,9 +28,11 @@ _GRAINS = ((1, "day"), (7, "week"), (31, "month"), (92, "quarter"))
 
 
 # PO这周内下, 合同下周三签: the order or contract first, its time, then a bare verb.
-_TOPIC = re.compile(r"(?:合同|协议|PO|订单|单子)(?:的话|呢|嘛|要|就)?$")
-_TOPIC_WORD = re.compile(r"合同|协议|PO|订单|单子")
-_BARE_VERB = re.compile(r"(?:内|前|之前|以内|左右)?(?:要|就|能|会|可以|才|再|肯定)?(?:签|下|定)(?!班|雨|午|面|个月|周)")
+_TOPIC = re.compile(r"(?:合同|协议|PO|订单|单子|这单|这个单)(?:的话|呢|嘛|要|就)?(?:估计|预计|大概|应该|可能|最快|争取)*$")
+_TOPIC_WORD = re.compile(r"合同|协议|PO|订单|单子|这单|这个单")
+_BARE_VERB = re.compile(r"(?:内|前|之前|以内|左右)?(?:要|就|能|会|可以|才|再|肯定)*(?:签|下|定)(?!班|雨|午|面|个月|周)")
+# 签约的话估计要等到年后了: the close first, then how long it waits.
+_WAITS = re.compile(r"(?:的话|呢)?[，,]?(?:估计|预计|大概|可能|应该|最快|最晚)*(?:要|得|会)?(?:等到|拖到|要到|到)")
 
 
 def expected_close(text: str, clauses: list[tuple[int, int]], ref: datetime, breaks=(), memo: dict | None = None) -> dict | None:
@@ -46,6 +48,9 @@ def expected_close(text: str, clauses: list[tuple[int, int]], ref: datetime, bre
             continue
         before = [t for t in times if lo <= t.start_index and t.end_index <= m.start()
                   and m.start() - t.end_index <= _MAX_GAP]
+        waits = _WAITS.match(text, m.end())
+        if not before and waits:
+            before = [t for t in times if t.start_index == waits.end()]
         done = (m.group().endswith("了") or bool(_DONE_AFTER.match(text, m.end()))) and not _AIMED.search(text, lo, m.start())
         if before and _expired(before[-1], ref, done) and not done and not re.match(r"的(?!话)", text[m.end():]):
             before[-1] = _next_year(before[-1], ref)   # Q1 / 二季度 / 3月 said in December: the coming one
@@ -60,7 +65,7 @@ def expected_close(text: str, clauses: list[tuple[int, int]], ref: datetime, bre
 # 争取12月25号之前把合同签了, 月底前要把合同签了: a close aimed at, not one done.
 _AIMED = re.compile(r"前|之前|以前|争取|要|得|能|会|把")
 # 成交预计 下周三, 签单预计在明年上半年, 成交时间的话估计春节前后: the close named, then its time.
-_SLOT_BEFORE = re.compile(r"(?:成交|签约|签单|签合同|下单|落单|签|PO)(?:时间|日期)?(?:的话)?[，,\s]*(?:预计|估计|大概|应该是|应该|可能|差不多|定在|是|在|要)*\s*$")
+_SLOT_BEFORE = re.compile(r"(?:成交|签约|签单|签合同|下单|落单|签|PO|落地)(?:时间|日期)?(?:的话)?[，,\s]*(?:预计|估计|大概|应该是|应该|可能|差不多|定在|是|在|要)*\s*$")
 _AFTER_SLOT = re.compile(r"\s*(?:左右|前后|上下|的样子|之前|以前|前|吧|了|的|呢|啊)*\s*(?:$|[，,。；;！!？?])")
 _YEAR_WORD = re.compile(r"年|昨|前天|上个|上周|上月|这|本|今|去")
 

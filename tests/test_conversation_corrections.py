@@ -35,7 +35,6 @@ XFAIL: dict[str, dict[int, str]] = {
     },
     "p4": {
         53: 'X的王总 with a request to fill in the company',
-        131: '回头补 (the phone number later) is asked as a vague date',
     },
 }
 # When the expected close falls (today is Monday 2026-12-07): every close of our own and the blind
@@ -52,6 +51,7 @@ CLOSE_MONTH = {
     "就是说这个单子呢他们年底之前能定下来": (2026, 12), "成交时间的话估计春节前后吧": None, "这周五他们开完会就签": (2026, 12),
     "明年四月份能落地吧我估计": (2027, 4), "嗯然后那个合同的话应该是下下周能签掉": (2026, 12),
     "争取12月25号之前把合同签了": (2026, 12), "那个单子估计要过完年三月份左右吧才会下单": (2027, 3),
+    "落地时间预计明年3月": (2027, 3), "PO估计月底能下": (2026, 12), "签约的话估计要等到年后了": (2027, 2),
 }
 
 
