@@ -253,7 +253,7 @@ def money_facts(note: Note, amounts: list[Amount], competitors: list[str]) -> li
             features = kind_model.money_features(note, a, kind, competitors, kind_model.money_cues, signed, fallback)
             kind = kind_model.decide("money", note, a.start, a.end, features, kind, fallback, a)
         fact = {"amount": a.amount, "kind": kind, "_start": a.start}  # _start: dropped before output
-        if kind == "other" and _COUNTER.search(note.text, max(0, a.start - 8), a.start):
+        if kind == "other" and (_COUNTER.search(note.text, max(0, a.start - 8), a.start) or _TAKEN_AFTER.match(note.text, a.end)):
             fact["counter"] = True  # the customer's counter-offer; dropped before output
         out.append(fact)
     return out
@@ -263,6 +263,8 @@ _FEE_AFTER = re.compile(FEE_AFTER)
 # Between a rival's name and an offer verb: the rival's side (那边, 原厂渠道, 的业务员), nobody else speaking.
 _RIVAL_OFFERS = re.compile(r"[^，,。我他她你想要希望]{0,6}")
 _COUNTER = re.compile(r"想|只肯|肯给|压到|降到|砍到|还价|只给|最多给|只愿意|希望|target|目标价|能做到|做到|他要|她要|最多接受")
+# 他说三百八一吨可以: the price the customer would take, said before or after ours (a counter-offer).
+_TAKEN_AFTER = re.compile(r"(?:一[\u4e00-\u9fff])?(?:的话)?(?:就)?(?:可以|能接受|就做|就下单|就给你们做)")
 _COUNTER_BEFORE = re.compile(r"(?:降到|压到|砍到|谈到)$")
 _PER_AFTER = re.compile(r"\s?/\s?[A-Za-z㎡²\u4e00-\u9fff]{1,4}?(?=以内|之内|以下|封顶|顶天)")
 _CEILING_AFTER = re.compile(r"(?:块|元)?(?:钱)?(?:以内|之内|以下|封顶|顶天)")

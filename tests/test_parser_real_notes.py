@@ -1250,3 +1250,12 @@ def test_payment_terms_disputed(text, objects):
 ])
 def test_a_full_name_after_a_role_and_no_place_word(text, name):
     assert (p(text)["customer"] or {}).get("name") == name
+
+
+@pytest.mark.parametrize("text,objects", [
+    ("价格他说三百八一吨可以 我们报的是三百九十五 他让我明天给个准话", True),  # their price under our quote
+    ("他说ST原装的也就十二块五 我们国产的报九块五 他觉得还能再低点", True),
+    ("报价三百九十五，他说可以。", False),  # our price accepted
+])
+def test_the_customer_presses_below_our_price(text, objects):
+    assert ("price" in p(text)["objections"]) is objects
