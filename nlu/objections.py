@@ -236,7 +236,7 @@ _CHEAPER_AFTER = re.compile(r"\s?(?:的|那边|家)?(?:报价|价格|价钱)?(?:
 # The customer (or a named contact) speaking: 他说, 她嫌, 客户反映, 王总说.
 _THEIR_VOICE = re.compile(r"(?:他|她|客户|对方)们?(?:又|也|还|就|一直)?(?:说|觉得|嫌|反映|要求|希望|担心|提到|讲|表示|抱怨|问)|"
                           r"(?:他|她|客户|对方)们?(?:不太|不是很|很不|有点不|不|没)(?:乐意|高兴|满意|同意|接受|答应)|"
-                          r"[^，,。\s]{1,3}(?:总|经理|工|主任|老板|科长|主管)(?:说|觉得|嫌|反映|要求|讲)")
+                          r"[^，,。\s]{1,3}(?:总|经理|工|主任|老板|科长|主管)\s?(?:说|觉得|嫌|反映|要求|讲)")
 
 
 def _ends_in_our_voice(text: str, started_ours: bool, ours, upto: int | None = None) -> bool:
@@ -320,7 +320,7 @@ _KEEP = re.compile(r"不换|不想换|不太想换|不会换|暂时不|不打算
 
 
 # 我们这边售后要排队: the customer describing us, not our side speaking
-_ABOUT_US = re.compile(r"我们\s?这边\s?的?\s?(?:售后|服务|交期|货|产品|质量)")
+_ABOUT_US = re.compile(r"我们\s?(?:这边\s?的?\s?(?:售后|服务|交期|货|产品|质量)|的?\s?(?:技术|工程师|师傅|售后)\s?(?:都|也|一直|老是)?\s?(?:没|不))")
 _CONDITION = re.compile(r"要是|如果|假如|万一|不然$|否则$")
 
 
