@@ -42,6 +42,8 @@ def sales_vocabulary() -> frozenset[str]:
              *c["company_suffixes"], *c["spec_words"]}
     for pack in packs():
         words |= {*pack.products, *pack.products.values(), *pack.units, *pack.competitors}
+    # the parser's objection cues said in plain words (太贵, 涨得太, 交期太长): what reps say of a deal
+    words |= {w for cues in c["objections"].values() for w in cues if isinstance(w, str)}
     return frozenset(w for w in words if isinstance(w, str) and 1 < len(w) <= MAX_WORD and _HAN.fullmatch(w))
 
 

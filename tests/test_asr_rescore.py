@@ -18,6 +18,12 @@ def test_real_words_score_above_homophones_that_make_none(right, heard):
     assert language_score(right) > language_score(heard)
 
 
+def test_what_reps_say_of_a_deal_scores_above_a_commoner_homophone():
+    """The parser's objection cues count as words: 涨得太快 (prices rising) above 长得太快 (growing)."""
+    assert language_score("价格涨得太快了") > language_score("价格长得太快了")
+    assert language_score("价格太高") > language_score("价格派高")
+
+
 def test_a_number_in_digits_or_in_characters_scores_the_same():
     assert language_score("追加30台") == language_score("追加三十台")
 
