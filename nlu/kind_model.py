@@ -15,6 +15,7 @@ import math
 import re
 from functools import cache
 from pathlib import Path
+from nlu.note import positions
 
 MODELS = Path(__file__).parent / "models"
 FILES = {"date": MODELS / "date_kinds.crfsuite", "money": MODELS / "money_kinds.crfsuite"}
@@ -196,7 +197,7 @@ def money_features(note, a, rule: str, competitors, cues, signed: bool, fallback
     if signed:
         f.append("signed_note")
     for name in competitors:
-        for k in _positions(text, name):
+        for k in positions(text, name):
             if cs <= k < a.start:
                 f.append("rival_before")
             elif a.end <= k < ce:
@@ -209,13 +210,6 @@ def money_features(note, a, rule: str, competitors, cues, signed: bool, fallback
     if _BRAND.search(left):
         f.append("brand_before")
     return f + context(note, a.start, a.end, cues)
-
-
-def _positions(text: str, word: str):
-    k = text.find(word)
-    while k >= 0:
-        yield k
-        k = text.find(word, k + 1)
 
 
 def decide(what: str, note, start: int, end: int, features: list[str], rule: str, unsure: bool, extra=None) -> str:

@@ -13,7 +13,7 @@ from functools import cache
 
 from nlu import kind_model
 from nlu.lexicon import common
-from nlu.note import Note, compile_phrases
+from nlu.note import Note, compile_phrases, positions
 
 from nlu.note import CJK
 from nlu.numbers import find_money, to_number
@@ -134,14 +134,6 @@ def _typed_prices(note: Note, found: list[Amount]) -> list[Amount]:
 _OFFER_THEN_BARE = re.compile(_RIVAL_OFFER + _BARE)
 
 
-def _positions(text: str, word: str) -> list[int]:
-    out, i = [], text.find(word)
-    while i >= 0:
-        out.append(i)
-        i = text.find(word, i + 1)
-    return out
-
-
 def _rival_bare_prices(note: Note, found: list[Amount], rivals) -> list[Amount]:
     """通威现在0.82, B. Braun 報 0.78: a bare number right after a rival's offer, when an amount is
     said within 60 characters (a price talk, not a count)."""
@@ -149,7 +141,7 @@ def _rival_bare_prices(note: Note, found: list[Amount], rivals) -> list[Amount]:
         return []
     out = []
     text = note.text
-    ends = sorted({i + len(r) for r in rivals if r for i in _positions(text, r)})
+    ends = sorted({i + len(r) for r in rivals if r for i in positions(text, r)})
     for m in filter(None, (_OFFER_THEN_BARE.match(text, e) for e in ends)):
         s = m.start(1)
         if any(a.start <= s < a.end for a in found + out) or not any(abs(a.start - s) <= 60 for a in found):

@@ -14,7 +14,7 @@ from functools import cache
 import ahocorasick
 
 from nlu.lexicon import Pack, common
-from nlu.note import Note, compile_phrases
+from nlu.note import Note, compile_phrases, positions
 from nlu.prefilter import hint, required
 
 CATEGORIES = ("price", "budget", "delivery_time", "quality", "decision_delay", "competitor",
@@ -156,7 +156,7 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
                     found.setdefault(category, (start, (start, end), phrase))
         rival_subject = any(clause.startswith(c) for c in competitors)
         asks_us = bool(_ASKS_US.match(clause))  # 让我们考虑一下能不能跟: our decision, not theirs
-        named = [(i, i + len(p)) for p in products if p for i in _found_at(clause, p)]
+        named = [(i, i + len(p)) for p in products if p for i in positions(clause, p)]
         for pos, category, phrase in _matches(clause, note.pack, competitors, prev, nxt):
             if any(a <= pos and pos + len(phrase) <= b for a, b in named):
                 continue  # 彩色卡纸50包: a word of the product's name, not a complaint
@@ -271,14 +271,6 @@ _DEARER_AFTER = re.compile(r"[^，,。比]{0,6}?(?:还|更|都)?(?:贵|高)(?![^
 
 
 _PRICE_WORD = re.compile(r"价|费|钱|成本")
-
-
-def _found_at(text: str, word: str) -> list[int]:
-    out, i = [], text.find(word)
-    while i >= 0:
-        out.append(i)
-        i = text.find(word, i + 1)
-    return out
 
 
 # The customer's displeasure right after what we said: what we said is what they object to.
