@@ -23,7 +23,7 @@ from nlu.customer import find_contacts  # noqa: E402
 from nlu.normalize import normalize  # noqa: E402
 from nlu.note import Note  # noqa: E402
 from nlu.parser import choose_pack  # noqa: E402
-from training_sources import SOURCES, refuse_sealed  # noqa: E402
+from training_sources import SOURCES, refuse_sealed, train_crf  # noqa: E402
 
 DEFAULT_SOURCES = SOURCES
 
@@ -73,16 +73,7 @@ def contact_spans(note) -> list[tuple[int, int]]:
 
 
 def train(rows: list[dict], out: Path, names: Callable[[dict], list[str]]) -> None:
-    import pycrfsuite
-
-    trainer = pycrfsuite.Trainer(verbose=False)
-    for row in rows:
-        seq = sequence(row, names)
-        if seq:
-            trainer.append(*seq)
-    trainer.set_params({"c1": 0.1, "c2": 0.01, "max_iterations": 150, "feature.possible_transitions": True})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    trainer.train(str(out))
+    train_crf((seq for seq in (sequence(row, names) for row in rows) if seq), out)
 
 
 def slot_f1(labeller, slot: str, rows: list[dict], model: Path | None) -> dict:

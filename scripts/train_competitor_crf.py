@@ -25,7 +25,7 @@ from nlu import competitor_crf, name_labeller  # noqa: E402
 from nlu.normalize import normalize  # noqa: E402
 from nlu.note import Note  # noqa: E402
 from nlu.parser import choose_pack, known_others  # noqa: E402
-from training_sources import SOURCES, refuse_sealed  # noqa: E402
+from training_sources import SOURCES, refuse_sealed, train_crf  # noqa: E402
 
 DEFAULT_SOURCES = SOURCES
 
@@ -70,17 +70,9 @@ def sequence(row: dict):
 
 
 def train(rows: list[dict], out: Path) -> None:
-    import pycrfsuite
-
-    trainer = pycrfsuite.Trainer(verbose=False)
     with name_labeller.off():  # the customer's company marked as the company labeller finds it, as always
-        for row in rows:
-            seq = sequence(row)
-            if seq:
-                trainer.append(*seq)
-    trainer.set_params({"c1": 0.1, "c2": 0.01, "max_iterations": 150, "feature.possible_transitions": True})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    trainer.train(str(out))
+        sequences = [seq for seq in (sequence(row) for row in rows) if seq]
+    train_crf(sequences, out)
 
 
 def competitor_f1(rows: list[dict], model: Path | None) -> dict:

@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import name_labeller_training as shared  # noqa: E402
+from training_sources import train_crf  # noqa: E402
 from nlu import company_crf, competitor_crf, name_labeller, product_names  # noqa: E402
 
 KIND_NAMES = {
@@ -63,16 +64,7 @@ def sequence(row: dict):
 
 
 def train(rows: list[dict], out: Path) -> None:
-    import pycrfsuite
-
-    trainer = pycrfsuite.Trainer(verbose=False)
-    for row in rows:
-        seq = sequence(row)
-        if seq:
-            trainer.append(*seq)
-    trainer.set_params({"c1": 0.1, "c2": 0.01, "max_iterations": 150, "feature.possible_transitions": True})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    trainer.train(str(out))
+    train_crf((seq for seq in (sequence(row) for row in rows) if seq), out)
 
 
 def train_three(rows: list[dict], folder: Path) -> dict[str, Path]:

@@ -29,7 +29,7 @@ from nlu.normalize import normalize  # noqa: E402
 from nlu.note import Note  # noqa: E402
 from nlu.numbers import find_quantities  # noqa: E402
 from nlu.parser import choose_pack  # noqa: E402
-from training_sources import SOURCES, refuse_sealed  # noqa: E402
+from training_sources import SOURCES, refuse_sealed, train_crf  # noqa: E402
 
 DEFAULT_SOURCES = [s for s in SOURCES if not s.endswith("notes_dev.jsonl")]  # the dev notes' products are the rules' own
 
@@ -82,15 +82,7 @@ def _find_all(text: str, word: str, lo: int, hi: int):
 
 
 def train(rows: list[dict], out: Path) -> None:
-    import pycrfsuite
-
-    trainer = pycrfsuite.Trainer(verbose=False)
-    for row in rows:
-        for x, y in sequences(row):
-            trainer.append(x, y)
-    trainer.set_params({"c1": 0.1, "c2": 0.01, "max_iterations": 150, "feature.possible_transitions": True})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    trainer.train(str(out))
+    train_crf((seq for row in rows for seq in sequences(row)), out)
 
 
 def item_f1(rows: list[dict], model: Path | None) -> float:
