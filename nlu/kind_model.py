@@ -15,7 +15,7 @@ import math
 import re
 from functools import cache
 from pathlib import Path
-from nlu.note import positions
+from nlu.normalize import positions
 
 MODELS = Path(__file__).parent / "models"
 FILES = {"date": MODELS / "date_kinds.crfsuite", "money": MODELS / "money_kinds.crfsuite"}

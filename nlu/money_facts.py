@@ -13,7 +13,8 @@ from functools import cache
 
 from nlu import kind_model
 from nlu.lexicon import common
-from nlu.note import Note, compile_phrases, positions
+from nlu.normalize import positions
+from nlu.note import Note, compile_phrases
 
 from nlu.note import CJK
 from nlu.numbers import find_money, to_number

@@ -129,3 +129,12 @@ def _strip_runs(text: str) -> str:
         if text == before:
             break
     return text
+
+
+def positions(text: str, word: str) -> list[int]:
+    """Where word starts in text, every occurrence (overlapping ones too)."""
+    out, i = [], text.find(word)
+    while i >= 0:
+        out.append(i)
+        i = text.find(word, i + 1)
+    return out

@@ -356,15 +356,6 @@ def split_clauses(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _CLAUSE.finditer(text)] or [(0, len(text))]
 
 
-def positions(text: str, word: str) -> list[int]:
-    """Where word starts in text, every occurrence (overlapping ones too)."""
-    out, i = [], text.find(word)
-    while i >= 0:
-        out.append(i)
-        i = text.find(word, i + 1)
-    return out
-
-
 def compile_phrases(phrases) -> re.Pattern | None:
     """One regex for a list of phrases (each may itself be a small regex), longest first."""
     phrases = sorted({p for p in phrases if p}, key=len, reverse=True)

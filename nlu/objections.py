@@ -14,7 +14,8 @@ from functools import cache
 import ahocorasick
 
 from nlu.lexicon import Pack, common
-from nlu.note import Note, compile_phrases, positions
+from nlu.normalize import positions
+from nlu.note import Note, compile_phrases
 from nlu.prefilter import hint, required
 
 CATEGORIES = ("price", "budget", "delivery_time", "quality", "decision_delay", "competitor",
