@@ -9,12 +9,9 @@ sources, and prints the parser's competitor F1 on each held-out fold with and wi
 from __future__ import annotations
 
 import argparse
-import glob
-import json
 import random
 import sys
 import tempfile
-import tomllib
 from datetime import datetime
 from pathlib import Path
 
@@ -22,39 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nlu import competitor_crf, name_labeller  # noqa: E402
-from nlu.normalize import normalize  # noqa: E402
 from nlu.note import Note  # noqa: E402
 from nlu.parser import choose_pack, known_others  # noqa: E402
-from training_sources import SOURCES, refuse_sealed, train_crf  # noqa: E402
+from name_labeller_training import rows_of, spans_of  # noqa: E402
+from training_sources import SOURCES, train_crf  # noqa: E402
 
 DEFAULT_SOURCES = SOURCES
-
-
-def rows_of(source: str) -> list[dict]:
-    refuse_sealed(source)
-    if source == "packs":  # the industry packs' annotated examples
-        return [{"text": ex["text"], "ref": ex["ref"], "industry": data.get("name"), "expected": ex.get("expected", {})}
-                for path in sorted(glob.glob(str(ROOT / "nlu/industry_phrases/*.toml")))
-                for data in [tomllib.loads(Path(path).read_text(encoding="utf-8"))] for ex in data.get("examples", [])]
-    path = Path(source) if Path(source).is_absolute() else ROOT / source
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
-
-
-def spans_of(text: str, name: str) -> list[tuple[int, int]]:
-    """Where name is written in text, ignoring case and spaces."""
-    squeezed, at = [], []
-    for i, ch in enumerate(text):
-        if not ch.isspace():
-            squeezed.append(ch.lower())
-            at.append(i)
-    hay, needle = "".join(squeezed), "".join(normalize(name).lower().split())
-    out, k = [], hay.find(needle) if needle else -1
-    while k >= 0:
-        out.append((at[k], at[k + len(needle) - 1] + 1))
-        k = hay.find(needle, k + 1)
-    return out
 
 
 def sequence(row: dict):
