@@ -9,6 +9,7 @@ meeting that happened last Friday."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -102,9 +103,12 @@ async def ack(bot, phrase, rep):
 
 
 async def note(bot, phrase, rep):
-    """A new note, and the card before it unchanged."""
+    """A new note (its card; a question may follow it, 你说的“下次”是哪一天？), no change to the card
+    before it."""
     replies = await bot.say(rep, phrase["text"])
-    assert "已记录 #2" in replies[-1].text, replies[-1].text
+    texts = [r.text for r in replies]
+    assert any(re.search(r"已记录(?:（第\d+位客户）)? #2\b", t) for t in texts), texts[-1]
+    assert not any("已更新" in t for t in texts), texts[-1]
     [first] = bot.rows(Note, Note.id == 1)
     assert [i.quantity for i in bot.rows(Item, Item.note_id == 1)] == [80]
     assert first.extraction["customer"] == {"name": "王总", "company": None}
