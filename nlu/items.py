@@ -168,8 +168,8 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
              or i and _count_then_spec(quantities[i - 1], q)
              or _is_revised(note, q, quantities[i + 1:])
              or _is_modifier(note, q) and _product_before(note, q.start, early) is None}
-    blocked = sorted([(c.start, c.end) for c in contacts] + list(day_spans) + list(money_spans)
-                     + [(q.start, q.end) for i, q in enumerate(quantities) if i not in specs])
+    counted = [(q.start, q.end) for i, q in enumerate(quantities) if i not in specs]
+    blocked = sorted([(c.start, c.end) for c in contacts] + list(day_spans) + list(money_spans) + counted)
     lines: list[Line] = []
     for i, q in enumerate(quantities):
         if i in specs:
@@ -212,6 +212,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
                 final = _final(_product_earlier(note, q.start, people))
             product = final
             product = _named(note, q, product, contacts, blocked)
+            product = _attached_name(note, q, product, contacts, blocked, counted)
             product = _with_spec(note, q, product, quantities, early)
         before = text[note.clause_at(q.start)[0]:q.start]
         if product is not None and _CUT_BACK.search(before):  # 报的三套…，只能先买两套: the final amount
@@ -299,6 +300,41 @@ def _with_model(note: Note, q, product: str | None, blocked) -> str | None:
     if product and found != product and found.startswith(product) and _only_filler(found[len(product):]):
         return product  # 床垫试, 轮胎一次: the model took a word that follows the product
     return found
+
+
+def _attached_name(note: Note, q, product: str | None, contacts, blocked, counted) -> str | None:
+    """When the phrase found for a quantity is no product name the note-level labeller sees there
+    (初步算要240片, Q2开始每月要300吨), the quantity counts the name it labels nearest: before it in its
+    clause, else after it, else in the clause before (提标改造要上MBR膜组件，初步算要240片); never a name
+    another count stands between (开发板要120套、示波器要20台: 示波器 is the second count's)."""
+    text = note.text
+    if note.product_names is None:
+        from nlu.product_names import name_spans
+
+        note.product_names = name_spans(note, [(c.start, c.end) for c in contacts])
+    names = note.product_names
+    if product is not None:
+        at = [i for i in _occurrences(text, product) if i[1] <= q.end + 12]
+        where = max(at, key=lambda i: i[0]) if at else None
+        if where is None or any(s < where[1] and where[0] < e for s, e, _ in names):
+            return product  # the labeller agrees (or the phrase is not written as such: nothing to compare)
+    i = note.clause_index(q.start)
+    clause_start, clause_end = note.clauses[i]
+    lo = note.clauses[max(0, i - 1)][0]
+    others = [c for c in counted if c != (q.start, q.end)]
+
+    def alone(a: int, b: int) -> bool:
+        return not any(a <= s and e <= b for s, e in others)
+
+    free = [(s, e) for s, e, sure in names if sure >= EDGE_SURE and lo <= s
+            and not any(a < e and s < b for a, b in blocked if (a, b) != (q.start, q.end))]
+    before = [n for n in free if clause_start <= n[0] and n[1] <= q.start and alone(n[1], q.start)]
+    after = [n for n in free if q.end <= n[0] and n[1] <= clause_end and alone(q.end, clause_end)]
+    earlier = [n for n in free if n[1] <= clause_start and alone(n[1], q.start)]
+    best = before[-1] if before else after[0] if after else earlier[-1] if earlier else None
+    if best is None:
+        return product
+    return _final(_clean_product(_after_de(text[best[0]:best[1]]), place_ok=True)) or product
 
 
 EDGE_SURE = 0.5  # how sure the note-level labeller must be of a name's edges to widen a product

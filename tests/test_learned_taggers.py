@@ -192,6 +192,33 @@ def test_the_name_never_takes_in_the_quantity(monkeypatch):
     assert _named(monkeypatch, "要了冰柜二十台", "冰柜", "冰柜二十台", 0.99) == "冰柜"
 
 
+def _attached(monkeypatch, text, product, names, which=-1):
+    from nlu import items, product_names
+    from nlu.numbers import find_quantities
+
+    note = _note(text)
+    spans = [(note.text.index(n), note.text.index(n) + len(n), 0.9) for n in names]
+    monkeypatch.setattr(product_names, "name_spans", lambda note, others: spans)
+    quantities = find_quantities(note.text)
+    q = quantities[which]
+    counted = [(o.start, o.end) for o in quantities]
+    return items._attached_name(note, q, product, [], counted, counted)
+
+
+def test_a_count_takes_the_name_labelled_before_it_when_the_phrase_is_none(monkeypatch):
+    assert _attached(monkeypatch, "要上膜组件，初步算要240片", "初步算", ["膜组件"]) == "膜组件"
+    assert _attached(monkeypatch, "要上膜组件，初步算要240片", None, ["膜组件"]) == "膜组件"
+
+
+def test_a_phrase_the_labeller_agrees_with_stays(monkeypatch):
+    assert _attached(monkeypatch, "要上膜组件，风机要3台", "风机", ["膜组件", "风机"]) == "风机"
+
+
+def test_a_name_counted_by_another_quantity_is_not_taken(monkeypatch):
+    assert _attached(monkeypatch, "开发板120套、示波器要20台", "开发板", ["开发板", "示波器"], 0) == "开发板"
+    assert _attached(monkeypatch, "石膏板三千张，龙骨五千米", "龙骨", ["石膏板"]) == "龙骨"
+
+
 @pytest.mark.parametrize("phrase,product", [
     ("液相色谱仪打算", "液相色谱仪"), ("电源适配器再来", "电源适配器"), ("冷却塔风机一年", "冷却塔风机"),
     ("高压电缆原来", "高压电缆"), ("连接器他", "连接器"),

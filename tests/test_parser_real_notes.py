@@ -319,6 +319,9 @@ def test_money_kinds(text, expected):
     ("她挺喜欢那款马瑟兰，先要24瓶。", {("马瑟兰", 24, "瓶")}),
     ("他想换精酿，要20桶。", {("精酿", 20, "桶")}),
     ("gripper 要 40 sets，pen needles 20 盒。", {("gripper", 40, "sets"), ("pen needles", 20, "盒")}),
+    # the product named as the topic, a time word or a hedge right before the count
+    ("跟设备科聊了不锈钢法兰，Q3开始每月要500片。", {("不锈钢法兰", 500, "片")}),
+    ("改造要换一批离心水泵，初步算要40台。", {("离心水泵", 40, "台")}),
 ])
 def test_the_product_is_the_noun_phrase(text, expected):
     assert items(p(text)) == expected
