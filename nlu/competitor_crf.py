@@ -57,13 +57,13 @@ def items(note, others: list[tuple[int, int]]):
         known = _known()
         base = note.crf_known
         if base is None:
-            base = note.crf_known = _base_features(note, known)
+            base = note.crf_known = _known_features(note, known)
         out = list(base)
         if "other" in known:
             for s, e in others:
                 for i in range(max(0, s), min(e, len(out))):
                     if out[i] is base[i]:
-                        out[i] = base[i] + ["other"]
+                        out[i] = base[i] + (b"other",)
         seq = note.crf_items[key] = pycrfsuite.ItemSequence(out)
     return seq
 
@@ -122,16 +122,9 @@ def _tables(known: frozenset[str]) -> dict[str, dict[str, str]]:
 _KINDS = ("c=", "t=", "p1=", "n1=", "b-=", "b+=", "tt=", "w=", "pw=", "pw2=", "nw=", "nw2=", "wd=")
 
 
-@cache
-def _known_tables(known: frozenset[str]) -> dict[str, dict[str, str]]:
-    return _tables(known)
-
-
-def _base_features(note, known: frozenset[str] | None = None) -> list[list[str]]:
-    """Built a feature kind at a time (a note is 100-200 characters); with `known`, only the strings in
-    it (the same lists filtered, in the same order: _known_features)."""
-    if known is not None:
-        return _known_features(note, known)
+def _base_features(note) -> list[list[str]]:
+    """Built a feature kind at a time (a note is 100-200 characters). The labellers are given these
+    filtered to the strings their models know (_known_features)."""
     text = note.text
     n = len(text)
     where = ["S"] * n
@@ -201,52 +194,64 @@ def _pauses(note, n: int) -> list[tuple]:
     return marks
 
 
-def _known_features(note, known: frozenset[str]) -> list[list[str]]:
-    """_base_features' rows with only the strings in `known`, each looked up in a table of its kind
-    (None when unknown) instead of built and tested, in the order the rows are built."""
-    t = _known_tables(known)
+def _known_features(note, known: frozenset[str]) -> list[tuple[bytes, ...]]:
+    """_base_features' rows with only the strings in `known`, in the order the rows are built, as UTF-8
+    (pycrfsuite takes bytes as they are; it encodes each str). Each feature kind is a column of table
+    lookups (None where unknown); the rows are zipped from the columns and the Nones dropped by C-level
+    iterators, with no Python code run per character."""
+    t = _byte_tables(known)
     text = note.text
     n = len(text)
     words = _word_spans(note)
     strings = [text[s:e] for s, e in words]
     m = len(strings)
-    # the words around each word, as in _base_features: pw, pw2, nw, nw2, wd, shape
+    # the words around each word, as in _base_features: pw, pw2, nw, nw2, wd, shape; index m: no word
     pw = [None, *map(t["pw="].get, strings[:-1])][:m]
     pw2 = [None, None, *map(t["pw2="].get, map(add, strings[:-2], strings[1:-1]))][:m]
     nw = [*map(t["nw="].get, strings[1:]), None]
     nw2 = [*map(t["nw2="].get, map(add, strings[1:-1], strings[2:])), None, None][:m]
-    wd_table = t["wd="]
-    wd = [wd_table.get(w.lower()) if len(w) <= 4 else None for w in strings]
-    shape = [None] * m
-    for k, w in enumerate(strings):
-        if w[:1].isascii() and w[:1].isalpha():
-            f = "shape=" + _shape(w)
-            shape[k] = f if f in known else None
-    ctx = [()] * n
+    wd_get, shape_get = t["wd="].get, t["shape="].get
+    wd = [wd_get(w.lower()) if len(w) <= 4 else None for w in strings]
+    shape = [shape_get(_shape(w)) if w[:1].isascii() and w[:1].isalpha() else None for w in strings]
     wt = t["w="]
     where = [wt.get("S")] * n
     b, mid, end = wt.get("B"), wt.get("M"), wt.get("E")
-    for (s, e), near in zip(words, map(tuple, map(partial(filter, None), zip(pw, pw2, nw, nw2, wd, shape)))):
-        ctx[s:e] = [near] * (e - s)
+    at = [m] * n  # the word each character is in
+    for k, (s, e) in enumerate(words):
+        at[s:e] = [k] * (e - s)
         if e - s > 1:
             where[s:e] = [b, *[mid] * (e - s - 2), end]
-    kn = [k if k in known else None for k in _known_marks(note, n)]
-    marks = _pauses(note, n) if "pause" in known else [()] * n
+    ctx = [list(map([*col, None].__getitem__, at)) for col in (pw, pw2, nw, nw2, wd, shape)]
+    kn = list(map(t["kn="].get, _known_marks(note, n)))
+    marks = []
+    if "pause" in known:
+        marks = [[None] * n]
+        for i in note.breaks:
+            if i < n:
+                marks[0][i] = b"pause"
     padded = "^^" + text.lower() + "$$"
     classes = "^^" + "".join(map(_CLASSES.__getitem__, text)) + "$$"
-    return _known_rows(t, padded, classes, where, kn, ctx, marks, n)
-
-
-def _known_rows(t: dict[str, dict[str, str]], padded: str, classes: str, where, kn, ctx, marks, n: int) -> list[list[str]]:
-    """The rows of the known strings: one table lookup per character feature (None when unknown) in
-    the order the rows are built; `where`: the w= strings already looked up."""
     cs, ps, ns = padded[2:n + 2], padded[1:n + 1], padded[3:n + 3]
     ks = classes[2:n + 2]
-    cols = zip(map(t["c="].get, cs), map(t["t="].get, ks), map(t["p1="].get, ps), map(t["n1="].get, ns),
-               map(t["b-="].get, map(add, ps, cs)), map(t["b+="].get, map(add, cs, ns)),
+    rows = zip(map(t["c="].get, cs), map(t["t="].get, ks), map(t["p1="].get, ps),
+               map(t["n1="].get, ns), map(t["b-="].get, map(add, ps, cs)),
+               map(t["b+="].get, map(add, cs, ns)),
                map(t["tt="].get, map(add, map(add, classes[1:n + 1], ks), classes[3:n + 3])),
-               where, kn)
-    return [[*filter(None, row), *c, *m] for row, c, m in zip(cols, ctx, marks)]
+               where, kn, *ctx, *marks)
+    return list(map(tuple, map(_known_only, rows)))
+
+
+_known_only = partial(filter, None)
+
+
+@cache
+def _byte_tables(known: frozenset[str]) -> dict[str, dict[str, bytes]]:
+    """_tables(known) with the strings as UTF-8 (pycrfsuite copies bytes as they are), and the kinds
+    that are whole strings (kn=, shape=) as tables too."""
+    tables = {kind: {v: name.encode() for v, name in values.items()} for kind, values in _tables(known).items()}
+    tables["kn="] = {name: name.encode() for name in ("kn=", "kn=B", "kn=I") if name in known}
+    tables["shape="] = {name[6:]: name.encode() for name in known if name.startswith("shape=")}
+    return tables
 
 
 class _ClassOf(dict):
