@@ -214,6 +214,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
             product = _named(note, q, product, contacts, blocked)
             product = _attached_name(note, q, product, contacts, blocked, counted)
             product = _with_spec(note, q, product, quantities, early)
+            product = product and _without_prose_edges(product)  # (whichever labeller set its edges last)
         before = text[note.clause_at(q.start)[0]:q.start]
         if product is not None and _CUT_BACK.search(before):  # 报的三套…，只能先买两套: the final amount
             lines = [l for l in lines if not (l.product == product and l.unit == unit)]
@@ -316,8 +317,8 @@ def _attached_name(note: Note, q, product: str | None, contacts, blocked, counte
     if product is not None:
         at = [i for i in _occurrences(text, product) if i[1] <= q.end + 12]
         where = max(at, key=lambda i: i[0]) if at else None
-        if where is None or any(s < where[1] and where[0] < e for s, e, _ in names):
-            return product  # the labeller agrees (or the phrase is not written as such: nothing to compare)
+        if where is not None and any(s < where[1] and where[0] < e for s, e, _ in names):
+            return product  # the labeller agrees
     i = note.clause_index(q.start)
     clause_start, clause_end = note.clauses[i]
     lo = note.clauses[max(0, i - 1)][0]
@@ -462,6 +463,9 @@ def _final(product: str | None) -> str | None:
     if not product:
         return product
     product = _without_speaker(product)
+    product = _without_prose_edges(product)
+    dated = _RELATIVE_TIME_LEAD.sub("", product)
+    product = dated if len(dated) >= 2 else product  # 下季度椎弓根螺钉, 明年钛白粉: when, not what
     inner = None
     for inner in _INNER_LINK.finditer(product):
         pass
@@ -480,6 +484,23 @@ def _final(product: str | None) -> str | None:
     product = _without_speaker("".join(words))
     if len(product) > 1 and is_function_word(product) or _FIRST_ORDINAL.match(product) or product in _CONNECTIVES:
         return None
+    return product
+
+
+_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9\-.])[A-Za-z]*[a-z][A-Za-z]*(?![A-Za-z0-9\-])")  # a word, not an acronym (HIS, A4, Low-E)
+_RELATIVE_TIME_LEAD = re.compile(r"^(?:(?:下|这|本|上|今|明|去|后)个?(?:季度|月|年|周|半年|星期|礼拜)|[Qq][1-4])+(?=[^\d个度])")
+
+
+def _without_prose_edges(product: str) -> str:
+    """AGV小车 demo, and组串式逆变器: English words of the sentence (nlu/latin.py's prose) at either edge of
+    a product are no part of it; acronyms and codes are (HIS 系統授權, A4复印纸, Low-E 中空玻璃)."""
+    if not product.isascii() and _LATIN_WORD.search(product):
+        words = _LATIN_WORD.findall(product)
+        last, first = words[-1], words[0]
+        if product.endswith(last) and is_prose(last) and len(product[:-len(last)].strip()) >= 2:
+            product = product[:-len(last)].rstrip()
+        if product.startswith(first) and is_prose(first) and len(product[len(first):].strip()) >= 2:
+            product = product[len(first):].lstrip()
     return product
 
 

@@ -322,6 +322,11 @@ def test_money_kinds(text, expected):
     # the product named as the topic, a time word or a hedge right before the count
     ("跟设备科聊了不锈钢法兰，Q3开始每月要500片。", {("不锈钢法兰", 500, "片")}),
     ("改造要换一批离心水泵，初步算要40台。", {("离心水泵", 40, "台")}),
+    # a relative time word or an English word of the sentence at its edge is no part of it
+    ("他们明年碳酸钙的框架协议在招标，年用量约900吨。", {("碳酸钙", 900, "吨")}),
+    ("AGV小车 demo 她挺满意，要 5 units 先试。", {("AGV小车", 5, "units")}),
+    ("要 combiner box 60 台 and 组串式逆变器 40 台.", {("combiner box", 60, "台"), ("组串式逆变器", 40, "台")}),
+    ("HIS 系統授權要 14 套。", {("HIS 系統授權", 14, "套")}),  # an acronym stays
 ])
 def test_the_product_is_the_noun_phrase(text, expected):
     assert items(p(text)) == expected
