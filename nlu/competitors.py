@@ -13,7 +13,7 @@ from nlu.prefilter import hint
 
 NAME = rf"(?:[{CJK}A-Za-z]|\d+[A-Za-z])[{CJK}A-Za-z0-9&·\-]{{0,7}}?(?<=..)"
 # Where a clause's subject starts: the clause start or right after a reporting verb.
-_SUBJECT = re.compile(r"says\s|said\s|说|觉得|反馈|讲|提到|听说|表示|称|但是|但|而且|可是|之前|以前|原来|上次|透露|还有|另外|目前|太贵了|贵了|太高了|偏高")
+_SUBJECT = re.compile(r"says\s|said\s|然后|对了|说|觉得|反馈|讲|提到|听说|表示|称|但是|但|而且|可是|之前|以前|原来|上次|透露|还有|另外|目前|太贵了|贵了|太高了|偏高")
 # A rival's product or offer compared with ours.
 _RIVAL_OF = re.compile(rf"({NAME})(?:那边|这边)?的(?!我们)")
 _RIVAL_DOES = re.compile(
@@ -29,6 +29,16 @@ _PREFER = re.compile(
 )
 _LISTED_RIVALS = re.compile(rf"({NAME})(?:和|、|与|跟)({NAME})(?=$|[，,。])|({NAME})(?=$|[，,。])")
 _RIVAL_WORD = re.compile(r"(?:竞品|竞争对手|对手|友商|在跟的[两三几]家|还有[两三几]家)(?:主要|可能)?(?:是|有)?")
+# A name of several capitalised Latin words (Sri Trang, ASC Fine Wines), else NAME.
+_NAMES = rf"(?:[A-Z][A-Za-z0-9&.\-]*(?: [A-Z][A-Za-z0-9&.\-]*){{1,3}}(?![A-Za-z])|{NAME})"
+# 从长春化工进货, 跟科达利买, 一直在华纺拿货, 找海之宝拿: the supplier the customer buys from
+_BUYS_FROM = re.compile(rf"(?:从|跟|找|(?:一直|之前|以前|原来|都)在)({_NAMES})(?:那边|这边|代理|原厂)?(?=(?:拿|进|买|采购|订)(?:货|的|过|了)?)")
+# 一直是华北制药供货, 之前是三电在供, 找的是獐子岛代工: the supplier named as such
+_SUPPLIES = re.compile(rf"(?:一直是|之前是|原来是|以前是|现在是|目前是|都是|找的是)(?:找|用|从)?({_NAMES})(?:独家)?(?=在?供|代工|做的|在做|配套)")
+# 现在的supplier是ASC Fine Wines, 目前供应商是南亚塑胶: a Latin name of several words after the supplier word
+_SUPPLIER_LATIN = re.compile(r"(?:supplier|供应商)\s?(?:是|is)\s?([A-Z][A-Za-z0-9&.\-]*(?: [A-Z][A-Za-z0-9&.\-]*){1,3})(?![A-Za-z])")
+# 也问了Parker: a Latin name the customer asked too (问了问桥式起重机 asks of a product)
+_ASKED = re.compile(r"(?:问过|问了|询过|比过)([A-Z][A-Za-z0-9&.\-]*(?: [A-Z][A-Za-z0-9&.\-]*){0,3})(?![A-Za-z])")
 # 拿安佳的价是四十二: where the customer buys now
 _SOURCE = re.compile(rf"(?:拿|从|进)(?![出来去到])({NAME})(?:那边|这边)?的(?:价|货|料)")
 _NEIGHBOUR_HINT = re.compile(r"隔壁|别家|同行|对面|旁边|人家")
@@ -49,7 +59,7 @@ _RIVAL_CUE = re.compile(
 _ROLE_AFTER = re.compile(r"(?:[\u4e00-\u9fff]{0,4}?(?:采购|负责人|老板|领导|对接人)|[\u4e00-\u9fff]{1,3}(?:部|科|处)(?:的|[\u4e00-\u9fff]{1,2}(?:经理|主任|长)))")
 _NOT_RIVAL = re.compile(
     r"而且|但是|但|可是|还有|另外|所以|因为|如果|虽然|不|比|最近|近期|现在|目前|今年|以前|之前|国庆|春节|元旦|五一|中秋|端午|清明|今年|明年|去年|下周|这周|本周|周[一二三四五六日末]|[\d一二三四五六七八九十]+[月号]|"
-    r"日本|德国|美国|韩国|欧洲|国外|国内|外资|合资|"
+    r"日本|德国|美国|韩国|欧洲|国外|国内|外资|合资|网上|线上|线下|外面|市场|附近|周边|"
     r"我|你|他|她|客户|领导|老板|财政|上面|公司|厂里|总部|同类|同款|同行|隔壁|别家|其他|外地|本地|进口|国产|一个|一家"
 )
 _PRONOUN_START = re.compile(r"^(?:我|他|她|它|咱|你|您|这|那|对方|客户|人家|大家|上次|下次|今天|明天|昨天|之前|以前|现在)")
@@ -104,7 +114,8 @@ def find_competitors(note: Note, contacts: list[Contact], customer: dict | None)
     return _dedupe(found)
 
 
-_CHOSEN = re.compile("|".join(f"(?:{p.pattern})" for p in (_PREFER, _THAN, _COMPARED, _SOURCE)))
+_CHOSEN = re.compile("|".join(f"(?:{p.pattern})" for p in (_PREFER, _THAN, _COMPARED, _SOURCE, _BUYS_FROM, _SUPPLIES,
+                                                             _SUPPLIER_LATIN, _ASKED)))
 # The literals every match of these contains: a clause with none of them is not scanned by them.
 _CHOSEN_HINT, _RIVAL_DOES_HINT = hint(_CHOSEN), hint(_RIVAL_DOES)
 
@@ -159,8 +170,10 @@ def _trim_rival(name: str) -> str:
 
 
 def _plausible(name: str, note: Note) -> bool:
-    if name in _not_orgs() or _PRONOUN_START.match(name) or _NOT_RIVAL.match(name) or not is_org(name):
+    if name in _not_orgs() or _PRONOUN_START.match(name) or _NOT_RIVAL.match(name):
         return False
+    if not is_org(name) and not (len(name) > 14 and name.isascii() and not is_prose(name)):
+        return False  # an organisation's name, or a long Latin one (Blue Harbor Seafood) is_org finds too long
     if _THING_END.search(name):
         return False  # 换成环保材料: a thing, not a supplier
     if note.pack is not None and name in note.pack.products or name in _cue_words():

@@ -235,6 +235,7 @@ _UNIT_PRICE = re.compile(r"单价|每[^\d，。]{0,2}$|人均|一[台吨桶斤�
 
 def money_facts(note: Note, amounts: list[Amount], competitors: list[str]) -> list[dict]:
     data, _ = _cues()
+    competitors = competitors + short_names(note.text, competitors)
     signed = any(w in note.text for w in data["deal_note_cues"])
     out = []
     for a in amounts:
@@ -252,6 +253,19 @@ def money_facts(note: Note, amounts: list[Amount], competitors: list[str]) -> li
     return out
 
 
+def short_names(text: str, names: list[str]) -> list[str]:
+    """A rival named in full once and by its first two characters elsewhere (水星家纺代工…水星那边一套一百八):
+    those two characters, where they stand alone (not as the start of the full name)."""
+    out = []
+    for name in names:
+        head = name[:2]
+        if len(name) >= 4 and _CJK_WORD.fullmatch(name) and head not in names \
+                and any(not text.startswith(name, i) for i in positions(text, head)):
+            out.append(head)
+    return out
+
+
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 _FEE_AFTER = re.compile(FEE_AFTER)
 # Between a rival's name and an offer verb: the rival's side (那边, 原厂渠道, 的业务员), nobody else speaking.
 _RIVAL_OFFERS = re.compile(r"[^，,。我他她你想要希望]{0,6}")

@@ -6,7 +6,7 @@ FILES (default train2 + train3) are split into K folds (seed 16). For each fold 
 company labeller, the rival-objection model and the date and money kind models are trained on every other
 source (dev, holdout, working, the packs and the other folds) and the fold is parsed with them; the
 product models are the shipped ones. Trained models are kept in DIR/foldN (reused unless --only names
-them: competitors, companies, rival_objection, kinds). Prints the slot figures, the objections per
+them: competitors, companies, names (the one labeller alone), rival_objection, kinds). Prints the slot figures, the objections per
 category (tp/fp/fn) and the competitor errors; --out writes {id, expected, predicted} lines for counting.
 --check FILE scores FILE (never trained on) with the shipped models, counts only. The locked set is refused.
 """
@@ -76,7 +76,7 @@ def train_fold(folder: Path, train_rows: list[dict], only: set[str]) -> None:
         train_competitor_crf.train(train_rows, folder / "competitors.crfsuite")
     if "companies" in only or not (folder / "companies.crfsuite").exists():
         names_training.train(train_rows, folder / "companies.crfsuite", company_names)
-    if {"companies", "competitors"} & set(only) or not (folder / "names.crfsuite").exists():
+    if {"companies", "competitors", "names"} & set(only) or not (folder / "names.crfsuite").exists():
         train_name_labeller.KINDS[:] = name_labeller.model_kinds() or train_name_labeller.KINDS
         train_name_labeller.train(train_rows, folder / "names.crfsuite")
     if "rival_objection" in only or not (folder / "rival_objection.crfsuite").exists():

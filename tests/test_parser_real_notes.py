@@ -468,6 +468,30 @@ def test_a_rivals_name_stops_where_the_sentence_goes_on(text, rival):
     assert rival in p(text)["competitors"]
 
 
+@pytest.mark.parametrize("text,rival", [
+    ("今天去了华泰电机，采购说轴承一直从恒瑞精工那边拿货。", "恒瑞精工"),
+    ("今天去了鑫源包装，老板说纸箱都跟宏润纸业买，关系很铁。", "宏润纸业"),
+    ("今天去了康达药业，阿莫西林一直是济华制药供货，说合作稳定。", "济华制药"),
+    ("今天去了瑞丰门窗，她说以前是找福顺物流做的，服务太差想换。", "福顺物流"),
+    ("Met Linda at Nordwind Foods, 她说现在的 supplier 是 Blue Harbor Seafood，合同年底到期。", "Blue Harbor Seafood"),
+    ("今天去了明达电子，他们也问了Kestrel，但Kestrel交期太长。", "Kestrel"),
+    ("嗯 今天去了德信电力 然后恒远电气那边一台六万五 我们六万八", "恒远电气"),
+])
+def test_the_supplier_they_buy_from_or_asked(text, rival):
+    assert rival in p(text)["competitors"]
+
+
+@pytest.mark.parametrize("text", [
+    "今天去了祥瑞劳务，他们之前一直在附近五金店零买，价格贵还开不了票。",  # a shop nearby, unnamed
+    "今天去了远大幕墙，我说回去跟工厂协调，明天给准信。",               # our own factory
+    "今天去了海工重装，周科长问了问桥式起重机，没给数量。",              # a product asked about
+    "万达影城的屈经理说他们在考虑同时买冰淇淋机。",
+    "今天去了华兴超市，店长说这些都在网上买的。",
+])
+def test_buying_somewhere_names_no_rival(text):
+    assert p(text)["competitors"] == []
+
+
 @pytest.mark.parametrize("text", [
     "他们要扩建一条电解液产线，需要我们的锂盐。",        # a production line, not an order of one
     "他说预算卡得很死一台不能超过三万五。",              # a price limit per unit
