@@ -202,8 +202,11 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
                 product = _product_earlier(note, q.start, people)
                 clause_start, _ = note.clause_at(q.start)
                 if product is None and not (_ORDER_VERB.search(text[clause_start:q.start])
-                                            or _PERIODIC.search(text, clause_start, q.start)):
+                                            or _PERIODIC.search(text, clause_start, q.start)
+                                            or _ENGLISH_ORDER.search(text, clause_start, q.start)):
                     product = _introduced_just_before(note, clause_start, people)
+                    if product is None:  # 教辅书印刷要外包，大概三十万册: the name the labeller found before
+                        product = _attached_name(note, q, None, contacts, blocked, counted)
                     if product is None:
                         continue  # a stray number; an order with no product named keeps product null
                 product = product or _clause_topic(note, q, blocked, people) or _introduced_before(note, q.start, people)
@@ -335,7 +338,10 @@ def _attached_name(note: Note, q, product: str | None, contacts, blocked, counte
     best = before[-1] if before else after[0] if after else earlier[-1] if earlier else None
     if best is None:
         return product
-    return _final(_clean_product(_after_de(text[best[0]:best[1]]), place_ok=True)) or product
+    name = _final(_clean_product(_after_de(text[best[0]:best[1]]), place_ok=True))
+    if not name or is_function_word(name) or _only_filler(name) or _REVISION.match(name):
+        return product  # 降到, 原来: a word of the sentence the labeller took for a name
+    return name
 
 
 EDGE_SURE = 0.5  # how sure the note-level labeller must be of a name's edges to widen a product
@@ -733,18 +739,35 @@ def _brand_head(word: str, taken: list[str]) -> bool:
 def _product_after(note: Note, start: int, end: int) -> str | None:
     """先拿两吨生物有机肥做示范田: the product follows the quantity."""
     clause_start, clause_end = note.clause_at(start)
-    if end in note.breaks and not (_ORDER_VERB.search(note.text, clause_start, start) or _after_name(note, start)):
+    if end > clause_end:  # 1,200 pcs: a comma inside the number ends no clause here
+        clause_end = note.clause_at(end)[1]
+    english = bool(_LATIN_END.search(note.text, start, end) or _ENGLISH_ORDER.search(note.text, clause_start, start))
+    if end in note.breaks and not (english or _ORDER_VERB.search(note.text, clause_start, start) or _after_name(note, start)):
         return None  # 端午 要 两百箱 黄酒, 王经理 1.5万件 T恤: the product follows the number
+    if english:  # 12 sets of servo drive, 1,200 pcs linen blazer: an English frame, the product after
+        of = _ENGLISH_OF.match(note.text, end, max(end, clause_end))
+        end = of.end() if of else end
     spec = _GLUED_SPEC.match(note.text, end, clause_end)  # 三台25吨汽车吊: the tonnage is part of the product
+    if english and spec is None:
+        spec = _CODES_FIRST.match(note.text, end, clause_end)  # 50k pcs of 0603 10K电阻, 15k pcs 100uF/25V caps
     words = note.words(spec.end() if spec else end, clause_end)
     taken: list[str] = [spec.group()] if spec else []
     pos = spec.end() if spec else end
     for word in words:
         model_code = bool(taken) and taken[-1][-1].isascii() and word.isascii()  # SY215
+        if english and taken and word.isascii() and word.isalpha() and is_prose(word):
+            break  # 800 cases of 苏打水 for 华东门店: an English word of the sentence ends it
+        if word == " " and taken and taken[-1][-1:].isascii() and taken[-1][-1:].isalnum() \
+                and note.text[pos + 1:pos + 2].isascii() and note.text[pos + 1:pos + 2].isalnum():
+            taken.append(word)  # linen blazer: an English name of several words
+            pos += 1
+            continue
         if word in _NP_STOP or word in _TRAILING or word[0] in "试做送发过带" or not _WORDLIKE.search(word) \
                 or _NUMBER_WORD.fullmatch(word) and not model_code:
             break
-        if pos in note.breaks and taken and pos != end or _DATE_AHEAD.match(note.text, pos):
+        latin_then_name = english and taken and taken[-1][-1:].isascii() and taken[-1][-1:].isalnum() \
+            and not word.isascii()  # CNC加工中心: a name in two scripts
+        if pos in note.breaks and taken and pos != end and not latin_then_name or _DATE_AHEAD.match(note.text, pos):
             break
         taken.append(word)
         pos += len(word)
@@ -757,7 +780,7 @@ def _product_after(note: Note, start: int, end: int) -> str | None:
     order_from = note.clauses[i - 1][0] if i > 0 and _JOINED_OPEN.match(note.text, clause_start, start) else clause_start
     joined = bool(_JOINED.search(note.text, clause_start, start)) and bool(_ORDER_ANY.search(note.text, order_from, start))
     if not (_ORDER_VERB.search(note.text, clause_start, start) or _ORDER_AFTER.match(note.text, pos) or whole_clause
-            or periodic or joined or _after_name(note, start)):
+            or periodic or joined or english or _after_name(note, start)):
         return None
     phrase = "".join(taken)
     if _NUMBER_START.match(phrase) and not spec:
@@ -765,6 +788,11 @@ def _product_after(note: Note, start: int, end: int) -> str | None:
     return _clean_product(phrase, place_ok=True)  # 要两套搅拌站: a product may be named like a place
 
 
+# English order frames: they want 200 sets of X, PO for 2.5k pcs X, needs 12 sets of X, Need 15k pcs X
+_ENGLISH_ORDER = re.compile(r"(?i)(?<![A-Za-z])(?:wants?|wanted|order(?:s|ed)?|needs?|needed|PO|buys?|bought|booked|requires?|required|requests?|requested|takes?|confirmed)(?![A-Za-z])")
+_ENGLISH_OF = re.compile(r" ?(?:of(?![A-Za-z]) ?)?")
+_LATIN_END = re.compile(r"[A-Za-z]$")
+_CODES_FIRST = re.compile(r"(?:\d[A-Za-z0-9./\-#]* ?)+(?=[A-Za-z\u4e00-\u9fff])")
 _GLUED_SPEC = re.compile(rf"\d+(?:\.\d+)?(?:吨|米|寸|千瓦|kW|kw|KW|瓦|升|公斤|方|立方|匹|轴|位|门|口|层)(?=[{CJK}A-Za-z])")
 
 
@@ -820,8 +848,8 @@ def _rejected_phrase_before(note: Note, start: int, blocked) -> bool:
 
 
 def _is_product(phrase: str, place_ok: bool = False) -> bool:
-    if not phrase or len(phrase) < 2 or len(phrase) > 20:
-        return False
+    if not phrase or len(phrase) < 2 or len(phrase) > (32 if _LATIN_WORD.search(phrase) else 20):
+        return False  # (English words are longer: 100uF/25V electrolytic caps)
     if _ONLY_NUMBER.fullmatch(phrase) or _TIME_WORD.search(phrase):
         return False
     if _NOT_A_PRODUCT_START.match(phrase):

@@ -332,6 +332,29 @@ def test_the_product_is_the_noun_phrase(text, expected):
     assert items(p(text)) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("They want to order 600 cases of 椰子水 for 华南门店.", {("椰子水", 600, "cases")}),
+    ("PO for 3k pcs STM32G030 confirmed.", {("STM32G030", 3000, "pcs")}),
+    ("She needs 40 sets of standing desk, budget 5w.", {("standing desk", 40, "sets")}),
+    ("Need 20k pcs 0805 1K电阻.", {("0805 1K电阻", 20000, "pcs")}),
+    ("Buyer Amy wants to order 1,500 pcs canvas tote + 300 pcs 帆布包.", {("canvas tote", 1500, "pcs"), ("帆布包", 300, "pcs")}),
+])
+def test_english_order_frames_put_the_product_after_the_count(text, expected):
+    assert items(p(text)) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "They need 3 weeks lead time, budget 5w.",
+    "She confirmed 2 engineers for the install.",
+])
+def test_english_frames_without_goods_give_no_line(text):
+    assert not p(text)["items"]
+
+
+def test_a_count_said_on_its_own_counts_the_product_named_before_it():
+    assert items(p("她说我们那个白砂糖 每个月要 嗯 二十吨左右")) == {("白砂糖", 20, "吨")}
+
+
 @pytest.mark.parametrize("text", [
     "纸张要用七十克双胶。",          # a paper weight, not an order
     "钱总拍板，年前再说。",          # no quantity, no item
