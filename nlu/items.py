@@ -317,13 +317,13 @@ def _attached_name(note: Note, q, product: str | None, contacts, blocked, counte
 
         note.product_names = name_spans(note, [(c.start, c.end) for c in contacts])
     names = note.product_names
+    i = note.clause_index(q.start)
+    clause_start, clause_end = note.clauses[i]
     if product is not None:
-        at = [i for i in _occurrences(text, product) if i[1] <= q.end + 12]
+        at = [o for o in _occurrences(text, product) if o[1] <= max(q.end + 12, clause_end)]
         where = max(at, key=lambda i: i[0]) if at else None
         if where is not None and any(s < where[1] and where[0] < e for s, e, _ in names):
             return product  # the labeller agrees
-    i = note.clause_index(q.start)
-    clause_start, clause_end = note.clauses[i]
     lo = note.clauses[max(0, i - 1)][0]
     others = [c for c in counted if c != (q.start, q.end)]
 
@@ -755,7 +755,7 @@ def _product_after(note: Note, start: int, end: int) -> str | None:
     pos = spec.end() if spec else end
     for word in words:
         model_code = bool(taken) and taken[-1][-1].isascii() and word.isascii()  # SY215
-        if english and taken and word.isascii() and word.isalpha() and is_prose(word):
+        if english and taken and word.isascii() and word.isalpha() and (is_prose(word) or _ENGLISH_ORDER.fullmatch(word)):
             break  # 800 cases of 苏打水 for 华东门店: an English word of the sentence ends it
         if word == " " and taken and taken[-1][-1:].isascii() and taken[-1][-1:].isalnum() \
                 and note.text[pos + 1:pos + 2].isascii() and note.text[pos + 1:pos + 2].isalnum():
