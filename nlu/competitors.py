@@ -85,6 +85,50 @@ def _not_orgs():
     return frozenset(common()["not_orgs"])
 
 
+# A price said right after a name, with no offer verb (康耐视5200, 维他那边155, Omron那边同款只要118, BD's price 85):
+# the name's offer where the note also prices ours (我们4300, our quote 2350) and the name is not in our own list.
+# A price: digits (a magnitude letter taken whole), or Chinese numerals ending as a sum does (一块一, 六万五);
+# never a count (1.5k 件, 20MW, 20-10-10, 三十台) nor the start of a longer number.
+_NUMBER = (r"(?:[¥￥]\s?)?(?:\d+(?:\.\d+)?(?:\s?[wWkK万千](?![A-Za-z]))?(?![\d.A-Za-z\-]|\s?[wWkK万千])"
+           r"|[一二两三四五六七八九十][一二两三四五六七八九十百千万点]*(?:块|元|毛|万|千|百)[一二两三四五六七八九]?(?![一二两三四五六七八九十百千万]))")
+_BARE_PRICE = re.compile(
+    rf"({_NAMES})\s?(?:'s|那边|这边|家|的|原装|原厂|代理|直供|现在)?\s?(?:同款|单价|报价?|报的|给的是|给到|供价|才|只要|要|是|quote[sd]?|offered|price)?(?:是|的|才|只要)?\s?"
+    rf"(?={_NUMBER}(?!\s?(?:[件台吨个套箱颗片只支张本瓶盒包袋条米方克斤桶卷天周月年号%次]|t\b|pcs|sets?|kg|MT|tons?|units?|小时|公斤)))")
+# Words of the sentence, not of a name (预算合计150万, 付款按3个月, 员工宿舍需要); a model code (RV-40E) is a product.
+_NOT_IN_NAME = re.compile(r"预算|合计|一共|大概|约|需求|用量|数量|首批|首单|今年|明年|下个?月|每月|每年|按|付|需|问|测|量|想|能|要|有|^先|.\d|^[A-Za-z]{1,4}-?\d")
+_OUR_PRICE = re.compile(rf"(?:我们|我們|咱们|our quote|our price|we quoted?)\s?(?:的|报的?|报价|给的?|是|quote[sd]?|price)?(?:是|的)?\s?{_NUMBER}")
+_OUR_LIST = re.compile(r"(?:我们?|咱们)(?:报的?|报价|给的?)|our quote|we quoted?")
+
+
+def _bare_prices(note: Note) -> list[tuple[int, str]]:
+    """(start, name) of names a price follows bare, in a note that prices ours too (see _BARE_PRICE)."""
+    text = note.text
+    ours = [m.start() for m in _OUR_PRICE.finditer(text)]
+    if not ours:
+        return []
+    out = []
+    listed = False  # the clause before named a price so: a list goes on (基恩士单价5800，康耐视5200)
+    for start, end in note.clauses:
+        starts = [m.end() for m in _SUBJECT.finditer(text, start, end)]
+        if listed or start and text[start - 1] in "：:、":
+            starts.insert(0, start)
+        listed = False
+        for s in starts:
+            m = _BARE_PRICE.match(text, s, end)
+            if m and _NOT_IN_NAME.search(m.group(1)):
+                continue
+            if not m or m.start(1) in ours or _OUR_LIST.search(text, _sentence_start(text, max(0, start - 12), m.start(1)), m.start(1)):
+                continue  # 我报的彩盒1.35、外箱3.8: our own list of products
+            out.append((m.start(1), _trim_rival(m.group(1))))
+            listed = True
+    return out
+
+
+def _sentence_start(text: str, lo: int, hi: int) -> int:
+    """Where the sentence holding hi starts, not before lo."""
+    return max([lo] + [text.rfind(c, lo, hi) + 1 for c in "。！？!?；;\n"])
+
+
 def find_competitors(note: Note, contacts: list[Contact], customer: dict | None) -> list[str]:
     """Competitor names as spoken, fullest form first, each once, in text order."""
     text = note.text
@@ -101,6 +145,10 @@ def find_competitors(note: Note, contacts: list[Contact], customer: dict | None)
         if len(name) == 2 and (note.splits_word(start) or note.splits_word(end)):
             continue  # 系统一期 is no 统一, 两万三一吨 no 三一
         found.append((start, _fullest(text, start, end)))
+    for s, name in _bare_prices(note):
+        if not any(a <= s < b for a, b in taken) and name != company and _plausible(name, note) \
+                and not _linked_to_contact(text, s + len(name), contacts) and not (note.pack and name in note.pack.products):
+            found.append((s, name))
     for start, end in note.clauses:
         clause = text[start:end]
         for raw, offset in _structural(clause):

@@ -515,6 +515,25 @@ def test_buying_somewhere_names_no_rival(text):
     assert p(text)["competitors"] == []
 
 
+@pytest.mark.parametrize("text,rivals", [
+    ("今天去了德宝精工，杭工拿出一张表：基恩士单价5800，康耐视5200，我们4300。", {"基恩士", "康耐视"}),
+    ("今天去了鸿运机电，我们 quote 2.28w/t 含喷涂。景工说坚美 quote 2.19w。", {"坚美"}),
+    ("今天去了华翔电子，她说BD's price 85/box, 我们92, 希望我们降一点。", {"BD"}),
+    ("电解液招标结果出来了：天赐 11.2w/吨，新宙邦 11.6w，我们 11.9w。", {"天赐", "新宙邦"}),
+])
+def test_a_rivals_price_said_bare_beside_ours(text, rivals):
+    assert rivals <= set(p(text)["competitors"])
+
+
+@pytest.mark.parametrize("text", [
+    "今天去了福源烘焙，我报的彩盒1.35、外箱3.8，他说贵了。",              # our own list of products
+    "Sarah 说口罩每月 3k 盒, 一次性手术衣 1.5k 件, 我们报 42。",         # counts, not prices
+    "项目要 TOPCon 组件：先备20k，钽电容10uF要3k，我们报0.72元/W。",     # counts and a product code
+])
+def test_products_priced_or_counted_are_no_rival(text):
+    assert p(text)["competitors"] == []
+
+
 @pytest.mark.parametrize("text", [
     "他们要扩建一条电解液产线，需要我们的锂盐。",        # a production line, not an order of one
     "他说预算卡得很死一台不能超过三万五。",              # a price limit per unit
