@@ -206,6 +206,7 @@ def main() -> None:
     p.add_argument("--record-only", action="store_true", help="fill the cache, print no figures (locked set)")
     p.add_argument("--show", action="store_true", help="print the clips a weight changes")
     p.add_argument("--json")
+    p.add_argument("--dump", help="FILE.json: per weight, each clip's transcript and the facts it lost or added")
     args = p.parse_args()
 
     asr_rescore.MAX_ACOUSTIC_GAP = args.max_gap
@@ -256,6 +257,10 @@ def main() -> None:
             fig = figures(rows, heard, {})
             line["facts"] = round(fig["formats"]["all"]["facts_f1"], 4)
             line["micro"] = round(fig["formats"]["all"]["micro_f1"], 4)
+            line["slots"] = fig["formats"]["all"]["slots"]
+            if args.dump:
+                Path(args.dump.replace(".json", f"_{w}.json")).write_text(
+                    json.dumps(fig["clips"], ensure_ascii=False, indent=1), encoding="utf-8")
         out[w] = line
         print(json.dumps(line, ensure_ascii=False), flush=True)
         if args.show and w:

@@ -220,8 +220,8 @@ def unsure_places(char_probs: list[float] | None, taken: list[tuple[int, int]], 
 
 def choose_spans(texts: list[str], scores: list[float], weight: float, max_gap: float | None = None,
                  homophone_cost: float | None = None, char_probs: list[float] | None = None,
-                 unsure_below: float | None = None, near_cost: float | None = None
-                 ) -> tuple[int, list[tuple[int, int, str]]]:
+                 unsure_below: float | None = None, near_cost: float | None = None,
+                 places_out: list | None = None) -> tuple[int, list[tuple[int, int, str]]]:
     """(the likeliest hypothesis, the spans of it read otherwise: (start, end, reading)), each span
     read from the hypotheses within max_gap of the likeliest (see the module); with char_probs, the
     characters of the likeliest the model gave less than unsure_below are spans of their own."""
@@ -236,6 +236,8 @@ def choose_spans(texts: list[str], scores: list[float], weight: float, max_gap: 
     if char_probs is not None and len(char_probs) == len(pivot):
         extra = unsure_places(char_probs, [(a, b) for a, b, _ in places], unsure_below)
         places = sorted(places + [(a, b, [pivot[a:b]] * len(near)) for a, b in extra])
+    if places_out is not None:
+        places_out[:] = [(a, b) for a, b, _ in places]
     if not places:
         return top, []
     options = []  # per span: {reading: (acoustic cost against the likeliest, whether no hypothesis has it)}
@@ -368,6 +370,52 @@ def char_probabilities(ids: list[int], probs: list[float], decode, first_timesta
     return out
 
 
+# Organisation names the recogniser was unsure of respelt by the organisation-name model (nlu/asr_orgs.py).
+ORGANISATIONS = True
+
+
+def with_organisations(pivot: str, changes: list[tuple[int, int, str]], places: list[tuple[int, int]],
+                       char_probs: list[float] | None, below: float | None = None, margin: float | None = None,
+                       on: bool = True) -> list[tuple[int, int, str]]:
+    """The span changes with the organisation names of the resulting text respelt (nlu/asr_orgs): a
+    character the recogniser gave less than `below` at the cost of what it left to other readings, one
+    where the beam disagreed or a span reading wrote at none."""
+    from nlu import asr_orgs
+
+    below = asr_orgs.UNSURE_BELOW if below is None else below
+    probs = char_probs if char_probs is not None and len(char_probs) == len(pivot) else None
+    doubted = {i for a, b in places for i in range(a, b)}
+    text, doubt, origin = [], [], []   # origin: ("pivot", index) or ("change", k, offset)
+    at = 0
+    ordered = sorted(changes)
+    for k, (a, b, reading) in enumerate(ordered + [(len(pivot), len(pivot), "")]):
+        for q in range(at, a):
+            text.append(pivot[q])
+            if q in doubted or probs is None:
+                doubt.append(0.0)
+            else:
+                doubt.append(asr_orgs.change_cost(probs[q]) if probs[q] < below else None)
+            origin.append(("pivot", q))
+        if k < len(ordered):
+            for off, char in enumerate(reading):
+                text.append(char)
+                doubt.append(0.0)
+                origin.append(("change", k, off))
+        at = max(at, b)
+    fixes = asr_orgs.fix_organisations("".join(text), doubt, margin)
+    if not fixes:
+        return changes
+    readings = [list(r) for _, _, r in ordered]
+    extra = []
+    for i, char in fixes:
+        where = origin[i]
+        if where[0] == "pivot":
+            extra.append((where[1], where[1] + 1, char))
+        else:
+            readings[where[1]][where[2]] = char
+    return sorted([(a, b, "".join(r)) for (a, b, _), r in zip(ordered, readings)] + extra)
+
+
 def decode_window(hypotheses: list[list[int]], scores: list[float], weight: float, decode, encode,
                   first_timestamp: int, probs: list[float] | None = None, eot: int | None = None,
                   **kwargs) -> tuple[int, list[int]]:
@@ -376,6 +424,10 @@ def decode_window(hypotheses: list[list[int]], scores: list[float], weight: floa
     texts = [text_of_ids(ids, decode, first_timestamp) for ids in hypotheses]
     top = max(range(len(scores)), key=lambda i: scores[i])
     chars = char_probabilities(hypotheses[top], probs, decode, first_timestamp, eot) if probs and eot else None
-    top, changes = choose_spans(texts, scores, weight, char_probs=chars, **kwargs)
+    org = {k[4:]: kwargs.pop(k) for k in list(kwargs) if k.startswith("org_")}
+    places: list = []
+    top, changes = choose_spans(texts, scores, weight, char_probs=chars, places_out=places, **kwargs)
+    if ORGANISATIONS and org.get("on", True):
+        changes = with_organisations(texts[top], changes, places, chars, **org)
     ids = list(hypotheses[top])
     return top, (respell(ids, changes, decode, encode, first_timestamp) if changes else ids)
