@@ -497,6 +497,9 @@ class Transcriber:
             from nlu.asr_spans import homophones
 
             homophones("偏章", 0, 1)  # the characters by sound
+            from nlu.asr_orgs import fix_organisations
+
+            fix_organisations("去了天和农机", [0.0] * 6)  # the organisation model and the company labeller
 
     async def load_async(self) -> None:
         """`warm_up` in the pool (at bot start-up), so neither the loop nor the first note waits."""
