@@ -351,6 +351,14 @@ def test_english_frames_without_goods_give_no_line(text):
     assert not p(text)["items"]
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("她说想换两台磁悬浮风机，等厂长回来再定。", {("磁悬浮风机", 2, "台")}),
+    ("她要换两个新探头，问多少钱。", {("新探头", 2, "个")}),
+])
+def test_replacing_goods_is_an_order(text, expected):
+    assert items(p(text)) == expected
+
+
 def test_a_count_said_on_its_own_counts_the_product_named_before_it():
     assert items(p("她说我们那个白砂糖 每个月要 嗯 二十吨左右")) == {("白砂糖", 20, "吨")}
 
