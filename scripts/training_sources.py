@@ -11,7 +11,8 @@ SOURCES = ["tests/data/notes_dev.jsonl", "tests/data/notes_holdout.jsonl",
            "tests/data/notes_real/notes_working.jsonl", "tests/data/notes_real/notes_train2.jsonl",
            "tests/data/notes_real/notes_train3.jsonl", "tests/data/notes_real/notes_train4.jsonl",
            "tests/data/notes_real/notes_train5.jsonl", "tests/data/notes_real/notes_train6.jsonl",
-           "tests/data/notes_real/notes_train7.jsonl", "packs"]
+           "tests/data/notes_real/notes_train7.jsonl", "tests/data/notes_real/notes_train8.jsonl",
+           "packs"]
 SEALED = ("notes_locked", "locked50", "check")
 
 
