@@ -13,7 +13,7 @@ from nlu.prefilter import hint
 
 NAME = rf"(?:[{CJK}A-Za-z]|\d+[A-Za-z])[{CJK}A-Za-z0-9&·\-]{{0,7}}?(?<=..)"
 # Where a clause's subject starts: the clause start or right after a reporting verb.
-_SUBJECT = re.compile(r"says\s|said\s|然后|对了|说|觉得|反馈|讲|提到|听说|表示|称|但是|但|而且|可是|之前|以前|原来|上次|透露|还有|另外|目前|太贵了|贵了|太高了|偏高")
+_SUBJECT = re.compile(r"says\s?|said\s?|然后|对了|说|觉得|反馈|讲|提到|听说|表示|称|但是|但|而且|可是|之前|以前|原来|上次|透露|还有|另外|目前|太贵了|贵了|太高了|偏高")
 # A rival's product or offer compared with ours.
 _RIVAL_OF = re.compile(rf"({NAME})(?:那边|这边)?的(?!我们)")
 _RIVAL_DOES = re.compile(

@@ -89,13 +89,16 @@ _COUNTERED = re.compile(
 # 3M 那边 38/box, 我们 42; 特来电一台六万五我们六万八; 欧派报的四千一 我们报的四千八: our price set against
 # an amount said just before, even a bare number.
 _OURS_AGAINST = re.compile(
-    r"我们(?:的)?(?:报价|价格|价|单价|报|卖)?(?:的|是|为)?\s?((?:\d[\d,]*(?:\.\d+)?|[零一二两三四五六七八九十百千万]+))(?:元|块)?"
-    r"(?![\d.零一二两三四五六七八九十百千万]|[台个套件箱吨米片颗只条张盒瓶天年月号周日人家次%％多来余]|[/-]\d)"
+    r"我们(?:的)?(?:报价|价格|价|单价|报|卖)?(?:的|是|为)?\s?((?:\d[\d,]*(?:\.\d+)?[kKwW千万](?![A-Za-z])|\d[\d,]*(?:\.\d+)?|[零一二两三四五六七八九十百千万]+))(?:元|块)?"
+    r"(?![\d零一二两三四五六七八九十百千万]|\.\d|[台个套件箱吨米片颗只条张盒瓶天年月号周日人家次%％多来余]|[/-]\d)"
 )
 
 
-_RIVAL_OFFER = r"(?:那边|这边)?(?:的)?(?:报价|价格)?(?:报得比我们低[,，]?|现在|也就|才|只要|只卖|直供|供价|给到|给的是|给的|报的是|报的|报了|报|是)\s?"
-_BARE = r"(\d[\d,]*(?:\.\d+)?)(?:元|块)?(?![\d.]|[台个套件箱吨米片颗只条张盒瓶天年月号周日人家次%％多来余]|[/-]\d)"
+_RIVAL_OFFER = (r"(?:(?:那边|这边)?(?:的)?(?:报价|价格|[\u4e00-\u9fff]{1,2}价)?(?:报得比我们低[,，]?|现在|也就|才|只要|只卖|直供|供价|给到|给的是|给的|报的是|报的|报了|报|是)"
+                r"|(?:那边|这边|的)(?:报价|价格|[\u4e00-\u9fff]{1,2}价)?(?=\s?[\d零一二两三四五六七八九十][\d零一二两三四五六七八九十百千万.,]*(?:元|块)?(?:$|[，,。；;\s.!]|我们|/))"
+                r"|\s?offered|\s?quoted)\s?")
+_BARE = (r"(\d[\d,]*(?:\.\d+)?|[零一二两三四五六七八九十]+[百千万][零一二两三四五六七八九十百千万]*)(?:元|块)?"
+         r"(?![\d零一二两三四五六七八九十百千万]|\.\d|[台个套件箱吨米片颗只条张盒瓶天年月号周日人家次%％多来余]|[/-]\d)")
 
 
 # 4850/t, 0.69/W, 980/㎡, 2.5/kg: a number per unit is a price, typed the short way.
@@ -104,7 +107,7 @@ _PER_UNIT = re.compile(
 )
 # quote 75, target 2.3k, budget is 25k max, total 30,600, @ 680: an amount after an English money word.
 _EN_CUE = re.compile(
-    r"(?i:quote[ds]?|target(?: price)?|budget(?: is| cap| of)?|total|list price|price|@)\s?(?:[是为的:：~]|约|大概|她说|他说|只有)?\s?[¥￥$]?\s?"
+    r"(?i:quote[ds]?|offer(?:ed|s)?|target(?: price)?|budget(?: is| cap| of)?|total|list price|price|@)\s?(?:[是为的:：~]|约|大概|她说|他说|只有)?\s?[¥￥$]?\s?"
     r"(\d(?:\d|,(?=\d{3}))*(?:\.\d+)?[kKwW千万]?)(?![\d]|\.\d|\s?(?:[台个套件箱吨米片颗只条张盒瓶天年月号周日人家次%％]|pcs|units?|sets?|days?|weeks?|months?|tons?|MT|kg|yards?)(?![/]))"
 )
 
@@ -165,7 +168,7 @@ def _against_prices(note: Note, found: list[Amount]) -> list[Amount]:
         said = m.group(1).replace(",", "")
         if said.isdigit() and len(said) == 4 and said.startswith("20") or _TEN_THOUSAND_AND.search(said):
             continue  # a year; 一万零六 (10,600 or 10,006: spoken, unclear)
-        value = to_number(said)
+        value = _number(said) if said[-1:] in "kKwW千万" and said[0].isdigit() else to_number(said)
         if value and not re.fullmatch(r"[零一二两三四五六七八九十]", said):
             out.append(Amount(s, m.end(1), value))
     return out

@@ -198,8 +198,8 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
         if dearer is not None:
             found["price"] = (dearer[0], dearer, "")
     for category, at in _money_objections(money, note):
-        if category == "price" and (praised or cancels["price"].search(note.text)):
-            continue
+        if category == "price" and (praised or cancels["price"].search(note.text, *_sentence_of(note.text, at))):
+            continue  # 价格没问题 said of another visit (；2) 快修连锁…价格没问题) cancels nothing here
         span = note.clause_at(at) if at is not None else last
         found.setdefault(category, (len(note.text), span, ""))
     if "competitor" in found and (_INCUMBENT.search(found["competitor"][2]) and _SWITCH.search(note.text)
@@ -214,6 +214,15 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
 _MEET_IT = re.compile(r"能不能跟|能否跟|跟不跟|跟一下|能不能也|match|想想办法|看着办|能不能做到|做不做得到|能不能到|再低|低点|低一点|便宜点|便宜一点")
 _ASKED_OF_US = re.compile(r"(?:让|要|叫)我们.{0,1}$")
 _GAP_OF_OTHER = re.compile(r"预算|账期|[\d一二两三四五六七八九十]+天|交期|承兑|月结")
+
+
+def _sentence_of(text: str, at: int | None) -> tuple[int, int]:
+    """The sentence holding position at (the whole text when at is None)."""
+    if at is None:
+        return 0, len(text)
+    lo = max([0] + [text.rfind(c, 0, at) + 1 for c in _SENTENCE_END])
+    ends = [i for i in (text.find(c, at) for c in _SENTENCE_END) if i >= 0]
+    return lo, min(ends, default=len(text))
 
 
 def _rival_cheaper(note: Note, competitors) -> tuple[int, int] | None:

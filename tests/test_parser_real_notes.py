@@ -1341,3 +1341,25 @@ def test_a_full_name_after_a_role_and_no_place_word(text, name):
 ])
 def test_the_customer_presses_below_our_price(text, objects):
     assert ("price" in p(text)["objections"]) is objects
+
+
+# --- a rival's price beside ours, typed or spoken ------------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("Tom says Norvik offered 2,200 per unit, 我们2,450. He wants us to match.", {(2200, "competitor_price"), (2450, "quote")}),
+    ("她说 Halden 的 quote 是 8.8k/床, 我们 9.6k.", {(8800, "competitor_price"), (9600, "quote")}),
+    ("我们给 32.5/码, Olivia 说 Brenmoor 那边 29.", {(32.5, "quote"), (29, "competitor_price")}),
+    ("然后封部长说沙钢的到场价三千四百五我们报的三千五百二", {(3450, "competitor_price"), (3520, "quote")}),
+])
+def test_a_rivals_price_beside_ours(text, expected):
+    assert money(p(text)) == expected
+
+
+def test_a_price_cleared_in_another_visit_cancels_no_objection():
+    e = p("今天两家：1) 恒通物流的罗师傅，轮胎报1680/条，罗说朝阳的才1500，嫌贵；2) 快修连锁蔡店长，雨刮片价格没问题。")
+    assert "price" in e["objections"]
+
+
+def test_a_price_cleared_in_its_own_sentence_is_no_objection():
+    e = p("恒通物流的罗师傅说朝阳的才1500，我们报1680，不过价格没问题，主要看交期。")
+    assert "price" not in e["objections"]
