@@ -27,10 +27,10 @@ _CUE = re.compile(
     r"(?:(?<=[，,。;；\s])|^|(?<=[哦噢喔呃嗯啊]))不对(?:不对)?(?=[，,。;；\s是]|$|[他她我]|应该|后来)"
     r"|不对不对|不对(?=\s?是?\s?[\d零一二两三四五六七八九十])"
     r"|[哦噢喔呃啊]不[对是]|说错了?|[Ss]orry|(?:[Nn]o,? )?[Ww]ait(?![a-z])|(?<![修更整])改(?=\s?[\d零一二两三四五六七八九十])|(?<![就也还可要倒])不是[\d零一二两三四五六七八九十百千万.]*\s?是(?=\s?[\d零一二两三四五六七八九十])|I mean|(?:[Ss]he |[Hh]e |[Tt]hey )?corrected(?: it)? to|[Cc]orrection"
-    r"|[，,]\s?[，,](?=\s?是?[\d零一二两三四五六七八九十])|口误|哦不|噢不|喔不|呃不|改口|又?改成了?|又?改为|纠正|更正|后来又?说|又说|最后定了?|(?:又往上|又往下|又)?(?:调到|调整到|加到|增加到|涨到)"
+    r"|[，,]\s?[，,](?=\s?是?[\d零一二两三四五六七八九十])|口误|哦不|噢不|喔不|呃不|改口|又?改成了?|又?改为|纠正|更正|后来又?说|又说|最后定了?|(?:后来|然后)(?=[^，,。；;\d]{0,14}?说是?\s?[\d零一二两三四五六七八九十])|(?:又往上|又往下|又)?(?:调到|调整到|加到|增加到|涨到)"
 )
 _CUE_HINT = hint(_CUE)  # the literals every cue contains: most notes have none, and this scan is cheap
-_WEAK = ("又说", "后来说", "后来又说")  # these repair only a value that ends its clause
+_WEAK = ("又说", "后来说", "后来又说", "后来", "然后")  # these repair only a value that ends its clause
 _BEFORE = 24  # characters from the first value to its cue
 _AFTER = 16   # characters from the cue to the second value
 _BREAKS = "，,。;；：: "
@@ -70,20 +70,23 @@ def repair(text: str) -> tuple[str, list[tuple[int, int, int]]]:
 
 def _repair_at(text: str, cue: re.Match, floor: int) -> tuple[int, int, str] | None:
     value = _value()
-    first = None
-    for m in value.finditer(text, max(floor, cue.start() - _BEFORE), cue.start()):
-        if m.group() and _whole(text, m) and not _in_word(text, m):
-            first = m  # (有一栋楼, 补一句: a numeral inside a word is no value)
-    if first is None:
+    said = [m for m in value.finditer(text, max(floor, cue.start() - _BEFORE), cue.start())
+            if m.group() and _whole(text, m) and not _in_word(text, m)]  # (有一栋楼, 补一句: a numeral inside a word is no value)
+    if not said:
         return None
+    first = said[-1]
     second = None
     for m in value.finditer(text, cue.end()):
         if m.start() > cue.end() + _AFTER:
             break  # (a value starting in the window is read whole: 800 pcs, not 800 pc)
         if m.group() and _whole(text, m) and not (m.group("num") and not m.group("unit")
                                                  and _GLUED_WORD.match(text, m.end())):
+            if m.group() == first.group() and text[m.end():m.end() + 1] in _BREAKS:
+                continue  # 两千块 哦不是两千块 是两千五百块: the wrong value said again, then the right one
             second = m
             break  # (算了一下说要两吨半: 一下 is no value)
+    if second is not None and not _same_kind(first, second):
+        first = next((m for m in reversed(said) if _same_kind(m, second)), first)  # 十台9.6米冷藏车，后来又说八台
     if second is None or not _same_kind(first, second) or _PER_ONE.search(second.group("num") or ""):
         return None  # (三万二一吨: thirty-two thousand a tonne, a price, not a corrected amount)
     if cue.group().endswith(("调到", "调整到", "加到", "增加到", "涨到")) and not (
@@ -92,7 +95,8 @@ def _repair_at(text: str, cue: re.Match, floor: int) -> tuple[int, int, str] | N
     if first.group("num") and not first.group("unit") and re.match(r"[\u4e00-\u9fff]", text[first.end():first.end() + 1]) \
             and not _CUE.match(text, first.end()):
         return None  # 实验二小: a numeral inside a name
-    if cue.group() in _WEAK and not _ends_clause(text, second.end()):
+    if cue.group() in _WEAK and not _ends_clause(text, second.end()) \
+            and not (second.group("unit") and _LEAD_IN.search(text, max(floor, first.start() - 8), first.start())):
         return None  # 又说要两台冰箱: another line, not a correction
     new = second.group()
     if second.group("num") and not second.group("unit") and first.group("unit"):
@@ -138,7 +142,7 @@ _MASS = frozenset("吨 公斤 千克 斤 kg t".split())
 
 
 def _ends_clause(text: str, end: int) -> bool:
-    return end >= len(text) or text[end] in _BREAKS or text.startswith(("对", "了", "吧", "的"), end)
+    return end >= len(text) or text[end] in _BREAKS or text.startswith(("对", "了", "吧", "的", "就够", "就行", "左右"), end)
 
 
 def _clause_end(text: str, lo: int, hi: int) -> int:

@@ -54,6 +54,10 @@ def money(e: dict) -> set[tuple]:
     ("周总说 膨胀螺栓要两千套 哦 不是两千 是两千五百套 然后月底前到", {("膨胀螺栓", 2500, "套")}),
     ("月饼礼盒要 300 盒，等等她又补一句改 360 盒。", {("月饼礼盒", 360, "盒")}),
     ("宿舍空调，挂机先说五百台，后来说有一栋楼还没建好，改成四百台。", {("挂机", 400, "台")}),
+    # the wrong value said again before the right one; a later statement of the value; a first value with its lead-in
+    ("他说要拿一千块光伏板 哦不是一千块 是一千二百块 然后价格再谈", {("光伏板", 1200, "块")}),
+    ("要订齿轮箱 一开始说两百台 后来又跟车间确认了一下 说一百八十台 嗯然后月底交", {("齿轮箱", 180, "台")}),
+    ("门把手一开始说要两千套后来又说先要一千五百套单价再谈", {("门把手", 1500, "套")}),
 ])
 def test_a_corrected_quantity_keeps_the_final_value(text, expected):
     assert items(p(text)) == expected
@@ -89,6 +93,7 @@ def test_a_corrected_price_keeps_the_final_price():
     "消泡剂要订三吨，交货的话他说要在端午前，哦不是，端午后送到，价格按三万二一吨。",  # a price is no corrected amount
     "We wait 3 days for 5 sets.",
     "价格不是问题，是三台的交期。",
+    "先要两台冰箱，然后他说要三台空调。",   # a later line, not a correction
 ])
 def test_no_repair_without_a_correction(text):
     assert repair(text)[0] == text
