@@ -201,6 +201,8 @@ def main() -> None:
     p.add_argument("--spans", help="JSON keyword arguments of nlu/asr_spans.choose_spans ({} for its defaults): "
                    "each window's likeliest hypothesis read span by span instead of one whole hypothesis")
     p.add_argument("--max-gap", type=float, default=asr_rescore.MAX_ACOUSTIC_GAP)
+    p.add_argument("--bigram", type=float, default=asr_rescore.BIGRAM_LAMBDA,
+                   help="nlu/asr_rescore.BIGRAM_LAMBDA: the weight of sales text's word pairs in the language score")
     p.add_argument("--cached-only", action="store_true")
     p.add_argument("--no-facts", action="store_true")
     p.add_argument("--record-only", action="store_true", help="fill the cache, print no figures (locked set)")
@@ -210,6 +212,7 @@ def main() -> None:
     args = p.parse_args()
 
     asr_rescore.MAX_ACOUSTIC_GAP = args.max_gap
+    asr_rescore.BIGRAM_LAMBDA = args.bigram
     if args.prompt:
         asr.SIMPLIFIED_PROMPT = args.prompt
     options = {k: v for k, v in (("patience", args.patience), ("length_penalty", args.length_penalty)) if v is not None}

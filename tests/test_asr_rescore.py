@@ -85,3 +85,18 @@ def test_sampling_calls_and_other_attributes_go_to_the_model_unchanged(fake):
     model.generate(None, [[1]], beam_size=1, sampling_temperature=0.4, num_hypotheses=1)
     assert fake.calls[0]["num_hypotheses"] == 1
     assert model.is_multilingual
+
+
+def test_words_that_follow_each_other_in_sales_notes_score_above_their_homophones(monkeypatch):
+    """订 after a model and 一成 after 贵了: alone each homophone is commoner (定, 一层); as sales notes
+    say them the pair decides (word pairs of the training notes, nlu/data/sales_bigrams.json)."""
+    from nlu import asr_rescore
+
+    pairs = [("张总A型号订五十台", "张总A型号定五十台"), ("比竞争对手贵了一成", "比竞争对手贵了一层")]
+    monkeypatch.setattr(asr_rescore, "BIGRAM_LAMBDA", 0.0)
+    asr_rescore._run_logprob.cache_clear()
+    assert all(language_score(right) < language_score(heard) for right, heard in pairs)
+    monkeypatch.setattr(asr_rescore, "BIGRAM_LAMBDA", 0.1)
+    asr_rescore._run_logprob.cache_clear()
+    assert all(language_score(right) > language_score(heard) for right, heard in pairs)
+    asr_rescore._run_logprob.cache_clear()
