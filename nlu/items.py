@@ -188,8 +188,8 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
             product = pair[1]
         else:
             product = _product_before(note, q.start, blocked) or _product_after(note, q.start, end)
-            if product is not None and is_function_word(product) and not _pack_term(note, product):
-                product = None  # 拍板, 年前, 剩下: a verb, a time word, not a thing
+            if product is not None and (is_function_word(product) or product in _verbs()) and not _pack_term(note, product):
+                product = None  # 拍板, 年前, 剩下, 到货, 补货: a verb, a time word, not a thing
             product = _with_model(note, q, product, blocked)
             product = _object_after(note, q, end, product)
             if product and lines and lines[-1].product == product and _JOINED_RIGHT.match(text, lines[-1].end, q.start):
@@ -652,6 +652,29 @@ def _is_modifier(note: Note, q) -> bool:
         return False
     left = text[clause_start:q.start]
     return not _ORDER_VERB.search(left) and not _ADVERB_END.search(left)
+
+
+@cache
+def _verbs() -> frozenset[str]:
+    """jieba's common verbs (tag v, frequency >= 10, up to four characters), derived once into the temp
+    directory like nlu/note.py's function words."""
+    import tempfile
+    from pathlib import Path
+
+    import jieba
+
+    path = Path(tempfile.gettempdir()) / f"salesbot-jieba-{jieba.__version__}-verbs.txt"
+    if not path.exists():
+        keep = []
+        with Path(jieba.__file__).with_name("dict.txt").open(encoding="utf-8") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 3 and len(parts[0]) <= 4 and parts[2] == "v" and parts[1].isdigit() and int(parts[1]) >= 10:
+                    keep.append(parts[0] + "\n")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text("".join(keep), encoding="utf-8")
+        os.replace(tmp, path)
+    return frozenset(path.read_text(encoding="utf-8").split())
 
 
 def _is_revised(note: Note, q, later) -> bool:

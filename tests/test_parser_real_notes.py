@@ -332,6 +332,8 @@ def test_money_kinds(text, expected):
     ("AGV小车 demo 她挺满意，要 5 units 先试。", {("AGV小车", 5, "units")}),
     ("要 combiner box 60 台 and 组串式逆变器 40 台.", {("combiner box", 60, "台"), ("组串式逆变器", 40, "台")}),
     ("HIS 系統授權要 14 套。", {("HIS 系統授權", 14, "套")}),  # an acronym stays
+    # a verb right before the count is no product: the thing named before it is
+    ("包装科说今年手提袋要换新版，春节前要到货五千个。", {("手提袋", 5000, "个")}),
 ])
 def test_the_product_is_the_noun_phrase(text, expected):
     assert items(p(text)) == expected
