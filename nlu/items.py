@@ -133,7 +133,11 @@ def _lists():
 def _spec_before() -> re.Pattern:
     """A spec word ending the text before a number (负载要到十公斤, 质保五年)."""
     spec_words = _lists()[2]
-    return re.compile(rf"(?:{spec_words.pattern})(?:要到|要|到|达到|只有|是|才)?$")
+    return re.compile(rf"(?:{spec_words.pattern}|{_CAPACITY})(?:大约|大概|约|差不多|每天|每日|一天)?(?:要到|要|到|达到|只有|是|才)?$")
+
+
+# How big a plant or a roof is, not how much is bought (处理量每天五十吨, 日处理三十吨, 面积大约两万平方).
+_CAPACITY = "处理量|日处理|处理能力|屋顶面积|占地"
 
 
 @cache

@@ -370,6 +370,15 @@ def test_a_count_said_on_its_own_counts_the_product_named_before_it():
     assert items(p("她说我们那个白砂糖 每个月要 嗯 二十吨左右")) == {("白砂糖", 20, "吨")}
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("他們要一套含鎳廢水處理設備，處理量每天五十噸。", {("含鎳廢水處理設備", 1, "套")}),  # a plant's capacity
+    ("他们要一套飞灰固化设备，日处理三十吨。", {("飞灰固化设备", 1, "套")}),
+    ("厂房屋顶光伏，面积大约两万平方。", set()),                                    # a roof's area
+])
+def test_a_capacity_or_an_area_is_no_order_line(text, expected):
+    assert items(p(text)) == expected
+
+
 @pytest.mark.parametrize("text", [
     "纸张要用七十克双胶。",          # a paper weight, not an order
     "钱总拍板，年前再说。",          # no quantity, no item
