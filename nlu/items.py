@@ -583,6 +583,8 @@ def _skip(note, q, end, money_spans, later) -> bool:
         return True  # 那个20MW项目: the size of a project, not an order line
     if text[end:end + 1] == "了":
         return True  # 业务员换了三个了: a count of what happened, not an order
+    if q.unit in ("个", "位", "名", "对") and _PEOPLE_NEXT.match(text, end):
+        return True  # 两个工程师, 派两个促销员, 一对夫妻: people, not goods
     if text[q.start - 1:q.start] == "分":
         return True  # 分三车送完: a split of the order, not an item
     if q.unit == "单" and text[end:end + 1] in "价品子据号位":
@@ -608,6 +610,7 @@ def _skip(note, q, end, money_spans, later) -> bool:
     return False
 
 
+_PEOPLE_NEXT = re.compile(r"[\u4e00-\u9fff]{0,3}?(?:员|师|夫妻|助教|老师|家长)(?=[，,。；;！!？?、\s]|$|来|去|上门|驻场|过来|过去)")
 _COUNTED = re.compile(r"[\d一二两三四五六七八九十百千万]+[台套个只部件块把]")
 _PRODUCTION_LINE = re.compile(r"[^，,。]{0,6}?(?:产线|生产线|加工线|装配线|冲压线|流水线|產線|生產線)(?![^，,。]{0,3}\d)|(?:产线|生产线|加工线|装配线|冲压线|流水线|產線)[^，,。]{0,4}$")
 _PROJECT_NEXT = re.compile(r" ?项目")  # (五十块的项目 still counts fifty boards)

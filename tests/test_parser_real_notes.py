@@ -379,6 +379,15 @@ def test_a_capacity_or_an_area_is_no_order_line(text, expected):
     assert items(p(text)) == expected
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("彩超项目院里批了预算。倪科长担心售后：你们在本市就两个工程师，机器坏了谁来？", set()),
+    ("要求我们每家门店派两个促销员。", set()),
+    ("要两个热水器，三个除湿机。", {("热水器", 2, "个"), ("除湿机", 3, "个")}),
+])
+def test_people_counted_are_no_order_line(text, expected):
+    assert items(p(text)) == expected
+
+
 @pytest.mark.parametrize("text", [
     "纸张要用七十克双胶。",          # a paper weight, not an order
     "钱总拍板，年前再说。",          # no quantity, no item
