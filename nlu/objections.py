@@ -168,6 +168,8 @@ def objection_clauses(note: Note, money: list[dict] = (), competitors: list[str]
                 continue  # 预算每块1200以内，差得有点多; 账期九十天…差太多了: the gap is the budget's or the terms'
             if asks_us and category == "decision_delay":
                 continue
+            if category == "decision_delay" and _WE_DELAY.search(clause, 0, pos) and not _quoted(note.text, start + pos):
+                continue  # 我已报公司审批, 这家我看先放一放, I'd check with finance: our own step (not '我们得开会再议' quoted)
             if category == "competitor" and _CONDITION.search(prev):
                 continue  # 要是我们不跟，下个月就换海大: a threat, not a choice made
             if category in _SUPPLIER_SIDE and (rival_subject or any(clause[:pos].endswith((c, c + "的")) for c in competitors)) \
@@ -376,6 +378,19 @@ _THEIR_OWN = re.compile(r"(?:现在|现有|原来|目前|老)的?[^，,。我]{0
 _PAPERS = re.compile(r"证书|资质|认证|许可|执照|授权")
 _NO_REPLY = re.compile(r"(?:消息|信儿?|回复|话)")
 _NOT_OUR_PRICE = re.compile(r"MOQ|moq|起订量|起订")
+# The rep acting right before a delay phrase (我已, 我看, 我们会): at the clause's start or after 这家/那就
+_WE_DELAY = re.compile(r"(?:^|这家|这个|那就|所以)(?:我|我们|咱们)(?:这边)?(?:看|已经?|自己|会)[^，,。他她]{0,8}$|"
+                       r"\b(?:I'd|I'll|I will|I need to)\b[^，,。]{0,12}$")
+
+
+def _quoted(text: str, at: int) -> bool:
+    """Whether position at is inside quotation marks (the customer's words: 我们 is the customer there)."""
+    before = text[:at]
+    return any(before.count(a) > before.count(b) for a, b in (("“", "”"), ("「", "」"), ("『", "』"))) \
+        or len(_QUOTE_MARK.findall(before)) % 2 == 1 or before.count('"') % 2 == 1
+
+
+_QUOTE_MARK = re.compile(r"(?<![A-Za-z])'|'(?![A-Za-z])")  # not the apostrophe of I'd, Kevin's
 
 
 def _not_here(clause: str, start: int, end: int, category: str, competitors, prev: str = "", nxt: str = "") -> bool:

@@ -1388,3 +1388,16 @@ def test_a_price_cleared_in_another_visit_cancels_no_objection():
 def test_a_price_cleared_in_its_own_sentence_is_no_objection():
     e = p("恒通物流的罗师傅说朝阳的才1500，我们报1680，不过价格没问题，主要看交期。")
     assert "price" not in e["objections"]
+
+
+# --- our own next step is no delayed decision of theirs -------------------------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ("王总嫌价格高，这家我看先放一放。", False),
+    ("价格基本谈妥，我已报公司审批，下周给他答复。", False),
+    ("Buyer wants 60 days, told him I'd check with finance.", False),
+    ("黎姐说：'下季度要不要续，我们得开会再议。'", True),      # quoted: the customer's 我们
+    ("王总说价格可以，但要回去跟老板商量一下。", True),
+])
+def test_whose_delay(text, expected):
+    assert ("decision_delay" in p(text)["objections"]) is expected
