@@ -198,47 +198,47 @@ def _known_features(note, known: frozenset[str]) -> list[tuple[bytes, ...]]:
     """_base_features' rows with only the strings in `known`, in the order the rows are built, as UTF-8
     (pycrfsuite takes bytes as they are; it encodes each str). Each feature kind is a column of table
     lookups (None where unknown); the rows are zipped from the columns and the Nones dropped by C-level
-    iterators, with no Python code run per character."""
+    iterators, with no Python code run per character. A column with nothing known in the note is left
+    out; each character string is made (and hashed) once for the lookups of all kinds."""
     t = _byte_tables(known)
     text = note.text
     n = len(text)
     words = _word_spans(note)
     strings = [text[s:e] for s, e in words]
     m = len(strings)
-    # the words around each word, as in _base_features: pw, pw2, nw, nw2, wd, shape; index m: no word
+    # the words around each word, as in _base_features: pw, pw2, nw, nw2, wd, shape
     pw = [None, *map(t["pw="].get, strings[:-1])][:m]
-    pw2 = [None, None, *map(t["pw2="].get, map(add, strings[:-2], strings[1:-1]))][:m]
+    pairs = list(map(add, strings[:-1], strings[1:]))  # each pair of words once: pw2 and nw2 look it up
+    pw2 = [None, None, *map(t["pw2="].get, pairs[:-1])][:m]
     nw = [*map(t["nw="].get, strings[1:]), None]
-    nw2 = [*map(t["nw2="].get, map(add, strings[1:-1], strings[2:])), None, None][:m]
+    nw2 = [*map(t["nw2="].get, pairs[1:]), None, None][:m]
     wd_get, shape_get = t["wd="].get, t["shape="].get
     wd = [wd_get(w.lower()) if len(w) <= 4 else None for w in strings]
     shape = [shape_get(_shape(w)) if w[:1].isascii() and w[:1].isalpha() else None for w in strings]
     wt = t["w="]
     where = [wt.get("S")] * n
     b, mid, end = wt.get("B"), wt.get("M"), wt.get("E")
-    at = [m] * n  # the word each character is in
+    at = [m] * n  # the word each character is in (m: none)
     for k, (s, e) in enumerate(words):
         at[s:e] = [k] * (e - s)
         if e - s > 1:
             where[s:e] = [b, *[mid] * (e - s - 2), end]
-    ctx = [list(map([*col, None].__getitem__, at)) for col in (pw, pw2, nw, nw2, wd, shape)]
+    ctx = [list(map([*col, None].__getitem__, at)) for col in (pw, pw2, nw, nw2, wd, shape) if any(col)]
     kn = list(map(t["kn="].get, _known_marks(note, n)))
     marks = []
-    if "pause" in known:
+    if "pause" in known and any(i < n for i in note.breaks):
         marks = [[None] * n]
         for i in note.breaks:
             if i < n:
                 marks[0][i] = b"pause"
-    padded = "^^" + text.lower() + "$$"
+    chars = list("^" + text.lower() + "$")  # each character once: its hash is computed once
+    pairs = list(map(add, chars[:-1], chars[1:]))
     classes = "^^" + "".join(map(_CLASSES.__getitem__, text)) + "$$"
-    cs, ps, ns = padded[2:n + 2], padded[1:n + 1], padded[3:n + 3]
     ks = classes[2:n + 2]
-    rows = zip(map(t["c="].get, cs), map(t["t="].get, ks), map(t["p1="].get, ps),
-               map(t["n1="].get, ns), map(t["b-="].get, map(add, ps, cs)),
-               map(t["b+="].get, map(add, cs, ns)),
-               map(t["tt="].get, map(add, map(add, classes[1:n + 1], ks), classes[3:n + 3])),
-               where, kn, *ctx, *marks)
-    return list(map(tuple, map(_known_only, rows)))
+    cols = [list(map(t["c="].get, chars[1:n + 1])), list(map(t["t="].get, ks)), list(map(t["p1="].get, chars[:n])),
+            list(map(t["n1="].get, chars[2:])), list(map(t["b-="].get, pairs[:n])), list(map(t["b+="].get, pairs[1:])),
+            list(map(t["tt="].get, map(add, map(add, classes[1:n + 1], ks), classes[3:n + 3]))), where, kn, *ctx, *marks]
+    return list(map(tuple, map(_known_only, zip(*[col for col in cols if any(col)]))))
 
 
 _known_only = partial(filter, None)
