@@ -786,3 +786,9 @@ def looks_like_org(term: str) -> bool:
             term.lower().split()[-1] in ("inc", "ltd", "co", "group", "corp")
     ending = _ending(term, frozenset((*_org_words()[0], *_type_words()[0], *_type_words()[1])))
     return ending is not None and len(term) > len(ending) and is_org(term)
+
+
+def org_ends() -> frozenset[str]:
+    """The words an organisation's name ends with: its suffix (集团, 医院) or its type (中学, 超市)."""
+    return _org_ends_strict()
+

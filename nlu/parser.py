@@ -20,7 +20,7 @@ from nlu.close import expected_close
 from nlu.company_crf import SURE, company_spans
 from nlu.competitors import find_competitors, with_model_rivals
 from nlu.contract_end import contract_end
-from nlu.customer import find_contacts, find_customer, is_org, with_latin_names
+from nlu.customer import find_contacts, find_customer, is_org, org_ends, with_latin_names
 from nlu.date_facts import date_facts, day_mentions
 from nlu.items import find_items
 from nlu.lexicon import Pack, common, detect_industry, find_pack, with_products
@@ -124,7 +124,34 @@ def with_model_company(note: Note, customer: dict | None, contacts) -> dict | No
     for s, e, name, _ in names:
         if any(a < e and s < b for a, b in at) and name != company and _better_edges(name, company):
             return {**customer, "company": name}
+    if _a_desk(note.text, company, contacts):
+        shaped = [n for n in names if n[3] >= DESK_SURE and n[2].endswith(tuple(org_ends())) and not any(a < n[1] and n[0] < b for a, b in at)]
+        if shaped:  # 后勤的宁主任 / 分管信息化的柯校长: a desk or a title, where the labeller is sure of 青山镇卫生院
+            return {**customer, "company": shaped[0][2]}
     return customer
+
+
+DESK_SURE = 0.9
+
+
+def _a_desk(text: str, company: str, contacts) -> bool:
+    """The rules' company is a desk or a title said right before a contact (后勤的宁主任, 總幹事黃先生,
+    分管信息化的柯校长) or a contact itself, and ends as no organisation does."""
+    if company.endswith(tuple(org_ends())):
+        return False
+    names = {c.name for c in contacts}
+    if company in names:
+        return True
+    return any(text.startswith(n, i + len(company) + k) for i in _occurrences(text, company) for k in (0, 1)
+               for n in names if k == 0 or text[i + len(company)] == "的")
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    out, i = [], text.find(word)
+    while i >= 0:
+        out.append(i)
+        i = text.find(word, i + 1)
+    return out
 
 
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9&.'\- ]*")

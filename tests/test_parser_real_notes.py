@@ -1403,3 +1403,14 @@ def test_a_price_cleared_in_its_own_sentence_is_no_objection():
 ])
 def test_whose_delay(text, expected):
     assert ("decision_delay" in p(text)["objections"]) is expected
+
+
+# --- a desk or a title before the contact is no organisation ---------------------------------------
+
+@pytest.mark.parametrize("text,company", [
+    ("电话回访了上个月装的污水设备，用户是青山镇卫生院，后勤的宁主任反映出水氨氮偶尔超标。", "青山镇卫生院"),
+    ("今天上午去了市实验中学，见了分管信息化的柯校长，要86寸交互平板40台。", "市实验中学"),
+    ("今天去市税务局办公室拜访了车科长，年前要补一批办公用品。", "市税务局"),
+])
+def test_the_organisation_not_the_desk_before_the_contact(text, company):
+    assert p(text)["customer"]["company"] == company
