@@ -85,7 +85,30 @@ def _customer_of(note: Note, contacts) -> tuple[dict | None, bool]:
         bare = _NOT_NAME_EDGES.sub("", customer["company"])  # 【微信】X, X(: marks around a name are no part of it
         customer["company"] = bare if len(bare) >= 2 else customer["company"]
         customer["company"] = _without_department(customer["company"])
+        customer["company"] = _without_edges(customer["company"], contacts)
     return customer, strong
+
+
+# Words around an organisation's name that are the sentence's: a lead-in (跟进X, 叫X, 第一家X, 开发商X, 1) X),
+# and after it a contact, a role or a Latin word of the sentence (亿丰纸箱厂老板, 聖心診所賴醫師, X today).
+_EDGE_LEAD = re.compile(r"^(?:跟进|叫|刚才|才电话|电话|第[一二三四五六]家|开发商|业主|\d[)）.、]|[①②③④⑤⑥])\s?")
+_EDGE_TAIL = re.compile(r"(?:老板娘?|买手|村支书\S*|村主任\S*|负责人|\s(?:today|yesterday|this week))$")
+
+
+def _without_edges(name: str, contacts) -> str:
+    cut = name
+    for c in contacts:
+        i = cut.find(c.name)
+        if i >= 2:
+            cut = cut[:i]  # 聖心診所賴醫師: the contact is no part of the organisation
+    lead = _EDGE_LEAD.match(cut)
+    if lead and len(cut) - lead.end() >= 2:
+        cut = cut[lead.end():]
+    m = _EDGE_TAIL.search(cut)
+    if m and m.start() >= 2:
+        cut = cut[:m.start()]
+    cut = cut.strip()
+    return cut if cut != name and is_org(cut) else name
 
 
 _DEPARTMENT_TAIL = re.compile(r"(?:采购|採購|分析|计量|計量|热控|熱控|总装|總裝|材料|推广教育|推廣教育|物资|物資|设备|設備|信息|資訊|"

@@ -1414,3 +1414,12 @@ def test_whose_delay(text, expected):
 ])
 def test_the_organisation_not_the_desk_before_the_contact(text, company):
     assert p(text)["customer"]["company"] == company
+
+
+@pytest.mark.parametrize("text,company", [
+    ("連假最後一天，接到聖心診所賴醫師的電話，要兩台pH計。", "聖心診所"),
+    ("叫顺发贸易的那家，要三个柜子。", "顺发贸易"),
+    ("第二家恒通汽修，陈老板要机油五十桶。", "恒通汽修"),
+])
+def test_the_organisation_without_the_words_around_it(text, company):
+    assert p(text)["customer"]["company"] == company
