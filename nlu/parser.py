@@ -228,6 +228,10 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
     if customer and not strong and customer.get("company") in competitors:
         customer["company"] = None  # TDK那边缺货: a rival, not the customer
         customer = customer if customer["name"] else None
+    company_at = _spans(note.text, [(customer or {}).get("company")])
+    if company_at:  # 华康 said only as part of 华康口腔, the customer: no rival
+        competitors[:] = [c for c in competitors if not all(any(a <= s and s + len(c) <= b for a, b in company_at)
+                                                             for s in _occurrences(note.text, c))]
     if customers:  # the catalogue wins: an imported company the note names is the company
         customer = _known_company(note.text, customer, customers, competitors)
     amounts = find_amounts(note, competitors)

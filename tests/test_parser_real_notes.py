@@ -1423,3 +1423,11 @@ def test_the_organisation_not_the_desk_before_the_contact(text, company):
 ])
 def test_the_organisation_without_the_words_around_it(text, company):
     assert p(text)["customer"]["company"] == company
+
+
+@pytest.mark.parametrize("text", [
+    "中联重装物流负责人来电，要一份大件运输方案，1月9号前给。",
+    "昨天在永康跟卡特摩托的采购甘经理见的面，要链条三千套。",
+])
+def test_a_brand_inside_the_customers_name_is_no_rival(text):
+    assert p(text)["competitors"] == []
