@@ -247,9 +247,11 @@ _JOINED_RIGHT = re.compile(r"[^，,。]{0,12}(?:和|、|及|以及|还有|另加
 _BATCH = re.compile(r"(?:第[一二三四五]批|首批|头批)")
 _PHASE_NEXT = re.compile(r"[先就再要上做的工项，,。]|$")
 _EACH = re.compile(rf"(?:和|、|跟|与|及|还有|&|and)\s?([{CJK}A-Za-z0-9][{CJK}A-Za-z0-9\-. /]{{0,14}}?)\s?[，, ]?"
-                   rf"(?:每[月年周天季]|一个?月|一年|每个月|都)?[，, ]?(?:想|都|也)?各(?:先|再)?(?:要|订|訂|开|開|来|來|拿|进|進|买|買|备|備|上|配|做|签|簽|采购|採購)?了?[，, ]?$")
+                   rf"(?:每[月年周天季]|一个?月|一年|每个月|都)?[，, ]?(?:[他她]们?)?(?:说|讲)?(?:想|都|也)?各(?:先|再)?(?:要|订|訂|开|開|来|來|拿|进|進|买|買|备|備|上|配|做|签|簽|采购|採購)?了?[，, ]?$")
 
 
+# A clause that opens with 各 after who says it or how often (各五百箱, 说各要50件, 每个月都各要两万个)
+_EACH_OPENS = re.compile(r"[ ，,]*(?:[他她]们?|对方|老板)?(?:说|讲|表示)?(?:每个?[月年周]|一个?月|一年)?(?:都|也)?各")
 _VERB_BETWEEN = re.compile(r"要|订|訂|补|補|加|上|买|買|采购|採購|进|進|换|換|配|拿")
 
 
@@ -271,7 +273,7 @@ def _each_pair(note: Note, q, blocked) -> tuple[str, str] | None:
     text = note.text
     i = note.clause_index(q.start)
     lo, _ = note.clause_at(q.start)
-    if i > 0 and text[lo:q.start].lstrip(" ，,").startswith("各"):
+    if i > 0 and _EACH_OPENS.match(text, lo, q.start):
         lo = note.clauses[i - 1][0]
     m = _EACH.search(text, lo, q.start)
     if m is None:

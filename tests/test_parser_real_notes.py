@@ -360,6 +360,10 @@ def test_english_frames_without_goods_give_no_line(text):
     assert not p(text)["items"]
 
 
+def test_two_products_share_a_count_said_by_someone_in_the_next_clause():
+    assert items(p("老板看中了我们的实木茶几和藤编边柜，说各要30件先试卖。")) == {("实木茶几", 30, "件"), ("藤编边柜", 30, "件")}
+
+
 @pytest.mark.parametrize("text,expected", [
     ("她说想换两台磁悬浮风机，等厂长回来再定。", {("磁悬浮风机", 2, "台")}),
     ("她要换两个新探头，问多少钱。", {("新探头", 2, "个")}),
