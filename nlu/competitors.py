@@ -45,7 +45,8 @@ _NEIGHBOUR_HINT = re.compile(r"隔壁|别家|同行|对面|旁边|人家")
 _NEIGHBOUR = re.compile(r"(?:隔壁|隔壁家|别家|同行|对面|旁边|人家)的?")
 # 一个叫康普瑞的品牌, 康普瑞牌: a brand named as such
 _NAMED_BRAND = re.compile(rf"(?:一家|一个)叫({NAME})的|叫({NAME})的(?=$|[，,。])|叫({NAME})的(?:品牌|牌子|厂家|公司|厂|报|价|产品|货|方案商|供应商|服务商|代理商|经销商|厂商)|({NAME})(?:这个|这个品牌|这个牌子)?牌子?的(?=[{CJK}]{{2}})(?<=牌的)")
-_BOTH = re.compile(rf"({NAME})(?:和|跟|与|、)({NAME})(?=都|也|在报|在跟|在谈|在投)")  # 西门子和瓦里安都会投
+# 西门子和瓦里安都会投; not 白度和遮盖力都没问题 (two properties judged)
+_BOTH = re.compile(rf"({NAME})(?:和|跟|与|、)({NAME})(?=都|也|在报|在跟|在谈|在投)(?!都(?:没问题|不错|挺好|很好|还行|可以|合格|达标|稳定|不行|一般|差))")
 _THAN = re.compile(rf"比({NAME})(?:家的?|的)?(?:便宜|低|贵|高|好|快|慢|差|短|长|小|大|久|少|多)")
 # 价格要跟林德的比一下: the rival the customer compares us with
 _COMPARED = re.compile(rf"(?:跟|和|与)({NAME})(?:家的?|的)?(?:比|对比|PK|一样|看齐)")

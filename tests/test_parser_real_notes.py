@@ -1435,3 +1435,11 @@ def test_the_organisation_without_the_words_around_it(text, company):
 ])
 def test_a_brand_inside_the_customers_name_is_no_rival(text):
     assert p(text)["competitors"] == []
+
+
+@pytest.mark.parametrize("text,rivals", [
+    ("今天去了恒通涂料厂，他们测了我们的样品，亮度和附着力都没问题，就是价格高。", []),
+    ("今天去了恒通涂料厂，隋经理说立信和宏达都在报价。", ["立信", "宏达"]),
+])
+def test_two_properties_judged_are_no_rivals(text, rivals):
+    assert p(text)["competitors"] == rivals
