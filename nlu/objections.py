@@ -343,6 +343,7 @@ def _our_lead_time_over(note: Note) -> tuple[int, int] | None:
 
 
 # Contexts in which a matched phrase is not an objection (see _not_here).
+_COUNT_AFTER = re.compile(r"[\d一二两三四五六七八九十几]+\s?[台个套只件片块根条]")
 _NOBODY_REPAIRS = re.compile(r"(?:也|都)?(?:没人修|没地方修|找不到人修|修不了)")
 _SERVICE_WORD = re.compile(r"迟到|师傅|服务|态度|客服|响应|没人")
 _OURS_BEFORE = re.compile(r"我们(?:家)?的?[^，,。他她]{0,8}$")
@@ -418,6 +419,10 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors, pre
         return True  # 付款的话要走他们集团的流程，一般要九十天: the payment's process, not a delayed decision
     if category == "decision_delay" and _WAIT.match(phrase) and _WAIT_FOR_MONEY_OR_GOODS.search(clause):
         return True  # 等秋收卖了粮再给钱
+    if category == "quality" and phrase == "坏了" and _COUNT_AFTER.match(clause, end) and "我们" not in clause + nxt:
+        return True  # 伺服电机坏了两台, 三年坏了五台: units of theirs broke (why they buy), not our goods
+    if category == "quality" and phrase.startswith("差") and _GAP_OF_OTHER.search(prev + clause[:start]):
+        return True  # 预算只有80万，差很多: the gap is the budget's, not poor quality
     if category == "quality" and phrase == "坏了" and _NOBODY_REPAIRS.match(clause, end):
         return True  # 坏了没人修: if it breaks, nobody repairs it (the complaint is the service)
     if category == "quality" and phrase == "投诉" and _SERVICE_WORD.search(clause):

@@ -1443,3 +1443,12 @@ def test_a_brand_inside_the_customers_name_is_no_rival(text):
 ])
 def test_two_properties_judged_are_no_rivals(text, rivals):
     assert p(text)["competitors"] == rivals
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("接到北辰食品苗经理的电话，他们灌装线的伺服电机坏了两台，连备件一共要6台。", False),   # theirs broke: why they buy
+    ("高雄港都診所說預算只有80萬，差很多。", False),                                      # the budget's gap
+    ("永和门店的石经理说豆浆机坏了三台，我们的师傅两天了还没到。", True),                   # ours broke
+])
+def test_quality_complaints_about_our_goods(text, expected):
+    assert ("quality" in p(text)["objections"]) is expected
