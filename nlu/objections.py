@@ -343,6 +343,7 @@ def _our_lead_time_over(note: Note) -> tuple[int, int] | None:
 
 
 # Contexts in which a matched phrase is not an objection (see _not_here).
+_UNDER_WAY = re.compile(r"(?:准备|开始|马上|已经|正在|就能|就可以|可以)$")
 _COUNT_AFTER = re.compile(r"[\d一二两三四五六七八九十几]+\s?[台个套只件片块根条]")
 _NOBODY_REPAIRS = re.compile(r"(?:也|都)?(?:没人修|没地方修|找不到人修|修不了)")
 _SERVICE_WORD = re.compile(r"迟到|师傅|服务|态度|客服|响应|没人")
@@ -415,6 +416,8 @@ def _not_here(clause: str, start: int, end: int, category: str, competitors, pre
     if category == "decision_delay" and (phrase == "下不了单" and clause.endswith("就", 0, start)
                                          or _ASKED_OF_US.search(clause, 0, start)):
         return True  # 没有证书就下不了单: the condition is the objection; 让我们再想想办法: asked of us
+    if category == "decision_delay" and "流程" in phrase and _UNDER_WAY.search(clause, 0, start):
+        return True  # 准备走采购流程, 这个月就能走流程: the process starts, nothing waits
     if category == "decision_delay" and "流程" in phrase and _PAYMENT_WORD.search(clause[:start] + nxt):
         return True  # 付款的话要走他们集团的流程，一般要九十天: the payment's process, not a delayed decision
     if category == "decision_delay" and _WAIT.match(phrase) and _WAIT_FOR_MONEY_OR_GOODS.search(clause):

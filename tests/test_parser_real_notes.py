@@ -1452,3 +1452,17 @@ def test_two_properties_judged_are_no_rivals(text, rivals):
 ])
 def test_quality_complaints_about_our_goods(text, expected):
     assert ("quality" in p(text)["objections"]) is expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("冷库项目的董经理说参数没问题，他们准备走采购流程。", False),     # the process starts
+    ("参数没问题的话这个月就能走流程。", False),
+    ("要走院里的采购流程，得等院办会研究完才能定。", True),
+])
+def test_a_process_under_way_is_no_delay(text, expected):
+    assert ("decision_delay" in p(text)["objections"]) is expected
+
+
+def test_the_middle_of_next_month_said_with_the_month_again():
+    assert dates(parse("王总说下个月月中送货。", datetime.fromisoformat("2026-12-07T10:00:00+08:00"), None)) \
+        == {("2027-01-15", "delivery")}
