@@ -377,7 +377,8 @@ def find_customer(note: Note, contacts: list[Contact]) -> tuple[dict | None, boo
     # 线束总成: a "surname" inside a word is no person
     named_orgs: list[str] = []
     suffixes = _org_words()[0]
-    contacts[:] = [c for c in contacts if not note.text.startswith(suffixes, c.end)]  # 徐工机械 is no 徐工
+    # 徐工机械 is no 徐工; 卢站长电子秤 keeps 卢站长 (a title of two characters starts no organisation's name)
+    contacts[:] = [c for c in contacts if len(c.name) > 2 or not note.text.startswith(suffixes, c.end)]
     contacts[:] = _orgs_named_like_people(note.text, [c for c in contacts if not note.splits_word(c.start)
                                                                   or note.text.endswith(suffixes, 0, c.start)], named_orgs)
     if not contacts:

@@ -1466,3 +1466,12 @@ def test_a_process_under_way_is_no_delay(text, expected):
 def test_the_middle_of_next_month_said_with_the_month_again():
     assert dates(parse("王总说下个月月中送货。", datetime.fromisoformat("2026-12-07T10:00:00+08:00"), None)) \
         == {("2027-01-15", "delivery")}
+
+
+@pytest.mark.parametrize("text,customer", [
+    ("顺通物流陈站长 电子秤三台", {"name": "陈站长", "company": "顺通物流"}),     # 电子 starts the product
+    ("宏达快运的何经理 电子标签两千张", {"name": "何经理", "company": "宏达快运"}),
+    ("今天去了徐工机械，王经理说要两台", {"name": "王经理", "company": "徐工机械"}),  # 徐工 is no contact
+])
+def test_a_title_before_a_product_is_still_the_contact(text, customer):
+    assert p(text)["customer"] == customer
