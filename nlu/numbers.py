@@ -296,6 +296,7 @@ _CEILING_AFTER = re.compile(r"\s?(?:以内|以下|封顶)")
 # what may follow a money word without making it a measure of something else
 _FEE_AFTER_RE = re.compile(FEE_AFTER)
 _MONEY_NEXT_OK = frozenset("钱一每的左以到至和或也就是了吧啊呢多算给卖收拿走成买进出付起含谈签定开报")
+_CODED_NOUN_BEFORE = re.compile(r"[\u4e00-\u9fff][A-Za-z0-9]*[A-Za-z]$")  # 硬盘4T, 网线CAT
 _EACH_BEFORE = re.compile(r"每[托箱袋包盒车柜桶批捆卷件套]\s?$")  # 每托三十六块: pieces per pallet
 _JOIN_RE = re.compile(r"\s?(?:和|、|跟|与|或|及|/)\s?$")
 _RANGE_RE = re.compile(r"\s?(?:到|至|-|~)\s?")
@@ -423,7 +424,7 @@ def _bare_money(t: str, tok: _Tok, before: list[Money] = (), cued: bool = False)
     cue or a listed price stands before it, or when a unit price follows (一百六一桶)."""
     if tok.lone and t[tok.start] in "一两":
         return None
-    if _measure_follows(t, tok.end) and not _per_unit_follows(t, tok.end):
+    if (_measure_follows(t, tok.end) or _goods_follow(t, tok.end)) and not _per_unit_follows(t, tok.end):
         return None
     pre = t[max(0, tok.start - 12): tok.start]
     if _DIFF_RE.search(pre[-6:]) or t[tok.start - 1: tok.start] == "第":
@@ -451,6 +452,31 @@ def _bare_money(t: str, tok: _Tok, before: list[Money] = (), cued: bool = False)
     if per_before and not m.per:
         m = Money(m.start, m.end, m.text, m.amount, m.bound, per_before.group(1))
     return m
+
+
+# Measure words of goods beyond the numeral layer's own (150盆, 每月12柜, 两百码, 四十户, 240 bottles): the
+# packs' units and the English ones. A number before one counts goods, not yuan, unless a currency marks it.
+_ORDER_UNITS = ("户", "桌")
+_NOT_GOODS = frozenset("点 次 趟 遍 回 下 面 打 声 句 口 分 度 级 号 楼 层 年 月 天 周 日 测试 通道 路".split())
+
+
+@lru_cache(maxsize=1)
+def _goods_unit_re() -> re.Pattern:
+    from nlu.lexicon import all_units  # the packs are read once, on the first bare number
+
+    han = [u for u in (*UNITS, *all_units(), *_ORDER_UNITS) if not u.isascii() and u not in _NOT_GOODS]
+    return re.compile(rf" ?({_alternation(han)})")
+
+
+def _goods_follow(t: str, pos: int) -> bool:
+    """Does a measure word of goods follow pos (a space may stand between)? Not the start of a longer
+    word (12柜台, 三千具体, 五十台湾) and not a period (个月)."""
+    if ASCII_UNIT_RE.match(t, pos):
+        return True
+    m = _goods_unit_re().match(t, pos)
+    if m is None or _NOT_UNIT_RE.match(t, m.start(1)) or _TIME_AFTER_GE.match(t, m.start(1)):
+        return False
+    return not _starts_longer_word(t, m.start(1), m.end(1))
 
 
 def _measure_follows(t: str, pos: int) -> bool:
@@ -540,6 +566,8 @@ def _block_is_money(t: str, tok: _Tok, end: int, before: list[Money]) -> bool:
     if _HAN.match(t[end: end + 1] or "a") and t[end] not in _MONEY_NEXT_OK and (
             tok.lone or _HAN.match(t[tok.start - 1: tok.start] or "a")):
         return False  # 一块组件, 地砖两千块板子
+    if _CODED_NOUN_BEFORE.search(t, max(0, tok.start - 12), tok.start):
+        return False  # 监控硬盘4T三十块: pieces of a product whose name ends in a code
     prev = t[:tok.start].rstrip(" ")[-1:]
     return not prev or not _HAN.match(prev)
 

@@ -413,3 +413,39 @@ def test_uncued_wan_before_a_noun_is_an_attribute(text, amounts):
 ])
 def test_weekdays_product_words_and_containers(text, expected):
     assert [(q.value, q.unit, q.kind) for q in find_quantities(text, ["柜"])] == expected
+
+
+@pytest.mark.parametrize("text", [
+    "橡胶手套每月大概三百盒以上，下周再谈",  # 盒 after a period cue
+    "每月 600 cartons 左右",  # an English measure word, a space between
+    "这款清洁剂每周 45 drums",
+    "一年要 1200 pcs, 分四批",
+    "新店开业每月大概八十盆",  # a pack's measure word (盆)
+    "每月大概三百櫃，走海運",  # a Traditional one (櫃)
+    "村里报了六十户，下月装",  # households after 报了
+    "每週大概五百碼布",
+])
+def test_goods_counted_per_period_are_not_money(text):
+    assert find_money(text) == []
+
+
+@pytest.mark.parametrize("text,amounts", [
+    ("每月 3600 元，一年一签", [3600]),  # a currency still marks money
+    ("报价 980 RMB, 含税", [980]),
+    ("每月服务费 1200", [1200]),
+    ("报价三千具体看量", [3000]),  # 具 starts 具体, not a measure word
+    ("单价八十五，先打样", [85]),
+    ("每盆每月15，她说还行", [15]),
+])
+def test_money_before_words_that_look_like_units(text, amounts):
+    assert [m.amount for m in find_money(text)] == amounts
+
+
+def test_counts_in_english_and_traditional_units_become_quantities():
+    assert [(q.value, q.unit) for q in find_quantities("每月 500 bottles")] == [(500, "bottles")]
+    assert [(q.value, q.unit) for q in find_quantities("每月三百櫃", ["柜"])] == [(300, "柜")]
+
+
+def test_pieces_of_a_product_named_with_a_code():
+    assert find_money("网线CAT6A二十块，明天送") == []
+    assert [m.amount for m in find_money("报价二十块")] == [20]
