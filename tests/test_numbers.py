@@ -444,6 +444,7 @@ def test_money_before_words_that_look_like_units(text, amounts):
 def test_counts_in_english_and_traditional_units_become_quantities():
     assert [(q.value, q.unit) for q in find_quantities("每月 500 bottles")] == [(500, "bottles")]
     assert [(q.value, q.unit) for q in find_quantities("每月三百櫃", ["柜"])] == [(300, "柜")]
+    assert [(q.value, q.unit) for q in find_quantities("這次先下30捲膠帶")] == [(30, "卷")]
 
 
 def test_pieces_of_a_product_named_with_a_code():
