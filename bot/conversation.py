@@ -40,7 +40,7 @@ from storage import deals as deal_ops
 from storage import notes as note_ops
 from storage import teams as team_ops
 from storage.dialogue_models import Question
-from storage.models import Commitment, Customer, Deal, Member, Note, Team, utcnow
+from storage.models import SPOKEN_CORRECTION, Commitment, Customer, Deal, Member, Note, Team, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,6 @@ RESEND_CARDS_WITHIN = timedelta(days=2)
 SORRY = render.SORRY
 ACK_REPLY = "👌 收到。要记录拜访，直接发文字或语音给我。"
 FOR_COMMITMENTS = ("done", "postpone", "cancel", "confirm", "retract")
-SPOKEN_CORRECTION = "a spoken correction of the card before it"   # the note's error: not a note
 FILE_ALONE = "暂时只能处理文字和语音，看不懂图片和文件的内容。请把要记的事打字或说一句发给我（发图片时也可以附一句说明）。"
 # Names per kind (customers, contacts, products, competitors) given to speech recognition: the
 # pinyin correction costs about 0.25 ms per name per note, so the catalogue is kept small.
@@ -559,7 +558,7 @@ class Conversation:
             note = session.get(Note, context[1])
             if note is None or (note.channel, note.channel_message_id) == (inbound.channel, f"{inbound.chat_id}:{inbound.message_id}"):
                 return None      # the card's own message delivered again: the note path knows it
-            if note.error == "retracted":
+            if note.error == cq.RETRACTED:
                 return None      # a withdrawn card takes no corrections: the message is a note of its own
             return about_card.about_card(text, note.extraction, self.clock().astimezone(who.tz))
         return await self.record_db(look)
@@ -655,7 +654,7 @@ class Conversation:
             return False
         if context[0] == "note":
             found = await self.db(lambda s: (lambda n: n and (n.error, n.extraction or {}))(s.get(Note, context[1])))
-            if not found or found[0] == "retracted":
+            if not found or found[0] == cq.RETRACTED:
                 return False     # a withdrawn card takes no corrections
             fix = about_card.about_card(text, found[1], note.received_at.astimezone(who.tz))
         else:
@@ -801,7 +800,14 @@ class Conversation:
             await self._deliver(Outbound(inbound.channel, inbound.chat_id, text=f"{card_text or f'笔记 #{note_id}'}\n\n✅ 已确认",
                                          edit=inbound.reply_to))
         elif verb == "fix":
-            await self._reply(inbound, render.FIX_HELP)
+            if note.error == cq.RETRACTED:
+                await self._reply(inbound, f"笔记 #{note_id} 已撤回，不能再修改。")
+                return
+            sent = await self._reply(inbound, render.FIX_HELP)
+            if sent is not None:     # the next correction means this card, whichever card came after it
+                await self.db(lambda s: cq.record_card(
+                    session=s, member_id=who.member_id, note_id=note_id, text=render.FIX_HELP, at=self.clock(),
+                    sent_key=f"{inbound.channel}:{inbound.chat_id}:{sent}"))
         elif verb == "undo":
             await self.db(lambda s: cq.retract_note(session=s, note=s.get(Note, note_id)))
             await self._deliver(Outbound(inbound.channel, inbound.chat_id, text=f"↩️ 笔记 #{note_id} 已撤回。",

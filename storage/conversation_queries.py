@@ -12,17 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, delete, exists, func
+from sqlalchemy import bindparam, delete, exists, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from storage import history
-from storage.deals import refresh_amount
+from storage.lead_models import ContractEnd
+from storage.notes import drop_if_orphan
 from storage.dialogue_models import Question
-from storage.models import (NOTE_FACT_TABLES, ChannelAccount, Commitment, CompetitorMention, Contact, Customer, Deal, Item, Member,
+from storage.models import (NOTE_FACT_TABLES, RETRACTED, ChannelAccount, Commitment, CompetitorMention, Contact, Customer, Deal, Item, Member,
                             Note, Notification, Team, as_utc, utcnow)
 
 CONTEXT_KINDS = ("card", "nudge")
+CONTEXT_LOOKBACK = 20   # recent cards looked through for the latest live one
 
 
 # Built once: a statement built per call costs more CPU than running it (every message waits for it).
@@ -97,25 +99,40 @@ def card_for_message(*, session: Session, sent_key: str) -> Notification | None:
 
 
 def latest_context(*, session: Session, member_id: int, since: datetime) -> Notification | None:
-    """The last card or nudge sent to the member since `since`: what a short reply refers to."""
-    return session.exec(select(Notification).where(
+    """The last card or nudge sent to the member since `since` whose note is still live: what a short
+    reply refers to. A withdrawn note's card is passed over (a correction after 撤回 means the card
+    before it), so is one about a note that is gone."""
+    recent = session.exec(select(Notification).where(
         Notification.recipient_id == member_id, Notification.kind.in_(CONTEXT_KINDS),
         Notification.sent_at.is_not(None), Notification.sent_at >= as_utc(since))
-        .order_by(Notification.sent_at.desc(), Notification.id.desc())).first()
+        .order_by(Notification.sent_at.desc(), Notification.id.desc()).limit(CONTEXT_LOOKBACK)).all()
+    note_ids = {int(n.subject[5:]) for n in recent if n.subject.startswith("note:") and n.subject[5:].isdigit()}
+    live = set(session.exec(select(Note.id).where(Note.id.in_(note_ids), or_(
+        Note.error.is_(None), Note.error != RETRACTED))).all()) if note_ids else set()
+    for found in recent:
+        kind, _, ident = found.subject.partition(":")
+        if kind != "note" or (ident.isdigit() and int(ident) in live):
+            return found
+    return None
 
 
 def retract_note(*, session: Session, note: Note) -> Note:
-    """撤回: the note's facts and open commitments go; the raw note stays, marked as retracted."""
+    """撤回: the note's facts and open commitments go, and the note leaves its customer and deal, so it
+    is counted and listed nowhere; a deal, customer or contact that only this note had made goes too
+    (one with other notes stays). The raw note stays, marked as retracted; its id and its
+    commitments' ids are never given again (storage.models: AUTOINCREMENT on SQLite)."""
+    if note.error == RETRACTED:
+        return note
     history.note_withdrawn(session=session, note=note)  # what it said and which commitments went
     for table in NOTE_FACT_TABLES:
         session.execute(delete(table).where(table.note_id == note.id))
     session.execute(delete(Commitment).where(Commitment.note_id == note.id, Commitment.state == "open"))
-    note.state, note.error = "failed", "retracted"
+    session.execute(delete(ContractEnd).where(ContractEnd.note_id == note.id))
+    deal_id, customer_id, contact_id = note.deal_id, note.customer_id, note.contact_id
+    note.state, note.error = "failed", RETRACTED
+    note.deal_id = note.customer_id = note.contact_id = None
     session.add(note)
-    if note.deal_id:
-        deal = session.get(Deal, note.deal_id)
-        if deal is not None:
-            refresh_amount(session=session, deal=deal, commit=False)
+    drop_if_orphan(session, deal_id, customer_id, note, contact_id=contact_id)
     session.commit()
     return note
 

@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, select as sa_select
 from sqlmodel import Session
 
 from storage.lead_models import Lead, Touchpoint
-from storage.models import (Commitment, CompetitorMention, Contact, Customer, Deal, Member, MoneyFact, Note,
+from storage.models import (counted_note, Commitment, CompetitorMention, Contact, Customer, Deal, Member, MoneyFact, Note,
                             ObjectionMention, RiskMention, StageChange, as_utc)
 
 CHUNK = 500
@@ -297,7 +297,8 @@ def rep_rows(*, session: Session, team_id: int, since: datetime, until: datetime
     since, until = as_utc(since), as_utc(until)
     # every note a rep sent counts as activity (the (author, received_at) index answers it alone)
     for author_id, n in run(sa_select(Note.author_id, func.count()).where(
-            Note.author_id.in_(ids), Note.received_at >= since, Note.received_at < until).group_by(Note.author_id)):
+            Note.author_id.in_(ids), Note.received_at >= since, Note.received_at < until,
+            counted_note()).group_by(Note.author_id)):
         rows.notes[author_id] = n
     for owner_id, due, state, done_at in run(sa_select(
             Commitment.owner_id, Commitment.due_date, Commitment.state, Commitment.done_at).where(

@@ -31,8 +31,18 @@ DEAL_STATUSES = ("open", "won", "lost")
 # the error. received and transcribed are "unfinished": processed again on start-up.
 NOTE_STATES = ("received", "transcribed", "parsed", "ambiguous", "failed")
 UNFINISHED_STATES = ("received", "transcribed")
+# Note.error of a failed note that is no note at all: withdrawn by its author (撤回), or a voice
+# message that turned out to correct the card before it. Neither counts as a note anywhere.
+RETRACTED = "retracted"
+SPOKEN_CORRECTION = "a spoken correction of the card before it"
+NOT_NOTES = (RETRACTED, SPOKEN_CORRECTION)
 COMMITMENT_STATES = ("open", "done", "cancelled")
 MONEY_KINDS = ("budget", "quote", "deal", "competitor_price", "other")
+
+
+# Notes, deals and commitments are shown to reps by id (笔记 #3, 商机 #2, 完成 5): an id is never given
+# again after its row is deleted (SQLite reuses the highest rowid without AUTOINCREMENT; migration 0013).
+STABLE_IDS = {"sqlite_autoincrement": True}
 
 
 def utcnow() -> datetime:
@@ -121,6 +131,7 @@ class Deal(SQLModel, table=True):
         Index("ix_deal_status_stage", "status", "stage", "stage_entered_at"),
         Index("ix_deal_status_activity", "status", "last_activity_at"),
         Index("ix_deal_owner_customer", "owner_id", "customer_id", "status"),
+        STABLE_IDS,
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="team.id", index=True)
@@ -153,6 +164,7 @@ class Note(NoteBase, table=True):
         UniqueConstraint("channel", "channel_message_id"),
         Index("ix_note_state", "state"),
         Index("ix_note_author_received", "author_id", "received_at"),
+        STABLE_IDS,
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     author_id: int = Field(foreign_key="member.id")
@@ -217,7 +229,7 @@ NOTE_FACT_TABLES = (Item, MoneyFact, ObjectionMention, CompetitorMention, RiskMe
 class Commitment(SQLModel, table=True):
     """A planned action with a day: what the reminders nudge about."""
     __table_args__ = (Index("ix_commitment_state_due", "state", "due_date"),
-                      Index("ix_commitment_owner_state", "owner_id", "state", "due_date"))
+                      Index("ix_commitment_owner_state", "owner_id", "state", "due_date"), STABLE_IDS)
     id: Optional[int] = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="member.id")
     deal_id: Optional[int] = Field(default=None, foreign_key="deal.id", index=True)
@@ -294,3 +306,10 @@ from storage.names import clean_columns  # noqa: E402
 clean_columns(SQLModel, {"team": ("name",), "member": ("name",), "channelaccount": ("display_name",),
                          "customer": ("name",), "contact": ("name",), "competitormention": ("name",),
                          "lead": ("name", "company"), "touchpoint": ("company", "contact"), "product": ("name",)})
+
+
+def counted_note():
+    """SQL condition: the note counts as one the rep made (not withdrawn, not a spoken correction)."""
+    from sqlalchemy import or_
+
+    return or_(Note.error.is_(None), Note.error.notin_(NOT_NOTES))

@@ -285,7 +285,7 @@ def apply_extraction(*, session: Session, note: Note, extraction: dict[str, Any]
 def _apply(session, note, extraction, stages, customer_id, new_customer) -> Applied:
     author = session.get(Member, note.author_id)
     team = session.get(Team, author.team_id)
-    old_deal_id, old_customer_id = note.deal_id, note.customer_id
+    old_deal_id, old_customer_id, old_contact_id = note.deal_id, note.customer_id, note.contact_id
     _clear_facts(session, note)
 
     said = extraction.get("customer") if isinstance(extraction.get("customer"), dict) else {}
@@ -295,28 +295,29 @@ def _apply(session, note, extraction, stages, customer_id, new_customer) -> Appl
         customer = session.get(Customer, customer_id)
         if customer is None or customer.team_id != team.id:
             raise ValueError(f"customer {customer_id} is not in team {team.name!r}")
-        contact = _contact_in(session, customer, contact_name)
+        contact = _contact_in(session, customer, contact_name, at=note.received_at)
         created = False
     elif new_customer:
-        customer, contact = _new_customer(session, team, author, company, contact_name), None
-        contact = _contact_in(session, customer, contact_name)
+        customer = _new_customer(session, team, author, company, contact_name, at=note.received_at)
+        contact = _contact_in(session, customer, contact_name, at=note.received_at)
         created = True
     else:
-        match = _match_customer(session, team, author, company, contact_name)
+        match = _match_customer(session, team, author, company, contact_name, note.received_at)
         if match.candidates:
             note.extraction = extraction
             note.state = "ambiguous"
             note.customer_id = note.contact_id = note.deal_id = None
             session.execute(delete(Commitment).where(Commitment.note_id == note.id, Commitment.state == "open"))
             session.add(note)
-            _drop_if_orphan(session, old_deal_id, old_customer_id, note)
+            _drop_if_orphan(session, old_deal_id, old_customer_id, note, contact_id=old_contact_id)
             return Applied(note, candidates=match.candidates)
         customer, contact, created = match.customer, match.contact, match.created
 
     when = note.received_at
     deal, new_deal = (None, False)
     if customer is not None:
-        deal, new_deal = _deal_for(session, team, author, customer, stages, when)
+        deal, new_deal = _deal_for(session, team, author, customer, stages, when,
+                                   keep=_own_deal(session, old_deal_id, note))
 
     ids = dict(note_id=note.id, deal_id=deal.id if deal else None,
                customer_id=customer.id if customer else None)
@@ -340,7 +341,7 @@ def _apply(session, note, extraction, stages, customer_id, new_customer) -> Appl
             deal.expected_close, deal.expected_close_end, deal.expected_close_grain = close
         refresh_amount(session=session, deal=deal, commit=False)
         session.add(deal)
-    _drop_if_orphan(session, old_deal_id, old_customer_id, note)
+    _drop_if_orphan(session, old_deal_id, old_customer_id, note, contact_id=old_contact_id)
     return Applied(note, customer, contact, deal, created, new_deal, commitments)
 
 
@@ -398,17 +399,17 @@ def candidates_for_note(*, session: Session, note: Note) -> list[Candidate]:
                            company=said.get("company"), contact_name=said.get("name"))
 
 
-def _match_customer(session, team, author, company, contact_name) -> _Match:
+def _match_customer(session, team, author, company, contact_name, at=None) -> _Match:
     found = find_candidates(session=session, author=author, company=company, contact_name=contact_name)
     if len(found) > 1:
         return _Match(candidates=found)
     if found:
         customer = session.get(Customer, found[0].customer_id)
-        return _Match(customer, _contact_in(session, customer, contact_name))
+        return _Match(customer, _contact_in(session, customer, contact_name, at=at))
     if not company and not contact_name:
         return _Match()
-    customer = _new_customer(session, team, author, company, contact_name)
-    return _Match(customer, _contact_in(session, customer, contact_name), created=True)
+    customer = _new_customer(session, team, author, company, contact_name, at=at)
+    return _Match(customer, _contact_in(session, customer, contact_name, at=at), created=True)
 
 
 def _candidate(session, customer: Customer, contact_name: str | None) -> Candidate:
@@ -420,11 +421,12 @@ def _candidate(session, customer: Customer, contact_name: str | None) -> Candida
                      contact.name if contact else contact_name)
 
 
-def _new_customer(session, team, author, company, contact_name) -> Customer:
-    """A customer named after the organisation, or after the contact while none is known."""
+def _new_customer(session, team, author, company, contact_name, at=None) -> Customer:
+    """A customer named after the organisation, or after the contact while none is known; made at
+    `at`, the note's time (as its deal is), so a withdrawal or correction can tell what the note made."""
     name = company or contact_name or "未知客户"
     customer = Customer(team_id=team.id, name=name, key=name_key(name), is_person=not company,
-                        owner_id=author.id)
+                        owner_id=author.id, created_at=as_utc(at) if at else utcnow())
     if not company:
         session.add(customer)
         session.flush()
@@ -441,7 +443,7 @@ def _new_customer(session, team, author, company, contact_name) -> Customer:
     return customer
 
 
-def _contact_in(session, customer: Customer, name: str | None) -> Contact | None:
+def _contact_in(session, customer: Customer, name: str | None, at=None) -> Contact | None:
     """The customer's contact of that name, created on first mention."""
     if not name:
         return None
@@ -450,17 +452,26 @@ def _contact_in(session, customer: Customer, name: str | None) -> Contact | None
                                                  Contact.key == key)).first()
     if contact is None:
         title = split_title(name)
-        contact = Contact(customer_id=customer.id, name=name, key=key, title=title, role=guess_role(title))
+        contact = Contact(customer_id=customer.id, name=name, key=key, title=title, role=guess_role(title),
+                          created_at=as_utc(at) if at else utcnow())
         session.add(contact)
         session.flush()
     return contact
 
 
-def _deal_for(session, team, author, customer, stages, when) -> tuple[Deal, bool]:
-    """The rep's open deal with this customer (the most recently active), else a new one."""
+def _deal_for(session, team, author, customer, stages, when, keep: Deal | None = None) -> tuple[Deal, bool]:
+    """The rep's open deal with this customer (the most recently active), else `keep` (the deal this
+    note alone made, when a correction names another customer: it moves there and keeps its id, which
+    the rep was shown), else a new one."""
     deal = open_deal(session=session, owner_id=author.id, customer_id=customer.id)
     if deal is not None:
         return deal, False
+    if keep is not None:
+        if keep.customer_id != customer.id:     # the note's own correction is in the change log
+            keep.customer_id = customer.id
+            session.add(keep)
+            session.flush()
+        return keep, keep.created_at >= when
     first = stages[0].name
     deal = Deal(team_id=team.id, customer_id=customer.id, owner_id=author.id, stage=first,
                 stage_entered_at=when, last_activity_at=when, created_at=when)
@@ -469,6 +480,19 @@ def _deal_for(session, team, author, customer, stages, when) -> tuple[Deal, bool
     session.add(StageChange(deal_id=deal.id, from_stage=None, to_stage=first, changed_by_id=author.id,
                             changed_at=when))
     return deal, True
+
+
+def _own_deal(session, deal_id: int | None, note: Note) -> Deal | None:
+    """The note's open deal when nothing but this note has it (no other note, no stage moved, no
+    commitment of another note): the deal a correction of the customer may carry along."""
+    deal = session.get(Deal, deal_id) if deal_id is not None else None
+    if deal is None or deal.status != "open" or deal.owner_id != note.author_id:
+        return None
+    count = lambda model, *where: session.exec(select(func.count()).select_from(model).where(*where)).one()
+    if (count(Note, Note.deal_id == deal.id, Note.id != note.id) or count(StageChange, StageChange.deal_id == deal.id) > 1
+            or count(Commitment, Commitment.deal_id == deal.id, Commitment.note_id != note.id)):
+        return None
+    return deal
 
 
 def _add_facts(session, extraction, ids) -> None:
@@ -592,8 +616,11 @@ def _clear_facts(session, note: Note) -> None:
     # The note's open commitments stay until _add_commitments has matched them (their ids are shown).
 
 
-def _drop_if_orphan(session, deal_id, customer_id, note: Note) -> None:
-    """After a correction moved a note elsewhere: drop the deal and customer it alone had created."""
+def drop_if_orphan(session, deal_id, customer_id, note: Note, *, contact_id: int | None = None) -> None:
+    """After a correction moved a note elsewhere, or a withdrawal took it away: drop the deal, customer
+    and contact it alone had made. A deal stays when another note, a stage move or a commitment has
+    it; a customer when anything else refers to it or it existed before the note; a contact when
+    another note is about it or it existed before the note."""
     session.flush()
     note_id = note.id
     if deal_id is not None and deal_id != note.deal_id:
@@ -609,19 +636,46 @@ def _drop_if_orphan(session, deal_id, customer_id, note: Note) -> None:
             session.delete(deal)
         elif deal is not None:
             refresh_amount(session=session, deal=deal, commit=False)
+    if contact_id is not None and contact_id != note.contact_id:
+        _drop_contact_if_orphan(session, contact_id, note)
     if customer_id is not None and customer_id != note.customer_id:
         session.flush()
-        used = (session.exec(select(func.count()).select_from(Note).where(
-                    Note.customer_id == customer_id, Note.id != note_id)).one()
-                + session.exec(select(func.count()).select_from(Deal).where(
-                    Deal.customer_id == customer_id)).one()
-                + session.exec(select(func.count()).select_from(Commitment).where(
-                    Commitment.customer_id == customer_id)).one())
-        if not used:
+        customer = session.get(Customer, customer_id)
+        if customer is not None and not _customer_used(session, customer, note):
             session.execute(delete(Contact).where(Contact.customer_id == customer_id))
-            customer = session.get(Customer, customer_id)
-            if customer is not None:
-                session.delete(customer)
+            session.delete(customer)
+
+
+_drop_if_orphan = drop_if_orphan
+
+
+def _customer_used(session, customer: Customer, note: Note) -> bool:
+    from storage.lead_models import ContractEnd, Lead, Touchpoint
+
+    if as_utc(customer.created_at) < as_utc(note.received_at):
+        return True      # there before this note: imported, or made by an earlier one
+    count = lambda model, *where: session.exec(select(func.count()).select_from(model).where(*where)).one()
+    return bool(count(Note, Note.customer_id == customer.id, Note.id != note.id)
+                or count(Deal, Deal.customer_id == customer.id)
+                or count(Commitment, Commitment.customer_id == customer.id)
+                or count(Lead, Lead.customer_id == customer.id)
+                or count(Touchpoint, Touchpoint.customer_id == customer.id)
+                or count(ContractEnd, ContractEnd.customer_id == customer.id))
+
+
+def _drop_contact_if_orphan(session, contact_id: int, note: Note) -> None:
+    from storage.history_models import ContactDetail
+
+    contact = session.get(Contact, contact_id)
+    if contact is None or as_utc(contact.created_at) < as_utc(note.received_at):
+        return
+    others = session.exec(select(func.count()).select_from(Note).where(
+        Note.contact_id == contact_id, Note.id != note.id)).one()
+    details = session.exec(select(func.count()).select_from(ContactDetail).where(
+        ContactDetail.contact_id == contact_id)).one()
+    if not others and not details:
+        session.delete(contact)
+        session.flush()
 
 
 def _dicts(value) -> list[dict]:

@@ -10,7 +10,7 @@ from typing import Iterable
 from sqlalchemy import and_, func, or_, true
 from sqlmodel import Session, select
 
-from storage.models import (Commitment, Contact, Customer, Deal, Member, Note, StageChange, as_utc,
+from storage.models import (counted_note, Commitment, Contact, Customer, Deal, Member, Note, StageChange, as_utc,
                             utcnow)
 from storage.notes import name_key
 from storage.stages import Stage
@@ -287,7 +287,7 @@ def team_activity(*, session: Session, member_ids: Iterable[int], start: datetim
     def count_by(column, *where):
         return session.exec(select(column, func.count()).where(column.in_(ids), *where).group_by(column)).all()
 
-    for mid, n in count_by(Note.author_id, Note.received_at >= start, Note.received_at < end):
+    for mid, n in count_by(Note.author_id, Note.received_at >= start, Note.received_at < end, counted_note()):
         rows[mid].notes = n
     for mid, n in count_by(Deal.owner_id, Deal.created_at >= start, Deal.created_at < end):
         rows[mid].new_deals = n

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, extract, func, literal, or_
 from sqlmodel import Session, select
 
-from storage.models import (Commitment, CompetitorMention, Contact, Customer, Deal, Item, Member, Note,
+from storage.models import (counted_note, Commitment, CompetitorMention, Contact, Customer, Deal, Item, Member, Note,
                             ObjectionMention, StageChange, Team, as_utc)
 from storage.queries import CHAIN_ROLES, recorded_visible
 from storage.stages import Stage
@@ -180,7 +180,7 @@ def week_figures(*, session: Session, member_ids: Iterable[int] | None, start: d
 
     authors = list(ids)
     for author_id, n in session.exec(select(Note.author_id, func.count()).where(
-            Note.author_id.in_(authors), Note.received_at >= start, Note.received_at < end)
+            Note.author_id.in_(authors), Note.received_at >= start, Note.received_at < end, counted_note())
             .group_by(Note.author_id)).all():
         per_rep[author_id].notes = n
 
