@@ -46,7 +46,8 @@ def real_rows() -> list[dict]:
     return [{"id": n, "path": str(REAL / n), "text": t, "format": "real"} for n, t in sorted(refs.items())]
 
 
-def rows_of(name: str, limit: int | None, shard: str | None, formats: str | None = None) -> list[dict]:
+def rows_of(name: str, limit: int | None, shard: str | None, formats: str | None = None, offset: int = 0
+            ) -> list[dict]:
     if name == "real":
         rows = real_rows()
     elif name == "dev":
@@ -55,6 +56,7 @@ def rows_of(name: str, limit: int | None, shard: str | None, formats: str | None
         rows = manifest_rows(SYNTH / name / "manifest.jsonl")
     if formats:
         rows = [r for r in rows if r["format"] in formats.split(",")]
+    rows = rows[offset:]
     rows = rows[:limit] if limit else rows
     if shard:
         k, n = (int(x) for x in shard.split("/"))
@@ -186,6 +188,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--set", default="real", help="real, dev, working or locked")
     p.add_argument("--limit", type=int)
+    p.add_argument("--offset", type=int, default=0, help="leave out the first N clips (after --formats)")
     p.add_argument("--formats", help="comma-separated formats to keep (ogg, amr_dtx, amr_nodtx, pcm8k)")
     p.add_argument("--shard")
     p.add_argument("--weights", default="0,0.05,0.1,0.2,0.3,0.5")
@@ -219,7 +222,7 @@ def main() -> None:
     options.update((k, json.loads(v)) for k, v in (o.split("=", 1) for o in args.option))
     t = asr.Transcriber(beam_size=args.beam, compute_type=args.compute_type, threads=args.threads, rescore_weight=0)
     rec = Recorder(t, args.hypotheses, options, only=args.cached_only)
-    rows = rows_of(args.set, args.limit, args.shard, args.formats)
+    rows = rows_of(args.set, args.limit, args.shard, args.formats, args.offset)
     print(f"{len(rows)} clips of {args.set}; {asr.describe_path(t.compute_type)}, beam {args.beam}, "
           f"{args.hypotheses} hypotheses, options {options}, prompt {asr.SIMPLIFIED_PROMPT}", flush=True)
     clips = {}
