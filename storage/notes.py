@@ -588,23 +588,18 @@ def _add_commitments(session, extraction, ids, author, when, local_day, text) ->
 CLOSE_GRAINS = ("day", "week", "month", "quarter", "year")
 
 
-CLOSE_GRAINS = ("day", "week", "month", "quarter", "year")
-
-
 def _expected_close(extraction, local_day) -> tuple[date, date | None, str] | None:
     """(first day, end or None, grain) of the close the note expects: the parser's expected_close (a
-    range, end exclusive; the end kept when it spans more than a day) when it is not over, else the
-    latest planned deadline."""
+    range, end exclusive; the end kept when it spans more than a day) when it is not over. Only a
+    clause that signs, orders or closes says one (nlu/close.py): a deadline (报价周五前发) is a to-do of
+    the rep's, not the deal's close."""
     said = extraction.get("expected_close")
     if isinstance(said, dict):
         start, end = _day(said.get("start")), _day(said.get("end"))
         grain = said.get("grain") if said.get("grain") in CLOSE_GRAINS else "day"
         if start is not None and (end or start) > local_day:
             return start, end if end is not None and (end - start).days > 1 else None, grain
-    days = [_day(e.get("date")) for e in _dicts(extraction.get("dates"))
-            if e.get("kind") == "deadline" and is_planned(e, local_day)]
-    days = [d for d in days if d is not None]
-    return (max(days), None, "day") if days else None
+    return None
 
 
 def _clear_facts(session, note: Note) -> None:

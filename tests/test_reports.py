@@ -12,7 +12,7 @@ The world (times in Asia/Shanghai; "now" is Thursday 2026-03-05 12:00; this week
   N2 小李 03-02 10:00 盒马: A型号50台, price, 海康威视, delivery 03-04 -> C1, done 03-04 16:00 (kept)
   N3 小李 03-03 09:00 刘工/物美, budget 5万, price + delivery_time, followup 03-06 -> D2, C2 (pending); D2 lost 03-05
   N4 小张 03-03 11:00 王总/万科, deal 20万, 海康威视 + 大华, meeting 03-04 -> D3, C3 (broken); 线索->谈判 03-04, won 03-05
-  N5 小孙 03-04 15:00 李总/苏宁, quote 8万, price, deadline 03-20 -> D4 (expected close 03-20), C4
+  N5 小孙 03-04 15:00 李总/苏宁, quote 8万, price, deadline 03-20, close said 03-20 -> D4 (expected close 03-20), C4
   N8 小李 03-04 09:00 "车间主任刘师傅…" 盒马            -> contact 刘师傅 (user)
   N9 小李 03-04 09:30 "技术部的陈工…" 盒马              -> contact 陈工, learned: influencer
   N6 小陈 03-03 10:00 周总/华润, quote 30万, quality, meeting 03-04 -> D5 (华南组), C6 (broken)
@@ -45,9 +45,13 @@ def at(month, day, hour, minute=0):
     return datetime(2026, month, day, hour, minute, tzinfo=CST)
 
 
-def ext(name=None, company=None, items=(), dates=(), money=(), objections=(), competitors=()):
-    return {"customer": {"name": name, "company": company}, "items": list(items), "dates": list(dates),
+def ext(name=None, company=None, items=(), dates=(), money=(), objections=(), competitors=(), close=None):
+    said = {"customer": {"name": name, "company": company}, "items": list(items), "dates": list(dates),
             "money": list(money), "objections": list(objections), "competitors": list(competitors)}
+    if close:   # a close said (月底前签): the parser's expected_close
+        said["expected_close"] = {"start": close, "end": (date.fromisoformat(close) + timedelta(days=1)).isoformat(),
+                                  "grain": "day"}
+    return said
 
 
 def planned(day, kind):
@@ -98,7 +102,8 @@ def world(db_session):
     change_stage(session=s, deal=w["D3"], stage="谈判", stages=STAGES, by_id=w["zhang"].id, at=at(3, 4, 10))
     complete_commitment(session=s, commitment=c1, at=at(3, 4, 16))
     w["D4"] = note("sun", at(3, 4, 15), ext("李总", "苏宁", money=[{"amount": 80000, "kind": "quote"}],
-                                            objections=["price"], dates=[planned("2026-03-20", "deadline")])).deal
+                                            objections=["price"], dates=[planned("2026-03-20", "deadline")],
+                                            close="2026-03-20")).deal
     close_deal(session=s, deal=w["D3"], status="won", by_id=w["zhang"].id, at=at(3, 5, 9))
     close_deal(session=s, deal=w["D2"], status="lost", by_id=w["li"].id, at=at(3, 5, 10))
     w["session"] = s

@@ -199,13 +199,17 @@ def test_deal_amount_latest_deal_figure_else_quote_else_budget(db_session, team,
     assert (deal.amount, deal.amount_kind) == expected
 
 
-def test_expected_close_from_a_deadline(db_session, team):
+def test_a_deadline_is_no_expected_close_a_close_said_is(db_session, team):
+    """报价周五前发 is the rep's deadline, not the deal's close; only the parser's expected_close (a
+    clause that signs or orders) sets it."""
     ext = extraction("张总", "盒马", dates=[
         {"date": "2026-03-10", "kind": "deadline", "status": "planned"},
-        {"date": "2026-03-20", "kind": "deadline", "status": "planned"},
         {"date": "2026-03-06", "kind": "delivery", "status": "planned"}])
     deal = note_by(db_session, team["li"], ext).deal
-    assert deal.expected_close == date(2026, 3, 20)
+    assert deal.expected_close is None
+    ext["expected_close"] = {"start": "2026-03-20", "end": "2026-03-21", "grain": "day"}
+    deal = note_by(db_session, team["li"], ext).deal
+    assert (deal.expected_close, deal.expected_close_grain) == (date(2026, 3, 20), "day")
 
 
 # --- commitments ---------------------------------------------------------------------------------
