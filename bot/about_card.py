@@ -27,21 +27,22 @@ LONGEST = 60       # a correction said with its framing and a remark is shorter 
 
 # What goes around a correction and carries nothing itself.
 _OPENING = re.compile(r"^(?:诶|哎|唉|欸|嗯+|啊|哈哈+|呵呵+|嘿嘿+|不好意思|抱歉|sorry|哦对了|哦|噢|对了|补充一下|补充下|补充|更正一下|更正|纠正一下|纠正|"
-                      r"再确认一下|确认一下|那个|呃|额)[，,。!！:：\s]*", re.I)
+                      r"再确认一下|确认一下|那个|呃|额)(?:[，,。!！:：\s]*(?:嗯+|那个|呃|额|就是))*[，,。!！:：\s]*", re.I)
 _FRAMING = re.compile(r"^(?:(?:我|刚才|刚刚|之前|上面|前面)?(?:手滑|手误)?(?:了)?(?:说错了|写错了|搞错了|记错了|弄错了|打错了|输错了|"
                       r"听错了|数错了|算错了|看错了|错了|不对|有误|搞混了)(?:了|哈|啊|呀|哦|一下)*|手滑了?|手误|sorry|不好意思|抱歉|"
-                      r"(?:刚才|刚刚|我)?(?:多|少)(?:按|打|写|输|敲)了?(?:一个|个)?.{0,2}|(?:我)?记岔了|更正一下|更正|纠正一下|修改一下|改一下|改下|(?:麻烦|请|帮忙|帮我)?(?:你)?(?:改下|改一下|改改|改过来|"
+                      r"(?:[0-9]+)?(?:刚才|刚刚|我)?(?:多|少)(?:按|打|写|输|敲)了?(?:一个|个)?.{0,2}|(?:我)?记岔了|更正一下|更正|纠正一下|修改一下|改一下|改下|(?:麻烦|请|帮忙|帮我)?(?:你)?(?:改下|改一下|改改|改过来|"
                       r"更新下|更新一下|更新|改一下吧|改下吧)(?:吧|哈|啊|谢谢)*|谢谢|多谢|辛苦了?|以这个为准|以此为准|为准)$", re.I)
 # A clause refusing the card's old value: 下周四不行, 80写错了, 80台不对.
-_REFUSED = re.compile(r"^(?:不是|不要)?(?:上面|刚才|刚刚|之前|前面)?(?:说的|写的|记的|那个|这个)?(?P<old>.{1,12}?)(?:的话)?(?:了)?"
+_REFUSED = re.compile(r"^(?:[\u4e00-\u9fff]{1,2}(?:总|经理|工)|客户|对方|他们|他|她)?(?:嫌|觉得|说|认为)?(?:不是|不要)?(?:上面|刚才|刚刚|之前|前面)?(?:说的|写的|记的|那个|这个)?(?P<old>.{1,12}?)(?:的话)?(?:了)?"
                       r"(?:不行|不对|错了|写错了|说错了|打错了|记错了|有误|不可以|来不及|不合适|不够|太多了|太少了|多了|少了|"
-                      r"(?:交|送|发|到)?不了(?:货)?|是错的|是不对的|不准确|不准|不方便|有变|变了|不够用|太赶|太急|赶不上|太紧|来不及)(?:了|哈|啊|呀)*$|"
-                      r"^不是(?P<said>.{1,12}?)(?:啊|呀|哈|哦|呢|了)*$")
+                      r"太多|太少|(?:交|送|发|到)?不了(?:货)?|是错的|是不对的|不准确|不准|不方便|有变|变了|不够用|太赶|太急|赶不上|太紧|来不及)"
+                      r"(?:收货|交货|送货|到货|发货)?(?:了|哈|啊|呀)*$|"
+                      r"^不是(?P<said>.{1,12}?)(?:啊|呀|哈|哦|呢|了)*$|^(?:不用|不必|没必要|用不着)(?:再)?(?:等到|等)(?P<waited>.{1,8}?)(?:了|啦)*$")
 # A clause naming the slot with no value: 台数改下, 客户填公司吧, 客户记公司名, 交期改一下.
 _HINT = re.compile(r"^(?P<slot>数量|台数|数目|件数|个数|订量|订单量|订货量|日期|时间|交期|交货日期|交货时间|到货时间|送货时间|交货|发货|送货|到货|"
                    r"客户|客户名|公司|单位|签约时间|签约日期)(?:名|名字|名称)?(?:应该)?(?:也)?(?:要)?"
                    r"(?:改下|改一下|改改|改|不对|(?:搞|写|弄|记|填|打|说|算|数)?错了|有误|更正下|更正一下|定了|确定了|定下来了|变了|有变|"
-                   r"(?:推迟|延后|延期|提前|往后推|往后延|顺延|晚)(?:了)?(?:一周|一个星期|一个礼拜|几天|[一二两三四五六七八九十\d]+天)?|"
+                   r"(?:推迟|延后|延期|提前|往后推|往后延|顺延|晚|(?:往后|往前)?挪一挪|(?:往后|往前)?挪一下|(?:往后|往前)挪)(?:了)?(?:一周|一个星期|一个礼拜|几天|[一二两三四五六七八九十\d]+天)?|"
                    r"(?:填|记|写)(?:成|为|上)?(?P<company>公司|单位)?(?:名|名字|名称|全称)?)(?:吧|哈|一下)?$")
 _SPEECH = (r"(?:刚才|刚刚|刚|今天|早上|上午|下午)?(?:跟|和|与|问了|问)?(?P<who>{who})(?:那边|这边)?(?:刚才|刚刚|刚|又|也|最终|最后|已经|还是)?"
            r"(?:打电话|来电话|打来电话|来电|回电话|回电|发微信|微信|发消息|回消息|电话里)?(?:来)?[，,\s]*"
@@ -51,7 +52,7 @@ _BELONGS = re.compile(r"^(?P<who>这单|这个单子|这单子|这个单|这个�
                       r"(?P<org>[^，,、\s的]{{2,30}}?)(?:的(?P<tail>[\u4e00-\u9fff]{{0,6}})|上班|工作|任职|做事)?$")
 _QUANTITY_CUE = re.compile(rf"^(?:先|就|只|再|总共|一共|共|那就|实际|其实|最终|最后)?(?:要|订|来|拿|买|订购|采购|改成|改为|加到|增加到|追加到|减到|减少到|降到|"
                            rf"砍到|调到|调整到|变成|定了|定|是)*(?P<product>[^，,、\d零〇一二两三四五六七八九十百千万]{{0,12}}?)"
-                           rf"(?P<quantity>(?:{NUMBER})\s*[\u4e00-\u9fff]{{0,2}}?)(?:就行|就够了|就够|就好|就可以了|就可以|即可|够了|吧|了|哈|先)*$")
+                           rf"(?P<quantity>(?:{NUMBER})\s*[\u4e00-\u9fff]{{0,2}}?)(?:就行|就够了|就够|就好|就可以了|就可以|即可|够了|吧|了|哈|先|试试水|试一试|试试|看看效果|看看)*$")
 _SUBJECT = re.compile(r"^(?:[\u4e00-\u9fff]{1,2}(?:总|经理|工)|客户|对方|他们|他|她)?(?:这次|这回|现在|目前)?(?:说)?(?:要的是|要的|只要|就要)?")
 _HEDGES = re.compile(r"估摸着|估摸|看样子|感觉|大概率|最快|最晚|最迟|差不多|基本上|应该会|可能会|有望|争取在|估计要到|要到|预计|估计|大概|应该|可能|争取|"
                      r"才能|就能|能|会|可以|就")
@@ -61,7 +62,7 @@ _HEDGED = re.compile(r"^(?:估计|预计|大概|应该|可能|差不多|最快|�
 # Words that make a clause a note of its own (a visit, another deal, money, a plan of its own).
 _OWN_FACT = re.compile(r"去了|去过|去趟|拜访|见了|见的|见面|看样|来厂|来公司|约了|新客户|还有|另外|另一个|询价|报价|"
                        r"[0-9０-９]|元|块钱|万块|预算[0-9一二两三四五六七八九十]")
-_COUNTED = re.compile(r"(?!一[个下点些起直定般样次趟遍])[零〇一二两三四五六七八九十百千万]+[台个套箱件吨只支批车瓶桶盒米斤张把颗片条包本卷块组对双副辆部份罐袋元号月日天周]")
+_COUNTED = re.compile(r"(?!一[个下点些起直定般样次趟遍]|一部分|一部份)[零〇一二两三四五六七八九十百千万]+[台个套箱件吨只支批车瓶桶盒米斤张把颗片条包本卷块组对双副辆部份罐袋元号月日天周]")
 _SAYS = re.compile(r"^(?:刚才|刚刚|刚|又|也|那边|这边)?(?:说|讲|表示|打电话|来电话|来电|回复|聊|确认|要|想|问|订|定)")
 _CUED = re.compile(r"改|不是|应该|应是|错|不对|更正|纠正|才对|确认|其实|实际|数量|台数|数目|件数|个数|订量|量是|日期|时间|交期|"
                    r"客户|公司|加到|减到|降到|砍到|追加|增加|调到|推到|推迟|提前|挪到|定在|为准|签|下单|成交")
@@ -78,11 +79,12 @@ _ENGLISH = [(re.compile(rf"(?<![A-Za-z])(?:{p})(?![A-Za-z])\s*", re.I), c)
             for p, c in (("pls|please|plz", "请"), (r"(?:expected\s*)?clos(?:e|ing)(?:\s*date)?|signing(?:\s*date)?", "成交预计"),
                          (r"update(?:\s*to)?(?:成|为)?|change(?:\s*(?:it\s*)?to)?(?:成|为)?", "改成"),
                          ("qty|quantity|amount", "数量"), (r"delivery(?:\s*date)?|ship(?:ping)?\s*date", "交货"),
-                         ("customer|client", "客户"), ("company", "公司"))]
+                         ("customer|client", "客户"), ("company", "公司"), ("from", "来自"))]
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # end of January -> 1月底, early Feb -> 2月初, mid March -> 3月中旬, in April -> 4月
 _ENGLISH_MONTH = re.compile(r"(?<![A-Za-z])(?:(?P<part>end\s*of|early|beginning\s*of|mid|middle\s*of|late)\s*)?(?:in\s*)?"
-                            r"(?P<month>(?:jan|febr)uary|march|april|may|june|july|august|(?:septem|octo|novem|decem)ber)(?![A-Za-z])", re.I)
+                            r"(?P<month>(?:jan|febr)uary|march|april|may|june|july|august|(?:septem|octo|novem|decem)ber|"
+                            r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)(?![A-Za-z])\.?(?:\s*(?P<day>[0-9]{1,2})(?:st|nd|rd|th)?(?![0-9]))?", re.I)
 _PARTS = {"end": "底", "early": "初", "beginning": "初", "mid": "中旬", "middle": "中旬", "late": "下旬"}
 _TENTATIVE = re.compile(r"想|打算|考虑|也许|或许|能不能|能否|问问|商量|还没定|待定|不确定|再定|但是|不过|如果|要是")
 _PERIOD_WORDS = re.compile(r"明年|今年|下半年|上半年|将来|之后|回头|年底|年初|月底|月初|年前|年后|节前|节后|过年|春节|放假|以后")
@@ -99,10 +101,75 @@ def about_card(text: str, card: dict | None, ref: datetime | None = None) -> Cor
     t = "".join(ch for ch in t if not unicodedata.category(ch).startswith("S")).strip()
     if not t or len(t) > LONGEST:
         return None
+    fix = _reading(t, card, text, ref)
+    if fix is not None and _news_of_its_own(t, card, fix, ref) and not _slot_corrected(t, card):
+        return None           # facts for a visit of their own, and no slot of the card named as wrong: a note
+    return _as_typed(fix, text)
+
+
+def _as_typed(fix: Correction | None, text: str) -> Correction | None:
+    """A name in the characters the rep typed (台積電南京廠 stays Traditional, as the parser keeps a
+    note's names): the readers read Simplified (intents.clean)."""
+    if fix is None or fix.kind != "customer":
+        return fix
+    typed = unicodedata.normalize("NFKC", text or "").strip()
+    simple = intents.clean(text)
+    at = simple.find(fix.value)
+    if typed == simple or len(typed) != len(simple) or at < 0:
+        return fix
+    return Correction(fix.kind, typed[at:at + len(fix.value)], fix.target, fix.old, fix.also)
+
+
+# A correction's form: the card's slot or value said wrong, or a new value said in place of it.
+_CORRECTION_FORM = re.compile(r"不是.{1,14}?[，,\s]*(?:而|应该|其实|实际)?是|写错|说错|打错|记错|搞错|弄错|听错|输错|看错|口误|更正|纠正|有误|不对|"
+                              r"改成|改为|改到|改下|改一下|改|应该是|应是|应为|为准|才对|填|补")
+_SLOT_WORDS = re.compile(r"数量|台数|件数|个数|数目|量|日期|时间|交期|交货|送货|到货|发货|收货|客户|公司|单位|全称|签约|签单|成交|下单")
+
+
+def _slot_corrected(t: str, card: dict) -> bool:
+    """The message names a slot of the card (its word, the card's product or old value) with a
+    correction's form (改成, 不是…是, 写错了, 应该是…)."""
+    if not _CORRECTION_FORM.search(t):
+        return False
+    return bool(_SLOT_WORDS.search(t)) or any(v and v in t for v in _card_values(card)) or \
+        any(i.get("product") and i["product"] in t for i in _items(card))
+
+
+def _news_of_its_own(t: str, card: dict, fix: Correction, ref: datetime | None) -> bool:
+    """What the parser would store from the message for a new visit besides the correction: another
+    person, another product, an amount, a rival, a past event of its own, a visit, several clauses."""
+    said = _parsed(t, ref)
+    names = _card_names(card)
+    fixes = (fix, *fix.also)
+    kinds = {f.kind for f in fixes}
+    said_names = [f.value for f in fixes if f.kind == "customer"]
+
+    def allowed(name: str) -> bool:       # the card's contact, or one said inside the new customer (X的刘经理)
+        return name in names or any(name in value for value in said_names)
+    from nlu.customer import find_contacts
+    customer = said.get("customer") or {}
+    if customer.get("name") and not allowed(customer["name"]) or any(not allowed(c.name) for c in find_contacts(t)):
+        return True
+    if said.get("money") or said.get("competitors") and "customer" not in kinds or _WENT.search(t):
+        return True                       # (a company said may read as a rival's brand: 公司是华为)
+    if "quantity" not in kinds and any(i.get("quantity") is not None for i in said.get("items") or []):
+        return True                       # a count with no count corrected (the quantity readers check the product)
+    card_dates = {d.get("date") for d in card.get("dates") or [] if isinstance(d, dict)}
+    refused_day = "date" in kinds and any(f.old for f in fixes)      # 不用等到周四了: the old day, read as past
+    if not refused_day and any(d.get("status") == "reported" and d.get("date") not in card_dates for d in said.get("dates") or []):
+        return True
+    return len([c for c in re.split(r"[，,。；;！!？?]+", t) if c.strip(PUNCT)]) > 3
+
+
+_WENT = re.compile(r"去了|去过|去趟|拜访|见了|见面|看样|来厂|来公司|约了|新客户|询价|报价")     # a visit of its own
+
+
+def _reading(t: str, card: dict, text: str, ref: datetime | None) -> Correction | None:
+    """The correction the readers below find in the message (cleaned `t`, as typed `text`)."""
     company = _company_said(t, card, text, ref)
     if company is not None:
         return company
-    fix = _read(t, card)
+    fix = _read(t, card, ref)
     if fix is not None and fix.kind == "customer" and not _plausible(fix.value, t):
         return None           # 王总在外地出差, 他们是国企, 客户是老朋友介绍的: no organisation's name
     if fix is not None and _fits(fix, card, t, cued=bool(_CUED.search(t))):
@@ -227,52 +294,110 @@ _SLOT_QUESTION = re.compile(rf"^(?:.{{0,6}}的)?{_SLOT_WORD}(?:叫啥|叫什么|
 _RECALLED = re.compile(r"^(?:想起来了|对了|哦对|是这个|记起来了)$")
 _TITLE_END = re.compile(r"(?:采购|设备|技术|生产|财务|项目|销售|行政|总)?(?:经理|总监|主管|主任|负责人|老板|采购|厂长|部长|助理|院长|校长|处长|"
                         r"科长|局长|总工|总|工程师)$")
+_TITLE_TAIL = re.compile(rf"[\u4e00-\u9fff]{{0,4}}?(?:{_TITLE_END.pattern.rstrip('$')}|老总|副总)")    # after 的: 总务主任, 老总
 _DEPT_END = re.compile(r"[\u4e00-\u9fff]{1,4}(?:处|科|部|中心|室|组|车间|办公室|办)$")
-_ORG_SUFFIX = re.compile(r"(?:集团|公司|医院|大学|学院|学校|中学|小学|局|厂|院|所|银行|酒店|重科|重工|股份|控股)$")
+_ORG_SUFFIX = re.compile(r"(?:集团|公司|医院|大学|学院|学校|中学|小学|局|厂|院|所|银行|分行|支行|酒店|重科|重工|股份|控股|总部|基地|园区|厂区)$")
 _LATIN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 .,&'\-]*(?:\s*[（(][\u4e00-\u9fffA-Za-z ]{1,8}[)）])?$")
 
 
 def _company_said(t: str, card: dict, said: str = "", ref: datetime | None = None) -> Correction | None:
     """The organisation the card's customer is, said in a sentence of its own: 王总是X的(采购总监 /
     设备处的), 他在X上班, X那边的王总, 王总就是X那个王总, 单位是X, 他们厂叫X, 公司名补一下——X,
-    王总 → X, 公司是 Sunrise Pumps（中国）; spoken fillers and a request to the bot around it."""
+    王总 → X, 王总：X 基建处, 公司是 Sunrise Pumps（中国）; spoken fillers, a request to the bot and
+    asides (忘写了, 青岛那边, 管设备的, 别和另一个王总搞混了) around it."""
     names = _card_names(card)
-    s = _SPOKEN_FILL.sub("", _normal(t, card)).strip(PUNCT)
-    s = re.sub(r"是我们(?:的)?(?:老)?客户了?", "是", s)          # 王总是我们老客户了X的
-    s = _AKA.sub("", _ASK_BOT.sub("", s)).strip(PUNCT)
     people = [n for n in names if intents.PERSON_TITLE.match(n)]
     who = rf"(?:这个|那个)?(?:{'|'.join(map(re.escape, people)) or '(?!)'}|他们|他|她|客户|对方)(?:他们|他|她|那边|这边)?"
+    s = _company_text(_normal(t, card), people)
     raw = (said or t).strip()          # as typed: a Latin name keeps its full-width brackets
     for english, chinese in _ENGLISH:
         raw = english.sub(chinese, raw)
-    latin = re.match(rf"^(?:{who}的?)?{_SLOT_WORD}(?:叫做|叫|是|为|:|：)\s*(?P<org>[A-Za-z][A-Za-z0-9 .,&'\-]*?(?:\s*[（(][\u4e00-\u9fffA-Za-z ]{{1,8}}[)）])?)[\s。!！]*$", raw)
+    latin = re.match(rf"^(?:{who}的?)?(?:客户)?{_SLOT_WORD}(?:{_SLOT_VERB}|填一下|填|写|记)?(?:叫做|叫|是|为|:|：|\s)\s*"
+                     rf"(?P<org>[A-Za-z][A-Za-z0-9 .,&'\-]*?(?:\s*[（(][\u4e00-\u9fffA-Za-z ]{{1,8}}[)）])?)[\s。!！]*$", raw)
     if latin and _LATIN_NAME.match(latin.group("org").rstrip(".")):
         return Correction("customer", latin.group("org").strip(), "company")    # Shenzhen Kaida Technology Co., Ltd.
-    clauses = [c.strip(PUNCT + " —-") for c in re.split(r"[，,。；;！!？?…]+|\.{2,}|——|—|\s-\s", s) if c.strip(PUNCT + " —-")]
+    clauses = [c.strip(PUNCT + " —-") for c in re.split(r"[，,。；;！!？?…]+|\.{2,}|——|—|\s-\s|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", s)
+               if c.strip(PUNCT + " —-")]
     slot = False
-    while len(clauses) > 1 and (_SLOT_QUESTION.match(clauses[0]) or _RECALLED.match(clauses[0])
+    while len(clauses) > 1 and (_SLOT_QUESTION.match(clauses[0]) or _RECALLED.match(clauses[0]) or _SLOT_ASIDE.match(clauses[0])
                                 or re.fullmatch(rf"(?:{who}的?)?(?:{_SLOT_VERB}{_SLOT_WORD}|{_SLOT_WORD}{_SLOT_VERB}?)", clauses[0])):
         slot = slot or not _RECALLED.match(clauses[0])
-        clauses = clauses[1:]               # 公司名补一下 —— X / 王总的公司叫啥来着…想起来了，X
-    while len(clauses) > 1 and _restates(clauses[-1], card, ref):
-        clauses = clauses[:-1]              # …，上周五就是在他们厂见的 (the card's own meeting)
-    if len(clauses) != 1:
+        clauses = clauses[1:]               # 公司名补一下 —— X / 王总的公司叫啥来着…想起来了，X / 公司名忘写了 X
+    found = []
+    for i, c in enumerate(clauses):
+        org = _company_clause(c, who, names, slot=slot or any(_SLOT_ASIDE.match(o) for o in clauses[i + 1:]))
+        if org:
+            found.append((i, org))
+    if len({org for _, org in found}) != 1:
         return None
-    c = clauses[0]
-    c = re.sub(r"[啊呀哦呢吧嘛]+$", "", re.sub(r"^(?:就是|就)", "", c))
+    rest = [c for i, c in enumerate(clauses) if i not in {j for j, _ in found}]
+    if not all(_restates(c, card, ref) or _aside(c, names, people) for c in rest):
+        return None
+    return Correction("customer", found[0][1], "company")
+
+
+_SLOT_ASIDE = re.compile(r"^(?:之前|刚才|上面|我)?(?:公司|单位|客户)?(?:名|名字|信息|全称|名称)?(?:忘写了|忘了写|忘记写了|漏写了|漏了|没写|没填|忘填了|"
+                         r"补一下|补充一下|补充下|加一下|记一下|补上|补下)(?:哈|啊|吧)?$|^(?:公司|单位)(?:名|名字|信息|全称|名称)$")
+
+
+def _company_text(s: str, people: list[str]) -> str:
+    """The message as the company shapes read it: fillers out, a particle after the contact out,
+    他事 (a typing slip) as 他是, 王总 = X / 王总：X / 王总 X as 王总是X, spaces around 是 out."""
+    s = re.sub(r"^(?:忘了说|忘记说了|忘说了|差点忘了|漏说了|哦对|对了|对(?=[，,\s]))[，,\s]*", "", s.strip(PUNCT)).strip(PUNCT) or s
+    s = re.sub(r"(?<=的)(?:嘛|啊|呀|哈|哦)(?=[\u4e00-\u9fff])", "，", s)          # 客户是隆基的嘛王总在西安那边
+    if people:
+        names = "|".join(map(re.escape, people))
+        s = re.sub(rf"(?<=[\u4e00-\u9fffA-Za-z])(?<![是就])那个(?={names})", "的", s)       # 三一重工那个王总
+        s = re.sub(rf"({names})(?:啊|呀|嘛|哈|呢)(?=[\s，,]|[他她])", r"\1", s)
+    s = re.sub(r"那个\s+(?=[\u4e00-\u9fff])", "", _SPOKEN_FILL.sub("", s)).strip(PUNCT)
+    s = re.sub(r"(?<=[他她])事(?=那个|[\u4e00-\u9fff]{2,}的)", "是", s)
+    if people:
+        s = re.sub(rf"^((?:这个|那个)?(?:{names}))\s*(?:=|＝|:|：|\s)\s*(?=[^\s是在他她就也来属])", r"\1是", s)
+    s = re.sub(r"\s*(是|在|来自|属于)\s*", r"\1", s)
+    s = re.sub(r"是我们(?:的)?(?:老)?客户了?", "是", s)          # 王总是我们老客户了X的
+    return _AKA.sub("", _ASK_BOT.sub("", s)).strip(PUNCT)
+
+
+def _company_clause(c: str, who: str, names: list[str], *, slot: bool) -> str | None:
+    """The organisation one clause says the card's customer is, or None."""
+    c = re.sub(r"(?:然后|就行|就好|就可以了?|吧)+$", "", re.sub(r"[啊呀哦呢吧嘛]+$", "", re.sub(r"^(?:就是|就)", "", c)))
     for shape, said_slot in ((rf"^{who}(?:就)?是(?P<org>.+?)(?:那个|的)?{who}$", False),
                              (rf"^{who}改成(?P<org>.+)$", False),
-                             (rf"^{who}(?:就)?(?:是|在|属于|来自|就职于|任职于|供职于)(?P<org>.+?)(?:上班|工作|任职|做事)?(?:的)?$", False),
-                             (rf"^(?:{who}的?)?(?:{_SLOT_VERB})?{_SLOT_WORD}(?:{_SLOT_VERB})?(?:叫做|叫|是|为|:|：|\s)\s*(?P<org>.+)$", True),
-                             (rf"^(?P<org>.+?)(?:那边|这边)?的{who}$", False),
+                             (rf"^{who}(?:其实|实际上|就|也)?(?:是|在|属于|来自|就职于|任职于|供职于)(?P<org>.+?)(?:上班|工作|任职|做事)?(?:的)?$", False),
+                             (rf"^(?:{who}的?)?(?:客户)?(?:{_SLOT_VERB})?{_SLOT_WORD}(?:{_SLOT_VERB})?(?:我|刚)?(?:查了|问了|核实了|确认了)?(?:一下|下)?"
+                              rf"(?:叫做|叫|是|为|:|：|\s)\s*(?P<org>.+)$", True),
+                             (r"^客户(?:那一?栏|栏)?(?:写|填|记)(?:成|为|上)?(?P<org>.+)$", True),
+                             (rf"^(?P<org>.+?)(?:那边|这边)?(?:的|那个){who}(?:管|负责|分管|做)?[\u4e00-\u9fff]{{0,6}}?(?:的)?$", False),
                              (r"^(?P<org>.+)$", True)):
         m = re.match(shape, c)
         if m and (said_slot is False or slot or shape != r"^(?P<org>.+)$"):
             org = _organisation(m.group("org"), names, said=said_slot or slot, described=c.endswith("的"),
                                 marked=bool(re.search(r"那边|这边|上班|工作|任职|做事|就职|供职|属于|来自", c)))
             if org:
-                return Correction("customer", org, "company")
+                return org
     return None
+
+
+def _aside(clause: str, names: list[str], people: list[str]) -> bool:
+    """A clause beside the company that adds nothing to store: the slot forgotten (忘写了), the contact
+    alone or what people call him, where he sits (青岛那边, 王总在西安那边), his job (就是管后勤那块,
+    管设备的), a department (基建处), a warning to the bot (别和另一个王总搞混了), 老客户了."""
+    c = re.sub(r"[啊呀哦呢吧嘛哈]+$", "", clause)
+    c = re.sub(r"^(?:就是|就)(?:那个)?", "", c)
+    if _SLOT_ASIDE.match(c) or _FRAMING.match(c) or _DEPT_END.fullmatch(c) or c in names:
+        return True
+    if re.fullmatch(r"(?:是)?(?:我们的?)?老客户了?|大家都(?:叫|喊)(?:他|她)[\u4e00-\u9fff]{1,3}", c):
+        return True
+    if re.fullmatch(r"(?:管|负责|分管|主管|做)[\u4e00-\u9fff]{1,6}?(?:的|那块|这块|那一块|工作)?", c):
+        return True
+    if re.match(r"^(?:别|不要)(?:和|跟)?", c) and not _COUNTED.search(c) and not _has_date(c):
+        return True
+    person = "|".join(map(re.escape, people)) or "(?!)"
+    if re.fullmatch(rf"(?:(?:{person})(?:在|是)?)?[\u4e00-\u9fff]{{2,4}}(?:那边|这边|那块)", c):
+        import jieba.posseg
+        place = re.sub(rf"^(?:(?:{person})(?:在|是)?)?|(?:那边|这边|那块)$", "", c)
+        return any(w.flag == "ns" for w in jieba.posseg.lcut(place)) or bool(re.search(r"总部|基地|园区|厂区|分部", place))
+    return False
 
 
 def _restates(clause: str, card: dict, ref: datetime | None) -> bool:
@@ -294,12 +419,19 @@ def _organisation(org: str, names: list[str], *, said: bool, marked: bool = Fals
     if _LATIN_NAME.match(org):
         return org if len(org) >= 2 and org.lower() not in ("ok", "pcs") else None
     org = re.sub(r"(?:那边|这边|那块|这块)$", "", org).strip("的")
+    if "那个" in org:
+        org = org.rpartition("那个")[2]                 # 我们上次展会认识的那个蓝天制药
+    job = re.search(r"(?:那边|这边)?(?:管|负责|分管|主管|做)[\u4e00-\u9fff]{1,6}$", org)
+    if job and _org_like(re.sub(r"(?:那边|这边)$", "", org[:job.start()])):
+        org = org[:job.start()]                         # 比亚迪深圳坪山工厂管设备, 天合光能常州分公司那边做设备采购
     head, _, tail = org.rpartition("的")
-    if head and (_TITLE_END.fullmatch(tail) or _DEPT_END.fullmatch(tail)):
-        org = head.strip("的")                          # 蓝天制药的采购总监, 潍柴动力的设备部
+    if len(head) >= 4 and _typed_org(tail) and not _ORG_SUFFIX.search(head):
+        org, head = tail, ""                            # 就是我们上次展会认识的蓝天制药
+    if head and (_TITLE_TAIL.fullmatch(tail) or _DEPT_END.fullmatch(tail)):
+        org = re.sub(r"(?:那边|这边)$", "", head.strip("的")).strip("的")   # 蓝天制药的采购总监, 潍柴动力的设备部, X那边的副总
     elif _TITLE_END.search(org) and _org_like(org[:_TITLE_END.search(org).start()]):
         org = org[:_TITLE_END.search(org).start()]      # 北方重工机械集团采购经理
-    if _DEPT_END.search(org) and _strip_department(org) != org and _org_like(_strip_department(org)):
+    if _DEPT_END.search(org) and not org.endswith("总部") and _strip_department(org) != org and _org_like(_strip_department(org)):
         org = _strip_department(org)                    # 扬子石化设备处, 徐工集团采购中心
     if not 2 <= len(org) <= 30 or org in names or re.search(r"[，,。\s]", org) or intents.PERSON_TITLE.match(org) \
             or "的" in org and not _ORG_SUFFIX.search(org):       # 美的集团 has one
@@ -308,7 +440,18 @@ def _organisation(org: str, names: list[str], *, said: bool, marked: bool = Fals
         return None                                     # 王总是做机械的 (a trade), 王总是决策人 (a role)
     if said:
         return org if intents._name_like(org) and not intents.quantity_like(org) and (described is False or _typed_org(org)) else None
-    return org if _typed_org(org) or (marked or described) and _brand_like(org) else None
+    return org if _typed_org(org) or (marked or described) and _brand_like(org) or described and is_org(org) and _plain_name(org) else None
+
+
+def _plain_name(org: str) -> bool:
+    """No verb, adverb, adjective, place or time word in it by jieba's tags (中石化镇海炼化 yes; 外地出差,
+    新来, 比较忙 no)."""
+    import jieba.posseg
+    return not _OWNERSHIP.match(org) and not any(w.flag in _NOT_IN_A_NAME for w in jieba.posseg.lcut(org))
+
+
+_NOT_IN_A_NAME = {"v", "vd", "vg", "vi", "d", "dg", "a", "ad", "ag", "f", "t", "tg", "s", "p", "r", "rr", "rz", "c", "u", "uj",
+                  "ul", "uz", "ug", "uv", "m", "mq", "q", "y", "e", "o", "zg", "l", "i"}
 
 
 def _brand_like(org: str) -> bool:
@@ -383,8 +526,9 @@ def _normal(t: str, card: dict) -> str:
     t = _ASKED.sub("", t)                                     # 帮我把 / 麻烦 / 那里
     if names:                                                 # 王总（恒远化工）
         t = re.sub(rf"^({'|'.join(map(re.escape, names))})[（(]([^）)]{{2,30}})[）)]$", r"\1是\2的", t)
+    t = re.sub(r"(?<![A-Za-z\s])[（(]([^）)]{4,16})[）)]$", r"，\1", t)        # 改成19号（周六也能收货）: a remark
     t = re.sub(r"(?<![A-Za-z\s])[（(]([^）)]{1,12})[）)]", r"\1", t)          # 下周五（交货）
-    t = re.sub(r"改(?=(?:[0-9]+|[零一二两三四五六七八九十百千]+)(?:[台个套箱件吨只支批]|$|[，,\s]))", "改成", t)    # 80改100
+    t = re.sub(r"改(?=(?:[0-9]+|[零一二两三四五六七八九十百千]+)(?:[台个套箱件吨只支批]|$|[，,\s吧了哈啊呀]))", "改成", t)    # 80改100, 改60吧
     t = _TYPOS.sub(lambda m: _TYPO_FIX[m.group()], t)       # 因该是100台
     t = _homophones(t, card)                                  # A行泵 七十五抬 -> A型泵 七十五台
     t = re.sub(r"(?<=[0-9])\s*(?:pcs|pc|units?|sets?|台)(?![A-Za-z])", "台", t, flags=re.I) if _items(card) else t
@@ -395,8 +539,9 @@ def _normal(t: str, card: dict) -> str:
         if item.get("product"):
             t = re.sub(rf"(?<={re.escape(item['product'])})\s+(?=[0-9零一二两三四五六七八九十百])", "", t)
     t = _ENGLISH_MONTH.sub(lambda m: f"{_MONTHS.index(m.group('month').lower()[:3]) + 1}月"
-                           f"{_PARTS[m.group('part').split()[0].lower()] if m.group('part') else ''}", t)
-    return t
+                           f"{_PARTS[m.group('part').split()[0].lower()] if m.group('part') else ''}"
+                           f"{m.group('day') + '日' if m.group('day') else ''}", t)     # end of Jan, Dec 18
+    return re.sub(r"元月(?=[0-9零一二三四五六七八九十初中下底])", "1月", t)                 # 元月8日
 
 
 # Words a correction uses that a pinyin keyboard gets wrong with another word of the same sound.
@@ -436,7 +581,7 @@ def _sound(ch: str) -> str:
     return lazy_pinyin(ch)[0] if "\u4e00" <= ch <= "\u9fff" else ch
 
 
-def _read(t: str, card: dict) -> Correction | None:
+def _read(t: str, card: dict, ref: datetime | None = None) -> Correction | None:
     names = _card_names(card)
     t = _normal(t, card)
     speaker = re.match(_SPEECH.format(who="|".join([*map(re.escape, names), _GENERIC_SPEAKER])), t)
@@ -446,11 +591,15 @@ def _read(t: str, card: dict) -> Correction | None:
         return None                       # 李经理说…: someone the card does not have says something: a note
     if names:                                                 # 王总，鼎盛集团的
         t = re.sub(rf"^({'|'.join(map(re.escape, names))})[，,\s]+(?=[^，,\s]{{2,30}}的$)", r"\1是", t)
+    topic = re.match(r"^(?P<what>[^，,\s]{1,6})的话[，,\s]*", t)
+    if topic and (_card_product(_bare_product(topic.group("what")), card) or _SLOT_WORDS.fullmatch(topic.group("what"))):
+        t = t[topic.end():]                                   # 泵的话不是八十台是八十五台
     whole = _value(t, "", card)            # the form said whole (不是80，是150; 客户名写错了，是恒通机械)
-    if whole is not None and _fits(whole, card, t, cued=bool(_CUED.search(t))):
+    if whole is not None and _fits(whole, card, t, cued=bool(_CUED.search(t))) and not _refused_value(whole, t):
         return whole
-    clauses = [c.strip(PUNCT) for c in re.split(r"[，,。；;！!？?\s]+|。。+|\.\.+", t) if c.strip(PUNCT)]
-    if not clauses or len(clauses) > 4:
+    clauses = _joined([c.strip(PUNCT) for c in re.split(r"[，,。；;！!？?\s]+|。。+|\.\.+|(?<=[\u4e00-\u9fff])(?:哈(?![尔密])|啊|哦|呀)(?=[\u4e00-\u9fff]{2})", t)
+                        if c.strip(PUNCT)])
+    if not clauses or len(clauses) > 5:
         return None
     hint, old, values, remarks = "", "", [], []
     for clause in clauses:
@@ -461,7 +610,7 @@ def _read(t: str, card: dict) -> Correction | None:
         if _FRAMING.match(clause):
             continue
         refused = _REFUSED.match(clause) or re.match(r"^不要(?P<old>.{1,8}?)了$", clause)
-        said_old = refused and (refused.groupdict().get("old") or refused.groupdict().get("said") or "")
+        said_old = refused and (refused.groupdict().get("old") or refused.groupdict().get("said") or refused.groupdict().get("waited") or "")
         if said_old and (_has_date(said_old) or intents.quantity_like(said_old) or said_old in _card_values(card)):
             old = said_old if intents.is_date(said_old) or intents.quantity_like(said_old) else old
             continue
@@ -490,7 +639,8 @@ def _read(t: str, card: dict) -> Correction | None:
         else:
             fix = _close_across(values)
             remarks = []
-        if fix is None or len(remarks) > 1 or any(not _remark(r, names) for r in remarks):
+        allowed = 2 if hint or old or _CUED.search(t) else 1
+        if fix is None or len(remarks) > allowed or any(not _remark(_without_value(r, fix, card, ref), names) for r in remarks):
             return None
     elif values:
         fix = _value(values[0], hint, card)
@@ -499,6 +649,59 @@ def _read(t: str, card: dict) -> Correction | None:
     if fix is not None and old and not fix.old:
         fix = Correction(fix.kind, fix.value, fix.target, old)
     return fix
+
+
+_WEEKDAY = re.compile(r"(?<![上下这本])(?:周|星期|礼拜)([一二三四五六日天])")
+
+
+def _without_value(remark: str, fix: Correction, card: dict, ref: datetime | None = None) -> str:
+    """A remark with the corrected value said again taken out (他们老板坚持要88台 after 80改成88), or
+    the weekday of the new or the old day (改成19号，周六也能收货; 改成16号，王总那边周四仓库盘点)."""
+    if fix.kind == "date" and ref is not None:
+        from datetime import date
+        from nlu.dates import find_times
+        days = [t.start.date() for t in find_times(fix.value, ref)[:1]]
+        days += [date.fromisoformat(d["date"]) for d in _planned(card) if re.fullmatch(r"\d{4}-\d\d-\d\d", d.get("date") or "")]
+        weekdays = {d.weekday() for d in days}
+        return _WEEKDAY.sub(lambda m: "" if "一二三四五六".find(m.group(1)) in weekdays or m.group(1) in "日天" and 6 in weekdays
+                            else m.group(), remark) or remark
+    if fix.kind != "quantity":
+        return remark
+    number, _ = intents.number_and_unit(fix.value)
+    if number is None:
+        return remark
+    for m in re.finditer(rf"(?:{NUMBER})\s*[\u4e00-\u9fff]?", remark):
+        said, _ = intents.number_and_unit(m.group())
+        if said == number:
+            return (remark[:m.start()] + remark[m.end():]).strip() or remark
+    return remark
+
+
+def _refused_value(fix: Correction, t: str) -> bool:
+    """The value read is the one a clause refuses (下周二送到就行 不用等到周四了: not 周四)."""
+    for clause in re.split(r"[，,。；;！!？?\s]+", t):
+        m = _REFUSED.match(clause.strip(PUNCT))
+        said = m and next((v for v in m.groupdict().values() if v), "")
+        if said and fix.value and fix.value in said:
+            return True
+    return False
+
+
+def _joined(clauses: list[str]) -> list[str]:
+    """Spoken clauses put back together: a filler alone (那个, 嗯) goes, a cue alone (应该是, 其实是)
+    joins the value after it (数量错了 应该是 八十八台)."""
+    out: list[str] = []
+    carry = ""
+    for c in clauses:
+        if re.fullmatch(r"(?:那个|这个|嗯+|呃+|额|啊|哦|就是)", c):
+            continue
+        c = re.sub(r"^(?:那个|嗯+|呃+|额)(?=.)", "", c)
+        if re.fullmatch(r"(?:应该是|应该|应是|应为|其实是|实际是|实际上是|正确的是|是|改成|改为|最终是|最后是)", c):
+            carry += c
+            continue
+        out.append(carry + c)
+        carry = ""
+    return out + ([carry] if carry else [])
 
 
 def _value(clause: str, hint: str, card: dict) -> Correction | None:
@@ -563,10 +766,18 @@ def _value(clause: str, hint: str, card: dict) -> Correction | None:
         return step
     m = _QUANTITY_CUE.match(clause)
     if m and intents.quantity_like(m.group("quantity")):
-        product = m.group("product").strip(PUNCT + " 的")
+        product = _bare_product(m.group("product"))
         if not product or _card_product(product, card):
             return Correction("quantity", m.group("quantity"), product)
     return None
+
+
+def _bare_product(said: str) -> str:
+    """The product said before a count without what points at it or moves it (上面那个泵 -> 泵,
+    泵就 -> 泵, 泵要到 -> 泵, 的是 -> '')."""
+    said = re.sub(r"^(?:上面|前面|刚才|刚刚|之前)?(?:的)?(?:那个|这个|那|这)?", "", said.strip(PUNCT + " 的"))
+    said = re.sub(r"(?:的话|就|只|才|也|还是|要到|要|到|加到|定的是|要的是|订的是|定的|是|的)+$", "", said)
+    return said.strip(PUNCT + " 的")
 
 
 _DATE_CUE = re.compile(r"^(?:应该是|应当是|应该|应是|应为|提前到|延后到|推迟到|推到|提前|改到|改成|改为|改在|改|挪到|调到|换到|定在|定到|是|就)")
@@ -776,3 +987,58 @@ def _fits(fix: Correction, card: dict, text: str, *, cued: bool) -> bool:
             return False
         return bool(re.search(rf"(?:^|[是叫为成填写记在于自：:，,（(\s]){re.escape(fix.value)}", text))
     return True
+
+
+# --- a note that may have been meant as a correction -----------------------------------------------
+
+def maybe_about_card(text: str, card: dict | None, ref: datetime | None = None) -> Correction | None:
+    """What a message taken for a new note would change on `card` if the rep meant it as a correction:
+    offered under the note's card as one tap (这是对上一张卡片的更正), never applied unasked. Read by the
+    parser alone: one new count of the card's product (or of no product, in the card's unit), else one
+    new planned date, else a close, else an organisation for a card with no company; nothing when the
+    note is about a person the card does not have or another product."""
+    card = card if isinstance(card, dict) else {}
+    t = _normal(intents.clean(text), card)
+    if not t or len(t) > 2 * LONGEST:
+        return None
+    said = _parsed(t, ref)
+    names = _card_names(card)
+    customer = said.get("customer") or {}
+    card_dates = {d.get("date") for d in card.get("dates") or [] if isinstance(d, dict)}
+    if _VISIT.search(t) or said.get("money") or said.get("competitors") or any(
+            d.get("status") == "reported" and d.get("date") not in card_dates for d in said.get("dates") or []):
+        return None                      # a visit, an amount, a rival, a past event of its own: a note
+    from nlu.customer import find_contacts, is_org
+    if customer.get("name") not in (None, *names) or any(c.name not in names for c in find_contacts(t)):
+        return None                      # 拜访了徐总…, 介绍了李经理: a note about someone else
+    items = [i for i in said.get("items") or [] if i.get("quantity") is not None]
+    card_items = _items(card)
+    unit = card_items[0].get("unit") if len(card_items) == 1 else None
+    if not items and unit:            # 泵就70台吧: a count in the card's unit the item reader left
+        counted = {intents.number_and_unit(m.group())[0] for m in re.finditer(rf"(?:{NUMBER})\s*{re.escape(unit)}", t)} - {None}
+        items = [{"product": None, "quantity": int(q) if float(q).is_integer() else q, "unit": unit} for q in counted]
+    if items:
+        if len(items) != 1 or len(card_items) != 1:
+            return None
+        item, mine = items[0], card_items[0]
+        unit_ok = not item.get("unit") or not mine.get("unit") or item["unit"] == mine["unit"]
+        product = item.get("product") or ""
+        product_ok = not product or _card_product(product, card) or product[-1:] == (mine.get("product") or "")[-1:]
+        if not (unit_ok and product_ok) or item["quantity"] == mine.get("quantity"):
+            return None
+        q = item["quantity"]
+        return Correction("quantity", f"{q:g}" if isinstance(q, float) else str(q), mine.get("product") or "")
+    new_dates = sorted({d["date"] for d in said.get("dates") or []
+                        if d.get("status") != "reported" and d.get("date") and d["date"] not in card_dates})
+    planned = _planned(card)
+    if len(new_dates) == 1 and planned:
+        kinds = {d.get("kind") for d in planned}
+        kind = "delivery" if "delivery" in kinds and (_DELIVERY_WORDS.search(t) or len(planned) == 1) else ""
+        return Correction("date", new_dates[0], kind)
+    if said.get("expected_close"):
+        return Correction("close", t, "sentence")
+    company = customer.get("company")
+    if company and company not in names and is_org(company) and (_typed_org(company) or _brand_like(company)) \
+            and not (card.get("customer") or {}).get("company"):
+        return Correction("customer", company, "company")
+    return None

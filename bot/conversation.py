@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 Send = Callable[[Outbound], Awaitable[str | None]]
 CONTEXT = timedelta(minutes=10)       # a reply this soon after a card or nudge may correct it
+MEANT_AS_FIX = "这是对上一张卡片的更正"   # the button under a note that may have been a correction
 QUESTION_FOR = timedelta(hours=12)    # a bare date this soon after "哪一天？" answers it (until a newer question)
 OPTIONS_FOR = timedelta(minutes=10)   # a bare number this soon after numbered options picks one
 RESEND_CARDS_WITHIN = timedelta(days=2)
@@ -427,7 +428,7 @@ class Conversation:
         """Sends the card of a stored note (or the customer question) and remembers it was sent;
         `mark_carded`: the pipeline's card step, which also sets the note's carded_at. False when
         nothing went out."""
-        view = await self.db(self._card_view, note_id)
+        view = await self.db(self._card_view, note_id, who.tz)
         chat, message = reply_target(view["note"])
         note = view["note"]
         if note.state == "ambiguous":
@@ -442,6 +443,8 @@ class Conversation:
                                transcript=transcript, customer_label=view["customer"], deal=view["deal"], title=title)
             buttons = button_rows([("✅ 确认", f"ok:{note_id}"), ("✏️ 修改", f"fix:{note_id}"),
                                    ("↩️ 撤回", f"undo:{note_id}")])
+            if view["card_before"]:      # unsure it is a note: one tap makes it a correction of that card
+                buttons += button_rows([(MEANT_AS_FIX, f"asfix:{note_id}:{view['card_before']}")])
         sent = await self._deliver(Outbound(note.channel, chat, text=text, buttons=buttons,
                                             reply_to=None if edit else message, edit=edit))
         if sent is None:
@@ -455,7 +458,7 @@ class Conversation:
         await self.db(remember)
         return True
 
-    def _card_view(self, session, note_id: int) -> dict:
+    def _card_view(self, session, note_id: int, tz: ZoneInfo | None = None) -> dict:
         note = session.get(Note, note_id)
         commitments = session.exec(select(Commitment).where(
             Commitment.note_id == note_id, Commitment.state == "open").order_by(Commitment.due_date)).all()
@@ -469,10 +472,24 @@ class Conversation:
         view = {"note": note, "customer": label,
                 "commitments": [{"id": c.id, "due_date": c.due_date, "kind": c.kind} for c in commitments],
                 "deal": {"id": deal.id, "stage": deal.stage, "new": deal.created_at >= note.received_at} if deal else None,
-                "candidates": []}
+                "candidates": [], "card_before": self._fix_of_card_before(session, note, tz) if tz else None}
         if note.state == "ambiguous":
             view["candidates"] = self._candidates(session, note)
         return view
+
+    @staticmethod
+    def _fix_of_card_before(session, note: Note, tz: ZoneInfo) -> int | None:
+        """The card shown to the author just before this note (within CONTEXT) when the note, taken for
+        a new one, reads as a possible correction of it (bot/about_card.maybe_about_card): its id, for
+        the one-tap button; None otherwise, and for the note's own later cards."""
+        if note.carded_at is not None or note.part or note.state != "parsed" or note.error:
+            return None
+        before = cq.card_before(session=session, note=note, since=note.received_at - CONTEXT)
+        if before is None:
+            return None
+        text = (note.extraction or {}).get("text") or note_ops.note_text(note)
+        fix = about_card.maybe_about_card(text, before.extraction, note.received_at.astimezone(tz))
+        return before.id if fix is not None else None
 
     @staticmethod
     def _candidates(session, note: Note) -> list[tuple[int, str, str | None]]:
@@ -819,10 +836,32 @@ class Conversation:
             if corrections.set_date(extraction, int(index), date.fromisoformat(day), today):
                 await self._apply(note_id, extraction)
                 await self.show_card(who, note_id, title="已更新")
+        elif verb == "asfix" and choice.isdigit():     # the note was meant as a correction of that card
+            await self._as_correction(who, inbound, note, int(choice))
         elif verb == "pick" and note.state == "ambiguous":
             options = {"customer_id": int(choice)} if choice.isdigit() else {"new_customer": True}
             await self._apply(note_id, note.extraction or {}, **options)
             await self.show_card(who, note_id, edit=inbound.reply_to)
+
+    async def _as_correction(self, who: Who, inbound: Inbound, note: Note, card_id: int) -> None:
+        """这是对上一张卡片的更正 pressed under a note's card: the note is withdrawn and what it says
+        changes the card before it, as if it had been taken for a correction."""
+        card = await self.db(lambda s: s.get(Note, card_id))
+        if note.error == "retracted":
+            await self._reply(inbound, f"笔记 #{note.id} 已经撤回了。")
+            return
+        if card is None or card.author_id != who.member_id or card.error == "retracted":
+            await self._reply(inbound, f"笔记 #{card_id} 已经撤回或不存在，没有可更正的卡片。")
+            return
+        text = (note.extraction or {}).get("text") or note_ops.note_text(note)
+        fix = about_card.maybe_about_card(text, card.extraction, note.received_at.astimezone(who.tz))
+        if fix is None:
+            await self._reply(inbound, f"没看出要改 #{card_id} 的哪一项，请直接说，例如：数量改成100台、交货改到下周五。")
+            return
+        await self.db(lambda s: cq.retract_note(session=s, note=s.get(Note, note.id)))
+        await self._deliver(Outbound(inbound.channel, inbound.chat_id, edit=inbound.reply_to,
+                                     text=f"↩️ 笔记 #{note.id} 没有另存，已作为对 #{card_id} 的更正。"))
+        await self._correct(who, inbound, fix, ("note", card_id))
 
     # --- commands (bot/commands.py) ------------------------------------------------------------------
 

@@ -39,7 +39,10 @@ NUMBER = r"[0-9０-９]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十�
 
 
 def clean(text: str) -> str:
-    return unicodedata.normalize("NFKC", text or "").strip()
+    """NFKC, and Traditional characters as Simplified (對，就這樣 reads as 对，就这样), as the parser reads notes."""
+    from nlu.normalize import to_simplified
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    return text if text.isascii() else to_simplified(text)
 
 
 def join_code(text: str) -> str | None:
@@ -180,7 +183,7 @@ _ACK_CORE = (r"好|好的|好滴|好嘞|好哒|好吧|行|行的|可以|收到|�
              r"就是这个|就这个|是这个|一致|没啥问题|没什么问题|没啥|就这么定了|就这么办|就这样定了|就这么着")
 _ACK_AROUND = (r"我|已|已经|都|就|那|那就|那个|这个|也|全|全部|信息|卡片|内容|记录|数据|上面|以上|这条|其他|其它|其余|别的|"
                r"老板|领导|哥|姐|亲|您|你|了|啦|的|呢|哈|呀|啊|吧|哒|嘛|一下|下|就行|就好|即可|就可以|可以了|帮我|请|给我|先|"
-               r"so|all|it|is|that|ok的")
+               r"so|all|it|is|that|ok的|小助手|助手|机器人|bot")   # 多谢小助手: thanks to the bot
 _CONFIRM_ONLY = {"对", "对的", "确认", "正确", "准确", "是的", "没错", "对了"}
 ACKS = re.compile(rf"^(?:{_ACK_AROUND}|{_ACK_CORE})*(?:{_ACK_CORE})(?:{_ACK_AROUND}|{_ACK_CORE})*$", re.I)
 
@@ -205,7 +208,7 @@ def acknowledgement(text: str) -> bool:
     return bool(said) and all(ACKS.match(c) for c in said)
 
 
-_TRAILING_ADMISSION = re.compile(r"[，,。\s]*(?:我|刚才|刚刚)?(?:说错|写错|搞错|记错|弄错|才对|才是对的|才是)[了啊哈吧]*$")
+_TRAILING_ADMISSION = re.compile(r"[，,。\s]*(?:我|刚才|刚刚)*(?:说错|写错|搞错|记错|弄错|才对|才是对的|才是)[了啊哈吧]*$")
 
 
 def correction(text: str) -> Correction | None:

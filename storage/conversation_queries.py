@@ -116,6 +116,23 @@ def latest_context(*, session: Session, member_id: int, since: datetime) -> Noti
     return None
 
 
+def card_before(*, session: Session, note: Note, since: datetime) -> Note | None:
+    """The note whose card was the last card or nudge its author was shown before `note` arrived
+    (since `since`), when it is another note of theirs that was not withdrawn."""
+    found = session.exec(select(Notification).where(
+        Notification.recipient_id == note.author_id, Notification.kind.in_(CONTEXT_KINDS),
+        Notification.sent_at.is_not(None), Notification.sent_at >= as_utc(since),
+        Notification.sent_at <= as_utc(note.received_at), Notification.subject != f"note:{note.id}")
+        .order_by(Notification.sent_at.desc(), Notification.id.desc())).first()
+    kind, _, ident = (found.subject if found else "").partition(":")
+    if kind != "note" or not ident.isdigit():
+        return None
+    before = session.get(Note, int(ident))
+    if before is None or before.author_id != note.author_id or before.error == "retracted" or before.state != "parsed":
+        return None
+    return before
+
+
 def retract_note(*, session: Session, note: Note) -> Note:
     """撤回: the note's facts and open commitments go, and the note leaves its customer and deal, so it
     is counted and listed nowhere; a deal, customer or contact that only this note had made goes too
