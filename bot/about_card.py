@@ -62,7 +62,7 @@ _HEDGED = re.compile(r"^(?:估计|预计|大概|应该|可能|差不多|最快|�
 # Words that make a clause a note of its own (a visit, another deal, money, a plan of its own).
 _OWN_FACT = re.compile(r"去了|去过|去趟|拜访|见了|见的|见面|看样|来厂|来公司|约了|新客户|还有|另外|另一个|询价|报价|"
                        r"[0-9０-９]|元|块钱|万块|预算[0-9一二两三四五六七八九十]")
-_COUNTED = re.compile(r"(?!一[个下点些起直定般样次趟遍]|一部分|一部份)[零〇一二两三四五六七八九十百千万]+[台个套箱件吨只支批车瓶桶盒米斤张把颗片条包本卷块组对双副辆部份罐袋元号月日天周]")
+_COUNTED = re.compile(r"(?!一[个下点些起直定般样次趟遍批]|一部分|一部份)(?<!分)[零〇一二两三四五六七八九十百千万]+[台个套箱件吨只支批车瓶桶盒米斤张把颗片条包本卷块组对双副辆部份罐袋元号月日天周]")
 _SAYS = re.compile(r"^(?:刚才|刚刚|刚|又|也|那边|这边)?(?:说|讲|表示|打电话|来电话|来电|回复|聊|确认|要|想|问|订|定)")
 _CUED = re.compile(r"改|不是|应该|应是|错|不对|更正|纠正|才对|确认|其实|实际|数量|台数|数目|件数|个数|订量|量是|日期|时间|交期|"
                    r"客户|公司|加到|减到|降到|砍到|追加|增加|调到|推到|推迟|提前|挪到|定在|为准|签|下单|成交")
@@ -235,7 +235,7 @@ def _slot_parsed(t: str, card: dict, ref: datetime | None) -> Correction | None:
         return None
     card_dates = {d.get("date") for d in card.get("dates") or [] if isinstance(d, dict)}
     new_dates = sorted({d["date"] for d in said.get("dates") or [] if d.get("status") != "reported" and d.get("date") not in card_dates
-                        and (d.get("kind") == "delivery" or d.get("kind") in ("other", "meeting") and _DELIVERY_WORDS.search(t))})
+                        and (d.get("kind") == "delivery" or d.get("kind") in ("other", "meeting", "deadline") and _DELIVERY_WORDS.search(t))})
     items = [i for i in said.get("items") or [] if i.get("quantity") is not None]
     olds = {i.get("quantity") for i in _items(card)}
     new_items = [i for i in items if i["quantity"] not in olds]
@@ -541,7 +541,21 @@ def _normal(t: str, card: dict) -> str:
     t = _ENGLISH_MONTH.sub(lambda m: f"{_MONTHS.index(m.group('month').lower()[:3]) + 1}月"
                            f"{_PARTS[m.group('part').split()[0].lower()] if m.group('part') else ''}"
                            f"{m.group('day') + '日' if m.group('day') else ''}", t)     # end of Jan, Dec 18
-    return re.sub(r"元月(?=[0-9零一二三四五六七八九十初中下底])", "1月", t)                 # 元月8日
+    t = re.sub(r"元月(?=[0-9零一二三四五六七八九十初中下底])", "1月", t)                 # 元月8日
+    return _spoken_times(t)
+
+
+_NEXT_NUMERAL = {a: b for a, b in zip("一二三四五六七八九", "二三四五六七八九十")}
+
+
+def _spoken_times(t: str) -> str:
+    """Times said as people say them, in the words the date rules read: 三四月份 -> 三月到四月, 下半个月 ->
+    本月下旬, 这两周 -> 两周内; a 嗯 inside the sentence goes."""
+    t = re.sub(r"(?<=[\u4e00-\u9fff])嗯+(?=[\u4e00-\u9fff])", "", t)
+    t = re.sub(r"(?<![零一二三四五六七八九十])([一二三四五六七八九])([二三四五六七八九十])月份?",
+               lambda m: f"{m.group(1)}月到{m.group(2)}月" if _NEXT_NUMERAL[m.group(1)] == m.group(2) else m.group(), t)
+    t = re.sub(r"(?<![上下个])下半(?:个)?月", "本月下旬", t)
+    return re.sub(r"这两(?:个)?(?:周|星期|礼拜)|这俩(?:星期|礼拜)", "两周内", t)
 
 
 # Words a correction uses that a pinyin keyboard gets wrong with another word of the same sound.
@@ -597,7 +611,8 @@ def _read(t: str, card: dict, ref: datetime | None = None) -> Correction | None:
     whole = _value(t, "", card)            # the form said whole (不是80，是150; 客户名写错了，是恒通机械)
     if whole is not None and _fits(whole, card, t, cued=bool(_CUED.search(t))) and not _refused_value(whole, t):
         return whole
-    clauses = _joined([c.strip(PUNCT) for c in re.split(r"[，,。；;！!？?\s]+|。。+|\.\.+|(?<=[\u4e00-\u9fff])(?:哈(?![尔密])|啊|哦|呀)(?=[\u4e00-\u9fff]{2})", t)
+    clauses = _joined([c.strip(PUNCT) for c in re.split(r"[，,。；;！!？?\s]+|。。+|\.\.+|(?<=[\u4e00-\u9fff])(?:哈(?![尔密])|啊|哦|呀)(?=[\u4e00-\u9fff]{2})"
+                                                    r"|(?<=[\u4e00-\u9fff]{3})(?=(?:他说|她说|然后|因为|所以)[\u4e00-\u9fff]{2})", t)
                         if c.strip(PUNCT)])
     if not clauses or len(clauses) > 5:
         return None
@@ -885,7 +900,8 @@ def _adds_nothing(clause: str, names: list[str], ref: datetime | None = None) ->
         return False
     from nlu.customer import is_org
     company = customer.get("company")
-    return customer.get("name") in (None, *names) and (company in (None, *names) or not is_org(company))
+    named = company not in (None, *names) and is_org(company) and (_typed_org(company) or _brand_like(company))
+    return customer.get("name") in (None, *names) and not named      # 吉利数字 (a lucky number) names no company
 
 
 @functools.lru_cache(maxsize=512)
