@@ -23,11 +23,14 @@ _DAY = r"(?:下下|下|这|本)?(?:周|星期|礼拜)[一二三四五六日天](
 # Standing-alone cues (a word of their own) and cues that always repair (改成, 说错了); English ones
 # (sorry, no wait, she corrected to, 20台→改25台 once the arrow is a break); two breaks in a row before a value, what is left of 三千个，哦，三千五百个
 # once the filler is stripped.
+# (?=[…]): the first character of every cue below (a zero-width 哦，是 starts at 是), so the alternatives
+# are tried only where one may start: the scan runs on every note (no literal is common to all cues).
 _CUE = re.compile(
+    r"(?=[不说算哦噢喔呃啊SsNnWwI改CcHhTt，,\s是后又然调加增涨口纠更最])(?:"
     r"(?:(?<=[，,。;；\s])|^|(?<=[哦噢喔呃嗯啊]))不对(?:不对)?(?=[，,。;；\s是]|$|[他她我]|应该|后来)"
     r"|不对不对|不对(?=\s?是?\s?[\d零一二两三四五六七八九十])"
     r"|[哦噢喔呃啊]不[对是]|说错了?|算错了?|(?<=[哦噢喔])[，,\s]?(?=是\s?[\d零一二两三四五六七八九十])|[Ss]orry|(?:[Nn]o,? )?[Ww]ait(?![a-z])|(?<![修更整])改(?=\s?[\d零一二两三四五六七八九十])|(?<![就也还可要倒])不是[\d零一二两三四五六七八九十百千万.]*\s?是(?=\s?[\d零一二两三四五六七八九十])|I mean|(?:[Ss]he |[Hh]e |[Tt]hey )?corrected(?: it)? to|[Cc]orrection"
-    r"|[，,]\s?[，,](?=\s?是?[\d零一二两三四五六七八九十])|口误|哦不|噢不|喔不|呃不|改口|又?改成了?|又?改为|纠正|更正|后来又?说|又说|最后定了?|(?:后来|然后)(?=[^，,。；;\d]{0,14}?说是?\s?[\d零一二两三四五六七八九十])|(?:又往上|又往下|又)?(?:调到|调整到|加到|增加到|涨到)"
+    r"|[，,]\s?[，,](?=\s?是?[\d零一二两三四五六七八九十])|口误|哦不|噢不|喔不|呃不|改口|又?改成了?|又?改为|纠正|更正|后来又?说|又说|最后定了?|(?:后来|然后)(?=[^，,。；;\d]{0,14}?说是?\s?[\d零一二两三四五六七八九十])|(?:又往上|又往下|又)?(?:调到|调整到|加到|增加到|涨到))"
 )
 _CUE_HINT = hint(_CUE)  # the literals every cue contains: most notes have none, and this scan is cheap
 _WEAK = ("又说", "后来说", "后来又说", "后来", "然后")  # these repair only a value that ends its clause
