@@ -40,7 +40,7 @@ from storage import deals as deal_ops
 from storage import notes as note_ops
 from storage import teams as team_ops
 from storage.dialogue_models import Question
-from storage.models import SPOKEN_CORRECTION, Commitment, Customer, Deal, Member, Note, Team, utcnow
+from storage.models import SPOKEN_CORRECTION, Commitment, Customer, Deal, Member, Note, Team, as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,28 @@ class Who:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone or "Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class WhichItem:
+    """A quantity correction that named no item of several: the items' products and the value said."""
+    products: list
+    value: str
+
+
+def _item_label(item: dict) -> str:
+    quantity = item.get("quantity")
+    amount = render.number_text(quantity) if isinstance(quantity, (int, float)) else ""
+    return f"{item.get('product') or '（未说产品）'} {amount}{item.get('unit') or ''}".strip()
+
+
+def named_choice(text: str, choices: list) -> int | None:
+    """The one choice a short reply names (录像机 for 录像机, 就录像机吧 too); None when none or several."""
+    said = intents.clean(text).strip(intents.PUNCT)
+    if not said or len(said) > 20:
+        return None
+    found = [n for n, c in enumerate(choices) if c and (c in said or (len(said) >= 2 and said in c))]
+    return found[0] if len(found) == 1 else None
 
 
 def _who(session, member: Member | None) -> Who | None:
@@ -318,8 +340,11 @@ class Conversation:
                 self._spawn(self._locked(who, self._acknowledged(who, inbound)))
             return None
         cmd = intents.command(text)
-        fix = None if cmd else await self._fix_of(who, inbound, text)
-        answer = None if cmd or fix or not asked else await self._open_question(who, text)
+        pending = None if cmd or not asked else await self._open_question(who, text)
+        # the item named after "要改哪一个？" answers it, whatever else it could be; a correction
+        # said while a day is asked for is a correction
+        fix = None if cmd or (pending and pending.kind == "which_item") else await self._fix_of(who, inbound, text)
+        answer = None if fix else pending
         if cmd or fix or answer:
             if await self._claim(who, inbound):
                 self._spawn(self._locked(who, self._short(who, inbound, cmd, fix, answer)))
@@ -510,13 +535,19 @@ class Conversation:
     # --- commands, corrections, answers, buttons --------------------------------------------------
 
     async def _open_question(self, who: Who, text: str) -> Question | None:
-        """The member's open "which day?" question, when this message answers it with a date and
-        nothing else."""
+        """The member's open question when this message answers it: "which day?" with a date and
+        nothing else; "which item?" (asked within CONTEXT) by naming one of them."""
+        question = await self.record_db(lambda s: dialogue.open_question(
+            session=s, member_id=who.member_id, since=self.clock() - QUESTION_FOR))
+        if question is None:
+            return None
+        if question.kind == "which_item":
+            recent = as_utc(question.asked_at) >= self.clock() - CONTEXT
+            return question if recent and named_choice(text, question.choices or []) is not None else None
         ref = datetime.now(who.tz)
         if not date_only(text, ref) or self._day(text, ref) is None:
             return None
-        return await self.record_db(lambda s: dialogue.open_question(
-            session=s, member_id=who.member_id, since=self.clock() - QUESTION_FOR))
+        return question
 
     def _day(self, text: str, ref: datetime) -> date | None:
         """The one calendar day a short expression names (3月18日, 下周三), read by the parser's own
@@ -623,8 +654,12 @@ class Conversation:
             extraction, done = patched, done + 1
         if done:
             await self._apply(note_id, extraction)
-        if isinstance(problem, tuple):        # a date without its kind, and several planned: which one?
+        if isinstance(problem, tuple):        # a date without its kind, or several items: which one?
             await self._reply(inbound, problem[0], buttons=problem[1])
+            if len(problem) > 2:              # the answer may be typed too (录像机): remembered as a question
+                await self.db(lambda s: dialogue.ask(session=s, member_id=who.member_id, kind="which_item",
+                                                     note_id=note_id, word=problem[2].value,
+                                                     choices=problem[2].products, at=self.clock()))
             return
         if problem:
             await self._reply(inbound, problem)
@@ -703,6 +738,13 @@ class Conversation:
         extraction = copy.deepcopy(before if before is not None else note.extraction or {})
         ref = note.received_at.astimezone(who.tz)
         if fix.kind == "quantity":
+            items = corrections.unnamed_items(extraction, fix)
+            if items:       # several items and none named: one button per item (or its name typed)
+                names = "、".join(i.get("product") or "（未说产品）" for i in items)
+                buttons = button_rows(*[[(_item_label(i), f"qty:{note.id}:{n}:{fix.value[:20]}")]
+                                        for n, i in enumerate(items)])
+                return extraction, (f"这条笔记有几个产品（{names}），要改哪一个？点下面的产品，或直接回复产品名。",
+                                    buttons, WhichItem([i.get("product") or "" for i in items], fix.value))
             return extraction, corrections.quantity(extraction, fix)
         if fix.kind == "customer":
             extraction["customer"] = corrections.customer(extraction.get("customer"), fix.value, catalogue,
@@ -728,6 +770,18 @@ class Conversation:
                                           f"redate:{note.id}:{i}:{day.isoformat()}")] for i, d in picked])
                 return extraction, (f"这条笔记有几个计划日期，要把哪一个改成 {render.day_text(day)}？", buttons)
         return extraction, None
+
+    async def _set_quantity(self, who: Who, note_id: int, index: int | None, value: str) -> None:
+        """The item picked (by button or by name) gets the quantity the correction said."""
+        note = await self.db(lambda s: s.get(Note, note_id))
+        if note is None or note.error == cq.RETRACTED or index is None:
+            return
+        extraction = copy.deepcopy(note.extraction or {})
+        items = [i for i in extraction.get("items") or [] if isinstance(i, dict)]
+        if not 0 <= index < len(items) or corrections.set_quantity(items[index], value):
+            return
+        await self._apply(note_id, extraction)
+        await self.show_card(who, note_id, title="已更新")
 
     def _commitment_answer(self, session, who: Who, fix, kind: str, ident: int) -> str:
         """完成 / 推迟到… / 取消 for a nudge's commitment or a card's commitments."""
@@ -755,9 +809,14 @@ class Conversation:
         return f"已推迟到 {render.day_text(day)}：" + "、".join(f"#{c.id}" for c in targets)
 
     async def _answer_date(self, who: Who, inbound: Inbound, question: Question) -> None:
-        """The day a vague date meant: the note gets that date, its kind read from the note."""
+        """The day a vague date meant: the note gets that date, its kind read from the note. (Or the
+        item a quantity correction meant, named.)"""
         if not await self.db(lambda s: dialogue.close_question(session=s, question_id=question.id, at=self.clock())):
             return   # answered already (the same answer delivered twice, or by another process)
+        if question.kind == "which_item":
+            await self._set_quantity(who, question.note_id, named_choice(inbound.text, question.choices or []),
+                                     question.word)
+            return
         if question.kind == "postpone" and question.word.isdigit():     # 推迟 pressed, then the day
             fix = intents.Correction("postpone", intents.clean(inbound.text))
             await self._reply(inbound, await self.db(self._commitment_answer, who, fix, "commitment",
@@ -829,6 +888,11 @@ class Conversation:
             await self.db(lambda s: cq.retract_note(session=s, note=s.get(Note, note_id)))
             await self._deliver(Outbound(inbound.channel, inbound.chat_id, text=f"↩️ 笔记 #{note_id} 已撤回。",
                                          edit=inbound.reply_to))
+        elif verb == "qty":             # which item a quantity correction meant
+            index, _, value = choice.partition(":")
+            await self.db(lambda s: dialogue.close_open(session=s, member_id=who.member_id, kind="which_item",
+                                                        at=self.clock()))
+            await self._set_quantity(who, note_id, int(index) if index.isdigit() else None, value)
         elif verb == "redate":          # which planned date a date correction meant
             index, _, day = choice.partition(":")
             extraction = copy.deepcopy(note.extraction or {})

@@ -14,7 +14,7 @@ from bot.intents import Correction
 def quantity(extraction: dict, fix: Correction) -> str | None:
     """Sets the quantity of the item meant (said by product, by its old quantity, or the only
     one); returns a question back when it cannot tell."""
-    number, unit = intents.number_and_unit(fix.value)
+    number, _ = intents.number_and_unit(fix.value)
     items = [i for i in extraction.get("items") or [] if isinstance(i, dict)]
     if number is None:
         return "没看懂数量，请这样说：数量改成60"
@@ -24,11 +24,28 @@ def quantity(extraction: dict, fix: Correction) -> str | None:
     if target is None and len(items) > 1:
         names = "、".join(i.get("product") or "（未说产品）" for i in items)
         return f"这条笔记有几个产品（{names}），要改哪一个？例如：{items[0].get('product') or 'A型号'}改成{fix.value}"
-    target = target or items[0]
-    target["quantity"] = int(number) if float(number).is_integer() else number
+    return set_quantity(target or items[0], fix.value)
+
+
+def set_quantity(item: dict, value: str) -> str | None:
+    """The item's quantity (and unit, when said) from a value as said (60, 60台); a question back
+    when it is no number."""
+    number, unit = intents.number_and_unit(value)
+    if number is None:
+        return "没看懂数量，请这样说：数量改成60"
+    item["quantity"] = int(number) if float(number).is_integer() else number
     if unit:
-        target["unit"] = unit
+        item["unit"] = unit
     return None
+
+
+def unnamed_items(extraction: dict, fix: Correction) -> list[dict]:
+    """The note's items when a quantity correction names none of several (数量改成30 on a note of
+    摄像头 and 录像机): the rep is asked which; [] when it is clear (or no number was said)."""
+    items = [i for i in extraction.get("items") or [] if isinstance(i, dict)]
+    if len(items) < 2 or intents.number_and_unit(fix.value)[0] is None:
+        return []
+    return [] if _item_named(items, fix.target) or _item_of_quantity(items, fix.old) else items
 
 
 def _item_named(items: list[dict], name: str) -> dict | None:

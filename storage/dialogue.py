@@ -45,6 +45,13 @@ def close_question(*, session: Session, question_id: int, at: datetime | None = 
     return closed == 1
 
 
+def close_open(*, session: Session, member_id: int, kind: str, at: datetime | None = None) -> None:
+    """Closes the member's open questions of `kind` (answered by a button instead of a typed reply)."""
+    session.execute(update(Question).where(Question.member_id == member_id, Question.kind == kind,
+                                           Question.closed_at.is_(None)).values(closed_at=as_utc(at) if at else utcnow()))
+    session.commit()
+
+
 # --- numbered options (channels without buttons) --------------------------------------------------
 
 def remember_options(*, session: Session, channel: str, chat_id: str, message_id: str, choices: list[str],

@@ -20,7 +20,7 @@ from sqlmodel import Field, SQLModel
 
 from storage.models import utcnow
 
-QUESTION_KINDS = ("date", "which_date")
+QUESTION_KINDS = ("date", "which_date", "postpone", "which_item")
 
 
 class Question(SQLModel, table=True):

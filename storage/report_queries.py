@@ -463,7 +463,7 @@ def export_rows(*, session: Session, member_ids: Iterable[int] | None,
                                 Note.state, func.coalesce(Note.transcript, Note.raw_text, ""))
                          .join(Member, Member.id == Note.author_id)
                          .join(Customer, Customer.id == Note.customer_id, isouter=True)
-                         .where(recorded_visible(Note.author_id, Note.customer_id, ids))
+                         .where(recorded_visible(Note.author_id, Note.customer_id, ids), counted_note())
                          .order_by(Note.received_at.desc(), Note.id.desc()).limit(notes_limit)).all()
     commitments = session.exec(select(Commitment.id, Member.name, Customer.name, Commitment.deal_id,
                                       Commitment.kind, Commitment.due_date, Commitment.state, Commitment.done_at,
