@@ -25,7 +25,7 @@ from nlu.date_facts import date_facts, day_mentions
 from nlu.items import find_items
 from nlu.lexicon import Pack, common, detect_industry, find_pack, with_products
 from nlu.money_facts import find_amounts, money_facts
-from nlu.normalize import normalize
+from nlu.normalize import normalize, positions
 from nlu.numbers import forget_texts
 from nlu.note import Note
 from nlu.objections import objection_clauses
@@ -165,16 +165,8 @@ def _a_desk(text: str, company: str, contacts) -> bool:
     names = {c.name for c in contacts}
     if company in names:
         return True
-    return any(text.startswith(n, i + len(company) + k) for i in _occurrences(text, company) for k in (0, 1)
+    return any(text.startswith(n, i + len(company) + k) for i in positions(text, company) for k in (0, 1)
                for n in names if k == 0 or text[i + len(company)] == "的")
-
-
-def _occurrences(text: str, word: str) -> list[int]:
-    out, i = [], text.find(word)
-    while i >= 0:
-        out.append(i)
-        i = text.find(word, i + 1)
-    return out
 
 
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9&.'\- ]*")
@@ -231,7 +223,7 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
     company_at = _spans(note.text, [(customer or {}).get("company")])
     if company_at:  # 华康 said only as part of 华康口腔, the customer: no rival
         competitors[:] = [c for c in competitors if not all(any(a <= s and s + len(c) <= b for a, b in company_at)
-                                                             for s in _occurrences(note.text, c))]
+                                                             for s in positions(note.text, c))]
     if customers:  # the catalogue wins: an imported company the note names is the company
         customer = _known_company(note.text, customer, customers, competitors)
     amounts = find_amounts(note, competitors)
