@@ -12,9 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_an_unsure_name_written_as_ordinary_text_takes_the_spelling_names_have():
     """顶盛 is how ordinary text writes ding sheng; a company is far likelier 鼎盛."""
-    text = "上午去了顶盛电子"
+    text = "今天去了顶盛电子，王总说要100台"
     unsure = [0.0] * len(text)
-    assert apply(text, asr_orgs_changes(text, unsure)) == "上午去了鼎盛电子"
+    assert apply(text, asr_orgs_changes(text, unsure)) == "今天去了鼎盛电子，王总说要100台"
 
 
 def asr_orgs_changes(text: str, unsure: list[float | None]) -> list[tuple[int, int, str]]:
@@ -22,12 +22,12 @@ def asr_orgs_changes(text: str, unsure: list[float | None]) -> list[tuple[int, i
 
 
 def test_characters_the_recogniser_was_sure_of_stay():
-    text = "上午去了顶盛电子"
+    text = "今天去了顶盛电子，王总说要100台"
     assert asr_orgs.fix_organisations(text, [None] * len(text)) == []
     probs = [1.0] * len(text)
     assert with_organisations(text, [], [], probs) == []
     probs[4] = probs[5] = 0.6
-    assert apply(text, with_organisations(text, [], [], probs)) == "上午去了鼎盛电子"
+    assert apply(text, with_organisations(text, [], [], probs)) == "今天去了鼎盛电子，王总说要100台"
 
 
 def test_only_the_own_part_of_an_organisation_changes():
@@ -41,10 +41,10 @@ def test_only_the_own_part_of_an_organisation_changes():
 
 def test_a_span_reading_of_the_beam_is_respelt_in_the_reading():
     """Where the beam's spans rewrote part of the name, the respelling goes into that span's reading."""
-    text = "上午去了定盛电子"
+    text = "今天去了定盛电子，王总说要100台"
     changes = with_organisations(text, [(4, 5, "顶")], [(4, 5)], [0.9] * len(text))
     assert changes == [(4, 5, "鼎")]
-    assert apply(text, changes) == "上午去了鼎盛电子"
+    assert apply(text, changes) == "今天去了鼎盛电子，王总说要100台"
 
 
 def test_over_held_out_training_names_the_model_gives_back_more_than_it_breaks():
