@@ -20,10 +20,13 @@ def test_required_literals_of_simple_patterns():
 
 
 def test_repair_cue_hint_on_spoken_repairs():
+    """The repair cues share no literal since the dictated repairs were added (the hint is then None and
+    every note is scanned, nlu/repair.py gating by a first-character lookahead instead): a spoken repair
+    is found, and never hidden by a hint if the cues come to share one again."""
     h = hint(repair._CUE)
     for text in ["要上两台加工中心，哦不对，后来又说三台", "扳手四百套，哦说错了，是三百套", "八百米 不对 九百米",
                  "一开始说两百，后来又改成两百五", "周三 哦不 周四", "预算又往上调到五十万"]:
-        assert repair._CUE.search(text) and h.search(text)
+        assert repair._CUE.search(text) and (h is None or h.search(text))
 
 
 # Text drawn from the characters the patterns are made of, so matches are common.
