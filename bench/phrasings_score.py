@@ -3,7 +3,8 @@
     python -m bench.phrasings_score FILE [--pg]
 
 FILE is JSON Lines as tests/data/conversation_phrasings_blind.jsonl ({"kind": "quantity", "text": …,
-"quantity": 100}; kinds quantity, date, customer, close, ack, note). Each line runs through the real
+"quantity": 100}; kinds quantity, date, customer, close, ack, note, product — {"kind": "product", "text": …,
+"product": "B型泵"}: the card's item renamed, its quantity 80 kept). Each line runs through the real
 conversation on a fresh database (SQLite; --pg: a PostgreSQL schema of its own, SALESBOT_TEST_PG_URL),
 right after the card of tests/phrasing_checks.py, and counts as understood when the check of its kind
 (the same the tests assert) holds. Only counts are printed, never a line's text, so a locked set can

@@ -20,7 +20,7 @@ from storage.models import Commitment, Contact, Customer, Deal, Item, Note
 MONDAY = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)     # 10:00 in Shanghai
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CARD = "王总，A型泵要80台，下周四交货，上周五见过面"          # a planned delivery and a past meeting
-KINDS = ("quantity", "date", "customer", "close", "ack", "note")
+KINDS = ("quantity", "date", "customer", "close", "ack", "note", "product")
 
 
 def load(path: Path) -> list[dict]:
@@ -50,6 +50,14 @@ async def quantity(bot, phrase, rep):
     replies = await bot.say(rep, phrase["text"])
     assert "已更新 #1" in replies[-1].text, replies[-1].text
     assert [i.quantity for i in bot.rows(Item)] == [phrase["quantity"]]
+    assert len(bot.rows(Note)) == 1
+
+
+async def product(bot, phrase, rep):
+    """The card's item is now the product said, its quantity (80) unchanged, and no new note."""
+    replies = await bot.say(rep, phrase["text"])
+    assert "已更新 #1" in replies[-1].text, replies[-1].text
+    assert [(i.product, i.quantity) for i in bot.rows(Item)] == [(phrase["product"], 80)]
     assert len(bot.rows(Note)) == 1
 
 
@@ -115,7 +123,8 @@ async def note(bot, phrase, rep):
     assert [d["date"] for d in first.extraction["dates"] if d["kind"] == "delivery"] == [day_of("下周四").isoformat()]
 
 
-CHECKS = {"quantity": quantity, "date": date, "customer": customer, "close": close, "ack": ack, "note": note}
+CHECKS = {"quantity": quantity, "date": date, "customer": customer, "close": close, "ack": ack, "note": note,
+          "product": product}
 
 
 async def understood(bot, phrase, **extra) -> None:
