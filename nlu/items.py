@@ -377,8 +377,9 @@ def _named(note: Note, q, product: str | None, contacts, blocked) -> str | None:
                 return product  # a name never takes in a quantity, a date, an amount or a person
             name = _final(_clean_product(_after_de(text[s:e]), place_ok=True))
             if name and product not in name and not (product.endswith(name) and sure >= SHRINK_SURE) \
-                    and not (product.startswith(name) and _only_filler(product[len(name):])):
-                return product  # a name loses words before its head only when the model is sure; after it, only fillers
+                    and not (product.startswith(name) and (_only_filler(product[len(name):])
+                                                           or sure >= SHRINK_SURE and _verb_tail(product[len(name):]))):
+                return product  # a name loses words before its head only when the model is sure; after it, fillers or verbs
             return name or product
     return product
 
@@ -440,6 +441,12 @@ def _without_filler_tail(product: str) -> str:
         cut -= 1
     rest = "".join(words[:cut])
     return rest if cut < len(words) and len(rest) >= 2 else product
+
+
+def _verb_tail(tail: str) -> bool:
+    """卖 of 烟灶套装卖得不错, 倒, 已寄: words after a name that are verbs, adjectives or function words in
+    jieba's dictionary (never a spec: 40支, 12oz, 37kW, 十六路)."""
+    return not _DIGIT_START.match(tail) and not tail[:1].isascii() and _no_noun(tail)
 
 
 def _after_de(phrase: str) -> str:
@@ -665,20 +672,25 @@ def _is_modifier(note: Note, q) -> bool:
 
 @cache
 def _verbs() -> frozenset[str]:
-    """jieba's common verbs (tag v, frequency >= 10, up to four characters), derived once into the temp
-    directory like nlu/note.py's function words."""
+    """jieba's common verbs (tag v, frequency >= 10, up to four characters)."""
+    return _dictionary_words("verbs", ("v",))
+
+
+def _dictionary_words(name: str, tags: tuple[str, ...]) -> frozenset[str]:
+    """jieba's common words (frequency >= 10, up to four characters) of these tags, derived once into the
+    temp directory like nlu/note.py's function words."""
     import tempfile
     from pathlib import Path
 
     import jieba
 
-    path = Path(tempfile.gettempdir()) / f"salesbot-jieba-{jieba.__version__}-verbs.txt"
+    path = Path(tempfile.gettempdir()) / f"salesbot-jieba-{jieba.__version__}-{name}.txt"
     if not path.exists():
         keep = []
         with Path(jieba.__file__).with_name("dict.txt").open(encoding="utf-8") as f:
             for line in f:
                 parts = line.split()
-                if len(parts) >= 3 and len(parts[0]) <= 4 and parts[2] == "v" and parts[1].isdigit() and int(parts[1]) >= 10:
+                if len(parts) >= 3 and len(parts[0]) <= 4 and parts[2] in tags and parts[1].isdigit() and int(parts[1]) >= 10:
                     keep.append(parts[0] + "\n")
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text("".join(keep), encoding="utf-8")
@@ -689,6 +701,18 @@ def _verbs() -> frozenset[str]:
 def _is_revised(note: Note, q, later) -> bool:
     """从四百件降到两百五十件: the first amount was replaced by the second."""
     return bool(later) and later[0].unit == q.unit and bool(_REVISION.match(note.text[q.end:later[0].start]))
+
+
+@cache
+def _not_nouns() -> frozenset[str]:
+    """jieba's common verbs, adverbial verbs and adjectives (采购, 跑, 卖, 稳, 正式): no noun alone."""
+    return _dictionary_words("not-nouns", ("v", "vd", "a", "ad"))
+
+
+def _no_noun(phrase: str) -> bool:
+    """卖, 先订, 跑一下: every word a verb, an adjective, a function word or a number in jieba's dictionary."""
+    words = [w for w in tokens(phrase) if w.strip()]
+    return bool(words) and all(w in _not_nouns() or is_function_word(w) or _NUMBER_WORD.fullmatch(w) for w in words)
 
 
 def _has_stop(note: Note, lo: int, hi: int) -> bool:

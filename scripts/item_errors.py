@@ -129,7 +129,7 @@ def report(rows: list[dict], predictions: dict, show: str | None) -> None:
             kinds[kind] += 1
             if show and (show == "all" or kind.startswith(show)):
                 lines = [_line(i) for i in (predictions.get(row.get("id")) or {}).get("items") or []]
-                print(f"  {row['id']} gold={g} found={p} all={lines}\n    {row['text']}")
+                print(f"  [{kind}] {row['id']} gold={g} found={p} all={lines}\n    {row['text']}")
     for kind, n in kinds.most_common():
         print(f"  {n:4d}  {kind}")
 
