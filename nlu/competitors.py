@@ -239,7 +239,16 @@ def _linked_to_contact(text: str, end: int, contacts: list[Contact]) -> bool:
 def _fullest(text: str, start: int, end: int) -> str:
     """伟星 said as 伟星管业: keep the longer spoken form when a suffix word follows."""
     m = _SUFFIX_WORD.match(text[end:])
-    return text[start:end + (m.end() if m else 0)]
+    if m:
+        return text[start:end + m.end()]
+    word = next((w for w in _org_suffixes() if text.startswith(w, end)), "")
+    return text[start:end + len(word)]  # 顺丰航空, 水星家纺: an organisation's suffix from the lexicon
+
+
+@cache
+def _org_suffixes() -> tuple[str, ...]:
+    """The lexicon's organisation suffixes of two characters or more, longest first."""
+    return tuple(sorted({w for w in common()["company_suffixes"] if len(w) >= 2}, key=len, reverse=True))
 
 
 def _occurrences(text: str, name: str) -> list[tuple[int, int]]:
@@ -252,8 +261,8 @@ def _occurrences(text: str, name: str) -> list[tuple[int, int]]:
 
 def with_model_rivals(note: Note, names: list[str], others: list[tuple[int, int]], customer: dict | None) -> list[str]:
     """The rules' rivals and the rival labeller's (nlu/competitor_crf.py): a name only the model finds is
-    added when it is no one else; where both found one name the model's edges win (沙钢那边 -> 沙钢,
-    恒力 -> 恒力化纤)."""
+    added when it is no one else; where both found one name the model's edges win where they are
+    shorter (沙钢那边 -> 沙钢); a name said in full is taken in full (_fuller)."""
     from nlu.competitor_crf import rival_spans
 
     text = note.text
@@ -267,10 +276,48 @@ def with_model_rivals(note: Note, names: list[str], others: list[tuple[int, int]
         if not same:
             found.append((s, name))
         for i in same:
-            if found[i][1].startswith(name) and _NOT_NAME_TAIL.match(found[i][1], len(name)):
+            if found[i][1].startswith(name) and _NOT_NAME_TAIL.match(found[i][1], len(name)) \
+                    and not found[i][1].startswith(_org_suffixes(), len(name)):
                 found[i] = (found[i][0], name)  # 沙钢那边 -> 沙钢: the rules took words after the name
+    found = [(s, _fuller(note, s, n, others)) for s, n in found]
     cleaned = [(max(s, 0) + k, part) for s, n in found for k, part in _clean_edges(n)]
     return _dedupe([(s, n) for s, n in cleaned if not _NOT_A_RIVAL.search(n) and not _CARRIER_AFTER.match(text, s + len(n))])
+
+
+# More capitalised words after a Latin name (DHL Global Forwarding, Herman Miller); not an all-capitals
+# word (Epson SCARA: a product).
+_LATIN_MORE = re.compile(r"(?: [A-Z][a-z][A-Za-z&\-]*){1,3}(?![A-Za-z])")
+
+
+def _fuller(note: Note, s: int, name: str, others: list[tuple[int, int]]) -> str:
+    """The organisation's full name where the note says more of it than was found: more capitalised
+    words after a Latin name, or an organisation the name labeller marks (COMP) that starts with it
+    and goes on by a word or more (京东冷链那边: 京东冷链). Never onto someone else (`others`: the
+    customer's company, the contacts)."""
+    text = note.text
+    if s < 0 or not text.startswith(name, s):
+        return name
+    end = s + len(name)
+    if name.isascii() and name[-1:].isalpha():
+        more = _LATIN_MORE.match(text, end)
+        return name + more.group() if more and not _overlaps(s, more.end(), others) else name
+    tagged = note.name_spans  # the note's tagging, made when the customer was sought (None: not tagged)
+    for a, b, _ in tagged["COMP"] if tagged else ():
+        if a == s and _longer(note, s, len(name), b, others):
+            return text[s:b]
+    return name
+
+
+def _longer(note: Note, s: int, size: int, e: int, others: list[tuple[int, int]]) -> bool:
+    """Is text[s:e] the name text[s:s + size] said in full: a word or more longer, no word of the
+    sentence after it (那边, 的), nobody else's, an organisation's name?"""
+    end = s + size
+    return e >= end + 2 and not _NOT_NAME_TAIL.match(note.text, end) and not note.splits_word(e) \
+        and not _overlaps(s, e, others) and is_org(note.text[s:e])
+
+
+def _overlaps(s: int, e: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a < e and s < b for a, b in spans)
 
 
 # Spans that are no supplier whoever found them: a fee (年费, 海运费), a supplier left unnamed (有个酒厂),

@@ -531,6 +531,19 @@ def test_a_rivals_name_stops_where_the_sentence_goes_on(text, rival):
 
 
 @pytest.mark.parametrize("text,rival", [
+    ("今天去了永利物流，车队长说现在走的是顺丰航空，顺丰那边一公斤八块。", "顺丰航空"),   # a brand and its suffix
+    ("Met Anna at Polar Foods, 她说 DHL Global Forwarding 给的 rate 比我们低。", "DHL Global Forwarding"),
+    ("今天去了海达机械，她说 Siemens 的 SCARA 一台才九万。", "Siemens"),                 # SCARA: a product
+])
+def test_a_rival_said_in_full_is_taken_in_full(text, rival):
+    assert p(text)["competitors"] == [rival]
+
+
+def test_a_rivals_name_never_grows_onto_the_contact():
+    assert p("今天去了大明机械，Kevin Zhou 说汇川那边便宜。")["competitors"] == ["汇川"]
+
+
+@pytest.mark.parametrize("text,rival", [
     ("今天去了华泰电机，采购说轴承一直从恒瑞精工那边拿货。", "恒瑞精工"),
     ("今天去了鑫源包装，老板说纸箱都跟宏润纸业买，关系很铁。", "宏润纸业"),
     ("今天去了康达药业，阿莫西林一直是济华制药供货，说合作稳定。", "济华制药"),
