@@ -28,7 +28,7 @@ import name_labeller_training as names_training  # noqa: E402
 import train_competitor_crf  # noqa: E402
 import train_kinds  # noqa: E402
 import train_rival_objection  # noqa: E402
-from training_sources import SOURCES  # noqa: E402
+from training_sources import SOURCES, rows_of  # noqa: E402
 import train_name_labeller  # noqa: E402
 from nlu import company_crf, competitor_crf, kind_model, name_labeller, rival_objection  # noqa: E402
 from nlu.evaluate import CORE, score  # noqa: E402
@@ -44,7 +44,7 @@ def rows(source: str) -> list[dict]:
         raise SystemExit("the locked sets are never read")
     if source != "packs" and not (ROOT / source).exists():
         return []
-    return train_kinds.rows_of(source, training=False)
+    return rows_of(source, scoring=True)
 
 
 def company_names(row: dict) -> list[str]:

@@ -5,12 +5,9 @@ A script gives its labeller module, the slot it is scored on and where the gold 
 from __future__ import annotations
 
 import argparse
-import glob
-import json
 import random
 import sys
 import tempfile
-import tomllib
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -23,21 +20,9 @@ from nlu.customer import find_contacts  # noqa: E402
 from nlu.normalize import normalize  # noqa: E402
 from nlu.note import Note  # noqa: E402
 from nlu.parser import choose_pack  # noqa: E402
-from training_sources import SOURCES, refuse_sealed, train_crf  # noqa: E402
+from training_sources import SOURCES, rows_of, train_crf  # noqa: E402
 
 DEFAULT_SOURCES = SOURCES
-
-
-def rows_of(source: str) -> list[dict]:
-    refuse_sealed(source)
-    if source == "packs":  # the industry packs' annotated examples
-        return [{"text": ex["text"], "ref": ex["ref"], "industry": data.get("name"), "expected": ex.get("expected", {})}
-                for path in sorted(glob.glob(str(ROOT / "nlu/industry_phrases/*.toml")))
-                for data in [tomllib.loads(Path(path).read_text(encoding="utf-8"))] for ex in data.get("examples", [])]
-    path = Path(source) if Path(source).is_absolute() else ROOT / source
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
 
 
 def spans_of(text: str, name: str) -> list[tuple[int, int]]:

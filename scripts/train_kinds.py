@@ -15,11 +15,9 @@ the check sets are refused as sources.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import tempfile
-import tomllib
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -31,32 +29,11 @@ from nlu import kind_model  # noqa: E402
 from nlu.evaluate import _prf, facts, num  # noqa: E402
 from nlu.normalize import normalize  # noqa: E402
 from nlu.parser import parse  # noqa: E402
-from training_sources import SOURCES  # noqa: E402
+from training_sources import SOURCES, rows_of  # noqa: E402
 
 DEFAULT_SOURCES = SOURCES
-NEVER = ("notes_locked", "locked50")  # never opened
-CHECK = ("notes_check", "/w9.jsonl")  # scored, never trained on
 PARAMS = {"date": {"c1": 0.05, "c2": 0.05, "max_iterations": 200},  # chosen by the cross-validation
           "money": {"c1": 0.2, "c2": 0.05, "max_iterations": 200}}
-
-
-def rows_of(source: str, training: bool = True) -> list[dict]:
-    if source == "packs":  # the industry packs' annotated examples
-        out = []
-        for path in sorted((ROOT / "nlu/industry_phrases").glob("*.toml")):
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-            out += [{"text": ex["text"], "ref": ex["ref"], "industry": data.get("name"),
-                     "expected": ex.get("expected") or {}, "_source": "packs"} for ex in data.get("examples", [])]
-        return out
-    if any(n in source for n in NEVER):
-        raise SystemExit("the locked set is never read")
-    if training and any(n in source for n in CHECK):
-        raise SystemExit(f"{source} is a check set: score it with --check, never train on it")
-    path = Path(source) if Path(source).is_absolute() else ROOT / source
-    rows = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
-    for row in rows:
-        row["_source"] = Path(source).stem
-    return rows
 
 
 def record(row: dict) -> dict:
@@ -176,7 +153,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             taggers = taggers_for(notes, Path(tmp))
             for file in args.check:
-                held = [record(r) for r in rows_of(file, training=False)]
+                held = [record(r) for r in rows_of(file, scoring=True)]
                 report(Path(file).stem, held, [predicted(n, taggers, min_sure) for n in held], min_sure)
     if not args.cv and not args.check:
         for what in ("date", "money"):

@@ -11,12 +11,9 @@ with and without the model (the decision to ship it is taken on these figures).
 from __future__ import annotations
 
 import argparse
-import glob
-import json
 import random
 import sys
 import tempfile
-import tomllib
 from datetime import datetime
 from pathlib import Path
 
@@ -29,23 +26,9 @@ from nlu.normalize import normalize  # noqa: E402
 from nlu.note import Note  # noqa: E402
 from nlu.numbers import find_quantities  # noqa: E402
 from nlu.parser import choose_pack  # noqa: E402
-from training_sources import SOURCES, refuse_sealed, train_crf  # noqa: E402
+from training_sources import SOURCES, rows_of, train_crf  # noqa: E402
 
 DEFAULT_SOURCES = [s for s in SOURCES if not s.endswith("notes_dev.jsonl")]  # the dev notes' products are the rules' own
-
-
-def rows_of(source: str) -> list[dict]:
-    if source == "packs":
-        out = []
-        for path in sorted(glob.glob(str(ROOT / "nlu/industry_phrases/*.toml"))):
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-            for ex in data.get("examples", []):
-                out.append({"text": ex["text"], "ref": ex["ref"], "industry": data.get("name"),
-                            "expected": {"items": ex.get("expected", {}).get("items", [])}})
-        return out
-    refuse_sealed(source)
-    return [json.loads(line) for line in open(ROOT / source if not Path(source).is_absolute() else source,
-                                               encoding="utf-8") if line.strip()]
 
 
 def sequences(row: dict):

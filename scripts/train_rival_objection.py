@@ -9,12 +9,9 @@ F1 on FILE's held-out folds, rules alone and with the model.
 from __future__ import annotations
 
 import argparse
-import glob
-import json
 import random
 import sys
 import tempfile
-import tomllib
 from datetime import datetime
 from pathlib import Path
 
@@ -24,21 +21,9 @@ sys.path.insert(0, str(ROOT))
 from nlu import rival_objection  # noqa: E402
 from nlu.note import Note  # noqa: E402
 from nlu.parser import choose_pack, parse  # noqa: E402
-from training_sources import SOURCES, refuse_sealed  # noqa: E402
+from training_sources import SOURCES, rows_of  # noqa: E402
 
 DEFAULT_SOURCES = SOURCES
-
-
-def rows_of(source: str) -> list[dict]:
-    refuse_sealed(source)
-    if source == "packs":
-        return [{"id": f"{Path(path).stem}-{k}", "text": ex["text"], "ref": ex["ref"], "industry": data.get("name"),
-                 "expected": ex.get("expected", {})}
-                for path in sorted(glob.glob(str(ROOT / "nlu/industry_phrases/*.toml")))
-                for data in [tomllib.loads(Path(path).read_text(encoding="utf-8"))]
-                for k, ex in enumerate(data.get("examples", []))]
-    path = Path(source) if Path(source).is_absolute() else ROOT / source
-    return [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()] if path.exists() else []
 
 
 def example(row: dict):
