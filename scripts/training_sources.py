@@ -17,7 +17,7 @@ SOURCES = ["tests/data/notes_dev.jsonl", "tests/data/notes_holdout.jsonl",
            "tests/data/notes_real/notes_train3.jsonl", "tests/data/notes_real/notes_train4.jsonl",
            "tests/data/notes_real/notes_train5.jsonl", "tests/data/notes_real/notes_train6.jsonl",
            "tests/data/notes_real/notes_train7.jsonl", "tests/data/notes_real/notes_train8.jsonl",
-           "tests/data/notes_real/notes_train9.jsonl",
+           "tests/data/notes_real/notes_train9.jsonl", "tests/data/notes_real/notes_train10.jsonl",
            "packs"]
 SEALED = ("notes_locked", "locked50", "check", "/w9.jsonl")
 NEVER = ("notes_locked", "locked50")  # never opened, not even to score
