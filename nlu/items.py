@@ -100,6 +100,7 @@ _OF_ATTRIBUTE = re.compile(
 _ATTRIBUTES = frozenset("质量 价格 报价 单价 交期 售后 服务 效果 参数 规格 型号 品牌 牌子 产品 东西 货 样品 主供 二供 供应商 口感 "
                         "独家 合同 订单 项目 方案 稳定性 性能 识别率 效果 外观 包装 做工 破损率 合格率 良率 时效 油耗 能耗 功耗 "
                         "噪音 水分 年度 年度合同 框架 认证 测试 审核 验收 长单 单子 大单 事 事情 续约 颜色 包邮 运费 压着 "
+                        "需求量 用量 年用量 月用量 采购量 "  # how much, not what
                         # what is done, not what is bought (面包袋…要翻倍, 教辅书印刷要外包, 轮胎今年想统一换)
                         "合作 外包 翻倍 统一 自动化 新建 新增 升级 改造 扩产 招标 走招标 集采 国产 进场 包车 看看 最快".split())
 _PER_UNIT_NEXT = re.compile(r"[\d零一二两三四五六七八九十百千万]+(?![\d零一二两三四五六七八九十百千万]|个?(?:月|天|年|周|星期|小时|礼拜))|[比才就只要价卖报是]|便宜|贵|低|高")
@@ -211,6 +212,8 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
                     product = _introduced_just_before(note, clause_start, people)
                     if product is None:  # 教辅书印刷要外包，大概三十万册: the name the labeller found before
                         product = _attached_name(note, q, None, contacts, blocked, counted)
+                    if product is None and _VOLUME.search(text, clause_start, q.start):
+                        product = _introduced_before(note, q.start, people)  # …很感兴趣，年用量 around 80k pcs
                     if product is None:
                         continue  # a stray number; an order with no product named keeps product null
                 product = product or _clause_topic(note, q, blocked, people) or _introduced_before(note, q.start, people)
@@ -777,8 +780,8 @@ def _clause_topic(note: Note, q, blocked, people) -> str | None:
     taken: list[str] = []
     for word in note.words(lo, q.start):
         if word in _TOPIC_END or word in _NP_STOP or word in _TRAILING or not _WORDLIKE.search(word) \
-                or _NUMBER_WORD.fullmatch(word) or is_function_word(word):
-            break
+                or _NUMBER_WORD.fullmatch(word) or is_function_word(word) or _VOLUME.search(word) or _TRAIL_RE.fullmatch(word):
+            break  # (年用量, 预估: how much, not what)
         taken.append(word)
     if not taken or lo + len("".join(taken)) >= q.start:
         return None
@@ -992,11 +995,21 @@ def _introduced_before(note: Note, start: int, people=frozenset()) -> str | None
             cleaned = _final(_clean_product(_after_batch(named.group(1)))) if named and not any(p in named.group(1) for p in people) else None
             if cleaned and _bare_noun(cleaned):
                 found = cleaned
+        named = _INTERESTED.search(note.text, a, min(b, start))  # (across the pauses of typed English words)
+        cleaned = _final(_clean_product(named.group(1).strip())) if named and not any(p in named.group(1) for p in people) else None
+        if cleaned:
+            found = cleaned
     return found
 
 
 # 我们那款布艺沙发卖得不错，想再加十五套: the thing spoken of, then its order
 _PRAISED = re.compile(rf"(?:那款|这款|那个|这个)((?:(?![的了说要是在和跟])[{CJK}A-Za-z0-9\-]){{2,10}}?)(?=卖得|用得|反馈|效果|不错|挺好|很好|走得)")
+
+
+# 对我们的 RF module 很感兴趣: the thing a customer is interested in, its volume said after
+_INTERESTED = re.compile(rf"对(?:我们|你们)?的?\s?((?:(?![的了说要是在和跟])[{CJK}A-Za-z0-9\- ]){{2,16}}?)\s?(?:很|非常|比较|挺|特别)?(?:感兴趣|有兴趣|感興趣|有興趣)")
+# 年用量 around 80k pcs, 首单算下来2400箱, 月用量大概5K: a volume of an order, though no ordering verb
+_VOLUME = re.compile(r"用量|需求量|采购量|forecast|usage", re.I)
 
 
 def _introduced_just_before(note: Note, clause_start: int, people=frozenset()) -> str | None:

@@ -1497,3 +1497,18 @@ def test_a_title_before_a_product_is_still_the_contact(text, customer):
 ])
 def test_a_verb_after_a_product_is_no_part_of_it(text, expected):
     assert expected in items(p(text))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("展台上碰到 Nordtek GmbH 的 purchasing manager Anna Vogel，对我们的 BLE chip 很感兴趣，年用量 around 60k pcs。",
+     ("BLE chip", 60000, "pcs")),
+    ("参展时遇到 Hansen AG 的 buyer Lukas，对我们的 stepper driver 非常感兴趣，usage 大概 12k pcs/年。",
+     ("stepper driver", 12000, "pcs")),
+    ("老客户祁总对我们的环保增塑剂有兴趣，需求量大约每月三十吨。", ("环保增塑剂", 30, "吨")),  # 需求量 is how much, not what
+])
+def test_a_volume_counts_what_the_customer_is_interested_in(text, expected):
+    assert items(p(text)) == {expected}
+
+
+def test_interest_with_no_volume_is_no_order():
+    assert items(p("陆工对我们的方案很感兴趣，说下周再聊。")) == set()
