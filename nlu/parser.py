@@ -128,7 +128,9 @@ def _without_department(name: str) -> str:
 
 def with_model_company(note: Note, customer: dict | None, contacts) -> dict | None:
     """Where the rules found no company, the first one the labeller finds; where both found one name
-    with other edges (中建八局三公司项目部, 才那个希尔顿酒店), the labeller's."""
+    with other edges (中建八局三公司项目部, 才那个希尔顿酒店), the labeller's; where the rules' company
+    ends as no organisation does and the labeller marks nothing there (刚从三元塑胶出来 生产厂长芦厂长:
+    生产厂长), the first name the labeller finds as surely as where the rules found none."""
     spans = company_spans(note, [(c.start, c.end) for c in contacts])
     names = []
     for s, e, sure in spans:
@@ -151,6 +153,10 @@ def with_model_company(note: Note, customer: dict | None, contacts) -> dict | No
         shaped = [n for n in names if n[3] >= DESK_SURE and n[2].endswith(tuple(org_ends())) and not any(a < n[1] and n[0] < b for a, b in at)]
         if shaped:  # 后勤的宁主任 / 分管信息化的柯校长: a desk or a title, where the labeller is sure of 青山镇卫生院
             return {**customer, "company": shaped[0][2]}
+    if not company.endswith(tuple(org_ends())) and not any(a < e and s < b for s, e, _ in spans for a, b in at):
+        sure = [n for n in names if n[3] >= SURE]
+        if sure:  # 生产厂长, 一圈, 分管零部件: words of the sentence the rules took, where the labeller finds a name
+            return {**customer, "company": sure[0][2]}
     return customer
 
 

@@ -888,6 +888,16 @@ def test_what_they_use_per_acre_is_no_order():
 
 # --- the organisation visited, not its department or the place it is in ---------------------------
 
+@pytest.mark.parametrize("text,company", [  # the rules took a word of the sentence; the labeller finds the name
+    ("上午去了鸿达电器的采购中心，接待的是配套科的钱科长，他们要膨胀螺栓两万颗。", "鸿达电器"),
+    ("今天下午在远航汽车研究院做了技术交流，主导的是数字化部的池部长。", "远航汽车研究院"),
+    ("今天下午在立新家电配件厂开会，采购经理周姐和技术吴工都在。", "立新家电配件厂"),
+    ("今天去了顺安汽车集团售后总部，见服务总监宋总，他们要涡轮增压器二十台。", "顺安汽车集团"),
+])
+def test_the_organisation_not_words_of_the_sentence_around_the_contact(text, company):
+    assert p(text)["customer"]["company"] == company
+
+
 @pytest.mark.parametrize("text,company", [
     ("今天下午到新竹的鼎新半导体开会，采购课的林课长说要八万颗。", "鼎新半导体"),
     ("上午在卓远动力开会，技术中心的尹主任牵头。", "卓远动力"),
