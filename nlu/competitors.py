@@ -8,7 +8,8 @@ from functools import cache
 from nlu.customer import Contact, is_org
 from nlu.latin import is_prose
 from nlu.lexicon import common
-from nlu.note import CJK, Note
+from nlu.normalize import positions
+from nlu.note import CJK, Note, _jieba, is_function_word, tokens
 from nlu.prefilter import hint
 
 NAME = rf"(?:[{CJK}A-Za-z]|\d+[A-Za-z])[{CJK}A-Za-z0-9&·\-]{{0,7}}?(?<=..)"
@@ -268,7 +269,9 @@ def with_model_rivals(note: Note, names: list[str], others: list[tuple[int, int]
     text = note.text
     company = (customer or {}).get("company")
     found = [(text.find(n), n) for n in names]
-    for s, e in rival_spans(note, others):
+    spans = rival_spans(note, others)
+    found = [(s, n) for s, n in found if not _debris(note, s, n, spans)]
+    for s, e in spans:
         name = _PARTICLE_END.sub("", text[s:e].strip(" -·&"))  # 先给恒力了: 恒力
         if len(name) < 2 or any(a < e and s < b for a, b in others) or name == company or not _model_plausible(name, note):
             continue
@@ -281,7 +284,33 @@ def with_model_rivals(note: Note, names: list[str], others: list[tuple[int, int]
                 found[i] = (found[i][0], name)  # 沙钢那边 -> 沙钢: the rules took words after the name
     found = [(s, _fuller(note, s, n, others)) for s, n in found]
     cleaned = [(max(s, 0) + k, part) for s, n in found for k, part in _clean_edges(n)]
-    return _dedupe([(s, n) for s, n in cleaned if not _NOT_A_RIVAL.search(n) and not _CARRIER_AFTER.match(text, s + len(n))])
+    return _dedupe([(s, n) for s, n in cleaned if not _NOT_A_RIVAL.search(n) and not _CARRIER_AFTER.match(text, s + len(n))
+                    and not _someone_else(text, n, others)])
+
+
+def _debris(note: Note, s: int, name: str, spans: list[tuple[int, int]]) -> bool:
+    """A name only the rules found (no pack's brand, nothing the labeller marks there) that starts or ends
+    with a common word of the sentence — a function word of jieba's dictionary (冷轧板今年, 原来), or a
+    count (一批标, 一部分试试) — is no supplier's name."""
+    if s < 0 or _overlaps(s, s + len(name), spans) or any(a < s + len(name) and s < b for a, b, _ in note.rival_terms()):
+        return False
+    words = tokens(name)
+    freq = _jieba().FREQ
+    edge = [w for w in (words[:1] + words[-1:]) if len(w) >= 2 and freq.get(w, 0) >= COMMON]  # 均豪精密, 正隆纸业: names' words are rarer
+    if any(is_function_word(w) for w in edge):
+        return True  # (a verb at an edge, also tried, took 一汽解放 too)
+    return bool(edge) and edge[0] == words[0] and words[0][0] in _COUNTS
+
+
+_COUNTS = "一二两三几"
+COMMON = 1000  # how often (jieba's dictionary) a word of the sentence is used at least
+
+
+def _someone_else(text: str, name: str, others: list[tuple[int, int]]) -> bool:
+    """Does every mention of the name hold a contact with more words around it (技术吴工 of 周姐和技术吴工都在,
+    厂长包总)? Then it is no rival. (A name that is the contact itself may be a brand: 徐工, 康师傅.)"""
+    at = positions(text, name)
+    return bool(at) and all(any(i <= a and b <= i + len(name) and b - a < len(name) for a, b in others) for i in at)
 
 
 # More capitalised words after a Latin name (DHL Global Forwarding, Herman Miller); not an all-capitals

@@ -539,6 +539,24 @@ def test_a_rival_said_in_full_is_taken_in_full(text, rival):
     assert p(text)["competitors"] == [rival]
 
 
+@pytest.mark.parametrize("text,rivals", [
+    ("今天去了华达机械，孙经理说钢板今年的量都给了鞍钢，我们只能做补充。", ["鞍钢"]),     # 钢板今年: words
+    ("今天去了美家家居，她说原来的供应商Norland交期只要20天。", ["Norland"]),         # 原来
+    ("今天去了金盾建材，老板说这次先给一部分试试，质量稳定再加量。", []),             # a count
+    ("今天去了江城五金，老板说以前一直用一汽解放的车，这次想换。", ["一汽解放"]),       # a name that starts with 一
+])
+def test_words_of_the_sentence_are_no_rival(text, rivals):
+    assert p(text)["competitors"] == rivals
+
+
+@pytest.mark.parametrize("text", [
+    "今天下午在立新家电配件厂开会，采购经理周姐和技术吴工都在。",
+    "今天在恒达机械开会，生产副总刘总和设备部都在，他们想上一条喷涂线。",
+])
+def test_a_contact_with_their_role_is_no_rival(text):
+    assert p(text)["competitors"] == []
+
+
 def test_a_rivals_name_never_grows_onto_the_contact():
     assert p("今天去了大明机械，Kevin Zhou 说汇川那边便宜。")["competitors"] == ["汇川"]
 
