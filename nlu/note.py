@@ -196,7 +196,9 @@ class _Segmenter:
         import jieba
         from math import log
 
-        self._han, self._skip, self._eng = jieba.re_han_default, jieba.re_skip_default, jieba.re_eng
+        self._han, self._skip = jieba.re_han_default, jieba.re_skip_default
+        # jieba's re_eng ([a-zA-Z0-9]) on the one-character words it is asked of
+        self._eng = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         logtotal = log(tokenizer.total)
         # every word and every prefix of a word -> jieba's weight of the word (log(freq) - log(total), the
         # same float jieba computes), None for a prefix only (frequency 0): one lookup per fragment
@@ -204,15 +206,15 @@ class _Segmenter:
         self._unknown = log(1) - logtotal  # jieba's weight of a character that is no word
 
     def cut(self, sentence: str) -> list[str]:
+        # both patterns are one capturing group: split puts the matches at the odd places, where jieba
+        # asks each piece whether it matches
         out: list[str] = []
-        for blk in self._han.split(sentence):
-            if not blk:
-                continue
-            if self._han.match(blk):
+        for k, blk in enumerate(self._han.split(sentence)):
+            if k % 2:
                 self._cut_block(blk, out)
-            else:
-                for x in self._skip.split(blk):
-                    if self._skip.match(x):
+            elif blk:
+                for j, x in enumerate(self._skip.split(blk)):
+                    if j % 2:
                         out.append(x)
                     else:
                         out.extend(x)
@@ -244,7 +246,7 @@ class _Segmenter:
         while x < n:
             y = route[x] + 1
             word = blk[x:y]
-            if y - x == 1 and eng.match(word):
+            if y - x == 1 and word in eng:
                 buf += word
             else:
                 if buf:
