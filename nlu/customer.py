@@ -13,6 +13,7 @@ from functools import cache
 
 from nlu.latin import is_prose, latin_names
 from nlu.lexicon import common, competitor_terms, surnames
+from nlu.normalize import positions
 from nlu.note import CJK, Note, compile_phrases
 from nlu.prefilter import hint
 
@@ -793,3 +794,67 @@ def org_ends() -> frozenset[str]:
     """The words an organisation's name ends with: its suffix (集团, 医院) or its type (中学, 超市)."""
     return _org_ends_strict()
 
+
+
+# A name said, then taken back and said again (三一重机 那个不是 是三力重机, 晨光文具 不是 是晨曦文具, 在三棵树的 不是
+# 是在嘉宝莉的供应商开发部, 从蜜雪冰城的 不对 是从茶百道的区域仓): the cue after the first name, then where
+# the second one starts.
+_TAKEN_BACK = re.compile(r"\s?(?:的|那个|那边)?\s?(?:那个)?\s?[哦噢呃嗯]?\s?(?:不是|不对|说错了|口误)\s?[，,]?\s?"
+                         r"(?:那个\s?)?(?:是|应该是)\s?(?:在|从|去|到)?(?:的|了)?\s?")
+
+
+_TAKEN_BACK_END = re.compile(_TAKEN_BACK.pattern + "$")
+
+
+def with_corrected_company(note: Note, customer: dict | None) -> dict | None:
+    """The organisation the rep corrected to, where a name (the company found, or one the company
+    labeller marks) was taken back: the labeller's organisation right after the cue, else the text
+    there up to where the sentence goes on. It replaces no company, the name taken back, or a company
+    that ends as no organisation does (不对 of 那个不是 是三力重机 配套部的付 不对 符经理)."""
+    company = (customer or {}).get("company")
+    text = note.text
+    tagged = (note.name_spans or {}).get("COMP") or []
+    for a, b, m in _taken_back(note, company):
+        said = _said_after(note, m.end(), tagged, b - a)
+        if said and said != text[a:b] and (not company or company == text[a:b] or not company.endswith(tuple(org_ends()))):
+            return {**(customer or {"name": None}), "company": said}
+    return customer
+
+
+def _taken_back(note: Note, company: str | None):
+    """(start, end, cue match) of each name (the company found, or one the company labeller marks) the
+    rep took back."""
+    text = note.text
+    firsts = {(a, b) for a, b, _ in (note.name_spans or {}).get("COMP") or []}
+    firsts |= {(i, i + len(company)) for i in positions(text, company)} if company else set()
+    for a, b in sorted(firsts):
+        m = _TAKEN_BACK.match(text, b)
+        if m:
+            yield a, b, m
+    for i in positions(text, company) if company else ():  # the company is the name said again: 晨光文具 不是 是晨曦文具
+        lo = max(0, i - 20)
+        m = _TAKEN_BACK_END.search(text[lo:i])
+        if m and m.start() >= len(company) and (lo + m.start() - len(company), lo + m.start()) not in firsts:
+            yield lo + m.start() - len(company), lo + m.start(), m
+
+
+def taken_back(note: Note, company: str | None) -> list[tuple[int, int]]:
+    """Where the names the rep took back are said: no one's (not the customer, not a rival)."""
+    return [(a, b) for a, b, _ in _taken_back(note, company)]
+
+
+_SAID_END = re.compile(r"[的\s，,。;；:：(（]|那个|那边|这边|出来|开会|见了|跟|和")
+
+
+def _said_after(note: Note, at: int, tagged, size: int) -> str | None:
+    """The organisation's name said at `at`: the labeller's, else up to where the sentence goes on, else
+    as long as the name taken back where a word ends there (三一重机不是是三力重机配套部)."""
+    text = note.text
+    named = [text[a:b] for a, b, _ in tagged if a == at]
+    if named and is_org(named[0]):
+        return named[0]
+    end = _SAID_END.search(text, at, at + 12)
+    name = text[at:end.start()] if end else ""
+    if not name and not note.splits_word(at + size):
+        name = text[at:at + size]
+    return name if 2 <= len(name) <= 10 and is_org(name) else None

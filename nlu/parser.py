@@ -20,7 +20,7 @@ from nlu.close import expected_close
 from nlu.company_crf import SURE, company_spans
 from nlu.competitors import find_competitors, with_model_rivals
 from nlu.contract_end import contract_end
-from nlu.customer import find_contacts, find_customer, is_org, org_ends, with_latin_names
+from nlu.customer import find_contacts, find_customer, is_org, org_ends, taken_back, with_corrected_company, with_latin_names
 from nlu.date_facts import date_facts, day_mentions
 from nlu.items import find_items
 from nlu.lexicon import Pack, common, detect_industry, find_pack, with_products
@@ -81,6 +81,7 @@ def _customer_of(note: Note, contacts) -> tuple[dict | None, bool]:
     customer, strong = find_customer(note, contacts)
     customer = with_latin_names(note.text, customer, contacts, note)
     customer = with_model_company(note, customer, contacts)
+    customer = with_corrected_company(note, customer)
     if customer and customer.get("company"):
         bare = _NOT_NAME_EDGES.sub("", customer["company"])  # 【微信】X, X(: marks around a name are no part of it
         customer["company"] = bare if len(bare) >= 2 else customer["company"]
@@ -229,6 +230,10 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
     company_at = _spans(note.text, [(customer or {}).get("company")])
     if company_at:  # 华康 said only as part of 华康口腔, the customer: no rival
         competitors[:] = [c for c in competitors if not all(any(a <= s and s + len(c) <= b for a, b in company_at)
+                                                             for s in positions(note.text, c))]
+    back = taken_back(note, (customer or {}).get("company"))
+    if back:  # 晨光文具 不是 是晨曦文具: the name taken back is no rival
+        competitors[:] = [c for c in competitors if not all(any(a <= s and s + len(c) <= b for a, b in back)
                                                              for s in positions(note.text, c))]
     if customers:  # the catalogue wins: an imported company the note names is the company
         customer = _known_company(note.text, customer, customers, competitors)

@@ -906,6 +906,20 @@ def test_what_they_use_per_acre_is_no_order():
 
 # --- the organisation visited, not its department or the place it is in ---------------------------
 
+@pytest.mark.parametrize("text,company", [  # the organisation said, taken back and said again
+    ("嗯 刚从蜜雪冰城的 不对 是从古茗的区域仓出来 仓储的唐主管说果糖每个月要十二吨", "古茗"),
+    ("今天去了宏达机械 不是 是宏远机械 李经理说要三台", "宏远机械"),
+    ("今天去了华丰五金，李经理说不是要三台，是要五台。", "华丰五金"),  # a quantity corrected
+])
+def test_the_organisation_the_rep_corrected_to(text, company):
+    assert p(text)["customer"]["company"] == company
+
+
+def test_the_organisation_taken_back_is_no_rival():
+    e = p("那个 今天下午去了晨光文具 不是 是星河文具 采购主管王姐说笔记本要一万本")
+    assert (e["customer"]["company"], e["competitors"]) == ("星河文具", [])
+
+
 @pytest.mark.parametrize("text,company", [  # the rules took a word of the sentence; the labeller finds the name
     ("上午去了鸿达电器的采购中心，接待的是配套科的钱科长，他们要膨胀螺栓两万颗。", "鸿达电器"),
     ("今天下午在远航汽车研究院做了技术交流，主导的是数字化部的池部长。", "远航汽车研究院"),
