@@ -102,10 +102,16 @@ def _int(s: str) -> int | None:
     return total + digit
 
 
+def _month(s: str) -> int | None:
+    """A month's numeral (3, 十一, 元 of 元月) -> its number."""
+    return 1 if s == "元" else _int(s)
+
+
 # --- the atom regex -----------------------------------------------------------------------
 
 _CN = "一二三四五六七八九"
-_MON = rf"(?:(?:1[0-2]|0?[1-9])(?!\d)|十[一二]?|[{_CN}])"
+# 元月 is January (never the 元 of an amount: 3000元月底付)
+_MON = rf"(?:(?:1[0-2]|0?[1-9])(?!\d)|十[一二]?|[{_CN}]|(?<![\d零一二两三四五六七八九十百千万亿.])元)"
 _DAY = rf"(?:(?:3[01]|[12]\d|0?[1-9])(?!\d)|[二三]十[{_CN}]?|十[{_CN}]?|廿[{_CN}]?|卅一?|[{_CN}])"
 _YEAR = (r"(?:\d{4}|[零〇一二三四五六七八九]{4}"
          rf"|\d{{2}}(?=年(?:1[0-2]|0?[1-9]|十|[{_CN}])月)|[今明去前后本上下])")
@@ -197,13 +203,15 @@ _ALTERNATIVES = [
     ("hap", r"(?<![\d.:A-Za-z])(?P<@h>1[0-2]|0?[1-9])\s?(?P<@ap>[aApP])\.?[mM]\.?(?![A-Za-z])"),
     ("pod", _POD),
     ("mdot", r"(?<![\d.A-Za-z])(?P<@m>1[0-2]|0?[1-9])\.(?P<@d>3[01]|[12]\d|0?[1-9])(?P<@s>号|日)?"
-             r"(?![\d.%A-Za-z万千百亿元块吨米斤个台件套箱倍折成公克升级度寸代版型伏安瓦毫厘分秒档层位栋平方立])"),
+             r"(?!\.\d|[\d%A-Za-z万千百亿元块吨米斤个台件套箱倍折成公克升级度寸代版型伏安瓦毫厘分秒档层位栋平方立])"),
     ("mslash", r"(?<![\d/.A-Za-z])(?P<@m>1[0-2]|0?[1-9])/(?P<@d>3[01]|[12]\d|0?[1-9])(?![\d/%A-Za-z])"),
     # 15/3: a first number over 12 is the day (NOTES_SCHEMA: day/month then)
     ("dslash", r"(?<![\d/.A-Za-z])(?P<@d>1[3-9]|2\d|3[01])/(?P<@m>1[0-2]|0?[1-9])(?![\d/%A-Za-z])"),
     ("dom", rf"(?<![\d月型编第A-Za-z./号零一二两三四五六七八九十])(?P<@d>{_DAY})(?P<@s>号|日)"
             r"(?![线楼仓机门库车位店码厅馆口院房室柜台座栋床罐池期常本报用子语元电钢油胶字纸筋游])"),
     ("now", r"现在|此时|此刻|当前|宜家|而家|依家"),
+    ("lpart", r"(?:(?:农历|阴历)(?P<@m>正|腊|冬|十[一二]|[一二三四五六七八九十])|(?P<@m2>正|腊|冬))月"
+              r"(?P<@x>底|末|初(?![一二三四五六七八九十])|中(?![国心华文方标间层东西南北上下旬]))"),
     ("lunar", r"(?:农历|阴历)(?P<@m>正|腊|冬|十[一二]|[一二三四五六七八九十])月"
               r"(?P<@d>初[一二三四五六七八九十]|十[一二三四五六七八九]|二十[一二三四五六七八九]?|廿[一二三四五六七八九]|三十)"
               r"|(?P<@m2>正|腊|冬)月(?P<@d2>初[一二三四五六七八九十]|十[一二三四五六七八九]|二十[一二三四五六七八九]?"
@@ -492,14 +500,18 @@ def _safe_date(y: int, m: int, d: int) -> date | None:
 
 
 def _b_cdate(m, g, s, e, ctx):
-    month, day = _int(g("m")), _int(g("d"))
+    month, day = _month(g("m")), _int(g("d"))
     return _month_day(month, day, _year_of(g("y"), ctx), s, e, ctx)
+
+
+_CLAUSE_MARK = re.compile(r"[，,。；;！!？?、]")
+_NUMBER_CUE = re.compile(r"[价元钱费报降涨版号¥$Vv第共约]|合计")  # 单价3.15, 约3.15: numbers (合同11.20签 is a date)
 
 
 def _b_mdot(m, g, s, e, ctx):
     if not g("s"):  # a bare 3.15 is a date, 1.5 / 8.8 / 单价3.15 are numbers
-        before = ctx.before(s, 4)
-        if any(c in before for c in "价元钱费报降涨版号¥$Vv第共约合计"):
+        before = _CLAUSE_MARK.split(ctx.before(s, 4))[-1]  # 28元/米，9.12 首批发货: the 元 is another number's
+        if _NUMBER_CUE.search(before):
             return None
         if len(g("d")) == 1 and ctx.norm[ctx.skip(e):ctx.skip(e) + 1] not in tuple("前后之到开发送交见签付寄装出"):
             return None
@@ -551,7 +563,7 @@ def _part_of_month(year: int, month: int, part: str, s, e, ctx) -> _Tok:
 
 
 def _b_mpart(m, g, s, e, ctx):
-    month = _int(g("m"))
+    month = _month(g("m"))
     year = _year_of(g("y"), ctx)
     if year is None:
         year = ctx.today.year
@@ -596,7 +608,7 @@ def _b_mrel(m, g, s, e, ctx):
 
 
 def _b_mnth(m, g, s, e, ctx):
-    month = _int(g("m"))
+    month = _month(g("m"))
     year = _year_of(g("y"), ctx)
     if year is None:
         year = ctx.today.year
@@ -888,6 +900,21 @@ def _b_pod(m, g, s, e, ctx):
 
 
 _LUNAR_MONTHS = {"正": 1, "冬": 11, "腊": 12}
+
+
+def _b_lpart(m, g, s, e, ctx):
+    """腊月底, 正月初, 农历八月中: the last, first or 15th day of the next such lunar month."""
+    word = g("m") or g("m2")
+    month = _LUNAR_MONTHS.get(word) or _int(word)
+    for year in (ctx.today.year - 1, ctx.today.year, ctx.today.year + 1):
+        last = holidays.lunar_day(year, month, 30) or holidays.lunar_day(year, month, 29)
+        if last is None or last < ctx.today:
+            continue
+        day = {"初": 1, "中": 15}.get(g("x"))
+        d = holidays.lunar_day(year, month, day) if day else last
+        if d is not None and d >= ctx.today:
+            return _day_tok(s, e, ctx, d)
+    return None
 
 
 def _b_lunar(m, g, s, e, ctx):

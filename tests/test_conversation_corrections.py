@@ -48,7 +48,6 @@ XFAIL: dict[str, dict[int, str]] = {
     "p6": {
         11: 'the old count explained (那是他们去年的采购量) before the new one (这次是…)',
         18: '总共要160台 with how it ships after it (分两批走)',
-        41: 'the card moves to 1月8日, but the check reads the day with nlu.dates, which reads no 元月 (January: issue 16)',
         61: 'the correction holds, but the parser reads no organisation in 美的集团 (的 inside the name), so the next note on it finds no customer (nlu, issue 16)',
     },
 }
