@@ -137,6 +137,8 @@ def with_model_company(note: Note, customer: dict | None, contacts) -> dict | No
     for s, e, sure in spans:
         lead = _LEAD_IN.match(note.text, s, e)
         s = lead.end() if lead else s  # 从远大建材: the movement is no part of the name
+        cut = _CLAUSE_MARK.search(note.text, s, e)
+        e = cut.start() if cut else e  # 德信电力，恒远电气: a name ends where its clause does
         name = note.text[s:e].strip()
         if is_org(name) and not any(a < e and s < b for a, b in [(c.start, c.end) for c in contacts]):
             names.append((s, e, name, sure))
@@ -190,6 +192,7 @@ def _better_edges(model: str, rules: str) -> bool:
 
 
 _NOT_NAME_EDGES = re.compile(r"^(?:【[^】]*】|\[[^\]]*\]|[^\w(（]+)+|[\s(（\[【:：,，、。!！?？\-]+$")
+_CLAUSE_MARK = re.compile(r"[，,。；;！!？?、\n]")
 _LEAD_IN = re.compile(r"(?:从|在|去|到|跟|和|与|的|了|才|那个|这个|那家|这家|刚从|去了|到了)+")
 
 
