@@ -17,6 +17,9 @@ from storage.models import Commitment, Customer, Deal, Member, Note, as_utc, utc
 from storage.teams import _chain_above
 
 
+CANCELLED = "canceled"   # the note that raised the claim was withdrawn (state is at most 8 characters)
+
+
 class ClaimError(ValueError):
     """The decision cannot be made; the message is for the user (Chinese)."""
 
@@ -40,7 +43,8 @@ def open_claim(*, session: Session, note: Note, now: datetime | None = None) -> 
     if owner is None or owner.id == claimant.id or not owner.active or owner.team_id != claimant.team_id:
         return None
     seen = session.exec(select(DuplicateClaim.id).where(DuplicateClaim.customer_id == customer.id,
-                                                        DuplicateClaim.claimant_id == claimant.id)).first()
+                                                        DuplicateClaim.claimant_id == claimant.id,
+                                                        DuplicateClaim.state != CANCELLED)).first()
     if seen is not None:
         return None
     decider = decider_for(session, owner, claimant)
@@ -81,6 +85,8 @@ def decide(*, session: Session, claim_id: int, winner: Member, by: Member,
         raise ClaimError(f"没有撞单 #{claim_id}")
     if not may_decide(session, claim, by):
         raise ClaimError("只有经理或主管可以决定客户归属")
+    if claim.state == CANCELLED:
+        raise ClaimError(f"撞单 #{claim_id} 已取消：引起它的笔记已撤回")
     if claim.state != "open":
         raise ClaimError(f"撞单 #{claim_id} 已经决定过了")
     if winner.id not in (claim.owner_id, claim.claimant_id):
@@ -117,3 +123,13 @@ def open_claims(*, session: Session, member: Member) -> list[DuplicateClaim]:
     rows = session.exec(select(DuplicateClaim).where(DuplicateClaim.state == "open")
                         .order_by(DuplicateClaim.id)).all()
     return [c for c in rows if may_decide(session, c, member)]
+
+
+def cancel_for_note(*, session: Session, note_id: int) -> int:
+    """A withdrawn note's open claims are cancelled (the caller commits); returns how many."""
+    rows = session.exec(select(DuplicateClaim).where(DuplicateClaim.note_id == note_id,
+                                                     DuplicateClaim.state == "open")).all()
+    for claim in rows:
+        claim.state = CANCELLED
+        session.add(claim)
+    return len(rows)

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, delete, exists, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from storage import history
+from storage import claims, history
 from storage.lead_models import ContractEnd
 from storage.notes import drop_if_orphan
 from storage.dialogue_models import Question
@@ -145,6 +145,7 @@ def retract_note(*, session: Session, note: Note) -> Note:
         session.execute(delete(table).where(table.note_id == note.id))
     session.execute(delete(Commitment).where(Commitment.note_id == note.id, Commitment.state == "open"))
     session.execute(delete(ContractEnd).where(ContractEnd.note_id == note.id))
+    claims.cancel_for_note(session=session, note_id=note.id)   # a 撞单 it raised has no ground left
     deal_id, customer_id, contact_id = note.deal_id, note.customer_id, note.contact_id
     note.state, note.error = "failed", RETRACTED
     note.deal_id = note.customer_id = note.contact_id = None

@@ -309,7 +309,8 @@ clean_columns(SQLModel, {"team": ("name",), "member": ("name",), "channelaccount
 
 
 def counted_note():
-    """SQL condition: the note counts as one the rep made (not withdrawn, not a spoken correction)."""
-    from sqlalchemy import or_
+    """SQL condition: the note counts as one the rep made: stored (a refused, withdrawn or spoken
+    correction note ends "failed")."""
+    from sqlalchemy import and_, or_
 
-    return or_(Note.error.is_(None), Note.error.notin_(NOT_NOTES))
+    return and_(Note.state != "failed", or_(Note.error.is_(None), Note.error.notin_(NOT_NOTES)))

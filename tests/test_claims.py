@@ -94,3 +94,21 @@ async def test_the_owners_own_notes_and_other_teams_make_no_claim(bot):
     bot.member("外人", team="华南")
     await bot.say("外人", "华强的张总说下周付款")
     assert bot.rows(DuplicateClaim) == []
+
+
+async def test_withdrawing_the_note_cancels_the_claim_it_raised(bot):
+    replies = await clash(bot)
+    [ask] = to(bot, replies, "王经理")
+    assert "已撤回笔记" in (await bot.say("李雷", "撤回"))[-1].text
+    [claim] = bot.rows(DuplicateClaim)
+    assert claim.state != "open"
+    assert "没有待你决定的撞单" in (await bot.say("王经理", "撞单"))[-1].text
+    give_to_li = [b for row in ask.buttons for b in row if b.text == "归李雷"][0]
+    late = await bot.say("王经理", action=give_to_li.data, reply_to="m1")   # the old button, pressed later
+    assert "已取消" in to(bot, late, "王经理")[0].text
+    [customer] = bot.rows(Customer)
+    assert customer.owner_id == member_id(bot, "韩梅")
+    assert {d.owner_id for d in bot.rows(Deal, Deal.status == "open")} == {member_id(bot, "韩梅")}
+    again = await bot.say("李雷", "华强的刘工说下周三来厂里看样品")   # a real note later raises a new one
+    assert any("撞单" in r.text for r in to(bot, again, "王经理"))
+    assert len(bot.rows(DuplicateClaim, DuplicateClaim.state == "open")) == 1

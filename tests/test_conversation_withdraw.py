@@ -99,3 +99,11 @@ async def test_a_renamed_contact_another_note_names_stays(bot):
     await bot.say(rep, "恒达物流的严总 托盘五十个")
     await bot.say(rep, "不好意思打错了 不是严总 是阎总")
     assert sorted(c.name for c in bot.rows(Contact)) == ["严总", "阎总"]
+
+
+async def test_a_note_refused_as_too_long_is_not_counted(bot):
+    rep = bot.member("甲")
+    await bot.say(rep, "宝钢物资戚总 H型钢三十吨 周五发")
+    refused = await bot.say(rep, "金桥的王总说螺杆泵的事情还要再商量一下。" * 150)
+    assert "太长" in refused[-1].text
+    assert "笔记1 · 新商机1" in (await bot.say(rep, "团队"))[-1].text
