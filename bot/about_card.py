@@ -62,8 +62,21 @@ _HEDGED = re.compile(r"^(?:估计|预计|大概|应该|可能|差不多|最快|�
 # Words that make a clause a note of its own (a visit, another deal, money, a plan of its own).
 _OWN_FACT = re.compile(r"去了|去过|去趟|拜访|见了|见的|见面|看样|来厂|来公司|约了|新客户|还有|另外|另一个|询价|报价|"
                        r"[0-9０-９]|元|块钱|万块|预算[0-9一二两三四五六七八九十]")
-_COUNTED = re.compile(r"(?!一[个下点些起直定般样次趟遍批]|一部分|一部份)(?<!分)[零〇一二两三四五六七八九十百千万]+[台个套箱件吨只支批车瓶桶盒米斤张把颗片条包本卷块组对双副辆部份罐袋元号月日天周]")
-_SAYS = re.compile(r"^(?:刚才|刚刚|刚|又|也|那边|这边)?(?:说|讲|表示|打电话|来电话|来电|回复|聊|确认|要|想|问|订|定)")
+
+
+@functools.cache
+def _counted_re(units: tuple[str, ...] = ()) -> re.Pattern:
+    """A number in Chinese numerals with what makes it a count, a time or money after it — the parser's
+    measure characters (nlu/numerals: 台, 棵, 元, 号, 天…) or a unit of the card (公斤) —, not 一 opening
+    a word (一起, 一下, 一部分; 一个 is the article)."""
+    from nlu.numerals import _MEASURE_CHARS, _NOT_PER
+    after = "|".join([f"[{re.escape(''.join(sorted(_MEASURE_CHARS)))}]", *map(re.escape, units)])
+    return re.compile(rf"(?!一(?:[{''.join(sorted(_NOT_PER))}个]|部分|部份))(?<!分)[零〇一二两三四五六七八九十百千万]+(?:{after})")
+
+
+def _counted(text: str, units: tuple[str, ...] = ()) -> bool:
+    return bool(_counted_re(units).search(text))
+_SAYS = re.compile(r"^(?:那边|这边)?(?:刚才|刚刚|刚|又|也)?(?:说|讲|表示|打电话|来电话|来电|回复|聊|确认|要|想|问|订|定|来消息|发消息|发来|来信|回消息|反馈)")
 _CUED = re.compile(r"改|不是|应该|应是|错|不对|更正|纠正|才对|确认|其实|实际|数量|台数|数目|件数|个数|订量|量是|日期|时间|交期|"
                    r"客户|公司|加到|减到|降到|砍到|追加|增加|调到|推到|推迟|提前|挪到|定在|为准|签|下单|成交")
 _TYPO_FIX = {"因该": "应该", "应改": "应该", "改城": "改成", "该成": "改成", "数两": "数量", "交获": "交货", "和同": "合同",
@@ -79,12 +92,20 @@ _ENGLISH = [(re.compile(rf"(?<![A-Za-z])(?:{p})(?![A-Za-z])\s*", re.I), c)
             for p, c in (("pls|please|plz", "请"), (r"(?:expected\s*)?clos(?:e|ing)(?:\s*date)?|signing(?:\s*date)?", "成交预计"),
                          (r"update(?:\s*to)?(?:成|为)?|change(?:\s*(?:it\s*)?to)?(?:成|为)?", "改成"),
                          ("qty|quantity|amount", "数量"), (r"delivery(?:\s*date)?|ship(?:ping)?\s*date", "交货"),
-                         ("customer|client", "客户"), ("company", "公司"), ("from", "来自"))]
+                         ("customer|client", "客户"), ("company", "公司"), ("from", "来自"),
+                         (r"(?:the\s*)?(?:product|item)(?:\s*name)?", "产品"), (r"my\s*bad|sorry|oops|typo", "说错了"),
+                         (r"(?:was|is)\s*wrong", "错了"), (r"should\s*be|must\s*be", "应该是"), ("not", "不是"),
+                         (r"works?\s*(?:for|at)|is\s*with", "就职于"), ("is", "是"), ("he|she", "他"),
+                         (r"btw|by\s*the\s*way|fyi", ""), (r"(?:moved|pushed|changed)\s*to", "改到"),
+                         (r"per|according\s*to", "，据"), (r"expected(?:\s*(?:in|by|at|on))?", "预计"),
+                         )]
+_WEEKDAYS_EN = {"mon": "一", "tues": "二", "wednes": "三", "thurs": "四", "fri": "五", "satur": "六", "sun": "日"}
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # end of January -> 1月底, early Feb -> 2月初, mid March -> 3月中旬, in April -> 4月
 _ENGLISH_MONTH = re.compile(r"(?<![A-Za-z])(?:(?P<part>end\s*of|early|beginning\s*of|mid|middle\s*of|late)\s*)?(?:in\s*)?"
                             r"(?P<month>(?:jan|febr)uary|march|april|may|june|july|august|(?:septem|octo|novem|decem)ber|"
-                            r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)(?![A-Za-z])\.?(?:\s*(?P<day>[0-9]{1,2})(?:st|nd|rd|th)?(?![0-9]))?", re.I)
+                            r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)(?![A-Za-z])\.?(?:\s*(?P<day>[0-9]{1,2})(?:st|nd|rd|th)?(?![0-9]))?"
+                            r"(?:\s*,?\s*(?P<year>20[0-9]{2})(?![0-9]))?", re.I)
 _PARTS = {"end": "底", "early": "初", "beginning": "初", "mid": "中旬", "middle": "中旬", "late": "下旬"}
 _TENTATIVE = re.compile(r"想|打算|考虑|也许|或许|能不能|能否|问问|商量|还没定|待定|不确定|再定|但是|不过|如果|要是")
 _PERIOD_WORDS = re.compile(r"明年|今年|下半年|上半年|将来|之后|回头|年底|年初|月底|月初|年前|年后|节前|节后|过年|春节|放假|以后")
@@ -98,19 +119,40 @@ def about_card(text: str, card: dict | None, ref: datetime | None = None) -> Cor
     if whole is not None and whole.kind in ("done", "postpone", "cancel", "retract", "confirm"):
         return whole
     t = _ARROW.sub("改成", intents.clean(text))                # 80台→100台
+    people = [n for n in _card_names(card) if intents.PERSON_TITLE.match(n)]
+    if people:                                                # 王总=万科物业: the contact's company
+        t = re.sub(rf"^((?:{'|'.join(map(re.escape, people))}))\s*[=＝]\s*", r"\1公司是", t)
     t = "".join(ch for ch in t if not unicodedata.category(ch).startswith("S")).strip()
     if not t or len(t) > LONGEST:
         return None
     fix = _reading(t, card, text, ref)
-    if fix is not None and _news_of_its_own(t, card, fix, ref) and not _slot_corrected(t, card):
-        return None           # facts for a visit of their own, and no slot of the card named as wrong: a note
+    if fix is not None and fix.kind != "product" and _news_of_its_own(t, card, fix, ref) and not _slot_corrected(t, card):
+        # facts for a visit of their own, and no slot of the card named as wrong: a note — unless the
+        # facts are the parser's misreading of a count (只要四十 as a price, 动一下 as a product)
+        fix = _count_said(t, card, ref)
     return _as_typed(fix, text)
+
+
+def unfound(text: str, card: dict | None, ref: datetime | None = None) -> bool:
+    """A message that says the card is wrong (数量不对, 写错了, 日期改一下, 不是这个) but names no new value
+    about_card could read, and from which the parser would store nothing (no customer, item, date,
+    amount, rival or close): answered, never stored as an empty note."""
+    t = _normal(intents.clean(text), card if isinstance(card, dict) else {})
+    if not t or len(t) > 24:
+        return False
+    said = re.sub(r"[啊呀哦哈吧了嘛呢]+$", "", t.strip(PUNCT))
+    if not (_CORRECTION_FORM.search(said) or _HINT.match(said) or _REFUSED.match(said)):
+        return False
+    parsed = _parsed(t, ref)
+    customer = parsed.get("customer") or {}
+    return not (customer.get("name") or customer.get("company") or parsed.get("items") or parsed.get("dates")
+                or parsed.get("money") or parsed.get("competitors") or parsed.get("expected_close"))
 
 
 def _as_typed(fix: Correction | None, text: str) -> Correction | None:
     """A name in the characters the rep typed (台積電南京廠 stays Traditional, as the parser keeps a
     note's names): the readers read Simplified (intents.clean)."""
-    if fix is None or fix.kind != "customer":
+    if fix is None or fix.kind not in ("customer", "product"):
         return fix
     typed = unicodedata.normalize("NFKC", text or "").strip()
     simple = intents.clean(text)
@@ -138,6 +180,7 @@ def _slot_corrected(t: str, card: dict) -> bool:
 def _news_of_its_own(t: str, card: dict, fix: Correction, ref: datetime | None) -> bool:
     """What the parser would store from the message for a new visit besides the correction: another
     person, another product, an amount, a rival, a past event of its own, a visit, several clauses."""
+    t = _normal(t, card)                  # typos and sounds as the readers read them (工司, 汪总)
     said = _parsed(t, ref)
     names = _card_names(card)
     fixes = (fix, *fix.also)
@@ -166,6 +209,9 @@ _WENT = re.compile(r"去了|去过|去趟|拜访|见了|见面|看样|来厂|来
 
 def _reading(t: str, card: dict, text: str, ref: datetime | None) -> Correction | None:
     """The correction the readers below find in the message (cleaned `t`, as typed `text`)."""
+    product = _product_said(t, card, ref)
+    if product is not None:
+        return product
     company = _company_said(t, card, text, ref)
     if company is not None:
         return company
@@ -174,7 +220,121 @@ def _reading(t: str, card: dict, text: str, ref: datetime | None) -> Correction 
         return None           # 王总在外地出差, 他们是国企, 客户是老朋友介绍的: no organisation's name
     if fix is not None and _fits(fix, card, t, cued=bool(_CUED.search(t))):
         return _as_card(fix, card)
-    return _close_said(t, card, ref) or _slot_parsed(t, card, ref) or _shifted(t, card)
+    return _close_said(t, card, ref) or _slot_parsed(t, card, ref) or _shifted(t, card) or _count_said(t, card, ref) \
+        or _day_said(t, card, ref)
+
+
+_DAY_CUE = re.compile(rf"{_CUED.pattern}|就行|就好|就可以|不行|不用|要等|等到|才能|再送|再发|再交|按|写|看串|最后一天|就是|要")
+_DATE_SLOT = re.compile(r"日期|时间|那天|日子|哪天|交货日|到货日|送货日")
+
+
+def _day_said(t: str, card: dict, ref: datetime | None) -> Correction | None:
+    """One day read with the parser's date reader on the message, not a day the card has (下周四不行…要
+    大后天: 下周四 is the card's), for the card's date of the kind the message names with the parser's
+    own kind words (交货, 到货, 送到, 进场) or its only planned date, with a cue (就行, 不行, 要等到, 改…);
+    nothing else of its own (an amount, a count, a person the card lacks, a visit, another product).
+    The day the card has, said again with the kind and a cue, is a correction to the same day."""
+    from nlu.dates import find_times
+    if ref is None:
+        return None
+    s = _normal(t, card)
+    planned = _planned(card)
+    kinds = {k for k, words in intents.DATE_KINDS.items() if re.search(words, s)}
+    from nlu.customer import find_contacts
+    if any(c.name not in _card_names(card) for c in find_contacts(s)):
+        return None                       # 王总助理说…, 李总也要: someone the card does not have
+    if len(kinds) > 1 or not kinds <= {d.get("kind") for d in planned} or not _DAY_CUE.search(s) or _VISIT.search(s) \
+            or _TENTATIVE.search(s) or _CLOSE_VERB.search(s) or _stranger_speaks(s, _card_names(card)) \
+            or re.search(r"不能改|不改|不变|别改|不用改|不会变|必须", s):
+        return None                       # a kind the card has no plan of (来访, 样品), a close, a refusal to change
+    meant = [d for d in planned if d.get("kind") in kinds] if kinds else planned if len(planned) == 1 else []
+    if len(meant) != 1 or not (kinds or _DATE_SLOT.search(s) or len(planned) == 1):
+        return None
+    card_days = {d.get("date") for d in card.get("dates") or [] if isinstance(d, dict)}
+    days = {f.start.date().isoformat() for f in find_times(s, ref) if getattr(f, "grain", "day") == "day"}
+    new = days - card_days
+    if len(new) > 1 or not days or not new and days != {meant[0].get("date")}:
+        return None
+    said = _parsed(s, ref)
+    customer = said.get("customer") or {}
+    company = customer.get("company")
+    if said.get("money") or said.get("competitors") or customer.get("name") not in (None, *_card_names(card)) \
+            or company not in (None, *_card_names(card)) or re.search(r"[A-Za-z]{3,}", s) \
+            or any(i.get("quantity") is not None and i.get("quantity") not in {j.get("quantity") for j in _items(card)}
+                   for i in said.get("items") or []) \
+            or any(i.get("product") and not _card_product(i["product"], card) and not _junk_product(i["product"])
+                   for i in said.get("items") or []):
+        return None
+    day = (new or days).pop()
+    return Correction("date", day, meant[0].get("kind") or "")
+
+
+# What says a count changes (口误, 写多了, 只要, 先按…算, 现在是, 也就是…) besides the correction cues.
+_COUNT_CUE = re.compile(rf"{_CUED.pattern}|口误|写多|写少|打多|打少|多打|少打|多写|少写|只要|就要|就够|就行|够了|先按|按.{{0,6}}算|现在是|"
+                        r"变成|数字|动一下|也就是|总共|一共|总数|合计|追加|加了|减了|砍了|不用")
+_QUANTITY_SLOT = re.compile(r"数量|台数|数目|件数|个数|数字|总数|订量|多少")
+_CURRENCY = re.compile(r"[元块万¥￥$]|钱|价|预算|费")
+
+
+def _count_said(t: str, card: dict, ref: datetime | None) -> Correction | None:
+    """One new count of the card's only item, read with the parser's numerals on the message: in the
+    card's unit or bare (never in another unit, a date or an amount), not the card's own count; said
+    with a cue that it changes (口误, 只要, 现在是…) and about the item (its product or kind, the
+    quantity slot, the card's unit, or the old count said); nothing else of its own. A step and the
+    total it makes (再加20台，也就是100台) read as the total."""
+    from nlu.numerals import _NOT_UNIT_RE, find_numbers
+    items = _items(card)
+    if len(items) != 1 or not isinstance(items[0].get("quantity"), (int, float)):
+        return None
+    item, s = items[0], _normal(t, card)
+    old, unit, product = item["quantity"], item.get("unit") or "", item.get("product") or ""
+    said = _parsed(s, ref)
+    from nlu.customer import find_contacts
+    if not _COUNT_CUE.search(s) or _VISIT.search(s) or _TENTATIVE.search(s) or said.get("dates") \
+            or any(c.name not in _card_names(card) for c in find_contacts(s)):
+        return None                                 # (李总也要: someone else's order)
+    strong, bare, said_old = set(), set(), False
+    for span, value in find_numbers(s):
+        after = s[span.end:span.end + 3].lstrip()
+        if _NOT_UNIT_RE.match(after):
+            return None                             # 两个月, 三个小时: a time, not this count
+        if span.text == "一" and not (unit and after.startswith(unit)):
+            continue                                # 一个8, 前一条: an article
+        step = re.search(r"(?:追加|增加|加|再来|多要|多|减少|减|少要|少|砍掉|去掉)了?$", s[max(0, span.start - 3):span.start])
+        if step and not re.search(r"[到成为]$", s[:span.start]):
+            value = old + (-value if step.group()[0] in "减少砍去" else value)    # 再追加20台: the total it makes
+            if value <= 0:
+                return None
+        if unit and after.startswith(unit):
+            (said_old := said_old or value == old) if value == old else strong.add(value)
+        elif not after or not re.match(r"[\u4e00-\u9fffA-Za-z%]", after) or after[0] in "就了吧哈啊整的吗呢":
+            (said_old := said_old or value == old) if value == old else bare.add(value)
+        else:
+            return None                             # another unit, a date or money: not this count
+    new = strong or bare
+    form = intents.correction(s)
+    if form is not None and form.kind == "quantity" and form.target and not _card_product(form.target, card) \
+            and not _junk_product(form.target):
+        return None                                 # B泵改成100台: a product the card lacks
+    kind_said = product and re.search(rf"(?<![A-Za-z0-9型]){re.escape(product[-1])}", s)       # 泵, not B泵
+    about = product and (product in s or kind_said) or _QUANTITY_SLOT.search(s) or strong or said_old
+    if not about or not new or len(new) > 2:
+        return None
+    if len(new) == 2:
+        a, b = sorted(new)
+        if old + a != b and old - a != b and old - b != -a:
+            return None
+        total = b if old + a == b else (a if old - b == a else b)
+        new = {total}
+    customer = said.get("customer") or {}
+    money = [m for m in said.get("money") or [] if not (m.get("amount") in strong | bare and not _CURRENCY.search(s))]
+    if money or said.get("competitors") or customer.get("name") not in (None, *_card_names(card)):
+        return None                                 # (只要四十: the parser's guess of a price, no currency said)
+    if any(i.get("product") and not _card_product(i["product"], card) and not _junk_product(i["product"])
+           for i in said.get("items") or []):
+        return None                                 # another product
+    value = new.pop()
+    return Correction("quantity", f"{value:g}{unit}", product)
 
 
 _SHIFT = re.compile(rf"^(?P<slot>{intents.DATE_KINDS['delivery']})?(?:日期|时间|那天)?(?:要|得|再|往后)?"
@@ -282,6 +442,102 @@ def _plausible(value: str, t: str) -> bool:
     return bool(re.search(r"那边|这边|上班|工作|任职|就职|供职|属于|来自", t)) and _brand_like(value)
 
 
+# --- the card's product, said again right ---------------------------------------------------------
+# The product slot named (产品, 品名, 型号, 货…), and what a new name is said after (是, 应该是, 改成, 写成,
+# 全称是, 系, ：).
+_PRODUCT_SLOT = re.compile(r"产品名称|产品名|产品|品名|货品|型号|品种|品类|货物")
+_PRODUCT_CUE = re.compile(r"(?:应该是|应是|应为|全称是|全称|其实是|实际是|就是|我说的是|说的是|要的是|订的是|改成|改为|写成|换成|记成|填成|"
+                          r"是|为|系|叫|[:：])\s*")
+_BETTER = re.compile(r"(?:更准确|更准|才对|才是对的|更合适|更好|就对了|吧|哈|啊|呀|哦|嘛)+$")
+_NOT_A_NAME = re.compile(r"^(?:什么|啥|那个|这个|整个|整|本身)|(?:本身|什么的|之类的?|两个字|半截|一半)$|[我你他她们]|的话|错了|不对|漏了|写漏|写错|改一下|改下|是|没错|没问题|数量|日期|时间|客户|公司")
+
+
+def _product_said(t: str, card: dict, ref: datetime | None) -> Correction | None:
+    """The card's product said again right: the product slot named, or the card's product (or its kind:
+    泵 for A型泵) said as the wrong one (不是泵, A型泵→…), and one new name after a cue or alone in its
+    clause (产品是A型隔膜泵，我只写了半截 / 不是泵 是阀 DN50闸阀 / 品名改一下 A型泵→A型潜水泵): the last new
+    name said is the one meant (应该是A型泵的加强版 A2型泵). Nothing else of its own may be said: no
+    date, amount, other person, or count the card does not have."""
+    items = _items(card)
+    products = [i.get("product") or "" for i in items if i.get("product")]
+    if not products:
+        return None
+    s = _normal(t, card)
+    chunks = [c.strip(PUNCT) for c in re.split(r"[，,。；;！!？?]+|(?<![A-Za-z0-9-])\s+|\s+(?![A-Za-z0-9-])", s) if c.strip(PUNCT)]
+    names, refused, slot = [], [], False
+    for chunk in chunks:
+        for part in re.split(r"(?=不是)", chunk):
+            if not part:
+                continue
+            topic = re.sub(r"(?:的话|啊|呀|哦|嘛|呢)+$", "", part)
+            if topic == "货" or any(topic == p or topic == p[-1:] for p in products):
+                slot = True                                 # 泵啊, 货 就是…: the card's product as the topic
+                continue
+            if re.fullmatch(r"(?:错了|不对|有误|写错了|说错了)(?:哈|啊|了)*", part) and names:
+                refused.append(names.pop())                 # A型 was wrong
+                continue
+            old = re.match(r"^不是(?:什么)?(?P<old>.+?)(?:(?:而)?(?:应该是|是)(?P<new>.+?))?(?:本身|哈|啊|呀|哦|了)*$", part)
+            if old:
+                refused.append(old.group("old"))
+                if old.group("new") and _product_name(old.group("new")):
+                    names.append(old.group("new"))          # 不是A型泵是H型泵
+                continue
+            wrong = re.match(r"^(?P<old>.+?)(?:那里|那儿|这里)?(?:错了|不对|写错了|有误|was wrong)(?:哈|啊|了)*$", part)
+            if wrong and not _PRODUCT_SLOT.fullmatch(wrong.group("old")):
+                refused.append(wrong.group("old"))
+            if _PRODUCT_SLOT.search(part):
+                slot = True
+            cues = list(_PRODUCT_CUE.finditer(part))
+            said = part[cues[-1].end():] if cues else part
+            before = part[:cues[-1].start()] if cues else ""
+            if before and any(_same_product(before.strip("的那里"), p) for p in products):
+                refused.append(before.strip("的那里"))      # A型泵改成A型潜水泵, A型泵那里写成…
+            said = _BETTER.sub("", said).strip(PUNCT)
+            if said and _product_name(said):
+                names.append(said)
+    slot = slot or any(any(_same_product(r, p) or r[-1:] == p[-1:] for p in products) for r in refused)
+    new = [n for n in names if n not in products and n not in refused]
+    if not slot or not new or _product_news(s, card, ref):
+        return None
+    value = new[-1]
+    old = next((r for r in refused if any(_same_product(r, p) for p in products)), "")
+    return Correction("product", value, "", old)
+
+
+def _junk_product(said: str) -> bool:
+    """A product the parser reads in a correction's own words (正确为, 动一下, 基础上再加20台): none."""
+    return not _product_name(said) or _counted(said) or bool(_COUNT_CUE.search(said) or _NOT_A_PRODUCT.search(said)
+                                           or re.search(r"正确|准确|[为是成]$", said))
+
+
+def _product_name(said: str) -> bool:
+    """A name a product could have: no count, date, person, organisation or word of the sentence."""
+    if not 1 <= len(said) <= 30 or intents.quantity_like(said) or intents.is_date(said) or _has_date(said) \
+            or re.match(r"[xX×*＊]\s*[0-9]", said):     # A型泵 x 240: a count
+        return False
+    if _PRODUCT_SLOT.fullmatch(said) or _NOT_A_NAME.search(said) or intents.PERSON_TITLE.match(said):
+        return False
+    if re.fullmatch(r"[\u4e00-\u9fff]+", said) and (_typed_org(said) or intents.acknowledgement(said)):
+        return False
+    return not re.search(r"[0-9零一二两三四五六七八九十百千]+[台个套件]$", said)
+
+
+def _product_news(s: str, card: dict, ref: datetime | None) -> bool:
+    """Something of its own said beside a product correction: an amount, a date, a person the card does
+    not have, a visit, or a count the card does not have."""
+    from nlu.customer import find_contacts
+    from nlu.numbers import find_quantities
+    names = _card_names(card)
+    if _VISIT.search(s) or any(c.name not in names for c in find_contacts(s)) or _has_date(s):
+        return True
+    olds = {i.get("quantity") for i in _items(card)}
+    counts = [q for q in find_quantities(s) if not s.startswith("字", q.end)]     # 多了图纸两个字: characters
+    if any(q.value not in olds for q in counts):
+        return True
+    said = _parsed(s, ref)
+    return bool(said.get("money") or said.get("expected_close"))
+
+
 # --- the customer's organisation, in the shapes people say it --------------------------------------
 _SPOKEN_FILL = re.compile(r"(?<=.)(?:嗯+|呃+|额)|嘛|哒|那个(?=[\u4e00-\u9fffA-Za-z])|(?<=的)[啊呀哦]")
 _ASK_BOT = re.compile(r"[，,\s]*(?:你|麻烦|请)?(?:卡片上?|卡上|这张卡)?(?:帮我|给我|帮忙)?(?:把)?(?:公司|单位|卡片|卡)?(?:名)?(?:记一下|记下|记上|填上|填一下|补上|补一下|"
@@ -289,15 +545,30 @@ _ASK_BOT = re.compile(r"[，,\s]*(?:你|麻烦|请)?(?:卡片上?|卡上|这张�
                       r"|[，,\s]*你(?:应该)?(?:有印象|知道|记得)(?:的|吧|啊)*$")
 _AKA = re.compile(r"(?<=[的班作])[，,\s]*(?:就是|简称|也就是|即|又叫|俗称|就)[^，,]{1,12}$")
 _SLOT_WORD = r"(?:所在)?(?:公司|单位|工司|厂子|厂|医院|学校)(?:名称|名字|全称|名)?"
-_SLOT_VERB = r"(?:补一下|加一下|补充一下|补充|补个|加个|补上|加上)"
+_SLOT_VERB = r"(?:补一下|加一下|补充一下|补充|补个|加个|补上|加上|填一下|填下|填上|写一下|写上|记一下|记上)"
 _SLOT_QUESTION = re.compile(rf"^(?:.{{0,6}}的)?{_SLOT_WORD}(?:叫啥|叫什么|是啥|是什么|是哪家)(?:来着|呢)?$")
 _RECALLED = re.compile(r"^(?:想起来了|对了|哦对|是这个|记起来了)$")
 _TITLE_END = re.compile(r"(?:采购|设备|技术|生产|财务|项目|销售|行政|总)?(?:经理|总监|主管|主任|负责人|老板|采购|厂长|部长|助理|院长|校长|处长|"
                         r"科长|局长|总工|总|工程师)$")
 _TITLE_TAIL = re.compile(rf"[\u4e00-\u9fff]{{0,4}}?(?:{_TITLE_END.pattern.rstrip('$')}|老总|副总)")    # after 的: 总务主任, 老总
 _DEPT_END = re.compile(r"[\u4e00-\u9fff]{1,4}(?:处|科|部|中心|室|组|车间|办公室|办)$")
-_ORG_SUFFIX = re.compile(r"(?:集团|公司|医院|大学|学院|学校|中学|小学|局|厂|院|所|银行|分行|支行|酒店|重科|重工|股份|控股|总部|基地|园区|厂区)$")
 _LATIN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 .,&'\-]*(?:\s*[（(][\u4e00-\u9fffA-Za-z ]{1,8}[)）])?$")
+
+
+def _english(t: str, card: dict) -> str:
+    """English words of a correction in the words the rules read (qty -> 数量, should be -> 应该是,
+    next Monday -> 下周一), and the card's contact said by his surname's sound (Wang -> 王总)."""
+    if not re.search(r"[A-Za-z]{2,}", t):
+        return t
+    for english, chinese in _ENGLISH:
+        t = english.sub(chinese, t)
+    t = re.sub(r"(?<![A-Za-z])(next|this)\s*(mon|tues|wednes|thurs|fri|satur|sun)day(?![A-Za-z])\s*",
+               lambda m: ("下周" if m.group(1).lower() == "next" else "这周") + _WEEKDAYS_EN[m.group(2).lower()], t, flags=re.I)
+    t = re.sub(r"(?<![A-Za-z])end\s*of\s*Q([1-4])(?![0-9])", lambda m: f"{'一二三四'[int(m.group(1)) - 1]}季度末", t, flags=re.I)
+    for name in _card_names(card):
+        if intents.PERSON_TITLE.match(name):
+            t = re.sub(rf"(?<![A-Za-z])(?:Mr\.?\s*|Ms\.?\s*)?{_sound(name[0]).capitalize()}(?![A-Za-z])\s*", name, t, flags=re.I)
+    return t
 
 
 def _company_said(t: str, card: dict, said: str = "", ref: datetime | None = None) -> Correction | None:
@@ -310,8 +581,7 @@ def _company_said(t: str, card: dict, said: str = "", ref: datetime | None = Non
     who = rf"(?:这个|那个)?(?:{'|'.join(map(re.escape, people)) or '(?!)'}|他们|他|她|客户|对方)(?:他们|他|她|那边|这边)?"
     s = _company_text(_normal(t, card), people)
     raw = (said or t).strip()          # as typed: a Latin name keeps its full-width brackets
-    for english, chinese in _ENGLISH:
-        raw = english.sub(chinese, raw)
+    raw = _english(raw, card)
     latin = re.match(rf"^(?:{who}的?)?(?:客户)?{_SLOT_WORD}(?:{_SLOT_VERB}|填一下|填|写|记)?(?:叫做|叫|是|为|:|：|\s)\s*"
                      rf"(?P<org>[A-Za-z][A-Za-z0-9 .,&'\-]*?(?:\s*[（(][\u4e00-\u9fffA-Za-z ]{{1,8}}[)）])?)[\s。!！]*$", raw)
     if latin and _LATIN_NAME.match(latin.group("org").rstrip(".")):
@@ -320,7 +590,7 @@ def _company_said(t: str, card: dict, said: str = "", ref: datetime | None = Non
                if c.strip(PUNCT + " —-")]
     slot = False
     while len(clauses) > 1 and (_SLOT_QUESTION.match(clauses[0]) or _RECALLED.match(clauses[0]) or _SLOT_ASIDE.match(clauses[0])
-                                or re.fullmatch(rf"(?:{who}的?)?(?:{_SLOT_VERB}{_SLOT_WORD}|{_SLOT_WORD}{_SLOT_VERB}?)", clauses[0])):
+                                or re.fullmatch(rf"(?:卡片上|卡上|卡片|上面)?(?:{who}的?)?(?:{_SLOT_VERB}{_SLOT_WORD}|{_SLOT_WORD}{_SLOT_VERB}?)", clauses[0])):
         slot = slot or not _RECALLED.match(clauses[0])
         clauses = clauses[1:]               # 公司名补一下 —— X / 王总的公司叫啥来着…想起来了，X / 公司名忘写了 X
     found = []
@@ -343,14 +613,19 @@ _SLOT_ASIDE = re.compile(r"^(?:之前|刚才|上面|我)?(?:公司|单位|客户
 def _company_text(s: str, people: list[str]) -> str:
     """The message as the company shapes read it: fillers out, a particle after the contact out,
     他事 (a typing slip) as 他是, 王总 = X / 王总：X / 王总 X as 王总是X, spaces around 是 out."""
+    short = re.search(r"的(?:那个)?([\u4e00-\u9fff]{2,4})$", s)
+    if short and short.group(1) in s[max(0, short.start() - 12):short.start() - 2]:
+        s = s[:short.start()]                                                   # 永信化工厂的那个永信
     s = re.sub(r"^(?:忘了说|忘记说了|忘说了|差点忘了|漏说了|哦对|对了|对(?=[，,\s]))[，,\s]*", "", s.strip(PUNCT)).strip(PUNCT) or s
     s = re.sub(r"(?<=的)(?:嘛|啊|呀|哈|哦)(?=[\u4e00-\u9fff])", "，", s)          # 客户是隆基的嘛王总在西安那边
     if people:
         names = "|".join(map(re.escape, people))
         s = re.sub(rf"(?<=[\u4e00-\u9fffA-Za-z])(?<![是就])那个(?={names})", "的", s)       # 三一重工那个王总
-        s = re.sub(rf"({names})(?:啊|呀|嘛|哈|呢)(?=[\s，,]|[他她])", r"\1", s)
+        s = re.sub(rf"({names})(?:啊|呀|嘛|哈|呢)(?=[\s，,]|[他她是就在])", r"\1", s)
+        s = re.sub(rf"(?<=[\u4e00-\u9fff])(?<![的个是那这跟和与])(?=(?:{names})是)", "，", s)    # …物流王总是老板: two clauses
     s = re.sub(r"那个\s+(?=[\u4e00-\u9fff])", "", _SPOKEN_FILL.sub("", s)).strip(PUNCT)
     s = re.sub(r"(?<=[他她])事(?=那个|[\u4e00-\u9fff]{2,}的)", "是", s)
+    s = re.sub(r"(?<=那边|这边)得$", "的", s)                                    # 美华那边得: 的 mistyped
     if people:
         s = re.sub(rf"^((?:这个|那个)?(?:{names}))\s*(?:=|＝|:|：|\s)\s*(?=[^\s是在他她就也来属])", r"\1是", s)
     s = re.sub(r"\s*(是|在|来自|属于)\s*", r"\1", s)
@@ -363,14 +638,14 @@ def _company_clause(c: str, who: str, names: list[str], *, slot: bool) -> str | 
     c = re.sub(r"(?:然后|就行|就好|就可以了?|吧)+$", "", re.sub(r"[啊呀哦呢吧嘛]+$", "", re.sub(r"^(?:就是|就)", "", c)))
     for shape, said_slot in ((rf"^{who}(?:就)?是(?P<org>.+?)(?:那个|的)?{who}$", False),
                              (rf"^{who}改成(?P<org>.+)$", False),
-                             (rf"^{who}(?:其实|实际上|就|也)?(?:是|在|属于|来自|就职于|任职于|供职于)(?P<org>.+?)(?:上班|工作|任职|做事)?(?:的)?$", False),
+                             (rf"^{who}(?:其实|实际上|就|也)?(?:是在|是|在|属于|来自|就职于|任职于|供职于)(?P<org>.+?)(?:上班|工作|任职|做事)?(?:的)?$", False),
                              (rf"^(?:{who}的?)?(?:客户)?(?:{_SLOT_VERB})?{_SLOT_WORD}(?:{_SLOT_VERB})?(?:我|刚)?(?:查了|问了|核实了|确认了)?(?:一下|下)?"
                               rf"(?:叫做|叫|是|为|:|：|\s)\s*(?P<org>.+)$", True),
                              (r"^客户(?:那一?栏|栏)?(?:写|填|记)(?:成|为|上)?(?P<org>.+)$", True),
                              (rf"^(?P<org>.+?)(?:那边|这边)?(?:的|那个){who}(?:管|负责|分管|做)?[\u4e00-\u9fff]{{0,6}}?(?:的)?$", False),
-                             (r"^(?P<org>.+)$", True)):
+                             (r"^(?:是)?(?P<org>.+)$", True)):
         m = re.match(shape, c)
-        if m and (said_slot is False or slot or shape != r"^(?P<org>.+)$"):
+        if m and (said_slot is False or slot or shape != r"^(?:是)?(?P<org>.+)$"):
             org = _organisation(m.group("org"), names, said=said_slot or slot, described=c.endswith("的"),
                                 marked=bool(re.search(r"那边|这边|上班|工作|任职|做事|就职|供职|属于|来自", c)))
             if org:
@@ -384,13 +659,16 @@ def _aside(clause: str, names: list[str], people: list[str]) -> bool:
     管设备的), a department (基建处), a warning to the bot (别和另一个王总搞混了), 老客户了."""
     c = re.sub(r"[啊呀哦呢吧嘛哈]+$", "", clause)
     c = re.sub(r"^(?:就是|就)(?:那个)?", "", c)
-    if _SLOT_ASIDE.match(c) or _FRAMING.match(c) or _DEPT_END.fullmatch(c) or c in names:
+    if _SLOT_ASIDE.match(c) or _FRAMING.match(c) or _DEPT_END.fullmatch(c.removesuffix("的")) or c in names:
         return True
+    person = "|".join(map(re.escape, people)) or "(?!)"
+    if re.fullmatch(rf"(?:{person}|他|她)?(?:就)?是(?:他们|那边|这边)?的?(?:{_TITLE_END.pattern.rstrip('$')})", c):
+        return True                       # 王总是老板: the contact's role
     if re.fullmatch(r"(?:是)?(?:我们的?)?老客户了?|大家都(?:叫|喊)(?:他|她)[\u4e00-\u9fff]{1,3}", c):
         return True
     if re.fullmatch(r"(?:管|负责|分管|主管|做)[\u4e00-\u9fff]{1,6}?(?:的|那块|这块|那一块|工作)?", c):
         return True
-    if re.match(r"^(?:别|不要)(?:和|跟)?", c) and not _COUNTED.search(c) and not _has_date(c):
+    if re.match(r"^(?:别|不要)(?:和|跟)?", c) and not _counted(c) and not _has_date(c):
         return True
     person = "|".join(map(re.escape, people)) or "(?!)"
     if re.fullmatch(rf"(?:(?:{person})(?:在|是)?)?[\u4e00-\u9fff]{{2,4}}(?:那边|这边|那块)", c):
@@ -425,22 +703,26 @@ def _organisation(org: str, names: list[str], *, said: bool, marked: bool = Fals
     if job and _org_like(re.sub(r"(?:那边|这边)$", "", org[:job.start()])):
         org = org[:job.start()]                         # 比亚迪深圳坪山工厂管设备, 天合光能常州分公司那边做设备采购
     head, _, tail = org.rpartition("的")
-    if len(head) >= 4 and _typed_org(tail) and not _ORG_SUFFIX.search(head):
+    if len(head) >= 4 and _typed_org(tail) and not _org_ending(head):
         org, head = tail, ""                            # 就是我们上次展会认识的蓝天制药
     if head and (_TITLE_TAIL.fullmatch(tail) or _DEPT_END.fullmatch(tail)):
         org = re.sub(r"(?:那边|这边)$", "", head.strip("的")).strip("的")   # 蓝天制药的采购总监, 潍柴动力的设备部, X那边的副总
     elif _TITLE_END.search(org) and _org_like(org[:_TITLE_END.search(org).start()]):
         org = org[:_TITLE_END.search(org).start()]      # 北方重工机械集团采购经理
+    head, _, tail = org.rpartition("的")
+    if len(head) >= 4 and _typed_org(tail) and not _org_ending(head):
+        org = tail                                      # 老李介绍的蓝天化工 (的老板 taken off)
     if _DEPT_END.search(org) and not org.endswith("总部") and _strip_department(org) != org and _org_like(_strip_department(org)):
         org = _strip_department(org)                    # 扬子石化设备处, 徐工集团采购中心
     if not 2 <= len(org) <= 30 or org in names or re.search(r"[，,。\s]", org) or intents.PERSON_TITLE.match(org) \
-            or "的" in org and not _ORG_SUFFIX.search(org):       # 美的集团 has one
+            or "的" in org and not _org_ending(org):       # 美的集团 has one
         return None
     if re.match(r"^(?:做|搞|干|卖|开|跑|一下|下[个周次午]|上[个周次午]|个|这|那|我们|你们|咱们)", org) or re.search(r"(?:人|者|员|方|层|角色|老板|客户)$", org):
         return None                                     # 王总是做机械的 (a trade), 王总是决策人 (a role)
     if said:
         return org if intents._name_like(org) and not intents.quantity_like(org) and (described is False or _typed_org(org)) else None
-    return org if _typed_org(org) or (marked or described) and _brand_like(org) or described and is_org(org) and _plain_name(org) else None
+    return org if _typed_org(org) or (marked or described) and _brand_like(org) \
+        or (described or marked) and is_org(org) and _plain_name(org) else None
 
 
 def _plain_name(org: str) -> bool:
@@ -471,15 +753,24 @@ def _typed_org(org: str) -> bool:
     """Ends as organisations do (the parser's suffix, type and trade words: 集团, 医院, 化工, 机电),
     with a name before it (医院, 上市公司 alone are no organisation)."""
     from nlu.customer import _ending, _suffix_set, _type_set, _type_words
-    more = _MORE_ENDINGS.search(org) or _ORG_SUFFIX.search(org)
+    branch = re.search(r"[分支](?:行|公司|院|厂|店)$", org)
+    if branch and any(_typed_org(org[:branch.start() - k]) for k in range(4) if branch.start() - k >= 2):
+        return True                       # 中国银行杭州分行: a branch (in a place) of an organisation
+    more = _MORE_ENDINGS.search(org)
     ending = _ending(org, _suffix_set()) or _ending(org, _type_set()) or _ending(org, _type_words()[1]) \
         or (more.group() if more else None)
     return bool(ending) and len(org) - len(ending) >= 2 and not _OWNERSHIP.match(org)
 
 
+def _org_ending(org: str) -> str | None:
+    """The parser's organisation suffix the name ends with (集团, 医院, 银行…), if any."""
+    from nlu.customer import _ending, _suffix_set
+    return _ending(org, _suffix_set())
+
+
 def _org_like(org: str) -> bool:
     from nlu.customer import is_org
-    return len(org) >= 2 and (is_org(org) or bool(_ORG_SUFFIX.search(org)) or is_org(org.removesuffix("有限公司") or org))
+    return len(org) >= 2 and (is_org(org) or bool(_org_ending(org)) or is_org(org.removesuffix("有限公司") or org))
 
 
 def _close_said(t: str, card: dict, ref: datetime | None) -> Correction | None:
@@ -502,7 +793,7 @@ def _close_said(t: str, card: dict, ref: datetime | None) -> Correction | None:
     clauses = [c for c in re.split(r"[，,。；;！!？?]+", t) if c.strip(PUNCT)]
     last = max(i for i, c in enumerate(clauses) if _parsed(c, ref).get("expected_close") or i == 0)
     if len(clauses) > 3 or any(not _FRAMING.match(c.strip(PUNCT)) for c in clauses[last + 1:]) \
-            or any(not _remark(c, names) for c in clauses[:last]):
+            or any(not _remark(c, names, _card_units(card)) for c in clauses[:last]):
         return None       # …，我们这边法务还在审: a status said after the close is a note's
     if any(not (close["start"] <= d.get("date", "") < close["end"]) for d in said.get("dates") or []):
         return None
@@ -516,11 +807,11 @@ def _normal(t: str, card: dict) -> str:
     """The message without what goes around a correction, in the words the rules read (typos, English)."""
     names = _card_names(card)
     t = _OPENING.sub("", t.strip(PUNCT)).strip(PUNCT) or t
+    t = _unrepeated(t)                                        # 是是, 东方泵业东方泵业, 一百八一百八十台
     t = re.sub(r"^(?:我|刚才|刚刚)*(?:说错了|写错了|搞错了|记错了|弄错了|打错了)(?=应该|应是|应为|是)", "", t) or t   # spoken, no comma
     t = _THANKS.sub("", t).strip(PUNCT) or t
     t = re.sub(r"(?:也行|也可以|都行|都可以|也没问题)$", "", t).strip(PUNCT) or t
-    for english, chinese in _ENGLISH:
-        t = english.sub(chinese, t)
+    t = _english(t, card)
     t = re.sub(r"[，,\s]*(?:麻烦|请)?(?:你)?(?:帮我|帮忙)?(?:更新|改)(?:一下|下)?(?:卡片|卡)(?:吧|哈)?$", "", t) or t   # 麻烦更新下卡片
     t = _UPDATE.sub("改成", t)                                # 数量更新：95台
     t = _ASKED.sub("", t)                                     # 帮我把 / 麻烦 / 那里
@@ -538,11 +829,27 @@ def _normal(t: str, card: dict) -> str:
     for item in _items(card):                                 # A型泵 100台
         if item.get("product"):
             t = re.sub(rf"(?<={re.escape(item['product'])})\s+(?=[0-9零一二两三四五六七八九十百])", "", t)
-    t = _ENGLISH_MONTH.sub(lambda m: f"{_MONTHS.index(m.group('month').lower()[:3]) + 1}月"
+    t = _ENGLISH_MONTH.sub(lambda m: f"{m.group('year') + '年' if m.group('year') else ''}{_MONTHS.index(m.group('month').lower()[:3]) + 1}月"
                            f"{_PARTS[m.group('part').split()[0].lower()] if m.group('part') else ''}"
                            f"{m.group('day') + '日' if m.group('day') else ''}", t)     # end of Jan, Dec 18
     t = re.sub(r"元月(?=[0-9零一二三四五六七八九十初中下底])", "1月", t)                 # 元月8日
-    return _spoken_times(t)
+    t = re.sub(r"(?<![0-9A-Za-z\-./])(1[0-2]|0?[1-9])[-/.](3[01]|[12][0-9]|0?[1-9])(?![0-9\-./])", r"\1月\2日", t)  # 12-24, 12.16
+    return _restated_day(_spoken_times(t))
+
+
+def _restated_day(t: str) -> str:
+    """A day said again more exactly after 就是 / 也就是 (是周三就是下周三): the exact one stays."""
+    m = re.search(r"(?P<a>[^，,\s是]{2,8})(?:就是|也就是|即)(?P<b>[^，,\s]{2,10})$", t)
+    if m and intents.is_date(m.group("a")) and intents.is_date(m.group("b")):
+        return t[:m.start()] + m.group("b")
+    return t
+
+
+def _unrepeated(t: str) -> str:
+    """Speech said twice in a row once: a word of two to six characters (东方泵业东方泵业, 一百八一百八十台)
+    or a one-character verb or pronoun (是是, 在在)."""
+    t = re.sub(r"([\u4e00-\u9fff]{2,6})\1+", r"\1", t)
+    return re.sub(r"([是在就那这我他她])\1+", r"\1", t)
 
 
 _NEXT_NUMERAL = {a: b for a, b in zip("一二三四五六七八九", "二三四五六七八九十")}
@@ -559,7 +866,7 @@ def _spoken_times(t: str) -> str:
 
 
 # Words a correction uses that a pinyin keyboard gets wrong with another word of the same sound.
-_SOUNDS = ("数量", "台数", "交货", "交期", "应该", "合同", "公司", "改成", "日期", "送货", "发货")
+_SOUNDS = ("数量", "台数", "交货", "交期", "应该", "合同", "公司", "改成", "日期", "送货", "发货", "签约")
 
 
 def _homophones(t: str, card: dict) -> str:
@@ -567,7 +874,8 @@ def _homophones(t: str, card: dict) -> str:
     the word: the card's product (A行泵 -> A型泵) and its unit after a number (七十五抬 -> 七十五台),
     and the words corrections use (数两 -> 数量, 交获 -> 交货). The word and the typo share a character."""
     sounds = _pinyin(t)
-    words = [i.get("product") for i in _items(card) if i.get("product")] + list(_SOUNDS)
+    words = [i.get("product") for i in _items(card) if i.get("product")] + list(_SOUNDS) + \
+        [n for n in _card_names(card) if intents.PERSON_TITLE.match(n)]          # 汪总 for 王总
     for word in sorted(set(words), key=len, reverse=True):
         n = len(word)
         if n < 2 or word in t or not re.search(r"[\u4e00-\u9fff]", word):
@@ -645,7 +953,7 @@ def _read(t: str, card: dict, ref: datetime | None = None) -> Correction | None:
         if len(said) == 2 and len(set(kinds)) == 2 and set(kinds) <= {"quantity", "date", "customer", "close"} \
                 and len(values) <= 3 and all(_fits(f, card, t, cued=True) for _, f in said):
             remarks = [v for i, v in enumerate(values) if i not in (said[0][0], said[1][0])]
-            if all(_remark(r, names) for r in remarks):     # 数量改成100，交货改到下周五
+            if all(_remark(r, names, _card_units(card)) for r in remarks):     # 数量改成100，交货改到下周五
                 first, second = said[0][1], said[1][1]
                 return Correction(first.kind, first.value, first.target, first.old or old, also=(second,))
         if len(said) == 1:
@@ -655,7 +963,7 @@ def _read(t: str, card: dict, ref: datetime | None = None) -> Correction | None:
             fix = _close_across(values)
             remarks = []
         allowed = 2 if hint or old or _CUED.search(t) else 1
-        if fix is None or len(remarks) > allowed or any(not _remark(_without_value(r, fix, card, ref), names) for r in remarks):
+        if fix is None or len(remarks) > allowed or any(not _remark(_without_value(r, fix, card, ref), names, _card_units(card)) for r in remarks):
             return None
     elif values:
         fix = _value(values[0], hint, card)
@@ -846,7 +1154,7 @@ def _close_across(values: list[str]) -> Correction | None:
         return None
     for said, verb in (values, values[::-1]):
         m = _HEDGED.match(said)
-        if m and intents.is_date(m.group("value")) and _CLOSE_VERB.search(verb) and not intents._date_kind(verb):
+        if m and intents.is_date(m.group("value")) and _CLOSE_VERB.search(verb) and intents._date_kind(verb) in ("", "deadline"):
             return Correction("close", m.group("value"))
     return None
 
@@ -877,11 +1185,11 @@ def _stranger_speaks(t: str, names: list[str]) -> bool:
     return any(c.start <= 3 and c.name not in names and _SAYS.match(t[c.end:]) for c in find_contacts(t[:14]))
 
 
-def _remark(clause: str, names: list[str]) -> bool:
+def _remark(clause: str, names: list[str], units: tuple[str, ...] = ()) -> bool:
     """A short remark with no fact of its own (他们急用, 王总只是对接人, 剩下的以后再说): nothing the
     parser would store from it either (an amount, an item, a rival, a customer the card lacks)."""
     from nlu.customer import find_contacts
-    if len(clause) > 24 or _OWN_FACT.search(clause) or _COUNTED.search(clause):
+    if len(clause) > 24 or _OWN_FACT.search(clause) or _counted(clause, units):
         return False
     if any(c.name not in names for c in find_contacts(clause)):
         return False
@@ -938,6 +1246,10 @@ def _card_values(card: dict) -> set[str]:
             values.add(f"{item['quantity']:g}" if isinstance(item["quantity"], float) else str(item["quantity"]))
             values.add(f"{item['quantity']}{item.get('unit') or ''}")
     return values
+
+
+def _card_units(card: dict) -> tuple[str, ...]:
+    return tuple(sorted({i["unit"] for i in _items(card) if isinstance(i.get("unit"), str) and i["unit"]}))
 
 
 def _items(card: dict) -> list[dict]:

@@ -608,7 +608,11 @@ class Conversation:
                 return None      # the card's own message delivered again: the note path knows it
             if note.error == cq.RETRACTED:
                 return None      # a withdrawn card takes no corrections: the message is a note of its own
-            return about_card.about_card(text, note.extraction, self.clock().astimezone(who.tz))
+            said_at = self.clock().astimezone(who.tz)
+            fix = about_card.about_card(text, note.extraction, said_at)
+            if fix is None and about_card.unfound(text, note.extraction, said_at):
+                return intents.Correction("unfound")     # 数量不对 with no new value: asked, not stored
+            return fix
         return await self.record_db(look)
 
     async def _has_item(self, context: tuple[str, int], target: str) -> bool:
@@ -643,6 +647,10 @@ class Conversation:
             return
         if fix.kind == "confirm":
             await self._reply(inbound, f"✅ 笔记 #{note_id} 已确认。")
+            return
+        if fix.kind == "unfound":
+            await self._reply(inbound, f"没找到要改的内容，笔记 #{note_id} 没有改动。请说出新的值，例如：数量改成100、"
+                                       "交货改到下周四、客户是恒通机械、产品是B型泵")
             return
         note = await self.db(lambda s: s.get(Note, note_id))
         catalogue = await self.db(lambda s: cq.organisation_names(session=s, team_id=who.team_id))
@@ -752,6 +760,8 @@ class Conversation:
             return extraction, None
         if fix.kind == "replace":
             return extraction, corrections.replace(extraction, fix, catalogue)
+        if fix.kind == "product":
+            return extraction, corrections.product(extraction, fix)
         if fix.kind == "close":
             said = fix.value if fix.target == "sentence" else f"{fix.value}签合同"   # the whole message, or its time
             close = self.parse(said, ref, None).get("expected_close")

@@ -27,6 +27,21 @@ def quantity(extraction: dict, fix: Correction) -> str | None:
     return set_quantity(target or items[0], fix.value)
 
 
+def product(extraction: dict, fix: Correction) -> str | None:
+    """The item meant (the only one, or the one the old name said is part of) is now the product said;
+    its quantity and unit stay. A question back when it cannot tell which."""
+    items = [i for i in extraction.get("items") or [] if isinstance(i, dict)]
+    if not items:
+        extraction.setdefault("items", []).append({"product": fix.value, "quantity": None, "unit": None})
+        return None
+    target = items[0] if len(items) == 1 else _item_named(items, fix.old)
+    if target is None:
+        names = "、".join(i.get("product") or "（未说产品）" for i in items)
+        return f"这条笔记有几个产品（{names}），要改哪一个？例如：不是{items[0].get('product') or 'A型号'}，是{fix.value}"
+    target["product"] = fix.value
+    return None
+
+
 def set_quantity(item: dict, value: str) -> str | None:
     """The item's quantity (and unit, when said) from a value as said (60, 60台); a question back
     when it is no number."""

@@ -9,6 +9,7 @@ Pure functions, no I/O. The rules (from the issue):
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -121,16 +122,30 @@ def _with_arg(name: str, arg: str, *, slash: bool, separated: bool = True) -> Co
 # (恒通机械, 李总), or an expected close (下月签). Whether it IS a correction depends on context (a reply
 # to a card or nudge, or within 10 minutes of the last one); the conversation decides that.
 
-DATE_KINDS = {
-    "delivery": "交货|交期|发货|送货|到货|供货|出货|装机|安装|送到|交付|货期",
-    "meeting": "会面|见面|面谈|拜访|开会|会议|碰面|演示|上门|约见|见客户|洽谈",
-    "followup": "回访|跟进|联系|回电|电话|复查|再约",
-    "payment": "付款|回款|打款|收款|结款|付钱|结算|尾款|定金",
-    "trial": "试用|试机|试样|打样|样品|测试",
-    "deadline": "截止|报价|方案|标书|投标",
-}
-_KIND_OF = [(kind, re.compile(words)) for kind, words in DATE_KINDS.items()]
+# The words that say which date a correction moves: the parser's own cue words of each kind (the common
+# pack: 进场 and 到货 are deliveries, 开会 a meeting), two characters or more (交, 到, 定 alone are in too many
+# words), none that says a close (签约, 下单: the deal's expected close) or only points (那里), and the
+# names people give the slot itself, which name no event the parser reads (交期, 货期, 会面).
+_SLOT_NAMES = {"delivery": ("交期", "货期", "交货日期"), "meeting": ("会面", "碰面", "约见")}
 _CLOSE_WORDS = r"签约|签合同|签单|签协议|签下来|签|成交|下单|拍板|定下来|落单"
+
+
+def _kind_words() -> dict[str, str]:
+    from nlu.date_facts import KINDS
+    from nlu.lexicon import common
+    cues = common()["dates"]
+    words = {}
+    for kind in (k for k in KINDS if k != "other"):        # other: no slot a rep names
+        said = [w for w in cues.get(kind, []) if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w)
+                and not re.search(_CLOSE_WORDS, w) and not re.fullmatch(r"那[里儿边]|这[里儿边]", w)]
+        said += _SLOT_NAMES.get(kind, ())
+        if said:
+            words[kind] = "|".join(map(re.escape, sorted(set(said), key=len, reverse=True)))
+    return words
+
+
+DATE_KINDS = _kind_words()
+_KIND_OF = [(kind, re.compile(words)) for kind, words in DATE_KINDS.items()]
 _CUSTOMER_WORDS = re.compile(r"客户|公司|单位|厂家|厂子|买家|对方|联系人|对接人|名字|名称|人名|客户名|那家")
 _COMPANY_WORDS = re.compile(r"公司|单位|厂家|厂子|企业|那家")
 _QUANTITY_WORDS = re.compile(r"数量|数目|台数|件数|个数|箱数|订量|量|多少")
@@ -149,8 +164,14 @@ _BARE_VALUE = re.compile(r"^(?P<prefix>(?:.{0,12}?)(?:数量|数目|台数|件�
 _CLOSE_SAID = re.compile(rf"^(?:预计|预期|估计|应该|大概|争取|计划|可能)?(?P<value>.{{1,12}}?)(?:就|能|会|可以|再|才|要)?(?:{_CLOSE_WORDS})(?:了|吧|下来|掉|下)?$")
 _CLOSE_SLOT = re.compile(rf"(?:{_CLOSE_WORDS}|预计成交|成交日期|签约时间|签约日期)")
 _FILLER_END = "吧啊呀哈哦呢的了嘛"
-MEASURE = set("台个套箱件吨只支批车瓶桶盒米斤张把颗片条包本卷块组对双副辆部份罐袋盘根架樘扇平方公斤千克升")
-UNIT_WORDS = ("公斤", "千克", "平方", "平米", "立方", "毫升", "英寸")
+
+
+def _parser_units() -> tuple[frozenset[str], tuple[str, ...]]:
+    """The measure words the parser reads counts with (its common pack and the industry packs: 台,
+    棵, 平方米…): one-character ones, and longer ones; a character that makes a time (3点) is none."""
+    from nlu.lexicon import all_units
+    han = [u for u in all_units() if re.fullmatch(r"[\u4e00-\u9fff]+", u)]
+    return frozenset(u for u in han if len(u) == 1 and not is_date("3" + u)), tuple(u for u in han if len(u) > 1)
 # A person said with a title: 李总, 王经理, 张工. A one-character title takes a name of at most two
 # characters (远大重工 is a company, not 重工).
 PERSON_TITLE = re.compile(r"^(?:[\u4e00-\u9fffA-Za-z]{1,2}(?:总|工|姐|哥|董)|[\u4e00-\u9fffA-Za-z]{1,3}(?:经理|主任|老板|处长|科长|"
@@ -180,10 +201,13 @@ _ACK_CORE = (r"好|好的|好滴|好嘞|好哒|好吧|行|行的|可以|收到|�
              r"gotit|noted|cool|great|perfect|nice|good|yes|yep|yeah|right|correct|没问题|没毛病|没事|妥|晓得|懂|谢谢|谢了|多谢|感谢|谢啦|"
              r"辛苦|thx|thanks|thankyou|thanksalot|ty|棒|赞|棒棒哒|不错|完美|漂亮|记下|记上|记好|记住|保存|存|存档|提交|收下|"
              r"按这个来|按这个|照这个来|照这个|马上处理|马上办|这就去办|对+|对的|是的|没错|无误|正确|准确|确认|就这样|这样|是这样|"
-             r"就是这个|就这个|是这个|一致|没啥问题|没什么问题|没啥|就这么定了|就这么办|就这样定了|就这么着")
+             r"就是这个|就这个|是这个|一致|没啥问题|没什么问题|没啥|就这么定了|就这么办|就这样定了|就这么着|"
+             r"全|全面|详细|清楚|到位|准|精准|对头|confirmed|confirm|"
+             r"(?:没|没有|不用|无需|不需要)(?:啥|什么)?(?:要|需要|可|好|可以)?(?:改|修改|改动|调整|更正)(?:的)?")
 _ACK_AROUND = (r"我|已|已经|都|就|那|那就|那个|这个|也|全|全部|信息|卡片|内容|记录|数据|上面|以上|这条|其他|其它|其余|别的|"
                r"老板|领导|哥|姐|亲|您|你|了|啦|的|呢|哈|呀|啊|吧|哒|嘛|一下|下|就行|就好|即可|就可以|可以了|帮我|请|给我|先|"
-               r"so|all|it|is|that|ok的|小助手|助手|机器人|bot")   # 多谢小助手: thanks to the bot
+               r"so|all|it|is|that|ok的|小助手|助手|机器人|bot|"
+               r"很|挺|蛮|非常|特别|真|超|太|资料|记得|记的|写得|写的|记录得")   # 多谢小助手 (the bot); 记得挺全的, 很准确
 _CONFIRM_ONLY = {"对", "对的", "确认", "正确", "准确", "是的", "没错", "对了"}
 ACKS = re.compile(rf"^(?:{_ACK_AROUND}|{_ACK_CORE})*(?:{_ACK_CORE})(?:{_ACK_AROUND}|{_ACK_CORE})*$", re.I)
 
@@ -373,11 +397,17 @@ def _name_like(value: str) -> bool:
 
 def quantity_like(value: str) -> bool:
     """100, 100台, 两百箱, 1.5万, 60公斤: a number with at most a measure word."""
-    m = re.match(rf"^({NUMBER})\s*(.{{0,2}})$", clean(value))
+    m = re.match(rf"^({NUMBER})\s*(.{{0,3}})$", clean(value))
     if not m:
         return False
     unit = m.group(2)
-    return not unit or unit in UNIT_WORDS or all(ch in MEASURE or ch == "万" for ch in unit)
+    measure, words = _units()
+    return not unit or unit in words or all(ch in measure or ch == "万" for ch in unit)
+
+
+@functools.cache
+def _units() -> tuple[frozenset[str], tuple[str, ...]]:
+    return _parser_units()
 
 
 def is_date(value: str) -> bool:

@@ -16,9 +16,9 @@ from nlu.time_atoms import TimeValue
 
 # A verb that closes the deal. 签 alone only when it is no other word (签收, 签到, 签字笔, 签章).
 _CLOSE = re.compile(
-    r"签(?:合同|约|单|协议|框架|年度|下来|字|了)?(?![收到证名章字笔])|下(?:订|定)?单|落单|(?:下|出|发|给|拿到|收到)\s*PO|PO"
+    r"签(?:合同|约|单|协议|框架|年度|下来|字|了)?(?![收到证名章字笔])|下(?:[\u4e00-\u9fff]{0,2}?[订定])?单|落单|(?:下|出|发|给|拿到|收到)\s*PO|PO"
     r"|定下来|敲定|拍板|成交|定供应商|定标|确定合作|落地|走(?:完)?(?:合同|采购)(?:流程)?|合同(?:流程)?(?:能|就|可以|才能|会|要)?(?:走完|走下来)"
-    r"|拿到(?:订单|合同|单子)|成单"
+    r"|拿到[\u4e00-\u9fff]{0,2}?(?:订单|合同|单子)|成单"
 )
 _NEGATED = re.compile(r"(?:不|没|没有|还没|无法|不能|不会|别)(?:[能会要]|急着)?$")
 _UNABLE_AFTER = re.compile(r"不了|不下来|不成")
@@ -33,9 +33,10 @@ _TOPIC = re.compile(r"(?:合同|协议|PO|订单|单子|这单|这个单)(?:的�
                     r"(?:估计|预计|大概|应该|可能|最快|争取)*(?:要|得)?(?:等到|到)?(?:过了年|过完年|年后)?$")    # 合同的话他们领导说要等到…
 _TOPIC_WORD = re.compile(r"合同|协议|PO|订单|单子|这单|这个单")
 _BARE_VERB = re.compile(r"(?:内|前|之前|以内|左右|以后|之后)?(?:要|就|能|会|可以|才|再|肯定)*"
-                        r"(?:盖章|批下来|发过来|发出来|发给我们|签|下|定)(?!班|雨|午|面|个月|周)")   # 合同下个月初能盖章, PO…发过来
+                        r"(?:盖章|批下来|发过来|发出来|发给我们|走完|走下来|签|下|定)(?!班|雨|午|面|个月|周)")   # 合同下个月初能盖章, PO…发过来
 # 签约的话估计要等到年后了: the close first, then how long it waits.
-_WAITS = re.compile(r"(?:的话|呢)?[，,]?(?:估计|预计|大概|可能|应该|最快|最晚)*(?:要|得|会)?(?:等到|拖到|要到|到)")
+_WAITS = re.compile(r"(?:的话|呢)?[，,]?(?:估计|预计|大概|可能|应该|最快|最晚)*(?:要|得|会)?(?:等到|拖到|要到|到)"
+                    r"|(?:的话|呢)[，,\s]?(?:[\u4e00-\u9fff]{1,3}?说)?(?:估计|预计|大概|可能|应该|差不多)*(?:是|在)?")
 # 合同流程走下来估计得明年二季度: the contract's process, then a hedge and its time (only for the process:
 # 拍板，估计得下下周 may date something else).
 _PROCESS_WAITS = re.compile(r"(?:的话|呢)?[，,]?(?:估计|预计|大概|可能|应该)+(?:要|得|在)")
@@ -73,7 +74,7 @@ def expected_close(text: str, clauses: list[tuple[int, int]], ref: datetime, bre
 _AIMED = re.compile(r"前|之前|以前|争取|要|得|能|会|把")
 # 成交预计 下周三, 签单预计在明年上半年, 成交时间的话估计春节前后: the close named, then its time.
 _SLOT_BEFORE = re.compile(r"(?:成交|成单|签约|签单|签合同|下单|落单|签|PO|落地)(?:时间|日期)?(?:的话)?[，,\s]*(?:预计|估计|大概|应该是|应该|可能|差不多|定在|是|在|要|就)*\s*$")
-_AFTER_SLOT = re.compile(r"\s*(?:左右|前后|上下|的样子|之前|以前|前|吧|了|的|呢|啊)*\s*(?:$|[，,。；;！!？?])")
+_AFTER_SLOT = re.compile(r"\s*(?:左右|前后|上下|的样子|之前|以前|前|末|底|吧|了|的|呢|啊)*\s*(?:$|[，,。；;！!？?])")
 _YEAR_WORD = re.compile(r"年|昨|前天|上个|上周|上月|这|本|今|去")
 
 
@@ -82,6 +83,11 @@ def close_times(text: str, ref: datetime, breaks=(), memo: dict | None = None) -
     then a quarter or month of it), 1月中下旬 (the later two thirds of that month), 年前 / 过完年 (the
     Spring Festival's 春节前 / 春节以后)."""
     times = sorted(find_times(text, ref, breaks, memo), key=lambda t: t.start_index)
+    for m in re.finditer(r"上中旬|中下旬", text):         # 下个月中下旬: the resolver reads only 下旬
+        month = [t for t in find_times(text[:m.start()], ref) if t.end_index == m.start() and t.grain == "month"]
+        if month:
+            times = [t for t in times if not (month[0].start_index <= t.start_index < m.end())]
+            times = sorted([*times, _thirds(month[0], m.group(), text[month[0].start_index:m.end()])], key=lambda t: t.start_index)
     joined: list = []
     for t in times:
         last = joined[-1] if joined else None

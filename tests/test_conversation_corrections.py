@@ -23,13 +23,17 @@ DATA = Path(__file__).parent / "data"
 # another writer as a locked set, scored once (116/150) and since then working material (locked:); 150
 # by a third writer, scored once on arrival (88/150) and working material since (p4:); 150 by a fourth
 # writer as the second locked set, scored once (128/150) and working material since (p3:); 150 by a
-# fifth writer, scored once on arrival (112/150) and working material since (p6:).
+# fifth writer, scored once on arrival (112/150) and working material since (p6:); 150 by a sixth writer as
+# the third locked set, scored once (116/150) and working material since (p5:); 160 by a seventh writer,
+# with a kind of their own (product), scored once on arrival (111/160) and working material since (p8:).
 PHRASINGS = [("own", n, p) for n, p in enumerate(checks.load(DATA / "conversation_phrasings.jsonl"))] + \
             [("blind", n, p) for n, p in enumerate(checks.load(DATA / "conversation_phrasings_blind.jsonl"))] + \
             [("locked", n, p) for n, p in enumerate(checks.load(DATA / "conversation_phrasings_locked.jsonl"))] + \
             [("p4", n, p) for n, p in enumerate(checks.load(DATA / "conversation_phrasings_p4.jsonl"))] + \
             [("p3", n, p) for n, p in enumerate(checks.load(DATA / "conversation_phrasings_locked2.jsonl"))] + \
-            [("p6", n, p) for n, p in enumerate(checks.load(DATA / "conversation_phrasings_p6.jsonl"))]
+            [("p6", n, p) for n, p in enumerate(checks.load(DATA / "conversation_phrasings_p6.jsonl"))] + \
+            [("p5", n, p) for n, p in enumerate(checks.load(DATA / "conversation_phrasings_locked3.jsonl"))] + \
+            [("p8", n, p) for n, p in enumerate(checks.load(DATA / "conversation_phrasings_p8.jsonl"))]
 # Lines of the writers' files not understood yet, by file and 0-based line number: visible, and a fix
 # shows (strict).
 XFAIL: dict[str, dict[int, str]] = {
@@ -46,9 +50,24 @@ XFAIL: dict[str, dict[int, str]] = {
         61: 'the correction holds, but the parser reads no organisation in 美的集团 (的 inside the name), so the next note on it finds no customer (nlu, issue 16)',
     },
     "p6": {
-        11: 'the old count explained (那是他们去年的采购量) before the new one (这次是…)',
         18: '总共要160台 with how it ships after it (分两批走)',
         61: 'the correction holds, but the parser reads no organisation in 美的集团 (的 inside the name), so the next note on it finds no customer (nlu, issue 16)',
+    },
+    "p5": {
+        44: 'the card moves to 12月16日, but the check reads the day with nlu.dates, which reads no English month-day (Dec 16: issue 16)',
+        66: 'the correction holds, but the parser reads 美华又 in the next note (美华又来电话…), so it finds no customer (nlu, issue 16)',
+        74: 'a place in brackets inside the name (博朗精密（昆山）) and an ownership remark after it (台资厂)',
+    },
+    "p8": {
+        33: 'the card\'s contact\'s assistant (王总助理) speaks: read as another person',
+        37: 'the card moves to next Monday, but the check reads the day with nlu.dates, which reads no English weekday (issue 16)',
+        45: 'the card moves to 12月24日, but the check reads the day with nlu.dates, which reads no 12-24 (issue 16)',
+        48: 'the card moves to 12月28日, but the check reads the day with nlu.dates, which reads no English month-day (Dec 28: issue 16)',
+        55: 'the parser reads no organisation in 美的集团 (的 inside the name), and the place after it (顺德那边)',
+        62: 'the organisation said with a job (管后勤) and again by its type alone (学校那边的)',
+        71: 'the time said first (一月中旬吧) and the close after it by pointing back (单子大概那会儿能下)',
+        84: 'a meeting (开完会) before the close (拍板) and its day said after it',
+        95: 'a typing slip in the acknowledgement (没啥要该的 for 改)',
     },
 }
 # When the expected close falls (today is Monday 2026-12-07): every close of our own and the blind
@@ -80,6 +99,16 @@ CLOSE_MONTH = {
     "十二月二十号左右签": (2026, 12), "合同下个月初能盖章": (2027, 1), "王总口头上说了明年上半年能落地": (2027, 1),
     "PO预计12月15日发过来": (2026, 12), "这个单子呃估计要拖到明年五一前后才会签": None, "成单时间大概就这两周": (2026, 12),
     "王总说顺利的话后天就能把合同签了": (2026, 12),
+    "这单大概月底能签": (2026, 12), "合同估计下月中下旬能走完": (2027, 1), "PO expected in Q1": (2027, 1),
+    "春节后才会下单": (2027, 2), "嗯那个签单的话他说大概十二月二十号左右吧": (2026, 12), "成交预计：2027年3月": (2027, 3),
+    "他们走完审批，下周三能签合同": (2026, 12), "預計本月內簽約": (2026, 12), "expected close date: end of Jan": (2027, 1),
+    "嗯合同的话要等到明年上半年才能定领导还没批": (2027, 1), "王总说元旦前下采购订单": (2026, 12), "这个单子Q2能close": (2027, 4),
+    "嗯那个估计下个礼拜五能拿到正式订单": (2026, 12), "王总说这个月底能签": (2026, 12), "嗯 一月中旬吧 单子大概那会儿能下": (2027, 1),
+    "嗯 那个 合同的话 大概明年一季度才能钱约": (2027, 1), "PO expected by end of Q1": None, "估计年前能定下来": None,
+    "春节后落地吧 他们要走预算": (2027, 2), "签约时间：12月25号": (2026, 12), "王总讲下周三前把合同签了": (2026, 12),
+    "成交預計在明年三月": (2027, 3), "expected close: Jan 2027": (2027, 1), "嗯就是他说年底之前肯定下单的 大概率": (2026, 12),
+    "这单估计二月份能走合同": (2027, 2), "最快元旦后一周签": (2027, 1), "大概下个季度能拿到PO吧 嗯": (2027, 1),
+    "王总意思是等他们月中开完会就能拍板，差不多12月16号左右": (2026, 12),
 }
 
 
@@ -108,6 +137,11 @@ async def test_a_customer_named_by_company_is_an_organisation(bot, phrase):
 @pytest.mark.parametrize("phrase", of("close"))
 async def test_an_expected_close_said_after_the_card_sets_the_deals_range(bot, phrase):
     await checks.understood(bot, phrase, month=CLOSE_MONTH.get(phrase["text"], (2027, 1)))
+
+
+@pytest.mark.parametrize("phrase", of("product"))
+async def test_the_cards_product_said_again_renames_its_item_and_keeps_the_quantity(bot, phrase):
+    await checks.understood(bot, phrase)
 
 
 @pytest.mark.parametrize("phrase", of("ack"))
@@ -285,7 +319,7 @@ def test_no_typed_note_reads_as_a_correction_of_the_card_before_it_or_an_acknowl
     taken for a correction of that card (郎酒的团购政策好，任总说公司年会用酒更倾向郎酒 once renamed the
     customer; 李经理说预算二十万，月底前签合同 once set the close of the card before)."""
     from bot import intents
-    from bot.about_card import about_card
+    from bot.about_card import about_card, unfound
 
     card = {"customer": {"name": "王总", "company": None},
             "items": [{"product": "A型泵", "quantity": 80, "unit": "台"}],
@@ -297,7 +331,8 @@ def test_no_typed_note_reads_as_a_correction_of_the_card_before_it_or_an_acknowl
             said += 1
             when = datetime.fromisoformat(note["ref"]) if note.get("ref") else None   # said when the note was
             for shown in (card, before["expected"]):
-                if about_card(note["text"], shown, when) or intents.acknowledgement(note["text"]):
+                if about_card(note["text"], shown, when) or unfound(note["text"], shown, when) \
+                        or intents.acknowledgement(note["text"]):
                     taken.append(note["text"])
     assert said >= 2084 and taken == []
 
@@ -364,3 +399,61 @@ async def test_a_spoken_correction_with_no_punctuation_corrects_the_card(bot, he
     await bot.conversation.idle()
     assert "已更新 #1" in bot.sent[-1].text
     assert [i.quantity for i in bot.rows(Item)] == [quantity]
+
+
+# The blind tester's finds of the last sitting (F1, F3, F6) and a correction that finds nothing.
+TREES = "松柏园林姚总 雪松二十棵 下周三去栽"
+
+
+@pytest.mark.parametrize("said, quantity", [("是25棵不是20棵", 25), ("不是8棵，是10棵", 10)])
+async def test_a_count_in_the_cards_measure_word_corrects_it(bot, said, quantity):
+    """棵 was missing from a hand-written list of measure words: the parser's own are read."""
+    bot.now = MONDAY
+    rep = bot.member("甲")
+    await bot.say(rep, TREES)
+    replies = await bot.say(rep, said)
+    assert "已更新 #1" in replies[-1].text, replies[-1].text
+    assert [(i.product, i.quantity, i.unit) for i in bot.rows(Item)] == [("雪松", quantity, "棵")]
+    assert len(bot.rows(Note)) == 1
+
+
+def test_every_measure_word_the_parser_counts_with_is_a_count_in_a_correction():
+    import re
+    from bot import intents
+    from nlu.lexicon import all_units
+    units = [u for u in all_units() if re.fullmatch(r"[\u4e00-\u9fff]+", u) and not intents.is_date(f"3{u}")]
+    assert len(units) > 80
+    assert [u for u in units if not intents.quantity_like(f"25{u}")] == []
+
+
+@pytest.mark.parametrize("card, said, item", [
+    ("宏达建材刘经理，角钢20吨，下周一送货", "产品应该是槽钢", ("槽钢", 20)),
+    ("宏达建材刘经理，钢筋套筒图纸300套，月底交货", "产品名多了图纸两个字 就是钢筋套筒", ("钢筋套筒", 300)),
+    ("王总，A型泵要80台，下周四交货", "不是泵 是阀 DN50闸阀", ("DN50闸阀", 80))])
+async def test_a_product_correction_renames_the_item_and_keeps_its_quantity(bot, card, said, item):
+    bot.now = MONDAY
+    rep = bot.member("甲")
+    await bot.say(rep, card)
+    replies = await bot.say(rep, said)
+    assert "已更新 #1" in replies[-1].text, replies[-1].text
+    assert [(i.product, i.quantity) for i in bot.rows(Item)] == [item]
+    assert len(bot.rows(Note)) == 1
+
+
+async def test_a_delivery_word_of_the_parsers_corrects_the_delivery(bot):
+    """进场 is a delivery to the parser: 进场改到下周二 moves the card's delivery, no second to-do."""
+    rep = await carded(bot)
+    [before] = bot.rows(Commitment)
+    replies = await bot.say(rep, "进场改到下周二")
+    assert "已更新 #1" in replies[-1].text, replies[-1].text
+    [after] = bot.rows(Commitment)
+    assert (after.id, after.kind, after.due_date) == (before.id, "delivery", day_of("下周二"))
+    assert len(bot.rows(Note)) == 1
+
+
+@pytest.mark.parametrize("said", ["数量不对", "写错了", "日期改一下", "不是这个"])
+async def test_a_correction_that_names_no_new_value_is_answered_and_stores_nothing(bot, said):
+    rep = await carded(bot)
+    replies = await bot.say(rep, said)
+    assert len(replies) == 1 and "没找到要改的" in replies[0].text
+    assert len(bot.rows(Note)) == 1 and [i.quantity for i in bot.rows(Item)] == [80]
