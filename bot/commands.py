@@ -95,10 +95,12 @@ def stage(asked: Asked) -> str:
     if deal is None or deal.owner_id not in visible_member_ids(session=session, member=member):
         return f"没有找到商机 #{parts[0]}。"
     wanted = parts[1]
+    closed = []
     try:
-        if wanted in ("赢单", "丢单"):
-            deal_ops.close_deal(session=session, deal=deal, status="won" if wanted == "赢单" else "lost",
-                                by_id=member.id, at=asked.now)
+        if wanted == "丢单":
+            closed = deal_ops.lose_deal(session=session, deal=deal, by_id=member.id, at=asked.now)
+        elif wanted == "赢单":
+            deal_ops.close_deal(session=session, deal=deal, status="won", by_id=member.id, at=asked.now)
         else:
             deal_ops.change_stage(session=session, deal=deal, stage=wanted, stages=asked.stages,
                                   by_id=member.id, at=asked.now)
@@ -106,6 +108,9 @@ def stage(asked: Asked) -> str:
         return f"进入“{exc.stage}”之前需要先记录：{'、'.join(STAGE_FACTS.get(m, m) for m in exc.missing)}。"
     except ValueError:
         return f"不能改成“{wanted}”。可选阶段：{names}、赢单、丢单"
+    if closed:
+        return (f"商机 #{deal.id} 已改为：{wanted}\n它的{len(closed)}条待办已关闭，不再提醒："
+                + "、".join(f"#{c}" for c in closed))
     return f"商机 #{deal.id} 已改为：{wanted}"
 
 

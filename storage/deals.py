@@ -117,6 +117,21 @@ def close_deal(*, session: Session, deal: Deal, status: str, by_id: int | None =
     return deal
 
 
+def lose_deal(*, session: Session, deal: Deal, by_id: int | None = None, at: datetime | None = None) -> list[int]:
+    """丢单 said by a member: the deal is lost and its open to-dos are cancelled (nothing is delivered on
+    a lost deal, so no reminder may follow); returns the cancelled to-dos' ids."""
+    closed = list(session.exec(select(Commitment).where(Commitment.deal_id == deal.id, Commitment.state == "open")
+                               .order_by(Commitment.id)).all())
+    for commitment in closed:
+        history.commitment_changed(session=session, commitment=commitment, field="state", old=commitment.state,
+                                   new="cancelled", by_id=by_id, reason="deal lost")
+        commitment.state = "cancelled"
+        session.add(commitment)
+    ids = [c.id for c in closed]
+    close_deal(session=session, deal=deal, status="lost", by_id=by_id, at=at)
+    return ids
+
+
 def set_expected_close(*, session: Session, deal: Deal, day: date | None, end: date | None = None,
                        grain: str | None = None) -> Deal:
     """The expected close: a day, or the range [day, end) (end exclusive) with its grain."""
