@@ -43,7 +43,7 @@ _COUNT_START = re.compile(r"^[\d一二两三四五六七八九十百千万]+[套
 _ONLY_NUMBER = re.compile(r"[\d.]+|[一二两三四五六七八九十百千万]+|[\d.一二两三四五六七八九十百千万]+[到至~-][\d.一二两三四五六七八九十百千万]+")
 _UP_TO_VERB = re.compile(r"^.*(?:说|了|是|跟|和)")
 _NOUN_CLAUSE = re.compile(rf"[{CJK}A-Za-z0-9.\-%]{{2,14}}")
-_NOT_BARE = re.compile(r"[说要了是在有的总工每不没比太很让才只]|经理|老板|主任|合作|继续|考虑|觉得|希望|可以|需要|准备|我们")
+_NOT_BARE = re.compile(r"[说要了是在有的总工每没比太很让才只]|不(?!锈)|经理|老板|主任|合作|继续|考虑|觉得|希望|可以|需要|准备|我们")
 _COUNTED_NOUN = re.compile(rf"[\d一二两三四五六七八九十百千万]+[{CJK}]")
 
 
@@ -108,8 +108,9 @@ _PRODUCT_TAIL = re.compile(r"(?:样品|小样|样|的货|这批|这次|这回|�
 _REVISED_FROM = re.compile(
     r"从?[\d零一二两三四五六七八九十百千万.]+[^\d，,。]{0,3}?(?:降到|减到|改成|改为|加到|增加到|调到|调整到|变成|涨到|提到|追加到)$"
 )
+_REVISION_END = re.compile(r"(?:降到|减到|改成|改为|加到|增加到|调到|调整到|变成|涨到|追加到)$")
 _REVISION = re.compile(r"^(?:降到|减到|改成|改为|加到|增加到|调到|调整到|变成|涨到|提到|追加到|到)$")
-_TIME_WORD = re.compile(r"^[\d一二两三四五六七八九十百千万半]+个?(?:月|天|年|周|星期|小时|礼拜)|今天|明天|后天|昨天|今晚|上午|下午|晚上|早上|刚才|刚刚|这周|下周|本周|上周|这个月|下个月|月底|年底|(?:以后|之后|以前|之前)$")  # 量产以后: a time, not a thing
+_TIME_WORD = re.compile(r"^[Qq][1-4]$|^[\d一二两三四五六七八九十百千万半]+个?(?:月|天|年|周|星期|小时|礼拜)|今天|明天|后天|昨天|今晚|上午|下午|晚上|早上|刚才|刚刚|这周|下周|本周|上周|这个月|下个月|月底|年底|(?:以后|之后|以前|之前)$")  # 量产以后: a time, not a thing
 _NOT_A_PRODUCT_START = re.compile(r"每(?![日天])|[这那该此本]|一[个块台套件只张片条把袋箱瓶盒桶包根门亩]|最近|目前|现在")
 _PLACE_HEAD = re.compile(r"(?:工地|现场|车间|厂里|仓库里?|店里|项目上)(?=[A-Za-z])")
 _TIME_UNITS = frozenset("年 月 天 日 周 星期 小时 分钟 秒 季度 学期".split())
@@ -172,7 +173,8 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
     specs = {i for i, q in enumerate(quantities) if _is_spec(note, q, quantities[i + 1:])
              or i and _count_then_spec(quantities[i - 1], q)
              or _is_revised(note, q, quantities[i + 1:])
-             or _is_modifier(note, q) and _product_before(note, q.start, early) is None}
+             or _is_modifier(note, q) and _product_before(note, q.start, early) is None
+             or _is_rating(note, q, quantities)}
     counted = [(q.start, q.end) for i, q in enumerate(quantities) if i not in specs]
     blocked = sorted([(c.start, c.end) for c in contacts] + list(day_spans) + list(money_spans) + counted)
     lines: list[Line] = []
@@ -218,8 +220,8 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
                         continue  # a stray number; an order with no product named keeps product null
                 product = product or _clause_topic(note, q, blocked, people) or _introduced_before(note, q.start, people)
             final = _final(product)
-            if product is not None and final is None:  # 预计, 报名: no product; the one named before, if any
-                final = _final(_product_earlier(note, q.start, people))
+            if product is not None and final is None:  # 预计, 报名, Q3: no product; the one named before, if any
+                final = _final(_product_earlier(note, q.start, people)) or _introduced_before(note, q.start, people)
             product = final
             product = _named(note, q, product, contacts, blocked)
             product = _attached_name(note, q, product, contacts, blocked, counted)
@@ -486,6 +488,9 @@ def _final(product: str | None) -> str | None:
         return product
     product = _without_speaker(product)
     product = _without_prose_edges(product)
+    cut = _REVISION_END.search(product)
+    if cut and cut.start() >= 2:
+        product = product[:cut.start()]  # IPA改成十五桶: the verb of the change is no part of the name
     dated = _RELATIVE_TIME_LEAD.sub("", product)
     product = dated if len(dated) >= 2 else product  # 下季度椎弓根螺钉, 明年钛白粉: when, not what
     inner = None
@@ -509,13 +514,16 @@ def _final(product: str | None) -> str | None:
     return product
 
 
+_COUNT_MARK_END = re.compile(r"\s+[xX×]$")
 _LATIN_WORD = re.compile(r"(?<![A-Za-z0-9\-.])[A-Za-z]*[a-z][A-Za-z]*(?![A-Za-z0-9\-])")  # a word, not an acronym (HIS, A4, Low-E)
 _RELATIVE_TIME_LEAD = re.compile(r"^(?:(?:下|这|本|上|今|明|去|后)个?(?:季度|月|年|周|半年|星期|礼拜)|[Qq][1-4])+(?=[^\d个度])")
 
 
 def _without_prose_edges(product: str) -> str:
     """AGV小车 demo, and组串式逆变器: English words of the sentence (nlu/latin.py's prose) at either edge of
-    a product are no part of it; acronyms and codes are (HIS 系統授權, A4复印纸, Low-E 中空玻璃)."""
+    a product are no part of it; acronyms and codes are (HIS 系統授權, A4复印纸, Low-E 中空玻璃); nor is the
+    x of a count that follows (50t/d x 4 sets)."""
+    product = _COUNT_MARK_END.sub("", product) or product
     if not product.isascii() and _LATIN_WORD.search(product):
         words = _LATIN_WORD.findall(product)
         last, first = words[-1], words[0]
@@ -649,6 +657,23 @@ def _is_spec(note: Note, q, later) -> bool:
 
 _POWER_UNITS = frozenset("W w kW kw KW 瓦 千瓦 匹 寸".split())
 _ORDER_BEFORE_COUNT = re.compile(r"(?<=[\u4e00-\u9fffA-Za-z0-9])(?:先要|想要|还要|要|订|采购|需要)$")
+
+
+def _is_rating(note: Note, q, quantities) -> bool:
+    """螺杆空压机37kW, 逆变器 110kW 要 25台, 50t/d x 4 sets, 两台10吨/批的烘干机: a power or a capacity
+    said where the order is counted in its clause or the one before is how big each one is."""
+    text = note.text
+    rate = text.startswith("/", q.end) and bool(_PER_TIME.match(text, q.end + 1))
+    if q.unit not in _RATING_UNITS and not rate:
+        return False
+    i = note.clause_index(q.start)
+    lo, hi = note.clauses[max(0, i - 1)][0], note.clauses[i][1]
+    return any(o is not q and lo <= o.start < hi and o.unit not in _RATING_UNITS and o.unit not in _SPEC_UNITS
+               and not text.startswith("/", o.end) for o in quantities)
+
+
+_RATING_UNITS = frozenset("kW kw KW W 瓦 千瓦 匹 kWh KWH kwh".split())
+_PER_TIME = re.compile(r"(?:d|h|天|日|批|小时|時|时|班)(?![A-Za-z])")
 
 
 def _count_then_spec(q, nxt) -> bool:

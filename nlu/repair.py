@@ -101,6 +101,8 @@ def _repair_at(text: str, cue: re.Match, floor: int) -> tuple[int, int, str] | N
     if cue.group() in _WEAK and not _ends_clause(text, second.end()) \
             and not (second.group("unit") and _LEAD_IN.search(text, max(floor, first.start() - 8), first.start())):
         return None  # 又说要两台冰箱: another line, not a correction
+    if text[first.start() - 1:first.start()] == "各" and _NAMED_BETWEEN.search(_CUE.sub("", text[first.end():second.start()])):
+        return None  # 世涛和IPA各十桶，后来又说IPA改成十五桶: one product of the pair changed, the other keeps its value
     new = second.group()
     if second.group("num") and not second.group("unit") and first.group("unit"):
         new += first.group("unit")  # 编码器500个，后来改成了800: still 个
@@ -116,6 +118,7 @@ def _repair_at(text: str, cue: re.Match, floor: int) -> tuple[int, int, str] | N
     return start, second.end(), new
 
 
+_NAMED_BETWEEN = re.compile(r"[A-Za-z\u4e00-\u9fff]{2,}")  # (the cue taken out: 后来又说IPA改成 -> IPA)
 _LEAD_IN = re.compile(r"(?:原来|本来|一开始|开始|起初|最早|先)(?=[^，,。；;]{0,7}$)|从$")
 _GLUED_WORD = re.compile(r"[下点些直起会块儿个次遍]")  # 一下, 一点, 一直: a numeral inside a word
 

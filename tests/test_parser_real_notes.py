@@ -1554,3 +1554,24 @@ def test_a_volume_counts_what_the_customer_is_interested_in(text, expected):
 
 def test_interest_with_no_volume_is_no_order():
     assert items(p("陆工对我们的方案很感兴趣，说下周再聊。")) == set()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("恒达机械孙工要三台螺杆空压机45kW，下周报价。", {("螺杆空压机45kW", 3, "台")}),
+    ("组串式逆变器 60kW 要 12台，下周三前报价。", {("组串式逆变器 60kW", 12, "台")}),
+    ("清源水务要一体化污水处理设备30t/d x 2 sets，月底前报价。", {("一体化污水处理设备30t/d", 2, "sets")}),
+    # with nothing else counted, the power is what is ordered
+    ("钱经理说分布式光伏这期要做 800kW。", {("分布式光伏", 800, "kW")}),
+])
+def test_a_power_or_capacity_beside_a_count_is_a_spec(text, expected):
+    assert items(p(text)) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("王总要螺丝和螺母各两千个，后来说螺母改成三千个。", {("螺丝", 2000, "个"), ("螺母", 3000, "个")}),
+    ("Ben说要世涛和IPA各十桶，后来又说IPA改成十五桶。", {("世涛", 10, "桶"), ("IPA", 15, "桶")}),
+    # the shared value itself corrected: both products take it
+    ("王总要螺丝和螺母各两千个，不对，各三千个。", {("螺丝", 3000, "个"), ("螺母", 3000, "个")}),
+])
+def test_one_product_of_a_pair_corrected(text, expected):
+    assert items(p(text)) == expected
