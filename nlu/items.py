@@ -174,7 +174,7 @@ def find_items(note: Note, money_spans: list[tuple[int, int]], contacts, day_spa
              or i and _count_then_spec(quantities[i - 1], q)
              or _is_revised(note, q, quantities[i + 1:])
              or _is_modifier(note, q) and _product_before(note, q.start, early) is None
-             or _is_rating(note, q, quantities)}
+             or _is_rating(note, q, quantities) or _model_number(note, q)}
     counted = [(q.start, q.end) for i, q in enumerate(quantities) if i not in specs]
     blocked = sorted([(c.start, c.end) for c in contacts] + list(day_spans) + list(money_spans) + counted)
     lines: list[Line] = []
@@ -657,6 +657,13 @@ def _is_spec(note: Note, q, later) -> bool:
 
 _POWER_UNITS = frozenset("W w kW kw KW 瓦 千瓦 匹 寸".split())
 _ORDER_BEFORE_COUNT = re.compile(r"(?<=[\u4e00-\u9fffA-Za-z0-9])(?:先要|想要|还要|要|订|采购|需要)$")
+
+
+def _model_number(note: Note, q) -> bool:
+    """6205轴承, 7470粒料: a number of three digits or more whose measure word begins a longer word
+    is the model number in a name, not a count."""
+    digits = note.text[q.start:q.end - len(q.unit or "")]
+    return bool(q.unit) and len(q.unit) == 1 and digits.isdigit() and len(digits) >= 3 and note.splits_word(q.end)
 
 
 def _is_rating(note: Note, q, quantities) -> bool:

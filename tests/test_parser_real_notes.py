@@ -1575,3 +1575,11 @@ def test_a_power_or_capacity_beside_a_count_is_a_spec(text, expected):
 ])
 def test_one_product_of_a_pair_corrected(text, expected):
     assert items(p(text)) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("泰和机电说产线上的6306轴承要补货六百套", {("6306轴承", 600, "套")}),  # 6306轴 is no count of 轴
+    ("要两台车床，下周报价。", {("车床", 2, "台")}),  # a count, however its measure word reads on
+])
+def test_a_model_number_glued_to_a_name_is_no_count(text, expected):
+    assert items(p(text)) == expected
