@@ -55,7 +55,6 @@ XFAIL: dict[str, dict[int, str]] = {
     },
     "p5": {
         44: 'the card moves to 12月16日, but the check reads the day with nlu.dates, which reads no English month-day (Dec 16: issue 16)',
-        66: 'the correction holds, but the parser reads 美华又 in the next note (美华又来电话…), so it finds no customer (nlu, issue 16)',
         74: 'a place in brackets inside the name (博朗精密（昆山）) and an ownership remark after it (台资厂)',
     },
     "p8": {
