@@ -327,6 +327,12 @@ _CLAUSE_END = re.compile(r"[，。；！？,;!?\n]|然后|但是|不过|另外|�
 _PAST = re.compile(r"已|(?<![为除])了(?!解)|上次|(?<![超通经不再路])过(?![来去两几一年半])|"
                    r"(?:发|送|到|签|做|买|订|交|寄|装|收)的(?:那|这)批")  # 11月20号我们发的那批: already sent
 _FUTURE = re.compile(r"再|要|(?<!开)会|将|准备|打算|计划|得")
+# An event right after a date (after a deadline word): 1月5号前发货, 1月20号到货, 1月8号付首款.
+_EVENT = re.compile(r"(?:之前|以前|前|左右|当天|那天)?(?:就|都|再|也)?(?:发|到|交|送|付|打款|结|签|装|安装|调试|上线|"
+                    r"验收|开工|开始|启动|进场|上门|见面|开会|来|过来|过去|去|回复|答复|确认|定|下单|报价|培训|演示|"
+                    r"提货|出货|寄|汇|转|给)")
+# 11月20号送的货, 发货的那批: a deed told with 的 is done.
+_DONE_OF = re.compile(r"^(?:[^，,。]{0,2})?(?:发|送|到|签|做|买|订|交|寄|装|收|付|下|来|见|谈|开)货?的(?!话|时候)")
 _BEFORE = re.compile(r"之前|以前|前(?![后天一二两三四五六七八九十\d])")
 _AFTER = re.compile(r"之后|以后|后(?![天一二两三四五六七八九十\d])")
 _HOLIDAY_SPAN = re.compile(r"假期|长假|放假|黄金周|小长假|节假日")
@@ -408,11 +414,30 @@ class _Ctx:
         left = max((m.end() for m in _CLAUSE_END.finditer(text, window, s)), default=window)
         right_m = _CLAUSE_END.search(text, e, e + _CLAUSE_MAX)
         right = right_m.start() if right_m else min(len(text), e + _CLAUSE_MAX)
-        after = text[e:right]
-        future, past = _FUTURE.search(after), _PAST.search(after)
+        # the date's own phrase: a pause ends it (定了30件 1月5号前发货: the 了 is another phrase's)
+        after = _own_after(text[e:right])
+        future, past = _FUTURE.search(after), _PAST.search(after) or _DONE_OF.search(after)
         if future and (not past or future.start() < past.start()):
             return False  # 周四再过去一趟, 3月1日要送到
-        return bool(past or _PAST.search(text[left:s]))
+        if past:
+            return True
+        if _EVENT.match(after):
+            return False  # 签了合同1月8号付首款: the date's own event, told without 了/过, is still ahead
+        return bool(_PAST.search(_own_before(text[left:s])))
+
+
+# A pause between words, not the spaces around an English word (跟 Zentek 的 manager 开了会 is one phrase).
+_PHRASE_GAP = re.compile(r"(?<![A-Za-z])\s+(?![A-Za-z])")
+
+
+def _own_after(text: str) -> str:
+    """The words after a date up to the first pause that follows some of them (3月1号 拜访了…: the next ones)."""
+    return next((c for c in _PHRASE_GAP.split(text) if c), "")
+
+
+def _own_before(text: str) -> str:
+    """The words before a date back to the last pause (定了30件 1月5号: none; 签了合同1月8号: 签了合同)."""
+    return _PHRASE_GAP.split(text)[-1]
 
 
 def _day_tok(s: int, e: int, ctx: _Ctx, d: date, **info) -> _Tok:
