@@ -1,12 +1,13 @@
 """The organisation-name model (nlu/asr_orgs.py) measured on text, by k-fold cross-validation over the
 training notes' company names (scripts/train_org_chars.py's names; no audio):
 
-    .venv/bin/python -m bench.asr_orgs_cv [--folds 5] [--grid]
+    .venv/bin/python -m bench.asr_orgs_cv [--folds 5] [--grid] [--doubt NATS] [--near on|off|both]
 
-For each held-out name, its own part (before its trade and type words) is
-Names with no trade or type word to tell their own part by are left out.
-- kept: every character of the own part marked unsure, how often the model respells a name that was right (the harm
-  the mechanism does where the recogniser heard a name right but was unsure of it);
+For each held-out name, its own part (before its trade and type words) is marked unsure at a cost of
+--doubt nats per character (0, the default: the worst case, a change costs nothing; 0.69: the
+recogniser gave the character 0.5). Names with no trade or type word to tell their own part by are left out.
+- kept: how often the model respells a name that was right (the harm the mechanism does where the
+  recogniser heard a name right but was unsure of it);
 - heard as ordinary text writes it: each character replaced by the commonest character of jieba's
   dictionary with the same reading (天禾 -> 天和, what Whisper's language prior does), and how often
   the model gives the name back (the good it does), against how often the heard name was right.
@@ -45,14 +46,14 @@ def heard_as_text(name: str, unsure: list[float | None]) -> str:
     return "".join(common.get(asr_orgs._reading(c), c) if u is not None else c for c, u in zip(name, unsure))
 
 
-def run(names: list[str], folds: int, margin: float) -> dict:
+def run(names: list[str], folds: int, margin: float, doubt: float = 0.0) -> dict:
     from train_org_chars import counts
 
     random.Random(17).shuffle(names)
     tallies = [0, 0, 0, 0]  # names, right ones changed, heard ones right, heard ones right after
     committed = asr_orgs._model
     try:
-        _folds(names, folds, margin, counts, tallies)
+        _folds(names, folds, margin, counts, tallies, doubt)
     finally:
         asr_orgs._model = committed
         _clear()
@@ -61,7 +62,7 @@ def run(names: list[str], folds: int, margin: float) -> dict:
             "heard_right": round(heard_right / n, 4), "right_after": round(recovered / n, 4)}
 
 
-def _folds(names, folds, margin, counts, tallies) -> None:
+def _folds(names, folds, margin, counts, tallies, doubt=0.0) -> None:
     for f in range(folds):
         test = names[f::folds]
         train = [n for k, n in enumerate(names) if k % folds != f]
@@ -70,7 +71,7 @@ def _folds(names, folds, margin, counts, tallies) -> None:
             own = asr_orgs.own_part(name)
             if own is None:
                 continue
-            unsure = [0.0 if own[0] <= k < own[1] else None for k in range(len(name))]
+            unsure = [doubt if own[0] <= k < own[1] else None for k in range(len(name))]
             heard = heard_as_text(name, unsure)
             tallies[0] += 1
             tallies[1] += asr_orgs.respell(name, unsure, margin) != name
@@ -80,6 +81,7 @@ def _folds(names, folds, margin, counts, tallies) -> None:
 
 def _clear() -> None:
     asr_orgs._org_chars_by_sound.cache_clear()
+    asr_orgs.candidates.cache_clear()
     asr_orgs.char_logprob.cache_clear()
     asr_orgs._tail_words.cache_clear()
 
@@ -101,15 +103,18 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--grid", action="store_true", help="try pair/char weights, margins and tone costs")
+    p.add_argument("--doubt", type=float, default=0.0, help="what changing an own-part character costs (nats)")
+    p.add_argument("--near", default="on", help="near sounds (nlu/asr_orgs.NEAR): on, off or both")
     args = p.parse_args()
     names = company_names(SOURCES, held_out_notes())
     settings = [(asr_orgs.PAIR_WEIGHT, asr_orgs.CHAR_WEIGHT, asr_orgs.MARGIN, asr_orgs.TONE_COST)]
     if args.grid:
         settings = list(itertools.product([5, 20], [200, 1000], [1, 2, 3, 4], [1.0, 3.0]))
-    for pw, cw, margin, tone in settings:
-        asr_orgs.PAIR_WEIGHT, asr_orgs.CHAR_WEIGHT, asr_orgs.TONE_COST = pw, cw, tone
-        line = {"pair_weight": pw, "char_weight": cw, "margin": margin, "tone_cost": tone,
-                **run(list(names), args.folds, margin)}
+    nears = {"on": [True], "off": [False], "both": [False, True]}[args.near]
+    for (pw, cw, margin, tone), near in itertools.product(settings, nears):
+        asr_orgs.PAIR_WEIGHT, asr_orgs.CHAR_WEIGHT, asr_orgs.TONE_COST, asr_orgs.NEAR = pw, cw, tone, near
+        line = {"pair_weight": pw, "char_weight": cw, "margin": margin, "tone_cost": tone, "near": near,
+                "doubt": args.doubt, **run(list(names), args.folds, margin, args.doubt)}
         print(json.dumps(line), flush=True)
 
 

@@ -59,3 +59,63 @@ def test_over_held_out_training_names_the_model_gives_back_more_than_it_breaks()
     assert result["names"] > 1000
     assert result["right_after"] >= result["heard_right"] + 0.4
     assert result["changed_when_right"] <= 0.25  # every character doubted at no cost: the worst case
+
+
+def test_a_name_heard_in_a_near_sound_takes_the_spelling_names_have(monkeypatch):
+    """景 (jing) for 锦 (jin): a near sound the recogniser writes for it; with the same sounds alone the
+    name becomes another name of the heard sound (精诚), never the one said."""
+    text = "今天去了景程物流，王总说要100台"
+    unsure = [0.0] * len(text)
+    assert apply(text, asr_orgs_changes(text, unsure)) == "今天去了锦程物流，王总说要100台"
+    monkeypatch.setattr(asr_orgs, "NEAR", False)
+    asr_orgs.candidates.cache_clear()
+    try:
+        assert "锦" not in apply(text, asr_orgs_changes(text, unsure))
+    finally:
+        asr_orgs.candidates.cache_clear()
+
+
+def test_a_near_sound_costs_more_than_the_same_sound():
+    """The confusions Whisper makes (nlu/data/asr_confusions.json) price a near sound: jing heard for jin
+    is cheap, a sound it never wrote for another is out of reach."""
+    assert asr_orgs.near_cost("jing", "jing") == 0.0
+    assert 0.0 < asr_orgs.near_cost("jing", "jin") < asr_orgs.near_cost("jing", "bo")
+    options = asr_orgs.candidates("景")
+    assert options["景"] == 0.0 and 0.0 < options["锦"] <= asr_orgs.MAX_NEAR_COST + asr_orgs.TONE_COST
+    assert "波" not in options
+
+
+def test_a_trade_word_heard_as_its_homophone_is_written_as_the_trade_word():
+    """气修 is no word and sounds as 汽修 does; 这里能 stays (里 ends 这里, a word)."""
+    text = "明天去盛世气修厂，金师傅说要换机油"
+    assert apply(text, asr_orgs_changes(text, [0.5] * len(text))) == "明天去盛世汽修厂，金师傅说要换机油"
+    assert asr_orgs.fix_trade_words(text, [4.0] * len(text)) == []  # the recogniser was sure: it stays
+    assert asr_orgs.fix_trade_words(text, [None] * len(text)) == []
+    plain = "这里能做的我们都做了，价格太高"
+    assert asr_orgs.fix_trade_words(plain, [0.0] * len(plain)) == []
+
+
+def test_own_part_before_ordinary_words_of_what_the_organisation_is():
+    """通达|公交集团, 宏图|职业技术学院: the name is the start, ordinary words stand between it and the tail."""
+    assert asr_orgs.own_part("通达公交集团") == (0, 2)
+    assert asr_orgs.own_part("宏图职业技术学院") == (0, 2)
+    assert asr_orgs.own_part("安康从瑞丰物流") == (3, 5)  # no ordinary word before 物流: its two characters
+
+
+def test_typed_notes_companies_never_change():
+    """On typed text the recogniser doubts nothing: no training note's company changes, trade words and
+    near sounds included."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from name_labeller_training import rows_of
+    from training_sources import SOURCES
+
+    seen = 0
+    for source in SOURCES:
+        if source == "packs":
+            continue
+        for row in rows_of(source)[:40]:
+            company = ((row.get("expected") or {}).get("customer") or {}).get("company")
+            if isinstance(company, str) and company in row["text"]:
+                seen += 1
+                assert asr_orgs.fix_organisations(row["text"], [None] * len(row["text"])) == []
+    assert seen > 150
