@@ -499,6 +499,21 @@ def _money_objections(money, note: Note | None = None) -> list[tuple[str, int | 
     return out
 
 
+def said_categories(note: Note) -> set[str]:
+    """The categories whose phrases occur in the note at all, whatever the guards then decided: where the
+    rules read a category's words and ruled them out (账期是月结60天: our terms stated), they had their say."""
+    scan, always, _ = _compiled(note.pack)
+    out: set[str] = set()
+    for start, end in note.clauses:
+        clause = note.text[start:end]
+        for _, (phrase, pats) in scan.iter(clause) if len(scan) else ():
+            if phrase is not None:
+                out.update(phrase[1:])
+            out.update(c for pattern, c in pats if pattern.search(clause))
+        out.update(c for pattern, c in always if pattern.search(clause))
+    return out
+
+
 def _matches(clause: str, pack: Pack | None, competitors=(), prev: str = "", nxt: str = ""):
     """Phrase matches; a span once taken is only reused by another category for the very same span
     (不会换: competitor and decision_delay). Readings that do not apply here are dropped first, so

@@ -29,6 +29,7 @@ from nlu.normalize import normalize, positions
 from nlu.numbers import forget_texts
 from nlu.note import Note
 from nlu.objections import objection_clauses
+from nlu.objection_model import with_model as with_objection_model
 from nlu.rival_objection import with_model as with_rival_objection
 from nlu.parts import same_customer, split as split_parts
 from nlu.risks import find_risks
@@ -255,6 +256,7 @@ def _parse(text: str, ref: datetime, industry: str | None, products: dict | None
     dates = date_facts(note, days, item_spans)
     raised = objection_clauses(note, money, competitors, [i["product"] for i in items if i["product"]])
     raised = with_rival_objection(note, raised, competitors)
+    raised = with_objection_model(note, raised)
     objections = [category for category, _ in raised]
     for m in money:
         m.pop("counter", None)

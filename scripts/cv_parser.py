@@ -5,7 +5,8 @@ usage: python scripts/cv_parser.py [--k 5] [--files A,B] [--models DIR] [--only 
 FILES (default train2 + train3) are split into K folds (seed 16). For each fold the rival labeller, the
 company labeller, the rival-objection model and the date and money kind models are trained on every other
 source (dev, holdout, working, the packs and the other folds) and the fold is parsed with them; the
-product models are the shipped ones. Trained models are kept in DIR/foldN (reused unless --only names
+product models and the objection model (nlu/objection_model.py, trained on these folds too: its held-out
+figures are scripts/train_objections.py's) are the shipped ones. Trained models are kept in DIR/foldN (reused unless --only names
 them: competitors, companies, names (the one labeller alone), rival_objection, kinds). Prints the slot figures, the objections per
 category (tp/fp/fn) and the competitor errors; --out writes {id, expected, predicted} lines for counting.
 --check FILE scores FILE (never trained on) with the shipped models, counts only. The locked set is refused.
