@@ -32,7 +32,7 @@ from sqlmodel import select
 from bot import about_card, commands, corrections, intents, pipeline, render, reports
 from bot.messages import Inbound, Outbound, button_rows
 from bot.pipeline import reply_target
-from bot import lead_chat, ops_chat
+from bot import lead_chat, ops_chat, questions
 from nlu.catalogue import without_mishearings
 from storage import catalog, dialogue
 from storage import conversation_queries as cq
@@ -343,6 +343,10 @@ class Conversation:
         pending = None if cmd or not asked else await self._open_question(who, text)
         # the item named after "要改哪一个？" answers it, whatever else it could be; a correction
         # said while a day is asked for is a correction
+        if not cmd and not pending and questions.is_question(text):   # 那单什么时候能签？ asks the bot, no note
+            if await self._claim(who, inbound):
+                self._spawn(self._locked(who, self._question(who, inbound, text)))
+            return None
         fix = None if cmd or (pending and pending.kind == "which_item") else await self._fix_of(who, inbound, text)
         answer = None if fix else pending
         if cmd or fix or answer:
@@ -353,6 +357,10 @@ class Conversation:
         if note_id:
             self.runner.submit(note_id, who.member_id)
         return note_id
+
+    async def _question(self, who: Who, inbound: Inbound, text: str) -> None:
+        names = await self.db(lambda s: list(s.exec(select(Customer.name).where(Customer.team_id == who.team_id))))
+        await self._reply(inbound, questions.answer(text, names))
 
     async def resume(self) -> int:
         """Start-up: every note continues from the step it stopped at (cards a crash left unsent

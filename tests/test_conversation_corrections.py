@@ -315,9 +315,9 @@ def annotated_notes() -> list[list[dict]]:
 def test_no_typed_note_reads_as_a_correction_of_the_card_before_it_or_an_acknowledgement():
     """Every annotated note (2,084) is a note: said right after a card — the tests' card (王总, A型泵 80台, a
     delivery and a past meeting) or the note before it in its file, as annotated — it must not be
-    taken for a correction of that card (郎酒的团购政策好，任总说公司年会用酒更倾向郎酒 once renamed the
+    taken for a correction of that card or a question to the bot (郎酒的团购政策好，任总说公司年会用酒更倾向郎酒 once renamed the
     customer; 李经理说预算二十万，月底前签合同 once set the close of the card before)."""
-    from bot import intents
+    from bot import intents, questions
     from bot.about_card import about_card, unfound
 
     card = {"customer": {"name": "王总", "company": None},
@@ -331,7 +331,7 @@ def test_no_typed_note_reads_as_a_correction_of_the_card_before_it_or_an_acknowl
             when = datetime.fromisoformat(note["ref"]) if note.get("ref") else None   # said when the note was
             for shown in (card, before["expected"]):
                 if about_card(note["text"], shown, when) or unfound(note["text"], shown, when) \
-                        or intents.acknowledgement(note["text"]):
+                        or intents.acknowledgement(note["text"]) or questions.is_question(note["text"]):
                     taken.append(note["text"])
     assert said >= 2084 and taken == []
 
